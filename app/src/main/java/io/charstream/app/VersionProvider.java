@@ -1,0 +1,12 @@
+package io.charstream.app;
+
+import picocli.CommandLine;
+
+/** Reports the version from the jar manifest (or "dev" when run from classes). */
+final class VersionProvider implements CommandLine.IVersionProvider {
+  @Override
+  public String[] getVersion() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return new String[] {"charstream " + (v == null ? "dev" : v)};
+  }
+}
