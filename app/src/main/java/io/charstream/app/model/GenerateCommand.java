@@ -104,7 +104,7 @@ public final class GenerateCommand implements Callable<Integer> {
       throw new UserError("--seed is empty: give at least one character");
     }
     try (RunLog log = RunLog.open(logPath, "generate", err)) {
-      log.debug("call: charstream generate " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      log.debug("call: charstream " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       Checkpoint checkpoint = Checkpoint.read(checkpointPath);
       GenerationModel model = GenerationModel.from(checkpoint);
       log.info("model loaded: " + checkpointPath + ".");

@@ -133,7 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     String text = Commands.readText(textPath, "--text-path");
     try (RunLog log = RunLog.open(logPath, "train", err)) {
-      log.debug("call: charstream train " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      log.debug("call: charstream " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       log.info("corpus length: " + text.codePointCount(0, text.length()) + ".");
       CharRnnTrainer trainer;
       Checkpoint restored = null;
