@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     description = "Train character-level LSTM language models and serve text generation over Apache Kafka.",
     subcommands = {CommandLine.HelpCommand.class,
         io.charstream.app.model.TrainCommand.class, io.charstream.app.model.GenerateCommand.class,
-        io.charstream.app.model.BenchCommand.class})
+        io.charstream.app.model.BenchCommand.class,
+        io.charstream.app.broker.BrokerCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
