@@ -35,6 +35,9 @@ final class Job {
   /** Chars of {@link #text} already sent in chunks, and the next chunk's sequence number. */
   int streamed;
   int nextSeq;
+  /** Set when the job can never run (its model is unknown, its prompt has unknown characters). */
+  ErrorKind errorKind;
+  String errorMessage;
 
   Job(RequestSpec spec, TopicPartition source, long offset, long receivedNanos) {
     this.spec = spec;
@@ -88,6 +91,12 @@ final class Job {
     String chunk = text.substring(streamed, end);
     streamed = end;
     return chunk;
+  }
+
+  /** Marks the job as failed before it ran; it gets an error response instead of text. */
+  void fail(ErrorKind kind, String message) {
+    errorKind = kind;
+    errorMessage = message;
   }
 
   boolean finished() {
