@@ -6,18 +6,18 @@ package io.charstream.generator;
  */
 enum ErrorKind {
   /** Not JSON, or not an object: dead-lettered unless a requestId can still be read. */
-  MALFORMED_JSON("malformed_json"),
+  MALFORMED_JSON("malformed-json"),
   /** A field of the wrong type, an unknown field, or a missing required field. */
-  INVALID_FIELD("invalid_field"),
+  INVALID_FIELD("invalid-field"),
   /** No requestId (or record key) to answer to: dead-lettered. */
-  MISSING_REQUEST_ID("missing_request_id"),
-  EMPTY_PROMPT("empty_prompt"),
-  PROMPT_TOO_LONG("prompt_too_long"),
-  UNKNOWN_CHARACTERS("unknown_characters"),
-  LENGTH_OUT_OF_RANGE("length_out_of_range"),
+  MISSING_REQUEST_ID("missing-request-id"),
+  EMPTY_PROMPT("empty-prompt"),
+  PROMPT_TOO_LONG("prompt-too-long"),
+  UNKNOWN_CHARACTERS("unknown-characters"),
+  LENGTH_OUT_OF_RANGE("length-out-of-range"),
   /** topN, temperature or stop strings outside their limits. */
-  INVALID_OPTION("invalid_option"),
-  UNKNOWN_MODEL("unknown_model");
+  INVALID_OPTION("invalid-option"),
+  UNKNOWN_MODEL("unknown-model");
 
   private final String code;
 

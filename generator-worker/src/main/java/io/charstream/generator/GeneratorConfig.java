@@ -1,7 +1,12 @@
 package io.charstream.generator;
 
+import io.charstream.schemas.Topics;
+import io.charstream.schemas.config.CommonKeys;
+import io.charstream.schemas.config.EnvConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -9,15 +14,15 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * The generator worker's own settings, each declared once with type, default, validator and doc.
- * Every key is settable from the environment as {@code CHARSTREAM_<KEY>} (upper case, '.' and '-'
- * to '_'), e.g. {@code CHARSTREAM_BATCH_CAPACITY=32}. Kafka client properties are not here: they
- * pass through unchanged (see docs/generator.md). Invalid values fail at start-up with the key named.
+ * The generator worker's settings, each declared once with type, default, validator and doc, on top
+ * of the common {@code bootstrap.servers} and {@code topic.prefix}. Every key is settable from the
+ * environment as {@code CHARSTREAM_<KEY>} (upper case, '.' and '-' to '_'), e.g.
+ * {@code CHARSTREAM_BATCH_CAPACITY=32}; Kafka client properties pass through unchanged from
+ * {@code --client-config FILE} and {@code CHARSTREAM_KAFKA_<PROP>} (see {@link EnvConfig}). Invalid
+ * values fail at start-up with the key named.
  */
-public final class GeneratorConfig extends AbstractConfig {
+public final class GeneratorConfig {
 
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-  public static final String TOPIC_PREFIX = "topic.prefix";
   public static final String GROUP_ID = "group.id";
   public static final String INSTANCE_ID = "instance.id";
   public static final String BATCH_CAPACITY = "batch.capacity";
@@ -35,11 +40,7 @@ public final class GeneratorConfig extends AbstractConfig {
   public static final String SHUTDOWN_DRAIN_MS = "shutdown.drain-ms";
   public static final String HEALTH_STALL_MS = "health.stall-ms";
 
-  public static final ConfigDef DEF = new ConfigDef()
-      .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Kafka bootstrap servers, host:port[,host:port].")
-      .define(TOPIC_PREFIX, Type.STRING, "charstream.", Importance.MEDIUM,
-          "Prefix of every charstream topic name (requests, responses, checkpoints, dead letters).")
+  public static final ConfigDef DEF = CommonKeys.define(new ConfigDef())
       .define(GROUP_ID, Type.STRING, "charstream-generator", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Consumer group of the generator workers: instances in one group share the request partitions.")
       .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
@@ -77,11 +78,64 @@ public final class GeneratorConfig extends AbstractConfig {
       .define(HEALTH_STALL_MS, Type.LONG, 60_000L, Range.between(1_000, 3_600_000), Importance.LOW,
           "/livez fails when the worker loop has not turned for this long.");
 
-  public GeneratorConfig(Map<?, ?> props) {
-    super(DEF, props);
-    if (getInt(LENGTH_DEFAULT) > getInt(LENGTH_MAX)) {
-      throw new ConfigException(LENGTH_DEFAULT, getInt(LENGTH_DEFAULT),
-          "must not exceed " + LENGTH_MAX + " (" + getInt(LENGTH_MAX) + ")");
+  private final EnvConfig config;
+  private final String instanceId;
+
+  public GeneratorConfig(EnvConfig config) {
+    this.config = config;
+    if (config.getInt(LENGTH_DEFAULT) > config.getInt(LENGTH_MAX)) {
+      throw new ConfigException(LENGTH_DEFAULT, config.getInt(LENGTH_DEFAULT),
+          "must not exceed " + LENGTH_MAX + " (" + config.getInt(LENGTH_MAX) + ")");
     }
+    String id = config.getString(INSTANCE_ID);
+    this.instanceId = id.isEmpty() ? hostName() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24)) : id;
+    if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
+      throw new ConfigException(INSTANCE_ID, instanceId, "use 1-200 characters of A-Z a-z 0-9 . _ -");
+    }
+  }
+
+  /** A config from the defaults and {@code overrides} only, ignoring the environment (tests, the benchmark). */
+  public static GeneratorConfig of(Map<String, ?> overrides) {
+    EnvConfig.Builder b = EnvConfig.builder(DEF).env(Map.of());
+    overrides.forEach(b::override);
+    return new GeneratorConfig(b.build());
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+    } catch (UnknownHostException e) {
+      return "generator";
+    }
+  }
+
+  public EnvConfig env() {
+    return config;
+  }
+
+  public Topics topics() {
+    return CommonKeys.topics(config);
+  }
+
+  /** This instance's name (configured, or host name plus a random suffix). */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  int getInt(String key) {
+    return config.getInt(key);
+  }
+
+  long getLong(String key) {
+    return config.getLong(key);
+  }
+
+  String getString(String key) {
+    return config.getString(key);
+  }
+
+  /** Pass-through Kafka client properties plus bootstrap.servers. */
+  Map<String, Object> kafkaClientProps() {
+    return config.kafkaClientProps();
   }
 }

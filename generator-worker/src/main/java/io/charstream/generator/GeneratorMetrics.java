@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -42,9 +41,9 @@ final class GeneratorMetrics {
     this.registry = registry;
     generatedChars = Counter.builder(P + "generated.chars").description("Characters generated").register(registry);
     steps = Counter.builder(P + "steps").description("Batched steps taken").register(registry);
-    queueWait = timer("queue.wait", "From reading a request to priming it into a slot");
-    timeToFirstChar = timer("time.to.first.char", "From reading a request to its first generated character");
-    duration = timer("request.duration", "From reading a request to its final response");
+    queueWait = timer("queue.wait", "From the request record's timestamp to priming it into a slot");
+    timeToFirstChar = timer("time.to.first.char", "From the request record's timestamp to its first generated character");
+    duration = timer("request.duration", "From the request record's timestamp to its final response");
     occupancy = DistributionSummary.builder(P + "batch.occupancy")
         .description("Busy slots / batch capacity, per batched step")
         .publishPercentiles(0.5, 0.95)
@@ -69,8 +68,12 @@ final class GeneratorMetrics {
         .register(registry);
   }
 
+  private static Duration millis(double ms) {
+    return Duration.ofNanos((long) (ms * 1e6));
+  }
+
   void started(Job job) {
-    queueWait.record(job.startedNanos - job.receivedNanos, TimeUnit.NANOSECONDS);
+    queueWait.record(millis(job.sinceOriginMs(job.startedNanos)));
   }
 
   void stepped(int chars, int active, int capacity, long nowNanos) {
@@ -87,14 +90,19 @@ final class GeneratorMetrics {
 
   void answered(Job job) {
     registry.counter(P + "requests", "outcome", job.finish.name().toLowerCase(java.util.Locale.ROOT)).increment();
-    timeToFirstChar.record(job.firstCharNanos - job.receivedNanos, TimeUnit.NANOSECONDS);
-    duration.record(job.finishedNanos - job.receivedNanos, TimeUnit.NANOSECONDS);
+    timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos)));
+    duration.record(millis(job.sinceOriginMs(job.finishedNanos)));
   }
 
   /** A request answered with an error (or dead-lettered), by kind. */
   void error(ErrorKind kind) {
     registry.counter(P + "requests", "outcome", "error").increment();
     registry.counter(P + "errors", "kind", kind.code()).increment();
+  }
+
+  /** A checkpoint event that could not be read or loaded. */
+  void badCheckpoint() {
+    registry.counter(P + "errors", "kind", "bad-checkpoint").increment();
   }
 
   void transaction(boolean committed) {

@@ -1,6 +1,6 @@
 package io.charstream.generator;
 
-import java.nio.charset.StandardCharsets;
+import io.charstream.schemas.DeadLetters;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -24,6 +24,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +50,6 @@ final class GeneratorWorker implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(GeneratorWorker.class);
 
-  /** Dead-letter headers: why the record could not be answered. */
-  static final String HEADER_ERROR_KIND = "charstream.error.kind";
-  static final String HEADER_ERROR_MESSAGE = "charstream.error.message";
-  static final String HEADER_SOURCE = "charstream.error.source";
-
   /** Topic names the worker reads and writes (from the Topics registry). */
   record WorkerTopics(String requests, String responses, String deadLetters) {}
 
@@ -70,6 +66,7 @@ final class GeneratorWorker implements Runnable {
   private final JobPreparer preparer;
   private final GeneratorMetrics metrics;
   private final CountDownLatch modelsCaughtUp;
+  private final String name;
 
   private final PartitionLedger ledger = new PartitionLedger();
   private final FlowControl flow;
@@ -87,7 +84,7 @@ final class GeneratorWorker implements Runnable {
 
   GeneratorWorker(WorkerTopics topics, Settings settings, Consumer<String, byte[]> consumer,
       Supplier<Producer<String, byte[]>> producers, RequestReader reader, ResponseWriter writer,
-      SlotScheduler scheduler, JobPreparer preparer, GeneratorMetrics metrics, CountDownLatch modelsCaughtUp) {
+      SlotScheduler scheduler, JobPreparer preparer, GeneratorMetrics metrics, CountDownLatch modelsCaughtUp, String name) {
     this.topics = topics;
     this.settings = settings;
     this.consumer = consumer;
@@ -98,6 +95,7 @@ final class GeneratorWorker implements Runnable {
     this.preparer = preparer;
     this.metrics = metrics;
     this.modelsCaughtUp = modelsCaughtUp;
+    this.name = name;
     this.flow = new FlowControl(settings.queueCapacity());
   }
 
@@ -212,7 +210,9 @@ final class GeneratorWorker implements Runnable {
     ledger.received(tp, rec.offset());
     RequestReader.Read read = reader.read(rec.key(), rec.value());
     if (read instanceof RequestReader.Accepted a) {
-      scheduler.enqueue(new Job(a.spec(), tp, rec.offset(), System.nanoTime()));
+      Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime());
+      job.originDelayMs = rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
+      scheduler.enqueue(job);
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
         answerError(tp, rec.offset(), r.requestId(), r.kind(), r.message());
@@ -256,11 +256,10 @@ final class GeneratorWorker implements Runnable {
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> rec, ErrorKind kind, String message) {
-    ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(topics.deadLetters(), rec.key(), rec.value());
-    dlq.headers().add(HEADER_ERROR_KIND, kind.code().getBytes(StandardCharsets.UTF_8));
-    dlq.headers().add(HEADER_ERROR_MESSAGE, message.getBytes(StandardCharsets.UTF_8));
-    dlq.headers().add(HEADER_SOURCE,
-        (rec.topic() + "/" + rec.partition() + "@" + rec.offset()).getBytes(StandardCharsets.UTF_8));
+    ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(topics.deadLetters(), null, rec.key(), rec.value(),
+        new RecordHeaders(rec.headers().toArray()));
+    DeadLetters.addErrorHeaders(dlq.headers(), rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
+        kind.code(), message, name);
     send(dlq);
     metrics.error(kind);
     log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), message);

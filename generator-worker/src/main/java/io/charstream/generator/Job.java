@@ -19,6 +19,11 @@ final class Job {
   final long offset;
   /** When the worker read the request (System.nanoTime). */
   final long receivedNanos;
+  /**
+   * Milliseconds from the request record's timestamp to when the worker read it (0 when the
+   * timestamp is missing or ahead of this clock): timings count from the record timestamp.
+   */
+  long originDelayMs;
 
   /** Set once the model is known; the job finishes on this version even if a newer one arrives. */
   LoadedModel model;
@@ -97,6 +102,11 @@ final class Job {
   void fail(ErrorKind kind, String message) {
     errorKind = kind;
     errorMessage = message;
+  }
+
+  /** Milliseconds from the request's record timestamp to {@code nanos}. */
+  double sinceOriginMs(long nanos) {
+    return originDelayMs + (nanos - receivedNanos) / 1e6;
   }
 
   boolean finished() {
