@@ -30,11 +30,15 @@ public final class Checkpoint {
   private final TrainingState trainingState;
 
   /**
-   * What only training needs: the RNN state of the streams, the optimizer's state and the RNG state.
+   * What only training needs: the RNN state of the streams, the optimizer's state, the RNG state, and
+   * the running loss of a partly trained epoch.
    *
-   * @param rngState state of the training random source (dropout, samples)
+   * @param rngState state of the training random source (dropout masks, samples)
+   * @param epochLossSum sum of the per-batch mean losses of the epoch in progress (0 at its start)
+   * @param epochSeconds training seconds spent so far in the epoch in progress
    */
-  public record TrainingState(Map<String, Tensor> arrays, long rngState) {
+  public record TrainingState(Map<String, Tensor> arrays, long rngState, double epochLossSum,
+      double epochSeconds) {
     public TrainingState {
       arrays = Map.copyOf(arrays);
     }
