@@ -16,10 +16,10 @@ import java.util.function.Supplier;
  * are assigned and a model is loaded). Each probe answers a one-line reason, so a failing probe says
  * why in the pod's events.
  */
-final class HealthServer implements AutoCloseable {
+public final class HealthServer implements AutoCloseable {
 
   /** A probe's answer: healthy or not, and why. */
-  record Check(boolean ok, String reason) {}
+  public record Check(boolean ok, String reason) {}
 
   private final HttpServer server;
   private final ExecutorService executor;
