@@ -94,9 +94,13 @@ public final class GeneratorConfig {
     }
   }
 
-  /** A config from the defaults and {@code overrides} only, ignoring the environment (tests, the benchmark). */
-  public static GeneratorConfig of(Map<String, ?> overrides) {
-    EnvConfig.Builder b = EnvConfig.builder(DEF).env(Map.of());
+  /**
+   * A config from the defaults, {@code env} (as if it were the environment: CHARSTREAM_* keys and
+   * CHARSTREAM_KAFKA_* client properties) and {@code overrides}; the process environment is ignored.
+   * For tests and the benchmark.
+   */
+  public static GeneratorConfig of(Map<String, ?> overrides, Map<String, String> env) {
+    EnvConfig.Builder b = EnvConfig.builder(DEF).env(env);
     overrides.forEach(b::override);
     return new GeneratorConfig(b.build());
   }

@@ -3,6 +3,7 @@ package io.charstream.generator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.charstream.model.SamplingOptions;
 import io.charstream.schemas.json.Checks;
+import io.charstream.schemas.json.InvalidFieldException;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.json.MessageFormatException;
 import io.charstream.schemas.message.GenerateRequest;
@@ -94,6 +95,9 @@ final class JsonRequestReader implements RequestReader {
   private static ErrorKind kindOf(MessageFormatException e) {
     if (e.kind() == MessageFormatException.Kind.NOT_JSON) {
       return ErrorKind.MALFORMED_JSON;
+    }
+    if (!(e.getCause() instanceof InvalidFieldException)) {
+      return ErrorKind.INVALID_FIELD; // unknown field, wrong JSON type: the shape is wrong, not a value
     }
     String field = e.field() == null ? "" : e.field();
     return switch (field) {

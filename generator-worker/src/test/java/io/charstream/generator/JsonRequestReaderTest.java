@@ -78,6 +78,7 @@ class JsonRequestReaderTest {
     Rejected wrongType = rejected("k", req(",\"length\":\"ten\""));
     assertThat(wrongType.requestId()).isEqualTo("r1"); // read from the JSON, not the key
     assertThat(wrongType.message()).contains("length");
+    assertThat(wrongType.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
 
     Rejected unknown = rejected("k", req(",\"promtp\":\"x\""));
     assertThat(unknown.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
