@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class JsonRequestReaderTest {
 
   private final JsonRequestReader reader =
-      new JsonRequestReader(new JsonRequestReader.Limits(10, 1024, 2000, 2, "shakespeare"));
+      new JsonRequestReader(new JsonRequestReader.Limits(10, 2000, 2, "shakespeare"));
 
   private Read read(String key, String json) {
     return reader.read(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));

@@ -170,8 +170,13 @@ final class GeneratorFixture implements AutoCloseable {
       p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
       List<TopicPartition> tps = new ArrayList<>();
-      for (PartitionInfo i : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-        tps.add(new TopicPartition(topic, i.partition()));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (tps.isEmpty()) {
+        // Metadata of a topic created a moment ago may not have reached this client yet.
+        assertThat(System.nanoTime()).as("metadata of " + topic).isLessThan(deadline);
+        for (PartitionInfo i : consumer.partitionsFor(topic, Duration.ofSeconds(5))) {
+          tps.add(new TopicPartition(topic, i.partition()));
+        }
       }
       consumer.assign(tps);
       consumer.seekToBeginning(tps);

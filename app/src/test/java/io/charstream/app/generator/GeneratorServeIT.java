@@ -109,7 +109,7 @@ class GeneratorServeIT {
   void everyKindOfBadInputGetsItsErrorOrDeadLetterAndTheWorkerKeepsGoing() throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
-      f.startGenerator("bad", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 20, GeneratorConfig.LENGTH_MAX, 100));
+      f.startGenerator("bad", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 20, GeneratorConfig.LENGTH_MAX, 1024));
       String ok = "\"schemaVersion\":1,\"prompt\":\"KING\",\"length\":5";
       Map<String, String> sent = Map.ofEntries(
           Map.entry("b-malformed", "{\"schemaVersion\":1,\"requestId\":"),
@@ -122,7 +122,7 @@ class GeneratorServeIT {
           Map.entry("b-long", "{\"schemaVersion\":1,\"requestId\":\"b-long\",\"prompt\":\"" + "x".repeat(21) + "\"}"),
           Map.entry("b-chars", "{\"schemaVersion\":1,\"requestId\":\"b-chars\",\"prompt\":\"caf\u00e9 \u2603\"}"),
           Map.entry("b-zero", "{\"schemaVersion\":1,\"requestId\":\"b-zero\",\"prompt\":\"KING\",\"length\":0}"),
-          Map.entry("b-huge", "{\"schemaVersion\":1,\"requestId\":\"b-huge\",\"prompt\":\"KING\",\"length\":101}"),
+          Map.entry("b-huge", "{\"schemaVersion\":1,\"requestId\":\"b-huge\",\"prompt\":\"KING\",\"length\":1025}"),
           Map.entry("b-temp", "{" + ok + ",\"requestId\":\"b-temp\",\"temperature\":-1}"));
       Map<String, String> kinds = Map.ofEntries(
           Map.entry("b-malformed", "malformed-json"), Map.entry("b-type", "invalid-field"),
