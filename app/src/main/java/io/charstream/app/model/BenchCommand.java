@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure training or generation speed; prints one JSON object.",
-    subcommands = {BenchTrainCommand.class, BenchGenerateCommand.class})
+    subcommands = {BenchTrainCommand.class, BenchGenerateCommand.class,
+        io.charstream.app.generator.BenchServeCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
