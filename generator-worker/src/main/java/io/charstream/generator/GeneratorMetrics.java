@@ -1,0 +1,148 @@
+package io.charstream.generator;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The worker's meters (Prometheus names in docs/generator.md). One instance per worker, on the
+ * worker's own registry, so several workers in one JVM (the benchmark, the tests) stay apart.
+ */
+final class GeneratorMetrics {
+
+  private static final String P = "charstream.generator.";
+
+  private final MeterRegistry registry;
+  private final Counter generatedChars;
+  private final Counter steps;
+  private final Timer queueWait;
+  private final Timer timeToFirstChar;
+  private final Timer duration;
+  private final DistributionSummary occupancy;
+  private final AtomicInteger activeSlots = new AtomicInteger();
+  private final AtomicInteger queueDepth = new AtomicInteger();
+  private final AtomicInteger paused = new AtomicInteger();
+  private final AtomicInteger assigned = new AtomicInteger();
+  private final Set<String> modelGauges = ConcurrentHashMap.newKeySet();
+  /** chars/s over the last whole window of WINDOW_NANOS; the counter gives rates to Prometheus. */
+  private static final long WINDOW_NANOS = 5_000_000_000L;
+  private long windowStart = System.nanoTime();
+  private long windowChars;
+  private volatile double charsPerSecond;
+
+  GeneratorMetrics(MeterRegistry registry, int capacity) {
+    this.registry = registry;
+    generatedChars = Counter.builder(P + "generated.chars").description("Characters generated").register(registry);
+    steps = Counter.builder(P + "steps").description("Batched steps taken").register(registry);
+    queueWait = timer("queue.wait", "From the request record's timestamp to priming it into a slot");
+    timeToFirstChar = timer("time.to.first.char", "From the request record's timestamp to its first generated character");
+    duration = timer("request.duration", "From the request record's timestamp to its final response");
+    occupancy = DistributionSummary.builder(P + "batch.occupancy")
+        .description("Busy slots / batch capacity, per batched step")
+        .publishPercentiles(0.5, 0.95)
+        .register(registry);
+    Gauge.builder(P + "batch.capacity", () -> capacity).description("Slots of the batch").register(registry);
+    Gauge.builder(P + "slots.active", activeSlots::get).description("Requests generating now").register(registry);
+    Gauge.builder(P + "queue.depth", queueDepth::get).description("Requests waiting for a slot").register(registry);
+    Gauge.builder(P + "partitions.paused", paused::get).description("1 while fetching is paused (flow control)")
+        .register(registry);
+    Gauge.builder(P + "partitions.assigned", assigned::get).description("Request partitions owned").register(registry);
+    Gauge.builder(P + "chars.per.second", () -> charsPerSecond)
+        .description("Generated characters per second over the last 5 s window").register(registry);
+  }
+
+  private Timer timer(String name, String description) {
+    return Timer.builder(P + name)
+        .description(description)
+        .publishPercentiles(0.5, 0.95, 0.99)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(5))
+        .register(registry);
+  }
+
+  private static Duration millis(double ms) {
+    return Duration.ofNanos((long) (ms * 1e6));
+  }
+
+  void started(Job job) {
+    queueWait.record(millis(job.sinceOriginMs(job.startedNanos)));
+  }
+
+  void stepped(int chars, int active, int capacity, long nowNanos) {
+    steps.increment();
+    generatedChars.increment(chars);
+    occupancy.record((double) active / capacity);
+    windowChars += chars;
+    if (nowNanos - windowStart >= WINDOW_NANOS) {
+      charsPerSecond = windowChars * 1e9 / (nowNanos - windowStart);
+      windowStart = nowNanos;
+      windowChars = 0;
+    }
+  }
+
+  void answered(Job job) {
+    registry.counter(P + "requests", "outcome", job.finish.name().toLowerCase(java.util.Locale.ROOT)).increment();
+    timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos)));
+    duration.record(millis(job.sinceOriginMs(job.finishedNanos)));
+  }
+
+  /** A request answered with an error (or dead-lettered), by kind. */
+  void error(ErrorKind kind) {
+    registry.counter(P + "requests", "outcome", "error").increment();
+    registry.counter(P + "errors", "kind", kind.code()).increment();
+  }
+
+  /** A checkpoint event that could not be read or loaded. */
+  void badCheckpoint() {
+    registry.counter(P + "errors", "kind", "bad-checkpoint").increment();
+  }
+
+  void transaction(boolean committed) {
+    registry.counter(P + "transactions", "outcome", committed ? "committed" : "aborted").increment();
+  }
+
+  /** Requests handed back to the group on a rebalance or shutdown (another worker answers them). */
+  void handedBack(int n) {
+    registry.counter(P + "handed.back").increment(n);
+  }
+
+  void state(int active, int queued, boolean isPaused, int partitions) {
+    activeSlots.set(active);
+    queueDepth.set(queued);
+    paused.set(isPaused ? 1 : 0);
+    assigned.set(partitions);
+  }
+
+  /** Exposes the latest loaded version of {@code modelId} (once per model id). */
+  void modelVersion(String modelId, Supplier<Number> latest) {
+    if (modelGauges.add(modelId)) {
+      Gauge.builder(P + "model.version", () -> {
+            Number n = latest.get();
+            return n == null ? Double.NaN : n.doubleValue();
+          })
+          .description("Latest loaded version per model id")
+          .tag("model_id", modelId)
+          .register(registry);
+    }
+  }
+
+  double meanOccupancy() {
+    return occupancy.mean();
+  }
+
+  long stepCount() {
+    return (long) steps.count();
+  }
+
+  MeterRegistry registry() {
+    return registry;
+  }
+}

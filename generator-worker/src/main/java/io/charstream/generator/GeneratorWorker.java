@@ -1,0 +1,414 @@
+package io.charstream.generator;
+
+import io.charstream.schemas.DeadLetters;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker loop: one thread owns the consumer, the transactional producer and the slot scheduler.
+ * Each turn polls (without waiting while anything generates, so the consumer polls every few
+ * milliseconds however long requests are), admits the records, primes queued requests into free
+ * slots, takes one batched step, sends finished responses, applies flow control, and every
+ * {@code commit.interval-ms} commits one transaction holding the chunks, final responses, dead
+ * letters and the consumed offsets of the requests fully answered (consume-transform-produce).
+ *
+ * <p>Guarantee, for consumers of the responses topic with {@code isolation.level=read_committed}:
+ * every request read from the requests topic gets exactly one final record (a response or an error),
+ * or, when its requestId cannot be read, exactly one dead letter. Offsets commit in order per
+ * partition only up to the first request not yet answered, atomically with the answers, so a crash,
+ * a lost partition or an aborted transaction replays exactly the requests whose answer never
+ * committed. Streamed chunks are at-least-once: a request replayed after a crash or a rebalance
+ * streams again from sequence 0 (the same text when it runs on the same model version, as generation
+ * is deterministic for its seed); clients keep the chunks of the highest-numbered attempt by
+ * (requestId, seq) and treat the final record as the whole answer.
+ */
+final class GeneratorWorker implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(GeneratorWorker.class);
+
+  /** Topic names the worker reads and writes (from the Topics registry). */
+  record WorkerTopics(String requests, String responses, String deadLetters) {}
+
+  /** Everything the loop's behaviour depends on, from {@link GeneratorConfig}. */
+  record Settings(int queueCapacity, int commitIntervalMs, int pollIdleMs, long drainMs) {}
+
+  private final WorkerTopics topics;
+  private final Settings settings;
+  private final Consumer<String, byte[]> consumer;
+  private final Supplier<Producer<String, byte[]>> producers;
+  private final RequestReader reader;
+  private final ResponseWriter writer;
+  private final SlotScheduler scheduler;
+  private final JobPreparer preparer;
+  private final GeneratorMetrics metrics;
+  private final CountDownLatch modelsCaughtUp;
+  private final String name;
+
+  private final PartitionLedger ledger = new PartitionLedger();
+  private final FlowControl flow;
+  private final Set<TopicPartition> owned = new HashSet<>();
+  private Producer<String, byte[]> producer;
+  private boolean inTransaction;
+  private long lastCommitNanos = System.nanoTime();
+
+  private volatile boolean stopRequested;
+  private volatile boolean killRequested;
+  private volatile boolean running;
+  private volatile long lastTurnNanos = System.nanoTime();
+  private volatile int assignedCount;
+  private volatile Throwable failure;
+
+  GeneratorWorker(WorkerTopics topics, Settings settings, Consumer<String, byte[]> consumer,
+      Supplier<Producer<String, byte[]>> producers, RequestReader reader, ResponseWriter writer,
+      SlotScheduler scheduler, JobPreparer preparer, GeneratorMetrics metrics, CountDownLatch modelsCaughtUp, String name) {
+    this.topics = topics;
+    this.settings = settings;
+    this.consumer = consumer;
+    this.producers = producers;
+    this.reader = reader;
+    this.writer = writer;
+    this.scheduler = scheduler;
+    this.preparer = preparer;
+    this.metrics = metrics;
+    this.modelsCaughtUp = modelsCaughtUp;
+    this.name = name;
+    this.flow = new FlowControl(settings.queueCapacity());
+  }
+
+  // ---- life cycle (called from other threads) ----
+
+  /** Asks for a graceful stop: finish running requests (up to the drain time), commit, leave. */
+  void requestStop() {
+    stopRequested = true;
+  }
+
+  /**
+   * Stops as if the process died: no commit, no abort, the consumer stays in the group until its
+   * session times out. For fault tests and the benchmark's failure runs.
+   */
+  void kill() {
+    killRequested = true;
+  }
+
+  boolean running() {
+    return running;
+  }
+
+  /** Nanos (System.nanoTime) of the loop's last turn; liveness. */
+  long lastTurnNanos() {
+    return lastTurnNanos;
+  }
+
+  int assignedPartitions() {
+    return assignedCount;
+  }
+
+  /** Why the loop ended abnormally, or null. */
+  Throwable failure() {
+    return failure;
+  }
+
+  @Override
+  public void run() {
+    running = true;
+    try {
+      producer = producers.get();
+      producer.initTransactions();
+      // Requests may name a model only announced on the checkpoints topic: read it to its end first.
+      while (!modelsCaughtUp.await(100, TimeUnit.MILLISECONDS) && !stopRequested && !killRequested) {
+        lastTurnNanos = System.nanoTime();
+      }
+      consumer.subscribe(List.of(topics.requests()), new Rebalance());
+      loop();
+      if (killRequested) {
+        halt();
+      } else {
+        leave();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = e;
+      halt();
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      log.error("generator worker stopped: {}", e.toString(), e);
+      halt();
+    } finally {
+      running = false;
+    }
+  }
+
+  private void loop() {
+    long drainDeadline = Long.MAX_VALUE;
+    while (!killRequested) {
+      long now = System.nanoTime();
+      lastTurnNanos = now;
+      if (stopRequested && drainDeadline == Long.MAX_VALUE) {
+        flow.drain();
+        drainDeadline = now + settings.drainMs() * 1_000_000L;
+        log.info("draining: {} running, {} queued", scheduler.active(), scheduler.queued());
+      }
+      if (stopRequested && (scheduler.idle() || now >= drainDeadline)) {
+        return;
+      }
+      Duration timeout = scheduler.idle() ? Duration.ofMillis(settings.pollIdleMs()) : Duration.ZERO;
+      for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
+        admit(rec);
+      }
+      if (killRequested) {
+        return;
+      }
+      now = System.nanoTime();
+      SlotScheduler.Filled filled = scheduler.fill(preparer, now);
+      filled.started().forEach(metrics::started);
+      for (Job job : filled.failed()) {
+        answerError(job.source, job.offset, job.spec.requestId(), job.errorKind, job.errorMessage);
+      }
+      if (scheduler.active() > 0) {
+        SlotScheduler.Stepped stepped = scheduler.step(now);
+        metrics.stepped(stepped.charsGenerated(), stepped.activeSlots(), scheduler.capacity(), now);
+        for (Job job : stepped.finished()) {
+          answer(job);
+        }
+      }
+      applyFlowControl();
+      if (System.nanoTime() - lastCommitNanos >= settings.commitIntervalMs() * 1_000_000L) {
+        commit();
+      }
+      metrics.state(scheduler.active(), scheduler.queued(), flow.paused(), owned.size());
+    }
+  }
+
+  // ---- records in ----
+
+  private void admit(ConsumerRecord<String, byte[]> rec) {
+    TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+    ledger.received(tp, rec.offset());
+    RequestReader.Read read = reader.read(rec.key(), rec.value());
+    if (read instanceof RequestReader.Accepted a) {
+      Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime());
+      job.originDelayMs = rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
+      scheduler.enqueue(job);
+    } else if (read instanceof RequestReader.Rejected r) {
+      if (r.requestId() != null) {
+        answerError(tp, rec.offset(), r.requestId(), r.kind(), r.message());
+      } else {
+        deadLetter(rec, r.kind(), r.message());
+        ledger.finished(tp, rec.offset());
+      }
+    }
+  }
+
+  // ---- records out (all inside the open transaction) ----
+
+  private void send(ProducerRecord<String, byte[]> record) {
+    if (!inTransaction) {
+      producer.beginTransaction();
+      inTransaction = true;
+    }
+    producer.send(record);
+  }
+
+  private void answer(Job job) {
+    if (job.spec.stream()) {
+      sendChunk(job);
+    }
+    send(new ProducerRecord<>(topics.responses(), job.spec.requestId(), writer.complete(job)));
+    ledger.finished(job.source, job.offset);
+    metrics.answered(job);
+  }
+
+  private void sendChunk(Job job) {
+    String text = job.takeChunk();
+    if (text != null) {
+      send(new ProducerRecord<>(topics.responses(), job.spec.requestId(), writer.chunk(job, job.nextSeq++, text)));
+    }
+  }
+
+  private void answerError(TopicPartition tp, long offset, String requestId, ErrorKind kind, String message) {
+    send(new ProducerRecord<>(topics.responses(), requestId, writer.error(requestId, kind, message)));
+    ledger.finished(tp, offset);
+    metrics.error(kind);
+  }
+
+  private void deadLetter(ConsumerRecord<String, byte[]> rec, ErrorKind kind, String message) {
+    ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(topics.deadLetters(), null, rec.key(), rec.value(),
+        new RecordHeaders(rec.headers().toArray()));
+    DeadLetters.addErrorHeaders(dlq.headers(), rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
+        kind.code(), message, name);
+    send(dlq);
+    metrics.error(kind);
+    log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), message);
+  }
+
+  // ---- transactions ----
+
+  /**
+   * Sends pending chunks, then commits the transaction with the offsets of every request answered
+   * in order. On failure the transaction is aborted and unanswered work re-read (see class comment).
+   */
+  private void commit() {
+    lastCommitNanos = System.nanoTime();
+    for (Job job : scheduler.running()) {
+      if (job.spec.stream()) {
+        sendChunk(job);
+      }
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committableOffsets();
+    if (!inTransaction && offsets.isEmpty()) {
+      return;
+    }
+    try {
+      if (!inTransaction) {
+        producer.beginTransaction();
+        inTransaction = true;
+      }
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      }
+      producer.commitTransaction();
+      inTransaction = false;
+      ledger.committed(offsets);
+      metrics.transaction(true);
+    } catch (KafkaException e) {
+      log.warn("transaction failed, aborting and re-reading unanswered requests: {}", e.toString());
+      abortAndRewind();
+    }
+  }
+
+  /**
+   * Throws away the open transaction and everything in flight, and seeks every owned partition back
+   * to its last committed offset, so each request whose answer did not commit is read again.
+   */
+  private void abortAndRewind() {
+    try {
+      if (inTransaction) {
+        producer.abortTransaction();
+      }
+    } catch (ProducerFencedException | InvalidProducerEpochException | UnsupportedVersionException
+        | AuthorizationException | AuthenticationException e) {
+      throw e; // another instance took this transactional.id, or we may not write: nothing to retry
+    } catch (KafkaException e) {
+      log.warn("abort failed, starting a new producer: {}", e.toString());
+      producer.close(Duration.ZERO);
+      producer = producers.get();
+      producer.initTransactions();
+    }
+    inTransaction = false;
+    metrics.transaction(false);
+    int dropped = scheduler.remove(j -> true).size();
+    for (TopicPartition tp : owned) {
+      ledger.rewind(tp).ifPresent(offset -> consumer.seek(tp, offset));
+    }
+    if (dropped > 0) {
+      log.info("{} in-flight requests will be read again", dropped);
+    }
+  }
+
+  private void applyFlowControl() {
+    switch (flow.update(scheduler.queued())) {
+      case PAUSE -> consumer.pause(owned);
+      case RESUME -> consumer.resume(owned);
+      case NONE -> { }
+    }
+  }
+
+  /** Hands back what is still running: commits what is answered, forgets the rest uncommitted. */
+  private void handBack(Collection<TopicPartition> partitions) {
+    commit();
+    Set<TopicPartition> gone = new HashSet<>(partitions);
+    int n = scheduler.remove(j -> gone.contains(j.source)).size();
+    for (TopicPartition tp : gone) {
+      ledger.remove(tp);
+    }
+    if (n > 0) {
+      metrics.handedBack(n);
+      log.info("handed back {} unfinished requests of {}", n, gone);
+    }
+  }
+
+  /** Graceful end: commit the answered work, hand back the rest, leave the group. */
+  private void leave() {
+    handBack(Set.copyOf(owned));
+    try {
+      consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    } finally {
+      producer.close();
+    }
+    log.info("generator worker left the group");
+  }
+
+  /** Abrupt end (a kill or a fatal error): nothing committed, nothing aborted. */
+  private void halt() {
+    try {
+      if (producer != null) {
+        producer.close(Duration.ZERO);
+      }
+    } finally {
+      consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
+          .withTimeout(Duration.ZERO));
+    }
+  }
+
+  /** Called inside poll() on the worker thread. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (killRequested || partitions.isEmpty()) {
+        return;
+      }
+      // Cooperative rebalancing: only the partitions that move are revoked, the rest keep running.
+      handBack(partitions);
+      owned.removeAll(partitions);
+      assignedCount = owned.size();
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      if (killRequested) {
+        return;
+      }
+      // Another member may own them already: their answers must not commit from here, and the
+      // open transaction may hold some, so it goes; the partitions we keep are read again.
+      for (TopicPartition tp : partitions) {
+        ledger.remove(tp);
+      }
+      owned.removeAll(partitions);
+      assignedCount = owned.size();
+      abortAndRewind();
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      owned.addAll(partitions);
+      assignedCount = owned.size();
+      if (flow.paused()) {
+        consumer.pause(partitions);
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package io.charstream.generator;
+
+import io.charstream.model.GenerationModel;
+
+/** One version of one model, loaded and ready to generate; immutable and shared between threads. */
+record LoadedModel(String modelId, long version, GenerationModel model) {
+
+  /** Identity of the version: a request started on it finishes on it. */
+  ModelKey key() {
+    return new ModelKey(modelId, version);
+  }
+
+  /** A model id and version. */
+  record ModelKey(String modelId, long version) {
+    @Override
+    public String toString() {
+      return modelId + "@" + version;
+    }
+  }
+}

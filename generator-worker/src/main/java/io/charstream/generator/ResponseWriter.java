@@ -1,0 +1,14 @@
+package io.charstream.generator;
+
+/** Encodes the records the worker sends to the responses topic (all keyed by requestId). */
+interface ResponseWriter {
+
+  /** A streamed part of the text: {@code seq} counts from 0 per request. */
+  byte[] chunk(Job job, int seq, String text);
+
+  /** The final record of a request that ran: full text, finish reason, model, timings. */
+  byte[] complete(Job job);
+
+  /** The final record of a request that could not run, saying what was wrong. */
+  byte[] error(String requestId, ErrorKind kind, String message);
+}

@@ -1,0 +1,107 @@
+package io.charstream.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.charstream.model.SamplingOptions;
+import io.charstream.model.TextGenerator;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler on the real model: continuous batching (requests joining and leaving a shared batch)
+ * gives each request exactly the text it gets alone, for the same seed.
+ */
+class BatchedGenerationTest {
+
+  private static LoadedModel model;
+
+  @BeforeAll
+  static void load() {
+    model = TinyModels.loaded("tiny", 1, 5L);
+  }
+
+  private static List<Job> jobs() {
+    List<Job> jobs = new ArrayList<>();
+    String[] prompts = {"KING RICHARD", "a", "To be or not", "Q", "ROMEO:\n", "The"};
+    for (int i = 0; i < 14; i++) {
+      SamplingOptions options = new SamplingOptions(1 + i % 4, 0.5 + 0.1 * i, 1000 + i);
+      RequestSpec spec = new RequestSpec("r" + i, prompts[i % prompts.length], 5 + 7 * (i % 5), options, "tiny",
+          null, List.of(), false);
+      jobs.add(new Job(spec, new TopicPartition("req", i % 3), i, 0));
+    }
+    return jobs;
+  }
+
+  private static void run(SlotScheduler s, List<Job> jobs) {
+    JobPreparer preparer = new JobPreparer(registryWith(model));
+    int next = 0;
+    for (int guard = 0; guard < 100_000 && (next < jobs.size() || !s.idle()); guard++) {
+      // Requests arrive a few at a time while others run: slots join and leave mid-way.
+      if (next < jobs.size() && guard % 3 == 0) {
+        s.enqueue(jobs.get(next++));
+      }
+      s.fill(preparer, 0);
+      if (s.active() > 0) {
+        s.step(0);
+      }
+    }
+  }
+
+  private static ModelRegistry registryWith(LoadedModel m) {
+    ModelRegistry r = new ModelRegistry(2);
+    r.loaded(m);
+    return r;
+  }
+
+  @Test
+  void continuousBatchingEqualsOneAtATime() {
+    List<Job> batched = jobs();
+    run(new SlotScheduler(4, SlotEngine::of, 1_000), batched);
+    List<Job> single = jobs();
+    run(new SlotScheduler(1, SlotEngine::of, 1_000), single);
+    TextGenerator alone = new TextGenerator(model.model());
+
+    for (int i = 0; i < batched.size(); i++) {
+      Job b = batched.get(i);
+      assertThat(b.finish).isEqualTo(Job.Finish.LENGTH);
+      assertThat(b.steps).isEqualTo(b.spec.length());
+      String expected = alone.generate(b.spec.prompt(), b.spec.length(), b.spec.sampling());
+      assertThat(b.text.toString()).as("request %d batched", i).isEqualTo(expected);
+      assertThat(single.get(i).text.toString()).as("request %d at capacity 1", i).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void promptsWithCharactersOutsideTheVocabularyFailWithTheCharactersNamed() {
+    RequestSpec spec = new RequestSpec("x", "caf\u00e9 \u00e9", 3, SamplingOptions.withSeed(1), "tiny", null,
+        List.of(), false);
+    Job job = new Job(spec, new TopicPartition("req", 0), 0, 0);
+    assertThat(new JobPreparer(registryWith(model)).prepare(job)).isEqualTo(SlotScheduler.Readiness.FAILED);
+    assertThat(job.errorKind).isEqualTo(ErrorKind.UNKNOWN_CHARACTERS);
+    assertThat(job.errorMessage).contains("2 character(s)").contains("U+00E9").contains("x2");
+  }
+
+  @Test
+  void unknownModelsAndVersionsFailAndLoadingOnesWait() {
+    ModelRegistry r = registryWith(model);
+    JobPreparer p = new JobPreparer(r);
+    Job other = new Job(new RequestSpec("o", "KING", 3, SamplingOptions.withSeed(1), "other", null, List.of(), false),
+        new TopicPartition("req", 0), 0, 0);
+    assertThat(p.prepare(other)).isEqualTo(SlotScheduler.Readiness.FAILED);
+    assertThat(other.errorKind).isEqualTo(ErrorKind.UNKNOWN_MODEL);
+    assertThat(other.errorMessage).contains("unknown model 'other'").contains("tiny (versions [1])");
+
+    Job pinned = new Job(new RequestSpec("p", "KING", 3, SamplingOptions.withSeed(1), "tiny", 2L, List.of(), false),
+        new TopicPartition("req", 0), 1, 0);
+    assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.FAILED);
+    assertThat(pinned.errorMessage).contains("unknown version 2");
+    r.loading("tiny", 2);
+    assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.WAIT);
+    r.loaded(new LoadedModel("tiny", 2, model.model()));
+    assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.READY);
+    assertThat(pinned.model.version()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,128 @@
+package io.charstream.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.charstream.generator.RequestReader.Accepted;
+import io.charstream.generator.RequestReader.Read;
+import io.charstream.generator.RequestReader.Rejected;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class JsonRequestReaderTest {
+
+  private final JsonRequestReader reader =
+      new JsonRequestReader(new JsonRequestReader.Limits(10, 1024, 2000, 2, "shakespeare"));
+
+  private Read read(String key, String json) {
+    return reader.read(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String req(String extra) {
+    return "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"KING\"" + extra + "}";
+  }
+
+  private Rejected rejected(String key, String json) {
+    Read r = read(key, json);
+    assertThat(r).isInstanceOf(Rejected.class);
+    return (Rejected) r;
+  }
+
+  @Test
+  void aMinimalRequestTakesTheDefaults() {
+    Read r = read("r1", req(""));
+    assertThat(r).isInstanceOf(Accepted.class);
+    RequestSpec spec = ((Accepted) r).spec();
+    assertThat(spec.requestId()).isEqualTo("r1");
+    assertThat(spec.length()).isEqualTo(1024);
+    assertThat(spec.sampling().topN()).isEqualTo(3);
+    assertThat(spec.sampling().temperature()).isEqualTo(1.0);
+    assertThat(spec.sampling().randomSeed()).isEqualTo(JsonRequestReader.seedOf("r1"));
+    assertThat(spec.modelId()).isEqualTo("shakespeare");
+    assertThat(spec.modelVersion()).isNull();
+    assertThat(spec.stop()).isEmpty();
+    assertThat(spec.stream()).isFalse();
+  }
+
+  @Test
+  void everyFieldIsCarriedOver() {
+    RequestSpec spec = ((Accepted) read(null, req(",\"length\":20,\"topN\":5,\"temperature\":0.5,\"randomSeed\":7,"
+        + "\"modelId\":\"nietzsche\",\"modelVersion\":3,\"stop\":[\"\\n\\n\"],\"stream\":true"))).spec();
+    assertThat(spec.length()).isEqualTo(20);
+    assertThat(spec.sampling().topN()).isEqualTo(5);
+    assertThat(spec.sampling().temperature()).isEqualTo(0.5);
+    assertThat(spec.sampling().randomSeed()).isEqualTo(7);
+    assertThat(spec.modelId()).isEqualTo("nietzsche");
+    assertThat(spec.modelVersion()).isEqualTo(3L);
+    assertThat(spec.stop()).containsExactly("\n\n");
+    assertThat(spec.stream()).isTrue();
+  }
+
+  @Test
+  void malformedJsonIsAnsweredToTheKeyOrDeadLetteredWithoutOne() {
+    Rejected withKey = rejected("r9", "{not json");
+    assertThat(withKey.requestId()).isEqualTo("r9");
+    assertThat(withKey.kind()).isEqualTo(ErrorKind.MALFORMED_JSON);
+
+    Rejected noKey = rejected(null, "{not json");
+    assertThat(noKey.requestId()).isNull();
+    assertThat(noKey.kind()).isEqualTo(ErrorKind.MALFORMED_JSON);
+
+    assertThat(rejected(null, null).kind()).isEqualTo(ErrorKind.MALFORMED_JSON);
+    assertThat(rejected(null, "").kind()).isEqualTo(ErrorKind.MALFORMED_JSON);
+    assertThat(rejected(null, "[1,2]").requestId()).isNull();
+    assertThat(rejected("bad key with spaces", "{").requestId()).isNull();
+  }
+
+  @Test
+  void wrongTypesAndUnknownFieldsNameTheField() {
+    Rejected wrongType = rejected("k", req(",\"length\":\"ten\""));
+    assertThat(wrongType.requestId()).isEqualTo("r1"); // read from the JSON, not the key
+    assertThat(wrongType.message()).contains("length");
+
+    Rejected unknown = rejected("k", req(",\"promtp\":\"x\""));
+    assertThat(unknown.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
+    assertThat(unknown.message()).contains("promtp");
+
+    Rejected missing = rejected("k", "{\"schemaVersion\":1,\"requestId\":\"r1\"}");
+    assertThat(missing.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
+    assertThat(missing.message()).contains("prompt");
+  }
+
+  @Test
+  void promptLimits() {
+    assertThat(rejected("k", "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"\"}").kind())
+        .isEqualTo(ErrorKind.EMPTY_PROMPT);
+    Rejected tooLong = rejected("k", "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"12345678901\"}");
+    assertThat(tooLong.kind()).isEqualTo(ErrorKind.PROMPT_TOO_LONG);
+    assertThat(tooLong.message()).contains("11 characters").contains("10");
+    // Ten code points, some outside the BMP, are within the limit of ten characters.
+    assertThat(read("k", "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"\uD83D\uDE00\uD83D\uDE00abcdefgh\"}"))
+        .isInstanceOf(Accepted.class);
+  }
+
+  @Test
+  void lengthOutOfRange() {
+    assertThat(rejected("k", req(",\"length\":0")).kind()).isEqualTo(ErrorKind.LENGTH_OUT_OF_RANGE);
+    assertThat(rejected("k", req(",\"length\":-5")).kind()).isEqualTo(ErrorKind.LENGTH_OUT_OF_RANGE);
+    Rejected tooBig = rejected("k", req(",\"length\":2001"));
+    assertThat(tooBig.kind()).isEqualTo(ErrorKind.LENGTH_OUT_OF_RANGE);
+    assertThat(tooBig.message()).contains("1..2000");
+    assertThat(read("k", req(",\"length\":2000"))).isInstanceOf(Accepted.class);
+  }
+
+  @Test
+  void samplingAndStopOptions() {
+    assertThat(rejected("k", req(",\"temperature\":0")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"temperature\":1000")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"topN\":0")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"stop\":[\"a\",\"b\",\"c\"]")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"stop\":[\"" + "x".repeat(65) + "\"]")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"stop\":[\"\"]")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+  }
+
+  @Test
+  void derivedSeedsAreStablePerRequestId() {
+    assertThat(JsonRequestReader.seedOf("abc")).isEqualTo(JsonRequestReader.seedOf("abc"));
+    assertThat(JsonRequestReader.seedOf("abc")).isNotEqualTo(JsonRequestReader.seedOf("abd"));
+  }
+}

@@ -1,0 +1,193 @@
+package io.charstream.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.charstream.generator.SlotScheduler.Readiness;
+import io.charstream.model.SamplingOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class SlotSchedulerTest {
+
+  private static final TopicPartition P0 = new TopicPartition("req", 0);
+  private static final TopicPartition P1 = new TopicPartition("req", 1);
+  private static final LoadedModel V1 = new LoadedModel("m", 1, null);
+  private static final LoadedModel V2 = new LoadedModel("m", 2, null);
+
+  private final Map<LoadedModel.ModelKey, FakeEngine> engines = new HashMap<>();
+  private final SlotEngine.Factory factory = (model, capacity) -> {
+    FakeEngine e = new FakeEngine(capacity);
+    engines.put(model.key(), e);
+    return e;
+  };
+
+  private static long offsets;
+
+  private static Job job(String id, int length, long seed, List<String> stop, TopicPartition tp) {
+    RequestSpec spec = new RequestSpec(id, "KING", length, SamplingOptions.withSeed(seed), "m", null, stop, false);
+    return new Job(spec, tp, offsets++, 0L);
+  }
+
+  private static Job job(String id, int length, long seed) {
+    return job(id, length, seed, List.of(), P0);
+  }
+
+  private static Readiness readyOn(Job j, LoadedModel m) {
+    j.model = m;
+    j.promptIds = new int[] {1, 2, 3, 4};
+    return Readiness.READY;
+  }
+
+  /** Runs fill + step until everything is finished; returns finished jobs in finishing order. */
+  private static List<Job> runAll(SlotScheduler s, SlotScheduler.Preparer p) {
+    List<Job> done = new ArrayList<>();
+    for (int guard = 0; guard < 10_000 && !s.idle(); guard++) {
+      s.fill(p, 0);
+      assertThat(s.active()).isLessThanOrEqualTo(s.capacity());
+      done.addAll(s.step(0).finished());
+    }
+    assertThat(s.idle()).isTrue();
+    return done;
+  }
+
+  @Test
+  void neverRunsMoreThanCapacityAndAnswersEveryJob() {
+    SlotScheduler s = new SlotScheduler(3, factory, 1_000);
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Job j = job("r" + i, 1 + i % 4, i);
+      jobs.add(j);
+      s.enqueue(j);
+    }
+    List<Job> done = runAll(s, j -> readyOn(j, V1));
+
+    assertThat(done).containsExactlyInAnyOrderElementsOf(jobs);
+    assertThat(engines.get(V1.key()).maxOpen).isEqualTo(3);
+    for (Job j : jobs) {
+      assertThat(j.text.toString()).isEqualTo(FakeEngine.expected(j.spec.sampling().randomSeed(), j.spec.length()));
+      assertThat(j.finish).isEqualTo(Job.Finish.LENGTH);
+      assertThat(j.slot).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void aFinishedRequestFreesItsSlotForTheNextWhileOthersRun() {
+    SlotScheduler s = new SlotScheduler(2, factory, 1_000);
+    Job shortJob = job("short", 2, 0);
+    Job longJob = job("long", 6, 1);
+    Job next = job("next", 2, 2);
+    s.enqueue(shortJob);
+    s.enqueue(longJob);
+    s.enqueue(next);
+    SlotScheduler.Preparer p = j -> readyOn(j, V1);
+
+    assertThat(s.fill(p, 0).started()).containsExactly(shortJob, longJob);
+    s.step(0);
+    assertThat(s.step(0).finished()).containsExactly(shortJob);
+    assertThat(s.fill(p, 0).started()).containsExactly(next); // primed while "long" is mid-way
+    SlotScheduler.Stepped st = s.step(0);
+    assertThat(st.activeSlots()).isEqualTo(2);
+    assertThat(st.charsGenerated()).isEqualTo(2);
+    assertThat(longJob.steps).isEqualTo(3);
+    assertThat(next.steps).isEqualTo(1);
+    assertThat(engines.get(V1.key()).steps).isEqualTo(3); // one batched step each time, not one per job
+  }
+
+  @Test
+  void stopStringEndsTheRequestAndIsCutFromTheText() {
+    SlotScheduler s = new SlotScheduler(1, factory, 1_000);
+    Job j = job("stop", 50, 0, List.of("de", "zz"), P0); // generates "abcde..."
+    s.enqueue(j);
+    runAll(s, x -> readyOn(x, V1));
+    assertThat(j.text.toString()).isEqualTo("abc");
+    assertThat(j.finish).isEqualTo(Job.Finish.STOP);
+    assertThat(j.steps).isEqualTo(5);
+  }
+
+  @Test
+  void jobsWaitingForTheirModelDoNotBlockOthersAndFailedOnesLeave() {
+    SlotScheduler s = new SlotScheduler(2, factory, 1_000);
+    Job waiting = job("waiting", 2, 0);
+    Job failing = job("failing", 2, 0);
+    Job ready = job("ready", 2, 0);
+    s.enqueue(waiting);
+    s.enqueue(failing);
+    s.enqueue(ready);
+    SlotScheduler.Filled f = s.fill(j -> j == waiting ? Readiness.WAIT : j == failing ? Readiness.FAILED : readyOn(j, V1), 0);
+    assertThat(f.started()).containsExactly(ready);
+    assertThat(f.failed()).containsExactly(failing);
+    assertThat(s.queued()).isEqualTo(1);
+    assertThat(s.fill(j -> readyOn(j, V1), 0).started()).containsExactly(waiting);
+  }
+
+  @Test
+  void requestsOnAnOlderVersionFinishThereWhileNewOnesUseTheNewVersion() {
+    SlotScheduler s = new SlotScheduler(4, factory, 1_000);
+    Job old = job("old", 5, 0);
+    s.enqueue(old);
+    s.fill(j -> readyOn(j, V1), 0);
+    s.step(0);
+    Job fresh = job("fresh", 2, 0);
+    s.enqueue(fresh);
+    s.fill(j -> readyOn(j, V2), 0); // version 2 arrived meanwhile
+    assertThat(s.engines()).isEqualTo(2);
+    List<Job> done = runAll(s, j -> readyOn(j, V2));
+    assertThat(done).containsExactly(fresh, old);
+    assertThat(old.model).isEqualTo(V1);
+    assertThat(old.text.toString()).isEqualTo(FakeEngine.expected(0, 5));
+    assertThat(s.engines()).isEqualTo(1); // the old version's engine is gone once idle
+  }
+
+  @Test
+  void primingBudgetLimitsPromptCharsPerFillButAlwaysStartsOne() {
+    SlotScheduler s = new SlotScheduler(8, factory, 6);
+    for (int i = 0; i < 5; i++) {
+      s.enqueue(job("r" + i, 1, i));
+    }
+    // Each prompt is 4 ids: the first fill primes two (4 < 6, then 8 >= 6 stops).
+    assertThat(s.fill(j -> readyOn(j, V1), 0).started()).hasSize(2);
+    SlotScheduler tight = new SlotScheduler(8, factory, 1);
+    tight.enqueue(job("a", 1, 0));
+    tight.enqueue(job("b", 1, 0));
+    assertThat(tight.fill(j -> readyOn(j, V1), 0).started()).hasSize(1);
+  }
+
+  @Test
+  void removeHandsBackQueuedAndRunningJobsOfAPartition() {
+    SlotScheduler s = new SlotScheduler(2, factory, 1_000);
+    Job a = job("a", 9, 0, List.of(), P0);
+    Job b = job("b", 9, 0, List.of(), P1);
+    Job c = job("c", 9, 0, List.of(), P0);
+    s.enqueue(a);
+    s.enqueue(b);
+    s.enqueue(c);
+    s.fill(j -> readyOn(j, V1), 0);
+    s.step(0);
+    assertThat(s.remove(j -> j.source.equals(P0))).containsExactlyInAnyOrder(a, c);
+    assertThat(s.active()).isEqualTo(1);
+    assertThat(s.queued()).isZero();
+    assertThat(runAll(s, j -> readyOn(j, V1))).containsExactly(b);
+  }
+
+  @Test
+  void chunksHoldBackWhatMightStartAStopString() {
+    Job j = job("chunks", 50, 0, List.of("xyz"), P0);
+    j.model = V1;
+    j.append("a", 1);
+    j.append("b", 2);
+    assertThat(j.takeChunk()).isNull(); // the last 2 chars stay back (longest stop - 1)
+    j.append("c", 3);
+    assertThat(j.takeChunk()).isEqualTo("a");
+    j.append("x", 4);
+    j.append("y", 5);
+    assertThat(j.takeChunk()).isEqualTo("bc");
+    assertThat(j.append("z", 6)).isTrue();
+    assertThat(j.takeChunk()).isNull(); // "xy" was the start of the stop string: never sent
+    assertThat(j.text.toString()).isEqualTo("abc");
+    assertThat(j.firstCharNanos).isEqualTo(1);
+  }
+}

@@ -1,0 +1,62 @@
+package io.charstream.schemas.message;
+
+import io.charstream.schemas.json.Checks;
+import io.charstream.schemas.json.InvalidFieldException;
+import java.util.List;
+
+/**
+ * A text generation request, on {@code charstream.generate-requests} keyed by requestId. Absent
+ * fields take their defaults here. The contract checks types and always-wrong values; the generator
+ * applies its configured limits (prompt length, max length) and answers with an error response.
+ *
+ * @param prompt the seed text; generation continues it
+ * @param length characters to generate (default 1024, as the reference)
+ * @param topN sample among the n most probable characters (default 3, the reference's sampling)
+ * @param temperature softmax temperature (default 1.0)
+ * @param randomSeed same model + prompt + options + seed = same text; null lets the worker pick
+ * @param modelId null = the generator's default model
+ * @param modelVersion null = the latest checkpoint of the model
+ * @param stop generation ends early after any of these strings
+ * @param stream send chunks as they are generated before the final response
+ */
+public record GenerateRequest(
+    int schemaVersion,
+    String requestId,
+    String prompt,
+    Integer length,
+    Integer topN,
+    Double temperature,
+    Long randomSeed,
+    String modelId,
+    Long modelVersion,
+    List<String> stop,
+    Boolean stream) {
+  public static final int SCHEMA_VERSION = 1;
+  public static final int DEFAULT_LENGTH = 1024;
+  public static final int DEFAULT_TOP_N = 3;
+  public static final double DEFAULT_TEMPERATURE = 1.0;
+
+  public GenerateRequest {
+    Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
+    Checks.id(requestId, "requestId");
+    Checks.required(prompt, "prompt");
+    length = (int) Checks.atLeast(length == null ? DEFAULT_LENGTH : length, 1, "length");
+    topN = (int) Checks.atLeast(topN == null ? DEFAULT_TOP_N : topN, 1, "topN");
+    temperature = Checks.positive(temperature == null ? DEFAULT_TEMPERATURE : temperature, "temperature");
+    Checks.optionalId(modelId, "modelId");
+    if (modelVersion != null) Checks.atLeast(modelVersion, 1, "modelVersion");
+    stop = stop == null ? List.of() : stop;
+    for (int i = 0; i < stop.size(); i++) {
+      if (stop.get(i) == null || stop.get(i).isEmpty()) {
+        throw new InvalidFieldException("stop[" + i + "]", "stop strings must be non-empty");
+      }
+    }
+    stop = List.copyOf(stop);
+    stream = stream != null && stream;
+  }
+
+  /** A request with every default but the prompt. */
+  public static GenerateRequest of(String requestId, String prompt) {
+    return new GenerateRequest(SCHEMA_VERSION, requestId, prompt, null, null, null, null, null, null, null, null);
+  }
+}

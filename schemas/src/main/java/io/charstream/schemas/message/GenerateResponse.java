@@ -1,0 +1,103 @@
+package io.charstream.schemas.message;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.charstream.schemas.json.Checks;
+import io.charstream.schemas.json.InvalidFieldException;
+
+/**
+ * A generation result, on {@code charstream.generate-responses} keyed by requestId. Every request
+ * gets exactly one {@code final} record; with {@code stream} it is preceded by {@code chunk}
+ * records numbered 0, 1, 2, ... ({@code sequence}), and the final record's sequence is one past
+ * the last chunk.
+ *
+ * @param text a chunk's characters, or in the final record the whole generated text (empty on error)
+ * @param finishReason final records only: why generation ended
+ * @param timings final records only (absent when the request failed before it was queued)
+ * @param error final records with finishReason error only
+ */
+public record GenerateResponse(
+    int schemaVersion,
+    String requestId,
+    Type type,
+    int sequence,
+    String text,
+    String modelId,
+    Long modelVersion,
+    FinishReason finishReason,
+    Timings timings,
+    Error error) {
+  public static final int SCHEMA_VERSION = 1;
+
+  /** A streamed piece, or the record that closes the request. */
+  public enum Type {
+    @JsonProperty("chunk") CHUNK,
+    @JsonProperty("final") FINAL
+  }
+
+  /** Why generation ended. */
+  public enum FinishReason {
+    /** The requested number of characters was generated. */
+    @JsonProperty("length") LENGTH,
+    /** A stop string was generated. */
+    @JsonProperty("stop") STOP,
+    /** The request failed; see {@code error}. */
+    @JsonProperty("error") ERROR
+  }
+
+  public GenerateResponse {
+    Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
+    Checks.required(requestId, "requestId");
+    Checks.required(type, "type");
+    Checks.atLeast(sequence, 0, "sequence");
+    Checks.required(text, "text");
+    Checks.optionalId(modelId, "modelId");
+    if (type == Type.CHUNK && (finishReason != null || error != null || timings != null)) {
+      throw new InvalidFieldException("type", "a chunk carries no finishReason, timings or error");
+    }
+    if (type == Type.FINAL) Checks.required(finishReason, "finishReason");
+    if ((finishReason == FinishReason.ERROR) != (error != null)) {
+      throw new InvalidFieldException("error", "is required exactly when finishReason is \"error\"");
+    }
+  }
+
+  /**
+   * Times of one request, in milliseconds.
+   *
+   * @param queueWaitMs from the request's record timestamp until generation started
+   * @param timeToFirstCharMs from the record timestamp until the first character was generated
+   * @param totalMs from the record timestamp until the final response was produced
+   * @param charsPerSecond generated characters per second of generation time
+   */
+  public record Timings(double queueWaitMs, Double timeToFirstCharMs, double totalMs, double charsPerSecond) {}
+
+  /**
+   * What went wrong.
+   *
+   * @param kind machine-readable class, e.g. invalid-request, unknown-model, prompt-too-long,
+   *     unknown-characters, internal
+   * @param message what was wrong and how to fix it
+   */
+  public record Error(String kind, String message) {
+    public Error {
+      Checks.required(kind, "error.kind");
+      Checks.required(message, "error.message");
+    }
+  }
+
+  public static GenerateResponse chunk(String requestId, int sequence, String text, String modelId, long modelVersion) {
+    return new GenerateResponse(SCHEMA_VERSION, requestId, Type.CHUNK, sequence, text, modelId, modelVersion,
+        null, null, null);
+  }
+
+  public static GenerateResponse done(String requestId, int sequence, String text, String modelId,
+      long modelVersion, FinishReason reason, Timings timings) {
+    return new GenerateResponse(SCHEMA_VERSION, requestId, Type.FINAL, sequence, text, modelId, modelVersion,
+        reason, timings, null);
+  }
+
+  public static GenerateResponse failed(String requestId, int sequence, String modelId, Long modelVersion,
+      String kind, String message, Timings timings) {
+    return new GenerateResponse(SCHEMA_VERSION, requestId, Type.FINAL, sequence, "", modelId, modelVersion,
+        FinishReason.ERROR, timings, new Error(kind, message));
+  }
+}
