@@ -112,7 +112,7 @@ class RenderedManifestsTest {
     assertThat(port.path("name").asText()).isEqualTo("http");
     assertThat(port.path("containerPort").asInt()).isEqualTo(8080);
     Map<String, String> probes = Map.of(
-        "startupProbe", "/health/live", "livenessProbe", "/health/live", "readinessProbe", "/health/ready");
+        "startupProbe", "/livez", "livenessProbe", "/livez", "readinessProbe", "/readyz");
     probes.forEach((probe, path) -> {
       assertThat(c.at("/" + probe + "/httpGet/path").asText()).as(probe).isEqualTo(path);
       assertThat(c.at("/" + probe + "/httpGet/port").asText()).as(probe).isEqualTo("http");
