@@ -86,6 +86,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     out.put("threads", 1);
     out.putAll(NativeTuning.describe());
     out.putAll(BenchCommand.memory());
+    out.put("load_average_1m", BenchCommand.loadAverage());
     spec.commandLine().getOut().println(BenchCommand.json(out));
     return 0;
   }
