@@ -100,4 +100,31 @@ class GeneratorFailoverIT {
       assertThat(answered(heir)).isPositive();
     }
   }
+
+  @Test
+  void aGracefulShutdownFinishesOrHandsBackItsWorkWhileAnotherWorkerJoins() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      // A drain time too short to finish everything: what is left is handed back uncommitted.
+      GeneratorService leaving = f.startGenerator("leaving", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
+          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.SHUTDOWN_DRAIN_MS, 300L));
+      assertThat(leaving.awaitReady(WAIT)).isTrue();
+      List<GenerateRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        GenerateRequest r = request("leave-" + i, "KING", 300, i, null, null, i % 4 == 0);
+        requests.add(r);
+        f.send(r);
+      }
+      f.await(() -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 2, WAIT,
+          "first answers");
+      // A second worker joins (cooperative rebalance moves partitions away mid-work), then the
+      // first one is stopped as SIGTERM would stop it.
+      GeneratorService staying = f.startGenerator("staying", Map.of(GeneratorConfig.BATCH_CAPACITY, 8));
+      assertThat(staying.awaitReady(WAIT)).isTrue();
+      leaving.close();
+      assertThat(leaving.liveness().ok()).isFalse();
+      assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(staying)).isPositive();
+    }
+  }
 }
