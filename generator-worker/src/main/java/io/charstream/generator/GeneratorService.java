@@ -92,6 +92,9 @@ public final class GeneratorService implements AutoCloseable {
       Throwable f = worker.failure();
       return new HealthServer.Check(false, f == null ? "worker stopped" : "worker failed: " + f);
     }
+    if (follower.failure() != null) {
+      return new HealthServer.Check(false, "checkpoint follower failed: " + follower.failure());
+    }
     long stalledMs = (System.nanoTime() - worker.lastTurnNanos()) / 1_000_000;
     long limit = config.getLong(GeneratorConfig.HEALTH_STALL_MS);
     return stalledMs > limit
