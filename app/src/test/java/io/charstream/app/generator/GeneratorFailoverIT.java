@@ -28,7 +28,10 @@ class GeneratorFailoverIT {
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral());
+    // A dead worker's open transaction is aborted after transaction.timeout.ms (5 s in the fixture),
+    // checked this often; the default (10 s) would only make the kill test slower.
+    broker = EmbeddedBroker.start(new EmbeddedBroker.Options(0, null, io.charstream.schemas.Topics.defaults(),
+        Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
   }
 
   @AfterAll
