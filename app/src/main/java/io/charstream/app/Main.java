@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Train character-level LSTM language models and serve text generation over Apache Kafka.",
-    subcommands = {CommandLine.HelpCommand.class, io.charstream.app.generator.GeneratorCommand.class, io.charstream.app.generator.PromptCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, io.charstream.app.generator.GeneratorCommand.class, io.charstream.app.generator.PromptCommand.class, io.charstream.app.generator.BenchCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -28,7 +28,6 @@ public final class GeneratorConfig {
   public static final String BATCH_CAPACITY = "batch.capacity";
   public static final String QUEUE_CAPACITY = "queue.capacity";
   public static final String PROMPT_MAX_CHARS = "prompt.max-chars";
-  public static final String LENGTH_DEFAULT = "length.default";
   public static final String LENGTH_MAX = "length.max";
   public static final String STOP_MAX = "stop.max";
   public static final String MODEL_DEFAULT_ID = "model.default-id";
@@ -52,10 +51,8 @@ public final class GeneratorConfig {
           "Requests fetched and waiting for a slot before the worker pauses its partitions (resumes at half).")
       .define(PROMPT_MAX_CHARS, Type.INT, 4096, Range.between(1, 1_000_000), Importance.MEDIUM,
           "Longest accepted prompt, in characters; longer ones get an error response.")
-      .define(LENGTH_DEFAULT, Type.INT, 1024, Range.between(1, 1_000_000), Importance.MEDIUM,
-          "Characters generated when a request gives no length (the reference's 1024).")
       .define(LENGTH_MAX, Type.INT, 10_000, Range.between(1, 1_000_000), Importance.MEDIUM,
-          "Largest accepted length; requests asking for more get an error response.")
+          "Largest accepted length (a request without one asks for 1024, the reference's default); requests asking for more get an error response.")
       .define(STOP_MAX, Type.INT, 16, Range.between(0, 1_000), Importance.LOW,
           "Most stop strings per request (each at most 64 characters).")
       .define(MODEL_DEFAULT_ID, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -83,10 +80,6 @@ public final class GeneratorConfig {
 
   public GeneratorConfig(EnvConfig config) {
     this.config = config;
-    if (config.getInt(LENGTH_DEFAULT) > config.getInt(LENGTH_MAX)) {
-      throw new ConfigException(LENGTH_DEFAULT, config.getInt(LENGTH_DEFAULT),
-          "must not exceed " + LENGTH_MAX + " (" + config.getInt(LENGTH_MAX) + ")");
-    }
     String id = config.getString(INSTANCE_ID);
     this.instanceId = id.isEmpty() ? hostName() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24)) : id;
     if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
@@ -94,9 +87,13 @@ public final class GeneratorConfig {
     }
   }
 
-  /** A config from the defaults and {@code overrides} only, ignoring the environment (tests, the benchmark). */
-  public static GeneratorConfig of(Map<String, ?> overrides) {
-    EnvConfig.Builder b = EnvConfig.builder(DEF).env(Map.of());
+  /**
+   * A config from the defaults, {@code env} (as if it were the environment: CHARSTREAM_* keys and
+   * CHARSTREAM_KAFKA_* client properties) and {@code overrides}; the process environment is ignored.
+   * For tests and the benchmark.
+   */
+  public static GeneratorConfig of(Map<String, ?> overrides, Map<String, String> env) {
+    EnvConfig.Builder b = EnvConfig.builder(DEF).env(env);
     overrides.forEach(b::override);
     return new GeneratorConfig(b.build());
   }

@@ -45,7 +45,7 @@ public final class GeneratorService implements AutoCloseable {
         m -> metrics.modelVersion(m.modelId(), () -> models.latestVersions().get(m.modelId())),
         () -> metrics.badCheckpoint());
     JsonRequestReader reader = new JsonRequestReader(new JsonRequestReader.Limits(
-        config.getInt(GeneratorConfig.PROMPT_MAX_CHARS), config.getInt(GeneratorConfig.LENGTH_DEFAULT),
+        config.getInt(GeneratorConfig.PROMPT_MAX_CHARS),
         config.getInt(GeneratorConfig.LENGTH_MAX), config.getInt(GeneratorConfig.STOP_MAX),
         config.getString(GeneratorConfig.MODEL_DEFAULT_ID)));
     SlotScheduler scheduler = new SlotScheduler(capacity, SlotEngine::of, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));

@@ -3,6 +3,7 @@ package io.charstream.generator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.charstream.model.SamplingOptions;
 import io.charstream.schemas.json.Checks;
+import io.charstream.schemas.json.InvalidFieldException;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.json.MessageFormatException;
 import io.charstream.schemas.message.GenerateRequest;
@@ -21,7 +22,7 @@ final class JsonRequestReader implements RequestReader {
   static final int STOP_MAX_CHARS = 64;
 
   /** The configured limits. */
-  record Limits(int promptMaxChars, int lengthDefault, int lengthMax, int stopMax, String defaultModelId) {}
+  record Limits(int promptMaxChars, int lengthMax, int stopMax, String defaultModelId) {}
 
   private final Limits limits;
 
@@ -55,7 +56,7 @@ final class JsonRequestReader implements RequestReader {
       return new Rejected(id, ErrorKind.PROMPT_TOO_LONG, "field 'prompt': " + promptChars
           + " characters is more than this generator accepts (" + limits.promptMaxChars() + "): shorten the prompt");
     }
-    // The contract defaults an absent length to 1024; the worker's own default applies only if configured otherwise.
+    // The contract fills an absent length with 1024, the reference's default.
     int length = req.length();
     if (length > limits.lengthMax()) {
       return new Rejected(id, ErrorKind.LENGTH_OUT_OF_RANGE, "field 'length': " + length
@@ -95,12 +96,25 @@ final class JsonRequestReader implements RequestReader {
     if (e.kind() == MessageFormatException.Kind.NOT_JSON) {
       return ErrorKind.MALFORMED_JSON;
     }
+    if (!causedByInvalidValue(e)) {
+      return ErrorKind.INVALID_FIELD; // unknown field, wrong JSON type: the shape is wrong, not a value
+    }
     String field = e.field() == null ? "" : e.field();
     return switch (field) {
       case "length" -> ErrorKind.LENGTH_OUT_OF_RANGE;
       case "topN", "temperature", "randomSeed" -> ErrorKind.INVALID_OPTION;
       default -> field.startsWith("stop") ? ErrorKind.INVALID_OPTION : ErrorKind.INVALID_FIELD;
     };
+  }
+
+  /** True when a record constructor refused a value (not a wrong JSON type or an unknown field). */
+  private static boolean causedByInvalidValue(Throwable e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof InvalidFieldException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The requestId of a record that failed the contract, when it is there and well-formed. */

@@ -2,6 +2,7 @@ package io.charstream.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.charstream.model.GenerationModel;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.TextGenerator;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ class BatchedGenerationTest {
 
   @BeforeAll
   static void load() {
-    model = TinyModels.loaded("tiny", 1, 5L);
+    model = new LoadedModel("tiny", 1, GenerationModel.from(SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), 5L)));
   }
 
   private static List<Job> jobs() {

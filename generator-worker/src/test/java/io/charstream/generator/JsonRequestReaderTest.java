@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class JsonRequestReaderTest {
 
   private final JsonRequestReader reader =
-      new JsonRequestReader(new JsonRequestReader.Limits(10, 1024, 2000, 2, "shakespeare"));
+      new JsonRequestReader(new JsonRequestReader.Limits(10, 2000, 2, "shakespeare"));
 
   private Read read(String key, String json) {
     return reader.read(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
@@ -78,6 +78,7 @@ class JsonRequestReaderTest {
     Rejected wrongType = rejected("k", req(",\"length\":\"ten\""));
     assertThat(wrongType.requestId()).isEqualTo("r1"); // read from the JSON, not the key
     assertThat(wrongType.message()).contains("length");
+    assertThat(wrongType.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
 
     Rejected unknown = rejected("k", req(",\"promtp\":\"x\""));
     assertThat(unknown.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
