@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Train character-level LSTM language models and serve text generation over Apache Kafka.",
-    subcommands = {CommandLine.HelpCommand.class, io.charstream.app.generator.GeneratorCommand.class, io.charstream.app.generator.PromptCommand.class, io.charstream.app.generator.BenchCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, io.charstream.app.generator.GeneratorCommand.class, io.charstream.app.generator.PromptCommand.class, io.charstream.app.generator.BenchCommand.class,
+        io.charstream.app.broker.BrokerCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -56,12 +56,13 @@ public final class Topics {
         new TopicSettings(1, TopicSettings.COMPACT, -1, MIB));
     trainingStatus = topic("training-status", TrainingStatus.class,
         new TopicSettings(3, TopicSettings.COMPACT, -1, MIB));
-    // Weights only: ~0.85 MB at the reference spec, base64 in JSON ~1.2 MB; room for ~10 M parameters.
+    // Weights only: ~0.85 MB at the reference spec, base64 in JSON ~1.2 MB; room for ~12 M parameters.
     checkpoints = topic("checkpoints", CheckpointEvent.class,
         new TopicSettings(3, TopicSettings.COMPACT, -1, 64 * MIB));
-    // With Adam state and training position: ~2.6 MB at the reference spec (~3.5 MB as base64).
+    // With Adam state and training position: ~2.6 MB at the reference spec (~3.5 MB as base64); kept
+    // below the broker's default socket.request.max.bytes (100 MiB).
     trainingState = topic("training-state", CheckpointEvent.class,
-        new TopicSettings(3, TopicSettings.COMPACT, -1, 160 * MIB));
+        new TopicSettings(3, TopicSettings.COMPACT, -1, 96 * MIB));
     generateRequests = topic("generate-requests", GenerateRequest.class,
         new TopicSettings(12, TopicSettings.DELETE, DAY, MIB));
     generateResponses = topic("generate-responses", GenerateResponse.class,

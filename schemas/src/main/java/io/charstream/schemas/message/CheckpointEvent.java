@@ -11,7 +11,8 @@ import java.util.List;
  * {@code charstream.training-state} it carries the full checkpoint with Adam and RNG state and the
  * data position, for resuming. The weights travel inside the record ({@link Weights}).
  *
- * @param version increases by one with every checkpoint of the model, across jobs
+ * @param version increases with every checkpoint of the model, across jobs (the trainer also
+ *     numbers its mid-epoch training states, so published versions may skip numbers)
  * @param last true for the checkpoint written when the job ended (completed or cancelled)
  * @param training the effective training request that produced it
  * @param sizeBytes length of the decoded checkpoint bytes

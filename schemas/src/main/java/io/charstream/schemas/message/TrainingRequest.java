@@ -1,6 +1,7 @@
 package io.charstream.schemas.message;
 
 import io.charstream.schemas.json.Checks;
+import io.charstream.schemas.json.InvalidFieldException;
 
 /**
  * A request to train a model, on {@code charstream.training-requests} keyed by modelId. Carries
@@ -62,7 +63,10 @@ public record TrainingRequest(
     clipNorm = Checks.nonNegative(or(clipNorm, DEFAULT_CLIP_NORM), "clipNorm");
     batchSize = (int) Checks.atLeast(or(batchSize, DEFAULT_BATCH_SIZE), 1, "batchSize");
     numEpochs = (int) Checks.atLeast(or(numEpochs, DEFAULT_NUM_EPOCHS), 1, "numEpochs");
-    valFraction = Checks.fraction(or(valFraction, DEFAULT_VAL_FRACTION), "valFraction");
+    valFraction = or(valFraction, DEFAULT_VAL_FRACTION);
+    if (!(valFraction >= 0 && valFraction < 0.5)) {
+      throw new InvalidFieldException("valFraction", "must be in [0, 0.5), got " + valFraction);
+    }
     vocabulary = or(vocabulary, DEFAULT_VOCABULARY);
     restore = or(restore, Boolean.FALSE);
   }

@@ -1,0 +1,305 @@
+package io.charstream.app.broker;
+
+import io.charstream.schemas.Topic;
+import io.charstream.schemas.Topics;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Kafka 4 broker (KRaft, combined broker + controller, one node) running inside this JVM on
+ * 127.0.0.1, with the charstream topics created from the {@link Topics} registry. Used by
+ * {@code charstream broker}, {@code charstream up}/{@code demo} and the integration tests.
+ *
+ * <p>A single node must run its internal topics (consumer offsets, transaction state, share-group
+ * state) with replication factor 1 and min ISR 1, or consumers and transactions hang waiting for
+ * replicas that never come.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+  private static final short REPLICATION = 1;
+
+  /**
+   * @param port the client port on 127.0.0.1; 0 picks a free one
+   * @param dataDir where the log lives; null for a temporary directory deleted on close
+   * @param topics the topics to create (dead-letter topics included)
+   * @param brokerOverrides extra broker properties (e.g. SASL listeners in tests)
+   */
+  public record Options(int port, Path dataDir, Topics topics, Map<String, String> brokerOverrides) {
+    public Options {
+      if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+      if (topics == null) throw new IllegalArgumentException("topics is required");
+      brokerOverrides = Map.copyOf(brokerOverrides == null ? Map.of() : brokerOverrides);
+    }
+
+    /** A temporary broker on a free port with the default topics: what tests use. */
+    public static Options ephemeral() {
+      return new Options(0, null, Topics.defaults(), Map.of());
+    }
+  }
+
+  private final Options options;
+  private final Path dataDir;
+  private final boolean temporary;
+  private final int port;
+  private final int controllerPort;
+  private KafkaRaftServer server;
+
+  private EmbeddedBroker(Options options, Path dataDir, boolean temporary, int port, int controllerPort) {
+    this.options = options;
+    this.dataDir = dataDir;
+    this.temporary = temporary;
+    this.port = port;
+    this.controllerPort = controllerPort;
+  }
+
+  /**
+   * Formats the storage if it is new, starts the broker, waits until it answers and creates the
+   * topics. Throws {@link BrokerStartException} saying what went wrong.
+   */
+  public static EmbeddedBroker start(Options options) {
+    boolean temporary = options.dataDir() == null;
+    Path dir;
+    try {
+      dir = temporary ? Files.createTempDirectory("charstream-kafka-") : options.dataDir().toAbsolutePath();
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new BrokerStartException("cannot create the broker data directory " + options.dataDir()
+          + ": " + e.getMessage() + " (pass a writable --data-dir)", e);
+    }
+    int port = options.port() == 0 ? freePort() : options.port();
+    EmbeddedBroker broker = new EmbeddedBroker(options, dir, temporary, port, freePort());
+    try {
+      broker.startServer();
+      broker.createTopics(options.topics());
+    } catch (RuntimeException e) {
+      broker.close();
+      throw e instanceof BrokerStartException b ? b
+          : new BrokerStartException("the embedded Kafka broker failed to start: " + e.getMessage(), e);
+    }
+    return broker;
+  }
+
+  /** {@code 127.0.0.1:PORT}. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Topics topics() {
+    return options.topics();
+  }
+
+  /** Creates a topic set (e.g. with another prefix); topics that exist already are kept as they are. */
+  public void createTopics(Topics topics) {
+    List<NewTopic> wanted = new ArrayList<>();
+    for (Topic<?, ?> t : topics.all()) wanted.add(t.settings().newTopic(t.name(), REPLICATION));
+    try (Admin admin = admin()) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+      if (missing.isEmpty()) return;
+      try {
+        admin.createTopics(missing).all().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) throw e;
+      }
+      LOG.info("created {} topics with prefix {}", missing.size(), topics.prefix());
+    } catch (ExecutionException e) {
+      throw new BrokerStartException("cannot create the charstream topics: " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while creating topics", e);
+    }
+  }
+
+  /** An admin client for this broker; the caller closes it. */
+  public Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+  }
+
+  /**
+   * Stops the broker and starts it again on the same ports and data: for tests of clients that
+   * must ride out a broker restart.
+   */
+  public synchronized void restart() {
+    stopServer();
+    startServer();
+  }
+
+  /** Stops the broker without deleting its data (for tests that restart it later). */
+  public synchronized void stop() {
+    stopServer();
+  }
+
+  /** Starts a stopped broker again on the same ports. */
+  public synchronized void resume() {
+    if (server == null) startServer();
+  }
+
+  @Override
+  public synchronized void close() {
+    stopServer();
+    if (temporary) deleteRecursively(dataDir);
+  }
+
+  private synchronized void startServer() {
+    Path logs = dataDir.resolve("logs");
+    Properties props = brokerProperties(logs);
+    format(props, logs);
+    long t0 = System.nanoTime();
+    server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+    server.startup();
+    awaitReady(Duration.ofSeconds(60));
+    LOG.info("Kafka broker ready on {} in {} ms (data in {})", bootstrapServers(),
+        (System.nanoTime() - t0) / 1_000_000, dataDir);
+  }
+
+  private synchronized void stopServer() {
+    if (server == null) return;
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } catch (RuntimeException e) {
+      LOG.warn("error while stopping the embedded broker: {}", e.toString());
+    }
+    server = null;
+  }
+
+  private Properties brokerProperties(Path logs) {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", logs.toString());
+    // One node: every internal topic with one replica, or consumers and transactions hang.
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "10");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "10");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("default.replication.factor", "1");
+    p.put("num.partitions", "1");
+    // Groups form at once instead of waiting 3 s for more members: tests and the demo start faster.
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // Typos in topic names fail loudly instead of creating a topic nobody reads.
+    p.put("auto.create.topics.enable", "false");
+    p.put("log.cleaner.backoff.ms", "15000");
+    p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+    p.putAll(options.brokerOverrides());
+    return p;
+  }
+
+  /** Formats the log directory once; a formatted directory keeps its cluster id and data. */
+  private void format(Properties props, Path logs) {
+    if (Files.exists(logs.resolve("meta.properties"))) return;
+    Path file = dataDir.resolve("server.properties");
+    try {
+      try (var w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        props.store(w, "charstream embedded broker");
+      }
+    } catch (IOException e) {
+      throw new BrokerStartException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int rc;
+    // StorageTool.main would System.exit; execute returns a status instead.
+    try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+      rc = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
+          "--config", file.toString(), "--ignore-formatted"}, ps);
+    } catch (Exception e) {
+      throw new BrokerStartException("formatting the broker storage in " + logs + " failed: " + e.getMessage(), e);
+    }
+    if (rc != 0) {
+      throw new BrokerStartException("formatting the broker storage in " + logs + " failed (status " + rc + "): "
+          + out.toString(StandardCharsets.UTF_8).trim());
+    }
+  }
+
+  private void awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    try (Admin admin = admin()) {
+      while (System.nanoTime() < deadline) {
+        try {
+          if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000)).nodes().get().isEmpty()) return;
+        } catch (ExecutionException e) {
+          last = e;
+          LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // back off before asking again
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while waiting for the broker", e);
+    }
+    throw new BrokerStartException("the embedded broker did not answer on " + bootstrapServers() + " within "
+        + timeout.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()), last);
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new BrokerStartException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) return;
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("could not delete {}: {}", dir, e.getMessage());
+    }
+  }
+}
