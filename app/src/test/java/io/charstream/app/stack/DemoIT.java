@@ -102,7 +102,7 @@ class DemoIT {
     }
 
     // What the run saw and produced.
-    assertThat(result.corpus().chars()).isEqualTo(TEXT.length() * REPEATL);
+    assertThat(result.corpus().chars()).isEqualTo(TEXT.length() * (long) REPEAT);
     assertThat(result.statuses()).first().isInstanceOf(TrainingStatus.Accepted.class);
     assertThat(result.statuses()).filteredOn(s -> s instanceof TrainingStatus.Progress).isNotEmpty();
     assertThat(result.statuses()).filteredOn(s -> s instanceof TrainingStatus.CheckpointSaved).hasSize(2);
