@@ -9,8 +9,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Train character-level LSTM language models and serve text generation over Apache Kafka.",
-    subcommands = {CommandLine.HelpCommand.class, io.charstream.app.generator.GeneratorCommand.class, io.charstream.app.generator.PromptCommand.class, io.charstream.app.generator.BenchCommand.class,
-        io.charstream.app.broker.BrokerCommand.class})
+    subcommands = {CommandLine.HelpCommand.class,
+        io.charstream.app.broker.BrokerCommand.class,
+        io.charstream.app.trainer.TrainerCommand.class,
+        io.charstream.app.client.CorpusCommand.class,
+        io.charstream.app.client.SubmitCommand.class,
+        io.charstream.app.client.StatusCommand.class,
+        io.charstream.app.generator.GeneratorCommand.class,
+        io.charstream.app.generator.PromptCommand.class,
+        io.charstream.app.generator.BenchCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
