@@ -82,7 +82,7 @@ public final class Demo {
     String corpus = plan.cut(text);
     String corpusId = plan.training().corpusId();
     String share = corpus.length() == text.length() ? String.format(Locale.ROOT, "%,d chars", text.length())
-        : String.format(Locale.ROOT, "first %,d of %,d chars (--corpus-chars 0 for all)", corpus.length(),
+        : String.format(Locale.ROOT, "first %,d of %,d chars; --corpus-chars 0 for all", corpus.length(),
             text.length());
     out.printf(Locale.ROOT, "[1/3] corpus: publishing %s (%s) as '%s' to %s%n", source, share, corpusId,
         topics.corpus().name());

@@ -43,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
   static final int DEFAULT_CORPUS_CHARS = 400_000;
   static final int DEFAULT_NUM_EPOCHS = 1;
   static final double DEFAULT_LEARNING_RATE = 0.01;
-  static final List<String> SHAKESPEARE_SEEDS = List.of("KING RICHARD", "ROMEO:", "To be, or not");
+  static final List<String> SHAKESPEARE_SEEDS = List.of("KING RICHARD", "ROMEO:", "JULIET:");
 
   @Option(names = "--text-path", paramLabel = "FILE",
       description = "UTF-8 corpus to train on (default: data/tinyshakespeare.txt, fetched by data/fetch.sh if missing).")
@@ -96,7 +96,8 @@ public final class DemoCommand implements Callable<Integer> {
   VocabularyMode vocabulary;
 
   @Option(names = "--seed", paramLabel = "TEXT",
-      description = "A seed prompt; repeatable (default: three Shakespeare openings, or three line starts of --text-path).")
+      description = "A seed prompt; repeatable (default: KING RICHARD, ROMEO:, JULIET: for tinyshakespeare, else three "
+          + "line starts of the corpus).")
   List<String> seeds;
 
   @Option(names = "--length", paramLabel = "N", defaultValue = "300",
@@ -142,7 +143,7 @@ public final class DemoCommand implements Callable<Integer> {
       external = !"default".equals(client.config().source(CommonKeys.BOOTSTRAP_SERVERS));
       if (noWorkers && !external) throw new IllegalArgumentException("--no-workers needs --bootstrap-servers");
     } catch (ConfigException | IllegalArgumentException e) {
-      return fail("", e.getMessage(), 2);
+      return fail(e.getMessage(), 2);
     }
     Path corpus;
     String text;
@@ -150,15 +151,15 @@ public final class DemoCommand implements Callable<Integer> {
       corpus = new CorpusSource(CorpusSource.findRoot(), CorpusSource::runScript, out).resolve(textPath);
       text = CorpusUploader.decodeUtf8(Files.readAllBytes(corpus), corpus.toString());
     } catch (DemoException | IllegalArgumentException e) {
-      return fail("", e.getMessage(), 1);
+      return fail(e.getMessage(), 1);
     } catch (IOException e) {
-      return fail("", "cannot read " + textPath + ": " + e.getMessage(), 1);
+      return fail("cannot read " + textPath + ": " + e.getMessage(), 1);
     }
     DemoPlan plan;
     try {
       plan = plan(corpus, text);
     } catch (IllegalArgumentException e) {
-      return fail("", e.getMessage(), 2);
+      return fail(e.getMessage(), 2);
     }
 
     EmbeddedStack stack;
@@ -167,11 +168,11 @@ public final class DemoCommand implements Callable<Integer> {
           external ? Optional.empty() : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)), !noWorkers,
           Map.of(), Map.of(GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, modelId), this::config));
     } catch (BrokerStartException e) {
-      return fail("", e.getMessage(), 1);
+      return fail(e.getMessage(), 1);
     } catch (ConfigException | IllegalArgumentException e) {
-      return fail("", e.getMessage(), 2);
+      return fail(e.getMessage(), 2);
     } catch (RuntimeException e) {
-      return fail("", "could not start: " + e.getMessage(), 1);
+      return fail("could not start: " + e.getMessage(), 1);
     }
     AtomicBoolean finished = new AtomicBoolean();
     Thread hook = new Thread(() -> {
@@ -191,7 +192,7 @@ public final class DemoCommand implements Callable<Integer> {
       return 0;
     } catch (DemoException e) {
       finished.set(true);
-      return fail("", e.getMessage(), 1);
+      return fail(e.getMessage(), 1);
     } finally {
       finished.set(true);
       stack.close();
@@ -215,8 +216,9 @@ public final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--" + e.field().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT)
           + ": " + e.getMessage(), e);
     }
-    List<String> s = seeds != null ? seeds : textPath == null ? SHAKESPEARE_SEEDS
-        : SeedPicker.lineStarts(text, 3, randomSeed, request.vocabulary() == VocabularyMode.REFERENCE);
+    List<String> s = seeds != null ? seeds : corpusIdOf(corpus).equals(CorpusSource.DEFAULT_NAME) ? SHAKESPEARE_SEEDS
+        : SeedPicker.lineStarts(DemoPlan.cut(text, corpusChars), 3, randomSeed,
+            request.vocabulary() == VocabularyMode.REFERENCE);
     return new DemoPlan(corpusChars, request, s, length, topN, temperature, randomSeed, Duration.ofSeconds(60),
         Duration.ofMinutes(5));
   }
@@ -240,8 +242,8 @@ public final class DemoCommand implements Callable<Integer> {
     return client.config(def, null, overrides);
   }
 
-  private static int fail(String prefix, String message, int status) {
-    System.err.println("charstream demo: " + prefix + message);
+  private static int fail(String message, int status) {
+    System.err.println("charstream demo: " + message);
     return status;
   }
 

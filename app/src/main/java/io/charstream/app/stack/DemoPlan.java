@@ -39,7 +39,12 @@ public record DemoPlan(int maxCorpusChars, TrainingRequest training, List<String
    * one (never inside a surrogate pair); all of it when the limit is 0 or not reached.
    */
   public String cut(String text) {
-    if (maxCorpusChars == 0 || text.length() <= maxCorpusChars) return text;
+    return cut(text, maxCorpusChars);
+  }
+
+  /** {@link #cut(String)} with the limit given. */
+  public static String cut(String text, int maxCorpusChars) {
+    if (maxCorpusChars <= 0 || text.length() <= maxCorpusChars) return text;
     int end = maxCorpusChars;
     int nl = text.lastIndexOf('\n', end - 1);
     if (nl > end / 2) {

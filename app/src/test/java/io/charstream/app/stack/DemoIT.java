@@ -86,8 +86,9 @@ class DemoIT {
     String seen = bytes.toString(StandardCharsets.UTF_8);
 
     // What the user reads: each step, progress, a checkpoint per epoch, completion, and the answers.
-    assertThat(seen).contains("[1/3] corpus: publishing tiny.txt (" + String.format(Locale.ROOT, "%,d", TEXT.length() * REPEAT)
-        + " chars) as 'tiny' to " + topics.corpus().name());
+    String chars = String.format(Locale.ROOT, "%,d", TEXT.length() * REPEAT);
+    assertThat(seen).contains("[1/3] corpus: publishing tiny.txt (" + chars + " chars) as 'tiny' to "
+        + topics.corpus().name());
     assertThat(seen).contains("[2/3] training: job demo-it-1 submitted to " + topics.trainingRequests().name());
     assertThat(seen).containsPattern("epoch 1/2 step \\d+/\\d+ loss \\d+\\.\\d+");
     assertThat(seen).contains("checkpoint v1 after epoch 1").contains("checkpoint v2 after epoch 2")
@@ -144,7 +145,7 @@ class DemoIT {
     assertThat(status).as(seen).isZero();
     assertThat(seen).startsWith("charstream demo: embedded Kafka broker on 127.0.0.1:")
         .contains("(temporary data)");
-    assertThat(seen).contains("(first ").contains(" chars (--corpus-chars 0 for all)) as 'tiny'");
+    assertThat(seen).contains("(first ").contains(" chars; --corpus-chars 0 for all) as 'tiny'");
     assertThat(seen).contains("COMPLETED: model v1 after 1 epochs");
     List<String> lines = seen.lines().toList();
     for (String seed : List.of("First", "Speak")) {
