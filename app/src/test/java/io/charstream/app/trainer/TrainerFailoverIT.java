@@ -91,6 +91,8 @@ class TrainerFailoverIT {
     settings.forEach((k, v) -> pb.environment().put(EnvConfig.envName(k), String.valueOf(v)));
     pb.environment().putAll(FAST_SESSION);
     pb.environment().put("OMP_NUM_THREADS", "1");
+    // No re-launch with native tuning: the process we kill must be the one that trains.
+    pb.environment().put("CHARSTREAM_NATIVE_TUNING", "off");
     return pb.start();
   }
 }
