@@ -13,6 +13,10 @@ import picocli.CommandLine.Command;
         io.charstream.app.model.TrainCommand.class, io.charstream.app.model.GenerateCommand.class,
         io.charstream.app.model.BenchCommand.class,
         io.charstream.app.broker.BrokerCommand.class,
+        io.charstream.app.trainer.TrainerCommand.class,
+        io.charstream.app.client.CorpusCommand.class,
+        io.charstream.app.client.SubmitCommand.class,
+        io.charstream.app.client.StatusCommand.class,
         io.charstream.app.generator.GeneratorCommand.class,
         io.charstream.app.generator.PromptCommand.class})
 public final class Main implements Runnable {

@@ -158,6 +158,7 @@ public final class TrainerWorker implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     p.put(StreamsConfig.CLIENT_ID_CONFIG, config.workerId() + "-tables");
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     p.putAll(ClientSizes.consumer(config.topics().corpus()));
     return p;
   }
