@@ -53,7 +53,9 @@ public final class GeneratorService implements AutoCloseable {
     SlotScheduler scheduler = new SlotScheduler(capacity, SlotEngine::of, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));
     worker = new GeneratorWorker(
         new WorkerTopics(topics.generateRequests().name(), topics.generateResponses().name(),
-            topics.deadLetter(topics.generateRequests()).name()),
+            topics.deadLetter(topics.generateRequests()).name(),
+            Math.min(topics.deadLetter(topics.generateRequests()).settings().maxMessageBytes(), Integer.parseInt(
+                String.valueOf(config.kafkaClientProps().getOrDefault("max.request.size", 1024 * 1024))))),
         new Settings(config.getInt(GeneratorConfig.QUEUE_CAPACITY), config.getInt(GeneratorConfig.COMMIT_INTERVAL_MS),
             config.getInt(GeneratorConfig.POLL_IDLE_MS), config.getInt(GeneratorConfig.POLL_BUSY_MS),
             config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),

@@ -39,7 +39,7 @@ public final class NativeTuning {
   /** "off" (or "false", "0") disables the re-launch. */
   public static final String SWITCH = "CHARSTREAM_NATIVE_TUNING";
   /** Sub-commands that run nd4j and gain from the tuning. */
-  static final Set<String> NATIVE_COMMANDS = Set.of("train", "bench", "trainer", "demo");
+  static final Set<String> NATIVE_COMMANDS = Set.of("train", "bench", "trainer", "demo", "up");
   static final String PLATFORM_EXTENSION = "org.bytedeco.javacpp.platform.extension";
   /**
    * Heap per command. Training holds little on the Java heap (the corpus, a few MB of ids); a small
