@@ -76,7 +76,8 @@ public final class GeneratorFixture implements AutoCloseable {
     Map<String, Object> o = new HashMap<>(Map.of(
         "bootstrap.servers", broker.bootstrapServers(), "topic.prefix", topics.prefix(),
         GeneratorConfig.INSTANCE_ID, instance, GeneratorConfig.HTTP_PORT, 0,
-        GeneratorConfig.MODEL_DEFAULT_ID, MODEL, GeneratorConfig.SHUTDOWN_DRAIN_MS, 5_000L));
+        GeneratorConfig.MODEL_DEFAULT_ID, MODEL, GeneratorConfig.SHUTDOWN_DRAIN_MS, 5_000L,
+        GeneratorConfig.MODEL_WAIT_MS, 500L));
     o.putAll(overrides);
     Map<String, String> env = Map.of(
         "CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS", "6000",
