@@ -50,11 +50,14 @@ final class GeneratorWorker implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(GeneratorWorker.class);
 
-  /** Topic names the worker reads and writes (from the Topics registry). */
-  record WorkerTopics(String requests, String responses, String deadLetters) {}
+  /**
+   * Topic names the worker reads and writes (from the Topics registry), and the largest record the
+   * dead-letter topic takes (its max.message.bytes; the producer's max.request.size default is the same).
+   */
+  record WorkerTopics(String requests, String responses, String deadLetters, int deadLetterMaxBytes) {}
 
   /** Everything the loop's behaviour depends on, from {@link GeneratorConfig}. */
-  record Settings(int queueCapacity, int commitIntervalMs, int pollIdleMs, long drainMs) {}
+  record Settings(int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {}
 
   private final WorkerTopics topics;
   private final Settings settings;
@@ -74,6 +77,7 @@ final class GeneratorWorker implements Runnable {
   private Producer<String, byte[]> producer;
   private boolean inTransaction;
   private long lastCommitNanos = System.nanoTime();
+  private long lastPollNanos;
 
   private volatile boolean stopRequested;
   private volatile boolean killRequested;
@@ -175,9 +179,15 @@ final class GeneratorWorker implements Runnable {
       if (stopRequested && (scheduler.idle() || now >= drainDeadline)) {
         return;
       }
-      Duration timeout = scheduler.idle() ? Duration.ofMillis(settings.pollIdleMs()) : Duration.ZERO;
-      for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
-        admit(rec);
+      // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about as
+      // much as a small batched step); idle, wait for records. Either way the gap between polls stays
+      // far below max.poll.interval.ms, whatever the requests' lengths.
+      if (scheduler.idle() || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
+        lastPollNanos = now;
+        Duration timeout = scheduler.idle() ? Duration.ofMillis(settings.pollIdleMs()) : Duration.ZERO;
+        for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
+          admit(rec);
+        }
       }
       if (killRequested) {
         return;
@@ -256,13 +266,38 @@ final class GeneratorWorker implements Runnable {
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> rec, ErrorKind kind, String message) {
-    ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(topics.deadLetters(), null, rec.key(), rec.value(),
-        new RecordHeaders(rec.headers().toArray()));
+    byte[] value = rec.value();
+    RecordHeaders headers = new RecordHeaders(rec.headers().toArray());
+    int room = topics.deadLetterMaxBytes() - DEAD_LETTER_OVERHEAD_BYTES - (rec.key() == null ? 0 : rec.key().length() * 3);
+    if (headerBytes(headers) > room / 2) {
+      headers = new RecordHeaders(); // hostile headers: the error headers matter more
+    }
+    room -= headerBytes(headers);
+    if (value != null && value.length > room) {
+      // A record that fits its topic but not, with the error headers added, the dead-letter topic or the
+      // producer's max.request.size: a refused send would abort every transaction and the partition
+      // would never move on. Keep its head; the whole record stays on the source topic until retention.
+      message = "value cut to its first " + room + " of " + value.length + " bytes to fit the dead-letter topic"
+          + " (the whole record is at " + rec.topic() + "/" + rec.partition() + "@" + rec.offset() + "); " + message;
+      value = java.util.Arrays.copyOf(value, room);
+    }
+    ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(topics.deadLetters(), null, rec.key(), value, headers);
     DeadLetters.addErrorHeaders(dlq.headers(), rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
         kind.code(), message, name);
     send(dlq);
     metrics.error(kind);
     log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), message);
+  }
+
+  /** Bytes kept free in a dead letter for the error headers (message <= 2000 chars) and record overhead. */
+  private static final int DEAD_LETTER_OVERHEAD_BYTES = 16 * 1024;
+
+  private static int headerBytes(Iterable<org.apache.kafka.common.header.Header> headers) {
+    int n = 0;
+    for (org.apache.kafka.common.header.Header h : headers) {
+      n += h.key().length() * 3 + (h.value() == null ? 0 : h.value().length);
+    }
+    return n;
   }
 
   // ---- transactions ----

@@ -40,20 +40,20 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * other's records), a request producer, a read_committed collector of every response and dead
  * letter, generator instances, and the offline oracle for the text a request must get.
  */
-final class GeneratorFixture implements AutoCloseable {
+public final class GeneratorFixture implements AutoCloseable {
 
-  static final String MODEL = "tiny";
+  public static final String MODEL = "tiny";
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
-  final EmbeddedBroker broker;
-  final Topics topics;
-  final Map<String, Object> kafka;
+  public final EmbeddedBroker broker;
+  public final Topics topics;
+  public final Map<String, Object> kafka;
   private final KafkaProducer<String, byte[]> producer;
   private final List<GeneratorService> services = new ArrayList<>();
   private final Collector responses;
   private final Collector deadLetters;
 
-  GeneratorFixture(EmbeddedBroker broker) {
+  public GeneratorFixture(EmbeddedBroker broker) {
     this.broker = broker;
     this.topics = new Topics("it" + COUNTER.incrementAndGet() + "-" + System.nanoTime() % 100_000 + ".");
     broker.createTopics(topics);
@@ -63,16 +63,16 @@ final class GeneratorFixture implements AutoCloseable {
     deadLetters = new Collector(topics.deadLetter(topics.generateRequests()).name());
   }
 
-  static Checkpoint checkpoint(long seed) {
+  public static Checkpoint checkpoint(long seed) {
     return SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), seed);
   }
 
-  void publishModel(long version, long seed) throws Exception {
+  public void publishModel(long version, long seed) throws Exception {
     ModelPublisher.publish(kafka, topics, MODEL, version, checkpoint(seed));
   }
 
   /** Starts a generator; {@code overrides} are generator keys, session/transaction timeouts are short. */
-  GeneratorService startGenerator(String instance, Map<String, Object> overrides) throws Exception {
+  public GeneratorService startGenerator(String instance, Map<String, Object> overrides) throws Exception {
     Map<String, Object> o = new HashMap<>(Map.of(
         "bootstrap.servers", broker.bootstrapServers(), "topic.prefix", topics.prefix(),
         GeneratorConfig.INSTANCE_ID, instance, GeneratorConfig.HTTP_PORT, 0,
@@ -87,32 +87,36 @@ final class GeneratorFixture implements AutoCloseable {
     return s;
   }
 
-  void send(String key, String json) {
-    producer.send(new ProducerRecord<>(topics.generateRequests().name(), key,
-        json == null ? null : json.getBytes(StandardCharsets.UTF_8)));
+  public void send(String key, String json) {
+    sendBytes(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Sends raw bytes (invalid UTF-8, empty values, records of any size the producer allows). */
+  public void sendBytes(String key, byte[] value) {
+    producer.send(new ProducerRecord<>(topics.generateRequests().name(), key, value));
     producer.flush();
   }
 
-  void send(GenerateRequest request) {
+  public void send(GenerateRequest request) {
     producer.send(new ProducerRecord<>(topics.generateRequests().name(), request.requestId(),
         Json.write(request, GenerateRequest.class)));
     producer.flush();
   }
 
-  static GenerateRequest request(String id, String prompt, int length, long seed, Long version, List<String> stop,
+  public static GenerateRequest request(String id, String prompt, int length, long seed, Long version, List<String> stop,
       boolean stream) {
     return new GenerateRequest(GenerateRequest.SCHEMA_VERSION, id, prompt, length, 2, 0.9, seed, null, version, stop,
         stream);
   }
 
   /** The text a request must get from the model with weights {@code modelSeed}. */
-  static String expected(GenerateRequest r, long modelSeed) {
+  public static String expected(GenerateRequest r, long modelSeed) {
     TextGenerator g = new TextGenerator(GenerationModel.from(checkpoint(modelSeed)));
     return g.generate(r.prompt(), r.length(), new SamplingOptions(r.topN(), r.temperature(), r.randomSeed()));
   }
 
   /** Every response record seen so far for {@code requestId}, in order. */
-  List<GenerateResponse> responsesOf(String requestId) {
+  public List<GenerateResponse> responsesOf(String requestId) {
     List<GenerateResponse> out = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : responses.records) {
       if (requestId.equals(r.key())) {
@@ -122,26 +126,26 @@ final class GeneratorFixture implements AutoCloseable {
     return out;
   }
 
-  List<GenerateResponse> finals(String requestId) {
+  public List<GenerateResponse> finals(String requestId) {
     return responsesOf(requestId).stream().filter(r -> r.type() == GenerateResponse.Type.FINAL).toList();
   }
 
   /** The single final response of {@code requestId}, waiting up to {@code timeout}. */
-  GenerateResponse awaitFinal(String requestId, Duration timeout) {
+  public GenerateResponse awaitFinal(String requestId, Duration timeout) {
     await(() -> !finals(requestId).isEmpty(), timeout, "final response of " + requestId);
     return finals(requestId).get(0);
   }
 
-  List<ConsumerRecord<String, byte[]>> deadLetters() {
+  public List<ConsumerRecord<String, byte[]>> deadLetters() {
     return List.copyOf(deadLetters.records);
   }
 
-  int responseCount() {
+  public int responseCount() {
     return responses.records.size();
   }
 
   /** Polls {@code condition} until true (the collectors run in the background); fails after the deadline. */
-  void await(BooleanSupplier condition, Duration timeout, String what) {
+  public void await(BooleanSupplier condition, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
