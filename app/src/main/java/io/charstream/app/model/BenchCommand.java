@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Measure training or generation speed; prints one JSON object.",
     subcommands = {BenchTrainCommand.class, BenchGenerateCommand.class,
-        io.charstream.app.generator.BenchServeCommand.class})
+        io.charstream.app.generator.BenchServeCommand.class, io.charstream.app.trainer.BenchTrainerCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -26,7 +26,7 @@ public final class BenchCommand implements Runnable {
   }
 
   /** Peak and current resident memory in MB from /proc/self/status (-1 where unavailable). */
-  static Map<String, Object> memory() {
+  public static Map<String, Object> memory() {
     Map<String, Object> out = new LinkedHashMap<>();
     long peak = -1;
     long now = -1;
@@ -60,12 +60,12 @@ public final class BenchCommand implements Runnable {
   }
 
   /** The machine's 1-minute load average, to judge how busy it was during a measurement. */
-  static double loadAverage() {
+  public static double loadAverage() {
     return Math.round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100)
         / 100.0;
   }
 
-  static String json(Map<String, Object> values) {
+  public static String json(Map<String, Object> values) {
     try {
       return new ObjectMapper().writeValueAsString(values);
     } catch (IOException e) {
