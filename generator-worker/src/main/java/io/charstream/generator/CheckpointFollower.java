@@ -100,7 +100,15 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
   private List<TopicPartition> awaitPartitions() {
     boolean told = false;
     while (!closed) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+      List<PartitionInfo> infos;
+      try {
+        infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        // The broker is slow or not up yet (a pod started before Kafka, a SASL handshake on a busy
+        // host): ask again; giving up would leave this instance without models, never ready.
+        log.warn("no metadata for {} yet ({}); asking again", topic, e.getMessage());
+        continue;
+      }
       if (infos != null && !infos.isEmpty()) {
         List<TopicPartition> tps = new ArrayList<>();
         infos.forEach(i -> tps.add(new TopicPartition(i.topic(), i.partition())));
