@@ -10,10 +10,17 @@ import picocli.CommandLine.Command;
     versionProvider = VersionProvider.class,
     description = "Train character-level LSTM language models and serve text generation over Apache Kafka.",
     subcommands = {CommandLine.HelpCommand.class,
+        // local, no Kafka: the reference's commands and the benchmarks
         io.charstream.app.model.TrainCommand.class, io.charstream.app.model.GenerateCommand.class,
         io.charstream.app.model.BenchCommand.class,
+        // one command on one machine: embedded broker + workers
+        io.charstream.app.stack.DemoCommand.class, io.charstream.app.stack.UpCommand.class,
         io.charstream.app.broker.BrokerCommand.class,
-        io.charstream.app.generator.GeneratorCommand.class, io.charstream.app.generator.PromptCommand.class})
+        // workers
+        io.charstream.app.trainer.TrainerCommand.class, io.charstream.app.generator.GeneratorCommand.class,
+        // clients
+        io.charstream.app.client.CorpusCommand.class, io.charstream.app.client.SubmitCommand.class,
+        io.charstream.app.client.StatusCommand.class, io.charstream.app.generator.PromptCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

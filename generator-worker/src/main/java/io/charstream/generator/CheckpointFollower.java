@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,7 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private final CountDownLatch closing = new CountDownLatch(1);
   private volatile boolean closed;
+  private volatile Throwable failure;
 
   CheckpointFollower(String topic, KafkaConsumer<String, byte[]> consumer, ModelRegistry registry, int keepVersions,
       Consumer<LoadedModel> onLoaded, Runnable onBadCheckpoint) {
@@ -56,6 +58,11 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
     this.keepVersions = keepVersions;
     this.onLoaded = onLoaded;
     this.onBadCheckpoint = onBadCheckpoint;
+  }
+
+  /** Why the follower stopped by itself (then no new model arrives: the worker is not live), or null. */
+  Throwable failure() {
+    return failure;
   }
 
   /** Counts down once the topic was read to its end offsets of start-up and those models loaded. */
@@ -88,8 +95,8 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
         throw e;
       }
     } catch (RuntimeException e) {
+      failure = e;
       log.error("checkpoint follower stopped: {}", e.toString(), e);
-      throw e;
     } finally {
       caughtUp.countDown(); // never leave the worker waiting for a follower that has stopped
       consumer.close(Duration.ZERO);
@@ -103,11 +110,9 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
       List<PartitionInfo> infos;
       try {
         infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-      } catch (org.apache.kafka.common.errors.TimeoutException e) {
-        // The broker is slow or not up yet (a pod started before Kafka, a SASL handshake on a busy
-        // host): ask again; giving up would leave this instance without models, never ready.
-        log.warn("no metadata for {} yet ({}); asking again", topic, e.getMessage());
-        continue;
+      } catch (RetriableException e) {
+        log.info("cannot read the metadata of {} yet ({}); retrying", topic, e.getMessage());
+        continue; // the broker is starting or unreachable for a moment: keep trying
       }
       if (infos != null && !infos.isEmpty()) {
         List<TopicPartition> tps = new ArrayList<>();

@@ -35,6 +35,7 @@ public final class GeneratorConfig {
   public static final String COMMIT_INTERVAL_MS = "commit.interval-ms";
   public static final String PRIME_BUDGET_CHARS = "prime.budget-chars";
   public static final String POLL_IDLE_MS = "poll.idle-ms";
+  public static final String POLL_BUSY_MS = "poll.busy-ms";
   public static final String HTTP_PORT = "http.port";
   public static final String SHUTDOWN_DRAIN_MS = "shutdown.drain-ms";
   public static final String HEALTH_STALL_MS = "health.stall-ms";
@@ -66,7 +67,9 @@ public final class GeneratorConfig {
           "Prompt characters primed between two batched steps (at least one request is always primed), so"
               + " long prompts cannot stall the running requests or the consumer's polling.")
       .define(POLL_IDLE_MS, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
-          "Poll timeout when nothing is generating (while generating the worker polls without waiting).")
+          "Poll timeout when nothing is generating.")
+      .define(POLL_BUSY_MS, Type.INT, 5, Range.between(0, 1_000), Importance.LOW,
+          "While generating, the worker polls (without waiting) at most this often, between batched steps.")
       .define(HTTP_PORT, Type.INT, 8080, Range.between(-1, 65_535), Importance.MEDIUM,
           "Port of /metrics (Prometheus), /livez and /readyz; 0 = any free port, -1 = no HTTP server.")
       .define(SHUTDOWN_DRAIN_MS, Type.LONG, 20_000L, Range.between(0, 3_600_000), Importance.MEDIUM,

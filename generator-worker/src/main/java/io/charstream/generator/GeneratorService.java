@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ public final class GeneratorService implements AutoCloseable {
   private final Thread followerThread;
   private final Thread workerThread;
   private final HealthServer http;
+  private final AtomicBoolean stopped = new AtomicBoolean();
 
   private GeneratorService(GeneratorConfig config) throws IOException {
     this.config = config;
@@ -55,7 +57,8 @@ public final class GeneratorService implements AutoCloseable {
             Math.min(topics.deadLetter(topics.generateRequests()).settings().maxMessageBytes(), Integer.parseInt(
                 String.valueOf(config.kafkaClientProps().getOrDefault("max.request.size", 1024 * 1024))))),
         new Settings(config.getInt(GeneratorConfig.QUEUE_CAPACITY), config.getInt(GeneratorConfig.COMMIT_INTERVAL_MS),
-            config.getInt(GeneratorConfig.POLL_IDLE_MS), config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),
+            config.getInt(GeneratorConfig.POLL_IDLE_MS), config.getInt(GeneratorConfig.POLL_BUSY_MS),
+            config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),
         clients.requestConsumer(), clients::transactionalProducer, reader, new JsonResponseWriter(), scheduler,
         new JobPreparer(models), metrics, follower.caughtUp(), instance);
 
@@ -90,6 +93,9 @@ public final class GeneratorService implements AutoCloseable {
     if (!worker.running()) {
       Throwable f = worker.failure();
       return new HealthServer.Check(false, f == null ? "worker stopped" : "worker failed: " + f);
+    }
+    if (follower.failure() != null) {
+      return new HealthServer.Check(false, "checkpoint follower failed: " + follower.failure());
     }
     long stalledMs = (System.nanoTime() - worker.lastTurnNanos()) / 1_000_000;
     long limit = config.getLong(GeneratorConfig.HEALTH_STALL_MS);
@@ -136,6 +142,9 @@ public final class GeneratorService implements AutoCloseable {
   }
 
   private void stopRest() {
+    if (!stopped.compareAndSet(false, true)) {
+      return; // already stopped (close after kill, or a second close)
+    }
     follower.close();
     join(followerThread, 10_000);
     if (http != null) {

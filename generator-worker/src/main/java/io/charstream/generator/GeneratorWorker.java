@@ -57,7 +57,7 @@ final class GeneratorWorker implements Runnable {
   record WorkerTopics(String requests, String responses, String deadLetters, int deadLetterMaxBytes) {}
 
   /** Everything the loop's behaviour depends on, from {@link GeneratorConfig}. */
-  record Settings(int queueCapacity, int commitIntervalMs, int pollIdleMs, long drainMs) {}
+  record Settings(int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {}
 
   private final WorkerTopics topics;
   private final Settings settings;
@@ -77,6 +77,7 @@ final class GeneratorWorker implements Runnable {
   private Producer<String, byte[]> producer;
   private boolean inTransaction;
   private long lastCommitNanos = System.nanoTime();
+  private long lastPollNanos;
 
   private volatile boolean stopRequested;
   private volatile boolean killRequested;
@@ -178,9 +179,15 @@ final class GeneratorWorker implements Runnable {
       if (stopRequested && (scheduler.idle() || now >= drainDeadline)) {
         return;
       }
-      Duration timeout = scheduler.idle() ? Duration.ofMillis(settings.pollIdleMs()) : Duration.ZERO;
-      for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
-        admit(rec);
+      // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about as
+      // much as a small batched step); idle, wait for records. Either way the gap between polls stays
+      // far below max.poll.interval.ms, whatever the requests' lengths.
+      if (scheduler.idle() || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
+        lastPollNanos = now;
+        Duration timeout = scheduler.idle() ? Duration.ofMillis(settings.pollIdleMs()) : Duration.ZERO;
+        for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
+          admit(rec);
+        }
       }
       if (killRequested) {
         return;

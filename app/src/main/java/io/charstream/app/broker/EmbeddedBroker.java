@@ -162,6 +162,13 @@ public final class EmbeddedBroker implements AutoCloseable {
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) throw e;
       }
+      // Creation returns when the controller has the topics; the broker's metadata follows shortly.
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      Set<String> names = Set.copyOf(wanted.stream().map(NewTopic::name).toList());
+      while (!admin.listTopics().names().get().containsAll(names)) {
+        if (System.nanoTime() > deadline) throw new BrokerStartException("created topics did not appear within 30 s");
+        LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      }
       LOG.info("created {} topics with prefix {}", missing.size(), topics.prefix());
     } catch (ExecutionException e) {
       throw new BrokerStartException("cannot create the charstream topics: " + e.getCause().getMessage(), e.getCause());

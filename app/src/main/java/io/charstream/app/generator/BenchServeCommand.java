@@ -4,11 +4,17 @@ import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.generator.SyntheticCheckpoints;
+import io.charstream.model.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
+import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingListener;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Vocabulary;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.json.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,9 +36,16 @@ import picocli.CommandLine.Option;
     description = "Benchmark serving: embedded broker + generator instances + load generator; prints JSON.")
 public final class BenchServeCommand implements Callable<Integer> {
 
-  @Option(names = "--checkpoint-path", paramLabel = "FILE",
-      description = "Model to serve (default: the reference spec, 98/32/2x128, with seeded random weights: same cost).")
+  @Option(names = "--checkpoint-path", paramLabel = "FILE", description = "Model to serve.")
   Path checkpointPath;
+
+  @Option(names = "--text-path", paramLabel = "FILE",
+      description = "Without --checkpoint-path: train the default spec on this text for --train-batches batches first."
+          + " Without either, the default spec with seeded random weights (noise text, the same cost per character).")
+  Path textPath;
+
+  @Option(names = "--train-batches", defaultValue = "30", description = "Batches of the quick training (default ${DEFAULT-VALUE}).")
+  int trainBatches;
 
   @Option(names = "--instances", split = ",", defaultValue = "1,2", description = "Generator instances per run (default ${DEFAULT-VALUE}).")
   List<Integer> instances;
@@ -54,11 +68,11 @@ public final class BenchServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Checkpoint checkpoint = checkpointPath != null ? Checkpoint.read(checkpointPath)
-        : SyntheticCheckpoints.of(ModelConfig.defaults(Vocabulary.reference().size()), 42L);
+    Checkpoint checkpoint = model();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("benchmark", "serve");
-    out.put("model", checkpointPath != null ? checkpointPath.toString() : "synthetic reference spec (random weights)");
+    out.put("model", checkpointPath != null ? checkpointPath.toString() : textPath != null
+        ? "default spec trained " + trainBatches + " batches on " + textPath : "default spec, random weights");
     out.put("parameters", checkpoint.modelConfig().parameterCount());
     out.put("requests_per_run", requests);
     out.put("length", length);
@@ -84,6 +98,23 @@ public final class BenchServeCommand implements Callable<Integer> {
     out.put("total_seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
     System.out.println(Json.writeString(out));
     return 0;
+  }
+
+  private Checkpoint model() throws IOException {
+    if (checkpointPath != null) {
+      return Checkpoint.read(checkpointPath);
+    }
+    ModelConfig spec = ModelConfig.defaults(Vocabulary.reference().size());
+    if (textPath == null) {
+      return SyntheticCheckpoints.of(spec, 42L);
+    }
+    String text = Files.readString(textPath, StandardCharsets.UTF_8);
+    CharRnnTrainer trainer = CharRnnTrainer.start(spec, TrainingConfig.defaults().withNumEpochs(1), Vocabulary.reference(), text);
+    AtomicInteger batches = new AtomicInteger();
+    long t0 = System.nanoTime();
+    trainer.run(new TrainingListener() {}, () -> batches.incrementAndGet() > trainBatches); // checked between batches
+    System.err.printf("bench serve: trained %d batches in %.1f s%n", trainBatches, (System.nanoTime() - t0) / 1e9);
+    return trainer.checkpoint().withoutTrainingState();
   }
 
   private Map<String, Object> runOnce(EmbeddedBroker broker, Map<String, Object> kafka, Checkpoint checkpoint,

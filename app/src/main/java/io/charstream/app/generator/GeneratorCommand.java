@@ -2,12 +2,16 @@ package io.charstream.app.generator;
 
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
-import io.charstream.schemas.config.CommonKeys;
+import io.charstream.app.client.ClientOptions;
 import io.charstream.schemas.config.EnvConfig;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code charstream generator}: runs one generator worker until SIGTERM / Ctrl-C. */
@@ -18,11 +22,7 @@ import picocli.CommandLine.Option;
         "requests, commits and leaves the group."})
 public final class GeneratorCommand implements Callable<Integer> {
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka brokers (default 127.0.0.1:9092).")
-  String bootstrapServers;
-
-  @Option(names = "--client-config", paramLabel = "FILE", description = "Kafka client properties file, passed through.")
-  Path clientConfig;
+  @Mixin ClientOptions kafka;
 
   @Option(names = "--config", paramLabel = "FILE", description = "Properties file of generator keys (batch.capacity=...).")
   Path config;
@@ -38,14 +38,12 @@ public final class GeneratorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EnvConfig env = EnvConfig.builder(GeneratorConfig.DEF)
-        .propertiesFile(config)
-        .clientConfigFile(clientConfig)
-        .override(CommonKeys.BOOTSTRAP_SERVERS, bootstrapServers)
-        .override(GeneratorConfig.BATCH_CAPACITY, batchCapacity)
-        .override(GeneratorConfig.HTTP_PORT, httpPort)
-        .override(GeneratorConfig.MODEL_DEFAULT_ID, modelId)
-        .build();
+    Map<String, Object> flags = new HashMap<>();
+    flags.put(GeneratorConfig.BATCH_CAPACITY, batchCapacity);
+    flags.put(GeneratorConfig.HTTP_PORT, httpPort);
+    flags.put(GeneratorConfig.MODEL_DEFAULT_ID, modelId);
+    flags.values().removeIf(Objects::isNull);
+    EnvConfig env = kafka.config(GeneratorConfig.DEF, config, flags);
     GeneratorService service = GeneratorService.start(new GeneratorConfig(env));
     System.err.println("generator " + service.instanceId() + " running; " + env);
     AtomicBoolean signalled = new AtomicBoolean();

@@ -1,5 +1,6 @@
 package io.charstream.app.generator;
 
+import io.charstream.app.client.ClientOptions;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.GenerateRequest;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
     description = "Send a seed prompt to the generators over Kafka and print the seed and the generated text.")
 public final class PromptCommand implements Callable<Integer> {
 
-  @Mixin KafkaClientOptions kafka;
+  @Mixin ClientOptions kafka;
 
   @Option(names = "--seed", required = true, paramLabel = "TEXT", description = "The seed text to continue.")
   String seed;
@@ -68,7 +69,7 @@ public final class PromptCommand implements Callable<Integer> {
       return 2;
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    try (PromptClient client = new PromptClient(kafka.kafkaProps(config), CommonKeys.topics(config))) {
+    try (PromptClient client = new PromptClient(config.kafkaClientProps(), CommonKeys.topics(config))) {
       StringBuilder streamed = new StringBuilder();
       if (stream) {
         out.print(seed);

@@ -50,6 +50,21 @@ public final class BenchCommand implements Runnable {
     return Long.parseLong(line.replaceAll("[^0-9]", ""));
   }
 
+  /** CPU time of this process in nanoseconds, all threads (-1 where unavailable). */
+  static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** The machine's 1-minute load average, to judge how busy it was during a measurement. */
+  static double loadAverage() {
+    return Math.round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100)
+        / 100.0;
+  }
+
   static String json(Map<String, Object> values) {
     try {
       return new ObjectMapper().writeValueAsString(values);

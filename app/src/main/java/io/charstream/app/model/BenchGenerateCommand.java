@@ -68,17 +68,24 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     generator.generateAll(prompts, 256, options);
     generator.generate(prompts.get(0), 2048, options.get(0));
 
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long c0 = threads.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     generator.generate(prompts.get(0), length, options.get(0));
     double one = (System.nanoTime() - t0) / 1e9;
+    long c1 = threads.getCurrentThreadCpuTime();
     long t1 = System.nanoTime();
     generator.generateAll(prompts, length, options);
     double many = (System.nanoTime() - t1) / 1e9;
+    long c2 = threads.getCurrentThreadCpuTime();
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("benchmark", "generate");
     out.put("generate_chars_per_s_batch1", Math.round(length / one));
     out.put("generate_chars_per_s_batch64", Math.round(64L * length / many));
+    // Per CPU-second of the generating thread: less sensitive than wall time to other work.
+    out.put("generate_chars_per_cpu_s_batch1", Math.round(length / ((c1 - c0) / 1e9)));
+    out.put("generate_chars_per_cpu_s_batch64", Math.round(64L * length / ((c2 - c1) / 1e9)));
     out.put("seconds_batch1", Math.round(one * 1000) / 1000.0);
     out.put("seconds_batch64", Math.round(many * 1000) / 1000.0);
     out.put("length", length);
@@ -86,6 +93,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     out.put("threads", 1);
     out.putAll(NativeTuning.describe());
     out.putAll(BenchCommand.memory());
+    out.put("load_average_1m", BenchCommand.loadAverage());
     spec.commandLine().getOut().println(BenchCommand.json(out));
     return 0;
   }

@@ -54,24 +54,29 @@ public final class BenchTrainCommand implements Callable<Integer> {
           + " more than --warmup + --batches = " + (warmup + batches) + ": use a longer text");
     }
     // The cancel check runs before each batch: it marks the start and end of the timed batches.
-    long[] marks = new long[2];
+    long[] marks = new long[4];
     int[] calls = {0};
     trainer.run(TrainingListener.NONE, () -> {
       int call = calls[0]++;
       if (call == warmup) {
         marks[0] = System.nanoTime();
+        marks[2] = BenchCommand.processCpuNanos();
       }
       if (call == warmup + batches) {
         marks[1] = System.nanoTime();
+        marks[3] = BenchCommand.processCpuNanos();
         return true;
       }
       return false;
     });
     double seconds = (marks[1] - marks[0]) / 1e9;
+    double cpuSeconds = (marks[3] - marks[2]) / 1e9;
     long chars = (long) batches * training.batchSize() * training.seqLen();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("benchmark", "train");
     out.put("train_chars_per_s", Math.round(chars / seconds));
+    // Per CPU-second of this process: less sensitive than wall time to other work on the machine.
+    out.put("train_chars_per_cpu_s", Math.round(chars / cpuSeconds));
     out.put("batches", batches);
     out.put("warmup_batches", warmup);
     out.put("seconds", Math.round(seconds * 1000) / 1000.0);
@@ -81,6 +86,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     out.put("native_build", nativeBuild());
     out.putAll(NativeTuning.describe());
     out.putAll(BenchCommand.memory());
+    out.put("load_average_1m", BenchCommand.loadAverage());
     spec.commandLine().getOut().println(BenchCommand.json(out));
     return 0;
   }

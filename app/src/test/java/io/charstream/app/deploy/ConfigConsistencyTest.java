@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.charstream.app.Main;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
+import io.charstream.trainer.TrainerConfig;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.params.ParameterizedTest;
+import picocli.CommandLine;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
@@ -55,11 +56,58 @@ class ConfigConsistencyTest {
   @ParameterizedTest
   @FieldSource("OVERLAYS")
   void trainerEnvIsMadeOfItsConfigKeysAndPassesItsValidation(String overlay) {
-    ConfigDef trainer = WorkerConfigs.trainerDef();
     Map<String, String> env = WorkerEnv.of(Rendered.overlay(overlay), "charstream-trainer");
-    assertThat(unknownVariables(env, trainer)).as("trainer env vars that configure nothing").isEmpty();
-    assertThatCode(() -> EnvConfig.builder(trainer).env(env).build())
+    assertThat(unknownVariables(env, TrainerConfig.DEF)).as("trainer env vars that configure nothing").isEmpty();
+    assertThatCode(() -> TrainerConfig.from(EnvConfig.builder(TrainerConfig.DEF).env(env).build()))
         .as("the trainer accepts the environment of overlay %s", overlay).doesNotThrowAnyException();
+  }
+
+  @ParameterizedTest
+  @FieldSource("OVERLAYS")
+  void deploymentsRunRealCharstreamCommands(String overlay) {
+    Rendered r = Rendered.overlay(overlay);
+    for (String d : List.of("charstream-generator", "charstream-trainer")) {
+      Map<String, String> env = WorkerEnv.of(r, d);
+      List<String> args = new ArrayList<>();
+      // Kubernetes expands $(VAR) in args from the container's environment.
+      r.container(d).path("args").forEach(a -> args.add(expand(a.asText(), env)));
+      CommandLine main = Main.newCommandLine();
+      assertThat(main.getSubcommands()).as("`charstream %s`, which %s runs, is a sub-command of Main", args.get(0), d)
+          .containsKey(args.get(0));
+      assertThatCode(() -> main.parseArgs(args.toArray(String[]::new)))
+          .as("charstream accepts %s's args %s", d, args).doesNotThrowAnyException();
+    }
+  }
+
+  @ParameterizedTest
+  @FieldSource("OVERLAYS")
+  void trainerScaleTerminationAndAclsFollowItsConfig(String overlay) {
+    Rendered r = Rendered.overlay(overlay);
+    TrainerConfig config = TrainerConfig.from(
+        EnvConfig.builder(TrainerConfig.DEF).env(WorkerEnv.of(r, "charstream-trainer")).build());
+    JsonNode deployment = r.one("Deployment", "charstream-trainer");
+    int jobs = deployment.at("/spec/replicas").asInt() * config.maxConcurrentJobs();
+    assertThat(jobs).as("concurrent jobs <= training-requests partitions (one job per partition at a time)")
+        .isLessThanOrEqualTo(config.topics().trainingRequests().settings().partitions());
+    long grace = deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
+    assertThat(grace).as("grace period vs handover.timeout.ms").isGreaterThanOrEqualTo(config.handoverTimeout().toSeconds() + 15);
+
+    Topics topics = config.topics();
+    Acls acls = Acls.of(r.one("KafkaUser", "charstream-trainer"));
+    for (Topic<?, ?> in : List.of(topics.corpus(), topics.corpora(), topics.trainingRequests(),
+        topics.trainingControl(), topics.trainingStatus(), topics.trainingState())) {
+      assertThat(acls.allows("topic", in.name(), "Read")).as("trainer reads " + in.name()).isTrue();
+    }
+    for (Topic<?, ?> out : List.of(topics.corpora(), topics.trainingStatus(), topics.checkpoints(), topics.trainingState(),
+        topics.deadLetter(topics.corpus()), topics.deadLetter(topics.trainingRequests()))) {
+      assertThat(acls.allows("topic", out.name(), "Write")).as("trainer writes " + out.name()).isTrue();
+    }
+    assertThat(acls.allows("group", config.groupId(), "Read")).isTrue();
+    assertThat(acls.allows("group", config.applicationId(), "Read")).as("Kafka Streams group").isTrue();
+    assertThat(acls.allows("topic", config.applicationId() + "-store-changelog", "Create")).as("Streams internal topics").isTrue();
+    assertThat(acls.allows("topic", topics.generateRequests().name(), "Read")).isFalse();
+    assertThat(acls.allows("topic", topics.checkpoints().name(), "Read")).isFalse();
+    assertThat(acls.rules()).noneMatch(rule -> rule.type().equals("transactionalId") || rule.operations().contains("All"));
   }
 
   @ParameterizedTest
@@ -193,31 +241,11 @@ class ConfigConsistencyTest {
     return Set.copyOf(all);
   }
 
-  /** Where the trainer's config lives once the trainer branch is merged. */
-  static final class WorkerConfigs {
-    static final String TRAINER_CONFIG = "io.charstream.trainer.TrainerConfig";
-
-    private WorkerConfigs() {}
-
-    /** The trainer's ConfigDef: the public static ConfigDef field of {@value #TRAINER_CONFIG}. */
-    static ConfigDef trainerDef() {
-      Class<?> c;
-      try {
-        c = Class.forName(TRAINER_CONFIG);
-      } catch (ClassNotFoundException e) {
-        throw new AssertionError(TRAINER_CONFIG + " is not on the classpath: the trainer worker (branch trainer)"
-            + " is not merged yet, so the trainer Deployment's env cannot be checked against its keys", e);
-      }
-      for (Field f : c.getFields()) {
-        if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigDef.class) {
-          try {
-            return (ConfigDef) f.get(null);
-          } catch (IllegalAccessException e) {
-            throw new AssertionError(e);
-          }
-        }
-      }
-      throw new AssertionError(TRAINER_CONFIG + " has no public static ConfigDef field (like GeneratorConfig.DEF)");
+  private static String expand(String arg, Map<String, String> env) {
+    String out = arg;
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      out = out.replace("$(" + e.getKey() + ")", e.getValue());
     }
+    return out;
   }
 }

@@ -55,6 +55,15 @@ final class ManifestValidator {
           "keda.sh/v1alpha1/ScaledObject", "deploy/keda/scaledobject.schema.json",
           "keda.sh/v1alpha1/TriggerAuthentication", "deploy/keda/triggerauthentication.schema.json");
 
+  /**
+   * Fields of kafka.strimzi.io/v1beta2 that v1 removed. Strimzi's Java model 0.51 reads both
+   * versions, so it would accept them; a v1-only operator (Strimzi 1.x) would not.
+   */
+  private static final Map<String, List<String>> REMOVED_IN_STRIMZI_V1 =
+      Map.of(
+          "Kafka", List.of("/spec/zookeeper", "/spec/kafka/replicas", "/spec/kafka/storage"),
+          "KafkaUser", List.of("/spec/authorization/acls/*/operation"));
+
   private static final JsonSchemaFactory SCHEMA_FACTORY =
       JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
@@ -73,6 +82,11 @@ final class ManifestValidator {
     String schema = SCHEMAS.get(key);
     if (model != null) {
       found.addAll(StrictModel.violations(object, model));
+      for (String pointer : REMOVED_IN_STRIMZI_V1.getOrDefault(object.path("kind").asText(), List.of())) {
+        if (key.startsWith("kafka.strimzi.io/v1/") && present(object, pointer)) {
+          found.add("$" + pointer.replace('/', '.') + ": removed in kafka.strimzi.io/v1");
+        }
+      }
     } else if (schema != null) {
       for (ValidationMessage m : schema(schema).validate(object)) {
         found.add(m.getMessage());
@@ -91,6 +105,20 @@ final class ManifestValidator {
     List<String> all = new ArrayList<>();
     objects.forEach(o -> all.addAll(violations(o)));
     return all;
+  }
+
+  /** Whether {@code pointer} (a JSON pointer where {@code *} matches every array element) exists. */
+  private static boolean present(JsonNode node, String pointer) {
+    int star = pointer.indexOf("/*");
+    if (star < 0) {
+      return !node.at(pointer).isMissingNode();
+    }
+    for (JsonNode element : node.at(pointer.substring(0, star))) {
+      if (present(element, pointer.substring(star + 2))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static JsonSchema schema(String resource) {

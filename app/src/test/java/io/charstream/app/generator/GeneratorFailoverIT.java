@@ -28,7 +28,10 @@ class GeneratorFailoverIT {
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral());
+    // A dead worker's open transaction is aborted after transaction.timeout.ms (5 s in the fixture),
+    // checked this often; the default (10 s) would only make the kill test slower.
+    broker = EmbeddedBroker.start(new EmbeddedBroker.Options(0, null, io.charstream.schemas.Topics.defaults(),
+        Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
   }
 
   @AfterAll
@@ -98,6 +101,34 @@ class GeneratorFailoverIT {
       GeneratorService heir = f.startGenerator("heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8));
       assertEachAnsweredOnceCorrectly(f, requests);
       assertThat(answered(heir)).isPositive();
+    }
+  }
+
+  @Test
+  void aGracefulShutdownFinishesOrHandsBackItsWorkWhileAnotherWorkerJoins() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      // A drain time too short to finish everything: what is left is handed back uncommitted.
+      GeneratorService leaving = f.startGenerator("leaving", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
+          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.SHUTDOWN_DRAIN_MS, 300L));
+      assertThat(leaving.awaitReady(WAIT)).isTrue();
+      List<GenerateRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        GenerateRequest r = request("leave-" + i, "KING", 300, i, null, null, i % 4 == 0);
+        requests.add(r);
+        f.send(r);
+      }
+      f.await(() -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 2, WAIT,
+          "first answers");
+      // A second worker joins (a cooperative rebalance moves partitions away mid-work) and the first
+      // is stopped as SIGTERM stops it, long before it could have generated the 12,000 characters:
+      // what it does not finish within its drain time is handed back and answered by the other.
+      GeneratorService staying = f.startGenerator("staying", Map.of(GeneratorConfig.BATCH_CAPACITY, 8));
+      leaving.close();
+      assertThat(leaving.liveness().ok()).isFalse();
+      assertThat(answered(leaving)).isLessThan(40.0);
+      assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(staying)).isPositive();
     }
   }
 }

@@ -36,11 +36,11 @@ class NativeTuningTest {
 
   @Test
   void jvmOptionsAddHeapGcAndNativeBuildUnlessChosen() {
-    assertThat(NativeTuning.jvmOptions(List.of(), ZEN5)).containsExactly(NativeTuning.HEAP, "-XX:+UseSerialGC",
+    assertThat(NativeTuning.jvmOptions(List.of(), ZEN5, NativeTuning.HEAP)).containsExactly(NativeTuning.HEAP, "-XX:+UseSerialGC",
         "-Dorg.bytedeco.javacpp.platform.extension=-avx512");
-    assertThat(NativeTuning.jvmOptions(List.of(), HASWELL)).contains("-Dorg.bytedeco.javacpp.platform.extension=-avx2");
-    assertThat(NativeTuning.jvmOptions(List.of(), OLD)).noneMatch(o -> o.contains("platform.extension"));
-    assertThat(NativeTuning.jvmOptions(List.of("-Xmx2g", "-XX:+UseG1GC"), ZEN5))
+    assertThat(NativeTuning.jvmOptions(List.of(), HASWELL, NativeTuning.HEAP)).contains("-Dorg.bytedeco.javacpp.platform.extension=-avx2");
+    assertThat(NativeTuning.jvmOptions(List.of(), OLD, NativeTuning.HEAP)).noneMatch(o -> o.contains("platform.extension"));
+    assertThat(NativeTuning.jvmOptions(List.of("-Xmx2g", "-XX:+UseG1GC"), ZEN5, NativeTuning.HEAP))
         .startsWith("-Xmx2g", "-XX:+UseG1GC").doesNotContain(NativeTuning.HEAP, "-XX:+UseSerialGC");
   }
 }

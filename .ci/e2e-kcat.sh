@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# End to end through a client nobody here wrote: `charstream up` runs in the background, and only
+# kcat (librdkafka) talks to it, with plain JSON built by jq. It publishes a corpus, submits a
+# training request, follows the job on training-status, sends a prompt and a bad prompt, and checks
+# both answers; then it restarts `charstream up` on the same data directory and checks that the
+# trained model still answers (corpora, checkpoints and models persist).
+#
+#   .ci/e2e-kcat.sh            # builds app/target/charstream.jar first if it is missing
+#
+# Exits non-zero, saying what failed, with the tail of charstream's log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v kcat >/dev/null || need+=(kcat)
+command -v jq >/dev/null || need+=(jq)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+work="$(mktemp -d)"
+pid=""
+log="$work/up.log"
+stop_up() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    wait "$pid" || true
+  fi
+  pid=""
+}
+cleanup() { stop_up; rm -rf "$work"; }
+trap cleanup EXIT
+fail() {
+  echo "e2e-kcat: FAILED: $*" >&2
+  echo "---- last lines of charstream up's log ($log):" >&2
+  tail -n 40 "$log" >&2 || true
+  exit 1
+}
+deadline() { echo $(( $(date +%s) + $1 )); }
+
+# `charstream up` on the given port (0 = any), data in $work/data; waits until it prints its address.
+start_up() {
+  : > "$log"
+  CHARSTREAM_CORPUS_WAIT_MS=60000 ./charstream up --port "$1" --data-dir "$work/data" --http-port -1 >>"$log" 2>&1 &
+  pid=$!
+  local until; until=$(deadline 300)
+  while ! grep -q '^charstream up: Kafka broker on ' "$log"; do
+    kill -0 "$pid" 2>/dev/null || fail "charstream up exited before it was ready"
+    [ "$(date +%s)" -lt "$until" ] || fail "charstream up was not ready within 300 s"
+    sleep 1
+  done
+  bs="$(sed -n 's/^charstream up: Kafka broker on \([0-9.:]*\) .*/\1/p' "$log" | head -n 1)"
+  echo "e2e-kcat: charstream up is running, broker $bs"
+}
+
+# kcat with the Java client's partitioner (murmur2), so keys land where charstream's own clients put them.
+produce() { kcat -b "$bs" -P -X partitioner=murmur2_random -t "$1" -k "$2"; }
+# Everything on a topic now, as "key<TAB>value" lines; read_committed as the generator writes in transactions.
+dump() { kcat -b "$bs" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k\t%s\n'; }
+
+# Waits until a record with key $2 on topic $1 matches the jq filter $3; prints its value.
+await_record() {
+  local topic="$1" key="$2" filter="$3" what="$4" until value
+  until=$(deadline "${5:-240}")
+  while true; do
+    value="$(dump "$topic" | awk -F'\t' -v k="$key" '$1 == k { sub(/^[^\t]*\t/, ""); print }' \
+      | jq -c "select($filter)" 2>/dev/null | tail -n 1)"
+    [ -n "$value" ] && { echo "$value"; return 0; }
+    [ "$(date +%s)" -lt "$until" ] || fail "no $what on $topic within ${5:-240} s"
+    kill -0 "$pid" 2>/dev/null || fail "charstream up died while waiting for $what"
+    sleep 1
+  done
+}
+
+./charstream --version >/dev/null  # builds the jar on a fresh clone
+start_up 0
+port="${bs##*:}"
+
+# 1. A corpus as one chunk, with the SHA-256 of its UTF-8 text (the trainer refuses a corpus that does not match).
+for i in $(seq 30); do printf 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n'; done > "$work/corpus.txt"
+sha="$(sha256sum "$work/corpus.txt" | cut -d' ' -f1)"
+jq -cn --rawfile text "$work/corpus.txt" --arg sha "$sha" \
+  '{schemaVersion: 1, corpusId: "kcat-corpus", uploadId: "kcat-upload-1", index: 0, count: 1, sha256: $sha, text: $text}' \
+  | produce charstream.corpus kcat-corpus
+echo "e2e-kcat: corpus kcat-corpus published ($(wc -c < "$work/corpus.txt") bytes, sha256 ${sha:0:12}...)"
+
+# 2. A training request: a tiny model, one epoch (seconds).
+echo '{"schemaVersion":1,"jobId":"kcat-job-1","modelId":"kcat-model","corpusId":"kcat-corpus","seqLen":16,"embeddingSize":8,"rnnSize":16,"numLayers":1,"batchSize":4,"numEpochs":1,"learningRate":0.01,"seed":7}' \
+  | produce charstream.training-requests kcat-model
+echo "e2e-kcat: training request kcat-job-1 submitted"
+
+# 3. Follow the job on training-status until it completes (a rejection or failure ends the test).
+ended="$(await_record charstream.training-status kcat-job-1 \
+  '.type == "completed" or .type == "failed" or .type == "rejected" or .type == "cancelled"' "end of job kcat-job-1")"
+[ "$(jq -r .type <<<"$ended")" = completed ] || fail "job kcat-job-1 did not complete: $ended"
+version="$(jq -r .version <<<"$ended")"
+echo "e2e-kcat: job kcat-job-1 completed: model kcat-model v$version, loss $(jq -r .trainLoss <<<"$ended")"
+checkpoint="$(await_record charstream.checkpoints kcat-model ".version == $version" "checkpoint v$version" 60)"
+[ "$(jq -r .jobId <<<"$checkpoint")" = kcat-job-1 ] || fail "checkpoint v$version is not kcat-job-1's: $checkpoint"
+
+# 4. A prompt, and a bad one (empty prompt): each gets exactly one final response.
+ask() {  # requestId, prompt, random seed
+  jq -cn --arg id "$1" --arg prompt "$2" --argjson seed "$3" --argjson v "$version" \
+    '{schemaVersion: 1, requestId: $id, prompt: $prompt, length: 50, topN: 3, randomSeed: $seed, modelId: "kcat-model", modelVersion: $v}' \
+    | produce charstream.generate-requests "$1"
+}
+ask kcat-req-1 "First" 3
+ask kcat-bad-1 "" 4
+answer="$(await_record charstream.generate-responses kcat-req-1 '.type == "final"' "answer to kcat-req-1" 120)"
+jq -e '.finishReason == "length" and (.text | length) == 50 and .modelId == "kcat-model"' <<<"$answer" >/dev/null \
+  || fail "unexpected answer to kcat-req-1: $answer"
+echo "e2e-kcat: kcat-req-1 answered by kcat-model v$(jq -r .modelVersion <<<"$answer"):"
+printf '  %s\n' "First$(jq -r .text <<<"$answer")"
+bad="$(await_record charstream.generate-responses kcat-bad-1 '.type == "final"' "answer to kcat-bad-1" 60)"
+jq -e '.finishReason == "error" and .error.kind == "empty-prompt"' <<<"$bad" >/dev/null \
+  || fail "the empty prompt did not get an empty-prompt error: $bad"
+echo "e2e-kcat: kcat-bad-1 got its error: $(jq -r .error.message <<<"$bad")"
+
+# 5. Restart on the same data: the model is still there and answers.
+stop_up
+grep -q 'charstream up: stopping' "$log" || fail "charstream up did not say it was stopping"
+start_up "$port"
+ask kcat-req-2 "Speak" 5
+again="$(await_record charstream.generate-responses kcat-req-2 '.type == "final"' "answer after the restart" 120)"
+jq -e --argjson v "$version" '.finishReason == "length" and .modelVersion == $v' <<<"$again" >/dev/null \
+  || fail "after the restart, kcat-req-2 got: $again"
+echo "e2e-kcat: after the restart kcat-model v$version still answers:"
+printf '  %s\n' "Speak$(jq -r .text <<<"$again")"
+stop_up
+echo "e2e-kcat: OK"

@@ -1,0 +1,129 @@
+package io.charstream.app.client;
+
+import io.charstream.schemas.ClientSizes;
+import io.charstream.schemas.Topic;
+import io.charstream.schemas.Topics;
+import io.charstream.schemas.config.CommonKeys;
+import io.charstream.schemas.config.EnvConfig;
+import io.charstream.schemas.json.InvalidFieldException;
+import io.charstream.schemas.message.TrainingRequest;
+import io.charstream.schemas.message.VocabularyMode;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code charstream submit}: publish a training request; prints the job id. */
+@Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Submit a training request to the trainers over Kafka and print its job id.",
+        "Flags and defaults are the reference train command's; watch it with `charstream status --job-id ID --follow`."})
+public final class SubmitCommand implements Callable<Integer> {
+  @Mixin ClientOptions client;
+
+  @Option(names = "--model-id", required = true, paramLabel = "ID", description = "Model to train (checkpoints are published under it).")
+  String modelId;
+
+  @Option(names = "--corpus-id", required = true, paramLabel = "ID", description = "Corpus uploaded with `charstream corpus put`.")
+  String corpusId;
+
+  @Option(names = "--job-id", paramLabel = "ID", description = "Job id (default: <model-id>-<random>).")
+  String jobId;
+
+  @Option(names = "--seq-len", paramLabel = "N", description = "Sequence length (default " + TrainingRequest.DEFAULT_SEQ_LEN + ").")
+  Integer seqLen;
+
+  @Option(names = "--embedding-size", paramLabel = "N", description = "Embedding size (default " + TrainingRequest.DEFAULT_EMBEDDING_SIZE + ").")
+  Integer embeddingSize;
+
+  @Option(names = "--rnn-size", paramLabel = "N", description = "LSTM units per layer (default " + TrainingRequest.DEFAULT_RNN_SIZE + ").")
+  Integer rnnSize;
+
+  @Option(names = "--num-layers", paramLabel = "N", description = "LSTM layers (default " + TrainingRequest.DEFAULT_NUM_LAYERS + ").")
+  Integer numLayers;
+
+  @Option(names = "--drop-rate", paramLabel = "P", description = "Dropout (default " + TrainingRequest.DEFAULT_DROP_RATE + ").")
+  Double dropRate;
+
+  @Option(names = "--learning-rate", paramLabel = "LR", description = "Adam learning rate (default " + TrainingRequest.DEFAULT_LEARNING_RATE + ").")
+  Double learningRate;
+
+  @Option(names = "--clip-norm", paramLabel = "N", description = "Global gradient norm clip (default " + TrainingRequest.DEFAULT_CLIP_NORM + ").")
+  Double clipNorm;
+
+  @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default " + TrainingRequest.DEFAULT_BATCH_SIZE + ").")
+  Integer batchSize;
+
+  @Option(names = "--num-epochs", paramLabel = "N", description = "Epochs (default " + TrainingRequest.DEFAULT_NUM_EPOCHS + ").")
+  Integer numEpochs;
+
+  @Option(names = "--val-fraction", paramLabel = "F", description = "Held-out fraction for the validation loss (default " + TrainingRequest.DEFAULT_VAL_FRACTION + ").")
+  Double valFraction;
+
+  @Option(names = "--vocabulary", paramLabel = "KIND", description = "reference (98 printable-ASCII ids, default) or learned (the corpus's characters).")
+  VocabularyMode vocabulary;
+
+  @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: derived from the job id).")
+  Long seed;
+
+  @Option(names = "--restore", description = "Continue from the model's latest checkpoint.")
+  Boolean restore;
+
+  @Option(names = "--follow", description = "Then follow the job's status until it ends (exit 0 completed, 1 failed/rejected, 3 cancelled).")
+  boolean follow;
+
+  @Override
+  public Integer call() {
+    String id = jobId != null ? jobId : modelId + "-" + UUID.randomUUID().toString().substring(0, 8);
+    TrainingRequest request;
+    try {
+      request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, id, modelId, corpusId, seqLen, embeddingSize,
+          rnnSize, numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed,
+          restore);
+    } catch (InvalidFieldException e) {
+      System.err.println("charstream submit: " + flagOf(e.field()) + ": " + e.getMessage());
+      return 2;
+    }
+    EnvConfig config = client.config();
+    Topics topics = CommonKeys.topics(config);
+    StatusWatcher watcher = null;
+    try {
+      if (follow) {
+        watcher = new StatusWatcher(config.kafkaClientProps(), topics, s -> s.jobId().equals(id));
+        watcher.fromEnd();
+      }
+      send(config.kafkaClientProps(), topics.trainingRequests(), request);
+      System.out.println(id);
+      System.out.flush();
+      return follow ? Follow.follow(watcher, id, System.out, ProgressBar.isTerminal()) : 0;
+    } finally {
+      if (watcher != null) watcher.close();
+    }
+  }
+
+  public static void send(Map<String, Object> clientProps, Topic<String, TrainingRequest> topic, TrainingRequest request) {
+    Map<String, Object> p = new HashMap<>(clientProps);
+    p.putAll(ClientSizes.producer(topic));
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<String, TrainingRequest> producer = new KafkaProducer<>(p, topic.keySerde().serializer(),
+        topic.valueSerde().serializer())) {
+      producer.send(new ProducerRecord<>(topic.name(), request.modelId(), request)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending the request", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("could not send the request to " + topic.name() + ": " + e.getCause().getMessage(),
+          e.getCause());
+    }
+  }
+
+  /** "rnnSize" -> "--rnn-size". */
+  static String flagOf(String field) {
+    return field == null ? "request" : "--" + field.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase();
+  }
+}

@@ -1,0 +1,106 @@
+package io.charstream.trainer;
+
+import io.charstream.model.ModelConfig;
+import io.charstream.model.TrainingConfig;
+import io.charstream.schemas.message.TrainingRequest;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns a training request into the engine's configs, within the worker's limits; anything it
+ * cannot train becomes a {@link Rejection} that names the field and says how to fix it.
+ */
+public final class RequestPolicy {
+  private final TrainerConfig.Limits limits;
+
+  public RequestPolicy(TrainerConfig.Limits limits) {
+    this.limits = limits;
+  }
+
+  /** The jobId of a request that has none: stable across redeliveries of the same record. */
+  public static String derivedJobId(String modelId, int partition, long offset) {
+    String suffix = "-p" + partition + "-o" + offset;
+    String base = modelId.length() + suffix.length() > 128 ? modelId.substring(0, 128 - suffix.length()) : modelId;
+    return base + suffix;
+  }
+
+  /** The seed of a request that has none: derived from the jobId, so a resumed job keeps it. */
+  public static long derivedSeed(String jobId) {
+    // FNV-1a over the UTF-8 bytes: stable across JVMs, unlike String.hashCode's 32 bits.
+    long h = 0xcbf29ce484222325L;
+    for (byte b : jobId.getBytes(StandardCharsets.UTF_8)) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    return h & Long.MAX_VALUE;
+  }
+
+  /** The request with its jobId and seed resolved: what runs, and what the accepted status shows. */
+  public static TrainingRequest effective(TrainingRequest r, int partition, long offset) {
+    TrainingRequest withId = r.jobId() != null ? r : r.withJobId(derivedJobId(r.modelId(), partition, offset));
+    return withId.seed() != null ? withId : withId.withSeed(derivedSeed(withId.jobId()));
+  }
+
+  /** Checks the sizes that need no corpus. */
+  public void checkSizes(TrainingRequest r) throws Rejection {
+    atMost("seqLen", r.seqLen(), limits.maxSeqLen());
+    atMost("batchSize", r.batchSize(), limits.maxBatchSize());
+    atMost("numEpochs", r.numEpochs(), limits.maxNumEpochs());
+  }
+
+  /** The network for a vocabulary of {@code vocabSize} ids, within the parameter and memory limits. */
+  public ModelConfig modelConfig(TrainingRequest r, int vocabSize) throws Rejection {
+    ModelConfig config;
+    try {
+      config = new ModelConfig(vocabSize, r.embeddingSize(), r.rnnSize(), r.numLayers(), r.dropRate());
+    } catch (IllegalArgumentException e) {
+      throw new Rejection(fieldOf(e.getMessage()), e.getMessage());
+    }
+    long params = config.parameterCount();
+    if (params > limits.maxParameters()) {
+      throw new Rejection("rnnSize", String.format(java.util.Locale.ROOT,
+          "the model would have %,d parameters, more than this trainer's limit of %,d (max.parameters): "
+              + "use a smaller rnnSize, numLayers or embeddingSize", params, limits.maxParameters()));
+    }
+    long floats = (long) r.batchSize() * r.seqLen() * (6L * r.rnnSize() * r.numLayers() + vocabSize);
+    if (floats > limits.maxBatchActivationFloats()) {
+      throw new Rejection("batchSize", String.format(java.util.Locale.ROOT,
+          "one training step would hold about %,d activations (batchSize x seqLen x (6 x rnnSize x numLayers + "
+              + "vocabulary)), more than this trainer's limit of %,d (max.batch.activation.floats): use a smaller "
+              + "batchSize, seqLen or rnnSize", floats, limits.maxBatchActivationFloats()));
+    }
+    return config;
+  }
+
+  /** The engine's training config; the corpus must hold at least one batch. */
+  public TrainingConfig trainingConfig(TrainingRequest r, long corpusCodePoints, int checkpointEverySteps)
+      throws Rejection {
+    TrainingConfig config;
+    try {
+      config = new TrainingConfig(r.seqLen(), r.batchSize(), r.numEpochs(), r.learningRate(), r.clipNorm(),
+          r.valFraction(), r.seed(), checkpointEverySteps);
+    } catch (IllegalArgumentException e) {
+      throw new Rejection(fieldOf(e.getMessage()), e.getMessage());
+    }
+    long train = corpusCodePoints - (long) Math.floor(corpusCodePoints * r.valFraction());
+    long perBatch = (long) r.batchSize() * r.seqLen();
+    if (train - 1 < perBatch) {
+      throw new Rejection("batchSize", String.format(java.util.Locale.ROOT,
+          "corpus '%s' has %,d training characters, fewer than one batch of batchSize x seqLen = %,d (+1): use a "
+              + "smaller batchSize or seqLen, or a larger corpus", r.corpusId(), train, perBatch));
+    }
+    return config;
+  }
+
+  private static void atMost(String field, long value, long max) throws Rejection {
+    if (value > max) {
+      throw new Rejection(field, field + " " + value + " is more than this trainer accepts (" + max + ")");
+    }
+  }
+
+  /** The engine's messages start with the field name ("rnnSize must be ..."). */
+  private static String fieldOf(String message) {
+    if (message == null) return null;
+    int space = message.indexOf(' ');
+    return space > 0 ? message.substring(0, space) : null;
+  }
+}

@@ -1,0 +1,52 @@
+package io.charstream.trainer;
+
+import io.charstream.schemas.json.Json;
+import io.charstream.schemas.json.MessageFormatException;
+import io.charstream.schemas.message.CancelRequest;
+import io.charstream.schemas.message.CorpusManifest;
+import io.charstream.schemas.message.TrainingStatus;
+import java.util.Optional;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link JobTables} on the global stores of a running {@link TrainerTopology}. */
+final class StreamsJobTables implements JobTables {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamsJobTables.class);
+  private final KafkaStreams streams;
+
+  StreamsJobTables(KafkaStreams streams) {
+    this.streams = streams;
+  }
+
+  @Override
+  public Optional<CorpusManifest> corpus(String corpusId) {
+    return lookup(TrainerTopology.CORPORA_STORE, corpusId, CorpusManifest.class);
+  }
+
+  @Override
+  public Optional<TrainingStatus> job(String jobId) {
+    return lookup(TrainerTopology.JOBS_STORE, jobId, TrainingStatus.class);
+  }
+
+  @Override
+  public Optional<CancelRequest> cancel(String jobId) {
+    return lookup(TrainerTopology.CANCELS_STORE, jobId, CancelRequest.class);
+  }
+
+  private <T> Optional<T> lookup(String store, String key, Class<T> type) {
+    ReadOnlyKeyValueStore<String, byte[]> kv = streams.store(
+        StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+    byte[] bytes = kv.get(key);
+    if (bytes == null) return Optional.empty();
+    try {
+      return Optional.of(Json.read(bytes, type));
+    } catch (MessageFormatException e) {
+      LOG.warn("ignoring unreadable {} record for key {}: {}", store, key, e.getMessage());
+      return Optional.empty();
+    }
+  }
+}
