@@ -19,11 +19,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +57,7 @@ final class GeneratorWorker implements Runnable {
   private final WorkerTopics topics;
   private final Settings settings;
   private final Consumer<String, byte[]> consumer;
-  private final Supplier<Producer<String, byte[]>> producers;
+  private final TransactionalOutput output;
   private final RequestReader reader;
   private final ResponseWriter writer;
   private final SlotScheduler scheduler;
@@ -74,8 +69,6 @@ final class GeneratorWorker implements Runnable {
   private final PartitionLedger ledger = new PartitionLedger();
   private final FlowControl flow;
   private final Set<TopicPartition> owned = new HashSet<>();
-  private Producer<String, byte[]> producer;
-  private boolean inTransaction;
   private long lastCommitNanos = System.nanoTime();
   private long lastPollNanos;
 
@@ -92,7 +85,7 @@ final class GeneratorWorker implements Runnable {
     this.topics = topics;
     this.settings = settings;
     this.consumer = consumer;
-    this.producers = producers;
+    this.output = new TransactionalOutput(producers);
     this.reader = reader;
     this.writer = writer;
     this.scheduler = scheduler;
@@ -140,8 +133,7 @@ final class GeneratorWorker implements Runnable {
   public void run() {
     running = true;
     try {
-      producer = producers.get();
-      producer.initTransactions();
+      output.start();
       // Requests may name a model only announced on the checkpoints topic: read it to its end first.
       while (!modelsCaughtUp.await(100, TimeUnit.MILLISECONDS) && !stopRequested && !killRequested) {
         lastTurnNanos = System.nanoTime();
@@ -182,9 +174,11 @@ final class GeneratorWorker implements Runnable {
       // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about as
       // much as a small batched step); idle, wait for records. Either way the gap between polls stays
       // far below max.poll.interval.ms, whatever the requests' lengths.
-      if (scheduler.idle() || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
+      // Nothing running (queued requests, if any, wait for a model still loading): block in poll.
+      boolean generating = scheduler.active() > 0;
+      if (!generating || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
         lastPollNanos = now;
-        Duration timeout = scheduler.idle() ? Duration.ofMillis(settings.pollIdleMs()) : Duration.ZERO;
+        Duration timeout = generating ? Duration.ZERO : Duration.ofMillis(settings.pollIdleMs());
         for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
           admit(rec);
         }
@@ -236,11 +230,7 @@ final class GeneratorWorker implements Runnable {
   // ---- records out (all inside the open transaction) ----
 
   private void send(ProducerRecord<String, byte[]> record) {
-    if (!inTransaction) {
-      producer.beginTransaction();
-      inTransaction = true;
-    }
-    producer.send(record);
+    output.send(record);
   }
 
   private void answer(Job job) {
@@ -314,21 +304,13 @@ final class GeneratorWorker implements Runnable {
       }
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committableOffsets();
-    if (!inTransaction && offsets.isEmpty()) {
-      return;
-    }
     try {
-      if (!inTransaction) {
-        producer.beginTransaction();
-        inTransaction = true;
-      }
-      if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-      }
-      producer.commitTransaction();
-      inTransaction = false;
+      boolean any = output.open() || !offsets.isEmpty();
+      output.commit(offsets, consumer.groupMetadata());
       ledger.committed(offsets);
-      metrics.transaction(true);
+      if (any) {
+        metrics.transaction(true);
+      }
     } catch (KafkaException e) {
       log.warn("transaction failed, aborting and re-reading unanswered requests: {}", e.toString());
       abortAndRewind();
@@ -340,20 +322,7 @@ final class GeneratorWorker implements Runnable {
    * to its last committed offset, so each request whose answer did not commit is read again.
    */
   private void abortAndRewind() {
-    try {
-      if (inTransaction) {
-        producer.abortTransaction();
-      }
-    } catch (ProducerFencedException | InvalidProducerEpochException | UnsupportedVersionException
-        | AuthorizationException | AuthenticationException e) {
-      throw e; // another instance took this transactional.id, or we may not write: nothing to retry
-    } catch (KafkaException e) {
-      log.warn("abort failed, starting a new producer: {}", e.toString());
-      producer.close(Duration.ZERO);
-      producer = producers.get();
-      producer.initTransactions();
-    }
-    inTransaction = false;
+    output.abort();
     metrics.transaction(false);
     int dropped = scheduler.remove(j -> true).size();
     for (TopicPartition tp : owned) {
@@ -392,7 +361,7 @@ final class GeneratorWorker implements Runnable {
     try {
       consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     } finally {
-      producer.close();
+      output.close();
     }
     log.info("generator worker left the group");
   }
@@ -400,9 +369,7 @@ final class GeneratorWorker implements Runnable {
   /** Abrupt end (a kill or a fatal error): nothing committed, nothing aborted. */
   private void halt() {
     try {
-      if (producer != null) {
-        producer.close(Duration.ZERO);
-      }
+      output.halt();
     } finally {
       consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
           .withTimeout(Duration.ZERO));
