@@ -15,7 +15,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
 
-  static Checkpoint trained() {
+  private static Checkpoint trained;
+
+  /** One small training run shared by the tests (a checkpoint is immutable). */
+  static synchronized Checkpoint trained() {
+    if (trained == null) {
+      trained = train();
+    }
+    return trained;
+  }
+
+  private static Checkpoint train() {
     String corpus = "hello world, hello checkpoint! ".repeat(20);
     Vocabulary vocabulary = Vocabulary.learn(corpus + "\u00e9\uD83D\uDE00");
     ModelConfig model = new ModelConfig(vocabulary.size(), 4, 8, 2, 0.1);

@@ -160,6 +160,10 @@ public final class Json {
     }
     if (e instanceof MismatchedInputException mie) {
       JsonNode actual = at(root, mie);
+      if (actual == null || actual.isMissingNode()) {
+        return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, path,
+            "field '" + path + "': is required but missing", e);
+      }
       return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, path,
           "field '" + path + "': expected " + simpleTypeName(mie.getTargetType()) + ", got "
               + describe(actual, e), e);

@@ -57,6 +57,17 @@ class JsonTest {
   }
 
   @Test
+  void missingPrimitiveFieldIsNamed() {
+    MessageFormatException e = catchThrowableOfType(MessageFormatException.class, () -> Json.read(
+        "{\"schemaVersion\":1,\"corpusId\":\"k\",\"uploadId\":\"u\",\"count\":1,\"sha256\":\"%s\",\"text\":\"\"}"
+            .formatted("a".repeat(64)).getBytes(StandardCharsets.UTF_8), io.charstream.schemas.message.CorpusChunk.class));
+    assertThat(e.field()).isEqualTo("index");
+    assertThat(e.getMessage()).isEqualTo("field 'index': is required but missing");
+    MessageFormatException nul = readRequest("{" + BASE + ",\"rnnSize\":null}");
+    assertThat(nul).isNull(); // null for an optional field means its default
+  }
+
+  @Test
   void unsupportedSchemaVersionSaysWhatToDo() {
     MessageFormatException e = readRequest("{\"schemaVersion\":2,\"modelId\":\"m\",\"corpusId\":\"c\"}");
     assertThat(e.field()).isEqualTo("schemaVersion");
