@@ -117,6 +117,11 @@ public final class TrainerWorker implements AutoCloseable {
     return w;
   }
 
+  /** Starts a worker from a validated config of {@link TrainerConfig#DEF}, with its Kafka client properties. */
+  public static TrainerWorker start(io.charstream.schemas.config.EnvConfig env) {
+    return start(TrainerConfig.from(env), env.kafkaClientProps());
+  }
+
   /** Completes when the worker has stopped; exceptionally if its request loop failed. */
   public CompletableFuture<Void> stopped() {
     return stopped;
