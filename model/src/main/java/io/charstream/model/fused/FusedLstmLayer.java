@@ -1,0 +1,307 @@
+package io.charstream.model.fused;
+
+import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
+import org.deeplearning4j.exception.DL4JInvalidInputException;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.recurrent.LSTM;
+import org.deeplearning4j.nn.params.LSTMParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.TimeSeriesUtils;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * DL4J's LSTM layer with the fused kernel ({@link LstmShard}) doing the arithmetic: same parameters
+ * (DL4J's {@code W}, {@code RW}, {@code b} views, so the updater, gradient clipping and checkpoints
+ * see no difference), same activations and gradients, same RNN state maps for {@code rnnTimeStep} and
+ * truncated BPTT.
+ *
+ * <p>What it does not fuse it hands to the stock implementation it extends: masks, weight noise,
+ * activations other than tanh/sigmoid, data types other than float, and NWC data.
+ *
+ * <p>One difference from stock DL4J 1.0.0-M2.1: the stock layer's {@code tbpttBackpropGradient}
+ * recomputes the forward pass from the {@code rnnTimeStep} state ({@code stateMap}) instead of the
+ * truncated-BPTT state its forward pass started from, so its gradients belong to another forward pass
+ * unless the two maps hold the same state (as they do when the caller copies the TBPTT state into the
+ * RNN state after every step, {@code MultiLayerNetwork.updateRnnStateWithTBPTTState()}). This layer
+ * differentiates the forward pass that was actually run; it recomputes only when none is kept for the
+ * current input, and then from the same state the stock layer uses.
+ */
+public class FusedLstmLayer extends LSTM {
+
+  /** Below this many rows (batch x steps) per slice, another thread costs more than it saves. */
+  static final int MIN_ROWS_PER_SLICE = 256;
+
+  private LstmShard[] shards = new LstmShard[0];
+  /** The (post-dropout) input whose forward pass the shards hold, or null. */
+  private INDArray forwardInput;
+  private INDArray forwardLastAct;
+  private INDArray forwardLastMemCell;
+
+  public FusedLstmLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  /** Whether this layer's configuration and current input take the fused path. */
+  boolean fusable() {
+    return maskArray == null
+        && layerConf().getWeightNoise() == null
+        && dataType == DataType.FLOAT
+        && layerConf().getActivationFn() instanceof ActivationTanH
+        && layerConf().getGateActivationFn() instanceof ActivationSigmoid
+        && TimeSeriesUtils.getFormatFromRnnLayer(layerConf()) == RNNFormat.NCW;
+  }
+
+  @Override
+  public INDArray activate(INDArray input, boolean training, LayerWorkspaceMgr workspaceMgr) {
+    setInput(input, workspaceMgr);
+    return activate(training, workspaceMgr);
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (!fusable()) {
+      forwardInput = null;
+      return super.activate(training, workspaceMgr);
+    }
+    return forward(training, null, null, workspaceMgr);
+  }
+
+  @Override
+  public INDArray rnnTimeStep(INDArray input, LayerWorkspaceMgr workspaceMgr) {
+    setInput(input, workspaceMgr);
+    if (!fusable()) {
+      forwardInput = null;
+      return super.rnnTimeStep(input, workspaceMgr);
+    }
+    INDArray out = forward(false, stateMap.get(STATE_KEY_PREV_ACTIVATION), stateMap.get(STATE_KEY_PREV_MEMCELL),
+        workspaceMgr);
+    stateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
+    stateMap.put(STATE_KEY_PREV_MEMCELL, forwardLastMemCell);
+    return out;
+  }
+
+  @Override
+  public INDArray rnnActivateUsingStoredState(INDArray input, boolean training, boolean storeLastForTBPTT,
+      LayerWorkspaceMgr workspaceMgr) {
+    setInput(input, workspaceMgr);
+    if (!fusable()) {
+      forwardInput = null;
+      return super.rnnActivateUsingStoredState(input, training, storeLastForTBPTT, workspaceMgr);
+    }
+    INDArray out = forward(training, tBpttStateMap.get(STATE_KEY_PREV_ACTIVATION),
+        tBpttStateMap.get(STATE_KEY_PREV_MEMCELL), workspaceMgr);
+    if (storeLastForTBPTT) {
+      tBpttStateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
+      tBpttStateMap.put(STATE_KEY_PREV_MEMCELL, forwardLastMemCell);
+    }
+    return out;
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    if (!fusable()) {
+      return super.backpropGradient(epsilon, workspaceMgr);
+    }
+    return backward(epsilon, false, -1, workspaceMgr);
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int tbpttBackwardLength,
+      LayerWorkspaceMgr workspaceMgr) {
+    if (!fusable()) {
+      return super.tbpttBackpropGradient(epsilon, tbpttBackwardLength, workspaceMgr);
+    }
+    return backward(epsilon, true, tbpttBackwardLength, workspaceMgr);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Runs the fused forward pass on {@link #input} from the given state (null: zeros). */
+  private INDArray forward(boolean training, INDArray prevAct, INDArray prevMemCell,
+      LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(false);
+    if (input.rank() != 3) {
+      throw new DL4JInvalidInputException("3D input [minibatch, nIn, timeSeriesLength] expected by "
+          + layerId() + ", got rank " + input.rank());
+    }
+    applyDropOutIfNecessary(training, workspaceMgr);
+    int nIn = Math.toIntExact(layerConf().getNIn());
+    int hidden = Math.toIntExact(layerConf().getNOut());
+    if (input.size(1) != nIn) {
+      throw new DL4JInvalidInputException("Received input with size(1) = " + input.size(1)
+          + " (input array shape = " + java.util.Arrays.toString(input.shape())
+          + "); input.size(1) must match layer nIn size (nIn = " + nIn + ")");
+    }
+    int batch = Math.toIntExact(input.size(0));
+    int steps = Math.toIntExact(input.size(2));
+    if (prevAct != null && prevAct.size(0) != batch) {
+      throw new DL4JInvalidInputException("Previous activations (stored state) number of examples = "
+          + prevAct.size(0) + " but input array number of examples = " + batch
+          + ". Possible cause: using rnnTimeStep() without calling rnnClearPreviousState() between"
+          + " different sequences?");
+    }
+    float[] h0 = prevAct == null ? null : toFloats(prevAct);
+    float[] c0 = prevAct == null || prevMemCell == null ? null : toFloats(prevMemCell);
+    LstmShard.Params params = params(nIn, hidden);
+    LstmShard[] active = prepare(nIn, hidden, batch, steps);
+    Runnable[] tasks = new Runnable[active.length];
+    int row0 = 0;
+    for (int s = 0; s < active.length; s++) {
+      LstmShard shard = active[s];
+      int rows = shard.batch();
+      shard.inputView().assign(rows(input, row0, rows).permute(2, 0, 1));
+      shard.setInitialState(h0, c0, row0);
+      tasks[s] = () -> shard.forward(params);
+      row0 += rows;
+    }
+    FusedRuntime.runAll(tasks);
+
+    INDArray out = workspaceMgr.create(ArrayType.ACTIVATIONS, DataType.FLOAT, new long[] {batch, hidden, steps}, 'f');
+    float[] lastAct = new float[batch * hidden];
+    float[] lastMem = new float[batch * hidden];
+    row0 = 0;
+    for (LstmShard shard : active) {
+      rows(out, row0, shard.batch()).assign(shard.outputView().permute(1, 2, 0));
+      shard.lastState(lastAct, lastMem, row0);
+      row0 += shard.batch();
+    }
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      forwardLastAct = Nd4j.create(lastAct, new long[] {batch, hidden}, 'c');
+      forwardLastMemCell = Nd4j.create(lastMem, new long[] {batch, hidden}, 'c');
+    }
+    forwardInput = input;
+    return out;
+  }
+
+  private Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backwardLength,
+      LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(true);
+    if (forwardInput == null || forwardInput != input) {
+      // No kept forward pass for this input: recompute from the state the stock layer would use.
+      forward(true, truncated ? stateMap.get(STATE_KEY_PREV_ACTIVATION) : null,
+          truncated ? stateMap.get(STATE_KEY_PREV_MEMCELL) : null, workspaceMgr);
+    }
+    int nIn = Math.toIntExact(layerConf().getNIn());
+    int hidden = Math.toIntExact(layerConf().getNOut());
+    int batch = Math.toIntExact(input.size(0));
+    int steps = Math.toIntExact(input.size(2));
+    if (epsilon.size(0) != batch || epsilon.size(1) != hidden || epsilon.size(2) != steps) {
+      throw new DL4JInvalidInputException("epsilon shape " + java.util.Arrays.toString(epsilon.shape())
+          + " does not match the layer output [" + batch + ", " + hidden + ", " + steps + "]");
+    }
+    int firstStep = truncated ? Math.max(0, steps - backwardLength) : 0;
+    LstmShard.Params params = params(nIn, hidden);
+    INDArray gW = gradientViews.get(LSTMParamInitializer.INPUT_WEIGHT_KEY);
+    INDArray gRW = gradientViews.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
+    INDArray gB = gradientViews.get(LSTMParamInitializer.BIAS_KEY);
+    FloatPointer gradW = Pointers.ofColumnMajor(gW, nIn, 4L * hidden);
+    FloatPointer gradRW = Pointers.ofColumnMajor(gRW, hidden, 4L * hidden);
+    FloatPointer gradB = Pointers.ofVector(gB, 4L * hidden);
+
+    LstmShard[] active = activeShards();
+    Runnable[] tasks = new Runnable[active.length];
+    FloatPointer[] scratchW = new FloatPointer[active.length];
+    FloatPointer[] scratchRW = new FloatPointer[active.length];
+    int row0 = 0;
+    for (int s = 0; s < active.length; s++) {
+      LstmShard shard = active[s];
+      shard.epsilonView().assign(rows(epsilon, row0, shard.batch()).permute(2, 0, 1));
+      // Slice 0 writes the layer's gradient views; the others their own buffers, added below.
+      scratchW[s] = s == 0 ? gradW : shard.scratchInputWeightGradient();
+      scratchRW[s] = s == 0 ? gradRW : shard.scratchRecurrentWeightGradient();
+      FloatPointer w = scratchW[s];
+      FloatPointer rw = scratchRW[s];
+      tasks[s] = () -> shard.backward(params, firstStep, w, rw);
+      row0 += shard.batch();
+    }
+    FusedRuntime.runAll(tasks);
+
+    float[] biasGrad = active[0].biasGradient().clone();
+    for (int s = 1; s < active.length; s++) {
+      Blas.add(4 * hidden * nIn, scratchW[s], gradW);
+      Blas.add(4 * hidden * hidden, scratchRW[s], gradRW);
+      GateMath.accumulate(active[s].biasGradient(), biasGrad, biasGrad.length);
+    }
+    gradB.put(biasGrad, 0, biasGrad.length);
+
+    INDArray epsOut = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, new long[] {batch, nIn, steps}, 'f');
+    row0 = 0;
+    for (LstmShard shard : active) {
+      rows(epsOut, row0, shard.batch()).assign(shard.inputGradientView().permute(1, 2, 0));
+      row0 += shard.batch();
+    }
+    if (truncated) {
+      tBpttStateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
+      tBpttStateMap.put(STATE_KEY_PREV_MEMCELL, forwardLastMemCell);
+    }
+    Gradient gradient = new DefaultGradient();
+    gradient.gradientForVariable().put(LSTMParamInitializer.INPUT_WEIGHT_KEY, gW);
+    gradient.gradientForVariable().put(LSTMParamInitializer.RECURRENT_WEIGHT_KEY, gRW);
+    gradient.gradientForVariable().put(LSTMParamInitializer.BIAS_KEY, gB);
+    weightNoiseParams.clear();
+    return new Pair<>(gradient, backpropDropOutIfPresent(epsOut));
+  }
+
+  private LstmShard.Params params(int nIn, int hidden) {
+    Map<String, INDArray> table = paramTable();
+    FloatPointer w = Pointers.ofColumnMajor(table.get(LSTMParamInitializer.INPUT_WEIGHT_KEY), nIn, 4L * hidden);
+    FloatPointer rw = Pointers.ofColumnMajor(table.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY), hidden,
+        4L * hidden);
+    INDArray b = table.get(LSTMParamInitializer.BIAS_KEY);
+    float[] bias = new float[4 * hidden];
+    Pointers.ofVector(b, 4L * hidden).get(bias, 0, bias.length);
+    return new LstmShard.Params(w, rw, bias);
+  }
+
+  /** Splits the batch into slices (at most {@link FusedRuntime#threads()}) and sizes their buffers. */
+  private LstmShard[] prepare(int nIn, int hidden, int batch, int steps) {
+    int slices = Math.max(1, Math.min(FusedRuntime.threads(),
+        Math.min(batch, batch * steps / MIN_ROWS_PER_SLICE)));
+    if (shards.length < slices) {
+      LstmShard[] grown = java.util.Arrays.copyOf(shards, slices);
+      for (int s = shards.length; s < slices; s++) {
+        grown[s] = new LstmShard(nIn, hidden);
+      }
+      shards = grown;
+    }
+    activeSlices = slices;
+    for (int s = 0; s < slices; s++) {
+      int from = batch * s / slices;
+      int to = batch * (s + 1) / slices;
+      shards[s].resize(to - from, steps);
+    }
+    return activeShards();
+  }
+
+  private int activeSlices;
+
+  private LstmShard[] activeShards() {
+    return java.util.Arrays.copyOf(shards, activeSlices);
+  }
+
+  /** Rows [row0, row0 + count) of a [batch, features, time] array. */
+  private static INDArray rows(INDArray array, int row0, int count) {
+    if (row0 == 0 && count == array.size(0)) {
+      return array;
+    }
+    return array.get(NDArrayIndex.interval(row0, row0 + count), NDArrayIndex.all(), NDArrayIndex.all());
+  }
+
+  /** The values of a [batch, H] array, row-major. */
+  private static float[] toFloats(INDArray array) {
+    INDArray dense = array.ordering() == 'c' && !array.isView() ? array : array.dup('c');
+    return dense.castTo(DataType.FLOAT).data().asFloat();
+  }
+}
