@@ -1,5 +1,6 @@
 package io.charstream.model.fused;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.exception.DL4JInvalidInputException;
@@ -19,7 +20,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * DL4J's LSTM layer with the fused kernel ({@link LstmShard}) doing the arithmetic: same parameters
@@ -48,6 +48,7 @@ public class FusedLstmLayer extends LSTM {
   private INDArray forwardInput;
   private INDArray forwardLastAct;
   private INDArray forwardLastMemCell;
+  private Sequence forwardInputLayout;
 
   public FusedLstmLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -141,7 +142,7 @@ public class FusedLstmLayer extends LSTM {
     int hidden = Math.toIntExact(layerConf().getNOut());
     if (input.size(1) != nIn) {
       throw new DL4JInvalidInputException("Received input with size(1) = " + input.size(1)
-          + " (input array shape = " + java.util.Arrays.toString(input.shape())
+          + " (input array shape = " + Arrays.toString(input.shape())
           + "); input.size(1) must match layer nIn size (nIn = " + nIn + ")");
     }
     int batch = Math.toIntExact(input.size(0));
@@ -155,33 +156,29 @@ public class FusedLstmLayer extends LSTM {
     float[] h0 = prevAct == null ? null : toFloats(prevAct);
     float[] c0 = prevAct == null || prevMemCell == null ? null : toFloats(prevMemCell);
     LstmShard.Params params = params(nIn, hidden);
+    Sequence in = inputLayout(workspaceMgr);
+    INDArray out = sequenceArray(workspaceMgr, ArrayType.ACTIVATIONS, batch, hidden, steps);
+    Sequence outLayout = Sequence.of(out);
     LstmShard[] active = prepare(nIn, hidden, batch, steps);
     Runnable[] tasks = new Runnable[active.length];
-    int row0 = 0;
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
-      int rows = shard.batch();
-      shard.inputView().assign(rows(input, row0, rows).permute(2, 0, 1));
-      shard.setInitialState(h0, c0, row0);
-      tasks[s] = () -> shard.forward(params);
-      row0 += rows;
+      shard.setInitialState(h0, c0);
+      tasks[s] = () -> shard.forward(params, in, outLayout);
     }
     FusedRuntime.runAll(tasks);
 
-    INDArray out = workspaceMgr.create(ArrayType.ACTIVATIONS, DataType.FLOAT, new long[] {batch, hidden, steps}, 'f');
     float[] lastAct = new float[batch * hidden];
     float[] lastMem = new float[batch * hidden];
-    row0 = 0;
     for (LstmShard shard : active) {
-      rows(out, row0, shard.batch()).assign(shard.outputView().permute(1, 2, 0));
-      shard.lastState(lastAct, lastMem, row0);
-      row0 += shard.batch();
+      shard.lastState(lastAct, lastMem);
     }
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       forwardLastAct = Nd4j.create(lastAct, new long[] {batch, hidden}, 'c');
       forwardLastMemCell = Nd4j.create(lastMem, new long[] {batch, hidden}, 'c');
     }
     forwardInput = input;
+    forwardInputLayout = in;
     return out;
   }
 
@@ -197,9 +194,15 @@ public class FusedLstmLayer extends LSTM {
     int hidden = Math.toIntExact(layerConf().getNOut());
     int batch = Math.toIntExact(input.size(0));
     int steps = Math.toIntExact(input.size(2));
-    if (epsilon.size(0) != batch || epsilon.size(1) != hidden || epsilon.size(2) != steps) {
-      throw new DL4JInvalidInputException("epsilon shape " + java.util.Arrays.toString(epsilon.shape())
+    if (epsilon.rank() != 3 || epsilon.size(0) != batch || epsilon.size(1) != hidden || epsilon.size(2) != steps) {
+      throw new DL4JInvalidInputException("epsilon shape " + Arrays.toString(epsilon.shape())
           + " does not match the layer output [" + batch + ", " + hidden + ", " + steps + "]");
+    }
+    Sequence eps = Sequence.of(epsilon);
+    if (eps == null) {
+      INDArray copy = sequenceArray(workspaceMgr, ArrayType.BP_WORKING_MEM, batch, hidden, steps);
+      copy.assign(epsilon);
+      eps = Sequence.of(copy);
     }
     int firstStep = truncated ? Math.max(0, steps - backwardLength) : 0;
     LstmShard.Params params = params(nIn, hidden);
@@ -209,22 +212,23 @@ public class FusedLstmLayer extends LSTM {
     FloatPointer gradW = Pointers.ofColumnMajor(gW, nIn, 4L * hidden);
     FloatPointer gradRW = Pointers.ofColumnMajor(gRW, hidden, 4L * hidden);
     FloatPointer gradB = Pointers.ofVector(gB, 4L * hidden);
+    INDArray epsOut = sequenceArray(workspaceMgr, ArrayType.ACTIVATION_GRAD, batch, nIn, steps);
+    Sequence epsOutLayout = Sequence.of(epsOut);
+    Sequence in = forwardInputLayout;
+    Sequence epsIn = eps;
 
     LstmShard[] active = activeShards();
     Runnable[] tasks = new Runnable[active.length];
     FloatPointer[] scratchW = new FloatPointer[active.length];
     FloatPointer[] scratchRW = new FloatPointer[active.length];
-    int row0 = 0;
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
-      shard.epsilonView().assign(rows(epsilon, row0, shard.batch()).permute(2, 0, 1));
       // Slice 0 writes the layer's gradient views; the others their own buffers, added below.
       scratchW[s] = s == 0 ? gradW : shard.scratchInputWeightGradient();
       scratchRW[s] = s == 0 ? gradRW : shard.scratchRecurrentWeightGradient();
       FloatPointer w = scratchW[s];
       FloatPointer rw = scratchRW[s];
-      tasks[s] = () -> shard.backward(params, firstStep, w, rw);
-      row0 += shard.batch();
+      tasks[s] = () -> shard.backward(params, firstStep, in, epsIn, epsOutLayout, w, rw);
     }
     FusedRuntime.runAll(tasks);
 
@@ -236,12 +240,6 @@ public class FusedLstmLayer extends LSTM {
     }
     gradB.put(biasGrad, 0, biasGrad.length);
 
-    INDArray epsOut = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, new long[] {batch, nIn, steps}, 'f');
-    row0 = 0;
-    for (LstmShard shard : active) {
-      rows(epsOut, row0, shard.batch()).assign(shard.inputGradientView().permute(1, 2, 0));
-      row0 += shard.batch();
-    }
     if (truncated) {
       tBpttStateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
       tBpttStateMap.put(STATE_KEY_PREV_MEMCELL, forwardLastMemCell);
@@ -254,11 +252,49 @@ public class FusedLstmLayer extends LSTM {
     return new Pair<>(gradient, backpropDropOutIfPresent(epsOut));
   }
 
+  /**
+   * Dropout as the stock layer applies it, except that a copy (when the input may not be modified in
+   * place) is made in this layer's own layout, which the kernel reads without further copying.
+   */
+  @Override
+  protected void applyDropOutIfNecessary(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (training && !dropoutApplied && layerConf().getIDropout() != null) {
+      INDArray result = inputModificationAllowed ? input : sequenceArray(workspaceMgr, ArrayType.INPUT,
+          input.size(0), input.size(1), input.size(2));
+      input = layerConf().getIDropout().applyDropout(input, result, getIterationCount(), getEpochCount(),
+          workspaceMgr);
+      dropoutApplied = true;
+    }
+  }
+
+  /** The input's layout, copying the input into this layer's layout when BLAS cannot read it. */
+  private Sequence inputLayout(LayerWorkspaceMgr workspaceMgr) {
+    Sequence layout = Sequence.of(input);
+    if (layout != null) {
+      return layout;
+    }
+    INDArray copy = sequenceArray(workspaceMgr, ArrayType.INPUT, input.size(0), input.size(1), input.size(2));
+    copy.assign(input);
+    input = copy;
+    return Sequence.of(copy);
+  }
+
+  /**
+   * A [batch, features, steps] array laid out as [steps][batch][features] (row-major), i.e. each
+   * step's rows adjacent: the layout the kernel reads and writes in place.
+   */
+  private static INDArray sequenceArray(LayerWorkspaceMgr workspaceMgr, ArrayType type, long batch,
+      long features, long steps) {
+    return workspaceMgr.createUninitialized(type, DataType.FLOAT, new long[] {steps, batch, features}, 'c')
+        .permute(1, 2, 0);
+  }
+
   private LstmShard.Params params(int nIn, int hidden) {
     Map<String, INDArray> table = paramTable();
-    FloatPointer w = Pointers.ofColumnMajor(table.get(LSTMParamInitializer.INPUT_WEIGHT_KEY), nIn, 4L * hidden);
-    FloatPointer rw = Pointers.ofColumnMajor(table.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY), hidden,
-        4L * hidden);
+    long w = Pointers.address(Pointers.ofColumnMajor(table.get(LSTMParamInitializer.INPUT_WEIGHT_KEY), nIn,
+        4L * hidden));
+    long rw = Pointers.address(Pointers.ofColumnMajor(table.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY),
+        hidden, 4L * hidden));
     INDArray b = table.get(LSTMParamInitializer.BIAS_KEY);
     float[] bias = new float[4 * hidden];
     Pointers.ofVector(b, 4L * hidden).get(bias, 0, bias.length);
@@ -270,7 +306,7 @@ public class FusedLstmLayer extends LSTM {
     int slices = Math.max(1, Math.min(FusedRuntime.threads(),
         Math.min(batch, batch * steps / MIN_ROWS_PER_SLICE)));
     if (shards.length < slices) {
-      LstmShard[] grown = java.util.Arrays.copyOf(shards, slices);
+      LstmShard[] grown = Arrays.copyOf(shards, slices);
       for (int s = shards.length; s < slices; s++) {
         grown[s] = new LstmShard(nIn, hidden);
       }
@@ -280,7 +316,7 @@ public class FusedLstmLayer extends LSTM {
     for (int s = 0; s < slices; s++) {
       int from = batch * s / slices;
       int to = batch * (s + 1) / slices;
-      shards[s].resize(to - from, steps);
+      shards[s].resize(from, to - from, steps);
     }
     return activeShards();
   }
@@ -288,15 +324,7 @@ public class FusedLstmLayer extends LSTM {
   private int activeSlices;
 
   private LstmShard[] activeShards() {
-    return java.util.Arrays.copyOf(shards, activeSlices);
-  }
-
-  /** Rows [row0, row0 + count) of a [batch, features, time] array. */
-  private static INDArray rows(INDArray array, int row0, int count) {
-    if (row0 == 0 && count == array.size(0)) {
-      return array;
-    }
-    return array.get(NDArrayIndex.interval(row0, row0 + count), NDArrayIndex.all(), NDArrayIndex.all());
+    return Arrays.copyOf(shards, activeSlices);
   }
 
   /** The values of a [batch, H] array, row-major. */

@@ -2,49 +2,50 @@ package io.charstream.model.fused;
 
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The fused LSTM kernel: one layer's forward and backward pass over a whole sequence for a slice of
- * the batch, on the calling thread, with DL4J's gate layout and equations (block input a = tanh,
- * forget f, output o, input gate g = sigmoid; c' = f c + g a; h' = o tanh(c'); no peepholes).
+ * the batch (rows {@code [row0, row0 + B)}), on the calling thread, with DL4J's gate layout and
+ * equations (block input a = tanh, forget f, output o, input gate g = sigmoid; c' = f c + g a;
+ * h' = o tanh(c'); no peepholes).
  *
- * <p>Work per sequence of T steps: one GEMM for the input projection of all T steps, one recurrent
- * GEMM per step, the gate arithmetic in vectorised Java loops ({@link GateMath}); backward: one GEMM
- * per step for the recurrent gradient, then three GEMMs over all steps for the input-weight,
- * recurrent-weight and input gradients. Nothing is allocated per call once the buffers have their
- * size.
+ * <p>Per step, forward: two GEMMs (input projection, recurrent projection) into a [B, 4H] scratch,
+ * the gate arithmetic in vectorised Java loops ({@link GateMath}), the new hidden state written to
+ * the layer output. Backward per step: the hidden-state gradient (recurrent GEMM plus the incoming
+ * gradient, added by a GEMM with the identity so that any stride layout of it works), the gate
+ * gradients in Java, the input gradient by one GEMM straight into the layer's input-gradient array;
+ * after the loop, the recurrent-weight gradient of all steps in one GEMM and the input-weight
+ * gradient by one GEMM per step (the input array's rows need not be uniform across steps). The
+ * ND4J arrays at the layer boundary are read and written in place through {@link Sequence}; nothing
+ * is allocated per call once the buffers have their size.
  *
- * <p>Layouts ("rows (t, b)" means row t * B + b): native buffers, row-major — x [T, B, nIn] inputs;
- * z [T, B, 4H] gate pre-activations; h [T + 1, B, H] hidden states, slab 0 the initial state; e [T,
- * B, H] loss gradient w.r.t. the outputs; dz [T, B, 4H] gradient w.r.t. the gate pre-activations; dx
- * [T, B, nIn]. Java arrays hold one step each, [B * H] row-major [b][j], one array per gate so that
- * every loop indexes all its arrays alike (see {@link GateMath}). DL4J's weights are column-major
- * W [nIn, 4H] and RW [H, 4H], i.e. row-major W^T [4H][nIn] and RW^T [4H][H], which is how they are
- * passed to BLAS.
+ * <p>Own buffers, row-major, rows (t, b) = t * B + b: native h [T + 1, B, H] (slab 0 the initial
+ * state), dz [T, B, 4H] (gradient w.r.t. gate pre-activations); Java arrays per step [B * H]
+ * row-major [b][j], one per gate so that every loop indexes its arrays alike. DL4J's weights are
+ * column-major W [nIn, 4H] and RW [H, 4H], i.e. row-major W^T [4H][nIn] and RW^T [4H][H], which is
+ * how they are given to BLAS.
  *
  * <p>Not thread-safe; each shard is driven by one thread at a time.
  */
 final class LstmShard {
 
-  /** Read-only weights of one layer: native W^T [4H][nIn], RW^T [4H][H], and the bias [4H]. */
-  record Params(FloatPointer inputWeights, FloatPointer recurrentWeights, float[] bias) {}
+  /** Read-only weights of one layer: native W^T [4H][nIn], RW^T [4H][H] addresses, bias [4H]. */
+  record Params(long inputWeights, long recurrentWeights, float[] bias) {}
 
   private final int nIn;
   private final int hidden;
   private int batch;
   private int steps;
+  private int row0;
   private int capacityBatch;
   private int capacitySteps;
   private boolean zeroInitialState;
+  private int identityBatch;
 
-  private NativeBuffer x;
-  private NativeBuffer z;
   private NativeBuffer h;
-  private NativeBuffer e;
   private NativeBuffer dz;
-  private NativeBuffer dx;
-  private NativeBuffer dhRecurrent;
+  private NativeBuffer scratch;
+  private NativeBuffer identity;
   private NativeBuffer gradInputWeights;
   private NativeBuffer gradRecurrentWeights;
 
@@ -68,7 +69,6 @@ final class LstmShard {
   private float[] biasG;
   private float[] hRow;
   private float[] dh;
-  private float[] dhRow;
   private float[] dc;
   private float[] carry;
   private float[] dA;
@@ -87,91 +87,74 @@ final class LstmShard {
     this.biasGradient = new float[4 * hidden];
   }
 
-  /** Sets the batch slice and sequence length of the next pass, growing the buffers if needed. */
-  void resize(int batch, int steps) {
+  /**
+   * Sets the slice (rows {@code [row0, row0 + batch)} of the layer's batch) and the sequence length
+   * of the next pass, growing the buffers if needed.
+   */
+  void resize(int row0, int batch, int steps) {
     if (batch < 1 || steps < 1) {
       throw new IllegalArgumentException("batch and steps must be >= 1, got " + batch + ", " + steps);
     }
+    this.row0 = row0;
     this.batch = batch;
     this.steps = steps;
-    if (batch <= capacityBatch && steps <= capacitySteps) {
-      return;
+    if (batch > capacityBatch) {
+      capacityBatch = batch;
+      int n = Math.multiplyExact(batch, hidden);
+      scratch = new NativeBuffer(4L * n);
+      identity = new NativeBuffer((long) batch * batch);
+      identityBatch = 0;
+      zRow = new float[4 * n];
+      zA = new float[n];
+      zF = new float[n];
+      zO = new float[n];
+      zG = new float[n];
+      biasA = new float[n];
+      biasF = new float[n];
+      biasO = new float[n];
+      biasG = new float[n];
+      hRow = new float[n];
+      dh = new float[n];
+      dc = new float[n];
+      carry = new float[n];
+      dA = new float[n];
+      dF = new float[n];
+      dO = new float[n];
+      dG = new float[n];
+      sumA = new float[n];
+      sumF = new float[n];
+      sumO = new float[n];
+      sumG = new float[n];
+      capacitySteps = 0; // the per-step arrays depend on the batch too
     }
-    capacityBatch = Math.max(batch, capacityBatch);
-    capacitySteps = Math.max(steps, capacitySteps);
-    long rows = (long) capacityBatch * capacitySteps;
-    int gates = 4 * hidden;
-    x = new NativeBuffer(rows * nIn);
-    z = new NativeBuffer(rows * gates);
-    h = new NativeBuffer(rows * hidden + (long) capacityBatch * hidden);
-    e = new NativeBuffer(rows * hidden);
-    dz = new NativeBuffer(rows * gates);
-    dx = new NativeBuffer(rows * nIn);
-    dhRecurrent = new NativeBuffer((long) capacityBatch * hidden);
-    int n = Math.multiplyExact(capacityBatch, hidden);
-    a = new float[capacitySteps][n];
-    f = new float[capacitySteps][n];
-    o = new float[capacitySteps][n];
-    g = new float[capacitySteps][n];
-    tanhC = new float[capacitySteps][n];
-    c = new float[capacitySteps + 1][n];
-    zRow = new float[4 * n];
-    zA = new float[n];
-    zF = new float[n];
-    zO = new float[n];
-    zG = new float[n];
-    biasA = new float[n];
-    biasF = new float[n];
-    biasO = new float[n];
-    biasG = new float[n];
-    hRow = new float[n];
-    dh = new float[n];
-    dhRow = new float[n];
-    dc = new float[n];
-    carry = new float[n];
-    dA = new float[n];
-    dF = new float[n];
-    dO = new float[n];
-    dG = new float[n];
-    sumA = new float[n];
-    sumF = new float[n];
-    sumO = new float[n];
-    sumG = new float[n];
+    if (steps > capacitySteps) {
+      capacitySteps = steps;
+      int n = capacityBatch * hidden;
+      long rows = (long) capacityBatch * steps;
+      h = new NativeBuffer(rows * hidden + n);
+      dz = new NativeBuffer(rows * 4L * hidden);
+      a = new float[steps][n];
+      f = new float[steps][n];
+      o = new float[steps][n];
+      g = new float[steps][n];
+      tanhC = new float[steps][n];
+      c = new float[steps + 1][n];
+    }
   }
 
   int batch() {
     return batch;
   }
 
-  int steps() {
-    return steps;
-  }
-
-  /** Where the caller puts the input: [T, B, nIn]. */
-  INDArray inputView() {
-    return x.view(0, steps, batch, nIn);
-  }
-
-  /** The outputs after {@link #forward}: [T, B, H]. */
-  INDArray outputView() {
-    return h.view((long) batch * hidden, steps, batch, hidden);
-  }
-
-  /** Where the caller puts the loss gradient w.r.t. the outputs before {@link #backward}: [T, B, H]. */
-  INDArray epsilonView() {
-    return e.view(0, steps, batch, hidden);
-  }
-
-  /** The loss gradient w.r.t. the inputs after {@link #backward}: [T, B, nIn]. */
-  INDArray inputGradientView() {
-    return dx.view(0, steps, batch, nIn);
+  int row0() {
+    return row0;
   }
 
   /**
-   * Sets the state the sequence starts from: rows {@code [row0, row0 + B)} of {@code [mb * H]}
-   * row-major arrays, or zeros when both are null.
+   * Sets the state the sequence starts from: this slice's rows of {@code [mb * H]} row-major arrays,
+   * or zeros when both are null.
    */
-  void setInitialState(float[] h0, float[] c0, int row0) {
+  void setInitialState(float[] h0, float[] c0) {
     int n = batch * hidden;
     if (h0 == null || c0 == null) {
       Arrays.fill(hRow, 0, n, 0f);
@@ -185,31 +168,37 @@ final class LstmShard {
     h.write(0, hRow, n);
   }
 
-  /** Copies the state after the last step into rows {@code [row0, row0 + B)} of the given arrays. */
-  void lastState(float[] hOut, float[] cOut, int row0) {
+  /** Copies the state after the last step into this slice's rows of the given [mb * H] arrays. */
+  void lastState(float[] hOut, float[] cOut) {
     int n = batch * hidden;
     h.read((long) steps * n, hRow, n);
     System.arraycopy(hRow, 0, hOut, row0 * hidden, n);
     System.arraycopy(c[steps], 0, cOut, row0 * hidden, n);
   }
 
-  /** Runs the sequence from the initial state, keeping what {@link #backward} needs. */
-  void forward(Params p) {
+  /**
+   * Runs the sequence from the initial state, keeping what {@link #backward} needs.
+   *
+   * @param input the layer input [mb, nIn, T]
+   * @param output the layer output [mb, H, T], with {@code feature == 1} and rows adjacent (batch == H)
+   */
+  void forward(Params p, Sequence input, Sequence output) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
     final int n = bt * hs;
     expandBias(p.bias());
-    // Input projection of every step at once: z[(t,b)] = x[(t,b)] W.
-    Blas.gemm(false, true, steps * bt, gates, nIn, x.at(0), nIn, p.inputWeights(), nIn, 0f, z.at(0), gates);
+    FloatPointer w = Pointers.at(p.inputWeights());
+    FloatPointer rw = Pointers.at(p.recurrentWeights());
+    FloatPointer z = scratch.at(0);
     for (int t = 0; t < steps; t++) {
-      long zOffset = (long) t * bt * gates;
+      // z = x[t] W + h[t-1] RW (h slab t holds the state before step t).
+      Blas.gemm(input.transposed(), true, bt, gates, nIn, input.at(t, row0), input.leadingDimension(),
+          w, nIn, 0f, z, gates);
       if (t > 0 || !zeroInitialState) {
-        // z[t] += h[t-1] RW (h slab t holds the state before step t).
-        Blas.gemm(false, true, bt, gates, hs, h.at((long) t * n), hs, p.recurrentWeights(), hs, 1f,
-            z.at(zOffset), gates);
+        Blas.gemm(false, true, bt, gates, hs, h.at((long) t * n), hs, rw, hs, 1f, z, gates);
       }
-      z.read(zOffset, zRow, bt * gates);
+      scratch.read(0, zRow, bt * gates);
       for (int b = 0; b < bt; b++) {
         int src = b * gates;
         int dst = b * hs;
@@ -226,31 +215,46 @@ final class LstmShard {
       GateMath.tanh(c[t + 1], tanhC[t], n);
       GateMath.mul(o[t], tanhC[t], hRow, n);
       h.write((long) (t + 1) * n, hRow, n);
+      output.at(t, row0).put(hRow, 0, n);
     }
   }
 
   /**
    * Backpropagates through steps {@code [firstStep, T)} of the last {@link #forward} (truncated BPTT:
-   * steps before firstStep get no gradient). Writes the weight gradients, summed over the slice, to
-   * gradW (W^T layout [4H][nIn]) and gradRW ([4H][H]), overwriting them; the bias gradient to {@link
-   * #biasGradient()}; the input gradient to {@link #inputGradientView()}.
+   * steps before firstStep get no gradient and pass none on).
+   *
+   * @param input the layer input the forward pass ran on
+   * @param epsilon the loss gradient w.r.t. the layer output [mb, H, T]
+   * @param inputGradient where the gradient w.r.t. the input goes, [mb, nIn, T], with {@code feature
+   *     == 1} and rows adjacent (batch == nIn)
+   * @param gradW receives the input-weight gradient summed over this slice, W^T layout [4H][nIn]
+   * @param gradRW receives the recurrent-weight gradient, [4H][H]
    */
-  void backward(Params p, int firstStep, FloatPointer gradW, FloatPointer gradRW) {
+  void backward(Params p, int firstStep, Sequence input, Sequence epsilon, Sequence inputGradient,
+      FloatPointer gradW, FloatPointer gradRW) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
     final int n = bt * hs;
+    FloatPointer w = Pointers.at(p.inputWeights());
+    FloatPointer rw = Pointers.at(p.recurrentWeights());
+    FloatPointer eye = identity();
+    FloatPointer dhNative = scratch.at(0);
     Arrays.fill(carry, 0, n, 0f);
     Arrays.fill(sumA, 0, n, 0f);
     Arrays.fill(sumF, 0, n, 0f);
     Arrays.fill(sumO, 0, n, 0f);
     Arrays.fill(sumG, 0, n, 0f);
     for (int t = steps - 1; t >= firstStep; t--) {
-      e.read((long) t * n, dh, n);
-      if (t < steps - 1) {
-        dhRecurrent.read(0, dhRow, n);
-        GateMath.add(dh, dhRow, dh, n);
+      // dh = dz[t+1] RW^T + epsilon[t]; the identity GEMM reads epsilon in whatever layout it has.
+      boolean last = t == steps - 1;
+      if (!last) {
+        Blas.gemm(false, false, bt, hs, gates, dz.at((long) (t + 1) * bt * gates), gates, rw, hs, 0f,
+            dhNative, hs);
       }
+      Blas.gemm(false, epsilon.transposed(), bt, hs, bt, eye, bt, epsilon.at(t, row0),
+          epsilon.leadingDimension(), last ? 0f : 1f, dhNative, hs);
+      scratch.read(0, dh, n);
       GateMath.outputGateGrad(dh, tanhC[t], o[t], dO, n);
       GateMath.cellGrad(dh, o[t], tanhC[t], carry, dc, n);
       GateMath.sigmoidGateGrad(dc, c[t], f[t], dF, n);
@@ -271,23 +275,24 @@ final class LstmShard {
       }
       long dzOffset = (long) t * bt * gates;
       dz.write(dzOffset, zRow, bt * gates);
-      if (t > firstStep) {
-        // Gradient w.r.t. h[t-1] through the recurrent weights: dz[t] RW^T.
-        Blas.gemm(false, false, bt, hs, gates, dz.at(dzOffset), gates, p.recurrentWeights(), hs, 0f,
-            dhRecurrent.at(0), hs);
-      }
+      // The input gradient of this step: dz[t] W^T.
+      Blas.gemm(false, false, bt, nIn, gates, dz.at(dzOffset), gates, w, nIn, 0f,
+          inputGradient.at(t, row0), Math.toIntExact(inputGradient.batch()));
     }
     if (firstStep > 0) {
-      Arrays.fill(zRow, 0, bt * gates, 0f);
+      float[] zeros = new float[bt * nIn];
       for (int t = 0; t < firstStep; t++) {
-        dz.write((long) t * bt * gates, zRow, bt * gates);
+        inputGradient.at(t, row0).put(zeros, 0, zeros.length);
       }
     }
-    int rows = steps * bt;
-    // Over all steps at once: dW^T = dz^T x, dRW^T = dz^T h[t-1], dx = dz W^T.
-    Blas.gemm(true, false, gates, nIn, rows, dz.at(0), gates, x.at(0), nIn, 0f, gradW, nIn);
-    Blas.gemm(true, false, gates, hs, rows, dz.at(0), gates, h.at(0), hs, 0f, gradRW, hs);
-    Blas.gemm(false, false, rows, nIn, gates, dz.at(0), gates, p.inputWeights(), nIn, 0f, dx.at(0), nIn);
+    int rows = (steps - firstStep) * bt;
+    long first = (long) firstStep * bt;
+    // dRW^T = dz^T h[t-1] over all steps at once; dW^T = sum_t dz[t]^T x[t], one GEMM per step.
+    Blas.gemm(true, false, gates, hs, rows, dz.at(first * gates), gates, h.at(first * hs), hs, 0f, gradRW, hs);
+    for (int t = firstStep; t < steps; t++) {
+      Blas.gemm(true, input.transposed(), gates, nIn, bt, dz.at((long) t * bt * gates), gates,
+          input.at(t, row0), input.leadingDimension(), t == firstStep ? 0f : 1f, gradW, nIn);
+    }
     reduceBias(sumA, 0);
     reduceBias(sumF, hs);
     reduceBias(sumO, 2 * hs);
@@ -312,6 +317,19 @@ final class LstmShard {
       gradRecurrentWeights = new NativeBuffer(4L * hidden * hidden);
     }
     return gradRecurrentWeights.at(0);
+  }
+
+  /** The [B, B] identity matrix. */
+  private FloatPointer identity() {
+    if (identityBatch != batch) {
+      float[] eye = new float[batch * batch];
+      for (int i = 0; i < batch; i++) {
+        eye[i * batch + i] = 1f;
+      }
+      identity.write(0, eye, eye.length);
+      identityBatch = batch;
+    }
+    return identity.at(0);
   }
 
   private void expandBias(float[] bias) {

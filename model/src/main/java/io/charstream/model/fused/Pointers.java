@@ -21,6 +21,29 @@ final class Pointers {
     return new FloatPointer(array.data().addressPointer());
   }
 
+  /** The native address of the first element of {@code array} (its view offset included). */
+  static long address(INDArray array) {
+    FloatPointer p = of(array);
+    return p.address() + p.position() * Float.BYTES;
+  }
+
+  /** The native address a positioned pointer points to. */
+  static long address(FloatPointer p) {
+    return p.address() + p.position() * Float.BYTES;
+  }
+
+  /** A new pointer object at a raw native address (no ownership, nothing to free). */
+  static FloatPointer at(long address) {
+    return new FloatPointer(new Raw(address));
+  }
+
+  /** JavaCPP keeps a pointer's address in a protected field: this is how to set it. */
+  private static final class Raw extends org.bytedeco.javacpp.Pointer {
+    Raw(long address) {
+      this.address = address;
+    }
+  }
+
   /**
    * A pointer to a dense column-major [rows, cols] matrix (DL4J keeps its LSTM weights so), which in
    * row-major terms is the transpose, [cols][rows]. Fails if the array is not laid out so.

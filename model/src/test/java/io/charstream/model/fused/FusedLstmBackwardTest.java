@@ -23,9 +23,11 @@ class FusedLstmBackwardTest {
     FusedRuntime.setThreads(FusedRuntime.configuredThreads());
   }
 
-  @ParameterizedTest(name = "batch {0}, steps {1}, nIn {2}, hidden {3}, threads {4}")
-  @CsvSource({"64, 24, 32, 128, 2", "64, 24, 32, 128, 1", "37, 17, 20, 48, 2", "2, 3, 5, 8, 1"})
-  void gradientsFromZeroStateMatchStock(int batch, int steps, int nIn, int hidden, int threads) {
+  @ParameterizedTest(name = "batch {0}, steps {1}, nIn {2}, hidden {3}, threads {4}, layouts {5}{6}")
+  @CsvSource({"64, 24, 32, 128, 2, s, f", "64, 24, 32, 128, 1, f, s", "64, 24, 32, 128, 2, c, c",
+      "37, 17, 20, 48, 2, f, f", "37, 17, 20, 48, 2, s, s", "2, 3, 5, 8, 1, c, s"})
+  void gradientsFromZeroStateMatchStock(int batch, int steps, int nIn, int hidden, int threads, char inLayout,
+      char epsLayout) {
     FusedRuntime.setThreads(threads);
     LayerPair pair = new LayerPair(nIn, hidden, 21);
     Random random = new Random(4);
@@ -35,8 +37,8 @@ class FusedLstmBackwardTest {
 
     pair.stock.activate(input.dup(), true, ws);
     Pair<Gradient, INDArray> expected = pair.stock.backpropGradient(epsilon.dup(), ws);
-    pair.fused.activate(input.dup(), true, ws);
-    Pair<Gradient, INDArray> actual = pair.fused.backpropGradient(epsilon.dup(), ws);
+    pair.fused.activate(LayerPair.inLayout(input, inLayout), true, ws);
+    Pair<Gradient, INDArray> actual = pair.fused.backpropGradient(LayerPair.inLayout(epsilon, epsLayout), ws);
 
     assertSameGradients(actual, expected);
   }
@@ -60,8 +62,9 @@ class FusedLstmBackwardTest {
 
     stock.rnnActivateUsingStoredState(input.dup(), true, true, ws);
     Pair<Gradient, INDArray> expected = stock.tbpttBackpropGradient(epsilon.dup(), backwardLength, ws);
-    fused.rnnActivateUsingStoredState(input.dup(), true, true, ws);
-    Pair<Gradient, INDArray> actual = fused.tbpttBackpropGradient(epsilon.dup(), backwardLength, ws);
+    fused.rnnActivateUsingStoredState(LayerPair.inLayout(input, 'f'), true, true, ws);
+    Pair<Gradient, INDArray> actual = fused.tbpttBackpropGradient(LayerPair.inLayout(epsilon, 's'), backwardLength,
+        ws);
 
     assertSameGradients(actual, expected);
     for (String key : new String[] {LSTM.STATE_KEY_PREV_ACTIVATION, LSTM.STATE_KEY_PREV_MEMCELL}) {

@@ -22,16 +22,17 @@ class FusedLstmForwardTest {
     FusedRuntime.setThreads(FusedRuntime.configuredThreads());
   }
 
-  @ParameterizedTest(name = "batch {0}, steps {1}, nIn {2}, hidden {3}, threads {4}")
-  @CsvSource({"64, 24, 32, 128, 2", "64, 24, 32, 128, 1", "37, 17, 20, 48, 2", "1, 5, 7, 16, 2", "3, 1, 8, 8, 1"})
-  void activationsFromZeroStateMatchStock(int batch, int steps, int nIn, int hidden, int threads) {
+  @ParameterizedTest(name = "batch {0}, steps {1}, nIn {2}, hidden {3}, threads {4}, layout {5}")
+  @CsvSource({"64, 24, 32, 128, 2, s", "64, 24, 32, 128, 1, f", "64, 24, 32, 128, 2, c", "37, 17, 20, 48, 2, f",
+      "37, 17, 20, 48, 2, s", "1, 5, 7, 16, 2, s", "3, 1, 8, 8, 1, c"})
+  void activationsFromZeroStateMatchStock(int batch, int steps, int nIn, int hidden, int threads, char layout) {
     FusedRuntime.setThreads(threads);
     LayerPair pair = new LayerPair(nIn, hidden, 11);
     INDArray input = LayerPair.uniform(new Random(5), new long[] {batch, nIn, steps}, 1.5);
     LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
 
     INDArray expected = pair.stock.activate(input.dup(), false, ws);
-    INDArray actual = pair.fused.activate(input.dup(), false, ws);
+    INDArray actual = pair.fused.activate(LayerPair.inLayout(input, layout), false, ws);
 
     assertThat(actual.shape()).containsExactly(expected.shape());
     assertThat(LayerPair.relativeError(actual, expected)).isLessThan(TOLERANCE);

@@ -60,6 +60,20 @@ final class LayerPair {
     return Nd4j.create(v, shape, 'c');
   }
 
+  /**
+   * A copy of a [batch, features, time] array in one of the memory layouts layers hand each other:
+   * 'c' (time fastest: BLAS cannot read it, the fused layer copies it), 'f' (batch fastest, the stock
+   * LSTM's output), 's' (steps-major [T][batch][features], the fused layer's own output).
+   */
+  static INDArray inLayout(INDArray array, char layout) {
+    return switch (layout) {
+      case 'c' -> array.dup('c');
+      case 'f' -> array.dup('f');
+      case 's' -> array.permute(2, 0, 1).dup('c').permute(1, 2, 0);
+      default -> throw new IllegalArgumentException("layout " + layout);
+    };
+  }
+
   /** Sets the same initial state into the RNN-state and TBPTT-state maps of both layers. */
   void setState(INDArray h0, INDArray c0) {
     for (Layer layer : new Layer[] {stock, fused}) {
