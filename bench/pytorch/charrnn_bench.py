@@ -60,11 +60,12 @@ def bench_train(model, ids, batch_size, seq_len, warmup, timed):
     model.train()
     state = None
     it = batches(ids, batch_size, seq_len)
-    start = None
+    start = cpu_start = None
     loss_value = float("nan")
     for step in range(warmup + timed):
         if step == warmup:
             start = time.perf_counter()
+            cpu_start = time.process_time()
         try:
             x, y = next(it)
         except StopIteration:
@@ -80,7 +81,9 @@ def bench_train(model, ids, batch_size, seq_len, warmup, timed):
         optimizer.step()
         loss_value = loss.item()
     seconds = time.perf_counter() - start
-    return timed * batch_size * seq_len / seconds, loss_value
+    cpu_seconds = time.process_time() - cpu_start
+    chars = timed * batch_size * seq_len
+    return chars / seconds, chars / cpu_seconds, loss_value
 
 
 def sample_top_n(probs, top_n, generator):
@@ -123,8 +126,9 @@ def main():
     model = Model()
     result = {"impl": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads()}
     if not args.skip_train:
-        chars_per_s, loss = bench_train(model, ids, 64, 64, args.warmup, args.batches)
+        chars_per_s, chars_per_cpu_s, loss = bench_train(model, ids, 64, 64, args.warmup, args.batches)
         result["train_chars_per_s"] = round(chars_per_s)
+        result["train_chars_per_cpu_s"] = round(chars_per_cpu_s)
         result["train_batches"] = args.batches
         result["final_loss"] = round(loss, 4)
     if not args.skip_generate:

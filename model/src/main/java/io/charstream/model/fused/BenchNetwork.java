@@ -1,12 +1,20 @@
 package io.charstream.model.fused;
 
+import io.charstream.model.Checkpoint;
+import io.charstream.model.ModelConfig;
+import io.charstream.model.Tensor;
+import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingPosition;
+import io.charstream.model.Vocabulary;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
-import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.Activation;
@@ -48,7 +56,7 @@ final class BenchNetwork {
       }
       list.layer(lstm.build());
     }
-    return list.layer(new RnnOutputLayer.Builder(new LossSparseMCXENT()).nIn(spec.hidden()).nOut(spec.vocab())
+    return list.layer(FusedLayers.outputBuilder(fused, new LossSparseMCXENT()).nIn(spec.hidden()).nOut(spec.vocab())
             .activation(Activation.SOFTMAX).dataFormat(RNNFormat.NCW).build())
         .backpropType(BackpropType.TruncatedBPTT).tBPTTForwardLength(spec.seqLen())
         .tBPTTBackwardLength(spec.seqLen())
@@ -87,6 +95,23 @@ final class BenchNetwork {
       net.setLabels(labels);
       net.computeGradientAndScore();
     };
+  }
+
+  /** A weights-only checkpoint of {@code net} (reference vocabulary), as the engine would write it. */
+  static Checkpoint checkpoint(MultiLayerNetwork net, Spec spec) {
+    Map<String, Tensor> weights = new LinkedHashMap<>();
+    for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
+      INDArray p = e.getValue();
+      int[] shape = new int[p.rank()];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = Math.toIntExact(p.size(i));
+      }
+      weights.put(e.getKey(), new Tensor(e.getKey(), shape, p.dup('c').data().asFloat()));
+    }
+    ModelConfig config = new ModelConfig(spec.vocab(), spec.embedding(), spec.hidden(), spec.layers(),
+        1.0 - spec.retain());
+    return new Checkpoint(config, TrainingConfig.defaults(), Vocabulary.reference(), List.of(),
+        TrainingPosition.start(), weights, null);
   }
 
   /** Ids [batch, 1, seqLen] as the network's float input. */

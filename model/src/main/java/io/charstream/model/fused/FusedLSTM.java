@@ -4,14 +4,11 @@ import java.util.Collection;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.LSTM;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.params.LSTMParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * The configuration of a fused LSTM layer: DL4J's {@link LSTM} configuration in every respect
@@ -35,23 +32,12 @@ public class FusedLSTM extends LSTM {
    * nothing the stock configuration carries is lost.
    */
   public static FusedLSTM of(LSTM stock) {
-    return (FusedLSTM) convert(stock, FusedLSTM.class);
+    return (FusedLSTM) FusedLayers.convert(stock, FusedLSTM.class);
   }
 
   /** The stock DL4J configuration this one mirrors. */
   public LSTM toStock() {
-    return (LSTM) convert(this, LSTM.class);
-  }
-
-  static Layer convert(LSTM layer, Class<? extends LSTM> target) {
-    ObjectMapper mapper = NeuralNetConfiguration.mapper();
-    ObjectNode node = mapper.valueToTree(layer);
-    node.put("@class", target.getName());
-    try {
-      return mapper.treeToValue(node, Layer.class);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("could not convert LSTM configuration " + layer + " to " + target.getName(), e);
-    }
+    return (LSTM) FusedLayers.convert(this, LSTM.class);
   }
 
   @Override

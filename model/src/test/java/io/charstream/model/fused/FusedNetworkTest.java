@@ -53,7 +53,7 @@ class FusedNetworkTest {
       }
       list.layer(lstm.build());
     }
-    return list.layer(new RnnOutputLayer.Builder(new LossSparseMCXENT()).nIn(40).nOut(VOCAB)
+    return list.layer(FusedLayers.outputBuilder(fused, new LossSparseMCXENT()).nIn(40).nOut(VOCAB)
             .activation(Activation.SOFTMAX).dataFormat(RNNFormat.NCW).build())
         .backpropType(BackpropType.TruncatedBPTT).tBPTTForwardLength(STEPS).tBPTTBackwardLength(STEPS)
         .build();
@@ -65,15 +65,18 @@ class FusedNetworkTest {
     fused.init();
     assertThat(fused.getLayer(1)).isInstanceOf(FusedLstmLayer.class);
     assertThat(fused.getLayer(2)).isInstanceOf(FusedLstmLayer.class);
+    assertThat(fused.getLayer(3)).isInstanceOf(FusedSoftmaxOutputLayer.class);
 
     MultiLayerConfiguration conf = configuration(false, 1.0);
     String stockJson = conf.toJson();
-    assertThat(FusedLayers.useFused(conf, true)).isEqualTo(2);
+    assertThat(FusedLayers.useFused(conf, true)).isEqualTo(3);
     assertThat(conf.getConf(1).getLayer()).isInstanceOf(FusedLSTM.class);
-    // The JSON differs only in the layer class name.
-    assertThat(conf.toJson().replace(FusedLSTM.class.getName(), LSTM.class.getName())).isEqualTo(stockJson);
+    assertThat(conf.getConf(3).getLayer()).isInstanceOf(FusedRnnOutputLayer.class);
+    // The JSON differs only in the layer class names.
+    assertThat(conf.toJson().replace(FusedLSTM.class.getName(), LSTM.class.getName())
+        .replace(FusedRnnOutputLayer.class.getName(), RnnOutputLayer.class.getName())).isEqualTo(stockJson);
     assertThat(MultiLayerConfiguration.fromJson(conf.toJson()).getConf(2).getLayer()).isInstanceOf(FusedLSTM.class);
-    assertThat(FusedLayers.useFused(conf, false)).isEqualTo(2);
+    assertThat(FusedLayers.useFused(conf, false)).isEqualTo(3);
     assertThat(conf.toJson()).isEqualTo(stockJson);
   }
 
@@ -184,6 +187,7 @@ class FusedNetworkTest {
       Layer layer = net.getLayer(i);
       assertThat(layer instanceof FusedLstmLayer).isEqualTo(fused);
     }
+    assertThat(net.getLayer(3) instanceof FusedSoftmaxOutputLayer).isEqualTo(fused);
     return losses;
   }
 }

@@ -6,16 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.GenerationBatch;
 import io.charstream.model.GenerationModel;
-import io.charstream.model.ModelConfig;
 import io.charstream.model.SamplingOptions;
-import io.charstream.model.Tensor;
-import io.charstream.model.TrainingConfig;
-import io.charstream.model.TrainingPosition;
 import io.charstream.model.Vocabulary;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
@@ -34,22 +28,11 @@ class FusedStepTest {
   /** A stock network of the engine's shape with random weights, and its checkpoint. */
   record Model(MultiLayerNetwork net, Checkpoint checkpoint) {
     static Model random(int embedding, int hidden, int layers, long seed) {
-      ModelConfig config = new ModelConfig(98, embedding, hidden, layers, 0.0);
       BenchNetwork.Spec spec = new BenchNetwork.Spec(98, embedding, hidden, layers, 16, 0.001, 1.0);
       MultiLayerNetwork net = new MultiLayerNetwork(BenchNetwork.configuration(spec, false, seed));
       net.init();
       net.setParams(LayerPair.uniform(new Random(seed), net.params().shape(), 0.4));
-      Map<String, Tensor> weights = new LinkedHashMap<>();
-      for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
-        INDArray p = e.getValue();
-        int[] shape = new int[p.rank()];
-        for (int i = 0; i < shape.length; i++) {
-          shape[i] = (int) p.size(i);
-        }
-        weights.put(e.getKey(), new Tensor(e.getKey(), shape, p.dup('c').data().asFloat()));
-      }
-      return new Model(net, new Checkpoint(config, TrainingConfig.defaults(), Vocabulary.reference(), List.of(),
-          TrainingPosition.start(), weights, null));
+      return new Model(net, BenchNetwork.checkpoint(net, spec));
     }
   }
 
