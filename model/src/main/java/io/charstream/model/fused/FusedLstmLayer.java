@@ -1,8 +1,9 @@
 package io.charstream.model.fused;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -48,7 +49,12 @@ public class FusedLstmLayer extends LSTM {
   private INDArray forwardInput;
   private INDArray forwardLastAct;
   private INDArray forwardLastMemCell;
-  private Sequence forwardInputLayout;
+  private INDArray forwardOutput;
+  private boolean forwardZeroState;
+  /** Gate pre-activations forward, their gradients backward: [T, mb, 4H], rows (t, b). */
+  private NativeBuffer gateBuffer;
+  /** The initial hidden state [mb, H] of the last forward pass (unused when it was zero). */
+  private NativeBuffer initialHidden;
 
   public FusedLstmLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -153,32 +159,51 @@ public class FusedLstmLayer extends LSTM {
           + ". Possible cause: using rnnTimeStep() without calling rnnClearPreviousState() between"
           + " different sequences?");
     }
-    float[] h0 = prevAct == null ? null : toFloats(prevAct);
-    float[] c0 = prevAct == null || prevMemCell == null ? null : toFloats(prevMemCell);
-    LstmShard.Params params = params(nIn, hidden);
-    Sequence in = inputLayout(workspaceMgr);
+    boolean zeroState = prevAct == null || prevMemCell == null;
+    float[] c0 = zeroState ? null : toFloats(prevMemCell);
+    Params params = params(nIn, hidden);
+    input = rowsByStep(input, workspaceMgr, ArrayType.INPUT);
+    Sequence in = Sequence.of(input);
+    int rows = batch * steps;
+    int gates = 4 * hidden;
+    if (gateBuffer == null || gateBuffer.capacity() < (long) rows * gates) {
+      gateBuffer = new NativeBuffer((long) rows * gates);
+    }
+    if (initialHidden == null || initialHidden.capacity() < (long) batch * hidden) {
+      initialHidden = new NativeBuffer((long) batch * hidden);
+    }
+    if (!zeroState) {
+      float[] h0 = toFloats(prevAct);
+      initialHidden.write(0, h0, h0.length);
+    }
     INDArray out = sequenceArray(workspaceMgr, ArrayType.ACTIVATIONS, batch, hidden, steps);
-    Sequence outLayout = Sequence.of(out);
-    LstmShard[] active = prepare(nIn, hidden, batch, steps);
+    LstmShard.Buffers buffers = new LstmShard.Buffers(Pointers.address(gateBuffer.at(0)), Pointers.address(out), 0,
+        Pointers.address(initialHidden.at(0)), batch);
+    LstmShard[] active = prepare(hidden, batch, steps);
+    // The input projection of every step at once: gates = x W, rows (t, b).
+    ParallelGemm.run(List.of(new ParallelGemm.Job(false, true, rows, gates, nIn, in.base(), in.leadingDimension(),
+        params.inputWeights(), nIn, 0f, buffers.gates(), gates)), active.length);
     Runnable[] tasks = new Runnable[active.length];
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
-      shard.setInitialState(h0, c0);
-      tasks[s] = () -> shard.forward(params, in, outLayout);
+      shard.setInitialState(c0, zeroState);
+      tasks[s] = () -> shard.forward(params.recurrentWeights(), params.bias(), buffers);
     }
     FusedRuntime.runAll(tasks);
 
     float[] lastAct = new float[batch * hidden];
     float[] lastMem = new float[batch * hidden];
+    Pointers.at(buffers.output() + 4L * (steps - 1) * batch * hidden).get(lastAct, 0, lastAct.length);
     for (LstmShard shard : active) {
-      shard.lastState(lastAct, lastMem);
+      shard.lastCellState(lastMem);
     }
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       forwardLastAct = Nd4j.create(lastAct, new long[] {batch, hidden}, 'c');
       forwardLastMemCell = Nd4j.create(lastMem, new long[] {batch, hidden}, 'c');
     }
     forwardInput = input;
-    forwardInputLayout = in;
+    forwardOutput = out;
+    forwardZeroState = zeroState;
     return out;
   }
 
@@ -198,47 +223,47 @@ public class FusedLstmLayer extends LSTM {
       throw new DL4JInvalidInputException("epsilon shape " + Arrays.toString(epsilon.shape())
           + " does not match the layer output [" + batch + ", " + hidden + ", " + steps + "]");
     }
-    Sequence eps = Sequence.of(epsilon);
-    if (eps == null) {
-      INDArray copy = sequenceArray(workspaceMgr, ArrayType.BP_WORKING_MEM, batch, hidden, steps);
-      copy.assign(epsilon);
-      eps = Sequence.of(copy);
-    }
+    INDArray eps = rowsByStep(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM);
     int firstStep = truncated ? Math.max(0, steps - backwardLength) : 0;
-    LstmShard.Params params = params(nIn, hidden);
-    INDArray gW = gradientViews.get(LSTMParamInitializer.INPUT_WEIGHT_KEY);
-    INDArray gRW = gradientViews.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
-    INDArray gB = gradientViews.get(LSTMParamInitializer.BIAS_KEY);
-    FloatPointer gradW = Pointers.ofColumnMajor(gW, nIn, 4L * hidden);
-    FloatPointer gradRW = Pointers.ofColumnMajor(gRW, hidden, 4L * hidden);
-    FloatPointer gradB = Pointers.ofVector(gB, 4L * hidden);
+    Params params = params(nIn, hidden);
+    int rows = batch * steps;
+    int gates = 4 * hidden;
+    Sequence in = Sequence.of(input);
     INDArray epsOut = sequenceArray(workspaceMgr, ArrayType.ACTIVATION_GRAD, batch, nIn, steps);
-    Sequence epsOutLayout = Sequence.of(epsOut);
-    Sequence in = forwardInputLayout;
-    Sequence epsIn = eps;
-
+    LstmShard.Buffers buffers = new LstmShard.Buffers(Pointers.address(gateBuffer.at(0)),
+        Pointers.address(forwardOutput), Pointers.address(eps), Pointers.address(initialHidden.at(0)), batch);
     LstmShard[] active = activeShards();
     Runnable[] tasks = new Runnable[active.length];
-    FloatPointer[] scratchW = new FloatPointer[active.length];
-    FloatPointer[] scratchRW = new FloatPointer[active.length];
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
-      // Slice 0 writes the layer's gradient views; the others their own buffers, added below.
-      scratchW[s] = s == 0 ? gradW : shard.scratchInputWeightGradient();
-      scratchRW[s] = s == 0 ? gradRW : shard.scratchRecurrentWeightGradient();
-      FloatPointer w = scratchW[s];
-      FloatPointer rw = scratchRW[s];
-      tasks[s] = () -> shard.backward(params, firstStep, in, epsIn, epsOutLayout, w, rw);
+      tasks[s] = () -> shard.backward(params.recurrentWeights(), firstStep, buffers);
     }
     FusedRuntime.runAll(tasks);
 
+    INDArray gW = gradientViews.get(LSTMParamInitializer.INPUT_WEIGHT_KEY);
+    INDArray gRW = gradientViews.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
+    INDArray gB = gradientViews.get(LSTMParamInitializer.BIAS_KEY);
+    long gradW = Pointers.address(Pointers.ofColumnMajor(gW, nIn, gates));
+    long gradRW = Pointers.address(Pointers.ofColumnMajor(gRW, hidden, gates));
+    // Over all steps at once: dW^T = dz^T x; dRW^T = dz[t]^T h[t-1] (h[-1] the initial state); dx = dz W^T.
+    List<ParallelGemm.Job> jobs = new ArrayList<>();
+    jobs.add(new ParallelGemm.Job(true, false, gates, nIn, rows, buffers.gates(), gates, in.base(),
+        in.leadingDimension(), 0f, gradW, nIn));
+    jobs.add(new ParallelGemm.Job(true, false, gates, hidden, rows - batch, buffers.gates() + 4L * batch * gates,
+        gates, buffers.output(), hidden, 0f, gradRW, hidden));
+    if (!forwardZeroState) {
+      jobs.add(new ParallelGemm.Job(true, false, gates, hidden, batch, buffers.gates(), gates,
+          buffers.initialHidden(), hidden, 1f, gradRW, hidden));
+    }
+    jobs.add(new ParallelGemm.Job(false, false, rows, nIn, gates, buffers.gates(), gates, params.inputWeights(),
+        nIn, 0f, Pointers.address(epsOut), nIn));
+    ParallelGemm.run(jobs, active.length);
+
     float[] biasGrad = active[0].biasGradient().clone();
     for (int s = 1; s < active.length; s++) {
-      Blas.add(4 * hidden * nIn, scratchW[s], gradW);
-      Blas.add(4 * hidden * hidden, scratchRW[s], gradRW);
       GateMath.accumulate(active[s].biasGradient(), biasGrad, biasGrad.length);
     }
-    gradB.put(biasGrad, 0, biasGrad.length);
+    Pointers.ofVector(gB, gates).put(biasGrad, 0, biasGrad.length);
 
     if (truncated) {
       tBpttStateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
@@ -250,6 +275,22 @@ public class FusedLstmLayer extends LSTM {
     gradient.gradientForVariable().put(LSTMParamInitializer.BIAS_KEY, gB);
     weightNoiseParams.clear();
     return new Pair<>(gradient, backpropDropOutIfPresent(epsOut));
+  }
+
+  /**
+   * {@code array} if its rows (t, b) are dense in step order (row t * mb + b at offset (t * mb + b) *
+   * features), else a copy laid out so.
+   */
+  private static INDArray rowsByStep(INDArray array, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
+    Sequence layout = Sequence.of(array);
+    long batch = array.size(0);
+    boolean denseRows = layout != null && !layout.transposed() && (batch == 1 || layout.batch() == array.size(1));
+    if (denseRows && (array.size(2) == 1 || layout.time() == batch * array.size(1))) {
+      return array;
+    }
+    INDArray copy = sequenceArray(workspaceMgr, type, batch, array.size(1), array.size(2));
+    copy.assign(array);
+    return copy;
   }
 
   /**
@@ -267,18 +308,6 @@ public class FusedLstmLayer extends LSTM {
     }
   }
 
-  /** The input's layout, copying the input into this layer's layout when BLAS cannot read it. */
-  private Sequence inputLayout(LayerWorkspaceMgr workspaceMgr) {
-    Sequence layout = Sequence.of(input);
-    if (layout != null) {
-      return layout;
-    }
-    INDArray copy = sequenceArray(workspaceMgr, ArrayType.INPUT, input.size(0), input.size(1), input.size(2));
-    copy.assign(input);
-    input = copy;
-    return Sequence.of(copy);
-  }
-
   /**
    * A [batch, features, steps] array laid out as [steps][batch][features] (row-major), i.e. each
    * step's rows adjacent: the layout the kernel reads and writes in place.
@@ -289,26 +318,28 @@ public class FusedLstmLayer extends LSTM {
         .permute(1, 2, 0);
   }
 
-  private LstmShard.Params params(int nIn, int hidden) {
+  /** Native addresses of W^T [4H][nIn] and RW^T [4H][H] (DL4J's column-major W, RW) and the bias. */
+  record Params(long inputWeights, long recurrentWeights, float[] bias) {}
+
+  private Params params(int nIn, int hidden) {
     Map<String, INDArray> table = paramTable();
     long w = Pointers.address(Pointers.ofColumnMajor(table.get(LSTMParamInitializer.INPUT_WEIGHT_KEY), nIn,
         4L * hidden));
     long rw = Pointers.address(Pointers.ofColumnMajor(table.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY),
         hidden, 4L * hidden));
-    INDArray b = table.get(LSTMParamInitializer.BIAS_KEY);
     float[] bias = new float[4 * hidden];
-    Pointers.ofVector(b, 4L * hidden).get(bias, 0, bias.length);
-    return new LstmShard.Params(w, rw, bias);
+    Pointers.ofVector(table.get(LSTMParamInitializer.BIAS_KEY), 4L * hidden).get(bias, 0, bias.length);
+    return new Params(w, rw, bias);
   }
 
   /** Splits the batch into slices (at most {@link FusedRuntime#threads()}) and sizes their buffers. */
-  private LstmShard[] prepare(int nIn, int hidden, int batch, int steps) {
+  private LstmShard[] prepare(int hidden, int batch, int steps) {
     int slices = Math.max(1, Math.min(FusedRuntime.threads(),
         Math.min(batch, batch * steps / MIN_ROWS_PER_SLICE)));
     if (shards.length < slices) {
       LstmShard[] grown = Arrays.copyOf(shards, slices);
       for (int s = shards.length; s < slices; s++) {
-        grown[s] = new LstmShard(nIn, hidden);
+        grown[s] = new LstmShard(hidden);
       }
       shards = grown;
     }

@@ -4,35 +4,32 @@ import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * The fused LSTM kernel: one layer's forward and backward pass over a whole sequence for a slice of
- * the batch (rows {@code [row0, row0 + B)}), on the calling thread, with DL4J's gate layout and
- * equations (block input a = tanh, forget f, output o, input gate g = sigmoid; c' = f c + g a;
- * h' = o tanh(c'); no peepholes).
+ * The sequential part of the fused LSTM: the recurrence of one layer over a whole sequence for a
+ * slice of the batch (rows {@code [row0, row0 + B)}), forward and backward, on the calling thread,
+ * with DL4J's gate layout and equations (block input a = tanh, forget f, output o, input gate g =
+ * sigmoid; c' = f c + g a; h' = o tanh(c'); no peepholes). {@link FusedLstmLayer} does the rest in
+ * large GEMMs over all steps: the input projection before, the weight and input gradients after.
  *
- * <p>Per step, forward: two GEMMs (input projection, recurrent projection) into a [B, 4H] scratch,
- * the gate arithmetic in vectorised Java loops ({@link GateMath}), the new hidden state written to
- * the layer output. Backward per step: the hidden-state gradient (recurrent GEMM plus the incoming
- * gradient, added by a GEMM with the identity so that any stride layout of it works), the gate
- * gradients in Java, the input gradient by one GEMM straight into the layer's input-gradient array;
- * after the loop, the recurrent-weight gradient of all steps in one GEMM and the input-weight
- * gradient by one GEMM per step (the input array's rows need not be uniform across steps). The
- * ND4J arrays at the layer boundary are read and written in place through {@link Sequence}; nothing
- * is allocated per call once the buffers have their size.
+ * <p>Per step, forward: one GEMM adds the recurrent projection h[t-1] RW to the step's rows of the
+ * input projection, the gate arithmetic runs in vectorised Java loops ({@link GateMath}), and the new
+ * hidden state goes to the layer output. Backward per step: one GEMM for the hidden-state gradient
+ * through the recurrent weights, the gate gradients in Java, written to the layer's gate-gradient
+ * buffer.
  *
- * <p>Own buffers, row-major, rows (t, b) = t * B + b: native h [T + 1, B, H] (slab 0 the initial
- * state), dz [T, B, 4H] (gradient w.r.t. gate pre-activations); Java arrays per step [B * H]
- * row-major [b][j], one per gate so that every loop indexes its arrays alike. DL4J's weights are
- * column-major W [nIn, 4H] and RW [H, 4H], i.e. row-major W^T [4H][nIn] and RW^T [4H][H], which is
- * how they are given to BLAS.
+ * <p>Layouts, all row-major with rows (t, b) = t * mb + b over the whole batch of mb: gates [T, mb,
+ * 4H] (native; pre-activations forward, their gradients backward), output and epsilon [T, mb, H]
+ * (native, the layer's output array and the gradient w.r.t. it), initial state [mb, H]. A slice's rows
+ * of one step are adjacent, so each is one JNI copy. Java arrays keep one step each, [B * H]
+ * row-major [b][j], one per gate so that every loop indexes its arrays alike. RW is passed as DL4J
+ * keeps it, column-major [H, 4H] = row-major RW^T [4H][H].
  *
  * <p>Not thread-safe; each shard is driven by one thread at a time.
  */
 final class LstmShard {
 
-  /** Read-only weights of one layer: native W^T [4H][nIn], RW^T [4H][H] addresses, bias [4H]. */
-  record Params(long inputWeights, long recurrentWeights, float[] bias) {}
+  /** Native addresses of the layer's buffers for one pass (see the class comment for layouts). */
+  record Buffers(long gates, long output, long epsilon, long initialHidden, int mb) {}
 
-  private final int nIn;
   private final int hidden;
   private int batch;
   private int steps;
@@ -40,14 +37,8 @@ final class LstmShard {
   private int capacityBatch;
   private int capacitySteps;
   private boolean zeroInitialState;
-  private int identityBatch;
 
-  private NativeBuffer h;
-  private NativeBuffer dz;
-  private NativeBuffer scratch;
-  private NativeBuffer identity;
-  private NativeBuffer gradInputWeights;
-  private NativeBuffer gradRecurrentWeights;
+  private NativeBuffer dhRecurrent;
 
   // Per step [B * H]: gate activations, tanh of the cell; cell states c[0] (initial) .. c[T].
   private float[][] a;
@@ -69,6 +60,7 @@ final class LstmShard {
   private float[] biasG;
   private float[] hRow;
   private float[] dh;
+  private float[] dhRow;
   private float[] dc;
   private float[] carry;
   private float[] dA;
@@ -81,8 +73,7 @@ final class LstmShard {
   private float[] sumG;
   private final float[] biasGradient;
 
-  LstmShard(int nIn, int hidden) {
-    this.nIn = nIn;
+  LstmShard(int hidden) {
     this.hidden = hidden;
     this.biasGradient = new float[4 * hidden];
   }
@@ -101,9 +92,7 @@ final class LstmShard {
     if (batch > capacityBatch) {
       capacityBatch = batch;
       int n = Math.multiplyExact(batch, hidden);
-      scratch = new NativeBuffer(4L * n);
-      identity = new NativeBuffer((long) batch * batch);
-      identityBatch = 0;
+      dhRecurrent = new NativeBuffer(n);
       zRow = new float[4 * n];
       zA = new float[n];
       zF = new float[n];
@@ -115,6 +104,7 @@ final class LstmShard {
       biasG = new float[n];
       hRow = new float[n];
       dh = new float[n];
+      dhRow = new float[n];
       dc = new float[n];
       carry = new float[n];
       dA = new float[n];
@@ -130,9 +120,6 @@ final class LstmShard {
     if (steps > capacitySteps) {
       capacitySteps = steps;
       int n = capacityBatch * hidden;
-      long rows = (long) capacityBatch * steps;
-      h = new NativeBuffer(rows * hidden + n);
-      dz = new NativeBuffer(rows * 4L * hidden);
       a = new float[steps][n];
       f = new float[steps][n];
       o = new float[steps][n];
@@ -150,55 +137,45 @@ final class LstmShard {
     return row0;
   }
 
-  /**
-   * Sets the state the sequence starts from: this slice's rows of {@code [mb * H]} row-major arrays,
-   * or zeros when both are null.
-   */
-  void setInitialState(float[] h0, float[] c0) {
+  /** Sets the initial cell state: this slice's rows of a [mb * H] row-major array, or zeros (null). */
+  void setInitialState(float[] c0, boolean zeroState) {
     int n = batch * hidden;
-    if (h0 == null || c0 == null) {
-      Arrays.fill(hRow, 0, n, 0f);
+    if (zeroState) {
       Arrays.fill(c[0], 0, n, 0f);
-      zeroInitialState = true;
     } else {
-      System.arraycopy(h0, row0 * hidden, hRow, 0, n);
       System.arraycopy(c0, row0 * hidden, c[0], 0, n);
-      zeroInitialState = false;
     }
-    h.write(0, hRow, n);
+    zeroInitialState = zeroState;
   }
 
-  /** Copies the state after the last step into this slice's rows of the given [mb * H] arrays. */
-  void lastState(float[] hOut, float[] cOut) {
-    int n = batch * hidden;
-    h.read((long) steps * n, hRow, n);
-    System.arraycopy(hRow, 0, hOut, row0 * hidden, n);
-    System.arraycopy(c[steps], 0, cOut, row0 * hidden, n);
+  /** Copies the cell state after the last step into this slice's rows of a [mb * H] array. */
+  void lastCellState(float[] cOut) {
+    System.arraycopy(c[steps], 0, cOut, row0 * hidden, batch * hidden);
   }
 
   /**
-   * Runs the sequence from the initial state, keeping what {@link #backward} needs.
-   *
-   * @param input the layer input [mb, nIn, T]
-   * @param output the layer output [mb, H, T], with {@code feature == 1} and rows adjacent (batch == H)
+   * Runs the recurrence: on entry the gate buffer holds the input projection x W of every row; on
+   * exit the output holds h of every step of this slice, and this shard keeps what {@link #backward}
+   * needs.
    */
-  void forward(Params p, Sequence input, Sequence output) {
+  void forward(long recurrentWeights, float[] bias, Buffers buffers) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
     final int n = bt * hs;
-    expandBias(p.bias());
-    FloatPointer w = Pointers.at(p.inputWeights());
-    FloatPointer rw = Pointers.at(p.recurrentWeights());
-    FloatPointer z = scratch.at(0);
+    final long mb = buffers.mb();
+    expandBias(bias);
+    FloatPointer rw = Pointers.at(recurrentWeights);
     for (int t = 0; t < steps; t++) {
-      // z = x[t] W + h[t-1] RW (h slab t holds the state before step t).
-      Blas.gemm(input.transposed(), true, bt, gates, nIn, input.at(t, row0), input.leadingDimension(),
-          w, nIn, 0f, z, gates);
+      long rowOffset = t * mb + row0;
+      FloatPointer z = Pointers.at(buffers.gates() + 4L * rowOffset * gates);
       if (t > 0 || !zeroInitialState) {
-        Blas.gemm(false, true, bt, gates, hs, h.at((long) t * n), hs, rw, hs, 1f, z, gates);
+        // z[t] += h[t-1] RW.
+        long previous = t == 0 ? buffers.initialHidden() + 4L * row0 * hs
+            : buffers.output() + 4L * (rowOffset - mb) * hs;
+        Blas.gemm(false, true, bt, gates, hs, Pointers.at(previous), hs, rw, hs, 1f, z, gates);
       }
-      scratch.read(0, zRow, bt * gates);
+      z.get(zRow, 0, bt * gates);
       for (int b = 0; b < bt; b++) {
         int src = b * gates;
         int dst = b * hs;
@@ -214,47 +191,38 @@ final class LstmShard {
       GateMath.cell(f[t], c[t], g[t], a[t], c[t + 1], n);
       GateMath.tanh(c[t + 1], tanhC[t], n);
       GateMath.mul(o[t], tanhC[t], hRow, n);
-      h.write((long) (t + 1) * n, hRow, n);
-      output.at(t, row0).put(hRow, 0, n);
+      Pointers.at(buffers.output() + 4L * rowOffset * hs).put(hRow, 0, n);
     }
   }
 
   /**
    * Backpropagates through steps {@code [firstStep, T)} of the last {@link #forward} (truncated BPTT:
-   * steps before firstStep get no gradient and pass none on).
-   *
-   * @param input the layer input the forward pass ran on
-   * @param epsilon the loss gradient w.r.t. the layer output [mb, H, T]
-   * @param inputGradient where the gradient w.r.t. the input goes, [mb, nIn, T], with {@code feature
-   *     == 1} and rows adjacent (batch == nIn)
-   * @param gradW receives the input-weight gradient summed over this slice, W^T layout [4H][nIn]
-   * @param gradRW receives the recurrent-weight gradient, [4H][H]
+   * earlier steps get zero gradients): reads the epsilon rows, writes the gate-gradient rows of every
+   * step of this slice, and sums the bias gradient ({@link #biasGradient()}).
    */
-  void backward(Params p, int firstStep, Sequence input, Sequence epsilon, Sequence inputGradient,
-      FloatPointer gradW, FloatPointer gradRW) {
+  void backward(long recurrentWeights, int firstStep, Buffers buffers) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
     final int n = bt * hs;
-    FloatPointer w = Pointers.at(p.inputWeights());
-    FloatPointer rw = Pointers.at(p.recurrentWeights());
-    FloatPointer eye = identity();
-    FloatPointer dhNative = scratch.at(0);
+    final long mb = buffers.mb();
+    FloatPointer rw = Pointers.at(recurrentWeights);
+    FloatPointer dhNative = dhRecurrent.at(0);
     Arrays.fill(carry, 0, n, 0f);
     Arrays.fill(sumA, 0, n, 0f);
     Arrays.fill(sumF, 0, n, 0f);
     Arrays.fill(sumO, 0, n, 0f);
     Arrays.fill(sumG, 0, n, 0f);
     for (int t = steps - 1; t >= firstStep; t--) {
-      // dh = dz[t+1] RW^T + epsilon[t]; the identity GEMM reads epsilon in whatever layout it has.
-      boolean last = t == steps - 1;
-      if (!last) {
-        Blas.gemm(false, false, bt, hs, gates, dz.at((long) (t + 1) * bt * gates), gates, rw, hs, 0f,
-            dhNative, hs);
+      long rowOffset = t * mb + row0;
+      Pointers.at(buffers.epsilon() + 4L * rowOffset * hs).get(dh, 0, n);
+      if (t < steps - 1) {
+        // The gradient reaching h[t] through the recurrent weights: dz[t+1] RW^T.
+        Blas.gemm(false, false, bt, hs, gates, Pointers.at(buffers.gates() + 4L * (rowOffset + mb) * gates), gates,
+            rw, hs, 0f, dhNative, hs);
+        dhRecurrent.read(0, dhRow, n);
+        GateMath.add(dh, dhRow, dh, n);
       }
-      Blas.gemm(false, epsilon.transposed(), bt, hs, bt, eye, bt, epsilon.at(t, row0),
-          epsilon.leadingDimension(), last ? 0f : 1f, dhNative, hs);
-      scratch.read(0, dh, n);
       GateMath.outputGateGrad(dh, tanhC[t], o[t], dO, n);
       GateMath.cellGrad(dh, o[t], tanhC[t], carry, dc, n);
       GateMath.sigmoidGateGrad(dc, c[t], f[t], dF, n);
@@ -273,25 +241,13 @@ final class LstmShard {
         System.arraycopy(dO, src, zRow, dst + 2 * hs, hs);
         System.arraycopy(dG, src, zRow, dst + 3 * hs, hs);
       }
-      long dzOffset = (long) t * bt * gates;
-      dz.write(dzOffset, zRow, bt * gates);
-      // The input gradient of this step: dz[t] W^T.
-      Blas.gemm(false, false, bt, nIn, gates, dz.at(dzOffset), gates, w, nIn, 0f,
-          inputGradient.at(t, row0), Math.toIntExact(inputGradient.batch()));
+      Pointers.at(buffers.gates() + 4L * rowOffset * gates).put(zRow, 0, bt * gates);
     }
     if (firstStep > 0) {
-      float[] zeros = new float[bt * nIn];
+      Arrays.fill(zRow, 0, bt * gates, 0f);
       for (int t = 0; t < firstStep; t++) {
-        inputGradient.at(t, row0).put(zeros, 0, zeros.length);
+        Pointers.at(buffers.gates() + 4L * (t * mb + row0) * gates).put(zRow, 0, bt * gates);
       }
-    }
-    int rows = (steps - firstStep) * bt;
-    long first = (long) firstStep * bt;
-    // dRW^T = dz^T h[t-1] over all steps at once; dW^T = sum_t dz[t]^T x[t], one GEMM per step.
-    Blas.gemm(true, false, gates, hs, rows, dz.at(first * gates), gates, h.at(first * hs), hs, 0f, gradRW, hs);
-    for (int t = firstStep; t < steps; t++) {
-      Blas.gemm(true, input.transposed(), gates, nIn, bt, dz.at((long) t * bt * gates), gates,
-          input.at(t, row0), input.leadingDimension(), t == firstStep ? 0f : 1f, gradW, nIn);
     }
     reduceBias(sumA, 0);
     reduceBias(sumF, hs);
@@ -302,34 +258,6 @@ final class LstmShard {
   /** The bias gradient [4H] of the last {@link #backward}. */
   float[] biasGradient() {
     return biasGradient;
-  }
-
-  /** This shard's own weight-gradient buffers, for shards that must not write the layer's gradient. */
-  FloatPointer scratchInputWeightGradient() {
-    if (gradInputWeights == null) {
-      gradInputWeights = new NativeBuffer(4L * hidden * nIn);
-    }
-    return gradInputWeights.at(0);
-  }
-
-  FloatPointer scratchRecurrentWeightGradient() {
-    if (gradRecurrentWeights == null) {
-      gradRecurrentWeights = new NativeBuffer(4L * hidden * hidden);
-    }
-    return gradRecurrentWeights.at(0);
-  }
-
-  /** The [B, B] identity matrix. */
-  private FloatPointer identity() {
-    if (identityBatch != batch) {
-      float[] eye = new float[batch * batch];
-      for (int i = 0; i < batch; i++) {
-        eye[i * batch + i] = 1f;
-      }
-      identity.write(0, eye, eye.length);
-      identityBatch = batch;
-    }
-    return identity.at(0);
   }
 
   private void expandBias(float[] bias) {
