@@ -1,6 +1,7 @@
 package io.charstream.model.fused;
 
-import org.bytedeco.javacpp.FloatPointer;
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -94,22 +95,25 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
     INDArray gW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
     INDArray gB = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
     // dW^T [V][nIn] = delta^T x (W is column-major [nIn, V]); db = 1^T delta; dx = delta W^T.
-    FloatPointer gradW = Pointers.ofColumnMajor(gW, nIn, vocab);
-    if (uniformRows(in, batch)) {
-      Blas.gemm(true, false, vocab, nIn, rows, logits.at(0), vocab, in.at(0, 0), in.leadingDimension(), 0f, gradW,
-          nIn);
-    } else {
-      for (int t = 0; t < steps; t++) {
-        Blas.gemm(true, in.transposed(), vocab, nIn, batch, logits.at((long) t * batch * vocab), vocab,
-            in.at(t, 0), in.leadingDimension(), t == 0 ? 0f : 1f, gradW, nIn);
-      }
-    }
-    Blas.gemm(false, false, 1, vocab, rows, ones.at(0), rows, logits.at(0), vocab, 0f,
-        Pointers.ofVector(gB, vocab), vocab);
+    long gradW = Pointers.address(Pointers.ofColumnMajor(gW, nIn, vocab));
+    long delta = Pointers.address(logits.at(0));
     INDArray epsOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
         new long[] {steps, batch, nIn}, 'c').permute(1, 2, 0);
-    Blas.gemm(false, false, rows, nIn, vocab, logits.at(0), vocab, Pointers.at(weights(nIn, vocab)), nIn, 0f,
-        Pointers.of(epsOut), nIn);
+    List<ParallelGemm.Job> jobs = new ArrayList<>();
+    if (uniformRows(in, batch)) {
+      jobs.add(new ParallelGemm.Job(true, false, vocab, nIn, rows, delta, vocab, in.base(), in.leadingDimension(),
+          0f, gradW, nIn));
+    } else {
+      for (int t = 0; t < steps; t++) {
+        jobs.add(new ParallelGemm.Job(true, in.transposed(), vocab, nIn, batch, delta + 4L * t * batch * vocab,
+            vocab, Pointers.address(in.at(t, 0)), in.leadingDimension(), t == 0 ? 0f : 1f, gradW, nIn));
+      }
+    }
+    jobs.add(new ParallelGemm.Job(false, false, 1, vocab, rows, Pointers.address(ones.at(0)), rows, delta, vocab, 0f,
+        Pointers.address(Pointers.ofVector(gB, vocab)), vocab));
+    jobs.add(new ParallelGemm.Job(false, false, rows, nIn, vocab, delta, vocab, weights(nIn, vocab), nIn, 0f,
+        Pointers.address(epsOut), nIn));
+    ParallelGemm.run(jobs, FusedRuntime.threads());
     Gradient gradient = new DefaultGradient();
     gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
     gradient.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, gB);
@@ -143,17 +147,24 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
       input = copy;
     }
     // logits = 1 b + x W, rows (t, b).
-    FloatPointer w = Pointers.at(weights(nIn, vocab));
-    FloatPointer b = Pointers.ofVector(getParam(DefaultParamInitializer.BIAS_KEY), vocab);
-    Blas.gemm(false, false, rows, vocab, 1, ones.at(0), 1, b, vocab, 0f, logits.at(0), vocab);
+    long w = weights(nIn, vocab);
+    long out = Pointers.address(logits.at(0));
+    List<ParallelGemm.Job> jobs = new ArrayList<>();
+    jobs.add(new ParallelGemm.Job(false, false, rows, vocab, 1, Pointers.address(ones.at(0)), 1,
+        Pointers.address(Pointers.ofVector(getParam(DefaultParamInitializer.BIAS_KEY), vocab)), vocab, 0f, out, vocab));
     if (uniformRows(in, batch)) {
-      Blas.gemm(false, true, rows, vocab, nIn, in.at(0, 0), in.leadingDimension(), w, nIn, 1f, logits.at(0), vocab);
+      jobs.add(new ParallelGemm.Job(false, true, rows, vocab, nIn, in.base(), in.leadingDimension(), w, nIn, 1f, out,
+          vocab));
     } else {
+      // Per-step bands would not line up with the bias bands: finish the bias first.
+      ParallelGemm.run(jobs, FusedRuntime.threads());
+      jobs.clear();
       for (int t = 0; t < steps; t++) {
-        Blas.gemm(in.transposed(), true, batch, vocab, nIn, in.at(t, 0), in.leadingDimension(), w, nIn, 1f,
-            logits.at((long) t * batch * vocab), vocab);
+        jobs.add(new ParallelGemm.Job(in.transposed(), true, batch, vocab, nIn, Pointers.address(in.at(t, 0)),
+            in.leadingDimension(), w, nIn, 1f, out + 4L * t * batch * vocab, vocab));
       }
     }
+    ParallelGemm.run(jobs, FusedRuntime.threads());
     INDArray probs = logitsArray.get(NDArrayIndex.interval(0, (long) rows * vocab)).reshape('c', rows, vocab);
     Nd4j.exec(new SoftMax(probs, probs, 1));
     logits.read(0, probabilities, rows * vocab);
