@@ -31,13 +31,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>What it does not fuse it hands to the stock implementation it extends: masks, weight noise,
  * activations other than tanh/sigmoid, data types other than float, and NWC data.
  *
- * <p>One difference from stock DL4J 1.0.0-M2.1: the stock layer's {@code tbpttBackpropGradient}
- * recomputes the forward pass from the {@code rnnTimeStep} state ({@code stateMap}) instead of the
- * truncated-BPTT state its forward pass started from, so its gradients belong to another forward pass
- * unless the two maps hold the same state (as they do when the caller copies the TBPTT state into the
- * RNN state after every step, {@code MultiLayerNetwork.updateRnnStateWithTBPTTState()}). This layer
- * differentiates the forward pass that was actually run; it recomputes only when none is kept for the
- * current input, and then from the same state the stock layer uses.
+ * <p>Work per pass (see {@link LstmShard}): the input projection of all steps in one GEMM, the
+ * recurrence per batch slice on {@link FusedRuntime#threads()} threads, and after the backward
+ * recurrence the input-weight, recurrent-weight and input gradients of all steps in three GEMMs. The
+ * layer's output and input gradient are laid out [T][mb][features] (returned as [mb, features, T]
+ * views), which the next fused layer reads in place; other layouts are copied once.
+ *
+ * <p>One deliberate difference from stock DL4J 1.0.0-M2.1, which matters for training with state
+ * carried across batches: the stock layer does not differentiate the forward pass that produced the
+ * loss. Its {@code backpropGradient} (what {@code MultiLayerNetwork.computeGradientAndScore} calls,
+ * even with truncated BPTT configured) recomputes the forward pass from a zero state, and its {@code
+ * tbpttBackpropGradient} from the {@code rnnTimeStep} state; so with a carried state the stock
+ * gradient belongs to another forward pass than the loss. This layer differentiates the forward pass
+ * it last ran on the current input (what PyTorch does with a carried, detached state); only when none
+ * is kept does it recompute, from the state the stock layer would use.
  */
 public class FusedLstmLayer extends LSTM {
 
