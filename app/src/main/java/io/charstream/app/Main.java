@@ -9,18 +9,23 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Train character-level LSTM language models and serve text generation over Apache Kafka.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class,
+        io.charstream.app.model.TrainCommand.class, io.charstream.app.model.GenerateCommand.class,
+        io.charstream.app.model.BenchCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(newCommandLine().execute(args));
+    // Training commands re-launch once with nd4j's native tuning in the environment (see NativeTuning).
+    java.util.OptionalInt relaunched = io.charstream.app.model.NativeTuning.relaunchIfNeeded(args);
+    System.exit(relaunched.isPresent() ? relaunched.getAsInt() : newCommandLine().execute(args));
   }
 
   /** The command line with every sub-command registered; tests call this too. */
   public static CommandLine newCommandLine() {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+        .setParameterExceptionHandler(io.charstream.app.model.OneLineErrors::handle);
   }
 
   @Override

@@ -14,13 +14,13 @@ public final class GenerationBatch {
   private final GenerationModel model;
   private final int capacity;
   private final Sampler sampler;
-  /** Per layer: [capacity][H] hidden and cell state. */
-  private final float[][] h;
-  private final float[][] c;
-  /** Scratch: [capacity][4H] gate pre-activations. */
-  private final float[] gates;
-  /** [capacity][vocab] logits of the last step. */
-  private final float[] logits;
+  /** Per layer, per slot: [H] hidden and cell state. */
+  private final float[][][] h;
+  private final float[][][] c;
+  /** Scratch per slot: [4H] gate pre-activations. */
+  private final float[][] gates;
+  /** Per slot: [vocab] logits of the last step. */
+  private final float[][] logits;
   /** The id each slot feeds in its next step. */
   private final int[] nextInput;
   private final SamplingOptions[] options;
@@ -43,10 +43,10 @@ public final class GenerationBatch {
     this.capacity = capacity;
     this.sampler = sampler;
     int hidden = model.hiddenSize();
-    h = new float[model.numLayers()][capacity * hidden];
-    c = new float[model.numLayers()][capacity * hidden];
-    gates = new float[capacity * 4 * hidden];
-    logits = new float[capacity * model.vocabSize()];
+    h = new float[model.numLayers()][capacity][hidden];
+    c = new float[model.numLayers()][capacity][hidden];
+    gates = new float[capacity][4 * hidden];
+    logits = new float[capacity][model.vocabSize()];
     nextInput = new int[capacity];
     options = new SamplingOptions[capacity];
     randoms = new SplittableRandom[capacity];
@@ -89,10 +89,9 @@ public final class GenerationBatch {
     if (slot < 0) {
       throw new IllegalStateException("all " + capacity + " slots are busy: close one first");
     }
-    int hidden = model.hiddenSize();
     for (int l = 0; l < model.numLayers(); l++) {
-      Arrays.fill(h[l], slot * hidden, (slot + 1) * hidden, 0f);
-      Arrays.fill(c[l], slot * hidden, (slot + 1) * hidden, 0f);
+      Arrays.fill(h[l][slot], 0f);
+      Arrays.fill(c[l][slot], 0f);
     }
     one[0] = slot;
     for (int t = 0; t < promptIds.length - 1; t++) {
@@ -134,7 +133,7 @@ public final class GenerationBatch {
     int vocab = model.vocabSize();
     for (int i = 0; i < openCount; i++) {
       int s = openSlots[i];
-      int id = sampler.sample(logits, s * vocab, vocab, options[s], randoms[s]);
+      int id = sampler.sample(logits[s], 0, vocab, options[s], randoms[s]);
       sampled[s] = id;
       nextInput[s] = id;
     }
@@ -143,8 +142,7 @@ public final class GenerationBatch {
 
   /** A copy of a slot's logits from the last {@link #step()}: [vocab]. */
   public float[] lastLogits(int slot) {
-    int vocab = model.vocabSize();
-    return Arrays.copyOfRange(logits, slot * vocab, (slot + 1) * vocab);
+    return logits[slot].clone();
   }
 
   /** Frees a slot (its state is discarded). */

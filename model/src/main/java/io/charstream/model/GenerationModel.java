@@ -4,29 +4,36 @@ import java.util.Map;
 
 /**
  * Immutable weights for generation in plain Java arrays, laid out so that every inner loop is a
- * contiguous axpy ({@code y[0..n) += a * row[0..n)}) that the JIT vectorises; safe to share between
- * threads (each thread uses its own {@link GenerationBatch}).
+ * contiguous axpy ({@code y[j] += a * x[j]}) that the JIT vectorises; safe to share between threads
+ * (each thread uses its own {@link GenerationBatch}).
+ *
+ * <p>Each weight row and each slot's vector is its own array, and the axpy indexes both with the same
+ * {@code j}: C2 vectorises that loop (about 6x faster here), but not one that indexes two possibly
+ * identical arrays at different offsets, which it must assume may overlap.
  *
  * <p>LSTM gates follow DL4J's column order in blocks of H: [z (block input, tanh), f (forget),
  * o (output), i (input)]; c' = f * c + i * z, h' = o * tanh(c').
  */
 public final class GenerationModel {
 
+  /** Slots advanced together per pass over a weight matrix: their gate rows (8 x 2 KB) stay in L1. */
+  private static final int SLOT_BLOCK = 8;
+
   private final ModelConfig config;
   private final Vocabulary vocabulary;
   private final int vocab;
   private final int hidden;
   private final int layers;
-  /** [vocab][4H] row-major: embedding row times the first LSTM's input weights, plus its bias. */
-  private final float[] firstLayerInput;
-  /** Per LSTM layer l >= 1: input weights [H][4H] row-major (index 0 unused). */
-  private final float[][] inputWeights;
+  /** [vocab][4H]: embedding row times the first LSTM's input weights, plus its bias. */
+  private final float[][] firstLayerInput;
+  /** Per LSTM layer l >= 1: input weight rows [H][4H] (index 0 unused). */
+  private final float[][][] inputWeights;
   /** Per LSTM layer l >= 1: bias [4H] (index 0 unused: folded into firstLayerInput). */
   private final float[][] biases;
-  /** Per LSTM layer: recurrent weights [H][4H] row-major. */
-  private final float[][] recurrentWeights;
-  /** Output layer: weights [H][vocab] row-major and bias [vocab]. */
-  private final float[] outputWeights;
+  /** Per LSTM layer: recurrent weight rows [H][4H]. */
+  private final float[][][] recurrentWeights;
+  /** Output layer: weight rows [H][vocab] and bias [vocab]. */
+  private final float[][] outputWeights;
   private final float[] outputBias;
 
   private GenerationModel(ModelConfig config, Vocabulary vocabulary, Map<String, Tensor> weights) {
@@ -37,33 +44,41 @@ public final class GenerationModel {
     this.layers = config.numLayers();
     int gates = 4 * hidden;
     int emb = config.embeddingSize();
-    float[] embedding = weight(weights, "0_W", vocab * emb);
-    float[] w1 = weight(weights, "1_W", emb * gates);
+    float[][] embedding = rows(weight(weights, "0_W", vocab * emb), vocab, emb);
+    float[][] w1 = rows(weight(weights, "1_W", emb * gates), emb, gates);
     float[] b1 = weight(weights, "1_b", gates);
     // Embedding has no bias and is linear: project every row through the first LSTM's input weights
     // once, so a step starts from a table row instead of emb axpys.
-    firstLayerInput = new float[vocab * gates];
+    firstLayerInput = new float[vocab][];
     for (int v = 0; v < vocab; v++) {
-      int out = v * gates;
-      System.arraycopy(b1, 0, firstLayerInput, out, gates);
+      float[] row = b1.clone();
       for (int k = 0; k < emb; k++) {
-        axpy(firstLayerInput, out, embedding[v * emb + k], w1, k * gates, gates);
+        axpy(row, embedding[v][k], w1[k], gates);
       }
+      firstLayerInput[v] = row;
     }
-    inputWeights = new float[layers][];
+    inputWeights = new float[layers][][];
     biases = new float[layers][];
-    recurrentWeights = new float[layers][];
+    recurrentWeights = new float[layers][][];
     for (int l = 0; l < layers; l++) {
       int dl4jLayer = l + 1;
-      recurrentWeights[l] = weight(weights, dl4jLayer + "_RW", hidden * gates);
+      recurrentWeights[l] = rows(weight(weights, dl4jLayer + "_RW", hidden * gates), hidden, gates);
       if (l > 0) {
-        inputWeights[l] = weight(weights, dl4jLayer + "_W", hidden * gates);
+        inputWeights[l] = rows(weight(weights, dl4jLayer + "_W", hidden * gates), hidden, gates);
         biases[l] = weight(weights, dl4jLayer + "_b", gates);
       }
     }
     int out = layers + 1;
-    outputWeights = weight(weights, out + "_W", hidden * vocab);
+    outputWeights = rows(weight(weights, out + "_W", hidden * vocab), hidden, vocab);
     outputBias = weight(weights, out + "_b", vocab);
+  }
+
+  private static float[][] rows(float[] flat, int rows, int cols) {
+    float[][] out = new float[rows][];
+    for (int r = 0; r < rows; r++) {
+      out[r] = java.util.Arrays.copyOfRange(flat, r * cols, (r + 1) * cols);
+    }
+    return out;
   }
 
   /** Loads the weights of {@code checkpoint} (its training state, if any, is ignored). */
@@ -105,86 +120,102 @@ public final class GenerationModel {
    *
    * @param slots the slot indices to advance (the first n entries)
    * @param inputs input id per slot index
-   * @param h per layer: hidden state [capacity][H], updated in place
-   * @param c per layer: cell state [capacity][H], updated in place
-   * @param gates scratch [capacity][4H]
-   * @param logits output [capacity][vocab] (written for the given slots), or null to skip the output
+   * @param h per layer, per slot: hidden state [H], updated in place
+   * @param c per layer, per slot: cell state [H], updated in place
+   * @param gates scratch per slot [4H]
+   * @param logits output per slot [vocab] (written for the given slots), or null to skip the output
    *     layer (priming)
    */
-  void step(int[] slots, int n, int[] inputs, float[][] h, float[][] c, float[] gates, float[] logits) {
+  void step(int[] slots, int n, int[] inputs, float[][][] h, float[][][] c, float[][] gates, float[][] logits) {
     int g = 4 * hidden;
     for (int l = 0; l < layers; l++) {
-      // Pre-activations: bias + input part. Slot-inner loops keep each weight row hot in L1 while it
-      // is applied to every slot; per slot the sums run in the same k order whatever the batch, so
-      // batched results are bit-identical to one-at-a-time.
-      if (l == 0) {
-        for (int i = 0; i < n; i++) {
-          int s = slots[i];
-          System.arraycopy(firstLayerInput, inputs[s] * g, gates, s * g, g);
-        }
-      } else {
-        float[] below = h[l - 1];
-        float[] w = inputWeights[l];
-        for (int i = 0; i < n; i++) {
-          System.arraycopy(biases[l], 0, gates, slots[i] * g, g);
-        }
-        for (int k = 0; k < hidden; k++) {
-          for (int i = 0; i < n; i++) {
-            int s = slots[i];
-            axpy(gates, s * g, below[s * hidden + k], w, k * g, g);
+      float[][] hl = h[l];
+      float[][] cl = c[l];
+      for (int from = 0; from < n; from += SLOT_BLOCK) {
+        int to = Math.min(n, from + SLOT_BLOCK);
+        // Pre-activations: bias + input part + recurrent part. Per slot the sums run in the same k
+        // order whatever the batch, so batched results are bit-identical to one-at-a-time.
+        if (l == 0) {
+          for (int i = from; i < to; i++) {
+            System.arraycopy(firstLayerInput[inputs[slots[i]]], 0, gates[slots[i]], 0, g);
+          }
+        } else {
+          float[][] below = h[l - 1];
+          float[][] w = inputWeights[l];
+          for (int i = from; i < to; i++) {
+            System.arraycopy(biases[l], 0, gates[slots[i]], 0, g);
+          }
+          for (int k = 0; k < hidden; k++) {
+            for (int i = from; i < to; i++) {
+              int s = slots[i];
+              axpy(gates[s], below[s][k], w[k], g);
+            }
           }
         }
-      }
-      float[] hl = h[l];
-      float[] rw = recurrentWeights[l];
-      for (int k = 0; k < hidden; k++) {
-        for (int i = 0; i < n; i++) {
-          int s = slots[i];
-          axpy(gates, s * g, hl[s * hidden + k], rw, k * g, g);
+        float[][] rw = recurrentWeights[l];
+        for (int k = 0; k < hidden; k++) {
+          for (int i = from; i < to; i++) {
+            int s = slots[i];
+            axpy(gates[s], hl[s][k], rw[k], g);
+          }
         }
-      }
-      float[] cl = c[l];
-      for (int i = 0; i < n; i++) {
-        int s = slots[i];
-        int base = s * g;
-        int st = s * hidden;
-        for (int j = 0; j < hidden; j++) {
-          float z = (float) Math.tanh(gates[base + j]);
-          float f = sigmoid(gates[base + hidden + j]);
-          float o = sigmoid(gates[base + 2 * hidden + j]);
-          float in = sigmoid(gates[base + 3 * hidden + j]);
-          float cell = f * cl[st + j] + in * z;
-          cl[st + j] = cell;
-          hl[st + j] = o * (float) Math.tanh(cell);
+        for (int i = from; i < to; i++) {
+          int s = slots[i];
+          cell(gates[s], hl[s], cl[s]);
         }
       }
     }
     if (logits == null) {
       return;
     }
-    float[] top = h[layers - 1];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(outputBias, 0, logits, slots[i] * vocab, vocab);
-    }
-    for (int k = 0; k < hidden; k++) {
-      for (int i = 0; i < n; i++) {
-        int s = slots[i];
-        axpy(logits, s * vocab, top[s * hidden + k], outputWeights, k * vocab, vocab);
+    float[][] top = h[layers - 1];
+    for (int from = 0; from < n; from += SLOT_BLOCK) {
+      int to = Math.min(n, from + SLOT_BLOCK);
+      for (int i = from; i < to; i++) {
+        System.arraycopy(outputBias, 0, logits[slots[i]], 0, vocab);
+      }
+      for (int k = 0; k < hidden; k++) {
+        for (int i = from; i < to; i++) {
+          int s = slots[i];
+          axpy(logits[s], top[s][k], outputWeights[k], vocab);
+        }
       }
     }
+  }
+
+  /** The LSTM cell from one slot's pre-activations [4H]; updates h [H] and c [H] in place. */
+  private void cell(float[] pre, float[] h, float[] c) {
+    int hs = hidden;
+    for (int j = 0; j < hs; j++) {
+      float z = tanh(pre[j]);
+      float f = sigmoid(pre[hs + j]);
+      float o = sigmoid(pre[2 * hs + j]);
+      float in = sigmoid(pre[3 * hs + j]);
+      float cell = f * c[j] + in * z;
+      c[j] = cell;
+      h[j] = o * tanh(cell);
+    }
+  }
+
+  /**
+   * tanh through the exp intrinsic: about 5 ns against Math.tanh's 25 (not an intrinsic in Java 17),
+   * equal to it within 1e-15 in double. Saturates to +-1 without NaN (exp overflows to infinity).
+   */
+  private static float tanh(float x) {
+    return (float) (1.0 - 2.0 / (Math.exp(2.0 * x) + 1.0));
   }
 
   private static float sigmoid(float x) {
     return (float) (1.0 / (1.0 + Math.exp(-x)));
   }
 
-  /** y[yOff + j] += a * x[xOff + j] for j in [0, n). */
-  private static void axpy(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+  /** y[j] += a * x[j] for j in [0, n): same index on both arrays, so C2 vectorises it. */
+  private static void axpy(float[] y, float a, float[] x, int n) {
     if (a == 0.0f) {
       return;
     }
     for (int j = 0; j < n; j++) {
-      y[yOff + j] += a * x[xOff + j];
+      y[j] += a * x[j];
     }
   }
 }

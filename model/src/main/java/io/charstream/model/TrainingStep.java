@@ -2,8 +2,10 @@ package io.charstream.model;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.layers.recurrent.LSTM;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.MultiLayerUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,34 +57,62 @@ final class TrainingStep {
    * @param dropoutSeed seeds this step's dropout masks, so a resumed run draws the same masks
    */
   double step(float[] features, float[] labels, long iteration, int epoch, long dropoutSeed) {
+    double meanLoss = computeGradient(features, labels, dropoutSeed);
+    clipGradient();
+    applyUpdate(iteration, epoch);
+    return meanLoss;
+  }
+
+  /**
+   * Forward from the stored state and backward; leaves the summed-loss gradient in the network's
+   * flattened gradient view.
+   *
+   * @return the batch's mean per-character cross entropy
+   */
+  double computeGradient(float[] features, float[] labels, long dropoutSeed) {
     Nd4j.getRandom().setSeed(dropoutSeed);
     net.setInput(Nd4j.create(features, new long[] {batchSize, 1, seqLen}, 'c'));
     net.setLabels(Nd4j.create(labels, new long[] {batchSize, 1, seqLen}, 'c'));
     net.computeGradientAndScore();
-    double chars = (double) batchSize * seqLen;
-    double meanLoss = net.score() * batchSize / chars;
+    // score = summed cross entropy / batchSize
+    return net.score() / seqLen;
+  }
 
+  /** Scales the gradient so that the norm of the MEAN-loss gradient is at most clipNorm. */
+  void clipGradient() {
     INDArray gradient = net.getFlattenedGradients();
-    lastGradientNorm = gradient.norm2Number().doubleValue() / chars;
+    lastGradientNorm = gradient.norm2Number().doubleValue() / charsPerBatch();
     GlobalNormClip.clipScaled(gradient, lastGradientNorm, clipNorm);
-    net.getUpdater().update(net, net.gradient(), Math.toIntExact(iteration), epoch, (int) chars, workspaceMgr);
+  }
+
+  /** Adam on the mean-loss gradient (the updater divides by batch x seqLen), then params -= update. */
+  void applyUpdate(long iteration, int epoch) {
+    INDArray gradient = net.getFlattenedGradients();
+    net.getUpdater().update(net, net.gradient(), Math.toIntExact(iteration), epoch, charsPerBatch(), workspaceMgr);
     INDArray params = net.params();
     params.subi(gradient.reshape(params.shape()));
     net.setIterationCount(Math.toIntExact(iteration + 1));
     net.updateRnnStateWithTBPTTState();
     net.clearLayerMaskArrays();
-    return meanLoss;
+  }
+
+  int charsPerBatch() {
+    return batchSize * seqLen;
   }
 
   double lastGradientNorm() {
     return lastGradientNorm;
   }
 
-  /** The carried LSTM state: per LSTM layer (1..n), h then c, each [batch, H]. */
+  /**
+   * The carried LSTM state: per LSTM layer (1..n), h then c, each [batch, H]. The forward pass from
+   * stored state reads the layers' TBPTT state map (rnnSetPreviousState only feeds rnnTimeStep), so
+   * that map is what is saved and restored.
+   */
   Map<String, Tensor> rnnState() {
     Map<String, Tensor> out = new HashMap<>();
     for (int layer = 1; layer < net.getnLayers() - 1; layer++) {
-      Map<String, INDArray> state = net.rnnGetPreviousState(layer);
+      Map<String, INDArray> state = recurrent(layer).rnnGetTBPTTState();
       if (state == null || state.isEmpty()) {
         continue;
       }
@@ -105,6 +135,7 @@ final class TrainingStep {
       Map<String, INDArray> state = new HashMap<>();
       state.put(LSTM.STATE_KEY_PREV_ACTIVATION, Nd4j.create(h.data(), toLong(h.shape()), 'c').castTo(DataType.FLOAT));
       state.put(LSTM.STATE_KEY_PREV_MEMCELL, Nd4j.create(c.data(), toLong(c.shape()), 'c').castTo(DataType.FLOAT));
+      recurrent(layer).rnnSetTBPTTState(state);
       net.rnnSetPreviousState(layer, state);
     }
   }
@@ -116,12 +147,19 @@ final class TrainingStep {
   }
 
   void setOptimizerState(Tensor state) {
-    INDArray view = net.getUpdater().getStateViewArray();
-    if (view.length() != state.size()) {
+    long expected = net.getUpdater().getStateViewArray().length();
+    if (expected != state.size()) {
       throw new CheckpointFormatException("optimizer state has " + state.size() + " values but the network's"
-          + " Adam state has " + view.length() + ": the checkpoint does not belong to this model config");
+          + " Adam state has " + expected + ": the checkpoint does not belong to this model config");
     }
-    view.assign(Nd4j.create(state.data(), view.shape(), view.ordering()));
+    // A new updater built around the restored array: assigning into the current updater's view would
+    // be undone, because DL4J zeroes a fresh updater's state on its first update.
+    net.initGradientsView();
+    net.setUpdater(new MultiLayerUpdater(net, Nd4j.create(state.data(), new long[] {state.size()}, 'c')));
+  }
+
+  private RecurrentLayer recurrent(int layer) {
+    return (RecurrentLayer) net.getLayer(layer);
   }
 
   private static long[] toLong(int[] shape) {
