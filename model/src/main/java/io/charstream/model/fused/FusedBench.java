@@ -49,11 +49,16 @@ public final class FusedBench {
       IntFunction<GenerationBench.Slots> slots = GenerationBench.slots(impl, GenerationBench.randomCheckpoint());
       GenerationBench.charsPerSecond(slots, 64, 128); // warm-up
       GenerationBench.charsPerSecond(slots, 1, 256);
+      long cpu0 = processCpuNanos();
       double one = GenerationBench.charsPerSecond(slots, 1, length);
+      long cpu1 = processCpuNanos();
       double many = GenerationBench.charsPerSecond(slots, 64, length);
+      long cpu2 = processCpuNanos();
       System.out.println(String.format(Locale.ROOT, "{\"impl\": \"%s\", \"generate_chars_per_s_batch1\": %.0f,"
-          + " \"generate_chars_per_s_batch64\": %.0f, \"length\": %d, \"threads\": %d, \"peak_rss_mb\": %.0f}",
-          impl, one, many, length, FusedRuntime.threads(), peakRssMb()));
+          + " \"generate_chars_per_s_batch64\": %.0f, \"generate_chars_per_cpu_s_batch1\": %.0f,"
+          + " \"generate_chars_per_cpu_s_batch64\": %.0f, \"length\": %d, \"threads\": %d, \"peak_rss_mb\": %.0f}",
+          impl, one, many, length / ((cpu1 - cpu0) / 1e9), 64.0 * length / ((cpu2 - cpu1) / 1e9), length,
+          FusedRuntime.threads(), peakRssMb()));
       return;
     }
     if (!mode.equals("train")) {
