@@ -164,8 +164,12 @@ final class JobRunner {
     policy.checkSizes(r);
     CorpusManifest manifest = awaitCorpus(r, control);
     if (manifest == null) return null;
+    long t0 = System.nanoTime();
     String text = corpora.read(manifest);
+    long t1 = System.nanoTime();
     Optional<CheckpointEvent> state = states.latest(r.modelId());
+    LOG.info("job {}: corpus read in {} ms, latest training state found in {} ms", r.jobId(), (t1 - t0) / 1_000_000,
+        (System.nanoTime() - t1) / 1_000_000);
     long version = state.map(CheckpointEvent::version).orElse(0L);
 
     if (state.isPresent() && state.get().jobId().equals(r.jobId()) && state.get().last()) {

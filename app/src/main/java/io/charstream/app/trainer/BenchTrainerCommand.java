@@ -128,8 +128,7 @@ public final class BenchTrainerCommand implements Callable<Integer> {
   private static TrainerWorker start(Map<String, Object> settings) {
     EnvConfig.Builder b = EnvConfig.builder(TrainerConfig.DEF).env(Map.of());
     settings.forEach(b::override);
-    EnvConfig env = b.build();
-    return TrainerWorker.start(TrainerConfig.from(env), env.kafkaClientProps());
+    return TrainerWorker.start(b.build());
   }
 
   private static double seconds(long since) {
