@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Measure training or generation speed; prints one JSON object.",
     subcommands = {BenchTrainCommand.class, BenchGenerateCommand.class,
-        io.charstream.app.generator.BenchServeCommand.class})
+        io.charstream.app.generator.BenchServeCommand.class,
+        io.charstream.app.reliability.BenchSoakCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -26,7 +27,7 @@ public final class BenchCommand implements Runnable {
   }
 
   /** Peak and current resident memory in MB from /proc/self/status (-1 where unavailable). */
-  static Map<String, Object> memory() {
+  public static Map<String, Object> memory() {
     Map<String, Object> out = new LinkedHashMap<>();
     long peak = -1;
     long now = -1;
