@@ -1,6 +1,7 @@
 package io.charstream.generator;
 
 import io.charstream.schemas.DeadLetters;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -256,38 +257,16 @@ final class GeneratorWorker implements Runnable {
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> rec, ErrorKind kind, String message) {
-    byte[] value = rec.value();
     RecordHeaders headers = new RecordHeaders(rec.headers().toArray());
-    int room = topics.deadLetterMaxBytes() - DEAD_LETTER_OVERHEAD_BYTES - (rec.key() == null ? 0 : rec.key().length() * 3);
-    if (headerBytes(headers) > room / 2) {
-      headers = new RecordHeaders(); // hostile headers: the error headers matter more
-    }
-    room -= headerBytes(headers);
-    if (value != null && value.length > room) {
-      // A record that fits its topic but not, with the error headers added, the dead-letter topic or the
-      // producer's max.request.size: a refused send would abort every transaction and the partition
-      // would never move on. Keep its head; the whole record stays on the source topic until retention.
-      message = "value cut to its first " + room + " of " + value.length + " bytes to fit the dead-letter topic"
-          + " (the whole record is at " + rec.topic() + "/" + rec.partition() + "@" + rec.offset() + "); " + message;
-      value = java.util.Arrays.copyOf(value, room);
-    }
-    ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(topics.deadLetters(), null, rec.key(), value, headers);
-    DeadLetters.addErrorHeaders(dlq.headers(), rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
+    DeadLetters.addErrorHeaders(headers, rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
         kind.code(), message, name);
-    send(dlq);
+    // A dead letter the broker refused would abort every transaction: the partition would never move on.
+    byte[] value = DeadLetters.fit(rec.key() == null ? null : rec.key().getBytes(StandardCharsets.UTF_8), rec.value(),
+        headers, topics.deadLetterMaxBytes());
+    send(new ProducerRecord<>(topics.deadLetters(), null, rec.key(), value, headers));
     metrics.error(kind);
-    log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), message);
-  }
-
-  /** Bytes kept free in a dead letter for the error headers (message <= 2000 chars) and record overhead. */
-  private static final int DEAD_LETTER_OVERHEAD_BYTES = 16 * 1024;
-
-  private static int headerBytes(Iterable<org.apache.kafka.common.header.Header> headers) {
-    int n = 0;
-    for (org.apache.kafka.common.header.Header h : headers) {
-      n += h.key().length() * 3 + (h.value() == null ? 0 : h.value().length);
-    }
-    return n;
+    log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(),
+        DeadLetters.header(headers, DeadLetters.ERROR_MESSAGE));
   }
 
   // ---- transactions ----
