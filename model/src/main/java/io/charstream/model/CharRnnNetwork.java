@@ -3,6 +3,7 @@ package io.charstream.model;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import io.charstream.model.fused.FusedLayers;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -28,7 +29,27 @@ import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
  */
 final class CharRnnNetwork {
 
+  /**
+   * Which LSTM and output layers train: {@code fused} (the default: {@link FusedLayers}, several times
+   * faster, and its gradient follows the carried state as the reference's does) or {@code stock}
+   * (DL4J's own layers, kept as the oracle the fused ones are tested against; note that with truncated
+   * BPTT the stock LSTM differentiates a forward pass from a zero state, see docs/fused.md).
+   */
+  static final String LAYERS_ENV = "CHARSTREAM_LAYERS";
+  static final String LAYERS_PROPERTY = "charstream.layers";
+
   private CharRnnNetwork() {}
+
+  /** True unless {@code charstream.layers} / {@code CHARSTREAM_LAYERS} says {@code stock}. */
+  static boolean fusedLayers() {
+    String value = System.getProperty(LAYERS_PROPERTY, System.getenv().getOrDefault(LAYERS_ENV, "fused"));
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "fused", "" -> true;
+      case "stock" -> false;
+      default -> throw new IllegalArgumentException(LAYERS_ENV + "='" + value
+          + "' is not a layer implementation: use 'fused' (default) or 'stock'");
+    };
+  }
 
   /**
    * A new network with PyTorch's default initialisation drawn from {@code seed}.
@@ -80,10 +101,12 @@ final class CharRnnNetwork {
       out.dropOut(retain);
     }
     list.layer(out.build());
-    return list.backpropType(BackpropType.TruncatedBPTT)
+    MultiLayerConfiguration conf = list.backpropType(BackpropType.TruncatedBPTT)
         .tBPTTForwardLength(tbpttLength)
         .tBPTTBackwardLength(tbpttLength)
         .build();
+    FusedLayers.useFused(conf, fusedLayers());
+    return conf;
   }
 
   /**
