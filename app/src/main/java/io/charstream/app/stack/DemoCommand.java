@@ -31,10 +31,15 @@ import picocli.CommandLine.Option;
 
 /** {@code charstream demo}: the whole loop on one machine, start to finish, in a few minutes. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Start a Kafka broker, a trainer and a generator in this JVM; publish a corpus; train a model",
-        "through Kafka (progress as it streams from training-status); send seed prompts through generate-requests",
-        "and print the answers as they arrive; stop everything. With --bootstrap-servers it runs on that cluster",
-        "instead (with its own trainer and generator, or the cluster's with --no-workers)."})
+    description = {
+        "The whole loop on one machine, in a few minutes: start a Kafka broker, a",
+        "trainer and a generator in this JVM; publish a corpus; train a model through",
+        "Kafka (its progress streams from training-status); send seed prompts through",
+        "generate-requests and print the answers as they arrive; stop everything.",
+        "Without --bootstrap-servers it runs its own broker on a free port; with it,",
+        "it runs on that cluster (with its own workers, or with --no-workers the",
+        "cluster's).",
+        ""})
 public final class DemoCommand implements Callable<Integer> {
   /**
    * Characters of the corpus the demo trains on by default, and epochs: measured to finish in a
