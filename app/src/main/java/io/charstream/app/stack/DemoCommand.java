@@ -160,7 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (DemoException | IllegalArgumentException e) {
       return fail(e.getMessage(), 1);
     } catch (IOException e) {
-      return fail("cannot read " + textPath + ": " + e.getMessage(), 1);
+      return fail("cannot read the corpus: " + e, 1);
     }
     DemoPlan plan;
     try {
@@ -200,6 +200,10 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (DemoException e) {
       finished.set(true);
       return fail(e.getMessage(), 1);
+    } catch (RuntimeException e) {
+      // A Kafka error the clients could not ride out (a missing topic, an unreachable cluster).
+      finished.set(true);
+      return fail(e.getClass().getSimpleName() + ": " + e.getMessage(), 1);
     } finally {
       finished.set(true);
       stack.close();
