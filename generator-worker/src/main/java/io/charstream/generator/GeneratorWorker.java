@@ -1,6 +1,7 @@
 package io.charstream.generator;
 
 import io.charstream.schemas.DeadLetters;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -19,11 +20,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +58,7 @@ final class GeneratorWorker implements Runnable {
   private final WorkerTopics topics;
   private final Settings settings;
   private final Consumer<String, byte[]> consumer;
-  private final Supplier<Producer<String, byte[]>> producers;
+  private final TransactionalOutput output;
   private final RequestReader reader;
   private final ResponseWriter writer;
   private final SlotScheduler scheduler;
@@ -74,8 +70,6 @@ final class GeneratorWorker implements Runnable {
   private final PartitionLedger ledger = new PartitionLedger();
   private final FlowControl flow;
   private final Set<TopicPartition> owned = new HashSet<>();
-  private Producer<String, byte[]> producer;
-  private boolean inTransaction;
   private long lastCommitNanos = System.nanoTime();
   private long lastPollNanos;
 
@@ -92,7 +86,7 @@ final class GeneratorWorker implements Runnable {
     this.topics = topics;
     this.settings = settings;
     this.consumer = consumer;
-    this.producers = producers;
+    this.output = new TransactionalOutput(producers);
     this.reader = reader;
     this.writer = writer;
     this.scheduler = scheduler;
@@ -140,8 +134,7 @@ final class GeneratorWorker implements Runnable {
   public void run() {
     running = true;
     try {
-      producer = producers.get();
-      producer.initTransactions();
+      output.start();
       // Requests may name a model only announced on the checkpoints topic: read it to its end first.
       while (!modelsCaughtUp.await(100, TimeUnit.MILLISECONDS) && !stopRequested && !killRequested) {
         lastTurnNanos = System.nanoTime();
@@ -182,9 +175,11 @@ final class GeneratorWorker implements Runnable {
       // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about as
       // much as a small batched step); idle, wait for records. Either way the gap between polls stays
       // far below max.poll.interval.ms, whatever the requests' lengths.
-      if (scheduler.idle() || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
+      // Nothing running (queued requests, if any, wait for a model still loading): block in poll.
+      boolean generating = scheduler.active() > 0;
+      if (!generating || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
         lastPollNanos = now;
-        Duration timeout = scheduler.idle() ? Duration.ofMillis(settings.pollIdleMs()) : Duration.ZERO;
+        Duration timeout = generating ? Duration.ZERO : Duration.ofMillis(settings.pollIdleMs());
         for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
           admit(rec);
         }
@@ -236,11 +231,7 @@ final class GeneratorWorker implements Runnable {
   // ---- records out (all inside the open transaction) ----
 
   private void send(ProducerRecord<String, byte[]> record) {
-    if (!inTransaction) {
-      producer.beginTransaction();
-      inTransaction = true;
-    }
-    producer.send(record);
+    output.send(record);
   }
 
   private void answer(Job job) {
@@ -266,38 +257,16 @@ final class GeneratorWorker implements Runnable {
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> rec, ErrorKind kind, String message) {
-    byte[] value = rec.value();
     RecordHeaders headers = new RecordHeaders(rec.headers().toArray());
-    int room = topics.deadLetterMaxBytes() - DEAD_LETTER_OVERHEAD_BYTES - (rec.key() == null ? 0 : rec.key().length() * 3);
-    if (headerBytes(headers) > room / 2) {
-      headers = new RecordHeaders(); // hostile headers: the error headers matter more
-    }
-    room -= headerBytes(headers);
-    if (value != null && value.length > room) {
-      // A record that fits its topic but not, with the error headers added, the dead-letter topic or the
-      // producer's max.request.size: a refused send would abort every transaction and the partition
-      // would never move on. Keep its head; the whole record stays on the source topic until retention.
-      message = "value cut to its first " + room + " of " + value.length + " bytes to fit the dead-letter topic"
-          + " (the whole record is at " + rec.topic() + "/" + rec.partition() + "@" + rec.offset() + "); " + message;
-      value = java.util.Arrays.copyOf(value, room);
-    }
-    ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(topics.deadLetters(), null, rec.key(), value, headers);
-    DeadLetters.addErrorHeaders(dlq.headers(), rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
+    DeadLetters.addErrorHeaders(headers, rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
         kind.code(), message, name);
-    send(dlq);
+    // A dead letter the broker refused would abort every transaction: the partition would never move on.
+    byte[] value = DeadLetters.fit(rec.key() == null ? null : rec.key().getBytes(StandardCharsets.UTF_8), rec.value(),
+        headers, topics.deadLetterMaxBytes());
+    send(new ProducerRecord<>(topics.deadLetters(), null, rec.key(), value, headers));
     metrics.error(kind);
-    log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), message);
-  }
-
-  /** Bytes kept free in a dead letter for the error headers (message <= 2000 chars) and record overhead. */
-  private static final int DEAD_LETTER_OVERHEAD_BYTES = 16 * 1024;
-
-  private static int headerBytes(Iterable<org.apache.kafka.common.header.Header> headers) {
-    int n = 0;
-    for (org.apache.kafka.common.header.Header h : headers) {
-      n += h.key().length() * 3 + (h.value() == null ? 0 : h.value().length);
-    }
-    return n;
+    log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(),
+        DeadLetters.header(headers, DeadLetters.ERROR_MESSAGE));
   }
 
   // ---- transactions ----
@@ -314,21 +283,13 @@ final class GeneratorWorker implements Runnable {
       }
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committableOffsets();
-    if (!inTransaction && offsets.isEmpty()) {
-      return;
-    }
     try {
-      if (!inTransaction) {
-        producer.beginTransaction();
-        inTransaction = true;
-      }
-      if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-      }
-      producer.commitTransaction();
-      inTransaction = false;
+      boolean any = output.open() || !offsets.isEmpty();
+      output.commit(offsets, consumer.groupMetadata());
       ledger.committed(offsets);
-      metrics.transaction(true);
+      if (any) {
+        metrics.transaction(true);
+      }
     } catch (KafkaException e) {
       log.warn("transaction failed, aborting and re-reading unanswered requests: {}", e.toString());
       abortAndRewind();
@@ -340,20 +301,7 @@ final class GeneratorWorker implements Runnable {
    * to its last committed offset, so each request whose answer did not commit is read again.
    */
   private void abortAndRewind() {
-    try {
-      if (inTransaction) {
-        producer.abortTransaction();
-      }
-    } catch (ProducerFencedException | InvalidProducerEpochException | UnsupportedVersionException
-        | AuthorizationException | AuthenticationException e) {
-      throw e; // another instance took this transactional.id, or we may not write: nothing to retry
-    } catch (KafkaException e) {
-      log.warn("abort failed, starting a new producer: {}", e.toString());
-      producer.close(Duration.ZERO);
-      producer = producers.get();
-      producer.initTransactions();
-    }
-    inTransaction = false;
+    output.abort();
     metrics.transaction(false);
     int dropped = scheduler.remove(j -> true).size();
     for (TopicPartition tp : owned) {
@@ -392,7 +340,7 @@ final class GeneratorWorker implements Runnable {
     try {
       consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     } finally {
-      producer.close();
+      output.close();
     }
     log.info("generator worker left the group");
   }
@@ -400,9 +348,7 @@ final class GeneratorWorker implements Runnable {
   /** Abrupt end (a kill or a fatal error): nothing committed, nothing aborted. */
   private void halt() {
     try {
-      if (producer != null) {
-        producer.close(Duration.ZERO);
-      }
+      output.halt();
     } finally {
       consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
           .withTimeout(Duration.ZERO));

@@ -45,7 +45,8 @@ public final class TrainerTopology {
     topology.addSource("corpus-source", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.corpus().name())
         .addProcessor("corpus-indexer",
-            () -> new CorpusIndexer(MANIFEST_STORE, "corpora-sink", "corpus-dlq-sink", workerId), "corpus-source")
+            () -> new CorpusIndexer(MANIFEST_STORE, "corpora-sink", "corpus-dlq-sink", workerId,
+                topics.deadLetter(topics.corpus()).settings().maxMessageBytes()), "corpus-source")
         .addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MANIFEST_STORE), Serdes.String(),
             manifests), "corpus-indexer")
         .addSink("corpora-sink", topics.corpora().name(), Serdes.String().serializer(), manifests.serializer(),

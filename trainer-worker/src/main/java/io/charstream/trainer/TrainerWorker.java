@@ -168,6 +168,8 @@ public final class TrainerWorker implements AutoCloseable {
     p.put(StreamsConfig.CLIENT_ID_CONFIG, config.workerId() + "-tables");
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     p.putAll(ClientSizes.consumer(config.topics().corpus()));
+    // The corpus dead letters are as large as the corpus topic allows (4 MiB), above the producer's default.
+    p.putAll(ClientSizes.producer(config.topics().deadLetter(config.topics().corpus())));
     return p;
   }
 

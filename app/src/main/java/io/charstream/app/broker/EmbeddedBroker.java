@@ -51,13 +51,29 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param port the client port on 127.0.0.1; 0 picks a free one
    * @param dataDir where the log lives; null for a temporary directory deleted on close
    * @param topics the topics to create (dead-letter topics included)
-   * @param brokerOverrides extra broker properties (e.g. SASL listeners in tests)
+   * @param brokerOverrides extra broker properties
+   * @param saslPlainUsers user name to password; when not empty, a second listener on 127.0.0.1 takes
+   *     only clients that authenticate with SASL/PLAIN as one of these users ({@link #saslBootstrapServers()})
    */
-  public record Options(int port, Path dataDir, Topics topics, Map<String, String> brokerOverrides) {
+  public record Options(int port, Path dataDir, Topics topics, Map<String, String> brokerOverrides,
+      Map<String, String> saslPlainUsers) {
     public Options {
       if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
       if (topics == null) throw new IllegalArgumentException("topics is required");
       brokerOverrides = Map.copyOf(brokerOverrides == null ? Map.of() : brokerOverrides);
+      saslPlainUsers = Map.copyOf(saslPlainUsers == null ? Map.of() : saslPlainUsers);
+      for (String user : saslPlainUsers.keySet()) {
+        if (!user.matches("[A-Za-z0-9._-]+")) throw new IllegalArgumentException("SASL user name '" + user + "' is invalid");
+      }
+    }
+
+    public Options(int port, Path dataDir, Topics topics, Map<String, String> brokerOverrides) {
+      this(port, dataDir, topics, brokerOverrides, Map.of());
+    }
+
+    /** These options plus a SASL/PLAIN listener for {@code users} (name to password). */
+    public Options withSaslPlainUsers(Map<String, String> users) {
+      return new Options(port, dataDir, topics, brokerOverrides, users);
     }
 
     /** A temporary broker on a free port with the default topics: what tests use. */
@@ -71,6 +87,7 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final boolean temporary;
   private final int port;
   private final int controllerPort;
+  private final int saslPort;
   private KafkaRaftServer server;
 
   private EmbeddedBroker(Options options, Path dataDir, boolean temporary, int port, int controllerPort) {
@@ -79,6 +96,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     this.temporary = temporary;
     this.port = port;
     this.controllerPort = controllerPort;
+    this.saslPort = options.saslPlainUsers().isEmpty() ? -1 : freePort();
   }
 
   /**
@@ -115,6 +133,12 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** {@code 127.0.0.1:PORT} of the SASL/PLAIN listener (security.protocol SASL_PLAINTEXT). */
+  public String saslBootstrapServers() {
+    if (saslPort < 0) throw new IllegalStateException("this broker has no SASL listener: see Options.withSaslPlainUsers");
+    return "127.0.0.1:" + saslPort;
   }
 
   public Path dataDir() {
@@ -236,6 +260,17 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.put("auto.create.topics.enable", "false");
     p.put("log.cleaner.backoff.ms", "15000");
     p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+    if (saslPort >= 0) {
+      // Clients authenticate on this listener; the broker itself and admin() stay on PLAINTEXT.
+      p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+      p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+      p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+      p.put("sasl.enabled.mechanisms", "PLAIN");
+      StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+      options.saslPlainUsers().forEach((user, password) ->
+          jaas.append(" user_").append(user).append("=\"").append(password.replace("\"", "\\\"")).append('"'));
+      p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+    }
     p.putAll(options.brokerOverrides());
     return p;
   }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Measure training or generation speed; prints one JSON object.",
     subcommands = {BenchTrainCommand.class, BenchGenerateCommand.class,
-        io.charstream.app.generator.BenchServeCommand.class, io.charstream.app.trainer.BenchTrainerCommand.class})
+        io.charstream.app.generator.BenchServeCommand.class, io.charstream.app.trainer.BenchTrainerCommand.class,
+        io.charstream.app.reliability.BenchSoakCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -4,6 +4,7 @@ import static io.charstream.app.generator.GeneratorFixture.request;
 import static io.charstream.app.reliability.GeneratorFaultsIT.answeredCount;
 import static io.charstream.app.reliability.GeneratorFaultsIT.assertEachAnsweredOnce;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.app.generator.GeneratorFixture;
@@ -12,6 +13,10 @@ import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -38,6 +43,37 @@ class BrokerRestartIT {
   static void stopBroker() {
     if (broker != null) {
       broker.close();
+    }
+  }
+
+  /**
+   * A generator started while the broker is down (a pod scheduled before Kafka): it keeps asking for
+   * metadata instead of giving up, and serves once the broker is up.
+   */
+  @Test
+  void aGeneratorStartedWhileTheBrokerIsDownServesOnceItIsUp() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      broker.stop();
+      GeneratorService g;
+      try {
+        g = f.startGenerator("early", Map.of());
+        // Keep the broker down until a metadata request of our own, sent after the generator's
+        // first ones, has timed out: the generator's have timed out by then too.
+        Map<String, Object> p = new HashMap<>(f.kafka);
+        try (KafkaConsumer<String, String> probe = new KafkaConsumer<>(p, new StringDeserializer(),
+            new StringDeserializer())) {
+          assertThatThrownBy(() -> probe.partitionsFor(f.topics.checkpoints().name(), Duration.ofSeconds(6)))
+              .isInstanceOf(TimeoutException.class);
+        }
+        assertThat(g.ready()).isFalse();
+      } finally {
+        broker.resume();
+      }
+      GenerateRequest r = request("early-1", "KING", 30, 1, null, null, false);
+      f.send(r);
+      assertEachAnsweredOnce(f, List.of(r));
+      assertThat(g.awaitReady(WAIT)).as(g.readiness().reason()).isTrue();
     }
   }
 

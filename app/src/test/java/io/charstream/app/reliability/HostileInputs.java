@@ -25,6 +25,18 @@ final class HostileInputs {
     /** A final response with finishReason error, keyed by {@code requestId}, with this error kind. */
     record ErrorResponse(String requestId, String kind) implements Outcome {}
 
+    /** A rejected training status for {@code modelId}, naming {@code field} when that is not null. */
+    record Rejected(String modelId, String field) implements Outcome {}
+
+    /** Both: the original bytes on the dead-letter topic and a rejected status for the key's model. */
+    record DeadLetterAndRejected(String kind, String modelId, boolean cut) implements Outcome {}
+
+    /** Nothing happens (logged and skipped): what a bad cancel request leads to. */
+    record Ignored() implements Outcome {}
+
+    /** The broker refuses the record (the producer's send fails with this exception). */
+    record Refused(Class<? extends Exception> error) implements Outcome {}
+
     /**
      * A record on the input's dead-letter topic with this error-kind header and the original bytes,
      * or, when {@code cut}, their head (the record would not fit the dead-letter topic with its headers).
@@ -44,7 +56,7 @@ final class HostileInputs {
     }
   }
 
-  private static byte[] utf8(String s) {
+  static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 

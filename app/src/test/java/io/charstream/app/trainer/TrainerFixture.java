@@ -12,11 +12,11 @@ import java.util.Map;
 import java.util.Random;
 
 /** Starts trainer workers on the test broker, configured as a user would (EnvConfig, no process env). */
-final class TrainerFixture {
+public final class TrainerFixture {
   private TrainerFixture() {}
 
   /** Config keys for a worker of this test: unique group and Streams app per topic set. */
-  static Map<String, Object> settings(KafkaBroker kafka, Topics topics, String workerId) {
+  public static Map<String, Object> settings(KafkaBroker kafka, Topics topics, String workerId) {
     Map<String, Object> s = new HashMap<>();
     s.put(CommonKeys.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     s.put(CommonKeys.TOPIC_PREFIX, topics.prefix());
@@ -27,14 +27,14 @@ final class TrainerFixture {
     return s;
   }
 
-  static TrainerWorker start(Map<String, Object> settings, Map<String, String> kafkaEnv) {
+  public static TrainerWorker start(Map<String, Object> settings, Map<String, String> kafkaEnv) {
     EnvConfig.Builder b = EnvConfig.builder(TrainerConfig.DEF).env(kafkaEnv);
     settings.forEach(b::override);
     return TrainerWorker.start(b.build());
   }
 
   /** A deterministic English-like corpus of about {@code chars} characters (no files needed). */
-  static String corpus(int chars, long seed) {
+  public static String corpus(int chars, long seed) {
     String[] words = {"the", "king", "queen", "shall", "speak", "of", "my", "lord", "and", "thou", "art", "not",
         "good", "night", "sweet", "prince", "to", "be", "or", "what", "is", "love", "heart", "come", "away"};
     Random r = new Random(seed);
@@ -54,7 +54,7 @@ final class TrainerFixture {
   }
 
   /** A tiny model that trains in seconds: rnn 16, one layer, batches of 8 x 32. */
-  static TrainingRequest tinyRequest(String jobId, String modelId, String corpusId, int epochs) {
+  public static TrainingRequest tinyRequest(String jobId, String modelId, String corpusId, int epochs) {
     return new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, modelId, corpusId, 32, 8, 16, 1, null, 0.01,
         null, 8, epochs, 0.1, null, 7L, null);
   }

@@ -27,14 +27,18 @@ public final class CorpusIndexer implements Processor<byte[], byte[], Object, Ob
   private final String manifestSink;
   private final String deadLetterSink;
   private final String workerId;
+  private final int deadLetterMaxBytes;
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, CorpusManifest> store;
 
-  public CorpusIndexer(String storeName, String manifestSink, String deadLetterSink, String workerId) {
+  /** @param deadLetterMaxBytes the largest record the dead-letter topic (and the Streams producer) takes */
+  public CorpusIndexer(String storeName, String manifestSink, String deadLetterSink, String workerId,
+      int deadLetterMaxBytes) {
     this.storeName = storeName;
     this.manifestSink = manifestSink;
     this.deadLetterSink = deadLetterSink;
     this.workerId = workerId;
+    this.deadLetterMaxBytes = deadLetterMaxBytes;
   }
 
   @Override
@@ -80,7 +84,8 @@ public final class CorpusIndexer implements Processor<byte[], byte[], Object, Ob
     RecordHeaders headers = new RecordHeaders(record.headers().toArray());
     DeadLetters.addErrorHeaders(headers, meta.topic(), meta.partition(), meta.offset(), record.timestamp(), kind,
         message, workerId);
-    context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(), headers),
-        deadLetterSink);
+    // A dead letter the producer refused would fail the stream thread on this record again and again.
+    byte[] value = DeadLetters.fit(record.key(), record.value(), headers, deadLetterMaxBytes);
+    context.forward(new Record<Object, Object>(record.key(), value, record.timestamp(), headers), deadLetterSink);
   }
 }
