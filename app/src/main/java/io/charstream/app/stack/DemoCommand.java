@@ -31,10 +31,15 @@ import picocli.CommandLine.Option;
 
 /** {@code charstream demo}: the whole loop on one machine, start to finish, in a few minutes. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Start a Kafka broker, a trainer and a generator in this JVM; publish a corpus; train a model",
-        "through Kafka (progress as it streams from training-status); send seed prompts through generate-requests",
-        "and print the answers as they arrive; stop everything. With --bootstrap-servers it runs on that cluster",
-        "instead (with its own trainer and generator, or the cluster's with --no-workers)."})
+    description = {
+        "The whole loop on one machine, in a few minutes: start a Kafka broker, a",
+        "trainer and a generator in this JVM; publish a corpus; train a model through",
+        "Kafka (its progress streams from training-status); send seed prompts through",
+        "generate-requests and print the answers as they arrive; stop everything.",
+        "Without --bootstrap-servers it runs its own broker on a free port; with it,",
+        "it runs on that cluster (with its own workers, or with --no-workers the",
+        "cluster's).",
+        ""})
 public final class DemoCommand implements Callable<Integer> {
   /**
    * Characters of the corpus the demo trains on by default, and epochs: measured to finish in a
@@ -155,7 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (DemoException | IllegalArgumentException e) {
       return fail(e.getMessage(), 1);
     } catch (IOException e) {
-      return fail("cannot read " + textPath + ": " + e.getMessage(), 1);
+      return fail("cannot read the corpus: " + e, 1);
     }
     DemoPlan plan;
     try {
@@ -195,6 +200,10 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (DemoException e) {
       finished.set(true);
       return fail(e.getMessage(), 1);
+    } catch (RuntimeException e) {
+      // A Kafka error the clients could not ride out (a missing topic, an unreachable cluster).
+      finished.set(true);
+      return fail(e.getClass().getSimpleName() + ": " + e.getMessage(), 1);
     } finally {
       finished.set(true);
       stack.close();

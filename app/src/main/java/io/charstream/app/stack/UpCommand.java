@@ -21,11 +21,15 @@ import picocli.CommandLine.Option;
 
 /** {@code charstream up}: broker + trainer + generator in this JVM until Ctrl-C. */
 @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the whole stack in this JVM: a Kafka broker (KRaft, 127.0.0.1), a trainer and a generator,",
-        "until Ctrl-C. Drive it from another terminal with corpus put / submit / status / prompt, or with kcat.",
-        "Data persists in --data-dir, so a restarted stack keeps its corpora, jobs, checkpoints and models.",
-        "With --bootstrap-servers (or CHARSTREAM_BOOTSTRAP_SERVERS) it starts only the two workers, on that",
-        "cluster. Worker settings come from the environment too (CHARSTREAM_<KEY>, see docs/demo.md)."})
+    description = {
+        "Run the whole stack in this JVM until Ctrl-C: a Kafka broker (KRaft, on",
+        "127.0.0.1), a trainer and a generator. Drive it from another terminal with",
+        "corpus put / submit / status / prompt, or with kcat (it prints how).",
+        "Data persists in --data-dir: a restarted stack keeps its corpora, jobs,",
+        "checkpoints and models. With --bootstrap-servers (or the env",
+        "CHARSTREAM_BOOTSTRAP_SERVERS) it starts only the two workers, on that",
+        "cluster. Worker keys also come from the environment (CHARSTREAM_<KEY>).",
+        ""})
 public final class UpCommand implements Callable<Integer> {
   /** Where {@code up} keeps its data unless told otherwise: next to {@code charstream broker}'s. */
   public static final Path DEFAULT_DATA_DIR = Path.of(System.getProperty("user.home"), ".charstream");
