@@ -32,6 +32,7 @@ public final class GeneratorConfig {
   public static final String STOP_MAX = "stop.max";
   public static final String MODEL_DEFAULT_ID = "model.default-id";
   public static final String MODEL_KEEP_VERSIONS = "model.keep-versions";
+  public static final String MODEL_WAIT_MS = "model.wait-ms";
   public static final String COMMIT_INTERVAL_MS = "commit.interval-ms";
   public static final String PRIME_BUDGET_CHARS = "prime.budget-chars";
   public static final String POLL_IDLE_MS = "poll.idle-ms";
@@ -60,6 +61,9 @@ public final class GeneratorConfig {
           "Model id used when a request names none (its latest loaded version).")
       .define(MODEL_KEEP_VERSIONS, Type.INT, 3, Range.between(1, 100), Importance.LOW,
           "Loaded versions kept per model id, so requests may pin a recent older version.")
+      .define(MODEL_WAIT_MS, Type.LONG, 10_000L, Range.between(0, 600_000), Importance.LOW,
+          "How long a request for a model id or version this worker has not seen yet waits for it (a checkpoint"
+              + " published a moment earlier may still be on its way) before it gets an unknown-model error.")
       .define(COMMIT_INTERVAL_MS, Type.INT, 100, Range.between(1, 60_000), Importance.MEDIUM,
           "How often the worker commits its transaction (responses, chunks and offsets): the latency a"
               + " read_committed client adds to every chunk and response.")

@@ -60,7 +60,7 @@ public final class GeneratorService implements AutoCloseable {
             config.getInt(GeneratorConfig.POLL_IDLE_MS), config.getInt(GeneratorConfig.POLL_BUSY_MS),
             config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),
         clients.requestConsumer(), clients::transactionalProducer, reader, new JsonResponseWriter(), scheduler,
-        new JobPreparer(models), metrics, follower.caughtUp(), instance);
+        new JobPreparer(models, config.getLong(GeneratorConfig.MODEL_WAIT_MS)), metrics, follower.caughtUp(), instance);
 
     int port = config.getInt(GeneratorConfig.HTTP_PORT);
     http = port < 0 ? null : new HealthServer(port, registry::scrape, this::liveness, this::readiness);

@@ -17,9 +17,15 @@ import java.util.stream.Collectors;
 final class JobPreparer implements SlotScheduler.Preparer {
 
   private final ModelRegistry registry;
+  private final long waitNanos;
 
-  JobPreparer(ModelRegistry registry) {
+  /**
+   * @param waitMs how long a request for a model or version not seen yet waits for it (a checkpoint
+   *     announced a moment before the request may not have reached this worker) before it fails
+   */
+  JobPreparer(ModelRegistry registry, long waitMs) {
     this.registry = registry;
+    this.waitNanos = waitMs * 1_000_000L;
   }
 
   @Override
@@ -29,6 +35,9 @@ final class JobPreparer implements SlotScheduler.Preparer {
       return Readiness.WAIT;
     }
     if (r instanceof Unknown u) {
+      if (System.nanoTime() - job.receivedNanos < waitNanos && !u.failed()) {
+        return Readiness.WAIT;
+      }
       job.fail(ErrorKind.UNKNOWN_MODEL, u.message());
       return Readiness.FAILED;
     }

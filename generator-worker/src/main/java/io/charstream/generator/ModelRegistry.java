@@ -25,8 +25,11 @@ final class ModelRegistry {
   /** Announced on the checkpoints topic and loading in the background. */
   record Pending(String modelId, Long version) implements Resolution {}
 
-  /** Not known (or failed to load): the message says what is available. */
-  record Unknown(String message) implements Resolution {}
+  /**
+   * Not known, or known to have failed to load ({@code failed}, no point waiting): the message says
+   * what is available.
+   */
+  record Unknown(String message, boolean failed) implements Resolution {}
 
   private final int keepVersions;
   private final Map<String, NavigableMap<Long, LoadedModel>> loaded = new ConcurrentHashMap<>();
@@ -78,7 +81,7 @@ final class ModelRegistry {
       if (loading.stream().anyMatch(t -> t.startsWith(modelId + "@"))) {
         return new Pending(modelId, null);
       }
-      return new Unknown("unknown model '" + modelId + "'; loaded models: " + describe());
+      return new Unknown("unknown model '" + modelId + "'; loaded models: " + describe(), false);
     }
     LoadedModel m = versions == null ? null : versions.get(version);
     if (m != null) {
@@ -89,9 +92,9 @@ final class ModelRegistry {
     }
     String failure = failures.get(tag(modelId, version));
     if (failure != null) {
-      return new Unknown("model '" + modelId + "' version " + version + " failed to load: " + failure);
+      return new Unknown("model '" + modelId + "' version " + version + " failed to load: " + failure, true);
     }
-    return new Unknown("unknown version " + version + " of model '" + modelId + "'; loaded models: " + describe());
+    return new Unknown("unknown version " + version + " of model '" + modelId + "'; loaded models: " + describe(), false);
   }
 
   /** The newest loaded version of each model id. */

@@ -37,7 +37,7 @@ class BatchedGenerationTest {
   }
 
   private static void run(SlotScheduler s, List<Job> jobs) {
-    JobPreparer preparer = new JobPreparer(registryWith(model));
+    JobPreparer preparer = new JobPreparer(registryWith(model), 0);
     int next = 0;
     for (int guard = 0; guard < 100_000 && (next < jobs.size() || !s.idle()); guard++) {
       // Requests arrive a few at a time while others run: slots join and leave mid-way.
@@ -80,7 +80,7 @@ class BatchedGenerationTest {
     RequestSpec spec = new RequestSpec("x", "caf\u00e9 \u00e9", 3, SamplingOptions.withSeed(1), "tiny", null,
         List.of(), false);
     Job job = new Job(spec, new TopicPartition("req", 0), 0, 0);
-    assertThat(new JobPreparer(registryWith(model)).prepare(job)).isEqualTo(SlotScheduler.Readiness.FAILED);
+    assertThat(new JobPreparer(registryWith(model), 0).prepare(job)).isEqualTo(SlotScheduler.Readiness.FAILED);
     assertThat(job.errorKind).isEqualTo(ErrorKind.UNKNOWN_CHARACTERS);
     assertThat(job.errorMessage).contains("2 character(s)").contains("U+00E9").contains("x2");
   }
@@ -88,7 +88,7 @@ class BatchedGenerationTest {
   @Test
   void unknownModelsAndVersionsFailAndLoadingOnesWait() {
     ModelRegistry r = registryWith(model);
-    JobPreparer p = new JobPreparer(r);
+    JobPreparer p = new JobPreparer(r, 0);
     Job other = new Job(new RequestSpec("o", "KING", 3, SamplingOptions.withSeed(1), "other", null, List.of(), false),
         new TopicPartition("req", 0), 0, 0);
     assertThat(p.prepare(other)).isEqualTo(SlotScheduler.Readiness.FAILED);
@@ -104,5 +104,22 @@ class BatchedGenerationTest {
     r.loaded(new LoadedModel("tiny", 2, model.model()));
     assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.READY);
     assertThat(pinned.model.version()).isEqualTo(2);
+  }
+
+  @Test
+  void aRequestForAModelNotSeenYetWaitsForItWithinTheGracePeriod() {
+    ModelRegistry r = new ModelRegistry(2);
+    JobPreparer p = new JobPreparer(r, 60_000);
+    Job early = new Job(new RequestSpec("e", "KING", 3, SamplingOptions.withSeed(1), "tiny", null, List.of(), false),
+        new TopicPartition("req", 0), 0, System.nanoTime());
+    assertThat(p.prepare(early)).isEqualTo(SlotScheduler.Readiness.WAIT); // not announced yet
+    r.loaded(model);
+    assertThat(p.prepare(early)).isEqualTo(SlotScheduler.Readiness.READY);
+
+    r.failed("tiny", 5, "sha256 mismatch");
+    Job broken = new Job(new RequestSpec("b", "KING", 3, SamplingOptions.withSeed(1), "tiny", 5L, List.of(), false),
+        new TopicPartition("req", 0), 1, System.nanoTime());
+    assertThat(p.prepare(broken)).isEqualTo(SlotScheduler.Readiness.FAILED); // a failed load: no point waiting
+    assertThat(broken.errorMessage).contains("failed to load: sha256 mismatch");
   }
 }

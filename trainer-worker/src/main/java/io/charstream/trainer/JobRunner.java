@@ -91,6 +91,10 @@ final class JobRunner {
       return Outcome.DONE;
     }
     if (prepared == null) return Outcome.RESUME_LATER; // handed over while waiting for the corpus
+    if (prepared.ended() != null) {
+      announceEnd(r, prepared.ended());
+      return Outcome.DONE;
+    }
 
     statuses.accepted(r, prepared.resumedFrom());
     LOG.info("job {} {} model {} on corpus {}", r.jobId(), prepared.resumedFrom() == null ? "starts" : "resumes",
@@ -104,7 +108,11 @@ final class JobRunner {
       long now = System.nanoTime();
       if (now - lastCheck[0] >= CANCEL_CHECK_NANOS) {
         lastCheck[0] = now;
-        cancelled[0] = tables.cancel(r.jobId()).isPresent();
+        try {
+          cancelled[0] = tables.cancel(r.jobId()).isPresent();
+        } catch (KafkaException e) {
+          LOG.debug("cancel check skipped: {}", e.getMessage()); // asked again in half a second
+        }
       }
       return cancelled[0];
     });
@@ -128,19 +136,46 @@ final class JobRunner {
     return Outcome.DONE;
   }
 
-  /** A trainer ready to run, and where it starts. */
+  /** A trainer ready to run, and where it starts; or, with {@code ended}, a job whose final checkpoint exists. */
   private record Prepared(CharRnnTrainer trainer, TrainingStatus.ResumePoint resumedFrom, long version,
-      double elapsedBefore) {}
+      double elapsedBefore, CheckpointEvent ended) {
+    Prepared(CharRnnTrainer trainer, TrainingStatus.ResumePoint resumedFrom, long version, double elapsedBefore) {
+      this(trainer, resumedFrom, version, elapsedBefore, null);
+    }
+
+    static Prepared ended(CheckpointEvent last) {
+      return new Prepared(null, null, last.version(), 0, last);
+    }
+  }
+
+  /** Publishes the end a worker reached but could not announce (it died right after its last checkpoint). */
+  private void announceEnd(TrainingRequest r, CheckpointEvent last) {
+    LOG.info("job {} had already ended with checkpoint v{}; publishing its final status", r.jobId(), last.version());
+    if (last.epoch() < last.training().numEpochs()) {
+      statuses.cancelled(r, tables.cancel(r.jobId()).map(c -> c.reason()).orElse(null), last.version(), last.epoch());
+    } else {
+      statuses.publishSync(new TrainingStatus.Completed(TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(),
+          statuses.now(), last.version(), last.epoch(), last.metrics().trainLoss(), last.metrics().valLoss(),
+          elapsed(CheckpointEvents.decode(last))));
+    }
+  }
 
   private Prepared prepare(TrainingRequest r, JobControl control) throws Rejection {
     policy.checkSizes(r);
     CorpusManifest manifest = awaitCorpus(r, control);
     if (manifest == null) return null;
+    long t0 = System.nanoTime();
     String text = corpora.read(manifest);
+    long t1 = System.nanoTime();
     Optional<CheckpointEvent> state = states.latest(r.modelId());
+    LOG.info("job {}: corpus read in {} ms, latest training state found in {} ms", r.jobId(), (t1 - t0) / 1_000_000,
+        (System.nanoTime() - t1) / 1_000_000);
     long version = state.map(CheckpointEvent::version).orElse(0L);
 
-    if (state.isPresent() && state.get().jobId().equals(r.jobId()) && !state.get().last()) {
+    if (state.isPresent() && state.get().jobId().equals(r.jobId()) && state.get().last()) {
+      return Prepared.ended(state.get()); // it ended but died before saying so
+    }
+    if (state.isPresent() && state.get().jobId().equals(r.jobId())) {
       Checkpoint cp = CheckpointEvents.decode(state.get());
       return new Prepared(CharRnnTrainer.resume(cp, text), resumePoint(state.get(), cp), version, elapsed(cp));
     }

@@ -117,6 +117,11 @@ public final class TrainerWorker implements AutoCloseable {
     return w;
   }
 
+  /** Starts a worker from a validated config of {@link TrainerConfig#DEF}, with its Kafka client properties. */
+  public static TrainerWorker start(io.charstream.schemas.config.EnvConfig env) {
+    return start(TrainerConfig.from(env), env.kafkaClientProps());
+  }
+
   /** Completes when the worker has stopped; exceptionally if its request loop failed. */
   public CompletableFuture<Void> stopped() {
     return stopped;
@@ -146,7 +151,10 @@ public final class TrainerWorker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    streams.close(Duration.ofSeconds(30));
+    // Streams members stay in their group after close by default (until the session times out),
+    // which would hold up the corpus index of the replica that takes over: leave explicitly.
+    streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+        org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
     producer.close();
     if (temporaryStateDir) streams.cleanUp();
   }

@@ -5,6 +5,7 @@ import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
+import io.charstream.schemas.json.Checks;
 import io.charstream.schemas.json.InvalidFieldException;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.VocabularyMode;
@@ -79,28 +80,32 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String id = jobId != null ? jobId : modelId + "-" + UUID.randomUUID().toString().substring(0, 8);
     TrainingRequest request;
+    String id = jobId;
     try {
+      Checks.id(modelId, "modelId"); // before a job id is made of it
+      if (id == null) id = modelId + "-" + UUID.randomUUID().toString().substring(0, 8);
       request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, id, modelId, corpusId, seqLen, embeddingSize,
           rnnSize, numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed,
           restore);
     } catch (InvalidFieldException e) {
-      System.err.println("charstream submit: " + flagOf(e.field()) + ": " + e.getMessage());
+      System.err.println("charstream submit: " + flagOf(e.field()) + ": "
+          + e.getMessage().replaceFirst("^field '[^']*': ", ""));
       return 2;
     }
+    String job = id;
     EnvConfig config = client.config();
     Topics topics = CommonKeys.topics(config);
     StatusWatcher watcher = null;
     try {
       if (follow) {
-        watcher = new StatusWatcher(config.kafkaClientProps(), topics, s -> s.jobId().equals(id));
+        watcher = new StatusWatcher(config.kafkaClientProps(), topics, s -> s.jobId().equals(job));
         watcher.fromEnd();
       }
       send(config.kafkaClientProps(), topics.trainingRequests(), request);
-      System.out.println(id);
+      System.out.println(job);
       System.out.flush();
-      return follow ? Follow.follow(watcher, id, System.out, ProgressBar.isTerminal()) : 0;
+      return follow ? Follow.follow(watcher, job, System.out, ProgressBar.isTerminal()) : 0;
     } finally {
       if (watcher != null) watcher.close();
     }

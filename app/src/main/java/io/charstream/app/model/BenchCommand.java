@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Measure training or generation speed; prints one JSON object.",
     subcommands = {BenchTrainCommand.class, BenchGenerateCommand.class,
-        io.charstream.app.generator.BenchServeCommand.class,
+        io.charstream.app.generator.BenchServeCommand.class, io.charstream.app.trainer.BenchTrainerCommand.class,
         io.charstream.app.reliability.BenchSoakCommand.class})
 public final class BenchCommand implements Runnable {
 
@@ -61,12 +61,12 @@ public final class BenchCommand implements Runnable {
   }
 
   /** The machine's 1-minute load average, to judge how busy it was during a measurement. */
-  static double loadAverage() {
+  public static double loadAverage() {
     return Math.round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100)
         / 100.0;
   }
 
-  static String json(Map<String, Object> values) {
+  public static String json(Map<String, Object> values) {
     try {
       return new ObjectMapper().writeValueAsString(values);
     } catch (IOException e) {

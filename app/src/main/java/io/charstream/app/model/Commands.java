@@ -30,6 +30,9 @@ final class Commands {
     } catch (UserError | CheckpointFormatException | IllegalArgumentException e) {
       err.println("charstream " + command + ": " + e.getMessage());
       return USAGE;
+    } catch (NoSuchFileException | AccessDeniedException e) {
+      err.println("charstream " + command + ": " + describe(e));
+      return USAGE;
     } catch (IOException e) {
       err.println("charstream " + command + ": " + describe(e));
       return 1;

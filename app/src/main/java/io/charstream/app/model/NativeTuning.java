@@ -45,13 +45,23 @@ public final class NativeTuning {
    * Heap per command. Training holds little on the Java heap (the corpus, a few MB of ids); a small
    * heap is collected often, which frees nd4j's native buffers early: measured peak RSS over 38
    * training batches 332 MB with 128 MB of heap, 432 MB with 256 MB. The Kafka commands need room for
-   * their clients (and demo for an in-process broker).
+   * their clients; demo, up and the bench commands that run a broker in-process need about 1 GB.
+   * Keys are the sub-command, or the sub-command and its own sub-command ("bench serve").
    */
   static final Map<String, String> HEAPS = Map.of("train", "-Xmx160m", "bench", "-Xmx160m",
-      "trainer", "-Xmx384m", "demo", "-Xmx1g");
+      "trainer", "-Xmx384m", "demo", "-Xmx1g", "up", "-Xmx1g",
+      "bench serve", "-Xmx1g", "bench trainer", "-Xmx1g", "bench soak", "-Xmx1g");
   static final String HEAP = HEAPS.get("train");
 
   private NativeTuning() {}
+
+  /** The heap option for a command line: its two-word entry, else its one-word entry, else training's. */
+  static String heapFor(String[] args) {
+    if (args.length > 1 && HEAPS.containsKey(args[0] + " " + args[1])) {
+      return HEAPS.get(args[0] + " " + args[1]);
+    }
+    return HEAPS.getOrDefault(args[0], HEAP);
+  }
 
   /** CPU instruction-set extensions that matter here, from /proc/cpuinfo. */
   public record Cpu(boolean avx512, boolean avx2, int cores) {
@@ -92,7 +102,7 @@ public final class NativeTuning {
     List<String> command = new ArrayList<>();
     command.add(java.get());
     command.addAll(jvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments(), cpu,
-        HEAPS.getOrDefault(args[0], HEAP)));
+        heapFor(args)));
     if (mainClass.endsWith(".jar")) {
       command.add("-jar");
     } else {

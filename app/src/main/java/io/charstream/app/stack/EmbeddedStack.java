@@ -119,8 +119,7 @@ public final class EmbeddedStack implements AutoCloseable {
           options.broker().get().dataDir().resolve("trainer-state").toString());
     }
     trainerSettings.putAll(own);
-    EnvConfig trainerEnv = options.settings().config(TrainerConfig.DEF, trainerSettings);
-    trainer = TrainerWorker.start(TrainerConfig.from(trainerEnv), trainerEnv.kafkaClientProps());
+    trainer = TrainerWorker.start(options.settings().config(TrainerConfig.DEF, trainerSettings));
     Map<String, Object> generatorSettings = new HashMap<>(options.generatorSettings());
     generatorSettings.putAll(own);
     generator = GeneratorService.start(new GeneratorConfig(

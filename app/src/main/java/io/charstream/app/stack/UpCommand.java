@@ -5,6 +5,7 @@ import io.charstream.app.client.ClientOptions;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
+import io.charstream.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +48,14 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--model-id", paramLabel = "ID",
       description = "Model that prompts without a model id get (default: env CHARSTREAM_MODEL_DEFAULT_ID or 'default').")
   String modelId;
+
+  @Option(names = "--trainer-config", paramLabel = "FILE",
+      description = "Trainer config properties (the keys of charstream trainer --config-doc).")
+  Path trainerConfig;
+
+  @Option(names = "--generator-config", paramLabel = "FILE",
+      description = "Generator config properties (the keys of docs/generator.md).")
+  Path generatorConfig;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -110,7 +119,9 @@ public final class UpCommand implements Callable<Integer> {
     return !"default".equals(client.config().source(CommonKeys.BOOTSTRAP_SERVERS));
   }
 
+  /** Each worker reads its own properties file; both read the flags and the environment. */
   private EnvConfig config(ConfigDef def, Map<String, Object> overrides) {
-    return client.config(def, null, overrides);
+    Path file = def == TrainerConfig.DEF ? trainerConfig : def == GeneratorConfig.DEF ? generatorConfig : null;
+    return client.config(def, file, overrides);
   }
 }

@@ -53,11 +53,10 @@ public final class TrainerCommand implements Callable<Integer> {
       System.err.println("charstream trainer: " + e.getMessage());
       return 2;
     }
-    TrainerConfig config = TrainerConfig.from(env);
     LOG.info("trainer {}", env);
     TrainerWorker worker;
     try {
-      worker = TrainerWorker.start(config, env.kafkaClientProps());
+      worker = TrainerWorker.start(env);
     } catch (IllegalStateException e) {
       System.err.println("charstream trainer: " + e.getMessage());
       return 1;

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 class GeneratorFailoverIT {
 
   private static final Duration WAIT = Duration.ofSeconds(90);
+  /** Characters of a long request. */
+  private static final int LONG = 20_000;
   private static EmbeddedBroker broker;
 
   @BeforeAll
@@ -82,12 +84,14 @@ class GeneratorFailoverIT {
   void aWorkerKilledMidBatchLosesNothingAndDuplicatesNothing() throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
+      // Long requests (the tiny model generates tens of thousands of characters a second): when the
+      // first answers are visible, most requests are still running or waiting.
       GeneratorService victim = f.startGenerator("victim", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
-          GeneratorConfig.QUEUE_CAPACITY, 4));
+          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.LENGTH_MAX, LONG));
       assertThat(victim.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 24; i++) {
-        GenerateRequest r = request("kill-" + i, "KING", 400, i, null, null, i % 3 == 0);
+        GenerateRequest r = request("kill-" + i, "KING", LONG, i, null, null, i % 3 == 0);
         requests.add(r);
         f.send(r);
       }
@@ -98,7 +102,8 @@ class GeneratorFailoverIT {
       long answeredBefore = requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count();
       assertThat(answeredBefore).isLessThan(requests.size());
 
-      GeneratorService heir = f.startGenerator("heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8));
+      GeneratorService heir = f.startGenerator("heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8,
+          GeneratorConfig.LENGTH_MAX, LONG));
       assertEachAnsweredOnceCorrectly(f, requests);
       assertThat(answered(heir)).isPositive();
     }
@@ -110,25 +115,56 @@ class GeneratorFailoverIT {
       f.publishModel(1, 11L);
       // A drain time too short to finish everything: what is left is handed back uncommitted.
       GeneratorService leaving = f.startGenerator("leaving", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
-          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.SHUTDOWN_DRAIN_MS, 300L));
+          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.SHUTDOWN_DRAIN_MS, 300L, GeneratorConfig.LENGTH_MAX, LONG));
       assertThat(leaving.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        GenerateRequest r = request("leave-" + i, "KING", 300, i, null, null, i % 4 == 0);
+      for (int i = 0; i < 16; i++) {
+        GenerateRequest r = request("leave-" + i, "KING", LONG, i, null, null, i % 4 == 0);
         requests.add(r);
         f.send(r);
       }
       f.await(() -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 2, WAIT,
           "first answers");
       // A second worker joins (a cooperative rebalance moves partitions away mid-work) and the first
-      // is stopped as SIGTERM stops it, long before it could have generated the 12,000 characters:
+      // is stopped as SIGTERM stops it, long before it could have generated all 16 long requests:
       // what it does not finish within its drain time is handed back and answered by the other.
-      GeneratorService staying = f.startGenerator("staying", Map.of(GeneratorConfig.BATCH_CAPACITY, 8));
+      GeneratorService staying = f.startGenerator("staying", Map.of(GeneratorConfig.BATCH_CAPACITY, 8,
+          GeneratorConfig.LENGTH_MAX, LONG));
       leaving.close();
       assertThat(leaving.liveness().ok()).isFalse();
-      assertThat(answered(leaving)).isLessThan(40.0);
+      assertThat(answered(leaving)).isLessThan(16.0);
       assertEachAnsweredOnceCorrectly(f, requests);
       assertThat(answered(staying)).isPositive();
     }
+  }
+
+  @Test
+  void requestsLongerThanMaxPollIntervalNeitherCostTheMembershipNorDuplicate() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      // Each request takes longer than max.poll.interval.ms, and with one slot and a queue of one
+      // the partitions stay paused most of the time: the worker must keep polling throughout.
+      GeneratorService g = f.startGenerator("slow", Map.of(GeneratorConfig.BATCH_CAPACITY, 1,
+          GeneratorConfig.QUEUE_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, 200_000),
+          Map.of("CHARSTREAM_KAFKA_MAX_POLL_INTERVAL_MS", "1500"));
+      assertThat(g.awaitReady(WAIT)).isTrue();
+      List<GenerateRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        GenerateRequest r = request("slow-" + i, "KING", 100_000, i, null, null, i == 0);
+        requests.add(r);
+        f.send(r);
+      }
+      assertEachAnsweredOnceCorrectly(f, requests);
+      // The last request waited for the others: the worker was busy (and mostly paused) for longer
+      // than max.poll.interval.ms, yet kept its partitions.
+      assertThat(f.finals("slow-3").get(0).timings().totalMs()).isGreaterThan(1500.0);
+      assertThat(counter(g, "charstream.generator.handed.back")).isZero();
+      assertThat(g.meters().find("charstream.generator.transactions").tag("outcome", "aborted").counter()).isNull();
+    }
+  }
+
+  private static double counter(GeneratorService g, String name) {
+    io.micrometer.core.instrument.Counter c = g.meters().find(name).counter();
+    return c == null ? 0 : c.count();
   }
 }

@@ -73,15 +73,23 @@ public final class GeneratorFixture implements AutoCloseable {
 
   /** Starts a generator; {@code overrides} are generator keys, session/transaction timeouts are short. */
   public GeneratorService startGenerator(String instance, Map<String, Object> overrides) throws Exception {
+    return startGenerator(instance, overrides, Map.of());
+  }
+
+  /** As above, with extra environment (e.g. CHARSTREAM_KAFKA_* client properties). */
+  public GeneratorService startGenerator(String instance, Map<String, Object> overrides, Map<String, String> extraEnv)
+      throws Exception {
     Map<String, Object> o = new HashMap<>(Map.of(
         "bootstrap.servers", broker.bootstrapServers(), "topic.prefix", topics.prefix(),
         GeneratorConfig.INSTANCE_ID, instance, GeneratorConfig.HTTP_PORT, 0,
-        GeneratorConfig.MODEL_DEFAULT_ID, MODEL, GeneratorConfig.SHUTDOWN_DRAIN_MS, 5_000L));
+        GeneratorConfig.MODEL_DEFAULT_ID, MODEL, GeneratorConfig.SHUTDOWN_DRAIN_MS, 5_000L,
+        GeneratorConfig.MODEL_WAIT_MS, 500L));
     o.putAll(overrides);
-    Map<String, String> env = Map.of(
+    Map<String, String> env = new HashMap<>(Map.of(
         "CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS", "6000",
         "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS", "1000",
-        "CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "5000");
+        "CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "5000"));
+    env.putAll(extraEnv);
     GeneratorService s = GeneratorService.start(GeneratorConfig.of(o, env));
     services.add(s);
     return s;

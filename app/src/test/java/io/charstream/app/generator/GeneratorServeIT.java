@@ -167,13 +167,20 @@ class GeneratorServeIT {
   void aNewCheckpointIsPickedUpWithoutRestartAndOldVersionsCanBePinned() throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
-      GeneratorService g = f.startGenerator("swap", Map.of());
+      GeneratorService g = f.startGenerator("swap", Map.of(GeneratorConfig.MODEL_WAIT_MS, 60_000L));
       GenerateRequest first = request("v-first", "KING", 20, 1, null, null, false);
       f.send(first);
       assertThat(f.awaitFinal("v-first", WAIT).modelVersion()).isEqualTo(1L);
       assertThat(g.ready()).isTrue();
 
+      // Asked for before it exists: waits (model.wait-ms) instead of failing, as a checkpoint announced a
+      // moment before the request may still be on its way to this worker.
+      GenerateRequest early = request("v-early", "KING", 20, 4, 2L, null, false);
+      f.send(early);
       f.publishModel(2, 22L);
+      GenerateResponse e = f.awaitFinal("v-early", WAIT);
+      assertThat(e.modelVersion()).isEqualTo(2L);
+      assertThat(e.text()).isEqualTo(expected(early, 22L));
       // Keep asking until the new version answers (it loads in the background, without a restart).
       int n = 0;
       GenerateResponse latest = null;

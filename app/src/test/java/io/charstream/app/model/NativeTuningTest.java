@@ -43,4 +43,12 @@ class NativeTuningTest {
     assertThat(NativeTuning.jvmOptions(List.of("-Xmx2g", "-XX:+UseG1GC"), ZEN5, NativeTuning.HEAP))
         .startsWith("-Xmx2g", "-XX:+UseG1GC").doesNotContain(NativeTuning.HEAP, "-XX:+UseSerialGC");
   }
+
+  @org.junit.jupiter.api.Test
+  void commandsThatRunABrokerInProcessGetARoomierHeap() {
+    assertThat(NativeTuning.heapFor(new String[] {"bench", "serve", "--text-path", "x"})).isEqualTo("-Xmx1g");
+    assertThat(NativeTuning.heapFor(new String[] {"bench", "train"})).isEqualTo("-Xmx160m");
+    assertThat(NativeTuning.heapFor(new String[] {"up"})).isEqualTo("-Xmx1g");
+    assertThat(NativeTuning.heapFor(new String[] {"train", "--text-path", "x"})).isEqualTo(NativeTuning.HEAP);
+  }
 }

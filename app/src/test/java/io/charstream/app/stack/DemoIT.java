@@ -156,6 +156,41 @@ class DemoIT {
     assertThat(seen).containsPattern("demo: done in \\d+");
   }
 
+  @Test
+  void demoCommandRunsOnAnExternalClusterWithTheClustersWorkers() throws Exception {
+    Topics topics = KAFKA.newTopics();
+    String unique = topics.prefix().replace(".", "");
+    EmbeddedStack.Settings settings = (def, overrides) -> {
+      EnvConfig.Builder b = EnvConfig.builder(def).env(Map.of())
+          .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
+          .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
+      overrides.forEach(b::override);
+      return b.build();
+    };
+    // The cluster's workers: started here, as `charstream up --bootstrap-servers` would.
+    try (EmbeddedStack workers = EmbeddedStack.start(new EmbeddedStack.Options(Optional.empty(), true,
+        Map.of(TrainerConfig.GROUP_ID, unique + "-t", TrainerConfig.APPLICATION_ID, unique + "-ti"),
+        Map.of(GeneratorConfig.GROUP_ID, unique + "-g", GeneratorConfig.HTTP_PORT, -1), settings))) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      PrintStream original = System.out;
+      int status;
+      System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+      try {
+        status = Main.newCommandLine().execute("demo", "--bootstrap-servers", KAFKA.bootstrapServers(),
+            "--topic-prefix", topics.prefix(), "--no-workers", "--text-path", corpus.toString(), "--corpus-chars",
+            "500", "--model-id", "ext-demo", "--num-epochs", "1", "--seq-len", "16", "--batch-size", "4",
+            "--rnn-size", "16", "--num-layers", "1", "--embedding-size", "8", "--length", "20", "--seed", "All");
+      } finally {
+        System.setOut(original);
+      }
+      String seen = bytes.toString(StandardCharsets.UTF_8);
+      assertThat(status).as(seen).isZero();
+      assertThat(seen).startsWith("charstream demo: Kafka cluster " + KAFKA.bootstrapServers() + ", topics "
+          + topics.prefix() + "*, the cluster's trainers and generators.");
+      assertThat(seen).contains("COMPLETED: model v1").contains("--- \"All\" -> ext-demo v1, 20 chars");
+    }
+  }
+
   private static int indexOf(List<String> lines, String prefix) {
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).startsWith(prefix)) return i;

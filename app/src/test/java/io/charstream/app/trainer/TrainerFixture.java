@@ -30,8 +30,7 @@ public final class TrainerFixture {
   public static TrainerWorker start(Map<String, Object> settings, Map<String, String> kafkaEnv) {
     EnvConfig.Builder b = EnvConfig.builder(TrainerConfig.DEF).env(kafkaEnv);
     settings.forEach(b::override);
-    EnvConfig env = b.build();
-    return TrainerWorker.start(TrainerConfig.from(env), env.kafkaClientProps());
+    return TrainerWorker.start(b.build());
   }
 
   /** A deterministic English-like corpus of about {@code chars} characters (no files needed). */

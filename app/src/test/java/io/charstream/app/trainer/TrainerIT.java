@@ -230,4 +230,33 @@ class TrainerIT {
   static String chunk(String corpusId, int index, int count, String sha, String text) {
     return json(new CorpusChunk(1, corpusId, "u-" + corpusId, index, count, sha, text));
   }
+
+  @Test
+  void twoTrainersShareTheJobsThroughPartitions() throws Exception {
+    uploadCorpus("tiny-s", TrainerFixture.corpus(6_000, 4));
+    int partitions = topics.trainingRequests().settings().partitions();
+    java.util.Map<Integer, String> modelOfPartition = new java.util.TreeMap<>();
+    for (int i = 0; modelOfPartition.size() < partitions; i++) {
+      modelOfPartition.putIfAbsent(io.charstream.trainer.kafka.PartitionScan.partitionFor("share-" + i, partitions),
+          "share-" + i);
+    }
+    Map<String, Object> settings = TrainerFixture.settings(KAFKA, topics, "it-trainer-2");
+    try (TrainerWorker second = TrainerFixture.start(settings, Map.of());
+        TopicReader<String, TrainingStatus> status = new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
+      // One model per partition: whatever the (balanced) assignment, both trainers get jobs.
+      for (String model : modelOfPartition.values()) {
+        SubmitCommand.send(KAFKA.clientProps(), topics.trainingRequests(),
+            TrainerFixture.tinyRequest("job-" + model, model, "tiny-s", 1));
+      }
+      for (String model : modelOfPartition.values()) {
+        status.await(JOB_TIMEOUT, "job-" + model + " completed",
+            r -> r.key().equals("job-" + model) && r.value() instanceof TrainingStatus.Completed);
+      }
+      List<String> workers = status.values().stream().filter(TrainingStatus.Accepted.class::isInstance)
+          .map(s -> (TrainingStatus.Accepted) s).filter(a -> a.jobId().startsWith("job-share-"))
+          .map(TrainingStatus.Accepted::workerId).toList();
+      assertThat(workers).hasSize(partitions).containsOnly("it-trainer", "it-trainer-2")
+          .contains("it-trainer", "it-trainer-2");
+    }
+  }
 }

@@ -1,0 +1,152 @@
+package io.charstream.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.charstream.generator.GeneratorWorker.Settings;
+import io.charstream.generator.GeneratorWorker.WorkerTopics;
+import io.charstream.model.GenerationModel;
+import io.charstream.schemas.json.Json;
+import io.charstream.schemas.message.GenerateResponse;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker loop without a broker, on Kafka's MockConsumer / MockProducer (the transactional mock
+ * keeps only committed records in its history): what commits, in which order, and what happens when
+ * a transaction fails. The real-broker behaviour is in the app module's Generator*IT.
+ */
+class GeneratorWorkerTest {
+
+  private static final TopicPartition TP = new TopicPartition("req", 0);
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private final MockProducer<String, byte[]> producer =
+      new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+  private GeneratorWorker worker;
+  private Thread thread;
+
+  private void start() {
+    ModelRegistry registry = new ModelRegistry(2);
+    registry.loaded(new LoadedModel("tiny", 1, GenerationModel.from(SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), 3L))));
+    CountDownLatch caughtUp = new CountDownLatch(0);
+    worker = new GeneratorWorker(new WorkerTopics("req", "resp", "req.dlq", 1_000_000), new Settings(8, 20, 10, 1, 1_000),
+        consumer, () -> producer, new JsonRequestReader(new JsonRequestReader.Limits(100, 1_000, 4, "tiny")),
+        new JsonResponseWriter(), new SlotScheduler(4, SlotEngine::of, 1_000), new JobPreparer(registry, 0),
+        new GeneratorMetrics(new SimpleMeterRegistry(), 4), caughtUp, "test-worker");
+    consumer.updateBeginningOffsets(Map.of(TP, 0L));
+    // The rebalance runs inside poll, on the worker thread, as a real one does.
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(TP)));
+    thread = new Thread(worker, "worker-under-test");
+    thread.start();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (worker != null) {
+      worker.requestStop();
+      thread.join(10_000);
+    }
+  }
+
+  private void send(long offset, String id, String extra) {
+    String json = "{\"schemaVersion\":1,\"requestId\":\"" + id + "\",\"prompt\":\"KING\",\"length\":12" + extra + "}";
+    consumer.schedulePollTask(() -> consumer.addRecord(
+        new ConsumerRecord<>("req", 0, offset, id, json.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  private List<GenerateResponse> committedFinals() {
+    return producer.history().stream()
+        .filter(r -> r.topic().equals("resp"))
+        .map(r -> Json.read(r.value(), GenerateResponse.class))
+        .filter(r -> r.type() == GenerateResponse.Type.FINAL)
+        .toList();
+  }
+
+  private Long committedOffset() {
+    List<Map<String, Map<TopicPartition, OffsetAndMetadata>>> h = producer.consumerGroupOffsetsHistory();
+    Long last = null;
+    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> m : h) {
+      for (Map<TopicPartition, OffsetAndMetadata> o : m.values()) {
+        if (o.containsKey(TP)) {
+          last = o.get(TP).offset();
+        }
+      }
+    }
+    return last;
+  }
+
+  private static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+      LockSupport.parkNanos(1_000_000L); // poll the condition every millisecond, not synchronisation
+    }
+  }
+
+  @Test
+  void answersAndOffsetsCommitTogetherInOrder() {
+    start();
+    send(0, "a", "");
+    send(1, "b", ",\"temperature\":0"); // an error answer also moves the offset on
+    send(2, "c", ",\"stream\":true");
+    await(() -> committedFinals().size() == 3 && Long.valueOf(3).equals(committedOffset()), "three answers");
+    assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(committedFinals().stream().filter(r -> r.requestId().equals("b")).findFirst().orElseThrow()
+        .error().kind()).isEqualTo("invalid-option");
+    // Every commit carried offsets only up to answered requests: never past one still running.
+    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> m : producer.consumerGroupOffsetsHistory()) {
+      assertThat(m.values()).allSatisfy(o -> assertThat(o.get(TP).offset()).isBetween(1L, 3L));
+    }
+  }
+
+  @Test
+  void aFailedCommitIsAbortedAndTheUnansweredRequestsAreReadAgain() {
+    producer.commitTransactionException = new KafkaException("injected commit failure");
+    start();
+    send(0, "x", "");
+    send(1, "y", "");
+    await(producer::transactionAborted, "the aborted transaction");
+    assertThat(committedFinals()).isEmpty();
+    assertThat(committedOffset()).isNull();
+    await(() -> consumer.position(TP) == 0L, "the rewind to the committed offset");
+
+    // The broker would deliver offsets 0 and 1 again from the rewound position.
+    producer.commitTransactionException = null;
+    send(0, "x", "");
+    send(1, "y", "");
+    await(() -> committedFinals().size() == 2, "both answers");
+    assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactlyInAnyOrder("x", "y");
+    await(() -> Long.valueOf(2).equals(committedOffset()), "offset 2 committed");
+  }
+
+  @Test
+  void recordsWithoutAnyRequestIdAreDeadLetteredAndCommitted() {
+    start();
+    consumer.schedulePollTask(() -> consumer.addRecord(
+        new ConsumerRecord<>("req", 0, 0, null, "garbage".getBytes(StandardCharsets.UTF_8))));
+    send(1, "ok", "");
+    await(() -> Long.valueOf(2).equals(committedOffset()), "offsets past the dead letter");
+    List<ProducerRecord<String, byte[]>> dlq = producer.history().stream().filter(r -> r.topic().equals("req.dlq")).toList();
+    assertThat(dlq).hasSize(1);
+    assertThat(new String(dlq.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage");
+    assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactly("ok");
+  }
+}

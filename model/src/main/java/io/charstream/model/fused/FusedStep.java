@@ -1,0 +1,245 @@
+package io.charstream.model.fused;
+
+import io.charstream.model.Checkpoint;
+import io.charstream.model.CheckpointFormatException;
+import io.charstream.model.ModelConfig;
+import io.charstream.model.Tensor;
+import io.charstream.model.Vocabulary;
+import java.util.Map;
+
+/**
+ * One generation step of the char-RNN for many streams at once, in plain Java arrays: immutable
+ * weights (safe to share between threads) and the arithmetic; {@link FusedGenerationBatch} keeps the
+ * per-stream state.
+ *
+ * <p>Why it is fast without BLAS: every inner loop runs over whole arrays indexed alike ({@code
+ * acc[j] += a0 w0[j] + a1 w1[j] + a2 w2[j] + a3 w3[j]}, each weight row its own array), which C2
+ * vectorises; four weight rows are applied per pass over an accumulator, and a block of eight streams
+ * shares each set of rows while it is in L1; the gate arithmetic is {@link GateMath}'s vectorised
+ * loops over all streams of the step. Why not BLAS: OpenBLAS rounds a row's result differently
+ * depending on how many rows are multiplied together (measured here, and differently per
+ * OPENBLAS_CORETYPE), which would make a stream's text depend on what else is in the batch. Here each
+ * stream's arithmetic is the same sequence of float operations whatever the batch, so batched output
+ * equals one-at-a-time output bit for bit.
+ *
+ * <p>Numbers: the same network as DL4J's (tests compare logits with DL4J's rnnTimeStep), with
+ * {@link GateMath}'s tanh/sigmoid (within 2.5e-7 of the exact functions), so logits agree with the
+ * engine's {@code GenerationModel} to about 1e-5, not bit for bit: the two draw the same text for a
+ * seed almost always, not always.
+ */
+public final class FusedStep {
+
+  private final ModelConfig config;
+  private final Vocabulary vocabulary;
+  private final int vocab;
+  private final int hidden;
+  private final int layers;
+  /** [vocab][4H]: embedding row times the first LSTM's input weights, plus its bias. */
+  private final float[][] firstLayerInput;
+  /**
+   * Per LSTM layer, the rows of its weights, each [4H] (DL4J gate order a, f, o, g): layer 0 has its
+   * H recurrent rows; layer l >= 1 its H input rows then its H recurrent rows, so that one pass over
+   * [h_below; h_own] gives the whole pre-activation.
+   */
+  private final float[][][] rows;
+  /** Per LSTM layer l >= 1: bias [4H] (layer 0's is in firstLayerInput). */
+  private final float[][] biases;
+  /** Output layer: rows [H][vocab] and bias [vocab]. */
+  private final float[][] outputRows;
+  private final float[] outputBias;
+
+  private FusedStep(ModelConfig config, Vocabulary vocabulary, Map<String, Tensor> weights) {
+    this.config = config;
+    this.vocabulary = vocabulary;
+    this.vocab = config.vocabSize();
+    this.hidden = config.rnnSize();
+    this.layers = config.numLayers();
+    int gates = 4 * hidden;
+    int emb = config.embeddingSize();
+    float[][] embedding = rows(weights, "0_W", vocab, emb);
+    float[][] w1 = rows(weights, "1_W", emb, gates);
+    float[] b1 = rows(weights, "1_b", 1, gates)[0];
+    firstLayerInput = new float[vocab][];
+    for (int v = 0; v < vocab; v++) {
+      float[] row = b1.clone();
+      MatVec.accumulate(embedding[v], w1, emb, row, gates);
+      firstLayerInput[v] = row;
+    }
+    rows = new float[layers][][];
+    biases = new float[layers][];
+    for (int l = 0; l < layers; l++) {
+      int dl4jLayer = l + 1;
+      float[][] recurrent = rows(weights, dl4jLayer + "_RW", hidden, gates);
+      if (l == 0) {
+        rows[l] = recurrent;
+      } else {
+        float[][] input = rows(weights, dl4jLayer + "_W", hidden, gates);
+        rows[l] = new float[2 * hidden][];
+        System.arraycopy(input, 0, rows[l], 0, hidden);
+        System.arraycopy(recurrent, 0, rows[l], hidden, hidden);
+        biases[l] = rows(weights, dl4jLayer + "_b", 1, gates)[0];
+      }
+    }
+    int out = layers + 1;
+    outputRows = rows(weights, out + "_W", hidden, vocab);
+    outputBias = rows(weights, out + "_b", 1, vocab)[0];
+  }
+
+  /** The weights of {@code checkpoint} (its training state, if any, is ignored). */
+  public static FusedStep from(Checkpoint checkpoint) {
+    return new FusedStep(checkpoint.modelConfig(), checkpoint.vocabulary(), checkpoint.weights());
+  }
+
+  public Vocabulary vocabulary() {
+    return vocabulary;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  int vocabSize() {
+    return vocab;
+  }
+
+  int hiddenSize() {
+    return hidden;
+  }
+
+  int numLayers() {
+    return layers;
+  }
+
+  /** A row-major [rows, cols] weight as one array per row. */
+  private static float[][] rows(Map<String, Tensor> weights, String name, int rows, int cols) {
+    Tensor t = weights.get(name);
+    if (t == null || t.size() != rows * cols) {
+      throw new CheckpointFormatException("checkpoint weight " + name + (t == null ? " is missing"
+          : " has " + t.size() + " values, expected " + rows * cols) + ": it does not match its model config");
+    }
+    float[] data = t.data();
+    float[][] out = new float[rows][cols];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(data, r * cols, out[r], 0, cols);
+    }
+    return out;
+  }
+
+  /**
+   * Advances streams {@code streams[from, to)} by one character: reads {@code input[stream]}, updates
+   * their state in place, writes {@code logits[stream]} (unless {@code logits} is null, when
+   * priming). Streams are independent, so disjoint ranges may run on different threads, each with its
+   * own {@link Scratch}.
+   */
+  void step(StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
+    int gates = 4 * hidden;
+    int count = to - from;
+    for (int l = 0; l < layers; l++) {
+      for (int i = 0; i < count; i++) {
+        int stream = streams[from + i];
+        if (l == 0) {
+          s.x[i] = state.h[0][stream];
+          System.arraycopy(firstLayerInput[input[stream]], 0, s.acc[i], 0, gates);
+        } else {
+          // [h_below; h_own] for the stacked rows of this layer.
+          System.arraycopy(state.h[l - 1][stream], 0, s.stacked[i], 0, hidden);
+          System.arraycopy(state.h[l][stream], 0, s.stacked[i], hidden, hidden);
+          s.x[i] = s.stacked[i];
+          System.arraycopy(biases[l], 0, s.acc[i], 0, gates);
+        }
+      }
+      MatVec.accumulate(s.x, 0, rows[l], l == 0 ? hidden : 2 * hidden, s.acc, 0, count, gates);
+      cell(state, l, streams, from, count, s);
+    }
+    if (logits == null) {
+      return;
+    }
+    for (int i = 0; i < count; i++) {
+      int stream = streams[from + i];
+      s.x[i] = state.h[layers - 1][stream];
+      s.out[i] = logits[stream];
+      System.arraycopy(outputBias, 0, s.out[i], 0, vocab);
+    }
+    MatVec.accumulate(s.x, 0, outputRows, hidden, s.out, 0, count, vocab);
+  }
+
+  /** The gate arithmetic of layer l for the given streams, over all of them in one pass per gate. */
+  private void cell(StepState state, int l, int[] streams, int from, int count, Scratch s) {
+    int hs = hidden;
+    int n = count * hs;
+    for (int i = 0; i < count; i++) {
+      float[] acc = s.acc[i];
+      int dst = i * hs;
+      System.arraycopy(acc, 0, s.zA, dst, hs);
+      System.arraycopy(acc, hs, s.zF, dst, hs);
+      System.arraycopy(acc, 2 * hs, s.zO, dst, hs);
+      System.arraycopy(acc, 3 * hs, s.zG, dst, hs);
+      System.arraycopy(state.c[l][streams[from + i]], 0, s.c, dst, hs);
+    }
+    GateMath.tanh(s.zA, s.a, n);
+    GateMath.sigmoid(s.zF, s.zero, s.f, n);
+    GateMath.sigmoid(s.zO, s.zero, s.o, n);
+    GateMath.sigmoid(s.zG, s.zero, s.g, n);
+    GateMath.cell(s.f, s.c, s.g, s.a, s.c, n);
+    GateMath.tanh(s.c, s.tc, n);
+    GateMath.mul(s.o, s.tc, s.h, n);
+    for (int i = 0; i < count; i++) {
+      int stream = streams[from + i];
+      System.arraycopy(s.c, i * hs, state.c[l][stream], 0, hs);
+      System.arraycopy(s.h, i * hs, state.h[l][stream], 0, hs);
+    }
+  }
+
+  /** Per-stream LSTM state: h[layer][stream] and c[layer][stream], each [H]. */
+  static final class StepState {
+    final float[][][] h;
+    final float[][][] c;
+
+    StepState(int layers, int streams, int hidden) {
+      h = new float[layers][streams][hidden];
+      c = new float[layers][streams][hidden];
+    }
+  }
+
+  /** Working arrays for up to {@code streams} streams on one thread. */
+  static final class Scratch {
+    final float[][] acc;
+    final float[][] stacked;
+    /** References to the input vector / logits row of each stream of the step. */
+    final float[][] x;
+    final float[][] out;
+    final float[] zA;
+    final float[] zF;
+    final float[] zO;
+    final float[] zG;
+    final float[] zero;
+    final float[] a;
+    final float[] f;
+    final float[] o;
+    final float[] g;
+    final float[] c;
+    final float[] tc;
+    final float[] h;
+
+    Scratch(FusedStep step, int streams) {
+      int hs = step.hidden;
+      int n = streams * hs;
+      acc = new float[streams][4 * hs];
+      stacked = new float[streams][2 * hs];
+      x = new float[streams][];
+      out = new float[streams][];
+      zA = new float[n];
+      zF = new float[n];
+      zO = new float[n];
+      zG = new float[n];
+      zero = new float[n];
+      a = new float[n];
+      f = new float[n];
+      o = new float[n];
+      g = new float[n];
+      c = new float[n];
+      tc = new float[n];
+      h = new float[n];
+    }
+  }
+}
