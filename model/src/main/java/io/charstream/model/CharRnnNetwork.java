@@ -126,10 +126,16 @@ final class CharRnnNetwork {
           values[i] = (float) gaussian(random);
         }
       } else {
-        // Every LSTM has hidden size H and the output layer's fan-in is H too.
+        // Every LSTM has hidden size H and the output layer's fan-in is H too. PyTorch's LSTM adds two
+        // bias vectors (b_ih + b_hh), each U(-bound, bound); DL4J's single bias gets their sum.
         double bound = 1.0 / Math.sqrt(config.rnnSize());
+        boolean lstmBias = layer <= config.numLayers() && e.getKey().endsWith("_b");
         for (int i = 0; i < values.length; i++) {
-          values[i] = (float) ((random.nextDouble() * 2.0 - 1.0) * bound);
+          double v = (random.nextDouble() * 2.0 - 1.0) * bound;
+          if (lstmBias) {
+            v += (random.nextDouble() * 2.0 - 1.0) * bound;
+          }
+          values[i] = (float) v;
         }
       }
       p.assign(Nd4j.create(values, p.shape(), 'c'));
