@@ -126,16 +126,10 @@ final class CharRnnNetwork {
           values[i] = (float) gaussian(random);
         }
       } else {
-        // Every LSTM has hidden size H and the output layer's fan-in is H too. PyTorch's LSTM adds two
-        // bias vectors (b_ih + b_hh), each U(-bound, bound); DL4J's single bias gets their sum.
+        // Every LSTM has hidden size H and the output layer's fan-in is H too.
         double bound = 1.0 / Math.sqrt(config.rnnSize());
-        boolean lstmBias = layer <= config.numLayers() && e.getKey().endsWith("_b");
         for (int i = 0; i < values.length; i++) {
-          double v = (random.nextDouble() * 2.0 - 1.0) * bound;
-          if (lstmBias) {
-            v += (random.nextDouble() * 2.0 - 1.0) * bound;
-          }
-          values[i] = (float) v;
+          values[i] = (float) ((random.nextDouble() * 2.0 - 1.0) * bound);
         }
       }
       p.assign(Nd4j.create(values, p.shape(), 'c'));
