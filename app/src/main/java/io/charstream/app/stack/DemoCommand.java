@@ -45,8 +45,8 @@ public final class DemoCommand implements Callable<Integer> {
    * Characters of the corpus the demo trains on by default, and epochs: measured to finish in a
    * few minutes on 2 cores (see docs/demo.md).
    */
-  static final int DEFAULT_CORPUS_CHARS = 300_000;
-  static final int DEFAULT_NUM_EPOCHS = 1;
+  static final int DEFAULT_CORPUS_CHARS = 0;
+  static final int DEFAULT_NUM_EPOCHS = 2;
   static final int DEFAULT_BATCH_SIZE = 32;
   static final double DEFAULT_LEARNING_RATE = 0.01;
   static final List<String> SHAKESPEARE_SEEDS = List.of("KING RICHARD", "ROMEO:", "JULIET:");
