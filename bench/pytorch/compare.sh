@@ -7,14 +7,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-5}
-TEXT=${TEXT:-../shared/data/tinyshakespeare.txt}
+if [ -z "${TEXT:-}" ]; then
+  for candidate in data/tinyshakespeare.txt ../shared/data/tinyshakespeare.txt ../../shared/data/tinyshakespeare.txt; do
+    if [ -f "$candidate" ]; then TEXT=$candidate; break; fi
+  done
+fi
+if [ ! -f "${TEXT:-}" ]; then
+  echo "no corpus: set TEXT=path/to/tinyshakespeare.txt (see data/README)" >&2; exit 2
+fi
 STOCK=${STOCK:-1}          # also run DL4J's stock LSTM (slow: a few minutes a run when the machine is busy)
 BATCHES=${BATCHES:-40}
 OUT=${OUT:-target/compare-$(date +%Y%m%d-%H%M%S).jsonl}
 mkdir -p "$(dirname "$OUT")"
 
 mvn -B -q -pl model -am compile
-mvn -B -q -pl model dependency:build-classpath -Dmdep.outputFile=model/target/bench.cp >/dev/null
+mvn -B -q -pl model dependency:build-classpath -Dmdep.outputFile="$PWD/model/target/bench.cp" >/dev/null
 CP="model/target/classes:$(cat model/target/bench.cp)"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 ND4J_SKIP_BLAS_THREADS=1 OPENBLAS_CORETYPE=SkylakeX
 JAVA=(java -Xmx1g -XX:+UseSerialGC -Dorg.bytedeco.javacpp.platform.extension=-avx512 -cp "$CP"
@@ -23,7 +30,10 @@ JAVA=(java -Xmx1g -XX:+UseSerialGC -Dorg.bytedeco.javacpp.platform.extension=-av
 run() { # tag command...
   local tag=$1; shift
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
-  local line; line=$("$@" 2>/dev/null | grep '^{' | tail -1)
+  local line; line=$("$@" 2>"$OUT.stderr" | grep '^{' | tail -1 || true)
+  if [ -z "$line" ]; then
+    echo "run $tag failed; its stderr is in $OUT.stderr" >&2; return 0
+  fi
   echo "{\"run\": \"$tag\", \"load1\": $load, \"result\": $line}" | tee -a "$OUT"
 }
 
