@@ -69,7 +69,7 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--vocabulary", paramLabel = "KIND", description = "reference (98 printable-ASCII ids, default) or learned (the corpus's characters).")
   VocabularyMode vocabulary;
 
-  @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: derived from the job id).")
+  @Option(names = "--random-seed", paramLabel = "N", description = "Random seed of initialisation, dropout and samples, as train's (default: derived from the job id).")
   Long seed;
 
   @Option(names = "--restore", description = "Continue from the model's latest checkpoint.")
