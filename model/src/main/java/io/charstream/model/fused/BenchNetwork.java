@@ -13,7 +13,6 @@ import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
-import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -45,7 +44,7 @@ final class BenchNetwork {
   static MultiLayerConfiguration configuration(Spec spec, boolean fused, long seed) {
     NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
         .seed(seed).dataType(DataType.FLOAT).updater(new Adam(spec.learningRate())).list()
-        .layer(new EmbeddingSequenceLayer.Builder().nIn(spec.vocab()).nOut(spec.embedding()).hasBias(false)
+        .layer(FusedLayers.embeddingBuilder(fused).nIn(spec.vocab()).nOut(spec.embedding()).hasBias(false)
             .outputDataFormat(RNNFormat.NCW).build());
     for (int i = 0; i < spec.layers(); i++) {
       LSTM.Builder lstm = FusedLayers.lstmBuilder(fused).nIn(i == 0 ? spec.embedding() : spec.hidden())

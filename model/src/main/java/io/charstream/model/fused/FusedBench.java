@@ -56,9 +56,10 @@ public final class FusedBench {
       long cpu2 = processCpuNanos();
       System.out.println(String.format(Locale.ROOT, "{\"impl\": \"%s\", \"generate_chars_per_s_batch1\": %.0f,"
           + " \"generate_chars_per_s_batch64\": %.0f, \"generate_chars_per_cpu_s_batch1\": %.0f,"
-          + " \"generate_chars_per_cpu_s_batch64\": %.0f, \"length\": %d, \"threads\": %d, \"peak_rss_mb\": %.0f}",
+          + " \"generate_chars_per_cpu_s_batch64\": %.0f, \"length\": %d, \"threads\": %d, \"kernel\": \"%s\","
+          + " \"peak_rss_mb\": %.0f}",
           impl, one, many, length / ((cpu1 - cpu0) / 1e9), 64.0 * length / ((cpu2 - cpu1) / 1e9), length,
-          FusedRuntime.threads(), peakRssMb()));
+          FusedRuntime.threads(), impl.equals("fused") ? GenerationBench.kernel : "java", peakRssMb()));
       return;
     }
     if (!mode.equals("train")) {

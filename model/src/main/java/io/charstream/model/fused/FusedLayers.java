@@ -2,6 +2,7 @@ package io.charstream.model.fused;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
@@ -10,15 +11,17 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
- * Switches a network configuration's LSTM and RNN output layers between DL4J's stock layers and the
- * fused ones ({@link FusedLSTM}, {@link FusedRnnOutputLayer}).
+ * Switches a network configuration's embedding, LSTM and RNN output layers between DL4J's stock layers
+ * and the fused ones ({@link FusedEmbeddingSequenceLayer}, {@link FusedLSTM}, {@link
+ * FusedRnnOutputLayer}).
  */
 public final class FusedLayers {
 
   private FusedLayers() {}
 
   /**
-   * Replaces, in place, every stock {@link LSTM} and {@link RnnOutputLayer} of {@code conf} with its
+   * Replaces, in place, every stock {@link LSTM}, {@link RnnOutputLayer} and {@link
+   * EmbeddingSequenceLayer} of {@code conf} with its
    * fused copy ({@code fused} true) or every fused layer with its stock copy ({@code fused} false);
    * other layers are left alone. Do this before the network is built ({@code new
    * MultiLayerNetwork(conf)}); parameters need no conversion.
@@ -34,9 +37,13 @@ public final class FusedLayers {
         replacement = FusedLSTM.of((LSTM) layer);
       } else if (fused && layer.getClass() == RnnOutputLayer.class) {
         replacement = FusedRnnOutputLayer.of((RnnOutputLayer) layer);
+      } else if (fused && layer.getClass() == EmbeddingSequenceLayer.class) {
+        replacement = FusedEmbeddingSequenceLayer.of((EmbeddingSequenceLayer) layer);
       } else if (!fused && layer instanceof FusedLSTM f) {
         replacement = f.toStock();
       } else if (!fused && layer instanceof FusedRnnOutputLayer f) {
+        replacement = f.toStock();
+      } else if (!fused && layer instanceof FusedEmbeddingSequenceLayer f) {
         replacement = f.toStock();
       }
       if (replacement != null) {
@@ -50,6 +57,11 @@ public final class FusedLayers {
   /** The builder for an LSTM layer: fused or DL4J's stock one. */
   public static LSTM.Builder lstmBuilder(boolean fused) {
     return fused ? new FusedLSTM.Builder() : new LSTM.Builder();
+  }
+
+  /** The builder for an embedding-sequence layer: fused or DL4J's stock one. */
+  public static EmbeddingSequenceLayer.Builder embeddingBuilder(boolean fused) {
+    return fused ? new FusedEmbeddingSequenceLayer.Builder() : new EmbeddingSequenceLayer.Builder();
   }
 
   /** The builder for an RNN output layer: fused or DL4J's stock one. */

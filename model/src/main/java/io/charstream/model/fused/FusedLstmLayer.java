@@ -169,7 +169,7 @@ public class FusedLstmLayer extends LSTM {
     boolean zeroState = prevAct == null || prevMemCell == null;
     float[] c0 = zeroState ? null : toFloats(prevMemCell);
     Params params = params(nIn, hidden);
-    input = rowsByStep(input, workspaceMgr, ArrayType.INPUT);
+    input = Layouts.stepsMajor(input, workspaceMgr, ArrayType.INPUT);
     Sequence in = Sequence.of(input);
     int rows = batch * steps;
     int gates = 4 * hidden;
@@ -183,7 +183,7 @@ public class FusedLstmLayer extends LSTM {
       float[] h0 = toFloats(prevAct);
       initialHidden.write(0, h0, h0.length);
     }
-    INDArray out = sequenceArray(workspaceMgr, ArrayType.ACTIVATIONS, batch, hidden, steps);
+    INDArray out = Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATIONS, batch, hidden, steps);
     LstmShard.Buffers buffers = new LstmShard.Buffers(Pointers.address(gateBuffer.at(0)), Pointers.address(out), 0,
         Pointers.address(initialHidden.at(0)), batch);
     LstmShard[] active = prepare(hidden, batch, steps);
@@ -230,13 +230,13 @@ public class FusedLstmLayer extends LSTM {
       throw new DL4JInvalidInputException("epsilon shape " + Arrays.toString(epsilon.shape())
           + " does not match the layer output [" + batch + ", " + hidden + ", " + steps + "]");
     }
-    INDArray eps = rowsByStep(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM);
+    INDArray eps = Layouts.stepsMajor(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM);
     int firstStep = truncated ? Math.max(0, steps - backwardLength) : 0;
     Params params = params(nIn, hidden);
     int rows = batch * steps;
     int gates = 4 * hidden;
     Sequence in = Sequence.of(input);
-    INDArray epsOut = sequenceArray(workspaceMgr, ArrayType.ACTIVATION_GRAD, batch, nIn, steps);
+    INDArray epsOut = Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATION_GRAD, batch, nIn, steps);
     LstmShard.Buffers buffers = new LstmShard.Buffers(Pointers.address(gateBuffer.at(0)),
         Pointers.address(forwardOutput), Pointers.address(eps), Pointers.address(initialHidden.at(0)), batch);
     LstmShard[] active = activeShards();
@@ -285,44 +285,18 @@ public class FusedLstmLayer extends LSTM {
   }
 
   /**
-   * {@code array} if its rows (t, b) are dense in step order (row t * mb + b at offset (t * mb + b) *
-   * features), else a copy laid out so.
-   */
-  private static INDArray rowsByStep(INDArray array, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
-    Sequence layout = Sequence.of(array);
-    long batch = array.size(0);
-    boolean denseRows = layout != null && !layout.transposed() && (batch == 1 || layout.batch() == array.size(1));
-    if (denseRows && (array.size(2) == 1 || layout.time() == batch * array.size(1))) {
-      return array;
-    }
-    INDArray copy = sequenceArray(workspaceMgr, type, batch, array.size(1), array.size(2));
-    copy.assign(array);
-    return copy;
-  }
-
-  /**
    * Dropout as the stock layer applies it, except that a copy (when the input may not be modified in
    * place) is made in this layer's own layout, which the kernel reads without further copying.
    */
   @Override
   protected void applyDropOutIfNecessary(boolean training, LayerWorkspaceMgr workspaceMgr) {
     if (training && !dropoutApplied && layerConf().getIDropout() != null) {
-      INDArray result = inputModificationAllowed ? input : sequenceArray(workspaceMgr, ArrayType.INPUT,
+      INDArray result = inputModificationAllowed ? input : Layouts.stepsMajor(workspaceMgr, ArrayType.INPUT,
           input.size(0), input.size(1), input.size(2));
       input = layerConf().getIDropout().applyDropout(input, result, getIterationCount(), getEpochCount(),
           workspaceMgr);
       dropoutApplied = true;
     }
-  }
-
-  /**
-   * A [batch, features, steps] array laid out as [steps][batch][features] (row-major), i.e. each
-   * step's rows adjacent: the layout the kernel reads and writes in place.
-   */
-  private static INDArray sequenceArray(LayerWorkspaceMgr workspaceMgr, ArrayType type, long batch,
-      long features, long steps) {
-    return workspaceMgr.createUninitialized(type, DataType.FLOAT, new long[] {steps, batch, features}, 'c')
-        .permute(1, 2, 0);
   }
 
   /** Native addresses of W^T [4H][nIn] and RW^T [4H][H] (DL4J's column-major W, RW) and the bias. */

@@ -23,6 +23,9 @@ public final class FusedRuntime {
   public static final String THREADS_PROPERTY = "charstream.fused.threads";
   public static final String THREADS_ENV = "CHARSTREAM_FUSED_THREADS";
   public static final int MAX_THREADS = 64;
+  /** "false" keeps generation on the plain-Java kernel even where OpenBLAS is batch-invariant. */
+  public static final String GENERATION_BLAS_PROPERTY = "charstream.fused.generation-blas";
+  public static final String GENERATION_BLAS_ENV = "CHARSTREAM_FUSED_GENERATION_BLAS";
 
   private static volatile int threads = -1;
   private static ExecutorService pool;
@@ -43,6 +46,28 @@ public final class FusedRuntime {
   /** Overrides the setting for this JVM (1..{@value #MAX_THREADS}). */
   public static void setThreads(int count) {
     threads = validate(count, "FusedRuntime.setThreads");
+  }
+
+  /**
+   * Whether {@link FusedStep} may use OpenBLAS (it still checks batch invariance first): system
+   * property {@value #GENERATION_BLAS_PROPERTY}, else environment {@value #GENERATION_BLAS_ENV},
+   * "true" (default) or "false".
+   */
+  public static boolean generationBlas() {
+    String value = System.getProperty(GENERATION_BLAS_PROPERTY);
+    String source = "system property " + GENERATION_BLAS_PROPERTY;
+    if (value == null) {
+      value = System.getenv(GENERATION_BLAS_ENV);
+      source = "environment variable " + GENERATION_BLAS_ENV;
+    }
+    if (value == null || value.isBlank()) {
+      return true;
+    }
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(source + " must be true or false, got '" + value + "'");
+    };
   }
 
   static int configuredThreads() {

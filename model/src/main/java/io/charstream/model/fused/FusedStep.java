@@ -12,15 +12,14 @@ import java.util.Map;
  * weights (safe to share between threads) and the arithmetic; {@link FusedGenerationBatch} keeps the
  * per-stream state.
  *
- * <p>Why it is fast without BLAS: every inner loop runs over whole arrays indexed alike ({@code
- * acc[j] += a0 w0[j] + a1 w1[j] + a2 w2[j] + a3 w3[j]}, each weight row its own array), which C2
- * vectorises; four weight rows are applied per pass over an accumulator, and a block of eight streams
- * shares each set of rows while it is in L1; the gate arithmetic is {@link GateMath}'s vectorised
- * loops over all streams of the step. Why not BLAS: OpenBLAS rounds a row's result differently
- * depending on how many rows are multiplied together (measured here, and differently per
- * OPENBLAS_CORETYPE), which would make a stream's text depend on what else is in the batch. Here each
- * stream's arithmetic is the same sequence of float operations whatever the batch, so batched output
- * equals one-at-a-time output bit for bit.
+ * <p>The matrix products of a step run on OpenBLAS (one GEMM per layer for all streams of a thread)
+ * when it passes {@link BlasRows#isBatchInvariant} on this machine, else on plain-Java loops C2
+ * vectorises ({@link MatVec}); the gate arithmetic is {@link GateMath}'s vectorised loops over all
+ * streams of the step. The check matters because OpenBLAS, depending on its kernels (measured: yes
+ * with OPENBLAS_CORETYPE=SkylakeX, no with Haswell), may round a row differently depending on how many
+ * rows are multiplied together, which would make a stream's text depend on what else is in the batch.
+ * Either way each stream's arithmetic is the same sequence of float operations whatever the batch, so
+ * batched output equals one-at-a-time output bit for bit. The kernel is chosen once per instance.
  *
  * <p>Numbers: the same network as DL4J's (tests compare logits with DL4J's rnnTimeStep), with
  * {@link GateMath}'s tanh/sigmoid (within 2.5e-7 of the exact functions), so logits agree with the
@@ -47,6 +46,9 @@ public final class FusedStep {
   /** Output layer: rows [H][vocab] and bias [vocab]. */
   private final float[][] outputRows;
   private final float[] outputBias;
+  /** The same weights for OpenBLAS, when it computes rows batch-invariantly here; else null. */
+  private final BlasRows[] blasRows;
+  private final BlasRows blasOutput;
 
   private FusedStep(ModelConfig config, Vocabulary vocabulary, Map<String, Tensor> weights) {
     this.config = config;
@@ -83,6 +85,31 @@ public final class FusedStep {
     int out = layers + 1;
     outputRows = rows(weights, out + "_W", hidden, vocab);
     outputBias = rows(weights, out + "_b", 1, vocab)[0];
+    BlasRows[] blas = null;
+    BlasRows blasOut = null;
+    if (FusedRuntime.generationBlas()) {
+      blas = new BlasRows[layers];
+      boolean invariant = true;
+      for (int l = 0; l < layers && invariant; l++) {
+        blas[l] = new BlasRows(rows[l], rows[l].length, gates);
+        invariant = blas[l].isBatchInvariant(l);
+      }
+      blasOut = new BlasRows(outputRows, hidden, vocab);
+      if (!invariant || !blasOut.isBatchInvariant(layers)) {
+        blas = null;
+        blasOut = null;
+      }
+    }
+    blasRows = blas;
+    blasOutput = blasOut;
+  }
+
+  /**
+   * "openblas" when the matrix products run on OpenBLAS (it passed the batch-invariance check on this
+   * machine), else "java" (the plain-Java loops; see {@link MatVec}).
+   */
+  public String kernel() {
+    return blasRows != null ? "openblas" : "java";
   }
 
   /** The weights of {@code checkpoint} (its training state, if any, is ignored). */
@@ -148,7 +175,11 @@ public final class FusedStep {
           System.arraycopy(biases[l], 0, s.acc[i], 0, gates);
         }
       }
-      MatVec.accumulate(s.x, 0, rows[l], l == 0 ? hidden : 2 * hidden, s.acc, 0, count, gates);
+      if (blasRows != null) {
+        blasRows[l].accumulate(s.x, 0, s.acc, 0, count, s.staging);
+      } else {
+        MatVec.accumulate(s.x, 0, rows[l], l == 0 ? hidden : 2 * hidden, s.acc, 0, count, gates);
+      }
       cell(state, l, streams, from, count, s);
     }
     if (logits == null) {
@@ -160,7 +191,11 @@ public final class FusedStep {
       s.out[i] = logits[stream];
       System.arraycopy(outputBias, 0, s.out[i], 0, vocab);
     }
-    MatVec.accumulate(s.x, 0, outputRows, hidden, s.out, 0, count, vocab);
+    if (blasOutput != null) {
+      blasOutput.accumulate(s.x, 0, s.out, 0, count, s.staging);
+    } else {
+      MatVec.accumulate(s.x, 0, outputRows, hidden, s.out, 0, count, vocab);
+    }
   }
 
   /** The gate arithmetic of layer l for the given streams, over all of them in one pass per gate. */
@@ -220,9 +255,13 @@ public final class FusedStep {
     final float[] c;
     final float[] tc;
     final float[] h;
+    /** Staging for the OpenBLAS kernel, null with the Java one. */
+    final BlasRows.Staging staging;
 
     Scratch(FusedStep step, int streams) {
       int hs = step.hidden;
+      staging = step.blasRows == null ? null
+          : new BlasRows.Staging(step.layers > 1 ? 2 * hs : hs, Math.max(4 * hs, step.vocab));
       int n = streams * hs;
       acc = new float[streams][4 * hs];
       stacked = new float[streams][2 * hs];

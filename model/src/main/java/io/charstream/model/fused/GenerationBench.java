@@ -23,6 +23,9 @@ final class GenerationBench {
     void step();
   }
 
+  /** The kernel the last "fused" factory's FusedStep chose. */
+  static String kernel = "?";
+
   private GenerationBench() {}
 
   static Checkpoint randomCheckpoint() {
@@ -38,6 +41,7 @@ final class GenerationBench {
     return switch (impl) {
       case "fused" -> {
         FusedStep step = FusedStep.from(checkpoint);
+        kernel = step.kernel();
         yield capacity -> {
           FusedGenerationBatch batch = new FusedGenerationBatch(step, capacity);
           return new Slots() {

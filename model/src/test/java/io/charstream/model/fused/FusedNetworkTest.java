@@ -43,7 +43,7 @@ class FusedNetworkTest {
   static MultiLayerConfiguration configuration(boolean fused, double retain) {
     NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
         .seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01)).list()
-        .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(12).hasBias(false)
+        .layer(FusedLayers.embeddingBuilder(fused).nIn(VOCAB).nOut(12).hasBias(false)
             .outputDataFormat(RNNFormat.NCW).build());
     for (int i = 0; i < 2; i++) {
       LSTM.Builder lstm = FusedLayers.lstmBuilder(fused).nIn(i == 0 ? 12 : 40).nOut(40)
@@ -63,20 +63,23 @@ class FusedNetworkTest {
   void builderAndConversionChooseTheLayer() {
     MultiLayerNetwork fused = new MultiLayerNetwork(configuration(true, 1.0));
     fused.init();
+    assertThat(fused.getLayer(0)).isInstanceOf(FusedEmbeddingLayer.class);
     assertThat(fused.getLayer(1)).isInstanceOf(FusedLstmLayer.class);
     assertThat(fused.getLayer(2)).isInstanceOf(FusedLstmLayer.class);
     assertThat(fused.getLayer(3)).isInstanceOf(FusedSoftmaxOutputLayer.class);
 
     MultiLayerConfiguration conf = configuration(false, 1.0);
     String stockJson = conf.toJson();
-    assertThat(FusedLayers.useFused(conf, true)).isEqualTo(3);
+    assertThat(FusedLayers.useFused(conf, true)).isEqualTo(4);
     assertThat(conf.getConf(1).getLayer()).isInstanceOf(FusedLSTM.class);
     assertThat(conf.getConf(3).getLayer()).isInstanceOf(FusedRnnOutputLayer.class);
     // The JSON differs only in the layer class names.
     assertThat(conf.toJson().replace(FusedLSTM.class.getName(), LSTM.class.getName())
-        .replace(FusedRnnOutputLayer.class.getName(), RnnOutputLayer.class.getName())).isEqualTo(stockJson);
+        .replace(FusedRnnOutputLayer.class.getName(), RnnOutputLayer.class.getName())
+        .replace(FusedEmbeddingSequenceLayer.class.getName(), EmbeddingSequenceLayer.class.getName()))
+        .isEqualTo(stockJson);
     assertThat(MultiLayerConfiguration.fromJson(conf.toJson()).getConf(2).getLayer()).isInstanceOf(FusedLSTM.class);
-    assertThat(FusedLayers.useFused(conf, false)).isEqualTo(3);
+    assertThat(FusedLayers.useFused(conf, false)).isEqualTo(4);
     assertThat(conf.toJson()).isEqualTo(stockJson);
   }
 
@@ -188,6 +191,7 @@ class FusedNetworkTest {
       assertThat(layer instanceof FusedLstmLayer).isEqualTo(fused);
     }
     assertThat(net.getLayer(3) instanceof FusedSoftmaxOutputLayer).isEqualTo(fused);
+    assertThat(net.getLayer(0) instanceof FusedEmbeddingLayer).isEqualTo(fused);
     return losses;
   }
 }
