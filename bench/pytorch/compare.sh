@@ -41,6 +41,9 @@ for round in $(seq 1 "$ROUNDS"); do
   run fused-train "${JAVA[@]}" --mode train --impl fused --batches "$BATCHES"
   OMP_NUM_THREADS=2 run pytorch /usr/bin/python3 bench/pytorch/charrnn_bench.py --text-path "$TEXT" \
       --batches "$BATCHES"
+  # One OpenMP thread: PyTorch's per-core efficiency without barrier spinning (context for the ratios).
+  OMP_NUM_THREADS=1 run pytorch-1thread /usr/bin/python3 bench/pytorch/charrnn_bench.py --text-path "$TEXT" \
+      --batches "$BATCHES" --skip-generate
   run fused-generate "${JAVA[@]}" --mode generate --impl fused
   if [ "$STOCK" = 1 ]; then
     run stock-train "${JAVA[@]}" --mode train --impl stock --batches "$BATCHES"
@@ -63,6 +66,7 @@ def ratio(a, b, k):
         print(f"{a} / {b} {k}: {med[a][k] / med[b][k]:.2f}")
 for k in keys[:4]:
     ratio("fused-train", "pytorch", k); ratio("fused-generate", "pytorch", k)
+    ratio("fused-train", "pytorch-1thread", k)
     ratio("fused-train", "stock-train", k); ratio("fused-generate", "plain-generate", k)
 print("loads:", [r["load1"] for r in runs])
 PY
