@@ -1,7 +1,6 @@
 package io.charstream.model;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * A table of generation slots that advance together, one character per {@link #step()}, in one
@@ -21,14 +20,7 @@ public final class GenerationBatch {
   private final float[][] gates;
   /** Per slot: [vocab] logits of the last step. */
   private final float[][] logits;
-  /** The id each slot feeds in its next step. */
-  private final int[] nextInput;
-  private final SamplingOptions[] options;
-  private final SplittableRandom[] randoms;
-  private final boolean[] open;
-  /** Open slot indices, ascending; the first {@code openCount} entries are valid. */
-  private final int[] openSlots;
-  private int openCount;
+  private final SlotTable slots;
   private final int[] one = new int[1];
 
   public GenerationBatch(GenerationModel model, int capacity) {
@@ -36,9 +28,7 @@ public final class GenerationBatch {
   }
 
   public GenerationBatch(GenerationModel model, int capacity, Sampler sampler) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
-    }
+    this.slots = new SlotTable(capacity);
     this.model = model;
     this.capacity = capacity;
     this.sampler = sampler;
@@ -47,11 +37,6 @@ public final class GenerationBatch {
     c = new float[model.numLayers()][capacity][hidden];
     gates = new float[capacity][4 * hidden];
     logits = new float[capacity][model.vocabSize()];
-    nextInput = new int[capacity];
-    options = new SamplingOptions[capacity];
-    randoms = new SplittableRandom[capacity];
-    open = new boolean[capacity];
-    openSlots = new int[capacity];
   }
 
   public GenerationModel model() {
@@ -71,51 +56,32 @@ public final class GenerationBatch {
    * @throws IllegalArgumentException on an empty prompt or an id outside the vocabulary
    */
   public int open(int[] promptIds, SamplingOptions samplingOptions) {
-    if (promptIds.length == 0) {
-      throw new IllegalArgumentException("the prompt is empty: give at least one character");
-    }
-    for (int id : promptIds) {
-      if (id < 0 || id >= model.vocabSize()) {
-        throw new IllegalArgumentException("prompt id " + id + " is outside the vocabulary of "
-            + model.vocabSize() + " ids");
-      }
-    }
-    int slot = -1;
-    for (int s = 0; s < capacity && slot < 0; s++) {
-      if (!open[s]) {
-        slot = s;
-      }
-    }
-    if (slot < 0) {
-      throw new IllegalStateException("all " + capacity + " slots are busy: close one first");
-    }
+    SlotTable.checkPrompt(promptIds, model.vocabSize());
+    int slot = slots.lowestFree();
     for (int l = 0; l < model.numLayers(); l++) {
       Arrays.fill(h[l][slot], 0f);
       Arrays.fill(c[l][slot], 0f);
     }
+    int[] nextInput = slots.nextInput();
     one[0] = slot;
     for (int t = 0; t < promptIds.length - 1; t++) {
       nextInput[slot] = promptIds[t];
       model.step(one, 1, nextInput, h, c, gates, null);
     }
-    nextInput[slot] = promptIds[promptIds.length - 1];
-    options[slot] = samplingOptions;
-    randoms[slot] = new SplittableRandom(samplingOptions.randomSeed());
-    open[slot] = true;
-    rebuildOpenSlots();
+    slots.activate(slot, promptIds[promptIds.length - 1], samplingOptions);
     return slot;
   }
 
   public int freeSlots() {
-    return capacity - openCount;
+    return slots.freeSlots();
   }
 
   public int openSlots() {
-    return openCount;
+    return slots.openCount();
   }
 
   public boolean isOpen(int slot) {
-    return slot >= 0 && slot < capacity && open[slot];
+    return slots.isOpen(slot);
   }
 
   /**
@@ -126,14 +92,17 @@ public final class GenerationBatch {
   public int[] step() {
     int[] sampled = new int[capacity];
     Arrays.fill(sampled, -1);
+    int openCount = slots.openCount();
     if (openCount == 0) {
       return sampled;
     }
-    model.step(openSlots, openCount, nextInput, h, c, gates, logits);
+    int[] open = slots.openSlots();
+    int[] nextInput = slots.nextInput();
+    model.step(open, openCount, nextInput, h, c, gates, logits);
     int vocab = model.vocabSize();
     for (int i = 0; i < openCount; i++) {
-      int s = openSlots[i];
-      int id = sampler.sample(logits[s], 0, vocab, options[s], randoms[s]);
+      int s = open[i];
+      int id = slots.sample(sampler, s, logits[s], vocab);
       sampled[s] = id;
       nextInput[s] = id;
     }
@@ -147,21 +116,6 @@ public final class GenerationBatch {
 
   /** Frees a slot (its state is discarded). */
   public void close(int slot) {
-    if (!isOpen(slot)) {
-      throw new IllegalArgumentException("slot " + slot + " is not open");
-    }
-    open[slot] = false;
-    options[slot] = null;
-    randoms[slot] = null;
-    rebuildOpenSlots();
-  }
-
-  private void rebuildOpenSlots() {
-    openCount = 0;
-    for (int s = 0; s < capacity; s++) {
-      if (open[s]) {
-        openSlots[openCount++] = s;
-      }
-    }
+    slots.close(slot);
   }
 }

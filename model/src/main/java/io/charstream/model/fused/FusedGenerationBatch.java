@@ -2,9 +2,9 @@ package io.charstream.model.fused;
 
 import io.charstream.model.Sampler;
 import io.charstream.model.SamplingOptions;
+import io.charstream.model.SlotTable;
 import io.charstream.model.TopNSampler;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The engine's {@code GenerationBatch} contract on {@link FusedStep}: a table of generation slots
@@ -27,14 +27,8 @@ public final class FusedGenerationBatch {
   private final FusedStep.Scratch[] scratch;
   /** [slot][vocab] logits of the last step. */
   private final float[][] logits;
-  /** The id each slot feeds in its next step. */
-  private final int[] nextInput;
-  private final SamplingOptions[] options;
-  private final SplittableRandom[] randoms;
-  private final boolean[] open;
+  private final SlotTable slots;
   /** Open slot indices, ascending; the first {@code openCount} entries are valid. */
-  private final int[] openSlots;
-  private int openCount;
   private final int[] one = new int[1];
 
   public FusedGenerationBatch(FusedStep model, int capacity) {
@@ -42,9 +36,7 @@ public final class FusedGenerationBatch {
   }
 
   public FusedGenerationBatch(FusedStep model, int capacity, Sampler sampler) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
-    }
+    this.slots = new SlotTable(capacity);
     this.model = model;
     this.capacity = capacity;
     this.sampler = sampler;
@@ -55,11 +47,6 @@ public final class FusedGenerationBatch {
       scratch[t] = new FusedStep.Scratch(model, (capacity + threads - 1) / threads);
     }
     logits = new float[capacity][model.vocabSize()];
-    nextInput = new int[capacity];
-    options = new SamplingOptions[capacity];
-    randoms = new SplittableRandom[capacity];
-    open = new boolean[capacity];
-    openSlots = new int[capacity];
   }
 
   public FusedStep model() {
@@ -79,51 +66,32 @@ public final class FusedGenerationBatch {
    * @throws IllegalArgumentException on an empty prompt or an id outside the vocabulary
    */
   public int open(int[] promptIds, SamplingOptions samplingOptions) {
-    if (promptIds.length == 0) {
-      throw new IllegalArgumentException("the prompt is empty: give at least one character");
-    }
-    for (int id : promptIds) {
-      if (id < 0 || id >= model.vocabSize()) {
-        throw new IllegalArgumentException("prompt id " + id + " is outside the vocabulary of "
-            + model.vocabSize() + " ids");
-      }
-    }
-    int slot = -1;
-    for (int s = 0; s < capacity && slot < 0; s++) {
-      if (!open[s]) {
-        slot = s;
-      }
-    }
-    if (slot < 0) {
-      throw new IllegalStateException("all " + capacity + " slots are busy: close one first");
-    }
+    SlotTable.checkPrompt(promptIds, model.vocabSize());
+    int slot = slots.lowestFree();
     for (int l = 0; l < model.numLayers(); l++) {
       Arrays.fill(state.h[l][slot], 0f);
       Arrays.fill(state.c[l][slot], 0f);
     }
+    int[] nextInput = slots.nextInput();
     one[0] = slot;
     for (int t = 0; t < promptIds.length - 1; t++) {
       nextInput[slot] = promptIds[t];
       model.step(state, one, 0, 1, nextInput, null, scratch[0]);
     }
-    nextInput[slot] = promptIds[promptIds.length - 1];
-    options[slot] = samplingOptions;
-    randoms[slot] = new SplittableRandom(samplingOptions.randomSeed());
-    open[slot] = true;
-    rebuildOpenSlots();
+    slots.activate(slot, promptIds[promptIds.length - 1], samplingOptions);
     return slot;
   }
 
   public int freeSlots() {
-    return capacity - openCount;
+    return slots.freeSlots();
   }
 
   public int openSlots() {
-    return openCount;
+    return slots.openCount();
   }
 
   public boolean isOpen(int slot) {
-    return slot >= 0 && slot < capacity && open[slot];
+    return slots.isOpen(slot);
   }
 
   /**
@@ -134,9 +102,12 @@ public final class FusedGenerationBatch {
   public int[] step() {
     int[] sampled = new int[capacity];
     Arrays.fill(sampled, -1);
+    int openCount = slots.openCount();
     if (openCount == 0) {
       return sampled;
     }
+    int[] open = slots.openSlots();
+    int[] nextInput = slots.nextInput();
     int threads = Math.max(1, Math.min(scratch.length, openCount / MIN_SLOTS_PER_THREAD));
     Runnable[] tasks = new Runnable[threads];
     for (int t = 0; t < threads; t++) {
@@ -144,29 +115,29 @@ public final class FusedGenerationBatch {
       int to = openCount * (t + 1) / threads;
       FusedStep.Scratch s = scratch[t];
       tasks[t] = () -> {
-        model.step(state, openSlots, from, to, nextInput, logits, s);
-        sample(from, to, sampled);
+        model.step(state, open, from, to, nextInput, logits, s);
+        sample(open, from, to, sampled);
       };
     }
     FusedRuntime.runAll(tasks);
     for (int i = 0; i < openCount; i++) {
-      int slot = openSlots[i];
+      int slot = open[i];
       nextInput[slot] = sampled[slot];
     }
     return sampled;
   }
 
-  private void sample(int from, int to, int[] sampled) {
+  private void sample(int[] open, int from, int to, int[] sampled) {
     int vocab = model.vocabSize();
     for (int i = from; i < to; i++) {
-      int slot = openSlots[i];
-      sampled[slot] = sampler.sample(logits[slot], 0, vocab, options[slot], randoms[slot]);
+      int slot = open[i];
+      sampled[slot] = slots.sample(sampler, slot, logits[slot], vocab);
     }
   }
 
   /** The id a slot drew in the last {@link #step()} (its next input), or its last prompt id before that. */
   int lastSampled(int slot) {
-    return nextInput[slot];
+    return slots.nextInput()[slot];
   }
 
   /** A copy of a slot's logits from the last {@link #step()}: [vocab]. */
@@ -176,21 +147,6 @@ public final class FusedGenerationBatch {
 
   /** Frees a slot (its state is discarded). */
   public void close(int slot) {
-    if (!isOpen(slot)) {
-      throw new IllegalArgumentException("slot " + slot + " is not open");
-    }
-    open[slot] = false;
-    options[slot] = null;
-    randoms[slot] = null;
-    rebuildOpenSlots();
-  }
-
-  private void rebuildOpenSlots() {
-    openCount = 0;
-    for (int s = 0; s < capacity; s++) {
-      if (open[s]) {
-        openSlots[openCount++] = s;
-      }
-    }
+    slots.close(slot);
   }
 }
