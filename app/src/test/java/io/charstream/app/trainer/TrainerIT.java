@@ -252,11 +252,20 @@ class TrainerIT {
         status.await(JOB_TIMEOUT, "job-" + model + " completed",
             r -> r.key().equals("job-" + model) && r.value() instanceof TrainingStatus.Completed);
       }
-      List<String> workers = status.values().stream().filter(TrainingStatus.Accepted.class::isInstance)
-          .map(s -> (TrainingStatus.Accepted) s).filter(a -> a.jobId().startsWith("job-share-"))
-          .map(TrainingStatus.Accepted::workerId).toList();
-      assertThat(workers).hasSize(partitions).containsOnly("it-trainer", "it-trainer-2")
-          .contains("it-trainer", "it-trainer-2");
+      List<TrainingStatus.Accepted> accepted = status.values().stream()
+          .filter(TrainingStatus.Accepted.class::isInstance).map(s -> (TrainingStatus.Accepted) s)
+          .filter(a -> a.jobId().startsWith("job-share-")).toList();
+      // Every job starts fresh exactly once. The second trainer may join after the first has taken
+      // every partition: the rebalance then hands a running job over, and its new owner accepts it
+      // again as a resumption (resumedFrom set), which is the hand-over working, not a second run.
+      List<String> freshJobs = accepted.stream().filter(a -> a.resumedFrom() == null)
+          .map(TrainingStatus.Accepted::jobId).toList();
+      assertThat(freshJobs).hasSize(partitions).doesNotHaveDuplicates();
+      assertThat(accepted.stream().map(TrainingStatus.Accepted::workerId))
+          .containsOnly("it-trainer", "it-trainer-2").contains("it-trainer", "it-trainer-2");
+      List<String> completed = status.values().stream().filter(TrainingStatus.Completed.class::isInstance)
+          .map(TrainingStatus::jobId).filter(j -> j.startsWith("job-share-")).toList();
+      assertThat(completed).hasSize(partitions).doesNotHaveDuplicates();
     }
   }
 }
