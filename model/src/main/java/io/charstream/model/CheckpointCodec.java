@@ -291,13 +291,21 @@ final class CheckpointCodec {
     n.put("valFraction", c.valFraction());
     n.put("seed", Long.toString(c.seed()));
     n.put("checkpointEverySteps", c.checkpointEverySteps());
+    n.put("valSplit", c.valSplit().flag());
+    n.put("lrSchedule", c.lrSchedule().flag());
+    n.put("finalLearningRate", c.finalLearningRate());
     return n;
   }
 
   private static TrainingConfig trainingConfig(JsonNode n) {
+    double learningRate = require(n, "learningRate").asDouble();
+    // valSplit, lrSchedule and finalLearningRate were added later: manifests written before lack them.
     return new TrainingConfig(require(n, "seqLen").asInt(), require(n, "batchSize").asInt(),
-        require(n, "numEpochs").asInt(), require(n, "learningRate").asDouble(),
+        require(n, "numEpochs").asInt(), learningRate,
         require(n, "clipNorm").asDouble(), require(n, "valFraction").asDouble(),
-        Long.parseLong(require(n, "seed").asText()), require(n, "checkpointEverySteps").asInt());
+        Long.parseLong(require(n, "seed").asText()), require(n, "checkpointEverySteps").asInt(),
+        TrainingConfig.ValidationSplit.parse(n.path("valSplit").asText("tail")),
+        TrainingConfig.LearningRateSchedule.parse(n.path("lrSchedule").asText("constant")),
+        n.path("finalLearningRate").asDouble(learningRate));
   }
 }

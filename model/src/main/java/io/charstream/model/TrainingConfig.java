@@ -14,6 +14,11 @@ package io.charstream.model;
  * @param valFraction fraction of the corpus, taken from its end, held out for the validation loss
  * @param seed seeds weight initialisation, dropout and the per-epoch samples
  * @param checkpointEverySteps also checkpoint every this many batches inside an epoch (0 = never)
+ * @param valSplit where the held-out text comes from: the end of the corpus, or the end of each of
+ *     batchSize equal blocks (char-rnn's split)
+ * @param lrSchedule constant, or cosine decay from learningRate to finalLearningRate over all epochs
+ * @param finalLearningRate the learning rate of the last step under the cosine schedule (ignored
+ *     when constant)
  */
 public record TrainingConfig(
     int seqLen,
@@ -23,7 +28,55 @@ public record TrainingConfig(
     double clipNorm,
     double valFraction,
     long seed,
-    int checkpointEverySteps) {
+    int checkpointEverySteps,
+    ValidationSplit valSplit,
+    LearningRateSchedule lrSchedule,
+    double finalLearningRate) {
+
+  /** Where the held-out validation text is taken from. */
+  public enum ValidationSplit {
+    /** The last valFraction of the corpus (for tinyshakespeare: most of The Tempest, unseen text). */
+    TAIL,
+    /**
+     * The last valFraction of each of batchSize equal blocks of the corpus, as char-rnn splits its
+     * data: the held-out text is spread over the whole corpus, so it is in-distribution.
+     */
+    BLOCKS;
+
+    public String flag() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static ValidationSplit parse(String value) {
+      for (ValidationSplit v : values()) {
+        if (v.flag().equals(value)) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("valSplit must be 'tail' or 'blocks', got '" + value + "'");
+    }
+  }
+
+  /** How the learning rate moves over the run. */
+  public enum LearningRateSchedule {
+    /** The reference's: learningRate at every step. */
+    CONSTANT,
+    /** Half a cosine from learningRate at the first step to finalLearningRate at the last. */
+    COSINE;
+
+    public String flag() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static LearningRateSchedule parse(String value) {
+      for (LearningRateSchedule v : values()) {
+        if (v.flag().equals(value)) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("lrSchedule must be 'constant' or 'cosine', got '" + value + "'");
+    }
+  }
 
   public static final int DEFAULT_SEQ_LEN = 64;
   public static final int DEFAULT_BATCH_SIZE = 64;
@@ -47,6 +100,19 @@ public record TrainingConfig(
       throw new IllegalArgumentException("valFraction must be in [0, 0.5), got " + valFraction);
     }
     ModelConfig.requireRange("checkpointEverySteps", checkpointEverySteps, 0, Integer.MAX_VALUE);
+    java.util.Objects.requireNonNull(valSplit, "valSplit");
+    java.util.Objects.requireNonNull(lrSchedule, "lrSchedule");
+    if (!(finalLearningRate > 0.0 && finalLearningRate <= learningRate)) {
+      throw new IllegalArgumentException("finalLearningRate must be in (0, learningRate = " + learningRate
+          + "], got " + finalLearningRate);
+    }
+  }
+
+  /** The reference's data split and schedule: held-out tail, constant learning rate. */
+  public TrainingConfig(int seqLen, int batchSize, int numEpochs, double learningRate, double clipNorm,
+      double valFraction, long seed, int checkpointEverySteps) {
+    this(seqLen, batchSize, numEpochs, learningRate, clipNorm, valFraction, seed, checkpointEverySteps,
+        ValidationSplit.TAIL, LearningRateSchedule.CONSTANT, learningRate);
   }
 
   /** The reference's defaults, 5% validation, seed 42, checkpoints at epoch ends. */
@@ -57,6 +123,23 @@ public record TrainingConfig(
 
   public TrainingConfig withNumEpochs(int epochs) {
     return new TrainingConfig(seqLen, batchSize, epochs, learningRate, clipNorm, valFraction, seed,
-        checkpointEverySteps);
+        checkpointEverySteps, valSplit, lrSchedule, finalLearningRate);
+  }
+
+  /** The same run with another data split, schedule and final learning rate. */
+  public TrainingConfig withSchedule(ValidationSplit split, LearningRateSchedule schedule, double finalRate) {
+    return new TrainingConfig(seqLen, batchSize, numEpochs, learningRate, clipNorm, valFraction, seed,
+        checkpointEverySteps, split, schedule, finalRate);
+  }
+
+  /**
+   * The learning rate of step {@code step} (0-based) of a run of {@code totalSteps} steps.
+   */
+  public double learningRateAt(long step, long totalSteps) {
+    if (lrSchedule == LearningRateSchedule.CONSTANT || totalSteps <= 1) {
+      return learningRate;
+    }
+    double progress = Math.min(1.0, Math.max(0.0, step / (double) (totalSteps - 1)));
+    return finalLearningRate + (learningRate - finalLearningRate) * 0.5 * (1.0 + Math.cos(Math.PI * progress));
   }
 }

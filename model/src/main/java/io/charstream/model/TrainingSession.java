@@ -49,13 +49,36 @@ final class TrainingSession {
     this.history = new ArrayList<>(history);
     Vocabulary.Encoded encoded = vocabulary.encode(corpus);
     int[] ids = encoded.ids();
-    int valChars = (int) Math.floor(ids.length * config.valFraction());
-    int trainChars = ids.length - valChars;
-    this.valIds = Arrays.copyOfRange(ids, trainChars, ids.length);
-    this.batches = new StreamBatches(Arrays.copyOf(ids, trainChars), config.batchSize(), config.seqLen());
-    this.report = new CorpusReport(ids.length, trainChars, valChars, batches.stepsPerEpoch(),
+    int[][] split = split(ids, config);
+    this.valIds = split[1];
+    this.batches = new StreamBatches(split[0], config.batchSize(), config.seqLen());
+    this.report = new CorpusReport(ids.length, split[0].length, valIds.length, batches.stepsPerEpoch(),
         encoded.unknownCount(), encoded.unknownCodePoints());
     this.step = new TrainingStep(net, config.batchSize(), config.seqLen(), config.clipNorm());
+  }
+
+  /**
+   * {training ids, held-out ids}. TAIL holds out the end of the corpus. BLOCKS cuts the corpus into
+   * batchSize equal blocks and holds out the end of each (char-rnn's split), so the training streams
+   * line up with the blocks and the held-out text is spread over the whole corpus.
+   */
+  static int[][] split(int[] ids, TrainingConfig config) {
+    if (config.valSplit() == TrainingConfig.ValidationSplit.TAIL || config.valFraction() == 0.0) {
+      int valChars = (int) Math.floor(ids.length * config.valFraction());
+      int trainChars = ids.length - valChars;
+      return new int[][] {Arrays.copyOf(ids, trainChars), Arrays.copyOfRange(ids, trainChars, ids.length)};
+    }
+    int blocks = config.batchSize();
+    int blockLength = ids.length / blocks;
+    int heldOut = (int) Math.floor(blockLength * config.valFraction());
+    int kept = blockLength - heldOut;
+    int[] train = new int[blocks * kept];
+    int[] val = new int[blocks * heldOut];
+    for (int b = 0; b < blocks; b++) {
+      System.arraycopy(ids, b * blockLength, train, b * kept, kept);
+      System.arraycopy(ids, b * blockLength + kept, val, b * heldOut, heldOut);
+    }
+    return new int[][] {train, val};
   }
 
   static TrainingSession fresh(ModelConfig modelConfig, TrainingConfig trainingConfig,
@@ -82,7 +105,7 @@ final class TrainingSession {
     s.rngState = trainingConfig.seed() ^ p.globalStep();
     TrainingConfig old = checkpoint.trainingConfig();
     boolean sameData = old.batchSize() == trainingConfig.batchSize() && old.seqLen() == trainingConfig.seqLen()
-        && old.valFraction() == trainingConfig.valFraction();
+        && old.valFraction() == trainingConfig.valFraction() && old.valSplit() == trainingConfig.valSplit();
     if (checkpoint.trainingState().isPresent()) {
       Checkpoint.TrainingState state = checkpoint.trainingState().get();
       s.step.setOptimizerState(state.arrays().get("adam.state"));
@@ -95,7 +118,7 @@ final class TrainingSession {
     }
     if (!sameData && s.batch != 0) {
       // Another batch layout makes the stream position meaningless: restart the epoch in progress.
-      LOG.warn("batch size, sequence length or validation fraction changed since the checkpoint:"
+      LOG.warn("batch size, sequence length or validation split changed since the checkpoint:"
           + " restarting epoch {} from its first batch with a zero LSTM state", s.epoch + 1);
       s.batch = 0;
     }
@@ -139,7 +162,8 @@ final class TrainingSession {
         }
         long t0 = System.nanoTime();
         batches.fill(epoch, batch, features, labels);
-        double loss = step.step(features, labels, globalStep, epoch, nextRandom());
+        double learningRate = config.learningRateAt(globalStep, (long) config.numEpochs() * steps);
+        double loss = step.step(features, labels, globalStep, epoch, nextRandom(), learningRate / config.learningRate());
         if (!Double.isFinite(loss)) {
           throw new IllegalStateException("training diverged: the loss of epoch " + (epoch + 1) + " batch "
               + (batch + 1) + " is " + loss + "; lower --learning-rate or --clip-norm");

@@ -55,11 +55,12 @@ final class TrainingStep {
    * @param labels target ids, row-major [batch, time]
    * @param iteration Adam's step count before this step (0 for the first)
    * @param dropoutSeed seeds this step's dropout masks, so a resumed run draws the same masks
+   * @param rateScale this step's learning rate over the updater's (1 = the configured rate)
    */
-  double step(float[] features, float[] labels, long iteration, int epoch, long dropoutSeed) {
+  double step(float[] features, float[] labels, long iteration, int epoch, long dropoutSeed, double rateScale) {
     double meanLoss = computeGradient(features, labels, dropoutSeed);
     clipGradient();
-    applyUpdate(iteration, epoch);
+    applyUpdate(iteration, epoch, rateScale);
     return meanLoss;
   }
 
@@ -85,10 +86,17 @@ final class TrainingStep {
     GlobalNormClip.clipScaled(gradient, lastGradientNorm, clipNorm);
   }
 
-  /** Adam on the mean-loss gradient (the updater divides by batch x seqLen), then params -= update. */
-  void applyUpdate(long iteration, int epoch) {
+  /**
+   * Adam on the mean-loss gradient (the updater divides by batch x seqLen), then params -= update.
+   * Adam's step is proportional to its learning rate, so scaling the step by {@code rateScale} is Adam
+   * at {@code rateScale} times the configured rate, with its moment estimates untouched.
+   */
+  void applyUpdate(long iteration, int epoch, double rateScale) {
     INDArray gradient = net.getFlattenedGradients();
     net.getUpdater().update(net, net.gradient(), Math.toIntExact(iteration), epoch, charsPerBatch(), workspaceMgr);
+    if (rateScale != 1.0) {
+      gradient.muli(rateScale);
+    }
     INDArray params = net.params();
     params.subi(gradient.reshape(params.shape()));
     net.setIterationCount(Math.toIntExact(iteration + 1));

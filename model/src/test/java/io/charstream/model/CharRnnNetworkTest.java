@@ -47,8 +47,8 @@ class CharRnnNetworkTest {
     MultiLayerNetwork net = CharRnnNetwork.create(SMALL, seqLen, 1e-20, 3L);
     MultiLayerNetwork oracle = CharRnnNetwork.create(SMALL, seqLen, 1e-20, 3L);
     TrainingStep step = new TrainingStep(net, batch, seqLen, 0.0);
-    double loss1 = step.step(x[0], y[0], 0, 0, 1L);
-    double loss2 = step.step(x[1], y[1], 1, 0, 2L);
+    double loss1 = step.step(x[0], y[0], 0, 0, 1L, 1.0);
+    double loss2 = step.step(x[1], y[1], 1, 0, 2L, 1.0);
 
     // The oracle sees both batches as one sequence of 2 * seqLen from a zero state.
     float[] joined = new float[batch * 2 * seqLen];

@@ -29,7 +29,8 @@ class CheckpointTest {
     String corpus = "hello world, hello checkpoint! ".repeat(20);
     Vocabulary vocabulary = Vocabulary.learn(corpus + "\u00e9\uD83D\uDE00");
     ModelConfig model = new ModelConfig(vocabulary.size(), 4, 8, 2, 0.1);
-    TrainingConfig training = new TrainingConfig(8, 3, 1, 0.01, 5.0, 0.1, -3L, 0);
+    TrainingConfig training = new TrainingConfig(8, 3, 1, 0.01, 5.0, 0.1, -3L, 0, TrainingConfig.ValidationSplit.BLOCKS,
+        TrainingConfig.LearningRateSchedule.COSINE, 0.002);
     return CharRnnTrainer.start(model, training, vocabulary, corpus).run(TrainingListener.NONE, () -> false)
         .checkpoint();
   }

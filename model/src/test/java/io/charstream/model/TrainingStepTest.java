@@ -72,7 +72,7 @@ class TrainingStepTest {
       step.clipGradient();
       float[] g = net.getFlattenedGradients().dup('c').data().asFloat();
       float[] before = net.params().dup('c').data().asFloat();
-      step.applyUpdate(t, 0);
+      step.applyUpdate(t, 0, 1.0);
       float[] after = net.params().dup('c').data().asFloat();
       int checked = 0;
       for (int i = 0; i < n; i++) {
@@ -96,7 +96,7 @@ class TrainingStepTest {
     MultiLayerNetwork net = CharRnnNetwork.create(SMALL, SEQ, 0.01, 27L);
     TrainingStep step = new TrainingStep(net, BATCH, SEQ, 5.0);
     float[][] x = CharRnnNetworkTest.randomIds(1, BATCH * SEQ, 28L);
-    step.step(x[0], x[0], 0, 0, 1L);
+    step.step(x[0], x[0], 0, 0, 1L, 1.0);
     Map<String, Tensor> state = step.rnnState();
     assertThat(state).containsOnlyKeys("state.1.h", "state.1.c", "state.2.h", "state.2.c");
     assertThat(state.get("state.1.h").shape()).containsExactly(BATCH, SMALL.rnnSize());

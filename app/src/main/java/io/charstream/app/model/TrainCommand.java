@@ -12,6 +12,7 @@ import io.charstream.model.SeedText;
 import io.charstream.model.TextGenerator;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;
+import io.charstream.model.TrainingPreset;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
 import java.io.IOException;
@@ -54,6 +55,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "continue training exactly where the checkpoint at --checkpoint-path (or at PATH, if"
           + " given) stopped: weights, optimizer, RNN state, data position; --num-epochs is the total")
   String restore;
+
+  @Option(names = "--preset", defaultValue = "reference", paramLabel = "reference|recommended",
+      description = "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
+          + " (Adam 0.004 with cosine decay to 0.0002); flags given explicitly override it (default: ${DEFAULT-VALUE})")
+  String preset;
 
   @Option(names = "--seq-len", defaultValue = "64",
       description = "sequence length of inputs and outputs (default: ${DEFAULT-VALUE})")
@@ -100,6 +106,20 @@ public final class TrainCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}; 0 = none)")
   double valFraction;
 
+  @Option(names = "--val-split", defaultValue = "tail", paramLabel = "tail|blocks",
+      description = "tail: hold out the end of the text; blocks: the end of each of --batch-size equal blocks"
+          + " (char-rnn's split, spread over the whole text) (default: ${DEFAULT-VALUE})")
+  String valSplit;
+
+  @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "constant|cosine",
+      description = "constant (the reference), or cosine decay from --learning-rate to --final-learning-rate"
+          + " over all --num-epochs (default: ${DEFAULT-VALUE})")
+  String lrSchedule;
+
+  @Option(names = "--final-learning-rate", paramLabel = "RATE",
+      description = "learning rate of the last step with --lr-schedule cosine (default: --learning-rate / 20)")
+  Double finalLearningRate;
+
   @Option(names = "--vocabulary", defaultValue = "reference", paramLabel = "reference|learned",
       description = "reference: the reference's 98 printable-ASCII ids; learned: the text's own"
           + " characters (any Unicode) (default: ${DEFAULT-VALUE})")
@@ -123,8 +143,11 @@ public final class TrainCommand implements Callable<Integer> {
   private int train(PrintWriter err) throws IOException {
     TrainingConfig training;
     try {
+      applyPreset(TrainingPreset.parse(preset));
       training = new TrainingConfig(seqLen, batchSize, numEpochs, learningRate, clipNorm, valFraction,
-          randomSeed, checkpointEvery);
+          randomSeed, checkpointEvery, TrainingConfig.ValidationSplit.parse(valSplit),
+          TrainingConfig.LearningRateSchedule.parse(lrSchedule),
+          finalLearningRate != null ? finalLearningRate : learningRate / 20);
     } catch (IllegalArgumentException e) {
       throw new UserError(flagMessage(e.getMessage()));
     }
@@ -222,9 +245,32 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** Takes the preset's value for each flag the user did not give. */
+  private void applyPreset(TrainingPreset p) {
+    if (!given("--drop-rate")) {
+      dropRate = p.dropRate();
+    }
+    if (!given("--batch-size")) {
+      batchSize = p.batchSize();
+    }
+    if (!given("--learning-rate")) {
+      learningRate = p.learningRate();
+    }
+    if (!given("--lr-schedule")) {
+      lrSchedule = p.schedule().flag();
+    }
+    if (!given("--final-learning-rate") && p != TrainingPreset.REFERENCE) {
+      finalLearningRate = p.finalLearningRate();
+    }
+  }
+
+  private boolean given(String flag) {
+    return spec.commandLine().getParseResult().hasMatchedOption(flag);
+  }
+
   private void warnIgnoredModelFlags(RunLog log, ModelConfig fromCheckpoint) {
     for (String flag : new String[] {"--embedding-size", "--rnn-size", "--num-layers", "--drop-rate", "--vocabulary"}) {
-      if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+      if (given(flag)) {
         log.warn(flag + " is ignored with --restore: the model's shape and vocabulary come from the checkpoint ("
             + fromCheckpoint + ").");
       }
@@ -236,7 +282,8 @@ public final class TrainCommand implements Callable<Integer> {
     String[][] names = {
         {"seqLen", "--seq-len"}, {"batchSize", "--batch-size"}, {"numEpochs", "--num-epochs"},
         {"learningRate", "--learning-rate"}, {"clipNorm", "--clip-norm"}, {"valFraction", "--val-fraction"},
-        {"checkpointEverySteps", "--checkpoint-every"}, {"embeddingSize", "--embedding-size"},
+        {"checkpointEverySteps", "--checkpoint-every"}, {"valSplit", "--val-split"}, {"preset", "--preset"},
+        {"lrSchedule", "--lr-schedule"}, {"finalLearningRate", "--final-learning-rate"}, {"embeddingSize", "--embedding-size"},
         {"rnnSize", "--rnn-size"}, {"numLayers", "--num-layers"}, {"dropRate", "--drop-rate"}};
     for (String[] n : names) {
       if (message.startsWith(n[0] + " ")) {
