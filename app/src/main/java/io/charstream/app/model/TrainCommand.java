@@ -58,7 +58,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--preset", defaultValue = "reference", paramLabel = "reference|recommended",
       description = "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
-          + " (Adam 0.004 with cosine decay to 0.0002); flags given explicitly override it (default: ${DEFAULT-VALUE})")
+          + " (2 x LSTM 256, dropout 0.1, Adam 0.003 with cosine decay to 0.00015); flags given explicitly override"
+          + " it (default: ${DEFAULT-VALUE})")
   String preset;
 
   @Option(names = "--seq-len", defaultValue = "64",
@@ -247,6 +248,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** Takes the preset's value for each flag the user did not give. */
   private void applyPreset(TrainingPreset p) {
+    if (!given("--rnn-size")) {
+      rnnSize = p.rnnSize();
+    }
     if (!given("--drop-rate")) {
       dropRate = p.dropRate();
     }

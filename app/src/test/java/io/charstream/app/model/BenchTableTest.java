@@ -98,9 +98,11 @@ class BenchTableTest {
     assertThat(run.status()).as(run.err()).isZero();
     TrainingConfig t = Checkpoint.read(ckpt).trainingConfig();
     assertThat(t.lrSchedule()).isEqualTo(TrainingConfig.LearningRateSchedule.COSINE);
-    assertThat(t.learningRate()).isEqualTo(0.004);
-    assertThat(t.finalLearningRate()).isEqualTo(0.0002);
+    assertThat(t.learningRate()).isEqualTo(0.003);
+    assertThat(t.finalLearningRate()).isEqualTo(0.00015);
     assertThat(t.batchSize()).isEqualTo(8);
+    assertThat(Checkpoint.read(ckpt).modelConfig().dropRate()).isEqualTo(0.1);
+    assertThat(Checkpoint.read(ckpt).modelConfig().rnnSize()).isEqualTo(16);
 
     Run bad = LocalCommandsTest.run("train", "--preset", "fastest", "--text-path", corpus.toString(),
         "--checkpoint-path", ckpt.toString(), "--log-path", dir.resolve("preset.log").toString());
