@@ -56,7 +56,7 @@ public final class BenchTableCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--text-path", required = true, paramLabel = "FILE", description = "UTF-8 training text")
+  @Option(names = "--text-path", paramLabel = "FILE", description = "UTF-8 training text (required unless --markdown)")
   Path textPath;
 
   @Option(names = "--preset", defaultValue = "reference", paramLabel = "reference|recommended",
@@ -91,6 +91,10 @@ public final class BenchTableCommand implements Callable<Integer> {
       description = "re-run the first epochs of this result file's run and compare their losses with it")
   Path reproduce;
 
+  @Option(names = "--markdown", arity = "1..*", paramLabel = "FILE",
+      description = "print the README's table rows for these result files and exit (no training)")
+  List<Path> markdown;
+
   @Option(names = "--tolerance", defaultValue = "0.01",
       description = "with --reproduce: largest accepted difference of a loss, in nats (default: ${DEFAULT-VALUE})")
   double tolerance;
@@ -98,7 +102,48 @@ public final class BenchTableCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    return Commands.run("bench table", err, () -> reproduce != null ? reproduce(err) : table(err));
+    return Commands.run("bench table", err, () -> {
+      if (markdown != null) {
+        List<JsonNode> results = new ArrayList<>();
+        for (Path file : markdown) {
+          results.add(JSON.readTree(file.toFile()));
+        }
+        markdownRows(results).forEach(spec.commandLine().getOut()::println);
+        return 0;
+      }
+      if (textPath == null) {
+        throw new UserError("--text-path is required (the text to train on, e.g. data/tinyshakespeare.txt)");
+      }
+      return reproduce != null ? reproduce(err) : table(err);
+    });
+  }
+
+  /**
+   * One README table row per result: corpus, system and preset, network and schedule, total duration,
+   * final training loss, final and best held-out loss, and the machine's load while it ran.
+   */
+  static List<String> markdownRows(List<JsonNode> results) {
+    List<String> rows = new ArrayList<>();
+    for (JsonNode r : results) {
+      JsonNode c = r.path("config");
+      JsonNode epochs = r.path("epochs");
+      String network = String.format(Locale.ROOT, "2 x LSTM %d%s, Adam %s %s%s", c.path("rnn_size").asInt(),
+          c.path("drop_rate").asDouble() > 0 ? ", dropout " + c.path("drop_rate").asText() : "",
+          c.path("learning_rate").asText(), c.path("lr_schedule").asText(),
+          c.path("lr_schedule").asText().equals("cosine") ? " to " + c.path("final_learning_rate").asText() : "");
+      JsonNode best = r.path("best_val_loss");
+      JsonNode machine = r.path("machine");
+      rows.add(String.format(Locale.ROOT, "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, load %.1f-%.1f |",
+          r.path("corpus").path("name").asText(), r.path("system").asText(), r.path("preset").asText(), network,
+          epochs.size(), r.path("total_duration_s").asDouble(), r.path("final_train_loss").asDouble(),
+          r.path("final_val_loss").asDouble(), best.path("val_loss").asDouble(), best.path("epoch").asInt(),
+          r.path("system").asText().equals("pytorch") ? "torch " + machine.path("torch").asText()
+              + ", " + machine.path("threads").asInt() + " threads"
+              : machine.path("native_build").asText() + ", " + c.path("layers").asText() + " layers",
+          machine.path("load_average_1m_start").asDouble(machine.path("load_average_1m").asDouble()),
+          machine.path("load_average_1m_end").asDouble(machine.path("load_average_1m").asDouble())));
+    }
+    return rows;
   }
 
   private int table(PrintWriter err) throws IOException {

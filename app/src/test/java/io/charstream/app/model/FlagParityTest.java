@@ -27,7 +27,8 @@ class FlagParityTest {
   static final Map<String, String> GENERATE = Map.of(
       "--checkpoint-path", "", "--text-path", "null", "--seed", "null", "--length", "1024", "--top-n", "3",
       "--log-path", "main.log");
-  static final List<String> TRAIN_NEW = List.of("--val-fraction", "--vocabulary", "--random-seed", "--checkpoint-every");
+  static final List<String> TRAIN_NEW = List.of("--val-fraction", "--vocabulary", "--random-seed", "--checkpoint-every",
+      "--preset", "--val-split", "--lr-schedule", "--final-learning-rate");
   static final List<String> GENERATE_NEW = List.of("--temperature", "--random-seed");
 
   static CommandSpec spec(String name) {
