@@ -127,10 +127,10 @@ public final class BenchTableCommand implements Callable<Integer> {
     for (JsonNode r : results) {
       JsonNode c = r.path("config");
       JsonNode epochs = r.path("epochs");
-      String network = String.format(Locale.ROOT, "2 x LSTM %d%s, Adam %s %s%s", c.path("rnn_size").asInt(),
-          c.path("drop_rate").asDouble() > 0 ? ", dropout " + c.path("drop_rate").asText() : "",
-          c.path("learning_rate").asText(), c.path("lr_schedule").asText(),
-          c.path("lr_schedule").asText().equals("cosine") ? " to " + c.path("final_learning_rate").asText() : "");
+      String network = String.format(Locale.ROOT, "%d x LSTM %d%s, Adam %s %s%s", c.path("num_layers").asInt(),
+          c.path("rnn_size").asInt(), c.path("drop_rate").asDouble() > 0 ? ", dropout " + plain(c.path("drop_rate")) : "",
+          plain(c.path("learning_rate")), c.path("lr_schedule").asText(),
+          c.path("lr_schedule").asText().equals("cosine") ? " to " + plain(c.path("final_learning_rate")) : "");
       JsonNode best = r.path("best_val_loss");
       JsonNode machine = r.path("machine");
       rows.add(String.format(Locale.ROOT, "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, load %.1f-%.1f |",
@@ -144,6 +144,10 @@ public final class BenchTableCommand implements Callable<Integer> {
           machine.path("load_average_1m_end").asDouble(machine.path("load_average_1m").asDouble())));
     }
     return rows;
+  }
+
+  private static String plain(JsonNode number) {
+    return java.math.BigDecimal.valueOf(number.asDouble()).stripTrailingZeros().toPlainString();
   }
 
   private int table(PrintWriter err) throws IOException {
