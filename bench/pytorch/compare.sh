@@ -47,7 +47,6 @@ for round in $(seq 1 "$ROUNDS"); do
   run fused-generate "${JAVA[@]}" --mode generate --impl fused
   if [ "$STOCK" = 1 ]; then
     run stock-train "${JAVA[@]}" --mode train --impl stock --batches "$BATCHES"
-    run plain-generate "${JAVA[@]}" --mode generate --impl plain
   fi
 done
 
@@ -67,6 +66,6 @@ def ratio(a, b, k):
 for k in keys[:4]:
     ratio("fused-train", "pytorch", k); ratio("fused-generate", "pytorch", k)
     ratio("fused-train", "pytorch-1thread", k)
-    ratio("fused-train", "stock-train", k); ratio("fused-generate", "plain-generate", k)
+    ratio("fused-train", "stock-train", k)
 print("loads:", [r["load1"] for r in runs])
 PY

@@ -50,7 +50,7 @@ public final class GeneratorService implements AutoCloseable {
         config.getInt(GeneratorConfig.PROMPT_MAX_CHARS),
         config.getInt(GeneratorConfig.LENGTH_MAX), config.getInt(GeneratorConfig.STOP_MAX),
         config.getString(GeneratorConfig.MODEL_DEFAULT_ID)));
-    SlotScheduler scheduler = new SlotScheduler(capacity, SlotEngine::of, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));
+    SlotScheduler scheduler = new SlotScheduler(capacity, LoadedModel::newStreams, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));
     worker = new GeneratorWorker(
         new WorkerTopics(topics.generateRequests().name(), topics.generateResponses().name(),
             topics.deadLetter(topics.generateRequests()).name(),

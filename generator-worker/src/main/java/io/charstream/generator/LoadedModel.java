@@ -1,9 +1,15 @@
 package io.charstream.generator;
 
 import io.charstream.model.GenerationModel;
+import io.charstream.model.GenerationStreams;
 
 /** One version of one model, loaded and ready to generate; immutable and shared between threads. */
 record LoadedModel(String modelId, long version, GenerationModel model) {
+
+  /** A new batch of {@code capacity} generation slots on this version, owned by the calling thread. */
+  GenerationStreams newStreams(int capacity) {
+    return model.newStreams(capacity);
+  }
 
   /** Identity of the version: a request started on it finishes on it. */
   ModelKey key() {

@@ -1,6 +1,7 @@
 package io.charstream.generator;
 
 import io.charstream.generator.LoadedModel.ModelKey;
+import io.charstream.model.GenerationStreams;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -22,6 +23,16 @@ import java.util.function.Predicate;
  * thread; not thread-safe.
  */
 final class SlotScheduler {
+
+  /**
+   * Makes the engine of a model version; the scheduler opens one per version it runs. The product uses
+   * {@link LoadedModel#newStreams} (the model's own batched generation); scheduler unit tests use a small
+   * deterministic engine.
+   */
+  @FunctionalInterface
+  interface Engines {
+    GenerationStreams create(LoadedModel model, int capacity);
+  }
 
   /** What {@link #fill} needs from the worker: the model and prompt ids of a job, or why not. */
   @FunctionalInterface
@@ -46,18 +57,18 @@ final class SlotScheduler {
 
   /** One model version's engine and the jobs in its slots. */
   private static final class Lane {
-    final SlotEngine engine;
+    final GenerationStreams engine;
     final Job[] slots;
     int active;
 
-    Lane(SlotEngine engine) {
+    Lane(GenerationStreams engine) {
       this.engine = engine;
       this.slots = new Job[engine.capacity()];
     }
   }
 
   private final int capacity;
-  private final SlotEngine.Factory engines;
+  private final Engines engines;
   private final int primeCharBudget;
   private final Deque<Job> queue = new ArrayDeque<>();
   private final Map<ModelKey, Lane> lanes = new LinkedHashMap<>();
@@ -68,7 +79,7 @@ final class SlotScheduler {
    * @param primeCharBudget prompt chars primed per {@link #fill} (at least one job is always primed),
    *     so priming many long prompts cannot hold up the steps and the consumer's polling for long
    */
-  SlotScheduler(int capacity, SlotEngine.Factory engines, int primeCharBudget) {
+  SlotScheduler(int capacity, Engines engines, int primeCharBudget) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
     }

@@ -60,9 +60,9 @@ class BatchedGenerationTest {
   @Test
   void continuousBatchingEqualsOneAtATime() {
     List<Job> batched = jobs();
-    run(new SlotScheduler(4, SlotEngine::of, 1_000), batched);
+    run(new SlotScheduler(4, LoadedModel::newStreams, 1_000), batched);
     List<Job> single = jobs();
-    run(new SlotScheduler(1, SlotEngine::of, 1_000), single);
+    run(new SlotScheduler(1, LoadedModel::newStreams, 1_000), single);
     TextGenerator alone = new TextGenerator(model.model());
 
     for (int i = 0; i < batched.size(); i++) {

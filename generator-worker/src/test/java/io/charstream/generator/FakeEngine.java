@@ -1,5 +1,6 @@
 package io.charstream.generator;
 
+import io.charstream.model.GenerationStreams;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Vocabulary;
 
@@ -7,7 +8,7 @@ import io.charstream.model.Vocabulary;
  * A deterministic slot engine for scheduler tests: slot output depends only on its own seed and step
  * count ("a".."z" cycling from seed % 26), never on the other slots, like the real batch.
  */
-final class FakeEngine implements SlotEngine {
+final class FakeEngine implements GenerationStreams {
   private final Vocabulary vocabulary = Vocabulary.reference();
   private final long[] seed;
   private final int[] count;
@@ -28,11 +29,7 @@ final class FakeEngine implements SlotEngine {
         open[s] = true;
         seed[s] = options.randomSeed();
         count[s] = 0;
-        int n = 0;
-        for (boolean o : open) {
-          n += o ? 1 : 0;
-        }
-        maxOpen = Math.max(maxOpen, n);
+        maxOpen = Math.max(maxOpen, openCount());
         return s;
       }
     }
@@ -60,6 +57,15 @@ final class FakeEngine implements SlotEngine {
   @Override
   public int capacity() {
     return open.length;
+  }
+
+  @Override
+  public int openCount() {
+    int n = 0;
+    for (boolean o : open) {
+      n += o ? 1 : 0;
+    }
+    return n;
   }
 
   @Override

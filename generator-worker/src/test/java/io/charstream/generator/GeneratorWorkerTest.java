@@ -49,7 +49,7 @@ class GeneratorWorkerTest {
     CountDownLatch caughtUp = new CountDownLatch(0);
     worker = new GeneratorWorker(new WorkerTopics("req", "resp", "req.dlq", 1_000_000), new Settings(8, 20, 10, 1, 1_000),
         consumer, () -> producer, new JsonRequestReader(new JsonRequestReader.Limits(100, 1_000, 4, "tiny")),
-        new JsonResponseWriter(), new SlotScheduler(4, SlotEngine::of, 1_000), new JobPreparer(registry, 0),
+        new JsonResponseWriter(), new SlotScheduler(4, LoadedModel::newStreams, 1_000), new JobPreparer(registry, 0),
         new GeneratorMetrics(new SimpleMeterRegistry(), 4), caughtUp, "test-worker");
     consumer.updateBeginningOffsets(Map.of(TP, 0L));
     // The rebalance runs inside poll, on the worker thread, as a real one does.

@@ -19,7 +19,7 @@ class SlotSchedulerTest {
   private static final LoadedModel V2 = new LoadedModel("m", 2, null);
 
   private final Map<LoadedModel.ModelKey, FakeEngine> engines = new HashMap<>();
-  private final SlotEngine.Factory factory = (model, capacity) -> {
+  private final SlotScheduler.Engines factory = (model, capacity) -> {
     FakeEngine e = new FakeEngine(capacity);
     engines.put(model.key(), e);
     return e;

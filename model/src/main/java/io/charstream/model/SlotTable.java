@@ -3,9 +3,9 @@ package io.charstream.model;
 import java.util.SplittableRandom;
 
 /**
- * The bookkeeping of a generation batch, shared by every step kernel ({@link GenerationBatch} and
- * {@code fused.FusedGenerationBatch}): which slots are open, each slot's next input id, sampling
- * options and random source. The kernels own the LSTM state; this owns who is in the batch.
+ * The bookkeeping of a {@link GenerationStreams} batch: which slots are open, each slot's next input
+ * id, sampling options and random source. The step kernel ({@code fused.FusedGenerationBatch}) owns
+ * the LSTM state; this owns who is in the batch.
  * Not thread-safe: owned by the batch's thread.
  */
 public final class SlotTable {

@@ -3,7 +3,7 @@ package io.charstream.model;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Text in, text out, on {@link GenerationBatch}. */
+/** Text in, text out, on the model's {@link GenerationStreams}. */
 public final class TextGenerator {
 
   private final GenerationModel model;
@@ -33,7 +33,7 @@ public final class TextGenerator {
     if (prompts.isEmpty()) {
       return List.of();
     }
-    GenerationBatch batch = new GenerationBatch(model, prompts.size());
+    GenerationStreams batch = model.newStreams(prompts.size());
     int[] slotOf = new int[prompts.size()];
     List<StringBuilder> out = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {

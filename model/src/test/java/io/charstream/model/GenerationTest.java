@@ -2,16 +2,18 @@ package io.charstream.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
+import io.charstream.model.fused.FusedLayers;
+import io.charstream.model.fused.FusedStep;
+import io.charstream.model.fused.GenerationOracle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
+/** The engine's generation ({@link GenerationModel#from}) on checkpoints of the engine's own network. */
 class GenerationTest {
 
   static Checkpoint checkpointOf(MultiLayerNetwork net, ModelConfig config, Vocabulary vocabulary) {
@@ -20,39 +22,31 @@ class GenerationTest {
         weights, null);
   }
 
-  /** DL4J is the oracle: the plain-Java step's logits equal log(rnnTimeStep's softmax) up to a constant. */
-  @Test
-  void logitsMatchDl4jRnnTimeStep() {
-    ModelConfig config = new ModelConfig(98, 32, 64, 2, 0.0);
-    MultiLayerNetwork net = CharRnnNetwork.create(config, 16, 0.001, 11L);
-    GenerationModel model = GenerationModel.from(checkpointOf(net, config, Vocabulary.reference()));
-    GenerationBatch batch = new GenerationBatch(model, 1);
-    int[] prompt = Vocabulary.reference().encode("To be, or not").ids();
-    batch.open(prompt, SamplingOptions.withSeed(1));
+  /** The engine's network with DL4J's stock layers (the oracle), initialised as training starts. */
+  private static MultiLayerNetwork stockNetwork(ModelConfig config, long seed) {
+    MultiLayerConfiguration conf = CharRnnNetwork.configuration(config, 16, 0.001, seed);
+    FusedLayers.useFused(conf, false);
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    CharRnnNetwork.initialiseLikePyTorch(net, config, seed);
+    return net;
+  }
 
-    net.rnnClearPreviousState();
-    for (int t = 0; t < prompt.length - 1; t++) {
-      net.rnnTimeStep(Nd4j.create(new float[] {prompt[t]}, new long[] {1, 1, 1}, 'c'));
-    }
-    int input = prompt[prompt.length - 1];
-    for (int t = 0; t < 40; t++) {
-      INDArray probs = net.rnnTimeStep(Nd4j.create(new float[] {input}, new long[] {1, 1, 1}, 'c'));
-      int sampled = batch.step()[0];
-      float[] logits = batch.lastLogits(0);
-      double logSumExp = logSumExp(logits);
-      for (int v = 0; v < config.vocabSize(); v++) {
-        double expected = Math.log(probs.getDouble(0, v, 0));
-        assertThat(logits[v] - logSumExp).as("step %d id %d", t, v).isCloseTo(expected, within(2e-4));
-      }
-      input = sampled;
-    }
+  /** DL4J is the oracle: a checkpoint as training writes it, through the generation model's loader. */
+  @Test
+  void probabilitiesMatchDl4jRnnTimeStep() {
+    ModelConfig config = new ModelConfig(98, 32, 64, 2, 0.0);
+    MultiLayerNetwork net = stockNetwork(config, 11L);
+    GenerationModel model = GenerationModel.from(checkpointOf(net, config, Vocabulary.reference()));
+    assertThat(model).isInstanceOf(FusedStep.class);
+    GenerationOracle.assertMatchesRnnTimeStep(net, (FusedStep) model, "To be, or not", 40);
   }
 
   @Test
   void batchedOutputEqualsOneAtATime() {
     ModelConfig config = new ModelConfig(98, 16, 32, 2, 0.0);
-    MultiLayerNetwork net = CharRnnNetwork.create(config, 16, 0.001, 12L);
-    GenerationModel model = GenerationModel.from(checkpointOf(net, config, Vocabulary.reference()));
+    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 12L), config,
+        Vocabulary.reference()));
     TextGenerator generator = new TextGenerator(model);
     List<String> prompts = List.of("KING RICHARD", "a", "To be or not to be", "\u00e9t\u00e9 unknown", "Q");
     List<SamplingOptions> options = new ArrayList<>();
@@ -70,44 +64,68 @@ class GenerationTest {
         .isNotEqualTo(generator.generate("KING", 60, new SamplingOptions(5, 1.5, 999)));
   }
 
-  /** Continuous batching: slots opened and closed while others run do not disturb them. */
+  /** Continuous batching: slots opened and closed while others run do not disturb them; freed slots are reused. */
   @Test
   void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
     ModelConfig config = new ModelConfig(98, 8, 16, 1, 0.0);
-    MultiLayerNetwork net = CharRnnNetwork.create(config, 16, 0.001, 13L);
-    GenerationModel model = GenerationModel.from(checkpointOf(net, config, Vocabulary.reference()));
+    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 13L), config,
+        Vocabulary.reference()));
     int[] prompt = Vocabulary.reference().encode("hello").ids();
-    GenerationBatch alone = new GenerationBatch(model, 1);
+    GenerationStreams alone = model.newStreams(1);
     alone.open(prompt, SamplingOptions.withSeed(7));
-    GenerationBatch shared = new GenerationBatch(model, 3);
+    GenerationStreams shared = model.newStreams(3);
+    assertThat(shared.vocabulary()).isEqualTo(model.vocabulary());
     shared.open(Vocabulary.reference().encode("xyz").ids(), SamplingOptions.withSeed(1));
     int slot = shared.open(prompt, SamplingOptions.withSeed(7));
     for (int t = 0; t < 50; t++) {
       if (t == 10) {
         shared.close(0);
+        assertThat(shared.openCount()).isEqualTo(1);
       }
       if (t == 20) {
-        shared.open(Vocabulary.reference().encode("late").ids(), SamplingOptions.withSeed(3));
+        // Reuses slot 0: its old state must not leak into the new stream.
+        assertThat(shared.open(Vocabulary.reference().encode("late").ids(), SamplingOptions.withSeed(3))).isZero();
       }
-      assertThat(shared.step()[slot]).as("step %d", t).isEqualTo(alone.step()[0]);
+      int[] ids = shared.step();
+      assertThat(ids).hasSize(3);
+      assertThat(ids[2]).as("a free slot samples nothing").isEqualTo(-1);
+      assertThat(ids[slot]).as("step %d", t).isEqualTo(alone.step()[0]);
     }
     assertThat(shared.freeSlots()).isEqualTo(1);
     shared.open(prompt, SamplingOptions.withSeed(1));
+    assertThat(shared.freeSlots()).isZero();
+    assertThat(shared.openCount()).isEqualTo(3);
     assertThatThrownBy(() -> shared.open(prompt, SamplingOptions.withSeed(1)))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("busy");
+    shared.close(1);
+    assertThatThrownBy(() -> shared.close(1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not open");
     assertThatThrownBy(() -> shared.open(new int[0], SamplingOptions.withSeed(1)))
         .hasMessageContaining("empty");
+    assertThatThrownBy(() -> shared.open(new int[] {98}, SamplingOptions.withSeed(1)))
+        .hasMessageContaining("outside the vocabulary");
   }
 
-  static double logSumExp(float[] x) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : x) {
-      max = Math.max(max, v);
+  /** A reused slot starts from a zero state: the same prompt and seed give the same text as a fresh batch. */
+  @Test
+  void aReusedSlotGeneratesAsAFreshOne() {
+    ModelConfig config = new ModelConfig(98, 8, 16, 2, 0.0);
+    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 14L), config,
+        Vocabulary.reference()));
+    int[] prompt = Vocabulary.reference().encode("To be").ids();
+    GenerationStreams batch = model.newStreams(1);
+    int[] fresh = new int[40];
+    batch.open(prompt, SamplingOptions.withSeed(5));
+    for (int t = 0; t < fresh.length; t++) {
+      fresh[t] = batch.step()[0];
     }
-    double sum = 0;
-    for (float v : x) {
-      sum += Math.exp(v - max);
+    batch.close(0);
+    batch.open(Vocabulary.reference().encode("something else entirely").ids(), SamplingOptions.withSeed(6));
+    batch.step();
+    batch.close(0);
+    batch.open(prompt, SamplingOptions.withSeed(5));
+    for (int t = 0; t < fresh.length; t++) {
+      assertThat(batch.step()[0]).as("step %d", t).isEqualTo(fresh[t]);
     }
-    return max + Math.log(sum);
   }
 }

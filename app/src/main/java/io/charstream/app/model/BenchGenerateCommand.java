@@ -9,6 +9,7 @@ import io.charstream.model.SeedText;
 import io.charstream.model.TextGenerator;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.fused.FusedRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = "Generation speed (plain-Java batched LSTM) at batch 1 and batch 64, prompts drawn from"
+    description = "Generation speed (the fused generation step) at batch 1 and batch 64, prompts drawn from"
         + " the text; a checkpoint's weights or, without one, a freshly initialised default-spec model.")
 public final class BenchGenerateCommand implements Callable<Integer> {
 
@@ -56,7 +57,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     Checkpoint checkpoint = checkpointPath != null ? Checkpoint.read(checkpointPath)
         : CharRnnTrainer.start(ModelConfig.defaults(Vocabulary.reference().size()), TrainingConfig.defaults(),
             Vocabulary.reference(), text).checkpoint();
-    TextGenerator generator = new TextGenerator(GenerationModel.from(checkpoint));
+    GenerationModel model = GenerationModel.from(checkpoint);
+    TextGenerator generator = new TextGenerator(model);
     SplittableRandom random = new SplittableRandom(1);
     List<String> prompts = new ArrayList<>();
     List<SamplingOptions> options = new ArrayList<>();
@@ -68,29 +70,30 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     generator.generateAll(prompts, 256, options);
     generator.generate(prompts.get(0), 2048, options.get(0));
 
-    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-    long c0 = threads.getCurrentThreadCpuTime();
+    // Process CPU time: a batch of 64 steps its slots on FusedRuntime.threads() threads.
+    long c0 = BenchCommand.processCpuNanos();
     long t0 = System.nanoTime();
     generator.generate(prompts.get(0), length, options.get(0));
     double one = (System.nanoTime() - t0) / 1e9;
-    long c1 = threads.getCurrentThreadCpuTime();
+    long c1 = BenchCommand.processCpuNanos();
     long t1 = System.nanoTime();
     generator.generateAll(prompts, length, options);
     double many = (System.nanoTime() - t1) / 1e9;
-    long c2 = threads.getCurrentThreadCpuTime();
+    long c2 = BenchCommand.processCpuNanos();
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("benchmark", "generate");
     out.put("generate_chars_per_s_batch1", Math.round(length / one));
     out.put("generate_chars_per_s_batch64", Math.round(64L * length / many));
-    // Per CPU-second of the generating thread: less sensitive than wall time to other work.
+    // Per CPU-second of the process: less sensitive than wall time to other work.
     out.put("generate_chars_per_cpu_s_batch1", Math.round(length / ((c1 - c0) / 1e9)));
     out.put("generate_chars_per_cpu_s_batch64", Math.round(64L * length / ((c2 - c1) / 1e9)));
     out.put("seconds_batch1", Math.round(one * 1000) / 1000.0);
     out.put("seconds_batch64", Math.round(many * 1000) / 1000.0);
     out.put("length", length);
     out.put("weights", checkpointPath == null ? "fresh" : checkpointPath.toString());
-    out.put("threads", 1);
+    out.put("threads", FusedRuntime.threads());
+    out.put("kernel", model.kernel());
     out.putAll(NativeTuning.describe());
     out.putAll(BenchCommand.memory());
     out.put("load_average_1m", BenchCommand.loadAverage());

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.function.IntFunction;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -16,20 +15,21 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * java -cp ... io.charstream.model.fused.FusedBench --mode train [--impl fused|stock] [--batches N] [--warmup N]
- * java -cp ... io.charstream.model.fused.FusedBench --mode generate [--impl fused|plain] [--length N]
+ * java -cp ... io.charstream.model.fused.FusedBench --mode generate [--length N]
  * </pre>
  *
  * <p>Training batches are random character ids (throughput does not depend on the text). Keys:
  * {@code impl}, {@code train_chars_per_s}, {@code batches}, {@code seconds}, {@code threads}, {@code
- * peak_rss_mb} (VmHWM of this process), {@code final_loss}. {@code --mode generate}: see {@link
- * GenerationBench}; keys {@code generate_chars_per_s_batch1}, {@code generate_chars_per_s_batch64}.
+ * peak_rss_mb} (VmHWM of this process), {@code final_loss}. {@code --mode generate}: the engine's
+ * generation step (see {@link GenerationBench}); keys {@code generate_chars_per_s_batch1}, {@code
+ * generate_chars_per_s_batch64}, {@code kernel}.
  */
 public final class FusedBench {
 
   private FusedBench() {}
 
   public static void main(String[] args) throws IOException {
-    String impl = "fused";
+    String impl = null;
     String mode = "train";
     int batches = 60;
     int warmup = 15;
@@ -42,11 +42,15 @@ public final class FusedBench {
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--length" -> length = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: FusedBench"
-            + " [--mode train|generate] [--impl fused|stock|plain] [--batches N] [--warmup N] [--length N]");
+            + " [--mode train|generate] [--impl fused|stock] [--batches N] [--warmup N] [--length N]");
       }
     }
     if (mode.equals("generate")) {
-      IntFunction<GenerationBench.Slots> slots = GenerationBench.slots(impl, GenerationBench.randomCheckpoint());
+      if (impl != null && !impl.equals("fused")) {
+        throw new IllegalArgumentException("--impl for generation must be fused (its only implementation), got "
+            + impl);
+      }
+      FusedStep slots = FusedStep.from(GenerationBench.randomCheckpoint());
       GenerationBench.charsPerSecond(slots, 64, 128); // warm-up
       GenerationBench.charsPerSecond(slots, 1, 256);
       long cpu0 = processCpuNanos();
@@ -54,17 +58,18 @@ public final class FusedBench {
       long cpu1 = processCpuNanos();
       double many = GenerationBench.charsPerSecond(slots, 64, length);
       long cpu2 = processCpuNanos();
-      System.out.println(String.format(Locale.ROOT, "{\"impl\": \"%s\", \"generate_chars_per_s_batch1\": %.0f,"
+      System.out.println(String.format(Locale.ROOT, "{\"generate_chars_per_s_batch1\": %.0f,"
           + " \"generate_chars_per_s_batch64\": %.0f, \"generate_chars_per_cpu_s_batch1\": %.0f,"
           + " \"generate_chars_per_cpu_s_batch64\": %.0f, \"length\": %d, \"threads\": %d, \"kernel\": \"%s\","
           + " \"peak_rss_mb\": %.0f}",
-          impl, one, many, length / ((cpu1 - cpu0) / 1e9), 64.0 * length / ((cpu2 - cpu1) / 1e9), length,
-          FusedRuntime.threads(), impl.equals("fused") ? GenerationBench.kernel : "java", peakRssMb()));
+          one, many, length / ((cpu1 - cpu0) / 1e9), 64.0 * length / ((cpu2 - cpu1) / 1e9), length,
+          FusedRuntime.threads(), slots.kernel(), peakRssMb()));
       return;
     }
     if (!mode.equals("train")) {
       throw new IllegalArgumentException("--mode must be train or generate, got " + mode);
     }
+    impl = impl == null ? "fused" : impl;
     if (!impl.equals("fused") && !impl.equals("stock")) {
       throw new IllegalArgumentException("--impl must be fused or stock, got " + impl);
     }

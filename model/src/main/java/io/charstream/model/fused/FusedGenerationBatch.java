@@ -1,21 +1,26 @@
 package io.charstream.model.fused;
 
+import io.charstream.model.GenerationStreams;
 import io.charstream.model.Sampler;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.SlotTable;
 import io.charstream.model.TopNSampler;
+import io.charstream.model.Vocabulary;
 import java.util.Arrays;
 
 /**
- * The engine's {@code GenerationBatch} contract on {@link FusedStep}: a table of generation slots
- * that advance together, one character per {@link #step()}; same methods, same meaning. Each slot has
- * its own random source seeded from its {@link SamplingOptions}, and a slot's arithmetic does not
- * depend on the other slots, so batched output equals one-at-a-time output. With many open slots a
- * step runs on {@link FusedRuntime#threads()} threads, each advancing its share of the slots.
+ * {@link GenerationStreams} on {@link FusedStep}: a table of generation slots that advance together,
+ * one character per {@link #step()}. Each slot has its own random source seeded from its {@link
+ * SamplingOptions}, and a slot's arithmetic does not depend on the other slots, so batched output
+ * equals one-at-a-time output. With many open slots a step runs on {@link FusedRuntime#threads()}
+ * threads, each advancing its share of the slots.
+ *
+ * <p>Memory is fixed by the capacity, never by how long a slot runs: the state [layers][capacity][H]
+ * twice, logits [capacity][vocab], and per thread the scratch of its share of the slots.
  *
  * <p>Not thread-safe: owned by one thread.
  */
-public final class FusedGenerationBatch {
+public final class FusedGenerationBatch implements GenerationStreams {
 
   /** Below this many open slots per thread, one thread does the whole step. */
   static final int MIN_SLOTS_PER_THREAD = 8;
@@ -28,7 +33,7 @@ public final class FusedGenerationBatch {
   /** [slot][vocab] logits of the last step. */
   private final float[][] logits;
   private final SlotTable slots;
-  /** Open slot indices, ascending; the first {@code openCount} entries are valid. */
+  /** The slot being primed, as a one-entry stream list for {@link FusedStep#step}. */
   private final int[] one = new int[1];
 
   public FusedGenerationBatch(FusedStep model, int capacity) {
@@ -49,22 +54,17 @@ public final class FusedGenerationBatch {
     logits = new float[capacity][model.vocabSize()];
   }
 
-  public FusedStep model() {
-    return model;
-  }
-
+  @Override
   public int capacity() {
     return capacity;
   }
 
-  /**
-   * Primes a free slot with the prompt: all ids but the last run through the network, and the last is
-   * the input of the slot's first step, as the reference does.
-   *
-   * @return the slot index (the lowest free one)
-   * @throws IllegalStateException when no slot is free
-   * @throws IllegalArgumentException on an empty prompt or an id outside the vocabulary
-   */
+  @Override
+  public Vocabulary vocabulary() {
+    return model.vocabulary();
+  }
+
+  @Override
   public int open(int[] promptIds, SamplingOptions samplingOptions) {
     SlotTable.checkPrompt(promptIds, model.vocabSize());
     int slot = slots.lowestFree();
@@ -82,23 +82,12 @@ public final class FusedGenerationBatch {
     return slot;
   }
 
-  public int freeSlots() {
-    return slots.freeSlots();
-  }
-
-  public int openSlots() {
+  @Override
+  public int openCount() {
     return slots.openCount();
   }
 
-  public boolean isOpen(int slot) {
-    return slots.isOpen(slot);
-  }
-
-  /**
-   * Advances every open slot by one character.
-   *
-   * @return the sampled id per slot ({@code capacity} entries; -1 for free slots)
-   */
+  @Override
   public int[] step() {
     int[] sampled = new int[capacity];
     Arrays.fill(sampled, -1);
@@ -135,17 +124,7 @@ public final class FusedGenerationBatch {
     }
   }
 
-  /** The id a slot drew in the last {@link #step()} (its next input), or its last prompt id before that. */
-  int lastSampled(int slot) {
-    return slots.nextInput()[slot];
-  }
-
-  /** A copy of a slot's logits from the last {@link #step()}: [vocab]. */
-  public float[] lastLogits(int slot) {
-    return logits[slot].clone();
-  }
-
-  /** Frees a slot (its state is discarded). */
+  @Override
   public void close(int slot) {
     slots.close(slot);
   }

@@ -2,15 +2,17 @@ package io.charstream.model.fused;
 
 import io.charstream.model.Checkpoint;
 import io.charstream.model.CheckpointFormatException;
+import io.charstream.model.GenerationModel;
+import io.charstream.model.GenerationStreams;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
 import io.charstream.model.Vocabulary;
 import java.util.Map;
 
 /**
- * One generation step of the char-RNN for many streams at once, in plain Java arrays: immutable
- * weights (safe to share between threads) and the arithmetic; {@link FusedGenerationBatch} keeps the
- * per-stream state.
+ * The engine's {@link GenerationModel}: one generation step of the char-RNN for many streams at once,
+ * in plain Java arrays: immutable weights (safe to share between threads) and the arithmetic; {@link
+ * FusedGenerationBatch} keeps the per-stream state.
  *
  * <p>The matrix products of a step run on OpenBLAS (one GEMM per layer for all streams of a thread)
  * when it passes {@link BlasRows#isBatchInvariant} on this machine, else on plain-Java loops C2
@@ -21,12 +23,11 @@ import java.util.Map;
  * Either way each stream's arithmetic is the same sequence of float operations whatever the batch, so
  * batched output equals one-at-a-time output bit for bit. The kernel is chosen once per instance.
  *
- * <p>Numbers: the same network as DL4J's (tests compare logits with DL4J's rnnTimeStep), with
- * {@link GateMath}'s tanh/sigmoid (within 2.5e-7 of the exact functions), so logits agree with the
- * engine's {@code GenerationModel} to about 1e-5, not bit for bit: the two draw the same text for a
- * seed almost always, not always.
+ * <p>Numbers: the same network as DL4J's, with {@link GateMath}'s tanh/sigmoid (within 2.5e-7 of
+ * the exact functions); the tests compare the probabilities with DL4J's rnnTimeStep (the oracle) on
+ * random weights.
  */
-public final class FusedStep {
+public final class FusedStep implements GenerationModel {
 
   private final ModelConfig config;
   private final Vocabulary vocabulary;
@@ -108,6 +109,7 @@ public final class FusedStep {
    * "openblas" when the matrix products run on OpenBLAS (it passed the batch-invariance check on this
    * machine), else "java" (the plain-Java loops; see {@link MatVec}).
    */
+  @Override
   public String kernel() {
     return blasRows != null ? "openblas" : "java";
   }
@@ -117,12 +119,19 @@ public final class FusedStep {
     return new FusedStep(checkpoint.modelConfig(), checkpoint.vocabulary(), checkpoint.weights());
   }
 
+  @Override
   public Vocabulary vocabulary() {
     return vocabulary;
   }
 
+  @Override
   public ModelConfig config() {
     return config;
+  }
+
+  @Override
+  public GenerationStreams newStreams(int capacity) {
+    return new FusedGenerationBatch(this, capacity);
   }
 
   int vocabSize() {

@@ -1,12 +1,11 @@
 package io.charstream.model.fused;
 
 import io.charstream.model.Checkpoint;
-import io.charstream.model.GenerationBatch;
 import io.charstream.model.GenerationModel;
+import io.charstream.model.GenerationStreams;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Vocabulary;
 import java.util.Random;
-import java.util.function.IntFunction;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
@@ -15,16 +14,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * characters per second over priming and generation, as the PyTorch script measures.
  */
 final class GenerationBench {
-
-  /** One slot table: open a prompt, step all slots. Both implementations fit it. */
-  interface Slots {
-    void open(int[] prompt, SamplingOptions options);
-
-    void step();
-  }
-
-  /** The kernel the last "fused" factory's FusedStep chose. */
-  static String kernel = "?";
 
   private GenerationBench() {}
 
@@ -36,49 +25,11 @@ final class GenerationBench {
     return BenchNetwork.checkpoint(net, spec);
   }
 
-  /** Table factories by implementation name: "fused" (FusedGenerationBatch), "plain" (GenerationBatch). */
-  static IntFunction<Slots> slots(String impl, Checkpoint checkpoint) {
-    return switch (impl) {
-      case "fused" -> {
-        FusedStep step = FusedStep.from(checkpoint);
-        kernel = step.kernel();
-        yield capacity -> {
-          FusedGenerationBatch batch = new FusedGenerationBatch(step, capacity);
-          return new Slots() {
-            public void open(int[] prompt, SamplingOptions options) {
-              batch.open(prompt, options);
-            }
-
-            public void step() {
-              batch.step();
-            }
-          };
-        };
-      }
-      case "plain" -> {
-        GenerationModel model = GenerationModel.from(checkpoint);
-        yield capacity -> {
-          GenerationBatch batch = new GenerationBatch(model, capacity);
-          return new Slots() {
-            public void open(int[] prompt, SamplingOptions options) {
-              batch.open(prompt, options);
-            }
-
-            public void step() {
-              batch.step();
-            }
-          };
-        };
-      }
-      default -> throw new IllegalArgumentException("--impl for generation must be fused or plain, got " + impl);
-    };
-  }
-
   /** Characters per second generating {@code length} characters in each of {@code streams} streams. */
-  static double charsPerSecond(IntFunction<Slots> factory, int streams, int length) {
+  static double charsPerSecond(GenerationModel model, int streams, int length) {
     int[] prompt = Vocabulary.reference().encode("KING RICHARD").ids();
     long start = System.nanoTime();
-    Slots slots = factory.apply(streams);
+    GenerationStreams slots = model.newStreams(streams);
     for (int s = 0; s < streams; s++) {
       slots.open(prompt, SamplingOptions.withSeed(s));
     }
