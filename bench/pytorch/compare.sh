@@ -1,31 +1,30 @@
 #!/usr/bin/env bash
-# Alternating benchmark runs on this machine: charstream's fused LSTM (FusedBench), DL4J's stock LSTM and
-# the PyTorch reference (charrnn_bench.py), ROUNDS rounds, one JSON line per run, then the medians.
-# The machine is shared, so compare within one invocation, as ratios.
+# Alternating side-by-side runs on this machine: `charstream bench train` and `charstream bench generate`
+# (the product's own commands, fused layers) against the PyTorch reference loop (charrnn_bench.py, two
+# OpenMP threads), and optionally DL4J's stock layers (`CHARSTREAM_LAYERS=stock charstream bench train`);
+# ROUNDS rounds, one JSON line per run, then the medians and the ratios as JSON lines.
+# Both sides run with OPENBLAS_CORETYPE=SkylakeX on an AVX-512 CPU (Haswell otherwise).
 #
-#   bench/pytorch/compare.sh            # from the repository root; ROUNDS=5 TEXT=... STOCK=1 to override
+#   bench/pytorch/compare.sh        # from the repository root; ROUNDS=5 TEXT=... STOCK=0 BATCHES=40 override
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-5}
 if [ -z "${TEXT:-}" ]; then
-  for candidate in data/tinyshakespeare.txt ../shared/data/tinyshakespeare.txt ../../shared/data/tinyshakespeare.txt; do
+  for candidate in data/tinyshakespeare.txt ../shared/data/tinyshakespeare.txt; do
     if [ -f "$candidate" ]; then TEXT=$candidate; break; fi
   done
 fi
 if [ ! -f "${TEXT:-}" ]; then
-  echo "no corpus: set TEXT=path/to/tinyshakespeare.txt (see data/README)" >&2; exit 2
+  echo "no corpus: set TEXT=path/to/tinyshakespeare.txt (see data/README.md)" >&2; exit 2
 fi
-STOCK=${STOCK:-1}          # also run DL4J's stock LSTM (slow: a few minutes a run when the machine is busy)
+STOCK=${STOCK:-0}          # also DL4J's stock layers (slow: minutes per run on a busy machine)
 BATCHES=${BATCHES:-40}
 OUT=${OUT:-target/compare-$(date +%Y%m%d-%H%M%S).jsonl}
 mkdir -p "$(dirname "$OUT")"
-
-mvn -B -q -pl model -am compile
-mvn -B -q -pl model dependency:build-classpath -Dmdep.outputFile="$PWD/model/target/bench.cp" >/dev/null
-CP="model/target/classes:$(cat model/target/bench.cp)"
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 ND4J_SKIP_BLAS_THREADS=1 OPENBLAS_CORETYPE=SkylakeX
-JAVA=(java -Xmx1g -XX:+UseSerialGC -Dorg.bytedeco.javacpp.platform.extension=-avx512 -cp "$CP"
-      io.charstream.model.fused.FusedBench)
+[ -f app/target/charstream.jar ] || mvn -B -q package -DskipTests
+if grep -qw avx512f /proc/cpuinfo; then CORE=SkylakeX; else CORE=Haswell; fi
+export OPENBLAS_CORETYPE=$CORE
+CHARSTREAM=(java -jar app/target/charstream.jar)
 
 run() { # tag command...
   local tag=$1; shift
@@ -38,15 +37,12 @@ run() { # tag command...
 }
 
 for round in $(seq 1 "$ROUNDS"); do
-  run fused-train "${JAVA[@]}" --mode train --impl fused --batches "$BATCHES"
+  run charstream-train "${CHARSTREAM[@]}" bench train --text-path "$TEXT" --batches "$BATCHES"
   OMP_NUM_THREADS=2 run pytorch /usr/bin/python3 bench/pytorch/charrnn_bench.py --text-path "$TEXT" \
       --batches "$BATCHES"
-  # One OpenMP thread: PyTorch's per-core efficiency without barrier spinning (context for the ratios).
-  OMP_NUM_THREADS=1 run pytorch-1thread /usr/bin/python3 bench/pytorch/charrnn_bench.py --text-path "$TEXT" \
-      --batches "$BATCHES" --skip-generate
-  run fused-generate "${JAVA[@]}" --mode generate --impl fused
+  run charstream-generate "${CHARSTREAM[@]}" bench generate --text-path "$TEXT"
   if [ "$STOCK" = 1 ]; then
-    run stock-train "${JAVA[@]}" --mode train --impl stock --batches "$BATCHES"
+    CHARSTREAM_LAYERS=stock run stock-train "${CHARSTREAM[@]}" bench train --text-path "$TEXT" --batches "$BATCHES"
   fi
 done
 
@@ -62,10 +58,11 @@ for tag in sorted({r["run"] for r in runs}):
     print(json.dumps({"median_of": len(rs), "run": tag, **med[tag]}))
 def ratio(a, b, k):
     if k in med.get(a, {}) and k in med.get(b, {}) and med[b][k]:
-        print(f"{a} / {b} {k}: {med[a][k] / med[b][k]:.2f}")
-for k in keys[:4]:
-    ratio("fused-train", "pytorch", k); ratio("fused-generate", "pytorch", k)
-    ratio("fused-train", "pytorch-1thread", k)
-    ratio("fused-train", "stock-train", k)
-print("loads:", [r["load1"] for r in runs])
+        print(json.dumps({"ratio": f"{a} / {b}", "key": k, "value": round(med[a][k] / med[b][k], 2)}))
+for k in keys[:2]:
+    ratio("charstream-train", "pytorch", k)
+    ratio("charstream-train", "stock-train", k)
+for k in keys[2:4]:
+    ratio("charstream-generate", "pytorch", k)
+print(json.dumps({"load1": [r["load1"] for r in runs]}))
 PY
