@@ -58,7 +58,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--preset", defaultValue = "reference", paramLabel = "reference|recommended",
       description = "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
-          + " (2 x LSTM 256, dropout 0.1, Adam 0.003 with cosine decay to 0.00015); flags given explicitly override"
+          + " (2 x LSTM 256, dropout 0.05, Adam 0.003 with cosine decay to 0.00015); flags given explicitly override"
           + " it (default: ${DEFAULT-VALUE})")
   String preset;
 

@@ -101,7 +101,7 @@ class BenchTableTest {
     assertThat(t.learningRate()).isEqualTo(0.003);
     assertThat(t.finalLearningRate()).isEqualTo(0.00015);
     assertThat(t.batchSize()).isEqualTo(8);
-    assertThat(Checkpoint.read(ckpt).modelConfig().dropRate()).isEqualTo(0.1);
+    assertThat(Checkpoint.read(ckpt).modelConfig().dropRate()).isEqualTo(0.05);
     assertThat(Checkpoint.read(ckpt).modelConfig().rnnSize()).isEqualTo(16);
 
     Run bad = LocalCommandsTest.run("train", "--preset", "fastest", "--text-path", corpus.toString(),
