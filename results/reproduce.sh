@@ -35,12 +35,14 @@ for f in "${files[@]}"; do
     exit 2
   fi
   echo "== $f: first $epochs epochs on $text"
-  if ./charstream bench table --reproduce "$f" --text-path "$text" --num-epochs "$epochs" > "$f.reproduce.tmp"; then
-    echo "reproduced: $(jq -c '[.epochs[] | {epoch, train_loss_committed, train_loss_measured, val_loss_committed, val_loss_measured}]' "$f.reproduce.tmp")"
+  log=$(mktemp)
+  if ./charstream bench table --reproduce "$f" --text-path "$text" --num-epochs "$epochs" > "$log.json" 2> "$log"; then
+    echo "reproduced: $(jq -c '[.epochs[] | {epoch, train_loss_committed, train_loss_measured, val_loss_committed, val_loss_measured}]' "$log.json")"
   else
-    echo "NOT reproduced: $(jq -c .epochs "$f.reproduce.tmp")" >&2
+    tail -5 "$log" >&2
+    echo "NOT reproduced: $(jq -c .epochs "$log.json" 2>/dev/null)" >&2
     status=1
   fi
-  rm -f "$f.reproduce.tmp"
+  rm -f "$log" "$log.json"
 done
 exit $status

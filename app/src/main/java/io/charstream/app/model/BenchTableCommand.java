@@ -131,14 +131,19 @@ public final class BenchTableCommand implements Callable<Integer> {
           c.path("rnn_size").asInt(), c.path("drop_rate").asDouble() > 0 ? ", dropout " + plain(c.path("drop_rate")) : "",
           plain(c.path("learning_rate")), c.path("lr_schedule").asText(),
           c.path("lr_schedule").asText().equals("cosine") ? " to " + plain(c.path("final_learning_rate")) : "");
-      JsonNode best = r.path("best_val_loss");
+      JsonNode best = epochs.get(0);
+      for (JsonNode e : epochs) {
+        if (e.path("val_loss").asDouble() < best.path("val_loss").asDouble()) {
+          best = e;
+        }
+      }
       JsonNode machine = r.path("machine");
       rows.add(String.format(Locale.ROOT, "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, load %.1f-%.1f |",
           r.path("corpus").path("name").asText(), r.path("system").asText(), r.path("preset").asText(), network,
           epochs.size(), r.path("total_duration_s").asDouble(), r.path("final_train_loss").asDouble(),
           r.path("final_val_loss").asDouble(), best.path("val_loss").asDouble(), best.path("epoch").asInt(),
           r.path("system").asText().equals("pytorch") ? "torch " + machine.path("torch").asText()
-              + ", " + machine.path("threads").asInt() + " threads"
+              + ", " + machine.path("threads").asInt() + (machine.path("threads").asInt() == 1 ? " thread" : " threads")
               : machine.path("native_build").asText() + ", " + c.path("layers").asText() + " layers",
           machine.path("load_average_1m_start").asDouble(machine.path("load_average_1m").asDouble()),
           machine.path("load_average_1m_end").asDouble(machine.path("load_average_1m").asDouble())));
