@@ -16,8 +16,11 @@ import io.charstream.schemas.message.CorpusChunk;
 import io.charstream.schemas.message.CorpusManifest;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
+import io.charstream.schemas.message.LrSchedule;
+import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
+import io.charstream.schemas.message.ValSplit;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -119,6 +122,11 @@ class ContractExamplesTest {
     assertThat(r.jobId()).isNull();
     assertThat(r.seed()).isNull();
     assertThat(r.restore()).isFalse();
+    assertThat(r.valSplit()).isEqualTo(ValSplit.TAIL);
+    assertThat(r.lrSchedule()).isEqualTo(LrSchedule.CONSTANT);
+    assertThat(r.finalLearningRate()).isNull(); // ignored under constant
+    assertThat(r.preset()).isNull();
+    assertThat(r.resolved()).isTrue();
 
     GenerateRequest g = Json.read(Files.readAllBytes(examples().resolve("generate-request.minimal.json")),
         GenerateRequest.class);
@@ -130,12 +138,31 @@ class ContractExamplesTest {
   }
 
   @Test
+  void aPresetRequestLeavesThePresetsFieldsToTheTrainer() throws IOException, URISyntaxException {
+    TrainingRequest r = Json.read(Files.readAllBytes(examples().resolve("training-request.recommended.minimal.json")),
+        TrainingRequest.class);
+    assertThat(r.preset()).isEqualTo(Preset.RECOMMENDED);
+    assertThat(r.valSplit()).isEqualTo(ValSplit.BLOCKS);
+    assertThat(List.of(r.seqLen(), r.embeddingSize(), r.numLayers(), r.numEpochs())).containsExactly(64, 32, 2, 32);
+    assertThat(r.rnnSize()).isNull();
+    assertThat(r.dropRate()).isNull();
+    assertThat(r.batchSize()).isNull();
+    assertThat(r.learningRate()).isNull();
+    assertThat(r.lrSchedule()).isNull();
+    assertThat(r.finalLearningRate()).isNull();
+    assertThat(r.resolved()).isFalse();
+  }
+
+  @Test
   void schemasRejectWhatTheRecordsReject() throws IOException {
     JsonNode unknownField = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"rnnSise\":64}");
     JsonNode wrongType = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"rnnSize\":\"64\"}");
     JsonNode zero = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"batchSize\":0}");
     JsonNode missing = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\"}");
-    for (JsonNode bad : List.of(unknownField, wrongType, zero, missing)) {
+    JsonNode badSplit = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"valSplit\":\"random\"}");
+    JsonNode badPreset = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"preset\":\"fast\"}");
+    JsonNode zeroFinal = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"finalLearningRate\":0}");
+    for (JsonNode bad : List.of(unknownField, wrongType, zero, missing, badSplit, badPreset, zeroFinal)) {
       assertThat(schema("training-request").validate(bad)).as(bad.toString()).isNotEmpty();
     }
     JsonNode chunkWithError = PLAIN.readTree("{\"schemaVersion\":1,\"requestId\":\"r\",\"type\":\"chunk\","

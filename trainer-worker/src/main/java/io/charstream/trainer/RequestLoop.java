@@ -140,7 +140,16 @@ final class RequestLoop implements Runnable {
       commit(tp, r.offset());
       return true;
     }
-    TrainingRequest effective = RequestPolicy.effective(request, r.partition(), r.offset());
+    TrainingRequest effective;
+    try {
+      effective = RequestPolicy.effective(request, r.partition(), r.offset());
+    } catch (Rejection e) {
+      String jobId = request.jobId() != null ? request.jobId()
+          : RequestPolicy.derivedJobId(request.modelId(), r.partition(), r.offset());
+      statuses.rejected(jobId, request.modelId(), "invalid training request: " + e.getMessage(), e.field());
+      commit(tp, r.offset());
+      return true;
+    }
     if (!request.modelId().equals(key)) {
       // The key decides the partition, and the partition guarantees one job per model at a time.
       statuses.rejected(effective.jobId(), request.modelId(), "a training request must be keyed by its modelId '"

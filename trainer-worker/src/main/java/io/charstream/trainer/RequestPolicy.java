@@ -2,6 +2,9 @@ package io.charstream.trainer;
 
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingPreset;
+import io.charstream.schemas.json.InvalidFieldException;
+import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.TrainingRequest;
 import java.nio.charset.StandardCharsets;
 
@@ -34,14 +37,39 @@ public final class RequestPolicy {
     return h & Long.MAX_VALUE;
   }
 
-  /** The request with its jobId and seed resolved: what runs, and what the accepted status shows. */
-  public static TrainingRequest effective(TrainingRequest r, int partition, long offset) {
+  /**
+   * The request with its jobId, seed and preset resolved: what runs, and what the accepted status and
+   * the checkpoints show. A job picked up again (after a crash or a handover) resolves the same record
+   * to the same request, and resumes from a checkpoint that carries the engine's config itself.
+   *
+   * @throws Rejection when the preset's values clash with the request's own (a finalLearningRate above
+   *     the preset's learningRate)
+   */
+  public static TrainingRequest effective(TrainingRequest r, int partition, long offset) throws Rejection {
     TrainingRequest withId = r.jobId() != null ? r : r.withJobId(derivedJobId(r.modelId(), partition, offset));
-    return withId.seed() != null ? withId : withId.withSeed(derivedSeed(withId.jobId()));
+    TrainingRequest seeded = withId.seed() != null ? withId : withId.withSeed(derivedSeed(withId.jobId()));
+    try {
+      return withPreset(seeded);
+    } catch (InvalidFieldException e) {
+      throw new Rejection(e.field(), e.getMessage() + " (preset " + r.preset().json() + ")");
+    }
+  }
+
+  /**
+   * The one place a preset's numbers enter a request: the engine's {@link TrainingPreset} of the same
+   * name fills the fields the request left out.
+   */
+  static TrainingRequest withPreset(TrainingRequest r) {
+    if (r.preset() == null) return r;
+    TrainingPreset p = TrainingPreset.valueOf(r.preset().name());
+    boolean cosine = p.schedule() == TrainingConfig.LearningRateSchedule.COSINE;
+    return r.withPresetValues(p.rnnSize(), p.dropRate(), p.batchSize(), p.learningRate(),
+        LrSchedule.valueOf(p.schedule().name()), cosine ? p.finalLearningRate() : null);
   }
 
   /** Checks the sizes that need no corpus. */
   public void checkSizes(TrainingRequest r) throws Rejection {
+    requireResolved(r);
     atMost("seqLen", r.seqLen(), limits.maxSeqLen());
     atMost("batchSize", r.batchSize(), limits.maxBatchSize());
     atMost("numEpochs", r.numEpochs(), limits.maxNumEpochs());
@@ -49,6 +77,7 @@ public final class RequestPolicy {
 
   /** The network for a vocabulary of {@code vocabSize} ids, within the parameter and memory limits. */
   public ModelConfig modelConfig(TrainingRequest r, int vocabSize) throws Rejection {
+    requireResolved(r);
     ModelConfig config;
     try {
       config = new ModelConfig(vocabSize, r.embeddingSize(), r.rnnSize(), r.numLayers(), r.dropRate());
@@ -71,24 +100,52 @@ public final class RequestPolicy {
     return config;
   }
 
-  /** The engine's training config; the corpus must hold at least one batch. */
+  /**
+   * The engine's training config; the corpus must hold at least one batch. Under the constant
+   * schedule the final learning rate is the learning rate, as the engine's reference config has it.
+   */
   public TrainingConfig trainingConfig(TrainingRequest r, long corpusCodePoints, int checkpointEverySteps)
       throws Rejection {
+    requireResolved(r);
+    TrainingConfig.ValidationSplit split = TrainingConfig.ValidationSplit.valueOf(r.valSplit().name());
+    TrainingConfig.LearningRateSchedule schedule = TrainingConfig.LearningRateSchedule.valueOf(r.lrSchedule().name());
+    double finalRate = schedule == TrainingConfig.LearningRateSchedule.COSINE ? r.finalLearningRate() : r.learningRate();
     TrainingConfig config;
     try {
       config = new TrainingConfig(r.seqLen(), r.batchSize(), r.numEpochs(), r.learningRate(), r.clipNorm(),
-          r.valFraction(), r.seed(), checkpointEverySteps);
+          r.valFraction(), r.seed(), checkpointEverySteps, split, schedule, finalRate);
     } catch (IllegalArgumentException e) {
       throw new Rejection(fieldOf(e.getMessage()), e.getMessage());
     }
-    long train = corpusCodePoints - (long) Math.floor(corpusCodePoints * r.valFraction());
+    long train = trainingChars(corpusCodePoints, r.valFraction(), split, r.batchSize());
     long perBatch = (long) r.batchSize() * r.seqLen();
     if (train - 1 < perBatch) {
       throw new Rejection("batchSize", String.format(java.util.Locale.ROOT,
-          "corpus '%s' has %,d training characters, fewer than one batch of batchSize x seqLen = %,d (+1): use a "
-              + "smaller batchSize or seqLen, or a larger corpus", r.corpusId(), train, perBatch));
+          "corpus '%s' has %,d training characters (valSplit %s), fewer than one batch of batchSize x seqLen = %,d"
+              + " (+1): use a smaller batchSize or seqLen, or a larger corpus", r.corpusId(), train,
+          r.valSplit().json(), perBatch));
     }
     return config;
+  }
+
+  /**
+   * Characters left for training after the held-out split, counted as the engine splits
+   * (TrainingSession.split): TAIL drops the last floor(n x valFraction); BLOCKS cuts batchSize blocks of
+   * n / batchSize (the remainder is unused) and drops the last floor(block x valFraction) of each.
+   */
+  static long trainingChars(long n, double valFraction, TrainingConfig.ValidationSplit split, int batchSize) {
+    if (split == TrainingConfig.ValidationSplit.TAIL || valFraction == 0.0) {
+      return n - (long) Math.floor(n * valFraction);
+    }
+    long block = n / batchSize;
+    return batchSize * (block - (long) Math.floor(block * valFraction));
+  }
+
+  private static void requireResolved(TrainingRequest r) {
+    if (!r.resolved()) {
+      throw new IllegalStateException("request " + r.jobId() + " still has its preset's fields unset: "
+          + "pass it through RequestPolicy.effective first");
+    }
   }
 
   private static void atMost(String field, long value, long max) throws Rejection {

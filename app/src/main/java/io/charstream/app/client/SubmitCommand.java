@@ -7,7 +7,10 @@ import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.json.Checks;
 import io.charstream.schemas.json.InvalidFieldException;
+import io.charstream.schemas.message.LrSchedule;
+import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
+import io.charstream.schemas.message.ValSplit;
 import io.charstream.schemas.message.VocabularyMode;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,22 +45,22 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--embedding-size", paramLabel = "N", description = "Embedding size (default " + TrainingRequest.DEFAULT_EMBEDDING_SIZE + ").")
   Integer embeddingSize;
 
-  @Option(names = "--rnn-size", paramLabel = "N", description = "LSTM units per layer (default " + TrainingRequest.DEFAULT_RNN_SIZE + ").")
+  @Option(names = "--rnn-size", paramLabel = "N", description = "LSTM units per layer (default " + TrainingRequest.DEFAULT_RNN_SIZE + ", or the preset's).")
   Integer rnnSize;
 
   @Option(names = "--num-layers", paramLabel = "N", description = "LSTM layers (default " + TrainingRequest.DEFAULT_NUM_LAYERS + ").")
   Integer numLayers;
 
-  @Option(names = "--drop-rate", paramLabel = "P", description = "Dropout (default " + TrainingRequest.DEFAULT_DROP_RATE + ").")
+  @Option(names = "--drop-rate", paramLabel = "P", description = "Dropout (default " + TrainingRequest.DEFAULT_DROP_RATE + ", or the preset's).")
   Double dropRate;
 
-  @Option(names = "--learning-rate", paramLabel = "LR", description = "Adam learning rate (default " + TrainingRequest.DEFAULT_LEARNING_RATE + ").")
+  @Option(names = "--learning-rate", paramLabel = "LR", description = "Adam learning rate; the first step's with --lr-schedule cosine (default " + TrainingRequest.DEFAULT_LEARNING_RATE + ", or the preset's).")
   Double learningRate;
 
   @Option(names = "--clip-norm", paramLabel = "N", description = "Global gradient norm clip (default " + TrainingRequest.DEFAULT_CLIP_NORM + ").")
   Double clipNorm;
 
-  @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default " + TrainingRequest.DEFAULT_BATCH_SIZE + ").")
+  @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default " + TrainingRequest.DEFAULT_BATCH_SIZE + ", or the preset's).")
   Integer batchSize;
 
   @Option(names = "--num-epochs", paramLabel = "N", description = "Epochs (default " + TrainingRequest.DEFAULT_NUM_EPOCHS + ").")
@@ -65,6 +68,18 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @Option(names = "--val-fraction", paramLabel = "F", description = "Held-out fraction for the validation loss (default " + TrainingRequest.DEFAULT_VAL_FRACTION + ").")
   Double valFraction;
+
+  @Option(names = "--val-split", paramLabel = "tail|blocks", description = "tail: hold out the end of the corpus; blocks: the end of each of --batch-size equal blocks (char-rnn's split) (default tail).")
+  ValSplit valSplit;
+
+  @Option(names = "--lr-schedule", paramLabel = "constant|cosine", description = "constant, or cosine decay from --learning-rate to --final-learning-rate over all epochs (default constant, or the preset's).")
+  LrSchedule lrSchedule;
+
+  @Option(names = "--final-learning-rate", paramLabel = "LR", description = "Last step's learning rate with --lr-schedule cosine (default: the preset's, else --learning-rate / 20; ignored with constant).")
+  Double finalLearningRate;
+
+  @Option(names = "--preset", paramLabel = "reference|recommended", description = "Fill the flags not given from a recipe: reference (the reference's defaults) or recommended (2 x LSTM 256, dropout 0.1, batch 64, Adam 0.003 with cosine decay to 0.00015); flags given explicitly win (default: none, i.e. the reference's defaults).")
+  Preset preset;
 
   @Option(names = "--vocabulary", paramLabel = "KIND", description = "reference (98 printable-ASCII ids, default) or learned (the corpus's characters).")
   VocabularyMode vocabulary;
@@ -85,9 +100,7 @@ public final class SubmitCommand implements Callable<Integer> {
     try {
       Checks.id(modelId, "modelId"); // before a job id is made of it
       if (id == null) id = modelId + "-" + UUID.randomUUID().toString().substring(0, 8);
-      request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, id, modelId, corpusId, seqLen, embeddingSize,
-          rnnSize, numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed,
-          restore);
+      request = request(id);
     } catch (InvalidFieldException e) {
       System.err.println("charstream submit: " + flagOf(e.field()) + ": "
           + e.getMessage().replaceFirst("^field '[^']*': ", ""));
@@ -109,6 +122,16 @@ public final class SubmitCommand implements Callable<Integer> {
     } finally {
       if (watcher != null) watcher.close();
     }
+  }
+
+  /**
+   * The request the flags describe: flags not given stay absent, so the record's defaults or, with
+   * --preset, the trainer's preset fill them (the preset's numbers live in the engine).
+   */
+  TrainingRequest request(String id) {
+    return new TrainingRequest(TrainingRequest.SCHEMA_VERSION, id, modelId, corpusId, seqLen, embeddingSize,
+        rnnSize, numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed,
+        restore, valSplit, lrSchedule, finalLearningRate, preset);
   }
 
   public static void send(Map<String, Object> clientProps, Topic<String, TrainingRequest> topic, TrainingRequest request) {

@@ -3,6 +3,10 @@ package io.charstream.app.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
+import io.charstream.schemas.message.LrSchedule;
+import io.charstream.schemas.message.Preset;
+import io.charstream.schemas.message.TrainingRequest;
+import io.charstream.schemas.message.ValSplit;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** Bad flags and files stop the client commands before they touch Kafka, with a one-line reason. */
 class ClientCommandsTest {
@@ -41,6 +46,72 @@ class ClientCommandsTest {
     Run id = run("submit", "--model-id", "bad id", "--corpus-id", "c");
     assertThat(id.status()).isEqualTo(2);
     assertThat(id.err()).contains("--model-id").contains("not a valid id");
+  }
+
+  static SubmitCommand parsedSubmit(String... args) {
+    SubmitCommand command = new SubmitCommand();
+    new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args); // as Main sets it
+    return command;
+  }
+
+  @Test
+  void submitWithoutTheNewFlagsSendsTheOldRequest() {
+    TrainingRequest r = parsedSubmit("--model-id", "m", "--corpus-id", "c").request("j");
+    assertThat(r).isEqualTo(TrainingRequest.defaults("j", "m", "c"));
+    assertThat(r.valSplit()).isEqualTo(ValSplit.TAIL);
+    assertThat(r.lrSchedule()).isEqualTo(LrSchedule.CONSTANT);
+    assertThat(r.finalLearningRate()).isNull();
+    assertThat(r.preset()).isNull();
+  }
+
+  @Test
+  void submitMapsPresetSplitAndScheduleFlagsOntoTheRequest() {
+    TrainingRequest all = parsedSubmit("--model-id", "m", "--corpus-id", "c", "--preset", "recommended",
+        "--val-split", "blocks", "--lr-schedule", "cosine", "--final-learning-rate", "0.0002", "--rnn-size", "64")
+        .request("j");
+    assertThat(all.preset()).isEqualTo(Preset.RECOMMENDED);
+    assertThat(all.valSplit()).isEqualTo(ValSplit.BLOCKS);
+    assertThat(all.lrSchedule()).isEqualTo(LrSchedule.COSINE);
+    assertThat(all.finalLearningRate()).isEqualTo(0.0002);
+    assertThat(all.rnnSize()).isEqualTo(64);
+    // Flags not given stay absent: the trainer fills them from the preset (explicit flags win).
+    TrainingRequest preset = parsedSubmit("--model-id", "m", "--corpus-id", "c", "--preset", "recommended")
+        .request("j");
+    assertThat(preset.rnnSize()).isNull();
+    assertThat(preset.learningRate()).isNull();
+    assertThat(preset.lrSchedule()).isNull();
+    assertThat(preset.resolved()).isFalse();
+    // Without a preset, cosine decays to a twentieth of the learning rate.
+    assertThat(parsedSubmit("--model-id", "m", "--corpus-id", "c", "--lr-schedule", "cosine", "--learning-rate", "0.002")
+        .request("j").finalLearningRate()).isEqualTo(0.002 / 20);
+  }
+
+  @Test
+  void submitRejectsBadPresetSplitAndScheduleValuesNamingTheFlag() {
+    Run split = run("submit", "--model-id", "m", "--corpus-id", "c", "--val-split", "random");
+    assertThat(split.status()).isEqualTo(2);
+    assertThat(split.err()).contains("--val-split").contains("TAIL").contains("BLOCKS");
+    Run preset = run("submit", "--model-id", "m", "--corpus-id", "c", "--preset", "fast");
+    assertThat(preset.status()).isEqualTo(2);
+    assertThat(preset.err()).contains("--preset").contains("RECOMMENDED");
+    Run schedule = run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "linear");
+    assertThat(schedule.err()).contains("--lr-schedule").contains("COSINE");
+    Run above = run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "cosine",
+        "--final-learning-rate", "0.01");
+    assertThat(above.status()).isEqualTo(2);
+    assertThat(above.err()).contains("--final-learning-rate").contains("learningRate = 0.001");
+    Run zero = run("submit", "--model-id", "m", "--corpus-id", "c", "--final-learning-rate", "0");
+    assertThat(zero.status()).isEqualTo(2);
+    assertThat(zero.err()).contains("--final-learning-rate").contains("> 0");
+  }
+
+  @Test
+  void submitDocumentsTheNewFlagsInHelp() {
+    String help = Main.newCommandLine().getSubcommands().get("submit").getUsageMessage().replaceAll("\\s+", " ");
+    for (String flag : new String[] {"--preset", "--val-split", "--lr-schedule", "--final-learning-rate"}) {
+      assertThat(help).contains(flag);
+    }
+    assertThat(help).contains("default tail").contains("default constant").contains("--learning-rate / 20");
   }
 
   @Test

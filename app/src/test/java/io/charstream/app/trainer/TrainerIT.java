@@ -10,9 +10,13 @@ import io.charstream.model.Checkpoint;
 import io.charstream.model.GenerationModel;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.TextGenerator;
+import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingPreset;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.message.CheckpointEvent;
+import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.TrainingStatus;
+import io.charstream.schemas.message.ValSplit;
 import io.charstream.trainer.CheckpointEvents;
 import io.charstream.trainer.TrainerWorker;
 import java.nio.file.Files;
@@ -73,7 +77,9 @@ class TrainerIT {
     assertThat(cli("corpus", "put", "--corpus-id", "tiny", corpus.toString())).isZero();
     assertThat(cli("submit", "--model-id", "tiny-model", "--corpus-id", "tiny", "--job-id", "job-happy",
         "--rnn-size", "16", "--embedding-size", "8", "--num-layers", "1", "--batch-size", "8", "--seq-len", "32",
-        "--num-epochs", "2", "--learning-rate", "0.01", "--val-fraction", "0.1")).isZero();
+        "--num-epochs", "2", "--learning-rate", "0.01", "--val-fraction", "0.1",
+        // The preset fills what the flags leave out (dropout 0.1, cosine to 0.00015); explicit flags win.
+        "--preset", "recommended", "--val-split", "blocks")).isZero();
 
     try (TopicReader<String, TrainingStatus> status = new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
       status.await(JOB_TIMEOUT, "job-happy completed", r -> r.key().equals("job-happy") && r.value().terminal());
@@ -84,6 +90,10 @@ class TrainerIT {
       assertThat(types).containsExactly("accepted", "progress", "checkpoint", "completed");
       TrainingStatus.Accepted accepted = (TrainingStatus.Accepted) events.get(0);
       assertThat(accepted.request().rnnSize()).isEqualTo(16);
+      assertThat(accepted.request().dropRate()).isEqualTo(TrainingPreset.RECOMMENDED.dropRate());
+      assertThat(accepted.request().lrSchedule()).isEqualTo(LrSchedule.COSINE);
+      assertThat(accepted.request().finalLearningRate()).isEqualTo(TrainingPreset.RECOMMENDED.finalLearningRate());
+      assertThat(accepted.request().valSplit()).isEqualTo(ValSplit.BLOCKS);
       assertThat(accepted.resumedFrom()).isNull();
       List<TrainingStatus.Progress> progress = events.stream()
           .filter(TrainingStatus.Progress.class::isInstance).map(TrainingStatus.Progress.class::cast).toList();
@@ -106,6 +116,14 @@ class TrainerIT {
         assertThat(event.vocabulary().codePoints()).hasSize(event.model().vocabSize() - 1);
         Checkpoint checkpoint = CheckpointEvents.decode(event);
         assertThat(checkpoint.hasTrainingState()).isFalse();
+        // What the engine trained with, as the checkpoint records it (and a resumed job reads back).
+        TrainingConfig trained = checkpoint.trainingConfig();
+        assertThat(trained.valSplit()).isEqualTo(TrainingConfig.ValidationSplit.BLOCKS);
+        assertThat(trained.lrSchedule()).isEqualTo(TrainingConfig.LearningRateSchedule.COSINE);
+        assertThat(trained.learningRate()).isEqualTo(0.01);
+        assertThat(trained.finalLearningRate()).isEqualTo(TrainingPreset.RECOMMENDED.finalLearningRate());
+        assertThat(checkpoint.modelConfig().dropRate()).isEqualTo(TrainingPreset.RECOMMENDED.dropRate());
+        assertThat(event.training()).isEqualTo(accepted.request());
         String text = new TextGenerator(GenerationModel.from(checkpoint)).generate("The king", 40,
             SamplingOptions.withSeed(3));
         assertThat(text).hasSize(40);

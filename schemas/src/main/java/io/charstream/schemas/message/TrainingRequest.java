@@ -2,19 +2,31 @@ package io.charstream.schemas.message;
 
 import io.charstream.schemas.json.Checks;
 import io.charstream.schemas.json.InvalidFieldException;
+import java.util.List;
 
 /**
  * A request to train a model, on {@code charstream.training-requests} keyed by modelId. Carries
  * every hyperparameter of the reference {@code train} command with its defaults (applied here when
- * a field is absent), plus the validation fraction, the vocabulary mode and the random seed.
+ * a field is absent), plus the validation fraction and split, the learning-rate schedule, the
+ * vocabulary mode, the random seed and an optional named preset.
  *
  * <p>The contract checks only what is always wrong (a zero batch size, a dropout of 1.5); the
  * trainer adds its configured limits (parameter count, memory) and answers with a {@code rejected}
  * status.
  *
+ * <p>Without a preset, every absent field takes the reference's default here. With a preset, the
+ * fields a preset sets ({@link #PRESET_FIELDS}) stay null when absent: the recipes' numbers live in
+ * the engine, and the trainer fills them with {@link #withPresetValues} before anything reads them.
+ * The effective request that statuses and checkpoints echo has every field set.
+ *
  * @param jobId optional; when absent the trainer derives a stable one from the record's position
  * @param seed optional; when absent the trainer derives one from the jobId and reports it
  * @param restore continue from the model's latest checkpoint (the reference's {@code --restore})
+ * @param valSplit where the held-out text comes from (default tail, the reference's)
+ * @param lrSchedule constant (default, the reference's) or cosine decay to finalLearningRate
+ * @param finalLearningRate the last step's learning rate under cosine (default learningRate / 20);
+ *     ignored, and left as given, under constant
+ * @param preset a named recipe that fills the {@link #PRESET_FIELDS} the request leaves out
  */
 public record TrainingRequest(
     int schemaVersion,
@@ -33,7 +45,11 @@ public record TrainingRequest(
     Double valFraction,
     VocabularyMode vocabulary,
     Long seed,
-    Boolean restore) {
+    Boolean restore,
+    ValSplit valSplit,
+    LrSchedule lrSchedule,
+    Double finalLearningRate,
+    Preset preset) {
   public static final int SCHEMA_VERSION = 1;
 
   // The reference train command's defaults (yxtay/char-rnn-text-generation), plus ours.
@@ -48,6 +64,14 @@ public record TrainingRequest(
   public static final int DEFAULT_NUM_EPOCHS = 32;
   public static final double DEFAULT_VAL_FRACTION = 0.05;
   public static final VocabularyMode DEFAULT_VOCABULARY = VocabularyMode.REFERENCE;
+  public static final ValSplit DEFAULT_VAL_SPLIT = ValSplit.TAIL;
+  public static final LrSchedule DEFAULT_LR_SCHEDULE = LrSchedule.CONSTANT;
+  /** Under cosine without a finalLearningRate, the last step's rate is learningRate divided by this. */
+  public static final double FINAL_LEARNING_RATE_DIVISOR = 20.0;
+
+  /** The fields a preset fills when the request leaves them out (JSON names). */
+  public static final List<String> PRESET_FIELDS =
+      List.of("rnnSize", "dropRate", "batchSize", "learningRate", "lrSchedule", "finalLearningRate");
 
   public TrainingRequest {
     Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
@@ -56,12 +80,20 @@ public record TrainingRequest(
     Checks.id(corpusId, "corpusId");
     seqLen = (int) Checks.atLeast(or(seqLen, DEFAULT_SEQ_LEN), 1, "seqLen");
     embeddingSize = (int) Checks.atLeast(or(embeddingSize, DEFAULT_EMBEDDING_SIZE), 1, "embeddingSize");
-    rnnSize = (int) Checks.atLeast(or(rnnSize, DEFAULT_RNN_SIZE), 1, "rnnSize");
+    if (preset == null) {
+      rnnSize = or(rnnSize, DEFAULT_RNN_SIZE);
+      dropRate = or(dropRate, DEFAULT_DROP_RATE);
+      learningRate = or(learningRate, DEFAULT_LEARNING_RATE);
+      batchSize = or(batchSize, DEFAULT_BATCH_SIZE);
+      lrSchedule = or(lrSchedule, DEFAULT_LR_SCHEDULE);
+    }
+    // With a preset these may still be null here: the trainer fills them (withPresetValues).
+    rnnSize = rnnSize == null ? null : (int) Checks.atLeast(rnnSize, 1, "rnnSize");
     numLayers = (int) Checks.atLeast(or(numLayers, DEFAULT_NUM_LAYERS), 1, "numLayers");
-    dropRate = Checks.fraction(or(dropRate, DEFAULT_DROP_RATE), "dropRate");
-    learningRate = Checks.positive(or(learningRate, DEFAULT_LEARNING_RATE), "learningRate");
+    dropRate = dropRate == null ? null : Checks.fraction(dropRate, "dropRate");
+    learningRate = learningRate == null ? null : Checks.positive(learningRate, "learningRate");
     clipNorm = Checks.nonNegative(or(clipNorm, DEFAULT_CLIP_NORM), "clipNorm");
-    batchSize = (int) Checks.atLeast(or(batchSize, DEFAULT_BATCH_SIZE), 1, "batchSize");
+    batchSize = batchSize == null ? null : (int) Checks.atLeast(batchSize, 1, "batchSize");
     numEpochs = (int) Checks.atLeast(or(numEpochs, DEFAULT_NUM_EPOCHS), 1, "numEpochs");
     valFraction = or(valFraction, DEFAULT_VAL_FRACTION);
     if (!(valFraction >= 0 && valFraction < 0.5)) {
@@ -69,22 +101,71 @@ public record TrainingRequest(
     }
     vocabulary = or(vocabulary, DEFAULT_VOCABULARY);
     restore = or(restore, Boolean.FALSE);
+    valSplit = or(valSplit, DEFAULT_VAL_SPLIT);
+    if (finalLearningRate != null) {
+      Checks.positive(finalLearningRate, "finalLearningRate");
+      if (lrSchedule == LrSchedule.COSINE && learningRate != null && finalLearningRate > learningRate) {
+        throw new InvalidFieldException("finalLearningRate", "must be in (0, learningRate = " + learningRate
+            + "] with the cosine schedule (it decays to it), got " + finalLearningRate);
+      }
+    } else if (lrSchedule == LrSchedule.COSINE && learningRate != null) {
+      finalLearningRate = learningRate / FINAL_LEARNING_RATE_DIVISOR;
+    }
+  }
+
+  /**
+   * A request without the fields added later (valSplit, lrSchedule, finalLearningRate, preset): the
+   * reference's split and schedule, as before they existed.
+   */
+  public TrainingRequest(int schemaVersion, String jobId, String modelId, String corpusId, Integer seqLen,
+      Integer embeddingSize, Integer rnnSize, Integer numLayers, Double dropRate, Double learningRate,
+      Double clipNorm, Integer batchSize, Integer numEpochs, Double valFraction, VocabularyMode vocabulary,
+      Long seed, Boolean restore) {
+    this(schemaVersion, jobId, modelId, corpusId, seqLen, embeddingSize, rnnSize, numLayers, dropRate,
+        learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed, restore, null, null, null,
+        null);
   }
 
   /** A request with every default: what {@code charstream submit} sends without flags. */
   public static TrainingRequest defaults(String jobId, String modelId, String corpusId) {
     return new TrainingRequest(SCHEMA_VERSION, jobId, modelId, corpusId,
-        null, null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null);
   }
 
   public TrainingRequest withJobId(String id) {
     return new TrainingRequest(schemaVersion, id, modelId, corpusId, seqLen, embeddingSize, rnnSize,
-        numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed, restore);
+        numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed, restore,
+        valSplit, lrSchedule, finalLearningRate, preset);
   }
 
   public TrainingRequest withSeed(long s) {
     return new TrainingRequest(schemaVersion, jobId, modelId, corpusId, seqLen, embeddingSize, rnnSize,
-        numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, s, restore);
+        numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, s, restore,
+        valSplit, lrSchedule, finalLearningRate, preset);
+  }
+
+  /**
+   * This request with a preset's values in the {@link #PRESET_FIELDS} it leaves out: explicit fields
+   * win. Applying it again changes nothing.
+   *
+   * @param presetFinalLearningRate the preset's last-step rate under cosine, or null for
+   *     learningRate / {@value #FINAL_LEARNING_RATE_DIVISOR}; used only when the schedule is cosine
+   */
+  public TrainingRequest withPresetValues(int presetRnnSize, double presetDropRate, int presetBatchSize,
+      double presetLearningRate, LrSchedule presetSchedule, Double presetFinalLearningRate) {
+    LrSchedule schedule = or(lrSchedule, presetSchedule);
+    Double finalRate = finalLearningRate != null || schedule != LrSchedule.COSINE ? finalLearningRate
+        : presetFinalLearningRate;
+    return new TrainingRequest(schemaVersion, jobId, modelId, corpusId, seqLen, embeddingSize,
+        or(rnnSize, presetRnnSize), numLayers, or(dropRate, presetDropRate), or(learningRate, presetLearningRate),
+        clipNorm, or(batchSize, presetBatchSize), numEpochs, valFraction, vocabulary, seed, restore, valSplit,
+        schedule, finalRate, preset);
+  }
+
+  /** Whether every field is set: no preset, or its values applied with {@link #withPresetValues}. */
+  public boolean resolved() {
+    return rnnSize != null && dropRate != null && learningRate != null && batchSize != null && lrSchedule != null;
   }
 
   private static <T> T or(T value, T fallback) {

@@ -39,6 +39,12 @@ class JsonTest {
       "object for an int      | ,\"seqLen\":{}           | seqLen    | integer",
       "array for a bool       | ,\"restore\":[true]      | restore   | boolean",
       "huge int               | ,\"rnnSize\":99999999999999 | rnnSize |  ",
+      "bad valSplit           | ,\"valSplit\":\"random\" | valSplit | \"tail\", \"blocks\"",
+      "bad lrSchedule         | ,\"lrSchedule\":\"linear\" | lrSchedule | \"constant\", \"cosine\"",
+      "bad preset             | ,\"preset\":\"fast\"     | preset    | \"reference\", \"recommended\"",
+      "upper-case preset      | ,\"preset\":\"RECOMMENDED\" | preset | \"recommended\"",
+      "zero finalLearningRate | ,\"finalLearningRate\":0 | finalLearningRate | > 0",
+      "final above the start  | ,\"lrSchedule\":\"cosine\",\"finalLearningRate\":0.01 | finalLearningRate | learningRate",
   })
   void invalidFieldsAreNamed(String name, String extra, String field, String hint) {
     MessageFormatException e = readRequest("{" + BASE + extra + "}");
