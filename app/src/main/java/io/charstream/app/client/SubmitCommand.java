@@ -78,7 +78,7 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--final-learning-rate", paramLabel = "LR", description = "Last step's learning rate with --lr-schedule cosine (default: the preset's, else --learning-rate / 20; ignored with constant).")
   Double finalLearningRate;
 
-  @Option(names = "--preset", paramLabel = "reference|recommended", description = "Fill the flags not given from a recipe: reference (the reference's defaults) or recommended (2 x LSTM 256, dropout 0.1, batch 64, Adam 0.003 with cosine decay to 0.00015); flags given explicitly win (default: none, i.e. the reference's defaults).")
+  @Option(names = "--preset", paramLabel = "reference|recommended", description = "Fill the flags not given from a recipe: reference (the reference's defaults) or recommended (2 x LSTM 256, dropout 0.05, batch 64, Adam 0.003 with cosine decay to 0.00015); flags given explicitly win (default: none, i.e. the reference's defaults).")
   Preset preset;
 
   @Option(names = "--vocabulary", paramLabel = "KIND", description = "reference (98 printable-ASCII ids, default) or learned (the corpus's characters).")

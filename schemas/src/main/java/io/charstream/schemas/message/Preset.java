@@ -12,7 +12,7 @@ public enum Preset {
   /** The reference's defaults: what a request without a preset gets. */
   @JsonProperty("reference")
   REFERENCE,
-  /** The recipe of charstream's benchmark table (2 x LSTM 256, dropout 0.1, Adam 0.003, cosine to 0.00015). */
+  /** The recipe of charstream's benchmark table (2 x LSTM 256, dropout 0.05, Adam 0.003, cosine to 0.00015). */
   @JsonProperty("recommended")
   RECOMMENDED;
 
