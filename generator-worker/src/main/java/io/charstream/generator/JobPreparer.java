@@ -50,7 +50,7 @@ final class JobPreparer implements SlotScheduler.Preparer {
       return Readiness.FAILED;
     }
     job.model = model;
-    job.promptIds = encoded.ids();
+    job.promptIds = model.model().vocabulary().primed(encoded.ids());
     return Readiness.READY;
   }
 

@@ -14,7 +14,7 @@ public final class TextGenerator {
 
   /**
    * Generates {@code length} characters after {@code prompt} (characters outside the vocabulary in the
-   * prompt are fed as id 0, unknown, as in the reference).
+   * prompt are fed as id 0, unknown, as in the reference), read after {@link Vocabulary#PROMPT_PRIMER}.
    *
    * @return the generated continuation only (without the prompt)
    */
@@ -37,7 +37,8 @@ public final class TextGenerator {
     int[] slotOf = new int[prompts.size()];
     List<StringBuilder> out = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
-      slotOf[i] = batch.open(model.vocabulary().encode(prompts.get(i)).ids(), options.get(i));
+      Vocabulary vocabulary = model.vocabulary();
+      slotOf[i] = batch.open(vocabulary.primed(vocabulary.encode(prompts.get(i)).ids()), options.get(i));
       out.add(new StringBuilder(length));
     }
     for (int t = 0; t < length; t++) {

@@ -136,6 +136,29 @@ public final class Vocabulary {
   }
 
   /** One id per code point of {@code text} (a surrogate pair is one character). */
+  /**
+   * What generation reads before every prompt: a line break. A model trained as the reference trains,
+   * with the LSTM state carried across every batch and epoch, has started from a zero state only once,
+   * at its first batch; from a zero state a prompt such as "KING" can throw a well-trained model into
+   * a loop of capital letters, while after a line break (where lines, speaker names and paragraphs
+   * start in a text) it continues the prompt as the corpus would.
+   */
+  public static final String PROMPT_PRIMER = "\n";
+
+  /**
+   * The ids generation feeds for {@code promptIds}: {@link #PROMPT_PRIMER}'s, then the prompt's (the
+   * prompt alone when this vocabulary has no line break).
+   */
+  public int[] primed(int[] promptIds) {
+    if (!contains('\n')) {
+      return promptIds;
+    }
+    int[] out = new int[promptIds.length + 1];
+    out[0] = id('\n');
+    System.arraycopy(promptIds, 0, out, 1, promptIds.length);
+    return out;
+  }
+
   public Encoded encode(CharSequence text) {
     int[] ids = new int[text.length()];
     int n = 0;

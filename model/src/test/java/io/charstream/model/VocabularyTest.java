@@ -79,4 +79,15 @@ class VocabularyTest {
     assertThatThrownBy(() -> Vocabulary.reference().decode(98)).hasMessageContaining("outside");
     assertThatThrownBy(() -> Vocabulary.forKind("bytes", "")).hasMessageContaining("'reference' or 'learned'");
   }
+
+  @Test
+  void generationReadsALineBreakBeforeThePrompt() {
+    Vocabulary reference = Vocabulary.reference();
+    int[] prompt = reference.encode("KING").ids();
+    int newline = reference.id('\n');
+    assertThat(reference.primed(prompt)).containsExactly(newline, prompt[0], prompt[1], prompt[2], prompt[3]);
+    Vocabulary noNewline = Vocabulary.learn("abc");
+    int[] ids = noNewline.encode("ab").ids();
+    assertThat(noNewline.primed(ids)).containsExactly(ids);
+  }
 }

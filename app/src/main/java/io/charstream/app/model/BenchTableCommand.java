@@ -138,15 +138,18 @@ public final class BenchTableCommand implements Callable<Integer> {
         }
       }
       JsonNode machine = r.path("machine");
-      rows.add(String.format(Locale.ROOT, "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, load %.1f-%.1f |",
+      String load = machine.has("load_average_1m_end")
+          ? String.format(Locale.ROOT, "load %.1f-%.1f", machine.path("load_average_1m_start").asDouble(),
+              machine.path("load_average_1m_end").asDouble())
+          : String.format(Locale.ROOT, "load %.1f at the start", machine.path("load_average_1m").asDouble());
+      rows.add(String.format(Locale.ROOT, "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, %s |",
           r.path("corpus").path("name").asText(), r.path("system").asText(), r.path("preset").asText(), network,
           epochs.size(), r.path("total_duration_s").asDouble(), r.path("final_train_loss").asDouble(),
           r.path("final_val_loss").asDouble(), best.path("val_loss").asDouble(), best.path("epoch").asInt(),
           r.path("system").asText().equals("pytorch") ? "torch " + machine.path("torch").asText()
               + ", " + machine.path("threads").asInt() + (machine.path("threads").asInt() == 1 ? " thread" : " threads")
               : machine.path("native_build").asText() + ", " + c.path("layers").asText() + " layers",
-          machine.path("load_average_1m_start").asDouble(machine.path("load_average_1m").asDouble()),
-          machine.path("load_average_1m_end").asDouble(machine.path("load_average_1m").asDouble())));
+          load));
     }
     return rows;
   }
