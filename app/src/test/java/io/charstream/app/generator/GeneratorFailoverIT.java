@@ -25,7 +25,8 @@ class GeneratorFailoverIT {
 
   private static final Duration WAIT = Duration.ofSeconds(90);
   /** Characters of a long request. */
-  private static final int LONG = 20_000;
+  // Long enough that the fused step (hundreds of thousands of chars/s) is still busy when a worker goes.
+  private static final int LONG = 100_000;
   private static EmbeddedBroker broker;
 
   @BeforeAll
@@ -145,12 +146,13 @@ class GeneratorFailoverIT {
       // Each request takes longer than max.poll.interval.ms, and with one slot and a queue of one
       // the partitions stay paused most of the time: the worker must keep polling throughout.
       GeneratorService g = f.startGenerator("slow", Map.of(GeneratorConfig.BATCH_CAPACITY, 1,
-          GeneratorConfig.QUEUE_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, 200_000),
+          GeneratorConfig.QUEUE_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, 1_000_000),
           Map.of("CHARSTREAM_KAFKA_MAX_POLL_INTERVAL_MS", "1500"));
       assertThat(g.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        GenerateRequest r = request("slow-" + i, "KING", 100_000, i, null, null, i == 0);
+        // Long enough for the fused step (about 300,000 chars/s at batch 1 here) to stay busy for seconds.
+        GenerateRequest r = request("slow-" + i, "KING", 600_000, i, null, null, i == 0);
         requests.add(r);
         f.send(r);
       }

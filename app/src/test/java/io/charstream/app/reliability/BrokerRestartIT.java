@@ -86,7 +86,8 @@ class BrokerRestartIT {
       assertThat(g.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
-        GenerateRequest r = request("br-" + i, "KING", 500, i, null, null, i % 3 == 0);
+        // 30 x 5,000 characters on 4 slots: seconds of work, so the restart lands mid-flight.
+        GenerateRequest r = request("br-" + i, "KING", 5_000, i, null, null, i % 3 == 0);
         requests.add(r);
         f.send(r);
       }

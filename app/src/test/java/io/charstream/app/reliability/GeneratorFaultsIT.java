@@ -60,7 +60,7 @@ class GeneratorFaultsIT {
       f.await(() -> victim.ready() && survivor.ready(), WAIT, "both ready");
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
-        GenerateRequest r = request("k-" + i, "KING", 600, i, null, null, i % 4 == 0);
+        GenerateRequest r = request("k-" + i, "KING", 5_000, i, null, null, i % 4 == 0); // seconds of work on 8 slots
         requests.add(r);
         f.send(r);
       }
