@@ -85,6 +85,13 @@ public record TrainingConfig(
   public static final double DEFAULT_CLIP_NORM = 5.0;
   public static final double DEFAULT_VAL_FRACTION = 0.05;
   public static final long DEFAULT_SEED = 42L;
+  /** Without an explicit final rate, the cosine schedule ends at learningRate / this. */
+  public static final double DEFAULT_FINAL_LEARNING_RATE_DIVISOR = 20.0;
+
+  /** The cosine schedule's default last rate for {@code learningRate}. */
+  public static double defaultFinalLearningRate(double learningRate) {
+    return learningRate / DEFAULT_FINAL_LEARNING_RATE_DIVISOR;
+  }
 
   public TrainingConfig {
     ModelConfig.requireRange("seqLen", seqLen, 1, 1 << 16);

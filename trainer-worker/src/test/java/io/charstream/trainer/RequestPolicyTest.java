@@ -211,4 +211,11 @@ class RequestPolicyTest {
   static java.util.List<String> names(Enum<?>[] values) {
     return Arrays.stream(values).map(Enum::name).toList();
   }
+
+  @Test
+  void theRequestsDefaultFinalRateIsTheEngines() {
+    // schemas/ may not depend on the engine: the contract's constant must agree with it.
+    assertThat(TrainingRequest.FINAL_LEARNING_RATE_DIVISOR)
+        .isEqualTo(TrainingConfig.DEFAULT_FINAL_LEARNING_RATE_DIVISOR);
+  }
 }

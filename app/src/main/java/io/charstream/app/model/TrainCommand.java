@@ -148,7 +148,7 @@ public final class TrainCommand implements Callable<Integer> {
       training = new TrainingConfig(seqLen, batchSize, numEpochs, learningRate, clipNorm, valFraction,
           randomSeed, checkpointEvery, TrainingConfig.ValidationSplit.parse(valSplit),
           TrainingConfig.LearningRateSchedule.parse(lrSchedule),
-          finalLearningRate != null ? finalLearningRate : learningRate / 20);
+          finalLearningRate != null ? finalLearningRate : TrainingConfig.defaultFinalLearningRate(learningRate));
     } catch (IllegalArgumentException e) {
       throw new UserError(flagMessage(e.getMessage()));
     }
