@@ -1,7 +1,7 @@
 package io.charstream.generator;
 
 import io.charstream.model.Checkpoint;
-import io.charstream.model.GenerationModel;
+import io.charstream.model.generation.GenerationModel;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.message.CheckpointEvent;
 import java.security.MessageDigest;

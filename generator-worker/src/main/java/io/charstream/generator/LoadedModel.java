@@ -1,7 +1,7 @@
 package io.charstream.generator;
 
-import io.charstream.model.GenerationModel;
-import io.charstream.model.GenerationStreams;
+import io.charstream.model.generation.GenerationModel;
+import io.charstream.model.generation.GenerationStreams;
 
 /** One version of one model, loaded and ready to generate; immutable and shared between threads. */
 record LoadedModel(String modelId, long version, GenerationModel model) {

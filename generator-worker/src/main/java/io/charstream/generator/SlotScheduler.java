@@ -1,7 +1,7 @@
 package io.charstream.generator;
 
 import io.charstream.generator.LoadedModel.ModelKey;
-import io.charstream.model.GenerationStreams;
+import io.charstream.model.generation.GenerationStreams;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

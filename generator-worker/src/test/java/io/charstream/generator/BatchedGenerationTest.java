@@ -2,9 +2,9 @@ package io.charstream.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.model.GenerationModel;
+import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.SamplingOptions;
-import io.charstream.model.TextGenerator;
+import io.charstream.model.generation.TextGenerator;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;

@@ -1,6 +1,6 @@
 package io.charstream.generator;
 
-import io.charstream.model.GenerationStreams;
+import io.charstream.model.generation.GenerationStreams;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Vocabulary;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.generator.GeneratorWorker.Settings;
 import io.charstream.generator.GeneratorWorker.WorkerTopics;
-import io.charstream.model.GenerationModel;
+import io.charstream.model.generation.GenerationModel;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.message.GenerateResponse;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,5 +1,8 @@
 package io.charstream.model;
 
+import io.charstream.model.generation.GenerationTest;
+import io.charstream.model.training.CharRnnNetwork;
+import io.charstream.model.training.CharRnnTrainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

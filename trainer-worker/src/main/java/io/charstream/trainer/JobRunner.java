@@ -1,6 +1,6 @@
 package io.charstream.trainer;
 
-import io.charstream.model.CharRnnTrainer;
+import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.Metrics;
 import io.charstream.model.ModelConfig;

@@ -4,7 +4,7 @@ import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.generator.SyntheticCheckpoints;
-import io.charstream.model.CharRnnTrainer;
+import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;

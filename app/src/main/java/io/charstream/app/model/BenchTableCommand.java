@@ -3,7 +3,7 @@ package io.charstream.app.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.charstream.model.CharRnnTrainer;
+import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.EpochResult;
 import io.charstream.model.ModelConfig;

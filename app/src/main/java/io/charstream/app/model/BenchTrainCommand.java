@@ -1,6 +1,6 @@
 package io.charstream.app.model;
 
-import io.charstream.model.CharRnnTrainer;
+import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;

@@ -1,10 +1,10 @@
 package io.charstream.app.model;
 
 import io.charstream.model.Checkpoint;
-import io.charstream.model.GenerationModel;
+import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.SeedText;
-import io.charstream.model.TextGenerator;
+import io.charstream.model.generation.TextGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

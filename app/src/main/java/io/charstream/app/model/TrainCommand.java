@@ -1,15 +1,15 @@
 package io.charstream.app.model;
 
-import io.charstream.model.CharRnnTrainer;
+import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.CorpusReport;
 import io.charstream.model.EpochResult;
-import io.charstream.model.GenerationModel;
+import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Progress;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.SeedText;
-import io.charstream.model.TextGenerator;
+import io.charstream.model.generation.TextGenerator;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;
 import io.charstream.model.TrainingPreset;

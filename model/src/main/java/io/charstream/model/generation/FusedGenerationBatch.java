@@ -1,0 +1,130 @@
+package io.charstream.model.generation;
+
+import io.charstream.model.kernel.FusedRuntime;
+import io.charstream.model.Sampler;
+import io.charstream.model.SamplingOptions;
+import io.charstream.model.TopNSampler;
+import io.charstream.model.Vocabulary;
+import java.util.Arrays;
+
+/**
+ * {@link GenerationStreams} on {@link FusedStep}: a table of generation slots that advance together,
+ * one character per {@link #step()}. Each slot has its own random source seeded from its {@link
+ * SamplingOptions}, and a slot's arithmetic does not depend on the other slots, so batched output
+ * equals one-at-a-time output. With many open slots a step runs on {@link FusedRuntime#threads()}
+ * threads, each advancing its share of the slots.
+ *
+ * <p>Memory is fixed by the capacity, never by how long a slot runs: the state [layers][capacity][H]
+ * twice, logits [capacity][vocab], and per thread the scratch of its share of the slots.
+ *
+ * <p>Not thread-safe: owned by one thread.
+ */
+public final class FusedGenerationBatch implements GenerationStreams {
+
+  /** Below this many open slots per thread, one thread does the whole step. */
+  static final int MIN_SLOTS_PER_THREAD = 8;
+
+  private final FusedStep model;
+  private final int capacity;
+  private final Sampler sampler;
+  private final FusedStep.StepState state;
+  private final FusedStep.Scratch[] scratch;
+  /** [slot][vocab] logits of the last step. */
+  private final float[][] logits;
+  private final SlotTable slots;
+  /** The slot being primed, as a one-entry stream list for {@link FusedStep#step}. */
+  private final int[] one = new int[1];
+
+  public FusedGenerationBatch(FusedStep model, int capacity) {
+    this(model, capacity, TopNSampler.INSTANCE);
+  }
+
+  public FusedGenerationBatch(FusedStep model, int capacity, Sampler sampler) {
+    this.slots = new SlotTable(capacity);
+    this.model = model;
+    this.capacity = capacity;
+    this.sampler = sampler;
+    state = new FusedStep.StepState(model.numLayers(), capacity, model.hiddenSize());
+    int threads = Math.max(1, Math.min(FusedRuntime.threads(), capacity / MIN_SLOTS_PER_THREAD));
+    scratch = new FusedStep.Scratch[threads];
+    for (int t = 0; t < threads; t++) {
+      scratch[t] = new FusedStep.Scratch(model, (capacity + threads - 1) / threads);
+    }
+    logits = new float[capacity][model.vocabSize()];
+  }
+
+  @Override
+  public int capacity() {
+    return capacity;
+  }
+
+  @Override
+  public Vocabulary vocabulary() {
+    return model.vocabulary();
+  }
+
+  @Override
+  public int open(int[] promptIds, SamplingOptions samplingOptions) {
+    SlotTable.checkPrompt(promptIds, model.vocabSize());
+    int slot = slots.lowestFree();
+    for (int l = 0; l < model.numLayers(); l++) {
+      Arrays.fill(state.h[l][slot], 0f);
+      Arrays.fill(state.c[l][slot], 0f);
+    }
+    int[] nextInput = slots.nextInput();
+    one[0] = slot;
+    for (int t = 0; t < promptIds.length - 1; t++) {
+      nextInput[slot] = promptIds[t];
+      model.step(state, one, 0, 1, nextInput, null, scratch[0]);
+    }
+    slots.activate(slot, promptIds[promptIds.length - 1], samplingOptions);
+    return slot;
+  }
+
+  @Override
+  public int openCount() {
+    return slots.openCount();
+  }
+
+  @Override
+  public int[] step() {
+    int[] sampled = new int[capacity];
+    Arrays.fill(sampled, -1);
+    int openCount = slots.openCount();
+    if (openCount == 0) {
+      return sampled;
+    }
+    int[] open = slots.openSlots();
+    int[] nextInput = slots.nextInput();
+    int threads = Math.max(1, Math.min(scratch.length, openCount / MIN_SLOTS_PER_THREAD));
+    Runnable[] tasks = new Runnable[threads];
+    for (int t = 0; t < threads; t++) {
+      int from = openCount * t / threads;
+      int to = openCount * (t + 1) / threads;
+      FusedStep.Scratch s = scratch[t];
+      tasks[t] = () -> {
+        model.step(state, open, from, to, nextInput, logits, s);
+        sample(open, from, to, sampled);
+      };
+    }
+    FusedRuntime.runAll(tasks);
+    for (int i = 0; i < openCount; i++) {
+      int slot = open[i];
+      nextInput[slot] = sampled[slot];
+    }
+    return sampled;
+  }
+
+  private void sample(int[] open, int from, int to, int[] sampled) {
+    int vocab = model.vocabSize();
+    for (int i = from; i < to; i++) {
+      int slot = open[i];
+      sampled[slot] = slots.sample(sampler, slot, logits[slot], vocab);
+    }
+  }
+
+  @Override
+  public void close(int slot) {
+    slots.close(slot);
+  }
+}

@@ -1,0 +1,295 @@
+package io.charstream.model.generation;
+
+import io.charstream.model.kernel.BlasRows;
+import io.charstream.model.kernel.FusedRuntime;
+import io.charstream.model.kernel.GateMath;
+import io.charstream.model.kernel.MatVec;
+import io.charstream.model.Checkpoint;
+import io.charstream.model.CheckpointFormatException;
+import io.charstream.model.ModelConfig;
+import io.charstream.model.Tensor;
+import io.charstream.model.Vocabulary;
+import java.util.Map;
+
+/**
+ * The engine's {@link GenerationModel}: one generation step of the char-RNN for many streams at once,
+ * in plain Java arrays: immutable weights (safe to share between threads) and the arithmetic; {@link
+ * FusedGenerationBatch} keeps the per-stream state.
+ *
+ * <p>The matrix products of a step run on OpenBLAS (one GEMM per layer for all streams of a thread)
+ * when it passes {@link BlasRows#isBatchInvariant} on this machine, else on plain-Java loops C2
+ * vectorises ({@link MatVec}); the gate arithmetic is {@link GateMath}'s vectorised loops over all
+ * streams of the step. The check matters because OpenBLAS, depending on its kernels (measured: yes
+ * with OPENBLAS_CORETYPE=SkylakeX, no with Haswell), may round a row differently depending on how many
+ * rows are multiplied together, which would make a stream's text depend on what else is in the batch.
+ * Either way each stream's arithmetic is the same sequence of float operations whatever the batch, so
+ * batched output equals one-at-a-time output bit for bit. The kernel is chosen once per instance.
+ *
+ * <p>Numbers: the same network as DL4J's, with {@link GateMath}'s tanh/sigmoid (within 2.5e-7 of
+ * the exact functions); the tests compare the probabilities with DL4J's rnnTimeStep (the oracle) on
+ * random weights.
+ */
+public final class FusedStep implements GenerationModel {
+
+  private final ModelConfig config;
+  private final Vocabulary vocabulary;
+  private final int vocab;
+  private final int hidden;
+  private final int layers;
+  /** [vocab][4H]: embedding row times the first LSTM's input weights, plus its bias. */
+  private final float[][] firstLayerInput;
+  /**
+   * Per LSTM layer, the rows of its weights, each [4H] (DL4J gate order a, f, o, g): layer 0 has its
+   * H recurrent rows; layer l >= 1 its H input rows then its H recurrent rows, so that one pass over
+   * [h_below; h_own] gives the whole pre-activation.
+   */
+  private final float[][][] rows;
+  /** Per LSTM layer l >= 1: bias [4H] (layer 0's is in firstLayerInput). */
+  private final float[][] biases;
+  /** Output layer: rows [H][vocab] and bias [vocab]. */
+  private final float[][] outputRows;
+  private final float[] outputBias;
+  /** The same weights for OpenBLAS, when it computes rows batch-invariantly here; else null. */
+  private final BlasRows[] blasRows;
+  private final BlasRows blasOutput;
+
+  private FusedStep(ModelConfig config, Vocabulary vocabulary, Map<String, Tensor> weights) {
+    this.config = config;
+    this.vocabulary = vocabulary;
+    this.vocab = config.vocabSize();
+    this.hidden = config.rnnSize();
+    this.layers = config.numLayers();
+    int gates = 4 * hidden;
+    int emb = config.embeddingSize();
+    float[][] embedding = rows(weights, "0_W", vocab, emb);
+    float[][] w1 = rows(weights, "1_W", emb, gates);
+    float[] b1 = rows(weights, "1_b", 1, gates)[0];
+    firstLayerInput = new float[vocab][];
+    for (int v = 0; v < vocab; v++) {
+      float[] row = b1.clone();
+      MatVec.accumulate(embedding[v], w1, emb, row, gates);
+      firstLayerInput[v] = row;
+    }
+    rows = new float[layers][][];
+    biases = new float[layers][];
+    for (int l = 0; l < layers; l++) {
+      int dl4jLayer = l + 1;
+      float[][] recurrent = rows(weights, dl4jLayer + "_RW", hidden, gates);
+      if (l == 0) {
+        rows[l] = recurrent;
+      } else {
+        float[][] input = rows(weights, dl4jLayer + "_W", hidden, gates);
+        rows[l] = new float[2 * hidden][];
+        System.arraycopy(input, 0, rows[l], 0, hidden);
+        System.arraycopy(recurrent, 0, rows[l], hidden, hidden);
+        biases[l] = rows(weights, dl4jLayer + "_b", 1, gates)[0];
+      }
+    }
+    int out = layers + 1;
+    outputRows = rows(weights, out + "_W", hidden, vocab);
+    outputBias = rows(weights, out + "_b", 1, vocab)[0];
+    BlasRows[] blas = null;
+    BlasRows blasOut = null;
+    if (FusedRuntime.generationBlas()) {
+      blas = new BlasRows[layers];
+      boolean invariant = true;
+      for (int l = 0; l < layers && invariant; l++) {
+        blas[l] = new BlasRows(rows[l], rows[l].length, gates);
+        invariant = blas[l].isBatchInvariant(l);
+      }
+      blasOut = new BlasRows(outputRows, hidden, vocab);
+      if (!invariant || !blasOut.isBatchInvariant(layers)) {
+        blas = null;
+        blasOut = null;
+      }
+    }
+    blasRows = blas;
+    blasOutput = blasOut;
+  }
+
+  /**
+   * "openblas" when the matrix products run on OpenBLAS (it passed the batch-invariance check on this
+   * machine), else "java" (the plain-Java loops; see {@link MatVec}).
+   */
+  @Override
+  public String kernel() {
+    return blasRows != null ? "openblas" : "java";
+  }
+
+  /** The weights of {@code checkpoint} (its training state, if any, is ignored). */
+  public static FusedStep from(Checkpoint checkpoint) {
+    return new FusedStep(checkpoint.modelConfig(), checkpoint.vocabulary(), checkpoint.weights());
+  }
+
+  @Override
+  public Vocabulary vocabulary() {
+    return vocabulary;
+  }
+
+  @Override
+  public ModelConfig config() {
+    return config;
+  }
+
+  @Override
+  public GenerationStreams newStreams(int capacity) {
+    return new FusedGenerationBatch(this, capacity);
+  }
+
+  int vocabSize() {
+    return vocab;
+  }
+
+  int hiddenSize() {
+    return hidden;
+  }
+
+  int numLayers() {
+    return layers;
+  }
+
+  /** A row-major [rows, cols] weight as one array per row. */
+  private static float[][] rows(Map<String, Tensor> weights, String name, int rows, int cols) {
+    Tensor t = weights.get(name);
+    if (t == null || t.size() != rows * cols) {
+      throw new CheckpointFormatException("checkpoint weight " + name + (t == null ? " is missing"
+          : " has " + t.size() + " values, expected " + rows * cols) + ": it does not match its model config");
+    }
+    float[] data = t.data();
+    float[][] out = new float[rows][cols];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(data, r * cols, out[r], 0, cols);
+    }
+    return out;
+  }
+
+  /**
+   * Advances streams {@code streams[from, to)} by one character: reads {@code input[stream]}, updates
+   * their state in place, writes {@code logits[stream]} (unless {@code logits} is null, when
+   * priming). Streams are independent, so disjoint ranges may run on different threads, each with its
+   * own {@link Scratch}.
+   */
+  void step(StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
+    int gates = 4 * hidden;
+    int count = to - from;
+    for (int l = 0; l < layers; l++) {
+      for (int i = 0; i < count; i++) {
+        int stream = streams[from + i];
+        if (l == 0) {
+          s.x[i] = state.h[0][stream];
+          System.arraycopy(firstLayerInput[input[stream]], 0, s.acc[i], 0, gates);
+        } else {
+          // [h_below; h_own] for the stacked rows of this layer.
+          System.arraycopy(state.h[l - 1][stream], 0, s.stacked[i], 0, hidden);
+          System.arraycopy(state.h[l][stream], 0, s.stacked[i], hidden, hidden);
+          s.x[i] = s.stacked[i];
+          System.arraycopy(biases[l], 0, s.acc[i], 0, gates);
+        }
+      }
+      if (blasRows != null) {
+        blasRows[l].accumulate(s.x, 0, s.acc, 0, count, s.staging);
+      } else {
+        MatVec.accumulate(s.x, 0, rows[l], l == 0 ? hidden : 2 * hidden, s.acc, 0, count, gates);
+      }
+      cell(state, l, streams, from, count, s);
+    }
+    if (logits == null) {
+      return;
+    }
+    for (int i = 0; i < count; i++) {
+      int stream = streams[from + i];
+      s.x[i] = state.h[layers - 1][stream];
+      s.out[i] = logits[stream];
+      System.arraycopy(outputBias, 0, s.out[i], 0, vocab);
+    }
+    if (blasOutput != null) {
+      blasOutput.accumulate(s.x, 0, s.out, 0, count, s.staging);
+    } else {
+      MatVec.accumulate(s.x, 0, outputRows, hidden, s.out, 0, count, vocab);
+    }
+  }
+
+  /** The gate arithmetic of layer l for the given streams, over all of them in one pass per gate. */
+  private void cell(StepState state, int l, int[] streams, int from, int count, Scratch s) {
+    int hs = hidden;
+    int n = count * hs;
+    for (int i = 0; i < count; i++) {
+      float[] acc = s.acc[i];
+      int dst = i * hs;
+      System.arraycopy(acc, 0, s.zA, dst, hs);
+      System.arraycopy(acc, hs, s.zF, dst, hs);
+      System.arraycopy(acc, 2 * hs, s.zO, dst, hs);
+      System.arraycopy(acc, 3 * hs, s.zG, dst, hs);
+      System.arraycopy(state.c[l][streams[from + i]], 0, s.c, dst, hs);
+    }
+    GateMath.tanh(s.zA, s.a, n);
+    GateMath.sigmoid(s.zF, s.zero, s.f, n);
+    GateMath.sigmoid(s.zO, s.zero, s.o, n);
+    GateMath.sigmoid(s.zG, s.zero, s.g, n);
+    GateMath.cell(s.f, s.c, s.g, s.a, s.c, n);
+    GateMath.tanh(s.c, s.tc, n);
+    GateMath.mul(s.o, s.tc, s.h, n);
+    for (int i = 0; i < count; i++) {
+      int stream = streams[from + i];
+      System.arraycopy(s.c, i * hs, state.c[l][stream], 0, hs);
+      System.arraycopy(s.h, i * hs, state.h[l][stream], 0, hs);
+    }
+  }
+
+  /** Per-stream LSTM state: h[layer][stream] and c[layer][stream], each [H]. */
+  static final class StepState {
+    final float[][][] h;
+    final float[][][] c;
+
+    StepState(int layers, int streams, int hidden) {
+      h = new float[layers][streams][hidden];
+      c = new float[layers][streams][hidden];
+    }
+  }
+
+  /** Working arrays for up to {@code streams} streams on one thread. */
+  static final class Scratch {
+    final float[][] acc;
+    final float[][] stacked;
+    /** References to the input vector / logits row of each stream of the step. */
+    final float[][] x;
+    final float[][] out;
+    final float[] zA;
+    final float[] zF;
+    final float[] zO;
+    final float[] zG;
+    final float[] zero;
+    final float[] a;
+    final float[] f;
+    final float[] o;
+    final float[] g;
+    final float[] c;
+    final float[] tc;
+    final float[] h;
+    /** Staging for the OpenBLAS kernel, null with the Java one. */
+    final BlasRows.Staging staging;
+
+    Scratch(FusedStep step, int streams) {
+      int hs = step.hidden;
+      staging = step.blasRows == null ? null
+          : new BlasRows.Staging(step.layers > 1 ? 2 * hs : hs, Math.max(4 * hs, step.vocab));
+      int n = streams * hs;
+      acc = new float[streams][4 * hs];
+      stacked = new float[streams][2 * hs];
+      x = new float[streams][];
+      out = new float[streams][];
+      zA = new float[n];
+      zF = new float[n];
+      zO = new float[n];
+      zG = new float[n];
+      zero = new float[n];
+      a = new float[n];
+      f = new float[n];
+      o = new float[n];
+      g = new float[n];
+      c = new float[n];
+      tc = new float[n];
+      h = new float[n];
+    }
+  }
+}

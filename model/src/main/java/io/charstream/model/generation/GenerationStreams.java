@@ -1,0 +1,53 @@
+package io.charstream.model.generation;
+
+import io.charstream.model.SamplingOptions;
+import io.charstream.model.Vocabulary;
+
+/**
+ * A batch of generation streams ("slots") that advance together, one character per {@link #step()}.
+ * Each slot samples with its own random source, seeded from its {@link SamplingOptions}, and its
+ * arithmetic does not depend on the other slots: a slot's text is the same whether it runs alone or in
+ * a full batch, and whatever slots open or close beside it. Made by {@link GenerationModel#newStreams}.
+ *
+ * <p>Not thread-safe: owned by one thread.
+ */
+public interface GenerationStreams {
+
+  /**
+   * Primes a free slot with the prompt: all ids but the last run through the network, and the last is
+   * the input of the slot's first step, as the reference does.
+   *
+   * @return the slot index (the lowest free one)
+   * @throws IllegalStateException when no slot is free
+   * @throws IllegalArgumentException on an empty prompt or an id outside the vocabulary
+   */
+  int open(int[] promptIds, SamplingOptions options);
+
+  /**
+   * Advances every open slot by one character.
+   *
+   * @return the sampled id per slot ({@link #capacity()} entries; -1 for free slots)
+   */
+  int[] step();
+
+  /**
+   * Frees a slot (its state is discarded).
+   *
+   * @throws IllegalArgumentException when the slot is not open
+   */
+  void close(int slot);
+
+  /** Slots in the batch, open or free. */
+  int capacity();
+
+  /** Slots open now. */
+  int openCount();
+
+  /** Slots free now: {@link #open} succeeds while this is positive. */
+  default int freeSlots() {
+    return capacity() - openCount();
+  }
+
+  /** The vocabulary of the ids this batch reads and samples. */
+  Vocabulary vocabulary();
+}

@@ -1,0 +1,123 @@
+package io.charstream.model.kernel;
+
+import java.util.SplittableRandom;
+
+/**
+ * acc[i] += x[i] W for a block of vectors x[i] with OpenBLAS: one GEMM per call of up to {@value
+ * #MAX_ROWS} rows, the weights W [K, N] in native memory, the vectors staged through one JNI copy
+ * each way.
+ *
+ * <p>Only usable where OpenBLAS computes a row the same way whatever the number of rows and the row's
+ * position: {@link #isBatchInvariant} checks exactly that on this machine, for every row count from 1
+ * to {@value #MAX_ROWS} (measured: true with OpenBLAS's SkylakeX kernels, false with its Haswell ones).
+ * Otherwise a stream's text would depend on what else is generated with it.
+ */
+public final class BlasRows {
+
+  /** Rows per GEMM call; larger blocks are cut into calls of this size. */
+  public static final int MAX_ROWS = 128;
+  /**
+   * W's columns are padded with zeros to a multiple of this: with 98 columns (the vocabulary) OpenBLAS's
+   * SkylakeX kernels are not batch-invariant, with 96, 112 or 128 they are (measured).
+   */
+  public static final int COLUMN_MULTIPLE = 16;
+
+  private final int k;
+  private final int n;
+  /** n rounded up to {@link #COLUMN_MULTIPLE}: the stride of W and C in native memory. */
+  private final int padded;
+  private final NativeBuffer weights;
+
+  /** Per-thread staging: native A [MAX_ROWS, K] and C [MAX_ROWS, N], and their Java twins. */
+  public static final class Staging {
+    private final NativeBuffer a;
+    private final NativeBuffer c;
+    private final float[] aRows;
+    private final float[] cRows;
+
+    public Staging(int maxK, int maxN) {
+      int paddedN = padded(maxN);
+      a = new NativeBuffer((long) MAX_ROWS * maxK);
+      c = new NativeBuffer((long) MAX_ROWS * paddedN);
+      aRows = new float[MAX_ROWS * maxK];
+      cRows = new float[MAX_ROWS * paddedN];
+    }
+  }
+
+  /** @param rows W as K rows of N */
+  public BlasRows(float[][] rows, int k, int n) {
+    this.k = k;
+    this.n = n;
+    this.padded = padded(n);
+    weights = new NativeBuffer((long) k * padded);
+    float[] row = new float[padded];
+    for (int r = 0; r < k; r++) {
+      System.arraycopy(rows[r], 0, row, 0, n);
+      weights.write((long) r * padded, row, padded);
+    }
+  }
+
+  private static int padded(int n) {
+    return (n + COLUMN_MULTIPLE - 1) / COLUMN_MULTIPLE * COLUMN_MULTIPLE;
+  }
+
+  /** acc[accFrom + i][0, N) += x[xFrom + i][0, K) W for i in [0, count). */
+  public void accumulate(float[][] x, int xFrom, float[][] acc, int accFrom, int count, Staging s) {
+    for (int from = 0; from < count; from += MAX_ROWS) {
+      int rows = Math.min(MAX_ROWS, count - from);
+      for (int i = 0; i < rows; i++) {
+        System.arraycopy(x[xFrom + from + i], 0, s.aRows, i * k, k);
+        System.arraycopy(acc[accFrom + from + i], 0, s.cRows, i * padded, n);
+      }
+      s.a.write(0, s.aRows, rows * k);
+      s.c.write(0, s.cRows, rows * padded);
+      Blas.gemm(false, false, rows, padded, k, s.a.at(0), k, weights.at(0), padded, 1f, s.c.at(0), padded);
+      s.c.read(0, s.cRows, rows * padded);
+      for (int i = 0; i < rows; i++) {
+        System.arraycopy(s.cRows, i * padded, acc[accFrom + from + i], 0, n);
+      }
+    }
+  }
+
+  /**
+   * Whether every row count from 1 to {@value #MAX_ROWS}, and every position of a row in a call,
+   * gives the same bits as one call of {@value #MAX_ROWS} rows, on random inputs.
+   */
+  public boolean isBatchInvariant(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[][] x = new float[MAX_ROWS][k];
+    float[][] init = new float[MAX_ROWS][n];
+    for (int i = 0; i < MAX_ROWS; i++) {
+      for (int j = 0; j < k; j++) {
+        x[i][j] = (float) (random.nextDouble() * 2 - 1);
+      }
+      for (int j = 0; j < n; j++) {
+        init[i][j] = (float) (random.nextDouble() * 2 - 1);
+      }
+    }
+    Staging staging = new Staging(k, n);
+    float[][] full = copy(init);
+    accumulate(x, 0, full, 0, MAX_ROWS, staging);
+    for (int rows = 1; rows < MAX_ROWS; rows++) {
+      int first = MAX_ROWS - rows;
+      float[][] part = copy(init);
+      accumulate(x, first, part, first, rows, staging);
+      for (int i = first; i < MAX_ROWS; i++) {
+        for (int j = 0; j < n; j++) {
+          if (Float.floatToRawIntBits(part[i][j]) != Float.floatToRawIntBits(full[i][j])) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  private static float[][] copy(float[][] rows) {
+    float[][] out = new float[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = rows[i].clone();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,287 @@
+package io.charstream.model.layers;
+
+import io.charstream.model.kernel.Blas;
+import io.charstream.model.kernel.GateMath;
+import io.charstream.model.kernel.NativeBuffer;
+import io.charstream.model.kernel.Pointers;
+import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * The sequential part of the fused LSTM: the recurrence of one layer over a whole sequence for a
+ * slice of the batch (rows {@code [row0, row0 + B)}), forward and backward, on the calling thread,
+ * with DL4J's gate layout and equations (block input a = tanh, forget f, output o, input gate g =
+ * sigmoid; c' = f c + g a; h' = o tanh(c'); no peepholes). {@link FusedLstmLayer} does the rest in
+ * large GEMMs over all steps: the input projection before, the weight and input gradients after.
+ *
+ * <p>Per step, forward: one GEMM adds the recurrent projection h[t-1] RW to the step's rows of the
+ * input projection, the gate arithmetic runs in vectorised Java loops ({@link GateMath}), and the new
+ * hidden state goes to the layer output. Backward per step: one GEMM for the hidden-state gradient
+ * through the recurrent weights, the gate gradients in Java, written to the layer's gate-gradient
+ * buffer.
+ *
+ * <p>Layouts, all row-major with rows (t, b) = t * mb + b over the whole batch of mb: gates [T, mb,
+ * 4H] (native; pre-activations forward, their gradients backward), output and epsilon [T, mb, H]
+ * (native, the layer's output array and the gradient w.r.t. it), initial state [mb, H]. A slice's rows
+ * of one step are adjacent, so each is one JNI copy. Java arrays keep one step each, [B * H]
+ * row-major [b][j], one per gate so that every loop indexes its arrays alike. RW is passed as DL4J
+ * keeps it, column-major [H, 4H] = row-major RW^T [4H][H].
+ *
+ * <p>Not thread-safe; each shard is driven by one thread at a time.
+ */
+final class LstmShard {
+
+  /** Native addresses of the layer's buffers for one pass (see the class comment for layouts). */
+  record Buffers(long gates, long output, long epsilon, long initialHidden, int mb) {}
+
+  private final int hidden;
+  private int batch;
+  private int steps;
+  private int row0;
+  private int capacityBatch;
+  private int capacitySteps;
+  private boolean zeroInitialState;
+
+  private NativeBuffer dhRecurrent;
+
+  // Per step [B * H]: gate activations, tanh of the cell; cell states c[0] (initial) .. c[T].
+  private float[][] a;
+  private float[][] f;
+  private float[][] o;
+  private float[][] g;
+  private float[][] tanhC;
+  private float[][] c;
+
+  // Scratch, [B * 4H] or [B * H].
+  private float[] zRow;
+  private float[] zA;
+  private float[] zF;
+  private float[] zO;
+  private float[] zG;
+  private float[] biasA;
+  private float[] biasF;
+  private float[] biasO;
+  private float[] biasG;
+  private float[] hRow;
+  private float[] dh;
+  private float[] dhRow;
+  private float[] dc;
+  private float[] carry;
+  private float[] dA;
+  private float[] dF;
+  private float[] dO;
+  private float[] dG;
+  private float[] sumA;
+  private float[] sumF;
+  private float[] sumO;
+  private float[] sumG;
+  private final float[] biasGradient;
+
+  LstmShard(int hidden) {
+    this.hidden = hidden;
+    this.biasGradient = new float[4 * hidden];
+  }
+
+  /**
+   * Sets the slice (rows {@code [row0, row0 + batch)} of the layer's batch) and the sequence length
+   * of the next pass, growing the buffers if needed.
+   */
+  void resize(int row0, int batch, int steps) {
+    if (batch < 1 || steps < 1) {
+      throw new IllegalArgumentException("batch and steps must be >= 1, got " + batch + ", " + steps);
+    }
+    this.row0 = row0;
+    this.batch = batch;
+    this.steps = steps;
+    if (batch > capacityBatch) {
+      capacityBatch = batch;
+      int n = Math.multiplyExact(batch, hidden);
+      dhRecurrent = new NativeBuffer(n);
+      zRow = new float[4 * n];
+      zA = new float[n];
+      zF = new float[n];
+      zO = new float[n];
+      zG = new float[n];
+      biasA = new float[n];
+      biasF = new float[n];
+      biasO = new float[n];
+      biasG = new float[n];
+      hRow = new float[n];
+      dh = new float[n];
+      dhRow = new float[n];
+      dc = new float[n];
+      carry = new float[n];
+      dA = new float[n];
+      dF = new float[n];
+      dO = new float[n];
+      dG = new float[n];
+      sumA = new float[n];
+      sumF = new float[n];
+      sumO = new float[n];
+      sumG = new float[n];
+      capacitySteps = 0; // the per-step arrays depend on the batch too
+    }
+    if (steps > capacitySteps) {
+      capacitySteps = steps;
+      int n = capacityBatch * hidden;
+      a = new float[steps][n];
+      f = new float[steps][n];
+      o = new float[steps][n];
+      g = new float[steps][n];
+      tanhC = new float[steps][n];
+      c = new float[steps + 1][n];
+    }
+  }
+
+  int batch() {
+    return batch;
+  }
+
+  int row0() {
+    return row0;
+  }
+
+  /** Sets the initial cell state: this slice's rows of a [mb * H] row-major array, or zeros (null). */
+  void setInitialState(float[] c0, boolean zeroState) {
+    int n = batch * hidden;
+    if (zeroState) {
+      Arrays.fill(c[0], 0, n, 0f);
+    } else {
+      System.arraycopy(c0, row0 * hidden, c[0], 0, n);
+    }
+    zeroInitialState = zeroState;
+  }
+
+  /** Copies the cell state after the last step into this slice's rows of a [mb * H] array. */
+  void lastCellState(float[] cOut) {
+    System.arraycopy(c[steps], 0, cOut, row0 * hidden, batch * hidden);
+  }
+
+  /**
+   * Runs the recurrence: on entry the gate buffer holds the input projection x W of every row; on
+   * exit the output holds h of every step of this slice, and this shard keeps what {@link #backward}
+   * needs.
+   */
+  void forward(long recurrentWeights, float[] bias, Buffers buffers) {
+    final int bt = batch;
+    final int hs = hidden;
+    final int gates = 4 * hs;
+    final int n = bt * hs;
+    final long mb = buffers.mb();
+    expandBias(bias);
+    FloatPointer rw = Pointers.at(recurrentWeights);
+    for (int t = 0; t < steps; t++) {
+      long rowOffset = t * mb + row0;
+      FloatPointer z = Pointers.at(buffers.gates() + 4L * rowOffset * gates);
+      if (t > 0 || !zeroInitialState) {
+        // z[t] += h[t-1] RW.
+        long previous = t == 0 ? buffers.initialHidden() + 4L * row0 * hs
+            : buffers.output() + 4L * (rowOffset - mb) * hs;
+        Blas.gemm(false, true, bt, gates, hs, Pointers.at(previous), hs, rw, hs, 1f, z, gates);
+      }
+      z.get(zRow, 0, bt * gates);
+      for (int b = 0; b < bt; b++) {
+        int src = b * gates;
+        int dst = b * hs;
+        System.arraycopy(zRow, src, zA, dst, hs);
+        System.arraycopy(zRow, src + hs, zF, dst, hs);
+        System.arraycopy(zRow, src + 2 * hs, zO, dst, hs);
+        System.arraycopy(zRow, src + 3 * hs, zG, dst, hs);
+      }
+      GateMath.tanh(zA, biasA, a[t], n);
+      GateMath.sigmoid(zF, biasF, f[t], n);
+      GateMath.sigmoid(zO, biasO, o[t], n);
+      GateMath.sigmoid(zG, biasG, g[t], n);
+      GateMath.cell(f[t], c[t], g[t], a[t], c[t + 1], n);
+      GateMath.tanh(c[t + 1], tanhC[t], n);
+      GateMath.mul(o[t], tanhC[t], hRow, n);
+      Pointers.at(buffers.output() + 4L * rowOffset * hs).put(hRow, 0, n);
+    }
+  }
+
+  /**
+   * Backpropagates through steps {@code [firstStep, T)} of the last {@link #forward} (truncated BPTT:
+   * earlier steps get zero gradients): reads the epsilon rows, writes the gate-gradient rows of every
+   * step of this slice, and sums the bias gradient ({@link #biasGradient()}).
+   */
+  void backward(long recurrentWeights, int firstStep, Buffers buffers) {
+    final int bt = batch;
+    final int hs = hidden;
+    final int gates = 4 * hs;
+    final int n = bt * hs;
+    final long mb = buffers.mb();
+    FloatPointer rw = Pointers.at(recurrentWeights);
+    FloatPointer dhNative = dhRecurrent.at(0);
+    Arrays.fill(carry, 0, n, 0f);
+    Arrays.fill(sumA, 0, n, 0f);
+    Arrays.fill(sumF, 0, n, 0f);
+    Arrays.fill(sumO, 0, n, 0f);
+    Arrays.fill(sumG, 0, n, 0f);
+    for (int t = steps - 1; t >= firstStep; t--) {
+      long rowOffset = t * mb + row0;
+      Pointers.at(buffers.epsilon() + 4L * rowOffset * hs).get(dh, 0, n);
+      if (t < steps - 1) {
+        // The gradient reaching h[t] through the recurrent weights: dz[t+1] RW^T.
+        Blas.gemm(false, false, bt, hs, gates, Pointers.at(buffers.gates() + 4L * (rowOffset + mb) * gates), gates,
+            rw, hs, 0f, dhNative, hs);
+        dhRecurrent.read(0, dhRow, n);
+        GateMath.add(dh, dhRow, dh, n);
+      }
+      GateMath.outputGateGrad(dh, tanhC[t], o[t], dO, n);
+      GateMath.cellGrad(dh, o[t], tanhC[t], carry, dc, n);
+      GateMath.sigmoidGateGrad(dc, c[t], f[t], dF, n);
+      GateMath.sigmoidGateGrad(dc, a[t], g[t], dG, n);
+      GateMath.blockInputGrad(dc, g[t], a[t], dA, n);
+      GateMath.mul(dc, f[t], carry, n);
+      GateMath.accumulate(dA, sumA, n);
+      GateMath.accumulate(dF, sumF, n);
+      GateMath.accumulate(dO, sumO, n);
+      GateMath.accumulate(dG, sumG, n);
+      for (int b = 0; b < bt; b++) {
+        int dst = b * gates;
+        int src = b * hs;
+        System.arraycopy(dA, src, zRow, dst, hs);
+        System.arraycopy(dF, src, zRow, dst + hs, hs);
+        System.arraycopy(dO, src, zRow, dst + 2 * hs, hs);
+        System.arraycopy(dG, src, zRow, dst + 3 * hs, hs);
+      }
+      Pointers.at(buffers.gates() + 4L * rowOffset * gates).put(zRow, 0, bt * gates);
+    }
+    if (firstStep > 0) {
+      Arrays.fill(zRow, 0, bt * gates, 0f);
+      for (int t = 0; t < firstStep; t++) {
+        Pointers.at(buffers.gates() + 4L * (t * mb + row0) * gates).put(zRow, 0, bt * gates);
+      }
+    }
+    reduceBias(sumA, 0);
+    reduceBias(sumF, hs);
+    reduceBias(sumO, 2 * hs);
+    reduceBias(sumG, 3 * hs);
+  }
+
+  /** The bias gradient [4H] of the last {@link #backward}. */
+  float[] biasGradient() {
+    return biasGradient;
+  }
+
+  private void expandBias(float[] bias) {
+    int hs = hidden;
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(bias, 0, biasA, b * hs, hs);
+      System.arraycopy(bias, hs, biasF, b * hs, hs);
+      System.arraycopy(bias, 2 * hs, biasO, b * hs, hs);
+      System.arraycopy(bias, 3 * hs, biasG, b * hs, hs);
+    }
+  }
+
+  private void reduceBias(float[] sums, int gateOffset) {
+    int hs = hidden;
+    for (int j = 0; j < hs; j++) {
+      float s = 0f;
+      for (int b = 0; b < batch; b++) {
+        s += sums[b * hs + j];
+      }
+      biasGradient[gateOffset + j] = s;
+    }
+  }
+}

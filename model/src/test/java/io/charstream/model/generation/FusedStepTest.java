@@ -1,0 +1,112 @@
+package io.charstream.model.generation;
+
+import io.charstream.model.kernel.FusedRuntime;
+import io.charstream.model.layers.LayerPair;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.charstream.model.Checkpoint;
+import io.charstream.model.SamplingOptions;
+import io.charstream.model.Vocabulary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The fused generation step against DL4J's rnnTimeStep (the oracle) and against itself one at a time. */
+public class FusedStepTest {
+
+  @AfterEach
+  void resetThreads() {
+    FusedRuntime.setThreads(FusedRuntime.configuredThreads());
+  }
+
+  /** A stock network of the engine's shape with random weights, and its checkpoint. */
+  public record Model(MultiLayerNetwork net, Checkpoint checkpoint) {
+    public static Model random(int embedding, int hidden, int layers, long seed) {
+      BenchNetwork.Spec spec = new BenchNetwork.Spec(98, embedding, hidden, layers, 16, 0.001, 1.0);
+      MultiLayerNetwork net = new MultiLayerNetwork(BenchNetwork.configuration(spec, false, seed));
+      net.init();
+      net.setParams(LayerPair.uniform(new Random(seed), net.params().shape(), 0.4));
+      return new Model(net, BenchNetwork.checkpoint(net, spec));
+    }
+  }
+
+  /** Two layers, and three (the middle layer's input rows are another layer's output). */
+  @Test
+  void probabilitiesMatchDl4jRnnTimeStep() {
+    Model two = Model.random(32, 64, 2, 11);
+    GenerationOracle.assertMatchesRnnTimeStep(two.net(), FusedStep.from(two.checkpoint()), "To be, or not", 40);
+    Model three = Model.random(16, 48, 3, 5);
+    GenerationOracle.assertMatchesRnnTimeStep(three.net(), FusedStep.from(three.checkpoint()), "KING RICHARD", 30);
+  }
+
+  @Test
+  void batchedOutputEqualsOneAtATime() {
+    FusedRuntime.setThreads(2);
+    Model m = Model.random(16, 32, 2, 12);
+    FusedStep step = FusedStep.from(m.checkpoint());
+    List<String> prompts = new ArrayList<>();
+    List<SamplingOptions> options = new ArrayList<>();
+    for (int i = 0; i < 21; i++) {
+      prompts.add(i % 3 == 0 ? "KING RICHARD" : "To be or not to be".substring(i % 7));
+      options.add(new SamplingOptions(1 + i % 4, 0.5 + 0.25 * (i % 5), 100 + i));
+    }
+    List<String> together = generate(step, prompts, options, 80);
+    for (int i = 0; i < prompts.size(); i++) {
+      assertThat(generate(step, List.of(prompts.get(i)), List.of(options.get(i)), 80).get(0))
+          .as("prompt %d", i).isEqualTo(together.get(i));
+    }
+    assertThat(together.get(0)).hasSize(80).isNotEqualTo(together.get(3));
+  }
+
+  @Test
+  void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
+    FusedRuntime.setThreads(2);
+    Model m = Model.random(8, 16, 1, 13);
+    FusedStep step = FusedStep.from(m.checkpoint());
+    int[] prompt = Vocabulary.reference().encode("hello").ids();
+    FusedGenerationBatch alone = new FusedGenerationBatch(step, 1);
+    alone.open(prompt, SamplingOptions.withSeed(7));
+    StringBuilder expected = new StringBuilder();
+    for (int t = 0; t < 50; t++) {
+      expected.append((char) alone.step()[0]);
+    }
+    FusedGenerationBatch busy = new FusedGenerationBatch(step, 32);
+    for (int i = 0; i < 20; i++) {
+      busy.open(Vocabulary.reference().encode("noise " + i).ids(), SamplingOptions.withSeed(i));
+    }
+    int slot = busy.open(prompt, SamplingOptions.withSeed(7));
+    StringBuilder actual = new StringBuilder();
+    for (int t = 0; t < 50; t++) {
+      if (t == 10) {
+        busy.close(3);
+        busy.close(15);
+      }
+      if (t == 20) {
+        busy.open(Vocabulary.reference().encode("late").ids(), SamplingOptions.withSeed(99));
+      }
+      actual.append((char) busy.step()[slot]);
+    }
+    assertThat(actual.toString()).isEqualTo(expected.toString());
+  }
+
+  private static List<String> generate(FusedStep step, List<String> prompts, List<SamplingOptions> options,
+      int length) {
+    FusedGenerationBatch batch = new FusedGenerationBatch(step, prompts.size());
+    int[] slots = new int[prompts.size()];
+    List<StringBuilder> out = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      slots[i] = batch.open(step.vocabulary().encode(prompts.get(i)).ids(), options.get(i));
+      out.add(new StringBuilder());
+    }
+    for (int t = 0; t < length; t++) {
+      int[] ids = batch.step();
+      for (int i = 0; i < slots.length; i++) {
+        out.get(i).append(step.vocabulary().decode(ids[slots[i]]));
+      }
+    }
+    return out.stream().map(StringBuilder::toString).toList();
+  }
+}

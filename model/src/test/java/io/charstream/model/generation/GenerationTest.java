@@ -1,0 +1,137 @@
+package io.charstream.model.generation;
+
+import io.charstream.model.Checkpoint;
+import io.charstream.model.ModelConfig;
+import io.charstream.model.SamplingOptions;
+import io.charstream.model.Tensor;
+import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingPosition;
+import io.charstream.model.Vocabulary;
+import io.charstream.model.training.CharRnnNetwork;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.charstream.model.layers.FusedLayers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+
+/** The engine's generation ({@link GenerationModel#from}) on checkpoints of the engine's own network. */
+public class GenerationTest {
+
+  public static Checkpoint checkpointOf(MultiLayerNetwork net, ModelConfig config, Vocabulary vocabulary) {
+    Map<String, Tensor> weights = CharRnnNetwork.exportWeights(net);
+    return new Checkpoint(config, TrainingConfig.defaults(), vocabulary, List.of(), TrainingPosition.start(),
+        weights, null);
+  }
+
+  /** The engine's network with DL4J's stock layers (the oracle), initialised as training starts. */
+  private static MultiLayerNetwork stockNetwork(ModelConfig config, long seed) {
+    MultiLayerConfiguration conf = CharRnnNetwork.configuration(config, 16, 0.001, seed);
+    FusedLayers.useFused(conf, false);
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    CharRnnNetwork.initialiseLikePyTorch(net, config, seed);
+    return net;
+  }
+
+  /** DL4J is the oracle: a checkpoint as training writes it, through the generation model's loader. */
+  @Test
+  void probabilitiesMatchDl4jRnnTimeStep() {
+    ModelConfig config = new ModelConfig(98, 32, 64, 2, 0.0);
+    MultiLayerNetwork net = stockNetwork(config, 11L);
+    GenerationModel model = GenerationModel.from(checkpointOf(net, config, Vocabulary.reference()));
+    assertThat(model).isInstanceOf(FusedStep.class);
+    GenerationOracle.assertMatchesRnnTimeStep(net, (FusedStep) model, "To be, or not", 40);
+  }
+
+  @Test
+  void batchedOutputEqualsOneAtATime() {
+    ModelConfig config = new ModelConfig(98, 16, 32, 2, 0.0);
+    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 12L), config,
+        Vocabulary.reference()));
+    TextGenerator generator = new TextGenerator(model);
+    List<String> prompts = List.of("KING RICHARD", "a", "To be or not to be", "\u00e9t\u00e9 unknown", "Q");
+    List<SamplingOptions> options = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      options.add(new SamplingOptions(1 + i, 0.5 + 0.25 * i, 100 + i));
+    }
+    List<String> together = generator.generateAll(prompts, 60, options);
+    for (int i = 0; i < prompts.size(); i++) {
+      assertThat(generator.generate(prompts.get(i), 60, options.get(i))).isEqualTo(together.get(i));
+    }
+    assertThat(together.get(0)).hasSize(60);
+    // The same seed gives the same text; another seed, (almost surely) another text.
+    assertThat(generator.generate("KING", 60, options.get(4)))
+        .isEqualTo(generator.generate("KING", 60, options.get(4)))
+        .isNotEqualTo(generator.generate("KING", 60, new SamplingOptions(5, 1.5, 999)));
+  }
+
+  /** Continuous batching: slots opened and closed while others run do not disturb them; freed slots are reused. */
+  @Test
+  void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
+    ModelConfig config = new ModelConfig(98, 8, 16, 1, 0.0);
+    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 13L), config,
+        Vocabulary.reference()));
+    int[] prompt = Vocabulary.reference().encode("hello").ids();
+    GenerationStreams alone = model.newStreams(1);
+    alone.open(prompt, SamplingOptions.withSeed(7));
+    GenerationStreams shared = model.newStreams(3);
+    assertThat(shared.vocabulary()).isEqualTo(model.vocabulary());
+    shared.open(Vocabulary.reference().encode("xyz").ids(), SamplingOptions.withSeed(1));
+    int slot = shared.open(prompt, SamplingOptions.withSeed(7));
+    for (int t = 0; t < 50; t++) {
+      if (t == 10) {
+        shared.close(0);
+        assertThat(shared.openCount()).isEqualTo(1);
+      }
+      if (t == 20) {
+        // Reuses slot 0: its old state must not leak into the new stream.
+        assertThat(shared.open(Vocabulary.reference().encode("late").ids(), SamplingOptions.withSeed(3))).isZero();
+      }
+      int[] ids = shared.step();
+      assertThat(ids).hasSize(3);
+      assertThat(ids[2]).as("a free slot samples nothing").isEqualTo(-1);
+      assertThat(ids[slot]).as("step %d", t).isEqualTo(alone.step()[0]);
+    }
+    assertThat(shared.freeSlots()).isEqualTo(1);
+    shared.open(prompt, SamplingOptions.withSeed(1));
+    assertThat(shared.freeSlots()).isZero();
+    assertThat(shared.openCount()).isEqualTo(3);
+    assertThatThrownBy(() -> shared.open(prompt, SamplingOptions.withSeed(1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("busy");
+    shared.close(1);
+    assertThatThrownBy(() -> shared.close(1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not open");
+    assertThatThrownBy(() -> shared.open(new int[0], SamplingOptions.withSeed(1)))
+        .hasMessageContaining("empty");
+    assertThatThrownBy(() -> shared.open(new int[] {98}, SamplingOptions.withSeed(1)))
+        .hasMessageContaining("outside the vocabulary");
+  }
+
+  /** A reused slot starts from a zero state: the same prompt and seed give the same text as a fresh batch. */
+  @Test
+  void aReusedSlotGeneratesAsAFreshOne() {
+    ModelConfig config = new ModelConfig(98, 8, 16, 2, 0.0);
+    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 14L), config,
+        Vocabulary.reference()));
+    int[] prompt = Vocabulary.reference().encode("To be").ids();
+    GenerationStreams batch = model.newStreams(1);
+    int[] fresh = new int[40];
+    batch.open(prompt, SamplingOptions.withSeed(5));
+    for (int t = 0; t < fresh.length; t++) {
+      fresh[t] = batch.step()[0];
+    }
+    batch.close(0);
+    batch.open(Vocabulary.reference().encode("something else entirely").ids(), SamplingOptions.withSeed(6));
+    batch.step();
+    batch.close(0);
+    batch.open(prompt, SamplingOptions.withSeed(5));
+    for (int t = 0; t < fresh.length; t++) {
+      assertThat(batch.step()[0]).as("step %d", t).isEqualTo(fresh[t]);
+    }
+  }
+}
