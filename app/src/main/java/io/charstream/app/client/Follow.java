@@ -1,5 +1,6 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.ProgressBar;
 import io.charstream.schemas.message.TrainingStatus;
 import java.io.PrintStream;
 import java.time.Duration;

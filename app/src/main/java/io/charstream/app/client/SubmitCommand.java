@@ -1,5 +1,6 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.ProgressBar;
 import io.charstream.schemas.ClientSizes;
 import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;

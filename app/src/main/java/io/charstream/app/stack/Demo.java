@@ -1,7 +1,7 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.client.CorpusUploader;
-import io.charstream.app.client.ProgressBar;
+import io.charstream.app.cli.ProgressBar;
 import io.charstream.app.client.StatusView;
 import io.charstream.app.client.StatusWatcher;
 import io.charstream.schemas.ClientSizes;

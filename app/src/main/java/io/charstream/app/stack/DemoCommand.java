@@ -3,7 +3,7 @@ package io.charstream.app.stack;
 import io.charstream.app.broker.BrokerStartException;
 import io.charstream.app.client.ClientOptions;
 import io.charstream.app.client.CorpusUploader;
-import io.charstream.app.client.ProgressBar;
+import io.charstream.app.cli.ProgressBar;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;

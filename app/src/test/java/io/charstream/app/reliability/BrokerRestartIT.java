@@ -1,13 +1,13 @@
 package io.charstream.app.reliability;
 
-import static io.charstream.app.generator.GeneratorFixture.request;
+import static io.charstream.app.worker.GeneratorFixture.request;
 import static io.charstream.app.reliability.GeneratorFaultsIT.answeredCount;
 import static io.charstream.app.reliability.GeneratorFaultsIT.assertEachAnsweredOnce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.charstream.app.broker.EmbeddedBroker;
-import io.charstream.app.generator.GeneratorFixture;
+import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;

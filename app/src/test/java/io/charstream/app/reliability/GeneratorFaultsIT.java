@@ -1,10 +1,10 @@
 package io.charstream.app.reliability;
 
-import static io.charstream.app.generator.GeneratorFixture.expected;
-import static io.charstream.app.generator.GeneratorFixture.request;
+import static io.charstream.app.worker.GeneratorFixture.expected;
+import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.app.generator.GeneratorFixture;
+import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;

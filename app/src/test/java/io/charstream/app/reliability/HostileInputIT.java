@@ -1,11 +1,11 @@
 package io.charstream.app.reliability;
 
-import static io.charstream.app.generator.GeneratorFixture.expected;
-import static io.charstream.app.generator.GeneratorFixture.request;
+import static io.charstream.app.worker.GeneratorFixture.expected;
+import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.charstream.app.generator.GeneratorFixture;
+import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.reliability.HostileInputs.Hostile;
 import io.charstream.app.reliability.HostileInputs.Outcome;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
 import io.charstream.app.broker.EmbeddedBroker;
-import io.charstream.app.generator.GeneratorFixture;
-import io.charstream.app.generator.ModelPublisher;
+import io.charstream.app.worker.GeneratorFixture;
+import io.charstream.app.client.ModelPublisher;
 import io.charstream.app.it.Await;
 import io.charstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;

@@ -8,7 +8,7 @@ import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.it.TopicReader;
 import io.charstream.app.reliability.HostileInputs.Hostile;
 import io.charstream.app.reliability.HostileInputs.Outcome;
-import io.charstream.app.trainer.TrainerFixture;
+import io.charstream.app.worker.TrainerFixture;
 import io.charstream.schemas.ClientSizes;
 import io.charstream.schemas.DeadLetters;
 import io.charstream.schemas.Topic;

@@ -5,7 +5,7 @@ import static io.charstream.app.reliability.HostileInputs.utf8;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.charstream.app.reliability.HostileInputs.Hostile;
 import io.charstream.app.reliability.HostileInputs.Outcome;
-import io.charstream.app.trainer.TrainerFixture;
+import io.charstream.app.worker.TrainerFixture;
 import io.charstream.schemas.Sha256;
 import io.charstream.schemas.TopicSettings;
 import io.charstream.schemas.json.Json;

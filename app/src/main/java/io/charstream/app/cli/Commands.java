@@ -1,0 +1,77 @@
+package io.charstream.app.cli;
+
+import io.charstream.model.CheckpointFormatException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Helpers shared by the local model commands: reading inputs and turning failures into one line. */
+public final class Commands {
+
+  /** Exit status of a usage mistake (bad flag value, unreadable input), as picocli uses. */
+  public static final int USAGE = 2;
+  /** Exit status when training was interrupted (like a shell's for SIGINT). */
+  public static final int INTERRUPTED = 130;
+
+  private Commands() {}
+
+  /**
+   * Runs {@code body}; a user error or a bad checkpoint becomes one line on stderr, naming the
+   * command and what to do, and a non-zero status.
+   */
+  public static int run(String command, PrintWriter err, Callable<Integer> body) {
+    try {
+      return body.call();
+    } catch (UserError | CheckpointFormatException | IllegalArgumentException e) {
+      err.println("charstream " + command + ": " + e.getMessage());
+      return USAGE;
+    } catch (NoSuchFileException | AccessDeniedException e) {
+      err.println("charstream " + command + ": " + describe(e));
+      return USAGE;
+    } catch (IOException e) {
+      err.println("charstream " + command + ": " + describe(e));
+      return 1;
+    } catch (java.io.UncheckedIOException e) {
+      err.println("charstream " + command + ": " + e.getMessage());
+      return 1;
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      err.println("charstream " + command + ": " + e);
+      return 1;
+    }
+  }
+
+  public static String describe(IOException e) {
+    if (e instanceof NoSuchFileException n) {
+      return "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+    }
+    if (e instanceof AccessDeniedException a) {
+      return "permission denied: " + a.getFile();
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+
+  /** The whole file as UTF-8 text; a missing, non-regular or non-UTF-8 file is a user error naming the flag. */
+  public static String readText(Path path, String flag) {
+    if (!Files.exists(path)) {
+      throw new UserError("no such file: " + path + " (check " + flag + ")");
+    }
+    if (!Files.isRegularFile(path)) {
+      throw new UserError(path + " is not a regular file: " + flag + " takes a UTF-8 text file");
+    }
+    try {
+      return Files.readString(path);
+    } catch (CharacterCodingException e) {
+      throw new UserError(path + " is not valid UTF-8 text: convert it (e.g. iconv -t UTF-8) and pass it to "
+          + flag + " again", e);
+    } catch (IOException e) {
+      throw new UserError("cannot read " + path + " (" + describe(e) + "); check " + flag, e);
+    }
+  }
+}

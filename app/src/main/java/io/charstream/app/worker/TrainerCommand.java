@@ -1,0 +1,74 @@
+package io.charstream.app.worker;
+
+import io.charstream.app.client.ClientOptions;
+import io.charstream.schemas.config.EnvConfig;
+import io.charstream.trainer.TrainerConfig;
+import io.charstream.trainer.TrainerWorker;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code charstream trainer}: the Kafka trainer worker, until SIGTERM / Ctrl-C. */
+@Command(name = "trainer", mixinStandardHelpOptions = true,
+    description = {"Run a trainer worker: reads corpora and training requests from Kafka, trains, publishes",
+        "progress and checkpoints. Replicas with the same group.id share the jobs. Every config key can be",
+        "set in --config FILE or as env CHARSTREAM_<KEY>; see --config-doc."})
+public final class TrainerCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerCommand.class);
+
+  @Mixin ClientOptions client;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Trainer config properties (keys of --config-doc).")
+  Path configFile;
+
+  @Option(names = "--max-concurrent-jobs", paramLabel = "N", description = "Jobs trained at once (default 1).")
+  Integer maxConcurrentJobs;
+
+  @Option(names = "--worker-id", paramLabel = "NAME", description = "Name in status events (default host-pid).")
+  String workerId;
+
+  @Option(names = "--config-doc", description = "Print the table of config keys (Markdown) and exit.")
+  boolean configDoc;
+
+  @Override
+  public Integer call() {
+    if (configDoc) {
+      System.out.print(EnvConfig.markdownTable(TrainerConfig.DEF));
+      return 0;
+    }
+    Map<String, Object> overrides = new HashMap<>();
+    if (maxConcurrentJobs != null) overrides.put(TrainerConfig.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
+    if (workerId != null) overrides.put(TrainerConfig.WORKER_ID, workerId);
+    EnvConfig env;
+    try {
+      env = client.config(TrainerConfig.DEF, configFile, overrides);
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("charstream trainer: " + e.getMessage());
+      return 2;
+    }
+    LOG.info("trainer {}", env);
+    TrainerWorker worker;
+    try {
+      worker = TrainerWorker.start(env);
+    } catch (IllegalStateException e) {
+      System.err.println("charstream trainer: " + e.getMessage());
+      return 1;
+    }
+    Thread hook = new Thread(worker::close, "trainer-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      worker.stopped().join();
+      return 0;
+    } catch (java.util.concurrent.CompletionException e) {
+      System.err.println("charstream trainer: stopped on an error: " + e.getCause());
+      return 1;
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.charstream.app.worker;
+
+import static io.charstream.app.worker.GeneratorFixture.expected;
+import static io.charstream.app.worker.GeneratorFixture.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.generator.GeneratorConfig;
+import io.charstream.generator.GeneratorService;
+import io.charstream.schemas.message.GenerateRequest;
+import io.charstream.schemas.message.GenerateResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Delivery on a real broker: several workers in one group, and a worker that dies mid-batch. A
+ * read_committed reader must see exactly one final response per request, with the right text.
+ */
+class GeneratorFailoverIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  /** Characters of a long request. */
+  // Long enough that the fused step (hundreds of thousands of chars/s) is still busy when a worker goes.
+  private static final int LONG = 100_000;
+  private static EmbeddedBroker broker;
+
+  @BeforeAll
+  static void startBroker() {
+    // A dead worker's open transaction is aborted after transaction.timeout.ms (5 s in the fixture),
+    // checked this often; the default (10 s) would only make the kill test slower.
+    broker = EmbeddedBroker.start(new EmbeddedBroker.Options(0, null, io.charstream.schemas.Topics.defaults(),
+        Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static double answered(GeneratorService g) {
+    return g.meters().find("charstream.generator.requests").counters().stream().mapToDouble(c -> c.count()).sum();
+  }
+
+  private static void assertEachAnsweredOnceCorrectly(GeneratorFixture f, List<GenerateRequest> requests) {
+    for (GenerateRequest r : requests) {
+      f.awaitFinal(r.requestId(), WAIT);
+    }
+    for (GenerateRequest r : requests) {
+      List<GenerateResponse> finals = f.finals(r.requestId());
+      assertThat(finals).as("final responses of " + r.requestId()).hasSize(1);
+      assertThat(finals.get(0).text()).as(r.requestId()).isEqualTo(expected(r, 11L));
+    }
+  }
+
+  @Test
+  void twoWorkersInOneGroupShareThePartitionsAndAnswerEachRequestOnce() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      GeneratorService a = f.startGenerator("share-a", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
+      GeneratorService b = f.startGenerator("share-b", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
+      assertThat(a.awaitReady(WAIT)).isTrue();
+      assertThat(b.awaitReady(WAIT)).isTrue();
+      f.await(() -> a.readiness().ok() && b.readiness().ok(), WAIT, "both ready");
+      List<GenerateRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        GenerateRequest r = request("share-" + i, "KING", 30, i, null, null, i % 5 == 0);
+        requests.add(r);
+        f.send(r);
+      }
+      assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(a)).isPositive();
+      assertThat(answered(b)).isPositive();
+      assertThat(answered(a) + answered(b)).isEqualTo(40.0);
+    }
+  }
+
+  @Test
+  void aWorkerKilledMidBatchLosesNothingAndDuplicatesNothing() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      // Long requests (the tiny model generates tens of thousands of characters a second): when the
+      // first answers are visible, most requests are still running or waiting.
+      GeneratorService victim = f.startGenerator("victim", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
+          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.LENGTH_MAX, LONG));
+      assertThat(victim.awaitReady(WAIT)).isTrue();
+      List<GenerateRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        GenerateRequest r = request("kill-" + i, "KING", LONG, i, null, null, i % 3 == 0);
+        requests.add(r);
+        f.send(r);
+      }
+      // Kill it once some answers are committed and others are mid-generation.
+      f.await(() -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 3, WAIT,
+          "first answers");
+      victim.kill();
+      long answeredBefore = requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count();
+      assertThat(answeredBefore).isLessThan(requests.size());
+
+      GeneratorService heir = f.startGenerator("heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8,
+          GeneratorConfig.LENGTH_MAX, LONG));
+      assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(heir)).isPositive();
+    }
+  }
+
+  @Test
+  void aGracefulShutdownFinishesOrHandsBackItsWorkWhileAnotherWorkerJoins() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      // A drain time too short to finish everything: what is left is handed back uncommitted.
+      GeneratorService leaving = f.startGenerator("leaving", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
+          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.SHUTDOWN_DRAIN_MS, 300L, GeneratorConfig.LENGTH_MAX, LONG));
+      assertThat(leaving.awaitReady(WAIT)).isTrue();
+      List<GenerateRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        GenerateRequest r = request("leave-" + i, "KING", LONG, i, null, null, i % 4 == 0);
+        requests.add(r);
+        f.send(r);
+      }
+      f.await(() -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 2, WAIT,
+          "first answers");
+      // A second worker joins (a cooperative rebalance moves partitions away mid-work) and the first
+      // is stopped as SIGTERM stops it, long before it could have generated all 16 long requests:
+      // what it does not finish within its drain time is handed back and answered by the other.
+      GeneratorService staying = f.startGenerator("staying", Map.of(GeneratorConfig.BATCH_CAPACITY, 8,
+          GeneratorConfig.LENGTH_MAX, LONG));
+      leaving.close();
+      assertThat(leaving.liveness().ok()).isFalse();
+      assertThat(answered(leaving)).isLessThan(16.0);
+      assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(staying)).isPositive();
+    }
+  }
+
+  @Test
+  void requestsLongerThanMaxPollIntervalNeitherCostTheMembershipNorDuplicate() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      // Each request takes longer than max.poll.interval.ms, and with one slot and a queue of one
+      // the partitions stay paused most of the time: the worker must keep polling throughout.
+      GeneratorService g = f.startGenerator("slow", Map.of(GeneratorConfig.BATCH_CAPACITY, 1,
+          GeneratorConfig.QUEUE_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, 1_000_000),
+          Map.of("CHARSTREAM_KAFKA_MAX_POLL_INTERVAL_MS", "1500"));
+      assertThat(g.awaitReady(WAIT)).isTrue();
+      List<GenerateRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        // Long enough for the fused step (about 300,000 chars/s at batch 1 here) to stay busy for seconds.
+        GenerateRequest r = request("slow-" + i, "KING", 600_000, i, null, null, i == 0);
+        requests.add(r);
+        f.send(r);
+      }
+      assertEachAnsweredOnceCorrectly(f, requests);
+      // The last request waited for the others: the worker was busy (and mostly paused) for longer
+      // than max.poll.interval.ms, yet kept its partitions.
+      assertThat(f.finals("slow-3").get(0).timings().totalMs()).isGreaterThan(1500.0);
+      assertThat(counter(g, "charstream.generator.handed.back")).isZero();
+      assertThat(g.meters().find("charstream.generator.transactions").tag("outcome", "aborted").counter()).isNull();
+    }
+  }
+
+  private static double counter(GeneratorService g, String name) {
+    io.micrometer.core.instrument.Counter c = g.meters().find(name).counter();
+    return c == null ? 0 : c.count();
+  }
+}

@@ -1,0 +1,206 @@
+package io.charstream.app.worker;
+
+import io.charstream.app.client.ModelPublisher;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.generator.GeneratorConfig;
+import io.charstream.generator.GeneratorService;
+import io.charstream.generator.SyntheticCheckpoints;
+import io.charstream.model.Checkpoint;
+import io.charstream.model.generation.GenerationModel;
+import io.charstream.model.SamplingOptions;
+import io.charstream.model.generation.TextGenerator;
+import io.charstream.schemas.Topics;
+import io.charstream.schemas.json.Json;
+import io.charstream.schemas.message.GenerateRequest;
+import io.charstream.schemas.message.GenerateResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * One test's world on the shared in-process broker: its own topic prefix (so tests never see each
+ * other's records), a request producer, a read_committed collector of every response and dead
+ * letter, generator instances, and the offline oracle for the text a request must get.
+ */
+public final class GeneratorFixture implements AutoCloseable {
+
+  public static final String MODEL = "tiny";
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  public final EmbeddedBroker broker;
+  public final Topics topics;
+  public final Map<String, Object> kafka;
+  private final KafkaProducer<String, byte[]> producer;
+  private final List<GeneratorService> services = new ArrayList<>();
+  private final Collector responses;
+  private final Collector deadLetters;
+
+  public GeneratorFixture(EmbeddedBroker broker) {
+    this.broker = broker;
+    this.topics = new Topics("it" + COUNTER.incrementAndGet() + "-" + System.nanoTime() % 100_000 + ".");
+    broker.createTopics(topics);
+    this.kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
+    producer = new KafkaProducer<>(new HashMap<>(kafka), new StringSerializer(), new ByteArraySerializer());
+    responses = new Collector(topics.generateResponses().name());
+    deadLetters = new Collector(topics.deadLetter(topics.generateRequests()).name());
+  }
+
+  public static Checkpoint checkpoint(long seed) {
+    return SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), seed);
+  }
+
+  public void publishModel(long version, long seed) throws Exception {
+    ModelPublisher.publish(kafka, topics, MODEL, version, checkpoint(seed));
+  }
+
+  /** Starts a generator; {@code overrides} are generator keys, session/transaction timeouts are short. */
+  public GeneratorService startGenerator(String instance, Map<String, Object> overrides) throws Exception {
+    return startGenerator(instance, overrides, Map.of());
+  }
+
+  /** As above, with extra environment (e.g. CHARSTREAM_KAFKA_* client properties). */
+  public GeneratorService startGenerator(String instance, Map<String, Object> overrides, Map<String, String> extraEnv)
+      throws Exception {
+    Map<String, Object> o = new HashMap<>(Map.of(
+        "bootstrap.servers", broker.bootstrapServers(), "topic.prefix", topics.prefix(),
+        GeneratorConfig.INSTANCE_ID, instance, GeneratorConfig.HTTP_PORT, 0,
+        GeneratorConfig.MODEL_DEFAULT_ID, MODEL, GeneratorConfig.SHUTDOWN_DRAIN_MS, 5_000L,
+        GeneratorConfig.MODEL_WAIT_MS, 500L));
+    o.putAll(overrides);
+    Map<String, String> env = new HashMap<>(Map.of(
+        "CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS", "6000",
+        "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS", "1000",
+        "CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "5000"));
+    env.putAll(extraEnv);
+    GeneratorService s = GeneratorService.start(GeneratorConfig.of(o, env));
+    services.add(s);
+    return s;
+  }
+
+  public void send(String key, String json) {
+    sendBytes(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Sends raw bytes (invalid UTF-8, empty values, records of any size the producer allows). */
+  public void sendBytes(String key, byte[] value) {
+    producer.send(new ProducerRecord<>(topics.generateRequests().name(), key, value));
+    producer.flush();
+  }
+
+  public void send(GenerateRequest request) {
+    producer.send(new ProducerRecord<>(topics.generateRequests().name(), request.requestId(),
+        Json.write(request, GenerateRequest.class)));
+    producer.flush();
+  }
+
+  public static GenerateRequest request(String id, String prompt, int length, long seed, Long version, List<String> stop,
+      boolean stream) {
+    return new GenerateRequest(GenerateRequest.SCHEMA_VERSION, id, prompt, length, 2, 0.9, seed, null, version, stop,
+        stream);
+  }
+
+  /** The text a request must get from the model with weights {@code modelSeed}. */
+  public static String expected(GenerateRequest r, long modelSeed) {
+    TextGenerator g = new TextGenerator(GenerationModel.from(checkpoint(modelSeed)));
+    return g.generate(r.prompt(), r.length(), new SamplingOptions(r.topN(), r.temperature(), r.randomSeed()));
+  }
+
+  /** Every response record seen so far for {@code requestId}, in order. */
+  public List<GenerateResponse> responsesOf(String requestId) {
+    List<GenerateResponse> out = new ArrayList<>();
+    for (ConsumerRecord<String, byte[]> r : responses.records) {
+      if (requestId.equals(r.key())) {
+        out.add(Json.read(r.value(), GenerateResponse.class));
+      }
+    }
+    return out;
+  }
+
+  public List<GenerateResponse> finals(String requestId) {
+    return responsesOf(requestId).stream().filter(r -> r.type() == GenerateResponse.Type.FINAL).toList();
+  }
+
+  /** The single final response of {@code requestId}, waiting up to {@code timeout}. */
+  public GenerateResponse awaitFinal(String requestId, Duration timeout) {
+    await(() -> !finals(requestId).isEmpty(), timeout, "final response of " + requestId);
+    return finals(requestId).get(0);
+  }
+
+  public List<ConsumerRecord<String, byte[]>> deadLetters() {
+    return List.copyOf(deadLetters.records);
+  }
+
+  public int responseCount() {
+    return responses.records.size();
+  }
+
+  /** Polls {@code condition} until true (the collectors run in the background); fails after the deadline. */
+  public void await(BooleanSupplier condition, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+      responses.poll();
+      deadLetters.poll();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (GeneratorService s : services) {
+      s.close();
+    }
+    producer.close();
+    responses.close();
+    deadLetters.close();
+  }
+
+  /** A read_committed reader of one whole topic (all partitions, from the beginning). */
+  private final class Collector {
+    final List<ConsumerRecord<String, byte[]>> records = new CopyOnWriteArrayList<>();
+    private final KafkaConsumer<String, byte[]> consumer;
+
+    Collector(String topic) {
+      Map<String, Object> p = new HashMap<>(kafka);
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+      List<TopicPartition> tps = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (tps.isEmpty()) {
+        // Metadata of a topic created a moment ago may not have reached this client yet.
+        assertThat(System.nanoTime()).as("metadata of " + topic).isLessThan(deadline);
+        for (PartitionInfo i : consumer.partitionsFor(topic, Duration.ofSeconds(5))) {
+          tps.add(new TopicPartition(topic, i.partition()));
+        }
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+    }
+
+    void poll() {
+      consumer.poll(Duration.ofMillis(50)).forEach(records::add);
+    }
+
+    void close() {
+      consumer.close(Duration.ZERO);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.charstream.app.worker;
+
+import io.charstream.app.it.KafkaBroker;
+import io.charstream.schemas.Topics;
+import io.charstream.schemas.config.CommonKeys;
+import io.charstream.schemas.config.EnvConfig;
+import io.charstream.schemas.message.TrainingRequest;
+import io.charstream.trainer.TrainerConfig;
+import io.charstream.trainer.TrainerWorker;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+/** Starts trainer workers on the test broker, configured as a user would (EnvConfig, no process env). */
+public final class TrainerFixture {
+  private TrainerFixture() {}
+
+  /** Config keys for a worker of this test: unique group and Streams app per topic set. */
+  public static Map<String, Object> settings(KafkaBroker kafka, Topics topics, String workerId) {
+    Map<String, Object> s = new HashMap<>();
+    s.put(CommonKeys.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    s.put(CommonKeys.TOPIC_PREFIX, topics.prefix());
+    s.put(TrainerConfig.GROUP_ID, topics.prefix() + "trainer");
+    s.put(TrainerConfig.APPLICATION_ID, topics.prefix().replace('.', '-') + "trainer-index");
+    s.put(TrainerConfig.WORKER_ID, workerId);
+    s.put(TrainerConfig.CORPUS_WAIT_MS, 3_000L);
+    return s;
+  }
+
+  public static TrainerWorker start(Map<String, Object> settings, Map<String, String> kafkaEnv) {
+    EnvConfig.Builder b = EnvConfig.builder(TrainerConfig.DEF).env(kafkaEnv);
+    settings.forEach(b::override);
+    return TrainerWorker.start(b.build());
+  }
+
+  /** A deterministic English-like corpus of about {@code chars} characters (no files needed). */
+  public static String corpus(int chars, long seed) {
+    String[] words = {"the", "king", "queen", "shall", "speak", "of", "my", "lord", "and", "thou", "art", "not",
+        "good", "night", "sweet", "prince", "to", "be", "or", "what", "is", "love", "heart", "come", "away"};
+    Random r = new Random(seed);
+    StringBuilder sb = new StringBuilder(chars + 64);
+    while (sb.length() < chars) {
+      int n = 4 + r.nextInt(8);
+      for (int i = 0; i < n; i++) {
+        sb.append(i == 0 ? capitalize(words[r.nextInt(words.length)]) : words[r.nextInt(words.length)]);
+        sb.append(i == n - 1 ? ".\n" : " ");
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String capitalize(String w) {
+    return Character.toUpperCase(w.charAt(0)) + w.substring(1);
+  }
+
+  /** A tiny model that trains in seconds: rnn 16, one layer, batches of 8 x 32. */
+  public static TrainingRequest tinyRequest(String jobId, String modelId, String corpusId, int epochs) {
+    return new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, modelId, corpusId, 32, 8, 16, 1, null, 0.01,
+        null, 8, epochs, 0.1, null, 7L, null);
+  }
+}
