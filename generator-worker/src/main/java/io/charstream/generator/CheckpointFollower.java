@@ -28,12 +28,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows the compacted checkpoints topic on its own thread (no consumer group: every worker reads
  * all of it) and loads each announced version into the {@link ModelRegistry} in the background: the
- * worker thread never waits for a load, and swaps to a new version for new requests as soon as it is
- * ready. At start-up it reads the topic to its end and loads the newest {@code keepVersions} versions
- * of each model before counting down {@link #caughtUp()}.
+ * worker thread never waits for a load, and swaps to a new version for new requests as soon as it
+ * is ready. At start-up it reads the topic to its end and loads the newest {@code keepVersions}
+ * versions of each model before counting down {@link #caughtUp()}.
  *
- * <p>A checkpoint that cannot be used (bad JSON, sha256 mismatch, another format version) is logged,
- * counted and marked failed for requests pinned to it; the previous version keeps serving.
+ * <p>A checkpoint that cannot be used (bad JSON, sha256 mismatch, another format version) is
+ * logged, counted and marked failed for requests pinned to it; the previous version keeps serving.
  */
 final class CheckpointFollower implements Runnable, AutoCloseable {
 
@@ -50,8 +50,13 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
   private volatile boolean closed;
   private volatile Throwable failure;
 
-  CheckpointFollower(String topic, KafkaConsumer<String, byte[]> consumer, ModelRegistry registry, int keepVersions,
-      Consumer<LoadedModel> onLoaded, Runnable onBadCheckpoint) {
+  CheckpointFollower(
+      String topic,
+      KafkaConsumer<String, byte[]> consumer,
+      ModelRegistry registry,
+      int keepVersions,
+      Consumer<LoadedModel> onLoaded,
+      Runnable onBadCheckpoint) {
     this.topic = topic;
     this.consumer = consumer;
     this.registry = registry;
@@ -60,7 +65,10 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
     this.onBadCheckpoint = onBadCheckpoint;
   }
 
-  /** Why the follower stopped by itself (then no new model arrives: the worker is not live), or null. */
+  /**
+   * Why the follower stopped by itself (then no new model arrives: the worker is not live), or
+   * null.
+   */
   Throwable failure() {
     return failure;
   }
@@ -103,7 +111,9 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
     }
   }
 
-  /** The topic's partitions; waits while the topic does not exist yet (it counts as caught up then). */
+  /**
+   * The topic's partitions; waits while the topic does not exist yet (it counts as caught up then).
+   */
   private List<TopicPartition> awaitPartitions() {
     boolean told = false;
     while (!closed) {
@@ -149,11 +159,14 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
     }
     for (List<CheckpointEvent> events : byModel.values()) {
       events.sort(Comparator.comparingLong(CheckpointEvent::version));
-      List<CheckpointEvent> newest = events.subList(Math.max(0, events.size() - keepVersions), events.size());
+      List<CheckpointEvent> newest =
+          events.subList(Math.max(0, events.size() - keepVersions), events.size());
       for (CheckpointEvent e : events) {
         if (!newest.contains(e)) {
-          registry.failed(e.modelId(), e.version(), "superseded: this generator keeps the newest " + keepVersions
-              + " versions");
+          registry.failed(
+              e.modelId(),
+              e.version(),
+              "superseded: this generator keeps the newest " + keepVersions + " versions");
         }
       }
       newest.forEach(this::load);
@@ -168,7 +181,11 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
       return Json.read(rec.value(), CheckpointEvent.class);
     } catch (RuntimeException e) {
       onBadCheckpoint.run();
-      log.warn("ignoring unreadable checkpoint event {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(),
+      log.warn(
+          "ignoring unreadable checkpoint event {}/{}@{}: {}",
+          rec.topic(),
+          rec.partition(),
+          rec.offset(),
           e.getMessage());
       return null;
     }
@@ -180,14 +197,26 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
       byte[] bytes = e.weights().bytes();
       String sha = sha256(bytes);
       if (bytes.length != e.sizeBytes() || !sha.equals(e.sha256())) {
-        throw new IllegalArgumentException("weights are " + bytes.length + " bytes with sha256 " + sha + " but the event says "
-            + e.sizeBytes() + " bytes with sha256 " + e.sha256() + ": the record was truncated or altered");
+        throw new IllegalArgumentException(
+            "weights are "
+                + bytes.length
+                + " bytes with sha256 "
+                + sha
+                + " but the event says "
+                + e.sizeBytes()
+                + " bytes with sha256 "
+                + e.sha256()
+                + ": the record was truncated or altered");
       }
       GenerationModel model = GenerationModel.from(Checkpoint.fromBytes(bytes));
       LoadedModel loaded = new LoadedModel(e.modelId(), e.version(), model);
       registry.loaded(loaded);
       onLoaded.accept(loaded);
-      log.info("loaded model {} version {} (epoch {}) in {} ms", e.modelId(), e.version(), e.epoch(),
+      log.info(
+          "loaded model {} version {} (epoch {}) in {} ms",
+          e.modelId(),
+          e.version(),
+          e.epoch(),
           (System.nanoTime() - t0) / 1_000_000);
     } catch (RuntimeException ex) {
       onBadCheckpoint.run();

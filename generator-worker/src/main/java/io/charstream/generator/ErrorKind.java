@@ -2,7 +2,8 @@ package io.charstream.generator;
 
 /**
  * Why a request got an error response or went to the dead-letter topic; the {@link #code()} is the
- * response's {@code error.code}, the dead-letter header and the {@code kind} tag of the error metric.
+ * response's {@code error.code}, the dead-letter header and the {@code kind} tag of the error
+ * metric.
  */
 enum ErrorKind {
   /** Not JSON, or not an object: dead-lettered unless a requestId can still be read. */

@@ -3,9 +3,9 @@ package io.charstream.generator;
 /**
  * Decides when the worker stops fetching requests: bounded in-flight work with hysteresis.
  *
- * <p>Requests already fetched wait in a queue until a slot frees. When that queue reaches
- * {@code maxQueued} the worker pauses every assigned partition (the consumer keeps polling, so the
- * group membership and {@code max.poll.interval.ms} are unaffected); it resumes once the queue has
+ * <p>Requests already fetched wait in a queue until a slot frees. When that queue reaches {@code
+ * maxQueued} the worker pauses every assigned partition (the consumer keeps polling, so the group
+ * membership and {@code max.poll.interval.ms} are unaffected); it resumes once the queue has
  * drained to half, so it does not flap on every finished request. While draining for shutdown it
  * stays paused.
  */

@@ -16,10 +16,10 @@ import org.apache.kafka.common.config.ConfigException;
 /**
  * The generator worker's settings, each declared once with type, default, validator and doc, on top
  * of the common {@code bootstrap.servers} and {@code topic.prefix}. Every key is settable from the
- * environment as {@code CHARSTREAM_<KEY>} (upper case, '.' and '-' to '_'), e.g.
- * {@code CHARSTREAM_BATCH_CAPACITY=32}; Kafka client properties pass through unchanged from
- * {@code --client-config FILE} and {@code CHARSTREAM_KAFKA_<PROP>} (see {@link EnvConfig}). Invalid
- * values fail at start-up with the key named.
+ * environment as {@code CHARSTREAM_<KEY>} (upper case, '.' and '-' to '_'), e.g. {@code
+ * CHARSTREAM_BATCH_CAPACITY=32}; Kafka client properties pass through unchanged from {@code
+ * --client-config FILE} and {@code CHARSTREAM_KAFKA_<PROP>} (see {@link EnvConfig}). Invalid values
+ * fail at start-up with the key named.
  */
 public final class GeneratorConfig {
 
@@ -41,46 +41,131 @@ public final class GeneratorConfig {
   public static final String SHUTDOWN_DRAIN_MS = "shutdown.drain-ms";
   public static final String HEALTH_STALL_MS = "health.stall-ms";
 
-  public static final ConfigDef DEF = CommonKeys.define(new ConfigDef())
-      .define(GROUP_ID, Type.STRING, "charstream-generator", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Consumer group of the generator workers: instances in one group share the request partitions.")
-      .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
-          "Name of this instance, used in its transactional.id and client.id; empty = host name plus a random"
-              + " suffix. Give each replica its own (e.g. the pod name).")
-      .define(BATCH_CAPACITY, Type.INT, 64, Range.between(1, 1024), Importance.HIGH,
-          "Slots stepped together in one batched step: the most requests generating at once. 1 turns batching off.")
-      .define(QUEUE_CAPACITY, Type.INT, 64, Range.between(1, 100_000), Importance.MEDIUM,
-          "Requests fetched and waiting for a slot before the worker pauses its partitions (resumes at half).")
-      .define(PROMPT_MAX_CHARS, Type.INT, 4096, Range.between(1, 1_000_000), Importance.MEDIUM,
-          "Longest accepted prompt, in characters; longer ones get an error response.")
-      .define(LENGTH_MAX, Type.INT, 10_000, Range.between(1, 1_000_000), Importance.MEDIUM,
-          "Largest accepted length (a request without one asks for 1024, the reference's default); requests asking for more get an error response.")
-      .define(STOP_MAX, Type.INT, 16, Range.between(0, 1_000), Importance.LOW,
-          "Most stop strings per request (each at most 64 characters).")
-      .define(MODEL_DEFAULT_ID, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Model id used when a request names none (its latest loaded version).")
-      .define(MODEL_KEEP_VERSIONS, Type.INT, 3, Range.between(1, 100), Importance.LOW,
-          "Loaded versions kept per model id, so requests may pin a recent older version.")
-      .define(MODEL_WAIT_MS, Type.LONG, 10_000L, Range.between(0, 600_000), Importance.LOW,
-          "How long a request for a model id or version this worker has not seen yet waits for it (a checkpoint"
-              + " published a moment earlier may still be on its way) before it gets an unknown-model error.")
-      .define(COMMIT_INTERVAL_MS, Type.INT, 100, Range.between(1, 60_000), Importance.MEDIUM,
-          "How often the worker commits its transaction (responses, chunks and offsets): the latency a"
-              + " read_committed client adds to every chunk and response.")
-      .define(PRIME_BUDGET_CHARS, Type.INT, 4096, Range.between(1, 10_000_000), Importance.LOW,
-          "Prompt characters primed between two batched steps (at least one request is always primed), so"
-              + " long prompts cannot stall the running requests or the consumer's polling.")
-      .define(POLL_IDLE_MS, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
-          "Poll timeout when nothing is generating.")
-      .define(POLL_BUSY_MS, Type.INT, 5, Range.between(0, 1_000), Importance.LOW,
-          "While generating, the worker polls (without waiting) at most this often, between batched steps.")
-      .define(HTTP_PORT, Type.INT, 8080, Range.between(-1, 65_535), Importance.MEDIUM,
-          "Port of /metrics (Prometheus), /livez and /readyz; 0 = any free port, -1 = no HTTP server.")
-      .define(SHUTDOWN_DRAIN_MS, Type.LONG, 20_000L, Range.between(0, 3_600_000), Importance.MEDIUM,
-          "On shutdown (SIGTERM) the worker stops fetching and finishes running requests for up to this"
-              + " long, then hands the rest back to the group uncommitted.")
-      .define(HEALTH_STALL_MS, Type.LONG, 60_000L, Range.between(1_000, 3_600_000), Importance.LOW,
-          "/livez fails when the worker loop has not turned for this long.");
+  public static final ConfigDef DEF =
+      CommonKeys.define(new ConfigDef())
+          .define(
+              GROUP_ID,
+              Type.STRING,
+              "charstream-generator",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Consumer group of the generator workers: instances in one group share the request partitions.")
+          .define(
+              INSTANCE_ID,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "Name of this instance, used in its transactional.id and client.id; empty = host name plus a random"
+                  + " suffix. Give each replica its own (e.g. the pod name).")
+          .define(
+              BATCH_CAPACITY,
+              Type.INT,
+              64,
+              Range.between(1, 1024),
+              Importance.HIGH,
+              "Slots stepped together in one batched step: the most requests generating at once. 1 turns batching off.")
+          .define(
+              QUEUE_CAPACITY,
+              Type.INT,
+              64,
+              Range.between(1, 100_000),
+              Importance.MEDIUM,
+              "Requests fetched and waiting for a slot before the worker pauses its partitions (resumes at half).")
+          .define(
+              PROMPT_MAX_CHARS,
+              Type.INT,
+              4096,
+              Range.between(1, 1_000_000),
+              Importance.MEDIUM,
+              "Longest accepted prompt, in characters; longer ones get an error response.")
+          .define(
+              LENGTH_MAX,
+              Type.INT,
+              10_000,
+              Range.between(1, 1_000_000),
+              Importance.MEDIUM,
+              "Largest accepted length (a request without one asks for 1024, the reference's default); requests asking for more get an error response.")
+          .define(
+              STOP_MAX,
+              Type.INT,
+              16,
+              Range.between(0, 1_000),
+              Importance.LOW,
+              "Most stop strings per request (each at most 64 characters).")
+          .define(
+              MODEL_DEFAULT_ID,
+              Type.STRING,
+              "default",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Model id used when a request names none (its latest loaded version).")
+          .define(
+              MODEL_KEEP_VERSIONS,
+              Type.INT,
+              3,
+              Range.between(1, 100),
+              Importance.LOW,
+              "Loaded versions kept per model id, so requests may pin a recent older version.")
+          .define(
+              MODEL_WAIT_MS,
+              Type.LONG,
+              10_000L,
+              Range.between(0, 600_000),
+              Importance.LOW,
+              "How long a request for a model id or version this worker has not seen yet waits for it (a checkpoint"
+                  + " published a moment earlier may still be on its way) before it gets an unknown-model error.")
+          .define(
+              COMMIT_INTERVAL_MS,
+              Type.INT,
+              100,
+              Range.between(1, 60_000),
+              Importance.MEDIUM,
+              "How often the worker commits its transaction (responses, chunks and offsets): the latency a"
+                  + " read_committed client adds to every chunk and response.")
+          .define(
+              PRIME_BUDGET_CHARS,
+              Type.INT,
+              4096,
+              Range.between(1, 10_000_000),
+              Importance.LOW,
+              "Prompt characters primed between two batched steps (at least one request is always primed), so"
+                  + " long prompts cannot stall the running requests or the consumer's polling.")
+          .define(
+              POLL_IDLE_MS,
+              Type.INT,
+              100,
+              Range.between(1, 10_000),
+              Importance.LOW,
+              "Poll timeout when nothing is generating.")
+          .define(
+              POLL_BUSY_MS,
+              Type.INT,
+              5,
+              Range.between(0, 1_000),
+              Importance.LOW,
+              "While generating, the worker polls (without waiting) at most this often, between batched steps.")
+          .define(
+              HTTP_PORT,
+              Type.INT,
+              8080,
+              Range.between(-1, 65_535),
+              Importance.MEDIUM,
+              "Port of /metrics (Prometheus), /livez and /readyz; 0 = any free port, -1 = no HTTP server.")
+          .define(
+              SHUTDOWN_DRAIN_MS,
+              Type.LONG,
+              20_000L,
+              Range.between(0, 3_600_000),
+              Importance.MEDIUM,
+              "On shutdown (SIGTERM) the worker stops fetching and finishes running requests for up to this"
+                  + " long, then hands the rest back to the group uncommitted.")
+          .define(
+              HEALTH_STALL_MS,
+              Type.LONG,
+              60_000L,
+              Range.between(1_000, 3_600_000),
+              Importance.LOW,
+              "/livez fails when the worker loop has not turned for this long.");
 
   private final EnvConfig config;
   private final String instanceId;
@@ -88,16 +173,20 @@ public final class GeneratorConfig {
   public GeneratorConfig(EnvConfig config) {
     this.config = config;
     String id = config.getString(INSTANCE_ID);
-    this.instanceId = id.isEmpty() ? hostName() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24)) : id;
+    this.instanceId =
+        id.isEmpty()
+            ? hostName() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24))
+            : id;
     if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
-      throw new ConfigException(INSTANCE_ID, instanceId, "use 1-200 characters of A-Z a-z 0-9 . _ -");
+      throw new ConfigException(
+          INSTANCE_ID, instanceId, "use 1-200 characters of A-Z a-z 0-9 . _ -");
     }
   }
 
   /**
    * A config from the defaults, {@code env} (as if it were the environment: CHARSTREAM_* keys and
-   * CHARSTREAM_KAFKA_* client properties) and {@code overrides}; the process environment is ignored.
-   * For tests and the benchmark.
+   * CHARSTREAM_KAFKA_* client properties) and {@code overrides}; the process environment is
+   * ignored. For tests and the benchmark.
    */
   public static GeneratorConfig of(Map<String, ?> overrides, Map<String, String> env) {
     EnvConfig.Builder b = EnvConfig.builder(DEF).env(env);

@@ -31,31 +31,52 @@ final class GeneratorMetrics {
   private final AtomicInteger paused = new AtomicInteger();
   private final AtomicInteger assigned = new AtomicInteger();
   private final Set<String> modelGauges = ConcurrentHashMap.newKeySet();
+
   /** chars/s over the last whole window of WINDOW_NANOS; the counter gives rates to Prometheus. */
   private static final long WINDOW_NANOS = 5_000_000_000L;
+
   private long windowStart = System.nanoTime();
   private long windowChars;
   private volatile double charsPerSecond;
 
   GeneratorMetrics(MeterRegistry registry, int capacity) {
     this.registry = registry;
-    generatedChars = Counter.builder(P + "generated.chars").description("Characters generated").register(registry);
+    generatedChars =
+        Counter.builder(P + "generated.chars")
+            .description("Characters generated")
+            .register(registry);
     steps = Counter.builder(P + "steps").description("Batched steps taken").register(registry);
-    queueWait = timer("queue.wait", "From the request record's timestamp to priming it into a slot");
-    timeToFirstChar = timer("time.to.first.char", "From the request record's timestamp to its first generated character");
-    duration = timer("request.duration", "From the request record's timestamp to its final response");
-    occupancy = DistributionSummary.builder(P + "batch.occupancy")
-        .description("Busy slots / batch capacity, per batched step")
-        .publishPercentiles(0.5, 0.95)
+    queueWait =
+        timer("queue.wait", "From the request record's timestamp to priming it into a slot");
+    timeToFirstChar =
+        timer(
+            "time.to.first.char",
+            "From the request record's timestamp to its first generated character");
+    duration =
+        timer("request.duration", "From the request record's timestamp to its final response");
+    occupancy =
+        DistributionSummary.builder(P + "batch.occupancy")
+            .description("Busy slots / batch capacity, per batched step")
+            .publishPercentiles(0.5, 0.95)
+            .register(registry);
+    Gauge.builder(P + "batch.capacity", () -> capacity)
+        .description("Slots of the batch")
         .register(registry);
-    Gauge.builder(P + "batch.capacity", () -> capacity).description("Slots of the batch").register(registry);
-    Gauge.builder(P + "slots.active", activeSlots::get).description("Requests generating now").register(registry);
-    Gauge.builder(P + "queue.depth", queueDepth::get).description("Requests waiting for a slot").register(registry);
-    Gauge.builder(P + "partitions.paused", paused::get).description("1 while fetching is paused (flow control)")
+    Gauge.builder(P + "slots.active", activeSlots::get)
+        .description("Requests generating now")
         .register(registry);
-    Gauge.builder(P + "partitions.assigned", assigned::get).description("Request partitions owned").register(registry);
+    Gauge.builder(P + "queue.depth", queueDepth::get)
+        .description("Requests waiting for a slot")
+        .register(registry);
+    Gauge.builder(P + "partitions.paused", paused::get)
+        .description("1 while fetching is paused (flow control)")
+        .register(registry);
+    Gauge.builder(P + "partitions.assigned", assigned::get)
+        .description("Request partitions owned")
+        .register(registry);
     Gauge.builder(P + "chars.per.second", () -> charsPerSecond)
-        .description("Generated characters per second over the last 5 s window").register(registry);
+        .description("Generated characters per second over the last 5 s window")
+        .register(registry);
   }
 
   private Timer timer(String name, String description) {
@@ -89,7 +110,9 @@ final class GeneratorMetrics {
   }
 
   void answered(Job job) {
-    registry.counter(P + "requests", "outcome", job.finish.name().toLowerCase(java.util.Locale.ROOT)).increment();
+    registry
+        .counter(P + "requests", "outcome", job.finish.name().toLowerCase(java.util.Locale.ROOT))
+        .increment();
     timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos)));
     duration.record(millis(job.sinceOriginMs(job.finishedNanos)));
   }
@@ -106,7 +129,9 @@ final class GeneratorMetrics {
   }
 
   void transaction(boolean committed) {
-    registry.counter(P + "transactions", "outcome", committed ? "committed" : "aborted").increment();
+    registry
+        .counter(P + "transactions", "outcome", committed ? "committed" : "aborted")
+        .increment();
   }
 
   /** Requests handed back to the group on a rebalance or shutdown (another worker answers them). */
@@ -124,10 +149,12 @@ final class GeneratorMetrics {
   /** Exposes the latest loaded version of {@code modelId} (once per model id). */
   void modelVersion(String modelId, Supplier<Number> latest) {
     if (modelGauges.add(modelId)) {
-      Gauge.builder(P + "model.version", () -> {
-            Number n = latest.get();
-            return n == null ? Double.NaN : n.doubleValue();
-          })
+      Gauge.builder(
+              P + "model.version",
+              () -> {
+                Number n = latest.get();
+                return n == null ? Double.NaN : n.doubleValue();
+              })
           .description("Latest loaded version per model id")
           .tag("model_id", modelId)
           .register(registry);

@@ -15,15 +15,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One generator instance: the checkpoint follower, the worker loop and the HTTP endpoints, wired
- * from a {@link GeneratorConfig}. {@link #close()} is the graceful stop a SIGTERM triggers (finish or
- * hand back running requests, commit, leave the group); {@link #kill()} stops as a crash would.
+ * from a {@link GeneratorConfig}. {@link #close()} is the graceful stop a SIGTERM triggers (finish
+ * or hand back running requests, commit, leave the group); {@link #kill()} stops as a crash would.
  */
 public final class GeneratorService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(GeneratorService.class);
 
   private final GeneratorConfig config;
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final GeneratorMetrics metrics;
   private final ModelRegistry models;
   private final CheckpointFollower follower;
@@ -42,28 +43,56 @@ public final class GeneratorService implements AutoCloseable {
     models = new ModelRegistry(config.getInt(GeneratorConfig.MODEL_KEEP_VERSIONS));
     KafkaClients clients = new KafkaClients(config);
 
-    follower = new CheckpointFollower(topics.checkpoints().name(), clients.modelConsumer(), models,
-        config.getInt(GeneratorConfig.MODEL_KEEP_VERSIONS),
-        m -> metrics.modelVersion(m.modelId(), () -> models.latestVersions().get(m.modelId())),
-        () -> metrics.badCheckpoint());
-    JsonRequestReader reader = new JsonRequestReader(new JsonRequestReader.Limits(
-        config.getInt(GeneratorConfig.PROMPT_MAX_CHARS),
-        config.getInt(GeneratorConfig.LENGTH_MAX), config.getInt(GeneratorConfig.STOP_MAX),
-        config.getString(GeneratorConfig.MODEL_DEFAULT_ID)));
-    SlotScheduler scheduler = new SlotScheduler(capacity, LoadedModel::newStreams, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));
-    worker = new GeneratorWorker(
-        new WorkerTopics(topics.generateRequests().name(), topics.generateResponses().name(),
-            topics.deadLetter(topics.generateRequests()).name(),
-            Math.min(topics.deadLetter(topics.generateRequests()).settings().maxMessageBytes(), Integer.parseInt(
-                String.valueOf(config.kafkaClientProps().getOrDefault("max.request.size", 1024 * 1024))))),
-        new Settings(config.getInt(GeneratorConfig.QUEUE_CAPACITY), config.getInt(GeneratorConfig.COMMIT_INTERVAL_MS),
-            config.getInt(GeneratorConfig.POLL_IDLE_MS), config.getInt(GeneratorConfig.POLL_BUSY_MS),
-            config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),
-        clients.requestConsumer(), clients::transactionalProducer, reader, new JsonResponseWriter(), scheduler,
-        new JobPreparer(models, config.getLong(GeneratorConfig.MODEL_WAIT_MS)), metrics, follower.caughtUp(), instance);
+    follower =
+        new CheckpointFollower(
+            topics.checkpoints().name(),
+            clients.modelConsumer(),
+            models,
+            config.getInt(GeneratorConfig.MODEL_KEEP_VERSIONS),
+            m -> metrics.modelVersion(m.modelId(), () -> models.latestVersions().get(m.modelId())),
+            () -> metrics.badCheckpoint());
+    JsonRequestReader reader =
+        new JsonRequestReader(
+            new JsonRequestReader.Limits(
+                config.getInt(GeneratorConfig.PROMPT_MAX_CHARS),
+                config.getInt(GeneratorConfig.LENGTH_MAX),
+                config.getInt(GeneratorConfig.STOP_MAX),
+                config.getString(GeneratorConfig.MODEL_DEFAULT_ID)));
+    SlotScheduler scheduler =
+        new SlotScheduler(
+            capacity, LoadedModel::newStreams, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));
+    worker =
+        new GeneratorWorker(
+            new WorkerTopics(
+                topics.generateRequests().name(),
+                topics.generateResponses().name(),
+                topics.deadLetter(topics.generateRequests()).name(),
+                Math.min(
+                    topics.deadLetter(topics.generateRequests()).settings().maxMessageBytes(),
+                    Integer.parseInt(
+                        String.valueOf(
+                            config
+                                .kafkaClientProps()
+                                .getOrDefault("max.request.size", 1024 * 1024))))),
+            new Settings(
+                config.getInt(GeneratorConfig.QUEUE_CAPACITY),
+                config.getInt(GeneratorConfig.COMMIT_INTERVAL_MS),
+                config.getInt(GeneratorConfig.POLL_IDLE_MS),
+                config.getInt(GeneratorConfig.POLL_BUSY_MS),
+                config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),
+            clients.requestConsumer(),
+            clients::transactionalProducer,
+            reader,
+            new JsonResponseWriter(),
+            scheduler,
+            new JobPreparer(models, config.getLong(GeneratorConfig.MODEL_WAIT_MS)),
+            metrics,
+            follower.caughtUp(),
+            instance);
 
     int port = config.getInt(GeneratorConfig.HTTP_PORT);
-    http = port < 0 ? null : new HealthServer(port, registry::scrape, this::liveness, this::readiness);
+    http =
+        port < 0 ? null : new HealthServer(port, registry::scrape, this::liveness, this::readiness);
     followerThread = new Thread(follower, "generator-models-" + instance);
     workerThread = new Thread(worker, "generator-worker-" + instance);
     followerThread.setDaemon(true);
@@ -74,8 +103,11 @@ public final class GeneratorService implements AutoCloseable {
     GeneratorService s = new GeneratorService(config);
     s.followerThread.start();
     s.workerThread.start();
-    log.info("generator {} started (batch capacity {}, http port {})", config.instanceId(),
-        config.getInt(GeneratorConfig.BATCH_CAPACITY), s.httpPort());
+    log.info(
+        "generator {} started (batch capacity {}, http port {})",
+        config.instanceId(),
+        config.getInt(GeneratorConfig.BATCH_CAPACITY),
+        s.httpPort());
     return s;
   }
 
@@ -100,7 +132,8 @@ public final class GeneratorService implements AutoCloseable {
     long stalledMs = (System.nanoTime() - worker.lastTurnNanos()) / 1_000_000;
     long limit = config.getLong(GeneratorConfig.HEALTH_STALL_MS);
     return stalledMs > limit
-        ? new HealthServer.Check(false, "worker loop stalled for " + stalledMs + " ms (limit " + limit + ")")
+        ? new HealthServer.Check(
+            false, "worker loop stalled for " + stalledMs + " ms (limit " + limit + ")")
         : new HealthServer.Check(true, "worker loop turning");
   }
 
@@ -109,7 +142,8 @@ public final class GeneratorService implements AutoCloseable {
     int partitions = worker.assignedPartitions();
     boolean model = models.anyLoaded();
     boolean ok = worker.running() && partitions > 0 && model;
-    return new HealthServer.Check(ok, partitions + " request partitions assigned; models: " + models.describe());
+    return new HealthServer.Check(
+        ok, partitions + " request partitions assigned; models: " + models.describe());
   }
 
   public boolean ready() {
@@ -173,7 +207,8 @@ public final class GeneratorService implements AutoCloseable {
   public boolean awaitReady(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!ready()) {
-      if (System.nanoTime() > deadline || !worker.running() && workerThread.getState() == Thread.State.TERMINATED) {
+      if (System.nanoTime() > deadline
+          || !worker.running() && workerThread.getState() == Thread.State.TERMINATED) {
         return false;
       }
       TimeUnit.MILLISECONDS.sleep(20); // polling a condition with a deadline

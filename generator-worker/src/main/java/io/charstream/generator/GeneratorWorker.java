@@ -28,19 +28,19 @@ import org.slf4j.LoggerFactory;
  * The worker loop: one thread owns the consumer, the transactional producer and the slot scheduler.
  * Each turn polls (without waiting while anything generates, so the consumer polls every few
  * milliseconds however long requests are), admits the records, primes queued requests into free
- * slots, takes one batched step, sends finished responses, applies flow control, and every
- * {@code commit.interval-ms} commits one transaction holding the chunks, final responses, dead
- * letters and the consumed offsets of the requests fully answered (consume-transform-produce).
+ * slots, takes one batched step, sends finished responses, applies flow control, and every {@code
+ * commit.interval-ms} commits one transaction holding the chunks, final responses, dead letters and
+ * the consumed offsets of the requests fully answered (consume-transform-produce).
  *
  * <p>Guarantee, for consumers of the responses topic with {@code isolation.level=read_committed}:
- * every request read from the requests topic gets exactly one final record (a response or an error),
- * or, when its requestId cannot be read, exactly one dead letter. Offsets commit in order per
- * partition only up to the first request not yet answered, atomically with the answers, so a crash,
- * a lost partition or an aborted transaction replays exactly the requests whose answer never
+ * every request read from the requests topic gets exactly one final record (a response or an
+ * error), or, when its requestId cannot be read, exactly one dead letter. Offsets commit in order
+ * per partition only up to the first request not yet answered, atomically with the answers, so a
+ * crash, a lost partition or an aborted transaction replays exactly the requests whose answer never
  * committed. Streamed chunks are at-least-once: a request replayed after a crash or a rebalance
- * streams again from sequence 0 (the same text when it runs on the same model version, as generation
- * is deterministic for its seed); clients keep the chunks of the highest-numbered attempt by
- * (requestId, seq) and treat the final record as the whole answer.
+ * streams again from sequence 0 (the same text when it runs on the same model version, as
+ * generation is deterministic for its seed); clients keep the chunks of the highest-numbered
+ * attempt by (requestId, seq) and treat the final record as the whole answer.
  */
 final class GeneratorWorker implements Runnable {
 
@@ -48,12 +48,15 @@ final class GeneratorWorker implements Runnable {
 
   /**
    * Topic names the worker reads and writes (from the Topics registry), and the largest record the
-   * dead-letter topic takes (its max.message.bytes; the producer's max.request.size default is the same).
+   * dead-letter topic takes (its max.message.bytes; the producer's max.request.size default is the
+   * same).
    */
-  record WorkerTopics(String requests, String responses, String deadLetters, int deadLetterMaxBytes) {}
+  record WorkerTopics(
+      String requests, String responses, String deadLetters, int deadLetterMaxBytes) {}
 
   /** Everything the loop's behaviour depends on, from {@link GeneratorConfig}. */
-  record Settings(int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {}
+  record Settings(
+      int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {}
 
   private final WorkerTopics topics;
   private final Settings settings;
@@ -80,9 +83,18 @@ final class GeneratorWorker implements Runnable {
   private volatile int assignedCount;
   private volatile Throwable failure;
 
-  GeneratorWorker(WorkerTopics topics, Settings settings, Consumer<String, byte[]> consumer,
-      Supplier<Producer<String, byte[]>> producers, RequestReader reader, ResponseWriter writer,
-      SlotScheduler scheduler, JobPreparer preparer, GeneratorMetrics metrics, CountDownLatch modelsCaughtUp, String name) {
+  GeneratorWorker(
+      WorkerTopics topics,
+      Settings settings,
+      Consumer<String, byte[]> consumer,
+      Supplier<Producer<String, byte[]>> producers,
+      RequestReader reader,
+      ResponseWriter writer,
+      SlotScheduler scheduler,
+      JobPreparer preparer,
+      GeneratorMetrics metrics,
+      CountDownLatch modelsCaughtUp,
+      String name) {
     this.topics = topics;
     this.settings = settings;
     this.consumer = consumer;
@@ -135,8 +147,11 @@ final class GeneratorWorker implements Runnable {
     running = true;
     try {
       output.start();
-      // Requests may name a model only announced on the checkpoints topic: read it to its end first.
-      while (!modelsCaughtUp.await(100, TimeUnit.MILLISECONDS) && !stopRequested && !killRequested) {
+      // Requests may name a model only announced on the checkpoints topic: read it to its end
+      // first.
+      while (!modelsCaughtUp.await(100, TimeUnit.MILLISECONDS)
+          && !stopRequested
+          && !killRequested) {
         lastTurnNanos = System.nanoTime();
       }
       consumer.subscribe(List.of(topics.requests()), new Rebalance());
@@ -172,8 +187,10 @@ final class GeneratorWorker implements Runnable {
       if (stopRequested && (scheduler.idle() || now >= drainDeadline)) {
         return;
       }
-      // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about as
-      // much as a small batched step); idle, wait for records. Either way the gap between polls stays
+      // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about
+      // as
+      // much as a small batched step); idle, wait for records. Either way the gap between polls
+      // stays
       // far below max.poll.interval.ms, whatever the requests' lengths.
       // Nothing running (queued requests, if any, wait for a model still loading): block in poll.
       boolean generating = scheduler.active() > 0;
@@ -216,7 +233,8 @@ final class GeneratorWorker implements Runnable {
     RequestReader.Read read = reader.read(rec.key(), rec.value());
     if (read instanceof RequestReader.Accepted a) {
       Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime());
-      job.originDelayMs = rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
+      job.originDelayMs =
+          rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
       scheduler.enqueue(job);
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
@@ -246,26 +264,47 @@ final class GeneratorWorker implements Runnable {
   private void sendChunk(Job job) {
     String text = job.takeChunk();
     if (text != null) {
-      send(new ProducerRecord<>(topics.responses(), job.spec.requestId(), writer.chunk(job, job.nextSeq++, text)));
+      send(
+          new ProducerRecord<>(
+              topics.responses(), job.spec.requestId(), writer.chunk(job, job.nextSeq++, text)));
     }
   }
 
-  private void answerError(TopicPartition tp, long offset, String requestId, ErrorKind kind, String message) {
-    send(new ProducerRecord<>(topics.responses(), requestId, writer.error(requestId, kind, message)));
+  private void answerError(
+      TopicPartition tp, long offset, String requestId, ErrorKind kind, String message) {
+    send(
+        new ProducerRecord<>(
+            topics.responses(), requestId, writer.error(requestId, kind, message)));
     ledger.finished(tp, offset);
     metrics.error(kind);
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> rec, ErrorKind kind, String message) {
     RecordHeaders headers = new RecordHeaders(rec.headers().toArray());
-    DeadLetters.addErrorHeaders(headers, rec.topic(), rec.partition(), rec.offset(), rec.timestamp(),
-        kind.code(), message, name);
-    // A dead letter the broker refused would abort every transaction: the partition would never move on.
-    byte[] value = DeadLetters.fit(rec.key() == null ? null : rec.key().getBytes(StandardCharsets.UTF_8), rec.value(),
-        headers, topics.deadLetterMaxBytes());
+    DeadLetters.addErrorHeaders(
+        headers,
+        rec.topic(),
+        rec.partition(),
+        rec.offset(),
+        rec.timestamp(),
+        kind.code(),
+        message,
+        name);
+    // A dead letter the broker refused would abort every transaction: the partition would never
+    // move on.
+    byte[] value =
+        DeadLetters.fit(
+            rec.key() == null ? null : rec.key().getBytes(StandardCharsets.UTF_8),
+            rec.value(),
+            headers,
+            topics.deadLetterMaxBytes());
     send(new ProducerRecord<>(topics.deadLetters(), null, rec.key(), value, headers));
     metrics.error(kind);
-    log.warn("dead-lettered {}/{}@{}: {}", rec.topic(), rec.partition(), rec.offset(),
+    log.warn(
+        "dead-lettered {}/{}@{}: {}",
+        rec.topic(),
+        rec.partition(),
+        rec.offset(),
         DeadLetters.header(headers, DeadLetters.ERROR_MESSAGE));
   }
 
@@ -273,7 +312,8 @@ final class GeneratorWorker implements Runnable {
 
   /**
    * Sends pending chunks, then commits the transaction with the offsets of every request answered
-   * in order. On failure the transaction is aborted and unanswered work re-read (see class comment).
+   * in order. On failure the transaction is aborted and unanswered work re-read (see class
+   * comment).
    */
   private void commit() {
     lastCommitNanos = System.nanoTime();
@@ -316,7 +356,7 @@ final class GeneratorWorker implements Runnable {
     switch (flow.update(scheduler.queued())) {
       case PAUSE -> consumer.pause(owned);
       case RESUME -> consumer.resume(owned);
-      case NONE -> { }
+      case NONE -> {}
     }
   }
 
@@ -338,7 +378,8 @@ final class GeneratorWorker implements Runnable {
   private void leave() {
     handBack(Set.copyOf(owned));
     try {
-      consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+      consumer.close(
+          CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     } finally {
       output.close();
     }
@@ -350,8 +391,10 @@ final class GeneratorWorker implements Runnable {
     try {
       output.halt();
     } finally {
-      consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
-          .withTimeout(Duration.ZERO));
+      consumer.close(
+          CloseOptions.groupMembershipOperation(
+                  CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
+              .withTimeout(Duration.ZERO));
     }
   }
 

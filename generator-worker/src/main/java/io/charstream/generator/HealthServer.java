@@ -12,9 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * The worker's HTTP endpoints on the JDK's built-in server: {@code /metrics} (Prometheus text
- * format), {@code /livez} (200 while the worker loop turns) and {@code /readyz} (200 once partitions
- * are assigned and a model is loaded). Each probe answers a one-line reason, so a failing probe says
- * why in the pod's events.
+ * format), {@code /livez} (200 while the worker loop turns) and {@code /readyz} (200 once
+ * partitions are assigned and a model is loaded). Each probe answers a one-line reason, so a
+ * failing probe says why in the pod's events.
  */
 public final class HealthServer implements AutoCloseable {
 
@@ -24,16 +24,21 @@ public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
 
-  HealthServer(int port, Supplier<String> metrics, Supplier<Check> live, Supplier<Check> ready) throws IOException {
+  HealthServer(int port, Supplier<String> metrics, Supplier<Check> live, Supplier<Check> ready)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 16);
     // One daemon thread: probes and scrapes are cheap, and must never keep the JVM alive.
-    executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "generator-http");
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "generator-http");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
-    server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
+    server.createContext(
+        "/metrics",
+        ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
     server.createContext("/livez", ex -> probe(ex, live.get()));
     server.createContext("/readyz", ex -> probe(ex, ready.get()));
     server.start();
@@ -44,10 +49,15 @@ public final class HealthServer implements AutoCloseable {
   }
 
   private static void probe(HttpExchange ex, Check c) throws IOException {
-    respond(ex, c.ok() ? 200 : 503, "text/plain; charset=utf-8", (c.ok() ? "ok: " : "not ok: ") + c.reason() + "\n");
+    respond(
+        ex,
+        c.ok() ? 200 : 503,
+        "text/plain; charset=utf-8",
+        (c.ok() ? "ok: " : "not ok: ") + c.reason() + "\n");
   }
 
-  private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
+  private static void respond(HttpExchange ex, int status, String type, String body)
+      throws IOException {
     try (ex) {
       if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
         ex.sendResponseHeaders(405, -1);

@@ -17,8 +17,10 @@ final class Job {
   final RequestSpec spec;
   final TopicPartition source;
   final long offset;
+
   /** When the worker read the request (System.nanoTime). */
   final long receivedNanos;
+
   /**
    * Milliseconds from the request record's timestamp to when the worker read it (0 when the
    * timestamp is missing or ahead of this clock): timings count from the record timestamp.
@@ -27,21 +29,29 @@ final class Job {
 
   /** Set once the model is known; the job finishes on this version even if a newer one arrives. */
   LoadedModel model;
+
   /** Prompt ids in {@link #model}'s vocabulary. */
   int[] promptIds;
+
   int slot = -1;
   long startedNanos;
   long firstCharNanos;
   long finishedNanos;
+
   /** Steps taken (one per generated character; an unknown id decodes to ""). */
   int steps;
+
   final StringBuilder text = new StringBuilder();
   Finish finish;
+
   /** Chars of {@link #text} already sent in chunks, and the next chunk's sequence number. */
   int streamed;
+
   int nextSeq;
+
   /** Set when the job can never run (its model is unknown, its prompt has unknown characters). */
   ErrorKind errorKind;
+
   String errorMessage;
 
   Job(RequestSpec spec, TopicPartition source, long offset, long receivedNanos) {
@@ -53,7 +63,8 @@ final class Job {
 
   /**
    * Appends one generated character and says whether the request is now complete. A stop string is
-   * cut off the text; it never reaches a chunk because {@link #takeChunk()} holds back enough chars.
+   * cut off the text; it never reaches a chunk because {@link #takeChunk()} holds back enough
+   * chars.
    */
   boolean append(String chars, long nowNanos) {
     if (steps == 0) {
@@ -82,7 +93,10 @@ final class Job {
    * runs, the last (longest stop - 1) chars stay back: they may turn out to start a stop string.
    */
   String takeChunk() {
-    int end = finish != null ? text.length() : Math.max(streamed, text.length() - Math.max(0, spec.longestStop() - 1));
+    int end =
+        finish != null
+            ? text.length()
+            : Math.max(streamed, text.length() - Math.max(0, spec.longestStop() - 1));
     if (end <= streamed) {
       return null;
     }

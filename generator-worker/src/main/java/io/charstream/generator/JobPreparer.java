@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The checks that need the model: resolves a job's model (pinned version or latest), and encodes its
- * prompt with that model's vocabulary, refusing characters the model has never seen (they would
+ * The checks that need the model: resolves a job's model (pinned version or latest), and encodes
+ * its prompt with that model's vocabulary, refusing characters the model has never seen (they would
  * silently become the "unknown" id and steer the text).
  */
 final class JobPreparer implements SlotScheduler.Preparer {
@@ -44,9 +44,17 @@ final class JobPreparer implements SlotScheduler.Preparer {
     LoadedModel model = ((Ready) r).model();
     Vocabulary.Encoded encoded = model.model().vocabulary().encode(job.spec.prompt());
     if (encoded.unknownCount() > 0) {
-      job.fail(ErrorKind.UNKNOWN_CHARACTERS, "prompt has " + encoded.unknownCount()
-          + " character(s) outside the vocabulary of model '" + model.modelId() + "' version " + model.version()
-          + ": " + describe(encoded.unknownCodePoints()) + "; remove or replace them");
+      job.fail(
+          ErrorKind.UNKNOWN_CHARACTERS,
+          "prompt has "
+              + encoded.unknownCount()
+              + " character(s) outside the vocabulary of model '"
+              + model.modelId()
+              + "' version "
+              + model.version()
+              + ": "
+              + describe(encoded.unknownCodePoints())
+              + "; remove or replace them");
       return Readiness.FAILED;
     }
     job.model = model;
@@ -56,15 +64,26 @@ final class JobPreparer implements SlotScheduler.Preparer {
 
   /** "'é' (U+00E9) x2, ..." for at most 10 distinct code points. */
   static String describe(Map<Integer, Long> unknown) {
-    String shown = unknown.entrySet().stream()
-        .limit(10)
-        .map(e -> "'" + printable(e.getKey()) + "' (U+" + String.format("%04X", e.getKey()) + ") x" + e.getValue())
-        .collect(Collectors.joining(", "));
+    String shown =
+        unknown.entrySet().stream()
+            .limit(10)
+            .map(
+                e ->
+                    "'"
+                        + printable(e.getKey())
+                        + "' (U+"
+                        + String.format("%04X", e.getKey())
+                        + ") x"
+                        + e.getValue())
+            .collect(Collectors.joining(", "));
     return unknown.size() > 10 ? shown + ", ... (" + unknown.size() + " distinct)" : shown;
   }
 
   private static String printable(int cp) {
-    return Character.isISOControl(cp) || !Character.isValidCodePoint(cp) || (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE)
-        ? "?" : new String(Character.toChars(cp));
+    return Character.isISOControl(cp)
+            || !Character.isValidCodePoint(cp)
+            || (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE)
+        ? "?"
+        : new String(Character.toChars(cp));
   }
 }

@@ -12,9 +12,9 @@ import java.util.UUID;
 
 /**
  * Reads generate requests with the contract's strict JSON codec, then applies this worker's limits
- * (prompt length, max length, stop strings, sampling ranges). Every problem becomes a rejection that
- * names the field and says how to fix it; the requestId to answer to comes from the JSON when it can
- * be read there, else from the record key (the contract keys requests by requestId).
+ * (prompt length, max length, stop strings, sampling ranges). Every problem becomes a rejection
+ * that names the field and says how to fix it; the requestId to answer to comes from the JSON when
+ * it can be read there, else from the record key (the contract keys requests by requestId).
  */
 final class JsonRequestReader implements RequestReader {
 
@@ -33,7 +33,9 @@ final class JsonRequestReader implements RequestReader {
   @Override
   public Read read(String key, byte[] value) {
     if (value == null || value.length == 0) {
-      return new Rejected(validId(key), ErrorKind.MALFORMED_JSON,
+      return new Rejected(
+          validId(key),
+          ErrorKind.MALFORMED_JSON,
           "empty record: the value must be a JSON generate request, e.g. {\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"KING\"}");
     }
     GenerateRequest req;
@@ -50,26 +52,45 @@ final class JsonRequestReader implements RequestReader {
     String id = req.requestId();
     int promptChars = req.prompt().codePointCount(0, req.prompt().length());
     if (promptChars == 0) {
-      return new Rejected(id, ErrorKind.EMPTY_PROMPT, "field 'prompt': must not be empty: give the seed text to continue");
+      return new Rejected(
+          id,
+          ErrorKind.EMPTY_PROMPT,
+          "field 'prompt': must not be empty: give the seed text to continue");
     }
     if (promptChars > limits.promptMaxChars()) {
-      return new Rejected(id, ErrorKind.PROMPT_TOO_LONG, "field 'prompt': " + promptChars
-          + " characters is more than this generator accepts (" + limits.promptMaxChars() + "): shorten the prompt");
+      return new Rejected(
+          id,
+          ErrorKind.PROMPT_TOO_LONG,
+          "field 'prompt': "
+              + promptChars
+              + " characters is more than this generator accepts ("
+              + limits.promptMaxChars()
+              + "): shorten the prompt");
     }
     // The contract fills an absent length with 1024, the reference's default.
     int length = req.length();
     if (length > limits.lengthMax()) {
-      return new Rejected(id, ErrorKind.LENGTH_OUT_OF_RANGE, "field 'length': " + length
-          + " is out of range: use 1.." + limits.lengthMax());
+      return new Rejected(
+          id,
+          ErrorKind.LENGTH_OUT_OF_RANGE,
+          "field 'length': " + length + " is out of range: use 1.." + limits.lengthMax());
     }
     if (req.stop().size() > limits.stopMax()) {
-      return new Rejected(id, ErrorKind.INVALID_OPTION, "field 'stop': " + req.stop().size()
-          + " stop strings, at most " + limits.stopMax() + " are accepted");
+      return new Rejected(
+          id,
+          ErrorKind.INVALID_OPTION,
+          "field 'stop': "
+              + req.stop().size()
+              + " stop strings, at most "
+              + limits.stopMax()
+              + " are accepted");
     }
     for (int i = 0; i < req.stop().size(); i++) {
       if (req.stop().get(i).length() > STOP_MAX_CHARS) {
-        return new Rejected(id, ErrorKind.INVALID_OPTION, "field 'stop[" + i + "]': longer than "
-            + STOP_MAX_CHARS + " characters");
+        return new Rejected(
+            id,
+            ErrorKind.INVALID_OPTION,
+            "field 'stop[" + i + "]': longer than " + STOP_MAX_CHARS + " characters");
       }
     }
     SamplingOptions sampling;
@@ -80,16 +101,25 @@ final class JsonRequestReader implements RequestReader {
       return new Rejected(id, ErrorKind.INVALID_OPTION, e.getMessage());
     }
     String modelId = req.modelId() != null ? req.modelId() : limits.defaultModelId();
-    return new Accepted(new RequestSpec(id, req.prompt(), length, sampling, modelId, req.modelVersion(),
-        req.stop(), req.stream()));
+    return new Accepted(
+        new RequestSpec(
+            id,
+            req.prompt(),
+            length,
+            sampling,
+            modelId,
+            req.modelVersion(),
+            req.stop(),
+            req.stream()));
   }
 
   /**
-   * The seed of a request that gave none: derived from its requestId, so a request replayed after
-   * a crash generates the same text again.
+   * The seed of a request that gave none: derived from its requestId, so a request replayed after a
+   * crash generates the same text again.
    */
   static long seedOf(String requestId) {
-    return UUID.nameUUIDFromBytes(requestId.getBytes(StandardCharsets.UTF_8)).getMostSignificantBits();
+    return UUID.nameUUIDFromBytes(requestId.getBytes(StandardCharsets.UTF_8))
+        .getMostSignificantBits();
   }
 
   private static ErrorKind kindOf(MessageFormatException e) {
@@ -97,7 +127,8 @@ final class JsonRequestReader implements RequestReader {
       return ErrorKind.MALFORMED_JSON;
     }
     if (!causedByInvalidValue(e)) {
-      return ErrorKind.INVALID_FIELD; // unknown field, wrong JSON type: the shape is wrong, not a value
+      return ErrorKind
+          .INVALID_FIELD; // unknown field, wrong JSON type: the shape is wrong, not a value
     }
     String field = e.field() == null ? "" : e.field();
     return switch (field) {

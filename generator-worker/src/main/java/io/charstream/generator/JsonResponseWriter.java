@@ -10,23 +10,38 @@ final class JsonResponseWriter implements ResponseWriter {
 
   @Override
   public byte[] chunk(Job job, int seq, String text) {
-    return Json.write(GenerateResponse.chunk(job.spec.requestId(), seq, text, job.model.modelId(), job.model.version()),
+    return Json.write(
+        GenerateResponse.chunk(
+            job.spec.requestId(), seq, text, job.model.modelId(), job.model.version()),
         GenerateResponse.class);
   }
 
   @Override
   public byte[] complete(Job job) {
     double genSeconds = Math.max(1e-9, (job.finishedNanos - job.startedNanos) / 1e9);
-    Timings timings = new Timings(job.sinceOriginMs(job.startedNanos), job.sinceOriginMs(job.firstCharNanos),
-        job.sinceOriginMs(job.finishedNanos), job.steps / genSeconds);
+    Timings timings =
+        new Timings(
+            job.sinceOriginMs(job.startedNanos),
+            job.sinceOriginMs(job.firstCharNanos),
+            job.sinceOriginMs(job.finishedNanos),
+            job.steps / genSeconds);
     FinishReason reason = job.finish == Job.Finish.STOP ? FinishReason.STOP : FinishReason.LENGTH;
-    return Json.write(GenerateResponse.done(job.spec.requestId(), job.nextSeq, job.text.toString(),
-        job.model.modelId(), job.model.version(), reason, timings), GenerateResponse.class);
+    return Json.write(
+        GenerateResponse.done(
+            job.spec.requestId(),
+            job.nextSeq,
+            job.text.toString(),
+            job.model.modelId(),
+            job.model.version(),
+            reason,
+            timings),
+        GenerateResponse.class);
   }
 
   @Override
   public byte[] error(String requestId, ErrorKind kind, String message) {
-    return Json.write(GenerateResponse.failed(requestId, 0, null, null, kind.code(), message, null),
+    return Json.write(
+        GenerateResponse.failed(requestId, 0, null, null, kind.code(), message, null),
         GenerateResponse.class);
   }
 }

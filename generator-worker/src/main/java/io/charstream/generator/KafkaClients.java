@@ -20,7 +20,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class KafkaClients {
 
-  /** Producer default: a crashed worker's open transaction blocks its partitions for at most this long. */
+  /**
+   * Producer default: a crashed worker's open transaction blocks its partitions for at most this
+   * long.
+   */
   static final int TRANSACTION_TIMEOUT_MS = 10_000;
 
   private final GeneratorConfig config;
@@ -33,16 +36,23 @@ final class KafkaClients {
     return new HashMap<>(config.kafkaClientProps());
   }
 
-  /** The group consumer of generate requests: cooperative rebalancing, read_committed, manual offsets. */
+  /**
+   * The group consumer of generate requests: cooperative rebalancing, read_committed, manual
+   * offsets.
+   */
   KafkaConsumer<String, byte[]> requestConsumer() {
     Map<String, Object> p = base();
     p.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(GeneratorConfig.QUEUE_CAPACITY));
+    p.putIfAbsent(
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(GeneratorConfig.QUEUE_CAPACITY));
     Object protocol = p.getOrDefault(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
     if ("classic".equalsIgnoreCase(String.valueOf(protocol))) {
-      // The new consumer protocol (group.protocol=consumer) is incremental by design and takes no assignor.
-      p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+      // The new consumer protocol (group.protocol=consumer) is incremental by design and takes no
+      // assignor.
+      p.putIfAbsent(
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          CooperativeStickyAssignor.class.getName());
     }
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(GeneratorConfig.GROUP_ID));
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -50,7 +60,9 @@ final class KafkaClients {
     return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
-  /** The consumer of the checkpoints topic: no group, large fetches (weights travel in the records). */
+  /**
+   * The consumer of the checkpoints topic: no group, large fetches (weights travel in the records).
+   */
   KafkaConsumer<String, byte[]> modelConsumer() {
     Map<String, Object> p = base();
     int max = config.topics().checkpoints().settings().maxMessageBytes();
@@ -71,7 +83,9 @@ final class KafkaClients {
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.getString(GeneratorConfig.GROUP_ID) + "-" + config.instanceId());
+    p.put(
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        config.getString(GeneratorConfig.GROUP_ID) + "-" + config.instanceId());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "generator-tx-" + config.instanceId());
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }

@@ -6,7 +6,9 @@ import io.charstream.model.generation.GenerationStreams;
 /** One version of one model, loaded and ready to generate; immutable and shared between threads. */
 record LoadedModel(String modelId, long version, GenerationModel model) {
 
-  /** A new batch of {@code capacity} generation slots on this version, owned by the calling thread. */
+  /**
+   * A new batch of {@code capacity} generation slots on this version, owned by the calling thread.
+   */
   GenerationStreams newStreams(int capacity) {
     return model.newStreams(capacity);
   }

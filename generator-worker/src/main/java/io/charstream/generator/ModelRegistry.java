@@ -53,9 +53,12 @@ final class ModelRegistry {
     loading.add(tag(modelId, version));
   }
 
-  /** A version is ready: new requests for its model id (without a pin) use it if it is the newest. */
+  /**
+   * A version is ready: new requests for its model id (without a pin) use it if it is the newest.
+   */
   synchronized void loaded(LoadedModel model) {
-    NavigableMap<Long, LoadedModel> versions = loaded.computeIfAbsent(model.modelId(), k -> new TreeMap<>());
+    NavigableMap<Long, LoadedModel> versions =
+        loaded.computeIfAbsent(model.modelId(), k -> new TreeMap<>());
     NavigableMap<Long, LoadedModel> next = new TreeMap<>(versions);
     next.put(model.version(), model);
     while (next.size() > keepVersions) {
@@ -92,19 +95,23 @@ final class ModelRegistry {
     }
     String failure = failures.get(tag(modelId, version));
     if (failure != null) {
-      return new Unknown("model '" + modelId + "' version " + version + " failed to load: " + failure, true);
+      return new Unknown(
+          "model '" + modelId + "' version " + version + " failed to load: " + failure, true);
     }
-    return new Unknown("unknown version " + version + " of model '" + modelId + "'; loaded models: " + describe(), false);
+    return new Unknown(
+        "unknown version " + version + " of model '" + modelId + "'; loaded models: " + describe(),
+        false);
   }
 
   /** The newest loaded version of each model id. */
   Map<String, Long> latestVersions() {
     Map<String, Long> out = new TreeMap<>();
-    loaded.forEach((id, versions) -> {
-      if (!versions.isEmpty()) {
-        out.put(id, versions.lastKey());
-      }
-    });
+    loaded.forEach(
+        (id, versions) -> {
+          if (!versions.isEmpty()) {
+            out.put(id, versions.lastKey());
+          }
+        });
     return out;
   }
 
@@ -114,17 +121,21 @@ final class ModelRegistry {
 
   Optional<LoadedModel> latest(String modelId) {
     NavigableMap<Long, LoadedModel> versions = loaded.get(modelId);
-    return versions == null || versions.isEmpty() ? Optional.empty() : Optional.of(versions.lastEntry().getValue());
+    return versions == null || versions.isEmpty()
+        ? Optional.empty()
+        : Optional.of(versions.lastEntry().getValue());
   }
 
   /** "id@v1,v2; id2@v3" or "none". */
   String describe() {
     List<String> parts = new ArrayList<>();
-    new TreeMap<>(loaded).forEach((id, versions) -> {
-      if (!versions.isEmpty()) {
-        parts.add(id + " (versions " + versions.keySet() + ")");
-      }
-    });
+    new TreeMap<>(loaded)
+        .forEach(
+            (id, versions) -> {
+              if (!versions.isEmpty()) {
+                parts.add(id + " (versions " + versions.keySet() + ")");
+              }
+            });
     return parts.isEmpty() ? "none" : String.join(", ", parts);
   }
 }

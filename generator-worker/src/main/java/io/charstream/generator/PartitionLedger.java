@@ -9,9 +9,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which request offsets of each owned partition are still unanswered, and so which offset may be
- * committed. A request's offset is committed only when it and every earlier request of its partition
- * have their final response in the same or an earlier transaction, so a crash replays exactly the
- * requests whose final response never became visible.
+ * committed. A request's offset is committed only when it and every earlier request of its
+ * partition have their final response in the same or an earlier transaction, so a crash replays
+ * exactly the requests whose final response never became visible.
  *
  * <p>Owned by the worker thread; not thread-safe.
  */
@@ -19,10 +19,14 @@ final class PartitionLedger {
 
   /** State of one partition: offsets received but not finished, and the commit watermark. */
   private static final class Entry {
-    /** Offset where consumption restarts if this worker dies now (last committed or start position). */
+    /**
+     * Offset where consumption restarts if this worker dies now (last committed or start position).
+     */
     long committed;
+
     /** One past the last offset received. */
     long next;
+
     final TreeSet<Long> open = new TreeSet<>();
 
     Entry(long start) {

@@ -14,6 +14,8 @@ interface RequestReader {
 
   record Accepted(RequestSpec spec) implements Read {}
 
-  /** @param requestId the id to answer to, or null when none could be read */
+  /**
+   * @param requestId the id to answer to, or null when none could be read
+   */
   record Rejected(String requestId, ErrorKind kind, String message) implements Read {}
 }

@@ -10,7 +10,8 @@ import java.util.List;
  * @param modelId the model asked for (the configured default when the request named none)
  * @param modelVersion the pinned version, or null for the latest loaded version
  * @param length characters to generate (steps)
- * @param sampling top-n, temperature and the seed (the request's, or one derived from its requestId)
+ * @param sampling top-n, temperature and the seed (the request's, or one derived from its
+ *     requestId)
  * @param stop generation ends before the first of these strings; it is not part of the text
  * @param stream send partial chunks before the final record
  */

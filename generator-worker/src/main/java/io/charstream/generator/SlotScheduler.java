@@ -25,9 +25,9 @@ import java.util.function.Predicate;
 final class SlotScheduler {
 
   /**
-   * Makes the engine of a model version; the scheduler opens one per version it runs. The product uses
-   * {@link LoadedModel#newStreams} (the model's own batched generation); scheduler unit tests use a small
-   * deterministic engine.
+   * Makes the engine of a model version; the scheduler opens one per version it runs. The product
+   * uses {@link LoadedModel#newStreams} (the model's own batched generation); scheduler unit tests
+   * use a small deterministic engine.
    */
   @FunctionalInterface
   interface Engines {
@@ -76,8 +76,9 @@ final class SlotScheduler {
 
   /**
    * @param capacity slots over all engines (1 = no batching)
-   * @param primeCharBudget prompt chars primed per {@link #fill} (at least one job is always primed),
-   *     so priming many long prompts cannot hold up the steps and the consumer's polling for long
+   * @param primeCharBudget prompt chars primed per {@link #fill} (at least one job is always
+   *     primed), so priming many long prompts cannot hold up the steps and the consumer's polling
+   *     for long
    */
   SlotScheduler(int capacity, Engines engines, int primeCharBudget) {
     if (capacity < 1) {
@@ -140,7 +141,9 @@ final class SlotScheduler {
         failed.add(job);
         continue;
       }
-      Lane lane = lanes.computeIfAbsent(job.model.key(), k -> new Lane(engines.create(job.model, capacity)));
+      Lane lane =
+          lanes.computeIfAbsent(
+              job.model.key(), k -> new Lane(engines.create(job.model, capacity)));
       job.slot = lane.engine.open(job.promptIds, job.spec.sampling());
       job.startedNanos = nowNanos;
       lane.slots[job.slot] = job;

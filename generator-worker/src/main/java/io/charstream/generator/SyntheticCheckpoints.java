@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  * Checkpoints with weights drawn uniformly from a seed, in the checkpoint's documented layout (DL4J
  * parameter names: 0_W [vocab, emb]; per LSTM layer l: l_W [in, 4H], l_RW [H, 4H], l_b [1, 4H];
  * output last_W [H, vocab], last_b [1, vocab]). For the serving benchmark and tests when no trained
- * model is at hand: the text is noise, but generation costs exactly what a trained model of the same
- * spec costs, and every path through the generator is the real one.
+ * model is at hand: the text is noise, but generation costs exactly what a trained model of the
+ * same spec costs, and every path through the generator is the real one.
  */
 public final class SyntheticCheckpoints {
   private SyntheticCheckpoints() {}
@@ -26,7 +26,10 @@ public final class SyntheticCheckpoints {
     return new ModelConfig(Vocabulary.reference().size(), 8, 24, 2, 0.0);
   }
 
-  /** A weights-only checkpoint of {@code config} (reference vocabulary) with weights from {@code seed}. */
+  /**
+   * A weights-only checkpoint of {@code config} (reference vocabulary) with weights from {@code
+   * seed}.
+   */
   public static Checkpoint of(ModelConfig config, long seed) {
     int v = config.vocabSize();
     int h = config.rnnSize();
@@ -43,11 +46,18 @@ public final class SyntheticCheckpoints {
     int out = config.numLayers() + 1;
     put(w, random, out + "_W", h, v);
     put(w, random, out + "_b", 1, v);
-    return new Checkpoint(config, TrainingConfig.defaults(), Vocabulary.reference(), List.of(),
-        TrainingPosition.start(), w, null);
+    return new Checkpoint(
+        config,
+        TrainingConfig.defaults(),
+        Vocabulary.reference(),
+        List.of(),
+        TrainingPosition.start(),
+        w,
+        null);
   }
 
-  private static void put(Map<String, Tensor> w, SplittableRandom random, String name, int rows, int cols) {
+  private static void put(
+      Map<String, Tensor> w, SplittableRandom random, String name, int rows, int cols) {
     float[] data = new float[rows * cols]; // [rows, cols] row-major
     for (int i = 0; i < data.length; i++) {
       data[i] = (float) (random.nextDouble() * 1.2 - 0.6);

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's transactional producer: a transaction begins with the first record sent after a
  * commit, and {@link #commit} closes it together with the consumed offsets. Errors are sorted at
- * this boundary: fencing, authorization and protocol errors are fatal (rethrown); anything else
- * on abort replaces the producer. Owned by the worker thread.
+ * this boundary: fencing, authorization and protocol errors are fatal (rethrown); anything else on
+ * abort replaces the producer. Owned by the worker thread.
  */
 final class TransactionalOutput {
 
@@ -80,8 +80,11 @@ final class TransactionalOutput {
       if (open) {
         producer.abortTransaction();
       }
-    } catch (ProducerFencedException | InvalidProducerEpochException | UnsupportedVersionException
-        | AuthorizationException | AuthenticationException e) {
+    } catch (ProducerFencedException
+        | InvalidProducerEpochException
+        | UnsupportedVersionException
+        | AuthorizationException
+        | AuthenticationException e) {
       throw e; // another instance took this transactional.id, or we may not write: nothing to retry
     } catch (KafkaException e) {
       log.warn("abort failed, starting a new producer: {}", e.toString());

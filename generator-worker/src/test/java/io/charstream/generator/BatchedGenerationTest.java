@@ -2,8 +2,8 @@ package io.charstream.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.SamplingOptions;
+import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.generation.TextGenerator;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scheduler on the real model: continuous batching (requests joining and leaving a shared batch)
- * gives each request exactly the text it gets alone, for the same seed.
+ * The scheduler on the real model: continuous batching (requests joining and leaving a shared
+ * batch) gives each request exactly the text it gets alone, for the same seed.
  */
 class BatchedGenerationTest {
 
@@ -21,7 +21,11 @@ class BatchedGenerationTest {
 
   @BeforeAll
   static void load() {
-    model = new LoadedModel("tiny", 1, GenerationModel.from(SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), 5L)));
+    model =
+        new LoadedModel(
+            "tiny",
+            1,
+            GenerationModel.from(SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), 5L)));
   }
 
   private static List<Job> jobs() {
@@ -29,8 +33,16 @@ class BatchedGenerationTest {
     String[] prompts = {"KING RICHARD", "a", "To be or not", "Q", "ROMEO:\n", "The"};
     for (int i = 0; i < 14; i++) {
       SamplingOptions options = new SamplingOptions(1 + i % 4, 0.5 + 0.1 * i, 1000 + i);
-      RequestSpec spec = new RequestSpec("r" + i, prompts[i % prompts.length], 5 + 7 * (i % 5), options, "tiny",
-          null, List.of(), false);
+      RequestSpec spec =
+          new RequestSpec(
+              "r" + i,
+              prompts[i % prompts.length],
+              5 + 7 * (i % 5),
+              options,
+              "tiny",
+              null,
+              List.of(),
+              false);
       jobs.add(new Job(spec, new TopicPartition("req", i % 3), i, 0));
     }
     return jobs;
@@ -71,16 +83,27 @@ class BatchedGenerationTest {
       assertThat(b.steps).isEqualTo(b.spec.length());
       String expected = alone.generate(b.spec.prompt(), b.spec.length(), b.spec.sampling());
       assertThat(b.text.toString()).as("request %d batched", i).isEqualTo(expected);
-      assertThat(single.get(i).text.toString()).as("request %d at capacity 1", i).isEqualTo(expected);
+      assertThat(single.get(i).text.toString())
+          .as("request %d at capacity 1", i)
+          .isEqualTo(expected);
     }
   }
 
   @Test
   void promptsWithCharactersOutsideTheVocabularyFailWithTheCharactersNamed() {
-    RequestSpec spec = new RequestSpec("x", "caf\u00e9 \u00e9", 3, SamplingOptions.withSeed(1), "tiny", null,
-        List.of(), false);
+    RequestSpec spec =
+        new RequestSpec(
+            "x",
+            "caf\u00e9 \u00e9",
+            3,
+            SamplingOptions.withSeed(1),
+            "tiny",
+            null,
+            List.of(),
+            false);
     Job job = new Job(spec, new TopicPartition("req", 0), 0, 0);
-    assertThat(new JobPreparer(registryWith(model), 0).prepare(job)).isEqualTo(SlotScheduler.Readiness.FAILED);
+    assertThat(new JobPreparer(registryWith(model), 0).prepare(job))
+        .isEqualTo(SlotScheduler.Readiness.FAILED);
     assertThat(job.errorKind).isEqualTo(ErrorKind.UNKNOWN_CHARACTERS);
     assertThat(job.errorMessage).contains("2 character(s)").contains("U+00E9").contains("x2");
   }
@@ -89,14 +112,26 @@ class BatchedGenerationTest {
   void unknownModelsAndVersionsFailAndLoadingOnesWait() {
     ModelRegistry r = registryWith(model);
     JobPreparer p = new JobPreparer(r, 0);
-    Job other = new Job(new RequestSpec("o", "KING", 3, SamplingOptions.withSeed(1), "other", null, List.of(), false),
-        new TopicPartition("req", 0), 0, 0);
+    Job other =
+        new Job(
+            new RequestSpec(
+                "o", "KING", 3, SamplingOptions.withSeed(1), "other", null, List.of(), false),
+            new TopicPartition("req", 0),
+            0,
+            0);
     assertThat(p.prepare(other)).isEqualTo(SlotScheduler.Readiness.FAILED);
     assertThat(other.errorKind).isEqualTo(ErrorKind.UNKNOWN_MODEL);
-    assertThat(other.errorMessage).contains("unknown model 'other'").contains("tiny (versions [1])");
+    assertThat(other.errorMessage)
+        .contains("unknown model 'other'")
+        .contains("tiny (versions [1])");
 
-    Job pinned = new Job(new RequestSpec("p", "KING", 3, SamplingOptions.withSeed(1), "tiny", 2L, List.of(), false),
-        new TopicPartition("req", 0), 1, 0);
+    Job pinned =
+        new Job(
+            new RequestSpec(
+                "p", "KING", 3, SamplingOptions.withSeed(1), "tiny", 2L, List.of(), false),
+            new TopicPartition("req", 0),
+            1,
+            0);
     assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.FAILED);
     assertThat(pinned.errorMessage).contains("unknown version 2");
     r.loading("tiny", 2);
@@ -110,16 +145,27 @@ class BatchedGenerationTest {
   void aRequestForAModelNotSeenYetWaitsForItWithinTheGracePeriod() {
     ModelRegistry r = new ModelRegistry(2);
     JobPreparer p = new JobPreparer(r, 60_000);
-    Job early = new Job(new RequestSpec("e", "KING", 3, SamplingOptions.withSeed(1), "tiny", null, List.of(), false),
-        new TopicPartition("req", 0), 0, System.nanoTime());
+    Job early =
+        new Job(
+            new RequestSpec(
+                "e", "KING", 3, SamplingOptions.withSeed(1), "tiny", null, List.of(), false),
+            new TopicPartition("req", 0),
+            0,
+            System.nanoTime());
     assertThat(p.prepare(early)).isEqualTo(SlotScheduler.Readiness.WAIT); // not announced yet
     r.loaded(model);
     assertThat(p.prepare(early)).isEqualTo(SlotScheduler.Readiness.READY);
 
     r.failed("tiny", 5, "sha256 mismatch");
-    Job broken = new Job(new RequestSpec("b", "KING", 3, SamplingOptions.withSeed(1), "tiny", 5L, List.of(), false),
-        new TopicPartition("req", 0), 1, System.nanoTime());
-    assertThat(p.prepare(broken)).isEqualTo(SlotScheduler.Readiness.FAILED); // a failed load: no point waiting
+    Job broken =
+        new Job(
+            new RequestSpec(
+                "b", "KING", 3, SamplingOptions.withSeed(1), "tiny", 5L, List.of(), false),
+            new TopicPartition("req", 0),
+            1,
+            System.nanoTime());
+    assertThat(p.prepare(broken))
+        .isEqualTo(SlotScheduler.Readiness.FAILED); // a failed load: no point waiting
     assertThat(broken.errorMessage).contains("failed to load: sha256 mismatch");
   }
 }

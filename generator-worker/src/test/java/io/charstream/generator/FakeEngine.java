@@ -1,12 +1,12 @@
 package io.charstream.generator;
 
-import io.charstream.model.generation.GenerationStreams;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.generation.GenerationStreams;
 
 /**
- * A deterministic slot engine for scheduler tests: slot output depends only on its own seed and step
- * count ("a".."z" cycling from seed % 26), never on the other slots, like the real batch.
+ * A deterministic slot engine for scheduler tests: slot output depends only on its own seed and
+ * step count ("a".."z" cycling from seed % 26), never on the other slots, like the real batch.
  */
 final class FakeEngine implements GenerationStreams {
   private final Vocabulary vocabulary = Vocabulary.reference();

@@ -40,6 +40,7 @@ class FlowControlTest {
 
   @Test
   void rejectsANonPositiveLimit() {
-    assertThatThrownBy(() -> new FlowControl(0)).hasMessageContaining("maxQueued must be >= 1, got 0");
+    assertThatThrownBy(() -> new FlowControl(0))
+        .hasMessageContaining("maxQueued must be >= 1, got 0");
   }
 }

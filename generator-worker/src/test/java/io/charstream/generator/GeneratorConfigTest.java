@@ -17,35 +17,48 @@ class GeneratorConfigTest {
     assertThat(c.getString(GeneratorConfig.MODEL_DEFAULT_ID)).isEqualTo("default");
     assertThat(c.topics().generateRequests().name()).isEqualTo("charstream.generate-requests");
     assertThat(c.instanceId()).matches("[A-Za-z0-9._-]+");
-    GeneratorConfig.DEF.configKeys().values().forEach(k -> {
-      assertThat(k.documentation).as(k.name).isNotBlank();
-      assertThat(k.hasDefault()).as(k.name).isTrue();
-    });
+    GeneratorConfig.DEF
+        .configKeys()
+        .values()
+        .forEach(
+            k -> {
+              assertThat(k.documentation).as(k.name).isNotBlank();
+              assertThat(k.hasDefault()).as(k.name).isTrue();
+            });
   }
 
   @Test
   void everyKeyIsSettableFromTheEnvironmentAndClientPropertiesPassThrough() {
-    GeneratorConfig c = GeneratorConfig.of(Map.of(), Map.of(
-        "CHARSTREAM_BATCH_CAPACITY", "8",
-        "CHARSTREAM_PROMPT_MAX_CHARS", "100",
-        "CHARSTREAM_TOPIC_PREFIX", "x.",
-        "CHARSTREAM_INSTANCE_ID", "pod-1",
-        "CHARSTREAM_KAFKA_SECURITY_PROTOCOL", "SASL_SSL"));
+    GeneratorConfig c =
+        GeneratorConfig.of(
+            Map.of(),
+            Map.of(
+                "CHARSTREAM_BATCH_CAPACITY", "8",
+                "CHARSTREAM_PROMPT_MAX_CHARS", "100",
+                "CHARSTREAM_TOPIC_PREFIX", "x.",
+                "CHARSTREAM_INSTANCE_ID", "pod-1",
+                "CHARSTREAM_KAFKA_SECURITY_PROTOCOL", "SASL_SSL"));
     assertThat(c.getInt(GeneratorConfig.BATCH_CAPACITY)).isEqualTo(8);
     assertThat(c.getInt(GeneratorConfig.PROMPT_MAX_CHARS)).isEqualTo(100);
     assertThat(c.topics().generateResponses().name()).isEqualTo("x.generate-responses");
     assertThat(c.instanceId()).isEqualTo("pod-1");
     assertThat(c.kafkaClientProps()).containsEntry("security.protocol", "SASL_SSL");
-    assertThat(EnvConfig.envName(GeneratorConfig.SHUTDOWN_DRAIN_MS)).isEqualTo("CHARSTREAM_SHUTDOWN_DRAIN_MS");
+    assertThat(EnvConfig.envName(GeneratorConfig.SHUTDOWN_DRAIN_MS))
+        .isEqualTo("CHARSTREAM_SHUTDOWN_DRAIN_MS");
   }
 
   @Test
   void badValuesFailAtStartUpNamingTheKey() {
     assertThatThrownBy(() -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_BATCH_CAPACITY", "0")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("batch.capacity");
-    assertThatThrownBy(() -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_QUEUE_CAPACITY", "many")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("queue.capacity");
-    assertThatThrownBy(() -> GeneratorConfig.of(Map.of(GeneratorConfig.INSTANCE_ID, "bad id!"), Map.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("instance.id");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("batch.capacity");
+    assertThatThrownBy(
+            () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_QUEUE_CAPACITY", "many")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("queue.capacity");
+    assertThatThrownBy(
+            () -> GeneratorConfig.of(Map.of(GeneratorConfig.INSTANCE_ID, "bad id!"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("instance.id");
   }
 }

@@ -45,12 +45,25 @@ class GeneratorWorkerTest {
 
   private void start() {
     ModelRegistry registry = new ModelRegistry(2);
-    registry.loaded(new LoadedModel("tiny", 1, GenerationModel.from(SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), 3L))));
+    registry.loaded(
+        new LoadedModel(
+            "tiny",
+            1,
+            GenerationModel.from(SyntheticCheckpoints.of(SyntheticCheckpoints.tiny(), 3L))));
     CountDownLatch caughtUp = new CountDownLatch(0);
-    worker = new GeneratorWorker(new WorkerTopics("req", "resp", "req.dlq", 1_000_000), new Settings(8, 20, 10, 1, 1_000),
-        consumer, () -> producer, new JsonRequestReader(new JsonRequestReader.Limits(100, 1_000, 4, "tiny")),
-        new JsonResponseWriter(), new SlotScheduler(4, LoadedModel::newStreams, 1_000), new JobPreparer(registry, 0),
-        new GeneratorMetrics(new SimpleMeterRegistry(), 4), caughtUp, "test-worker");
+    worker =
+        new GeneratorWorker(
+            new WorkerTopics("req", "resp", "req.dlq", 1_000_000),
+            new Settings(8, 20, 10, 1, 1_000),
+            consumer,
+            () -> producer,
+            new JsonRequestReader(new JsonRequestReader.Limits(100, 1_000, 4, "tiny")),
+            new JsonResponseWriter(),
+            new SlotScheduler(4, LoadedModel::newStreams, 1_000),
+            new JobPreparer(registry, 0),
+            new GeneratorMetrics(new SimpleMeterRegistry(), 4),
+            caughtUp,
+            "test-worker");
     consumer.updateBeginningOffsets(Map.of(TP, 0L));
     // The rebalance runs inside poll, on the worker thread, as a real one does.
     consumer.schedulePollTask(() -> consumer.rebalance(List.of(TP)));
@@ -67,9 +80,16 @@ class GeneratorWorkerTest {
   }
 
   private void send(long offset, String id, String extra) {
-    String json = "{\"schemaVersion\":1,\"requestId\":\"" + id + "\",\"prompt\":\"KING\",\"length\":12" + extra + "}";
-    consumer.schedulePollTask(() -> consumer.addRecord(
-        new ConsumerRecord<>("req", 0, offset, id, json.getBytes(StandardCharsets.UTF_8))));
+    String json =
+        "{\"schemaVersion\":1,\"requestId\":\""
+            + id
+            + "\",\"prompt\":\"KING\",\"length\":12"
+            + extra
+            + "}";
+    consumer.schedulePollTask(
+        () ->
+            consumer.addRecord(
+                new ConsumerRecord<>("req", 0, offset, id, json.getBytes(StandardCharsets.UTF_8))));
   }
 
   private List<GenerateResponse> committedFinals() {
@@ -81,7 +101,8 @@ class GeneratorWorkerTest {
   }
 
   private Long committedOffset() {
-    List<Map<String, Map<TopicPartition, OffsetAndMetadata>>> h = producer.consumerGroupOffsetsHistory();
+    List<Map<String, Map<TopicPartition, OffsetAndMetadata>>> h =
+        producer.consumerGroupOffsetsHistory();
     Long last = null;
     for (Map<String, Map<TopicPartition, OffsetAndMetadata>> m : h) {
       for (Map<TopicPartition, OffsetAndMetadata> o : m.values()) {
@@ -97,7 +118,8 @@ class GeneratorWorkerTest {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-      LockSupport.parkNanos(1_000_000L); // poll the condition every millisecond, not synchronisation
+      LockSupport.parkNanos(
+          1_000_000L); // poll the condition every millisecond, not synchronisation
     }
   }
 
@@ -107,12 +129,23 @@ class GeneratorWorkerTest {
     send(0, "a", "");
     send(1, "b", ",\"temperature\":0"); // an error answer also moves the offset on
     send(2, "c", ",\"stream\":true");
-    await(() -> committedFinals().size() == 3 && Long.valueOf(3).equals(committedOffset()), "three answers");
-    assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactlyInAnyOrder("a", "b", "c");
-    assertThat(committedFinals().stream().filter(r -> r.requestId().equals("b")).findFirst().orElseThrow()
-        .error().kind()).isEqualTo("invalid-option");
+    await(
+        () -> committedFinals().size() == 3 && Long.valueOf(3).equals(committedOffset()),
+        "three answers");
+    assertThat(committedFinals())
+        .extracting(GenerateResponse::requestId)
+        .containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(
+            committedFinals().stream()
+                .filter(r -> r.requestId().equals("b"))
+                .findFirst()
+                .orElseThrow()
+                .error()
+                .kind())
+        .isEqualTo("invalid-option");
     // Every commit carried offsets only up to answered requests: never past one still running.
-    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> m : producer.consumerGroupOffsetsHistory()) {
+    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> m :
+        producer.consumerGroupOffsetsHistory()) {
       assertThat(m.values()).allSatisfy(o -> assertThat(o.get(TP).offset()).isBetween(1L, 3L));
     }
   }
@@ -133,18 +166,24 @@ class GeneratorWorkerTest {
     send(0, "x", "");
     send(1, "y", "");
     await(() -> committedFinals().size() == 2, "both answers");
-    assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactlyInAnyOrder("x", "y");
+    assertThat(committedFinals())
+        .extracting(GenerateResponse::requestId)
+        .containsExactlyInAnyOrder("x", "y");
     await(() -> Long.valueOf(2).equals(committedOffset()), "offset 2 committed");
   }
 
   @Test
   void recordsWithoutAnyRequestIdAreDeadLetteredAndCommitted() {
     start();
-    consumer.schedulePollTask(() -> consumer.addRecord(
-        new ConsumerRecord<>("req", 0, 0, null, "garbage".getBytes(StandardCharsets.UTF_8))));
+    consumer.schedulePollTask(
+        () ->
+            consumer.addRecord(
+                new ConsumerRecord<>(
+                    "req", 0, 0, null, "garbage".getBytes(StandardCharsets.UTF_8))));
     send(1, "ok", "");
     await(() -> Long.valueOf(2).equals(committedOffset()), "offsets past the dead letter");
-    List<ProducerRecord<String, byte[]>> dlq = producer.history().stream().filter(r -> r.topic().equals("req.dlq")).toList();
+    List<ProducerRecord<String, byte[]>> dlq =
+        producer.history().stream().filter(r -> r.topic().equals("req.dlq")).toList();
     assertThat(dlq).hasSize(1);
     assertThat(new String(dlq.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage");
     assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactly("ok");

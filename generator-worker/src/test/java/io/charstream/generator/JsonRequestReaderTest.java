@@ -45,8 +45,14 @@ class JsonRequestReaderTest {
 
   @Test
   void everyFieldIsCarriedOver() {
-    RequestSpec spec = ((Accepted) read(null, req(",\"length\":20,\"topN\":5,\"temperature\":0.5,\"randomSeed\":7,"
-        + "\"modelId\":\"nietzsche\",\"modelVersion\":3,\"stop\":[\"\\n\\n\"],\"stream\":true"))).spec();
+    RequestSpec spec =
+        ((Accepted)
+                read(
+                    null,
+                    req(
+                        ",\"length\":20,\"topN\":5,\"temperature\":0.5,\"randomSeed\":7,"
+                            + "\"modelId\":\"nietzsche\",\"modelVersion\":3,\"stop\":[\"\\n\\n\"],\"stream\":true")))
+            .spec();
     assertThat(spec.length()).isEqualTo(20);
     assertThat(spec.sampling().topN()).isEqualTo(5);
     assertThat(spec.sampling().temperature()).isEqualTo(0.5);
@@ -93,18 +99,23 @@ class JsonRequestReaderTest {
   void promptLimits() {
     assertThat(rejected("k", "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"\"}").kind())
         .isEqualTo(ErrorKind.EMPTY_PROMPT);
-    Rejected tooLong = rejected("k", "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"12345678901\"}");
+    Rejected tooLong =
+        rejected("k", "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"12345678901\"}");
     assertThat(tooLong.kind()).isEqualTo(ErrorKind.PROMPT_TOO_LONG);
     assertThat(tooLong.message()).contains("11 characters").contains("10");
     // Ten code points, some outside the BMP, are within the limit of ten characters.
-    assertThat(read("k", "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"\uD83D\uDE00\uD83D\uDE00abcdefgh\"}"))
+    assertThat(
+            read(
+                "k",
+                "{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"\uD83D\uDE00\uD83D\uDE00abcdefgh\"}"))
         .isInstanceOf(Accepted.class);
   }
 
   @Test
   void lengthOutOfRange() {
     assertThat(rejected("k", req(",\"length\":0")).kind()).isEqualTo(ErrorKind.LENGTH_OUT_OF_RANGE);
-    assertThat(rejected("k", req(",\"length\":-5")).kind()).isEqualTo(ErrorKind.LENGTH_OUT_OF_RANGE);
+    assertThat(rejected("k", req(",\"length\":-5")).kind())
+        .isEqualTo(ErrorKind.LENGTH_OUT_OF_RANGE);
     Rejected tooBig = rejected("k", req(",\"length\":2001"));
     assertThat(tooBig.kind()).isEqualTo(ErrorKind.LENGTH_OUT_OF_RANGE);
     assertThat(tooBig.message()).contains("1..2000");
@@ -114,10 +125,13 @@ class JsonRequestReaderTest {
   @Test
   void samplingAndStopOptions() {
     assertThat(rejected("k", req(",\"temperature\":0")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
-    assertThat(rejected("k", req(",\"temperature\":1000")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"temperature\":1000")).kind())
+        .isEqualTo(ErrorKind.INVALID_OPTION);
     assertThat(rejected("k", req(",\"topN\":0")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
-    assertThat(rejected("k", req(",\"stop\":[\"a\",\"b\",\"c\"]")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
-    assertThat(rejected("k", req(",\"stop\":[\"" + "x".repeat(65) + "\"]")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"stop\":[\"a\",\"b\",\"c\"]")).kind())
+        .isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("k", req(",\"stop\":[\"" + "x".repeat(65) + "\"]")).kind())
+        .isEqualTo(ErrorKind.INVALID_OPTION);
     assertThat(rejected("k", req(",\"stop\":[\"\"]")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
   }
 

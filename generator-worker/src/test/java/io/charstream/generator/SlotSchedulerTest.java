@@ -19,16 +19,18 @@ class SlotSchedulerTest {
   private static final LoadedModel V2 = new LoadedModel("m", 2, null);
 
   private final Map<LoadedModel.ModelKey, FakeEngine> engines = new HashMap<>();
-  private final SlotScheduler.Engines factory = (model, capacity) -> {
-    FakeEngine e = new FakeEngine(capacity);
-    engines.put(model.key(), e);
-    return e;
-  };
+  private final SlotScheduler.Engines factory =
+      (model, capacity) -> {
+        FakeEngine e = new FakeEngine(capacity);
+        engines.put(model.key(), e);
+        return e;
+      };
 
   private static long offsets;
 
   private static Job job(String id, int length, long seed, List<String> stop, TopicPartition tp) {
-    RequestSpec spec = new RequestSpec(id, "KING", length, SamplingOptions.withSeed(seed), "m", null, stop, false);
+    RequestSpec spec =
+        new RequestSpec(id, "KING", length, SamplingOptions.withSeed(seed), "m", null, stop, false);
     return new Job(spec, tp, offsets++, 0L);
   }
 
@@ -68,7 +70,8 @@ class SlotSchedulerTest {
     assertThat(done).containsExactlyInAnyOrderElementsOf(jobs);
     assertThat(engines.get(V1.key()).maxOpen).isEqualTo(3);
     for (Job j : jobs) {
-      assertThat(j.text.toString()).isEqualTo(FakeEngine.expected(j.spec.sampling().randomSeed(), j.spec.length()));
+      assertThat(j.text.toString())
+          .isEqualTo(FakeEngine.expected(j.spec.sampling().randomSeed(), j.spec.length()));
       assertThat(j.finish).isEqualTo(Job.Finish.LENGTH);
       assertThat(j.slot).isEqualTo(-1);
     }
@@ -94,7 +97,8 @@ class SlotSchedulerTest {
     assertThat(st.charsGenerated()).isEqualTo(2);
     assertThat(longJob.steps).isEqualTo(3);
     assertThat(next.steps).isEqualTo(1);
-    assertThat(engines.get(V1.key()).steps).isEqualTo(3); // one batched step each time, not one per job
+    assertThat(engines.get(V1.key()).steps)
+        .isEqualTo(3); // one batched step each time, not one per job
   }
 
   @Test
@@ -117,7 +121,10 @@ class SlotSchedulerTest {
     s.enqueue(waiting);
     s.enqueue(failing);
     s.enqueue(ready);
-    SlotScheduler.Filled f = s.fill(j -> j == waiting ? Readiness.WAIT : j == failing ? Readiness.FAILED : readyOn(j, V1), 0);
+    SlotScheduler.Filled f =
+        s.fill(
+            j -> j == waiting ? Readiness.WAIT : j == failing ? Readiness.FAILED : readyOn(j, V1),
+            0);
     assertThat(f.started()).containsExactly(ready);
     assertThat(f.failed()).containsExactly(failing);
     assertThat(s.queued()).isEqualTo(1);

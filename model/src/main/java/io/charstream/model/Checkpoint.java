@@ -7,14 +7,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything needed to generate from a model or to continue training it exactly: one self-describing
- * file of magic bytes, format version, a JSON manifest (configs, vocabulary, metrics, position, the
- * name/shape/offset of every array) and the raw little-endian float32 arrays. No Java serialization.
+ * Everything needed to generate from a model or to continue training it exactly: one
+ * self-describing file of magic bytes, format version, a JSON manifest (configs, vocabulary,
+ * metrics, position, the name/shape/offset of every array) and the raw little-endian float32
+ * arrays. No Java serialization.
  *
- * <p>Weights use DL4J's parameter names ({@code "<layer>_<param>"}: 0_W embedding [vocab, emb],
- * l_W [in, 4H], l_RW [H, 4H], l_b [1, 4H] with DL4J's gate order, last_W [H, vocab], last_b [1, vocab]).
- * Training state holds the RNN state of the training streams ({@code state.<layer>.h/c} [batch, H]),
- * Adam's state ({@code adam.state} [2 * params] in DL4J's updater order) and the RNG state.
+ * <p>Weights use DL4J's parameter names ({@code "<layer>_<param>"}: 0_W embedding [vocab, emb], l_W
+ * [in, 4H], l_RW [H, 4H], l_b [1, 4H] with DL4J's gate order, last_W [H, vocab], last_b [1,
+ * vocab]). Training state holds the RNN state of the training streams ({@code state.<layer>.h/c}
+ * [batch, H]), Adam's state ({@code adam.state} [2 * params] in DL4J's updater order) and the RNG
+ * state.
  */
 public final class Checkpoint {
 
@@ -30,26 +32,34 @@ public final class Checkpoint {
   private final TrainingState trainingState;
 
   /**
-   * What only training needs: the RNN state of the streams, the optimizer's state, the RNG state, and
-   * the running loss of a partly trained epoch.
+   * What only training needs: the RNN state of the streams, the optimizer's state, the RNG state,
+   * and the running loss of a partly trained epoch.
    *
    * @param rngState state of the training random source (dropout masks, samples)
    * @param epochLossSum sum of the per-batch mean losses of the epoch in progress (0 at its start)
    * @param epochSeconds training seconds spent so far in the epoch in progress
    */
-  public record TrainingState(Map<String, Tensor> arrays, long rngState, double epochLossSum,
-      double epochSeconds) {
+  public record TrainingState(
+      Map<String, Tensor> arrays, long rngState, double epochLossSum, double epochSeconds) {
     public TrainingState {
       arrays = Map.copyOf(arrays);
     }
   }
 
-  public Checkpoint(ModelConfig modelConfig, TrainingConfig trainingConfig, Vocabulary vocabulary,
-      List<Metrics> history, TrainingPosition position, Map<String, Tensor> weights,
+  public Checkpoint(
+      ModelConfig modelConfig,
+      TrainingConfig trainingConfig,
+      Vocabulary vocabulary,
+      List<Metrics> history,
+      TrainingPosition position,
+      Map<String, Tensor> weights,
       TrainingState trainingState) {
     if (vocabulary.size() != modelConfig.vocabSize()) {
-      throw new IllegalArgumentException("vocabulary has " + vocabulary.size()
-          + " ids but the model config says vocabSize " + modelConfig.vocabSize());
+      throw new IllegalArgumentException(
+          "vocabulary has "
+              + vocabulary.size()
+              + " ids but the model config says vocabSize "
+              + modelConfig.vocabSize());
     }
     this.modelConfig = modelConfig;
     this.trainingConfig = trainingConfig;
@@ -99,9 +109,12 @@ public final class Checkpoint {
     return trainingState != null;
   }
 
-  /** Weights, configs, vocabulary and metrics only: what a generator needs (~0.85 MB at defaults). */
+  /**
+   * Weights, configs, vocabulary and metrics only: what a generator needs (~0.85 MB at defaults).
+   */
   public Checkpoint withoutTrainingState() {
-    return trainingState == null ? this
+    return trainingState == null
+        ? this
         : new Checkpoint(modelConfig, trainingConfig, vocabulary, history, position, weights, null);
   }
 
@@ -109,7 +122,9 @@ public final class Checkpoint {
     return CheckpointCodec.encode(this);
   }
 
-  /** @throws CheckpointFormatException on a foreign file, a truncated one, or another format version */
+  /**
+   * @throws CheckpointFormatException on a foreign file, a truncated one, or another format version
+   */
   public static Checkpoint fromBytes(byte[] bytes) {
     return CheckpointCodec.decode(bytes);
   }
@@ -125,7 +140,12 @@ public final class Checkpoint {
 
   @Override
   public String toString() {
-    return "Checkpoint[" + modelConfig + ", " + vocabulary + ", " + position
+    return "Checkpoint["
+        + modelConfig
+        + ", "
+        + vocabulary
+        + ", "
+        + position
         + (trainingState == null ? ", weights only]" : ", with training state]");
   }
 }

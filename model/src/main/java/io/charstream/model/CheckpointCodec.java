@@ -90,7 +90,8 @@ final class CheckpointCodec {
       a.put("length", t.size());
       offset += t.size();
     }
-    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(offset * Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data =
+        ByteBuffer.allocate(Math.toIntExact(offset * Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
     for (Tensor t : arrays) {
       data.asFloatBuffer().put(t.data());
       data.position(data.position() + t.size() * Float.BYTES);
@@ -104,9 +105,13 @@ final class CheckpointCodec {
     } catch (IOException e) {
       throw new IllegalStateException("cannot write the checkpoint manifest", e);
     }
-    ByteBuffer out = ByteBuffer.allocate(HEADER_BYTES + manifestBytes.length + data.capacity())
-        .order(ByteOrder.LITTLE_ENDIAN);
-    out.put(MAGIC).putInt(Checkpoint.FORMAT_VERSION).putInt(manifestBytes.length).put(manifestBytes)
+    ByteBuffer out =
+        ByteBuffer.allocate(HEADER_BYTES + manifestBytes.length + data.capacity())
+            .order(ByteOrder.LITTLE_ENDIAN);
+    out.put(MAGIC)
+        .putInt(Checkpoint.FORMAT_VERSION)
+        .putInt(manifestBytes.length)
+        .put(manifestBytes)
         .put(data.array());
     return out.array();
   }
@@ -114,15 +119,21 @@ final class CheckpointCodec {
   static Checkpoint decode(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     if (bytes.length < HEADER_BYTES || !startsWithMagic(bytes)) {
-      throw new CheckpointFormatException("not a charstream checkpoint (it does not start with the magic"
-          + " bytes \"CHARSTRM\"): pass a file written by `charstream train --checkpoint-path`");
+      throw new CheckpointFormatException(
+          "not a charstream checkpoint (it does not start with the magic"
+              + " bytes \"CHARSTRM\"): pass a file written by `charstream train --checkpoint-path`");
     }
     in.position(MAGIC.length);
     int version = in.getInt();
     if (version != Checkpoint.FORMAT_VERSION) {
-      throw new CheckpointFormatException("checkpoint format version " + version + " is not supported:"
-          + " this charstream reads version " + Checkpoint.FORMAT_VERSION + ". Load it with the charstream"
-          + " release that wrote it, or train a new checkpoint with `charstream train`");
+      throw new CheckpointFormatException(
+          "checkpoint format version "
+              + version
+              + " is not supported:"
+              + " this charstream reads version "
+              + Checkpoint.FORMAT_VERSION
+              + ". Load it with the charstream"
+              + " release that wrote it, or train a new checkpoint with `charstream train`");
     }
     int manifestLength = in.getInt();
     if (manifestLength < 2 || manifestLength > bytes.length - HEADER_BYTES) {
@@ -132,8 +143,11 @@ final class CheckpointCodec {
     try {
       m = JSON.readTree(new String(bytes, HEADER_BYTES, manifestLength, StandardCharsets.UTF_8));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new CheckpointFormatException("checkpoint manifest is not valid JSON (" + e.getOriginalMessage()
-          + "): the file is damaged; use another checkpoint or train again", e);
+      throw new CheckpointFormatException(
+          "checkpoint manifest is not valid JSON ("
+              + e.getOriginalMessage()
+              + "): the file is damaged; use another checkpoint or train again",
+          e);
     }
     int dataStart = HEADER_BYTES + manifestLength;
     long dataCrc = require(m, "dataCrc32").asLong();
@@ -145,15 +159,25 @@ final class CheckpointCodec {
       Vocabulary vocabulary = Vocabulary.ofCodePoints(cps);
       List<Metrics> history = new ArrayList<>();
       for (JsonNode e : require(m, "history")) {
-        history.add(new Metrics(require(e, "epoch").asInt(), require(e, "globalStep").asLong(),
-            getDouble(e, "trainLoss"), getDouble(e, "valLoss"), getDouble(e, "durationSeconds")));
+        history.add(
+            new Metrics(
+                require(e, "epoch").asInt(),
+                require(e, "globalStep").asLong(),
+                getDouble(e, "trainLoss"),
+                getDouble(e, "valLoss"),
+                getDouble(e, "durationSeconds")));
       }
       JsonNode p = require(m, "position");
-      TrainingPosition position = new TrainingPosition(require(p, "epoch").asInt(), require(p, "batch").asInt(),
-          require(p, "globalStep").asLong());
+      TrainingPosition position =
+          new TrainingPosition(
+              require(p, "epoch").asInt(),
+              require(p, "batch").asInt(),
+              require(p, "globalStep").asLong());
 
-      ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, bytes.length - dataStart).slice()
-          .order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer data =
+          ByteBuffer.wrap(bytes, dataStart, bytes.length - dataStart)
+              .slice()
+              .order(ByteOrder.LITTLE_ENDIAN);
       Map<String, Tensor> weights = new LinkedHashMap<>();
       Map<String, Tensor> training = new LinkedHashMap<>();
       long expectedFloats = 0;
@@ -176,25 +200,37 @@ final class CheckpointCodec {
         expectedFloats = Math.max(expectedFloats, offset + length);
       }
       if (expectedFloats * Float.BYTES != data.capacity()) {
-        throw truncated("it holds " + data.capacity() + " data bytes where the manifest describes "
-            + expectedFloats * Float.BYTES);
+        throw truncated(
+            "it holds "
+                + data.capacity()
+                + " data bytes where the manifest describes "
+                + expectedFloats * Float.BYTES);
       }
       CRC32 crc = new CRC32();
       crc.update(bytes, dataStart, bytes.length - dataStart);
       if (crc.getValue() != dataCrc) {
-        throw new CheckpointFormatException("checkpoint data is damaged (CRC-32 mismatch): use another"
-            + " checkpoint or train again");
+        throw new CheckpointFormatException(
+            "checkpoint data is damaged (CRC-32 mismatch): use another"
+                + " checkpoint or train again");
       }
       Checkpoint.TrainingState state = null;
       JsonNode t = m.get("trainingState");
       if (t != null && !t.isNull()) {
-        state = new Checkpoint.TrainingState(training, Long.parseLong(require(t, "rngState").asText()),
-            getDouble(t, "epochLossSum"), getDouble(t, "epochSeconds"));
+        state =
+            new Checkpoint.TrainingState(
+                training,
+                Long.parseLong(require(t, "rngState").asText()),
+                getDouble(t, "epochLossSum"),
+                getDouble(t, "epochSeconds"));
       }
-      return new Checkpoint(modelConfig, trainingConfig, vocabulary, history, position, weights, state);
+      return new Checkpoint(
+          modelConfig, trainingConfig, vocabulary, history, position, weights, state);
     } catch (IllegalArgumentException e) {
-      throw new CheckpointFormatException("checkpoint manifest holds an invalid value (" + e.getMessage()
-          + "): the file is damaged or was edited; use another checkpoint or train again", e);
+      throw new CheckpointFormatException(
+          "checkpoint manifest holds an invalid value ("
+              + e.getMessage()
+              + "): the file is damaged or was edited; use another checkpoint or train again",
+          e);
     }
   }
 
@@ -208,7 +244,8 @@ final class CheckpointCodec {
     Path tmp = Files.createTempFile(dir, absolute.getFileName().toString(), ".tmp");
     try {
       Files.write(tmp, encode(c));
-      Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -219,7 +256,9 @@ final class CheckpointCodec {
     try {
       bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(path.toString(), null,
+      throw new NoSuchFileException(
+          path.toString(),
+          null,
           "no checkpoint there: check --checkpoint-path, or train one with `charstream train`");
     }
     try {
@@ -239,15 +278,17 @@ final class CheckpointCodec {
   }
 
   private static CheckpointFormatException truncated(String why) {
-    return new CheckpointFormatException("checkpoint is truncated or damaged (" + why
-        + "): use another checkpoint or train again");
+    return new CheckpointFormatException(
+        "checkpoint is truncated or damaged (" + why + "): use another checkpoint or train again");
   }
 
   private static JsonNode require(JsonNode node, String field) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
-      throw new CheckpointFormatException("checkpoint manifest lacks the field '" + field
-          + "': the file is damaged or was not written by charstream; use another checkpoint or train again");
+      throw new CheckpointFormatException(
+          "checkpoint manifest lacks the field '"
+              + field
+              + "': the file is damaged or was not written by charstream; use another checkpoint or train again");
     }
     return v;
   }
@@ -277,8 +318,12 @@ final class CheckpointCodec {
   }
 
   private static ModelConfig modelConfig(JsonNode n) {
-    return new ModelConfig(require(n, "vocabSize").asInt(), require(n, "embeddingSize").asInt(),
-        require(n, "rnnSize").asInt(), require(n, "numLayers").asInt(), require(n, "dropRate").asDouble());
+    return new ModelConfig(
+        require(n, "vocabSize").asInt(),
+        require(n, "embeddingSize").asInt(),
+        require(n, "rnnSize").asInt(),
+        require(n, "numLayers").asInt(),
+        require(n, "dropRate").asDouble());
   }
 
   private static ObjectNode trainingConfig(TrainingConfig c) {
@@ -299,11 +344,17 @@ final class CheckpointCodec {
 
   private static TrainingConfig trainingConfig(JsonNode n) {
     double learningRate = require(n, "learningRate").asDouble();
-    // valSplit, lrSchedule and finalLearningRate were added later: manifests written before lack them.
-    return new TrainingConfig(require(n, "seqLen").asInt(), require(n, "batchSize").asInt(),
-        require(n, "numEpochs").asInt(), learningRate,
-        require(n, "clipNorm").asDouble(), require(n, "valFraction").asDouble(),
-        Long.parseLong(require(n, "seed").asText()), require(n, "checkpointEverySteps").asInt(),
+    // valSplit, lrSchedule and finalLearningRate were added later: manifests written before lack
+    // them.
+    return new TrainingConfig(
+        require(n, "seqLen").asInt(),
+        require(n, "batchSize").asInt(),
+        require(n, "numEpochs").asInt(),
+        learningRate,
+        require(n, "clipNorm").asDouble(),
+        require(n, "valFraction").asDouble(),
+        Long.parseLong(require(n, "seed").asText()),
+        require(n, "checkpointEverySteps").asInt(),
         TrainingConfig.ValidationSplit.parse(n.path("valSplit").asText("tail")),
         TrainingConfig.LearningRateSchedule.parse(n.path("lrSchedule").asText("constant")),
         n.path("finalLearningRate").asDouble(learningRate));

@@ -7,4 +7,5 @@ package io.charstream.model;
  * @param epoch 1-based epoch number
  * @param globalStep batches trained since the start, after this epoch
  */
-public record Metrics(int epoch, long globalStep, double trainLoss, double valLoss, double durationSeconds) {}
+public record Metrics(
+    int epoch, long globalStep, double trainLoss, double valLoss, double durationSeconds) {}

@@ -1,11 +1,12 @@
 package io.charstream.model;
 
 /**
- * The network's shape: Embedding(vocabSize -> embeddingSize, no bias) -> LSTM(rnnSize) x numLayers ->
- * Dense(vocabSize) + softmax. Dropout (dropRate) applies to the embedding output and to each LSTM's
- * output during training, as in the reference's PyTorch model.
+ * The network's shape: Embedding(vocabSize -> embeddingSize, no bias) -> LSTM(rnnSize) x numLayers
+ * -> Dense(vocabSize) + softmax. Dropout (dropRate) applies to the embedding output and to each
+ * LSTM's output during training, as in the reference's PyTorch model.
  */
-public record ModelConfig(int vocabSize, int embeddingSize, int rnnSize, int numLayers, double dropRate) {
+public record ModelConfig(
+    int vocabSize, int embeddingSize, int rnnSize, int numLayers, double dropRate) {
 
   public static final int DEFAULT_EMBEDDING_SIZE = 32;
   public static final int DEFAULT_RNN_SIZE = 128;
@@ -24,8 +25,8 @@ public record ModelConfig(int vocabSize, int embeddingSize, int rnnSize, int num
 
   /** The reference's defaults for a vocabulary of {@code vocabSize} ids. */
   public static ModelConfig defaults(int vocabSize) {
-    return new ModelConfig(vocabSize, DEFAULT_EMBEDDING_SIZE, DEFAULT_RNN_SIZE, DEFAULT_NUM_LAYERS,
-        DEFAULT_DROP_RATE);
+    return new ModelConfig(
+        vocabSize, DEFAULT_EMBEDDING_SIZE, DEFAULT_RNN_SIZE, DEFAULT_NUM_LAYERS, DEFAULT_DROP_RATE);
   }
 
   /** 229,794 at the defaults with the reference vocabulary of 98 ids (one bias per LSTM gate). */
@@ -42,7 +43,8 @@ public record ModelConfig(int vocabSize, int embeddingSize, int rnnSize, int num
 
   static void requireRange(String name, long value, long min, long max) {
     if (value < min || value > max) {
-      throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], got " + value);
+      throw new IllegalArgumentException(
+          name + " must be in [" + min + ", " + max + "], got " + value);
     }
   }
 }

@@ -10,5 +10,12 @@ package io.charstream.model;
  * @param charsPerSecond training characters per second over the recent batches
  * @param etaSeconds estimated seconds until the last epoch ends
  */
-public record Progress(int epoch, int numEpochs, int step, int stepsPerEpoch, long globalStep,
-    double loss, double charsPerSecond, double etaSeconds) {}
+public record Progress(
+    int epoch,
+    int numEpochs,
+    int step,
+    int stepsPerEpoch,
+    long globalStep,
+    double loss,
+    double charsPerSecond,
+    double etaSeconds) {}

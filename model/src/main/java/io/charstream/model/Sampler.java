@@ -10,5 +10,6 @@ public interface Sampler {
    * @param logits unnormalised log-probabilities, {@code vocabSize} values from {@code offset}
    * @return the sampled id in [0, vocabSize)
    */
-  int sample(float[] logits, int offset, int vocabSize, SamplingOptions options, RandomGenerator random);
+  int sample(
+      float[] logits, int offset, int vocabSize, SamplingOptions options, RandomGenerator random);
 }

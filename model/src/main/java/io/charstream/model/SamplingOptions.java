@@ -1,9 +1,9 @@
 package io.charstream.model;
 
 /**
- * How to pick each next character: keep the {@code topN} most probable ids of
- * softmax(logits / temperature), renormalise, draw with a random source seeded by {@code randomSeed}.
- * The reference samples with topN 3 (generate) and temperature 1.
+ * How to pick each next character: keep the {@code topN} most probable ids of softmax(logits /
+ * temperature), renormalise, draw with a random source seeded by {@code randomSeed}. The reference
+ * samples with topN 3 (generate) and temperature 1.
  */
 public record SamplingOptions(int topN, double temperature, long randomSeed) {
 

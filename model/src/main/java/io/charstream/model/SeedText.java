@@ -15,7 +15,8 @@ public final class SeedText {
   public static String randomSubstring(String text, RandomGenerator random) {
     int chars = text.codePointCount(0, text.length());
     if (chars < 3) {
-      throw new IllegalArgumentException("the text has " + chars + " characters; a seed needs at least 3");
+      throw new IllegalArgumentException(
+          "the text has " + chars + " characters; a seed needs at least 3");
     }
     int length = LENGTHS[random.nextInt(LENGTHS.length)];
     length = Math.min(length, chars - 1);

@@ -11,13 +11,21 @@ public record Tensor(String name, int[] shape, float[] data) {
     long n = 1;
     for (int d : shape) {
       if (d < 0) {
-        throw new IllegalArgumentException("tensor " + name + " has a negative dimension: " + Arrays.toString(shape));
+        throw new IllegalArgumentException(
+            "tensor " + name + " has a negative dimension: " + Arrays.toString(shape));
       }
       n *= d;
     }
     if (n != data.length) {
-      throw new IllegalArgumentException("tensor " + name + " of shape " + Arrays.toString(shape)
-          + " needs " + n + " values, got " + data.length);
+      throw new IllegalArgumentException(
+          "tensor "
+              + name
+              + " of shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + n
+              + " values, got "
+              + data.length);
     }
     shape = shape.clone();
   }
@@ -33,7 +41,10 @@ public record Tensor(String name, int[] shape, float[] data) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Tensor t && name.equals(t.name) && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+    return o instanceof Tensor t
+        && name.equals(t.name)
+        && Arrays.equals(shape, t.shape)
+        && Arrays.equals(data, t.data);
   }
 
   @Override

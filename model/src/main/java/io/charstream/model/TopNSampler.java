@@ -4,9 +4,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * The reference's sampling: p = softmax(logits / temperature); keep the topN largest probabilities
- * (ties: the lower id ranks first), renormalise, and draw by walking the kept ids in id order with one
- * uniform number, as numpy's {@code random.choice(len(p), p=p)} does. Computed in double precision, as
- * the reference does ("need 64 floating point precision").
+ * (ties: the lower id ranks first), renormalise, and draw by walking the kept ids in id order with
+ * one uniform number, as numpy's {@code random.choice(len(p), p=p)} does. Computed in double
+ * precision, as the reference does ("need 64 floating point precision").
  */
 public final class TopNSampler implements Sampler {
 
@@ -15,8 +15,8 @@ public final class TopNSampler implements Sampler {
   private TopNSampler() {}
 
   @Override
-  public int sample(float[] logits, int offset, int vocabSize, SamplingOptions options,
-      RandomGenerator random) {
+  public int sample(
+      float[] logits, int offset, int vocabSize, SamplingOptions options, RandomGenerator random) {
     int n = Math.min(options.topN(), vocabSize);
     // The kept ids, best first: an insertion sort into n places beats sorting the whole row.
     int[] kept = new int[n];

@@ -9,14 +9,15 @@ package io.charstream.model;
  * @param batchSize number of contiguous streams the corpus is cut into
  * @param numEpochs passes over the training text
  * @param learningRate Adam's step size
- * @param clipNorm maximum global L2 norm of the gradient of the mean per-character loss (as PyTorch's
- *     clip_grad_norm in the reference); 0 disables clipping
+ * @param clipNorm maximum global L2 norm of the gradient of the mean per-character loss (as
+ *     PyTorch's clip_grad_norm in the reference); 0 disables clipping
  * @param valFraction fraction of the corpus, taken from its end, held out for the validation loss
  * @param seed seeds weight initialisation, dropout and the per-epoch samples
  * @param checkpointEverySteps also checkpoint every this many batches inside an epoch (0 = never)
  * @param valSplit where the held-out text comes from: the end of the corpus, or the end of each of
  *     batchSize equal blocks (char-rnn's split)
- * @param lrSchedule constant, or cosine decay from learningRate to finalLearningRate over all epochs
+ * @param lrSchedule constant, or cosine decay from learningRate to finalLearningRate over all
+ *     epochs
  * @param finalLearningRate the learning rate of the last step under the cosine schedule (ignored
  *     when constant)
  */
@@ -35,7 +36,9 @@ public record TrainingConfig(
 
   /** Where the held-out validation text is taken from. */
   public enum ValidationSplit {
-    /** The last valFraction of the corpus (for tinyshakespeare: most of The Tempest, unseen text). */
+    /**
+     * The last valFraction of the corpus (for tinyshakespeare: most of The Tempest, unseen text).
+     */
     TAIL,
     /**
      * The last valFraction of each of batchSize equal blocks of the corpus, as char-rnn splits its
@@ -53,7 +56,8 @@ public record TrainingConfig(
           return v;
         }
       }
-      throw new IllegalArgumentException("valSplit must be 'tail' or 'blocks', got '" + value + "'");
+      throw new IllegalArgumentException(
+          "valSplit must be 'tail' or 'blocks', got '" + value + "'");
     }
   }
 
@@ -74,7 +78,8 @@ public record TrainingConfig(
           return v;
         }
       }
-      throw new IllegalArgumentException("lrSchedule must be 'constant' or 'cosine', got '" + value + "'");
+      throw new IllegalArgumentException(
+          "lrSchedule must be 'constant' or 'cosine', got '" + value + "'");
     }
   }
 
@@ -85,6 +90,7 @@ public record TrainingConfig(
   public static final double DEFAULT_CLIP_NORM = 5.0;
   public static final double DEFAULT_VAL_FRACTION = 0.05;
   public static final long DEFAULT_SEED = 42L;
+
   /** Without an explicit final rate, the cosine schedule ends at learningRate / this. */
   public static final double DEFAULT_FINAL_LEARNING_RATE_DIVISOR = 20.0;
 
@@ -101,7 +107,8 @@ public record TrainingConfig(
       throw new IllegalArgumentException("learningRate must be in (0, 10], got " + learningRate);
     }
     if (!(clipNorm >= 0.0 && Double.isFinite(clipNorm))) {
-      throw new IllegalArgumentException("clipNorm must be >= 0 (0 disables clipping), got " + clipNorm);
+      throw new IllegalArgumentException(
+          "clipNorm must be >= 0 (0 disables clipping), got " + clipNorm);
     }
     if (!(valFraction >= 0.0 && valFraction < 0.5)) {
       throw new IllegalArgumentException("valFraction must be in [0, 0.5), got " + valFraction);
@@ -110,43 +117,90 @@ public record TrainingConfig(
     java.util.Objects.requireNonNull(valSplit, "valSplit");
     java.util.Objects.requireNonNull(lrSchedule, "lrSchedule");
     if (!(finalLearningRate > 0.0 && finalLearningRate <= learningRate)) {
-      throw new IllegalArgumentException("finalLearningRate must be in (0, learningRate = " + learningRate
-          + "], got " + finalLearningRate);
+      throw new IllegalArgumentException(
+          "finalLearningRate must be in (0, learningRate = "
+              + learningRate
+              + "], got "
+              + finalLearningRate);
     }
   }
 
   /** The reference's data split and schedule: held-out tail, constant learning rate. */
-  public TrainingConfig(int seqLen, int batchSize, int numEpochs, double learningRate, double clipNorm,
-      double valFraction, long seed, int checkpointEverySteps) {
-    this(seqLen, batchSize, numEpochs, learningRate, clipNorm, valFraction, seed, checkpointEverySteps,
-        ValidationSplit.TAIL, LearningRateSchedule.CONSTANT, learningRate);
+  public TrainingConfig(
+      int seqLen,
+      int batchSize,
+      int numEpochs,
+      double learningRate,
+      double clipNorm,
+      double valFraction,
+      long seed,
+      int checkpointEverySteps) {
+    this(
+        seqLen,
+        batchSize,
+        numEpochs,
+        learningRate,
+        clipNorm,
+        valFraction,
+        seed,
+        checkpointEverySteps,
+        ValidationSplit.TAIL,
+        LearningRateSchedule.CONSTANT,
+        learningRate);
   }
 
   /** The reference's defaults, 5% validation, seed 42, checkpoints at epoch ends. */
   public static TrainingConfig defaults() {
-    return new TrainingConfig(DEFAULT_SEQ_LEN, DEFAULT_BATCH_SIZE, DEFAULT_NUM_EPOCHS,
-        DEFAULT_LEARNING_RATE, DEFAULT_CLIP_NORM, DEFAULT_VAL_FRACTION, DEFAULT_SEED, 0);
+    return new TrainingConfig(
+        DEFAULT_SEQ_LEN,
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_NUM_EPOCHS,
+        DEFAULT_LEARNING_RATE,
+        DEFAULT_CLIP_NORM,
+        DEFAULT_VAL_FRACTION,
+        DEFAULT_SEED,
+        0);
   }
 
   public TrainingConfig withNumEpochs(int epochs) {
-    return new TrainingConfig(seqLen, batchSize, epochs, learningRate, clipNorm, valFraction, seed,
-        checkpointEverySteps, valSplit, lrSchedule, finalLearningRate);
+    return new TrainingConfig(
+        seqLen,
+        batchSize,
+        epochs,
+        learningRate,
+        clipNorm,
+        valFraction,
+        seed,
+        checkpointEverySteps,
+        valSplit,
+        lrSchedule,
+        finalLearningRate);
   }
 
   /** The same run with another data split, schedule and final learning rate. */
-  public TrainingConfig withSchedule(ValidationSplit split, LearningRateSchedule schedule, double finalRate) {
-    return new TrainingConfig(seqLen, batchSize, numEpochs, learningRate, clipNorm, valFraction, seed,
-        checkpointEverySteps, split, schedule, finalRate);
+  public TrainingConfig withSchedule(
+      ValidationSplit split, LearningRateSchedule schedule, double finalRate) {
+    return new TrainingConfig(
+        seqLen,
+        batchSize,
+        numEpochs,
+        learningRate,
+        clipNorm,
+        valFraction,
+        seed,
+        checkpointEverySteps,
+        split,
+        schedule,
+        finalRate);
   }
 
-  /**
-   * The learning rate of step {@code step} (0-based) of a run of {@code totalSteps} steps.
-   */
+  /** The learning rate of step {@code step} (0-based) of a run of {@code totalSteps} steps. */
   public double learningRateAt(long step, long totalSteps) {
     if (lrSchedule == LearningRateSchedule.CONSTANT || totalSteps <= 1) {
       return learningRate;
     }
     double progress = Math.min(1.0, Math.max(0.0, step / (double) (totalSteps - 1)));
-    return finalLearningRate + (learningRate - finalLearningRate) * 0.5 * (1.0 + Math.cos(Math.PI * progress));
+    return finalLearningRate
+        + (learningRate - finalLearningRate) * 0.5 * (1.0 + Math.cos(Math.PI * progress));
   }
 }

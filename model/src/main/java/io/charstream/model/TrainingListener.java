@@ -1,8 +1,8 @@
 package io.charstream.model;
 
 /**
- * Callbacks from {@link CharRnnTrainer#run}, on the training thread, between batches. Keep them quick:
- * training waits for them.
+ * Callbacks from {@link CharRnnTrainer#run}, on the training thread, between batches. Keep them
+ * quick: training waits for them.
  */
 public interface TrainingListener {
 

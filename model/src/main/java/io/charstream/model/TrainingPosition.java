@@ -9,8 +9,13 @@ package io.charstream.model;
 public record TrainingPosition(int epoch, int batch, long globalStep) {
   public TrainingPosition {
     if (epoch < 0 || batch < 0 || globalStep < 0) {
-      throw new IllegalArgumentException("training position must be non-negative: epoch " + epoch
-          + ", batch " + batch + ", globalStep " + globalStep);
+      throw new IllegalArgumentException(
+          "training position must be non-negative: epoch "
+              + epoch
+              + ", batch "
+              + batch
+              + ", globalStep "
+              + globalStep);
     }
   }
 

@@ -4,21 +4,28 @@ import java.util.Locale;
 
 /**
  * Named training recipes. {@link #REFERENCE} is the reference's defaults (what {@code train} does
- * without flags); {@link #RECOMMENDED} is the recipe charstream's benchmark table measured to reach a
- * better held-out loss (see results/ and the README's table).
+ * without flags); {@link #RECOMMENDED} is the recipe charstream's benchmark table measured to reach
+ * a better held-out loss (see results/ and the README's table).
  */
 public enum TrainingPreset {
 
-  /** Embedding 32, 2 x LSTM 128, no dropout; batch 64 x 64, Adam 0.001 constant, clip 5, 32 epochs. */
-  REFERENCE(ModelConfig.DEFAULT_RNN_SIZE, ModelConfig.DEFAULT_DROP_RATE, 64, 0.001,
-      TrainingConfig.LearningRateSchedule.CONSTANT, 0.001),
+  /**
+   * Embedding 32, 2 x LSTM 128, no dropout; batch 64 x 64, Adam 0.001 constant, clip 5, 32 epochs.
+   */
+  REFERENCE(
+      ModelConfig.DEFAULT_RNN_SIZE,
+      ModelConfig.DEFAULT_DROP_RATE,
+      64,
+      0.001,
+      TrainingConfig.LearningRateSchedule.CONSTANT,
+      0.001),
 
   /**
-   * Embedding 32, 2 x LSTM 256 (849,570 parameters) with dropout 0.05; the same batches; Adam at 0.003
-   * decayed along a cosine to 0.00015 over the run, so the last epochs settle instead of rattling at a
-   * fixed rate. Measured (results/, the README's benchmark table): 2 x LSTM 128 with the same schedule
-   * stops at a held-out 1.409 (training 1.289); 2 x 256 with dropout 0.1 at held-out 1.324 but training
-   * 1.236 (results/experiments/).
+   * Embedding 32, 2 x LSTM 256 (849,570 parameters) with dropout 0.05; the same batches; Adam at
+   * 0.003 decayed along a cosine to 0.00015 over the run, so the last epochs settle instead of
+   * rattling at a fixed rate. Measured (results/, the README's benchmark table): 2 x LSTM 128 with
+   * the same schedule stops at a held-out 1.409 (training 1.289); 2 x 256 with dropout 0.1 at
+   * held-out 1.324 but training 1.236 (results/experiments/).
    */
   RECOMMENDED(256, 0.05, 64, 0.003, TrainingConfig.LearningRateSchedule.COSINE, 0.00015);
 
@@ -29,8 +36,13 @@ public enum TrainingPreset {
   private final TrainingConfig.LearningRateSchedule schedule;
   private final double finalLearningRate;
 
-  TrainingPreset(int rnnSize, double dropRate, int batchSize, double learningRate,
-      TrainingConfig.LearningRateSchedule schedule, double finalLearningRate) {
+  TrainingPreset(
+      int rnnSize,
+      double dropRate,
+      int batchSize,
+      double learningRate,
+      TrainingConfig.LearningRateSchedule schedule,
+      double finalLearningRate) {
     this.rnnSize = rnnSize;
     this.dropRate = dropRate;
     this.batchSize = batchSize;
@@ -50,19 +62,35 @@ public enum TrainingPreset {
         return p;
       }
     }
-    throw new IllegalArgumentException("preset must be 'reference' or 'recommended', got '" + value + "'");
+    throw new IllegalArgumentException(
+        "preset must be 'reference' or 'recommended', got '" + value + "'");
   }
 
   /** The preset's network for a vocabulary of {@code vocabSize} ids. */
   public ModelConfig model(int vocabSize) {
-    return new ModelConfig(vocabSize, ModelConfig.DEFAULT_EMBEDDING_SIZE, rnnSize, ModelConfig.DEFAULT_NUM_LAYERS,
+    return new ModelConfig(
+        vocabSize,
+        ModelConfig.DEFAULT_EMBEDDING_SIZE,
+        rnnSize,
+        ModelConfig.DEFAULT_NUM_LAYERS,
         dropRate);
   }
 
   /** The preset's training, holding out {@code valFraction} of the text with {@code split}. */
-  public TrainingConfig training(int numEpochs, double valFraction, TrainingConfig.ValidationSplit split, long seed) {
-    return new TrainingConfig(TrainingConfig.DEFAULT_SEQ_LEN, batchSize, numEpochs, learningRate,
-        TrainingConfig.DEFAULT_CLIP_NORM, valFraction, seed, 0, split, schedule, finalLearningRate);
+  public TrainingConfig training(
+      int numEpochs, double valFraction, TrainingConfig.ValidationSplit split, long seed) {
+    return new TrainingConfig(
+        TrainingConfig.DEFAULT_SEQ_LEN,
+        batchSize,
+        numEpochs,
+        learningRate,
+        TrainingConfig.DEFAULT_CLIP_NORM,
+        valFraction,
+        seed,
+        0,
+        split,
+        schedule,
+        finalLearningRate);
   }
 
   public int rnnSize() {

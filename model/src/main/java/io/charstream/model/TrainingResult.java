@@ -7,5 +7,5 @@ package io.charstream.model;
  * @param checkpoint where training stopped (training state included), to resume from
  * @param lastEpoch the last finished epoch's result, or null when none finished in this run
  */
-public record TrainingResult(boolean cancelled, Checkpoint checkpoint, EpochResult lastEpoch,
-    double durationSeconds) {}
+public record TrainingResult(
+    boolean cancelled, Checkpoint checkpoint, EpochResult lastEpoch, double durationSeconds) {}

@@ -9,9 +9,9 @@ import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /**
- * An immutable mapping between Unicode code points and model ids. Id 0 always means "unknown": every
- * code point outside the vocabulary encodes to it (and is counted), and it decodes to the empty string,
- * as in the reference.
+ * An immutable mapping between Unicode code points and model ids. Id 0 always means "unknown":
+ * every code point outside the vocabulary encodes to it (and is counted), and it decodes to the
+ * empty string, as in the reference.
  */
 public final class Vocabulary {
 
@@ -32,8 +32,10 @@ public final class Vocabulary {
 
   /** codePoints[id - 1] is the code point of id; sorted ascending. */
   private final int[] codePoints;
+
   /** Fast path for code points below 128: id, or UNKNOWN_ID. */
   private final int[] asciiIds = new int[128];
+
   private final String[] decoded;
   private final String kind;
 
@@ -50,7 +52,8 @@ public final class Vocabulary {
       decoded[i + 1] = new String(Character.toChars(sortedCodePoints[i]));
     }
     // REFERENCE is null only while the reference itself is being built.
-    boolean isReference = REFERENCE == null || Arrays.equals(sortedCodePoints, REFERENCE.codePoints);
+    boolean isReference =
+        REFERENCE == null || Arrays.equals(sortedCodePoints, REFERENCE.codePoints);
     kind = isReference ? KIND_REFERENCE : KIND_LEARNED;
   }
 
@@ -60,8 +63,8 @@ public final class Vocabulary {
   }
 
   /**
-   * The code points that occur in {@code text}, sorted, after id 0 = unknown. Unpaired surrogates are
-   * not characters and are never learned (they encode to unknown).
+   * The code points that occur in {@code text}, sorted, after id 0 = unknown. Unpaired surrogates
+   * are not characters and are never learned (they encode to unknown).
    */
   public static Vocabulary learn(CharSequence text) {
     int[] seen = text.codePoints().filter(Vocabulary::isCharacter).distinct().sorted().toArray();
@@ -74,11 +77,20 @@ public final class Vocabulary {
     for (int i = 0; i < cps.length; i++) {
       if (!isCharacter(cps[i])) {
         throw new IllegalArgumentException(
-            "vocabulary code point " + cps[i] + " (at id " + (i + 1) + ") is not a Unicode character");
+            "vocabulary code point "
+                + cps[i]
+                + " (at id "
+                + (i + 1)
+                + ") is not a Unicode character");
       }
       if (i > 0 && cps[i] <= cps[i - 1]) {
-        throw new IllegalArgumentException("vocabulary code points must be strictly ascending, but id "
-            + (i + 1) + " has " + cps[i] + " after " + cps[i - 1]);
+        throw new IllegalArgumentException(
+            "vocabulary code points must be strictly ascending, but id "
+                + (i + 1)
+                + " has "
+                + cps[i]
+                + " after "
+                + cps[i - 1]);
       }
     }
     if (Arrays.equals(cps, REFERENCE.codePoints)) {
@@ -92,17 +104,20 @@ public final class Vocabulary {
     return switch (kind) {
       case KIND_REFERENCE -> reference();
       case KIND_LEARNED -> learn(corpus);
-      default -> throw new IllegalArgumentException(
-          "unknown vocabulary kind '" + kind + "': use 'reference' or 'learned'");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown vocabulary kind '" + kind + "': use 'reference' or 'learned'");
     };
   }
 
   private static boolean isCharacter(int cp) {
-    return Character.isValidCodePoint(cp) && !(cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE);
+    return Character.isValidCodePoint(cp)
+        && !(cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE);
   }
 
   private static int[] referenceCodePoints() {
-    // Python's string.printable is digits, letters, punctuation and " \t\n\r\x0b\x0c"; the reference
+    // Python's string.printable is digits, letters, punctuation and " \t\n\r\x0b\x0c"; the
+    // reference
     // drops \x0b \x0c \r, leaving \t, \n and 0x20..0x7e, sorted.
     IntStream printable = IntStream.rangeClosed(0x20, 0x7e);
     return IntStream.concat(IntStream.of('\t', '\n'), printable).toArray();
@@ -137,17 +152,17 @@ public final class Vocabulary {
 
   /** One id per code point of {@code text} (a surrogate pair is one character). */
   /**
-   * What generation reads before every prompt: a line break. A model trained as the reference trains,
-   * with the LSTM state carried across every batch and epoch, has started from a zero state only once,
-   * at its first batch; from a zero state a prompt such as "KING" can throw a well-trained model into
-   * a loop of capital letters, while after a line break (where lines, speaker names and paragraphs
-   * start in a text) it continues the prompt as the corpus would.
+   * What generation reads before every prompt: a line break. A model trained as the reference
+   * trains, with the LSTM state carried across every batch and epoch, has started from a zero state
+   * only once, at its first batch; from a zero state a prompt such as "KING" can throw a
+   * well-trained model into a loop of capital letters, while after a line break (where lines,
+   * speaker names and paragraphs start in a text) it continues the prompt as the corpus would.
    */
   public static final String PROMPT_PRIMER = "\n";
 
   /**
-   * The ids generation feeds for {@code promptIds}: {@link #PROMPT_PRIMER}'s, then the prompt's (the
-   * prompt alone when this vocabulary has no line break).
+   * The ids generation feeds for {@code promptIds}: {@link #PROMPT_PRIMER}'s, then the prompt's
+   * (the prompt alone when this vocabulary has no line break).
    */
   public int[] primed(int[] promptIds) {
     if (!contains('\n')) {
@@ -180,7 +195,8 @@ public final class Vocabulary {
   /** The text of one id; "" for id 0 (unknown). */
   public String decode(int id) {
     if (id < 0 || id >= decoded.length) {
-      throw new IllegalArgumentException("id " + id + " is outside this vocabulary of " + size() + " ids");
+      throw new IllegalArgumentException(
+          "id " + id + " is outside this vocabulary of " + size() + " ids");
     }
     return decoded[id];
   }

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 
 class TopNSamplerTest {
 
-  /** The naive twin: full softmax, sort every id, zero all but the top n, renormalise, walk the CDF. */
+  /**
+   * The naive twin: full softmax, sort every id, zero all but the top n, renormalise, walk the CDF.
+   */
   static int naive(float[] logits, SamplingOptions o, RandomGenerator random) {
     int v = logits.length;
     double[] p = new double[v];
@@ -66,7 +68,8 @@ class TopNSamplerTest {
         // Coarse values so ties occur.
         logits[i] = (float) (Math.round(data.nextGaussian() * 4) / 2.0);
       }
-      SamplingOptions o = new SamplingOptions(1 + data.nextInt(vocab + 2), 0.2 + data.nextDouble() * 2, trial);
+      SamplingOptions o =
+          new SamplingOptions(1 + data.nextInt(vocab + 2), 0.2 + data.nextDouble() * 2, trial);
       int fast = TopNSampler.INSTANCE.sample(logits, 0, vocab, o, new SplittableRandom(trial));
       int slow = naive(logits, o, new SplittableRandom(trial));
       if (fast != slow) {
@@ -82,8 +85,10 @@ class TopNSamplerTest {
     float[] logits = {0.1f, 3f, 2.9f, -1f, 2.8f, 0f};
     SplittableRandom r = new SplittableRandom(1);
     for (int i = 0; i < 200; i++) {
-      assertThat(TopNSampler.INSTANCE.sample(logits, 0, 6, new SamplingOptions(1, 1.0, 0), r)).isEqualTo(1);
-      assertThat(TopNSampler.INSTANCE.sample(logits, 0, 6, new SamplingOptions(3, 1.0, 0), r)).isIn(1, 2, 4);
+      assertThat(TopNSampler.INSTANCE.sample(logits, 0, 6, new SamplingOptions(1, 1.0, 0), r))
+          .isEqualTo(1);
+      assertThat(TopNSampler.INSTANCE.sample(logits, 0, 6, new SamplingOptions(3, 1.0, 0), r))
+          .isIn(1, 2, 4);
     }
   }
 
@@ -105,6 +110,7 @@ class TopNSamplerTest {
   void optionsValidateThemselves() {
     assertThatThrownBy(() -> new SamplingOptions(0, 1, 0)).hasMessageContaining("topN");
     assertThatThrownBy(() -> new SamplingOptions(3, 0, 0)).hasMessageContaining("temperature");
-    assertThatThrownBy(() -> new SamplingOptions(3, Double.NaN, 0)).hasMessageContaining("temperature");
+    assertThatThrownBy(() -> new SamplingOptions(3, Double.NaN, 0))
+        .hasMessageContaining("temperature");
   }
 }

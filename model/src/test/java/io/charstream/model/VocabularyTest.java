@@ -29,10 +29,20 @@ class VocabularyTest {
   @Test
   void countsAndReportsUnknownCharacters() {
     Vocabulary.Encoded e = Vocabulary.reference().encode("caf\u00e9\r\n\u00e9");
-    assertThat(e.ids()).containsExactly(Vocabulary.reference().id('c'), Vocabulary.reference().id('a'),
-        Vocabulary.reference().id('f'), 0, 0, Vocabulary.reference().id('\n'), 0);
+    assertThat(e.ids())
+        .containsExactly(
+            Vocabulary.reference().id('c'),
+            Vocabulary.reference().id('a'),
+            Vocabulary.reference().id('f'),
+            0,
+            0,
+            Vocabulary.reference().id('\n'),
+            0);
     assertThat(e.unknownCount()).isEqualTo(3);
-    assertThat(e.unknownCodePoints()).containsEntry(0xe9, 2L).containsEntry((int) '\r', 1L).hasSize(2);
+    assertThat(e.unknownCodePoints())
+        .containsEntry(0xe9, 2L)
+        .containsEntry((int) '\r', 1L)
+        .hasSize(2);
   }
 
   @Test
@@ -66,7 +76,8 @@ class VocabularyTest {
     Vocabulary copy = Vocabulary.ofCodePoints(v.codePoints());
     assertThat(copy).isEqualTo(v);
     assertThat(copy.kind()).isEqualTo("learned");
-    assertThat(Vocabulary.ofCodePoints(Vocabulary.reference().codePoints())).isSameAs(Vocabulary.reference());
+    assertThat(Vocabulary.ofCodePoints(Vocabulary.reference().codePoints()))
+        .isSameAs(Vocabulary.reference());
     assertThat(Vocabulary.learn("").size()).isEqualTo(1);
   }
 
@@ -77,7 +88,8 @@ class VocabularyTest {
     assertThatThrownBy(() -> Vocabulary.ofCodePoints(List.of(0xD800)))
         .hasMessageContaining("not a Unicode character");
     assertThatThrownBy(() -> Vocabulary.reference().decode(98)).hasMessageContaining("outside");
-    assertThatThrownBy(() -> Vocabulary.forKind("bytes", "")).hasMessageContaining("'reference' or 'learned'");
+    assertThatThrownBy(() -> Vocabulary.forKind("bytes", ""))
+        .hasMessageContaining("'reference' or 'learned'");
   }
 
   @Test
@@ -85,7 +97,8 @@ class VocabularyTest {
     Vocabulary reference = Vocabulary.reference();
     int[] prompt = reference.encode("KING").ids();
     int newline = reference.id('\n');
-    assertThat(reference.primed(prompt)).containsExactly(newline, prompt[0], prompt[1], prompt[2], prompt[3]);
+    assertThat(reference.primed(prompt))
+        .containsExactly(newline, prompt[0], prompt[1], prompt[2], prompt[3]);
     Vocabulary noNewline = Vocabulary.learn("abc");
     int[] ids = noNewline.encode("ab").ids();
     assertThat(noNewline.primed(ids)).containsExactly(ids);

@@ -17,14 +17,18 @@ public final class ClientSizes {
     int max = max(topics);
     // The accumulator must hold at least one whole record.
     long buffer = Math.max(32L * 1024 * 1024, 2L * max);
-    return Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, max, ProducerConfig.BUFFER_MEMORY_CONFIG, buffer);
+    return Map.of(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, max, ProducerConfig.BUFFER_MEMORY_CONFIG, buffer);
   }
 
   /** Consumer settings able to fetch the largest record of any of these topics in one go. */
   public static Map<String, Object> consumer(Topic<?, ?>... topics) {
     int max = max(topics);
-    return Map.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, max,
-        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Math.max(max, 50 * 1024 * 1024));
+    return Map.of(
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+        max,
+        ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+        Math.max(max, 50 * 1024 * 1024));
   }
 
   private static int max(Topic<?, ?>... topics) {

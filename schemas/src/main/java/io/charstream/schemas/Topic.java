@@ -9,7 +9,11 @@ import org.apache.kafka.common.serialization.Serde;
  * @param logicalName the name without prefix, e.g. {@code training-status}
  * @param name the full name, e.g. {@code charstream.training-status}
  */
-public record Topic<K, V>(String logicalName, String name, Serde<K> keySerde, Serde<V> valueSerde,
+public record Topic<K, V>(
+    String logicalName,
+    String name,
+    Serde<K> keySerde,
+    Serde<V> valueSerde,
     TopicSettings settings) {
 
   @Override

@@ -15,19 +15,24 @@ import org.apache.kafka.common.config.TopicConfig;
  * @param maxMessageBytes {@code max.message.bytes}: the largest record batch the topic accepts;
  *     producers must set {@code max.request.size} and consumers their fetch sizes at least as high
  */
-public record TopicSettings(int partitions, String cleanupPolicy, long retentionMs, int maxMessageBytes) {
+public record TopicSettings(
+    int partitions, String cleanupPolicy, long retentionMs, int maxMessageBytes) {
   public static final String DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
   public static final String COMPACT = TopicConfig.CLEANUP_POLICY_COMPACT;
   public static final int MIB = 1024 * 1024;
   public static final long DAY_MS = 24L * 3600 * 1000;
 
   public TopicSettings {
-    if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+    if (partitions < 1)
+      throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     if (!DELETE.equals(cleanupPolicy) && !COMPACT.equals(cleanupPolicy)) {
-      throw new IllegalArgumentException("cleanupPolicy must be delete or compact, got " + cleanupPolicy);
+      throw new IllegalArgumentException(
+          "cleanupPolicy must be delete or compact, got " + cleanupPolicy);
     }
-    if (retentionMs < -1) throw new IllegalArgumentException("retentionMs must be >= -1, got " + retentionMs);
-    if (maxMessageBytes < 1024) throw new IllegalArgumentException("maxMessageBytes too small: " + maxMessageBytes);
+    if (retentionMs < -1)
+      throw new IllegalArgumentException("retentionMs must be >= -1, got " + retentionMs);
+    if (maxMessageBytes < 1024)
+      throw new IllegalArgumentException("maxMessageBytes too small: " + maxMessageBytes);
   }
 
   /** The topic-level configs to create the topic with (names as in Kafka's TopicConfig). */

@@ -18,9 +18,9 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The typed registry of every charstream topic: name (with a configurable prefix, default
- * {@code charstream.}), key and value serdes, partitions and topic configs. The embedded broker,
- * the workers and deploy/ all take topics from here.
+ * The typed registry of every charstream topic: name (with a configurable prefix, default {@code
+ * charstream.}), key and value serdes, partitions and topic configs. The embedded broker, the
+ * workers and deploy/ all take topics from here.
  */
 public final class Topics {
   public static final String DEFAULT_PREFIX = "charstream.";
@@ -43,34 +43,71 @@ public final class Topics {
 
   public Topics(String prefix) {
     if (prefix == null || !PREFIX.matcher(prefix).matches()) {
-      throw new IllegalArgumentException("topic prefix '" + prefix
-          + "' is invalid: use up to 200 characters of A-Z a-z 0-9 . _ - (default " + DEFAULT_PREFIX + ")");
+      throw new IllegalArgumentException(
+          "topic prefix '"
+              + prefix
+              + "' is invalid: use up to 200 characters of A-Z a-z 0-9 . _ - (default "
+              + DEFAULT_PREFIX
+              + ")");
     }
     this.prefix = prefix;
-    // Corpus chunks of <= 512 KiB of text stay below 4 MiB even if every character needs a JSON escape.
-    corpus = topic("corpus", CorpusChunk.class, new TopicSettings(3, TopicSettings.DELETE, -1, 4 * MIB));
-    corpora = topic("corpora", CorpusManifest.class, new TopicSettings(3, TopicSettings.COMPACT, -1, MIB));
-    trainingRequests = topic("training-requests", TrainingRequest.class,
-        new TopicSettings(6, TopicSettings.DELETE, 7 * DAY, MIB));
-    trainingControl = topic("training-control", CancelRequest.class,
-        new TopicSettings(1, TopicSettings.COMPACT, -1, MIB));
-    trainingStatus = topic("training-status", TrainingStatus.class,
-        new TopicSettings(3, TopicSettings.COMPACT, -1, MIB));
-    // Weights only: ~0.85 MB at the reference spec, base64 in JSON ~1.2 MB; room for ~12 M parameters.
-    checkpoints = topic("checkpoints", CheckpointEvent.class,
-        new TopicSettings(3, TopicSettings.COMPACT, -1, 64 * MIB));
-    // With Adam state and training position: ~2.6 MB at the reference spec (~3.5 MB as base64); kept
+    // Corpus chunks of <= 512 KiB of text stay below 4 MiB even if every character needs a JSON
+    // escape.
+    corpus =
+        topic("corpus", CorpusChunk.class, new TopicSettings(3, TopicSettings.DELETE, -1, 4 * MIB));
+    corpora =
+        topic(
+            "corpora", CorpusManifest.class, new TopicSettings(3, TopicSettings.COMPACT, -1, MIB));
+    trainingRequests =
+        topic(
+            "training-requests",
+            TrainingRequest.class,
+            new TopicSettings(6, TopicSettings.DELETE, 7 * DAY, MIB));
+    trainingControl =
+        topic(
+            "training-control",
+            CancelRequest.class,
+            new TopicSettings(1, TopicSettings.COMPACT, -1, MIB));
+    trainingStatus =
+        topic(
+            "training-status",
+            TrainingStatus.class,
+            new TopicSettings(3, TopicSettings.COMPACT, -1, MIB));
+    // Weights only: ~0.85 MB at the reference spec, base64 in JSON ~1.2 MB; room for ~12 M
+    // parameters.
+    checkpoints =
+        topic(
+            "checkpoints",
+            CheckpointEvent.class,
+            new TopicSettings(3, TopicSettings.COMPACT, -1, 64 * MIB));
+    // With Adam state and training position: ~2.6 MB at the reference spec (~3.5 MB as base64);
+    // kept
     // below the broker's default socket.request.max.bytes (100 MiB).
-    trainingState = topic("training-state", CheckpointEvent.class,
-        new TopicSettings(3, TopicSettings.COMPACT, -1, 96 * MIB));
-    generateRequests = topic("generate-requests", GenerateRequest.class,
-        new TopicSettings(12, TopicSettings.DELETE, DAY, MIB));
-    generateResponses = topic("generate-responses", GenerateResponse.class,
-        new TopicSettings(12, TopicSettings.DELETE, DAY, 4 * MIB));
+    trainingState =
+        topic(
+            "training-state",
+            CheckpointEvent.class,
+            new TopicSettings(3, TopicSettings.COMPACT, -1, 96 * MIB));
+    generateRequests =
+        topic(
+            "generate-requests",
+            GenerateRequest.class,
+            new TopicSettings(12, TopicSettings.DELETE, DAY, MIB));
+    generateResponses =
+        topic(
+            "generate-responses",
+            GenerateResponse.class,
+            new TopicSettings(12, TopicSettings.DELETE, DAY, 4 * MIB));
     for (Topic<?, ?> in : inputs()) {
-      deadLetters.put(in, new Topic<>(in.logicalName() + DLQ_SUFFIX, in.name() + DLQ_SUFFIX,
-          Serdes.ByteArray(), Serdes.ByteArray(),
-          new TopicSettings(1, TopicSettings.DELETE, 7 * DAY, in.settings().maxMessageBytes())));
+      deadLetters.put(
+          in,
+          new Topic<>(
+              in.logicalName() + DLQ_SUFFIX,
+              in.name() + DLQ_SUFFIX,
+              Serdes.ByteArray(),
+              Serdes.ByteArray(),
+              new TopicSettings(
+                  1, TopicSettings.DELETE, 7 * DAY, in.settings().maxMessageBytes())));
     }
   }
 
@@ -82,7 +119,10 @@ public final class Topics {
     return prefix;
   }
 
-  /** Corpus chunks, keyed by corpusId; kept forever (re-uploads append; the index points at the latest). */
+  /**
+   * Corpus chunks, keyed by corpusId; kept forever (re-uploads append; the index points at the
+   * latest).
+   */
   public Topic<String, CorpusChunk> corpus() {
     return corpus;
   }
@@ -112,7 +152,10 @@ public final class Topics {
     return checkpoints;
   }
 
-  /** Full checkpoints with optimizer state for resuming, keyed by modelId (compacted; trainer-internal). */
+  /**
+   * Full checkpoints with optimizer state for resuming, keyed by modelId (compacted;
+   * trainer-internal).
+   */
   public Topic<String, CheckpointEvent> trainingState() {
     return trainingState;
   }
@@ -139,15 +182,26 @@ public final class Topics {
   public Topic<byte[], byte[]> deadLetter(Topic<?, ?> source) {
     Topic<byte[], byte[]> dlq = deadLetters.get(source);
     if (dlq == null) {
-      throw new IllegalArgumentException(source.name() + " is not an input topic and has no dead-letter topic");
+      throw new IllegalArgumentException(
+          source.name() + " is not an input topic and has no dead-letter topic");
     }
     return dlq;
   }
 
   /** Every topic, dead-letter topics included, in a stable order: what a broker must have. */
   public List<Topic<?, ?>> all() {
-    List<Topic<?, ?>> all = new ArrayList<>(List.of(corpus, corpora, trainingRequests, trainingControl,
-        trainingStatus, checkpoints, trainingState, generateRequests, generateResponses));
+    List<Topic<?, ?>> all =
+        new ArrayList<>(
+            List.of(
+                corpus,
+                corpora,
+                trainingRequests,
+                trainingControl,
+                trainingStatus,
+                checkpoints,
+                trainingState,
+                generateRequests,
+                generateResponses));
     all.addAll(deadLetters.values());
     return List.copyOf(all);
   }

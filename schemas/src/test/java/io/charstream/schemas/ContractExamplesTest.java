@@ -37,19 +37,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every golden example validates against its JSON Schema and round-trips through its record. */
 class ContractExamplesTest {
   /** Schema file base name -> the record that reads it. */
-  static final Map<String, Class<?>> MESSAGES = Map.of(
-      "corpus-chunk", CorpusChunk.class,
-      "corpus-manifest", CorpusManifest.class,
-      "training-request", TrainingRequest.class,
-      "cancel-request", CancelRequest.class,
-      "training-status", TrainingStatus.class,
-      "checkpoint-event", CheckpointEvent.class,
-      "generate-request", GenerateRequest.class,
-      "generate-response", GenerateResponse.class);
+  static final Map<String, Class<?>> MESSAGES =
+      Map.of(
+          "corpus-chunk", CorpusChunk.class,
+          "corpus-manifest", CorpusManifest.class,
+          "training-request", TrainingRequest.class,
+          "cancel-request", CancelRequest.class,
+          "training-status", TrainingStatus.class,
+          "checkpoint-event", CheckpointEvent.class,
+          "generate-request", GenerateRequest.class,
+          "generate-response", GenerateResponse.class);
 
   static final String ID_PREFIX = "https://charstream.io/schemas/";
-  static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
-      b -> b.schemaMappers(m -> m.mapPrefix(ID_PREFIX, "classpath:schemas/")));
+  static final JsonSchemaFactory FACTORY =
+      JsonSchemaFactory.getInstance(
+          SpecVersion.VersionFlag.V202012,
+          b -> b.schemaMappers(m -> m.mapPrefix(ID_PREFIX, "classpath:schemas/")));
   static final ObjectMapper PLAIN = new ObjectMapper();
 
   static JsonSchema schema(String base) {
@@ -85,7 +88,9 @@ class ContractExamplesTest {
     Object record = Json.read(bytes, MESSAGES.get(base));
     byte[] written = writeAsMessage(record, MESSAGES.get(base));
     assertThat(Json.read(written, MESSAGES.get(base))).isEqualTo(record);
-    assertThat(schema(base).validate(PLAIN.readTree(written))).as("schema errors of the written record").isEmpty();
+    assertThat(schema(base).validate(PLAIN.readTree(written)))
+        .as("schema errors of the written record")
+        .isEmpty();
     if (!example.getFileName().toString().contains(".minimal.")) {
       // Full examples spell out every field, so writing them back gives the same JSON.
       assertThat(PLAIN.readTree(written)).isEqualTo(tree);
@@ -102,23 +107,37 @@ class ContractExamplesTest {
     List<String> bases = examplePaths().map(ContractExamplesTest::base).distinct().toList();
     assertThat(bases).containsExactlyInAnyOrderElementsOf(MESSAGES.keySet());
     for (String base : MESSAGES.keySet()) {
-      assertThat(ContractExamplesTest.class.getResource("/schemas/" + base + ".schema.json")).as(base).isNotNull();
+      assertThat(ContractExamplesTest.class.getResource("/schemas/" + base + ".schema.json"))
+          .as(base)
+          .isNotNull();
     }
     // Every topic's value type is one of the documented messages.
     for (Topic<?, ?> t : Topics.defaults().all()) {
       if (t.valueSerde() instanceof io.charstream.schemas.json.JsonSerde<?> js) {
-        assertThat(MESSAGES.values()).as("documented message type of %s", t.name()).contains(js.type());
+        assertThat(MESSAGES.values())
+            .as("documented message type of %s", t.name())
+            .contains(js.type());
       }
     }
   }
 
   @Test
   void minimalRequestsGetTheReferenceDefaults() throws IOException, URISyntaxException {
-    TrainingRequest r = Json.read(Files.readAllBytes(examples().resolve("training-request.minimal.json")),
-        TrainingRequest.class);
-    assertThat(List.of(r.seqLen(), r.embeddingSize(), r.rnnSize(), r.numLayers(), r.batchSize(), r.numEpochs()))
+    TrainingRequest r =
+        Json.read(
+            Files.readAllBytes(examples().resolve("training-request.minimal.json")),
+            TrainingRequest.class);
+    assertThat(
+            List.of(
+                r.seqLen(),
+                r.embeddingSize(),
+                r.rnnSize(),
+                r.numLayers(),
+                r.batchSize(),
+                r.numEpochs()))
         .containsExactly(64, 32, 128, 2, 64, 32);
-    assertThat(List.of(r.dropRate(), r.learningRate(), r.clipNorm())).containsExactly(0.0, 0.001, 5.0);
+    assertThat(List.of(r.dropRate(), r.learningRate(), r.clipNorm()))
+        .containsExactly(0.0, 0.001, 5.0);
     assertThat(r.jobId()).isNull();
     assertThat(r.seed()).isNull();
     assertThat(r.restore()).isFalse();
@@ -128,8 +147,10 @@ class ContractExamplesTest {
     assertThat(r.preset()).isNull();
     assertThat(r.resolved()).isTrue();
 
-    GenerateRequest g = Json.read(Files.readAllBytes(examples().resolve("generate-request.minimal.json")),
-        GenerateRequest.class);
+    GenerateRequest g =
+        Json.read(
+            Files.readAllBytes(examples().resolve("generate-request.minimal.json")),
+            GenerateRequest.class);
     assertThat(g.length()).isEqualTo(1024);
     assertThat(g.topN()).isEqualTo(3);
     assertThat(g.temperature()).isEqualTo(1.0);
@@ -139,11 +160,14 @@ class ContractExamplesTest {
 
   @Test
   void aPresetRequestLeavesThePresetsFieldsToTheTrainer() throws IOException, URISyntaxException {
-    TrainingRequest r = Json.read(Files.readAllBytes(examples().resolve("training-request.recommended.minimal.json")),
-        TrainingRequest.class);
+    TrainingRequest r =
+        Json.read(
+            Files.readAllBytes(examples().resolve("training-request.recommended.minimal.json")),
+            TrainingRequest.class);
     assertThat(r.preset()).isEqualTo(Preset.RECOMMENDED);
     assertThat(r.valSplit()).isEqualTo(ValSplit.BLOCKS);
-    assertThat(List.of(r.seqLen(), r.embeddingSize(), r.numLayers(), r.numEpochs())).containsExactly(64, 32, 2, 32);
+    assertThat(List.of(r.seqLen(), r.embeddingSize(), r.numLayers(), r.numEpochs()))
+        .containsExactly(64, 32, 2, 32);
     assertThat(r.rnnSize()).isNull();
     assertThat(r.dropRate()).isNull();
     assertThat(r.batchSize()).isNull();
@@ -155,21 +179,37 @@ class ContractExamplesTest {
 
   @Test
   void schemasRejectWhatTheRecordsReject() throws IOException {
-    JsonNode unknownField = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"rnnSise\":64}");
-    JsonNode wrongType = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"rnnSize\":\"64\"}");
-    JsonNode zero = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"batchSize\":0}");
+    JsonNode unknownField =
+        PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"rnnSise\":64}");
+    JsonNode wrongType =
+        PLAIN.readTree(
+            "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"rnnSize\":\"64\"}");
+    JsonNode zero =
+        PLAIN.readTree(
+            "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"batchSize\":0}");
     JsonNode missing = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\"}");
-    JsonNode badSplit = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"valSplit\":\"random\"}");
-    JsonNode badPreset = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"preset\":\"fast\"}");
-    JsonNode zeroFinal = PLAIN.readTree("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"finalLearningRate\":0}");
-    for (JsonNode bad : List.of(unknownField, wrongType, zero, missing, badSplit, badPreset, zeroFinal)) {
+    JsonNode badSplit =
+        PLAIN.readTree(
+            "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"valSplit\":\"random\"}");
+    JsonNode badPreset =
+        PLAIN.readTree(
+            "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"preset\":\"fast\"}");
+    JsonNode zeroFinal =
+        PLAIN.readTree(
+            "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"finalLearningRate\":0}");
+    for (JsonNode bad :
+        List.of(unknownField, wrongType, zero, missing, badSplit, badPreset, zeroFinal)) {
       assertThat(schema("training-request").validate(bad)).as(bad.toString()).isNotEmpty();
     }
-    JsonNode chunkWithError = PLAIN.readTree("{\"schemaVersion\":1,\"requestId\":\"r\",\"type\":\"chunk\","
-        + "\"sequence\":0,\"text\":\"x\",\"finishReason\":\"length\"}");
+    JsonNode chunkWithError =
+        PLAIN.readTree(
+            "{\"schemaVersion\":1,\"requestId\":\"r\",\"type\":\"chunk\","
+                + "\"sequence\":0,\"text\":\"x\",\"finishReason\":\"length\"}");
     assertThat(schema("generate-response").validate(chunkWithError)).isNotEmpty();
-    JsonNode unknownStatus = PLAIN.readTree("{\"schemaVersion\":1,\"type\":\"paused\",\"jobId\":\"j\","
-        + "\"modelId\":\"m\",\"timestampMs\":1}");
+    JsonNode unknownStatus =
+        PLAIN.readTree(
+            "{\"schemaVersion\":1,\"type\":\"paused\",\"jobId\":\"j\","
+                + "\"modelId\":\"m\",\"timestampMs\":1}");
     assertThat(schema("training-status").validate(unknownStatus)).isNotEmpty();
   }
 }

@@ -14,7 +14,8 @@ class DeadLettersTest {
 
   private static Headers errorHeaders() {
     Headers h = new RecordHeaders();
-    DeadLetters.addErrorHeaders(h, "charstream.corpus", 2, 41, 1000L, "not-json", "record is not valid JSON", "w1");
+    DeadLetters.addErrorHeaders(
+        h, "charstream.corpus", 2, 41, 1000L, "not-json", "record is not valid JSON", "w1");
     return h;
   }
 
@@ -22,25 +23,32 @@ class DeadLettersTest {
   void aDeadLetterThatFitsKeepsItsValueAndHeaders() {
     Headers h = errorHeaders();
     byte[] value = new byte[MIB / 2];
-    assertThat(DeadLetters.fit("k".getBytes(StandardCharsets.UTF_8), value, h, MIB)).isSameAs(value);
+    assertThat(DeadLetters.fit("k".getBytes(StandardCharsets.UTF_8), value, h, MIB))
+        .isSameAs(value);
     assertThat(DeadLetters.fit(null, null, h, MIB)).isNull();
     assertThat(DeadLetters.header(h, DeadLetters.VALUE_ORIGINAL_BYTES)).isNull();
-    assertThat(DeadLetters.header(h, DeadLetters.ERROR_MESSAGE)).isEqualTo("record is not valid JSON");
+    assertThat(DeadLetters.header(h, DeadLetters.ERROR_MESSAGE))
+        .isEqualTo("record is not valid JSON");
   }
 
   @Test
   void aValueTooLargeForTheDeadLetterTopicKeepsItsHeadAndSaysWhereTheWholeRecordIs() {
     Headers h = errorHeaders();
-    byte[] value = new byte[MIB - 100]; // fits its source topic, not the DLQ once the error headers are added
+    byte[] value =
+        new byte[MIB - 100]; // fits its source topic, not the DLQ once the error headers are added
     Arrays.fill(value, (byte) 'x');
     byte[] key = "corpus-a".getBytes(StandardCharsets.UTF_8);
     byte[] cut = DeadLetters.fit(key, value, h, MIB);
-    assertThat(cut.length).isPositive().isLessThanOrEqualTo(MIB - DeadLetters.OVERHEAD_BYTES - key.length);
+    assertThat(cut.length)
+        .isPositive()
+        .isLessThanOrEqualTo(MIB - DeadLetters.OVERHEAD_BYTES - key.length);
     assertThat(Arrays.equals(cut, Arrays.copyOf(value, cut.length))).isTrue();
-    assertThat(DeadLetters.header(h, DeadLetters.VALUE_ORIGINAL_BYTES)).isEqualTo(Integer.toString(value.length));
+    assertThat(DeadLetters.header(h, DeadLetters.VALUE_ORIGINAL_BYTES))
+        .isEqualTo(Integer.toString(value.length));
     assertThat(DeadLetters.header(h, DeadLetters.ERROR_MESSAGE))
         .startsWith("value cut to its first " + cut.length + " of " + value.length + " bytes")
-        .contains("charstream.corpus/2@41").endsWith("record is not valid JSON");
+        .contains("charstream.corpus/2@41")
+        .endsWith("record is not valid JSON");
   }
 
   @Test

@@ -18,7 +18,8 @@ class TopicsTest {
     assertThat(t.checkpoints().name()).isEqualTo("charstream.checkpoints");
     assertThat(t.generateRequests().name()).isEqualTo("charstream.generate-requests");
     assertThat(t.generateResponses().name()).isEqualTo("charstream.generate-responses");
-    assertThat(t.deadLetter(t.generateRequests()).name()).isEqualTo("charstream.generate-requests.dlq");
+    assertThat(t.deadLetter(t.generateRequests()).name())
+        .isEqualTo("charstream.generate-requests.dlq");
     Topics other = new Topics("test-7.");
     assertThat(other.all()).allSatisfy(topic -> assertThat(topic.name()).startsWith("test-7."));
     assertThat(other.all()).hasSameSizeAs(t.all());
@@ -30,9 +31,11 @@ class TopicsTest {
     assertThat(t.all().stream().map(Topic::name).distinct().count()).isEqualTo(t.all().size());
     for (Topic<?, ?> in : t.inputs()) {
       assertThat(t.all()).contains(t.deadLetter(in));
-      assertThat(t.deadLetter(in).settings().maxMessageBytes()).isEqualTo(in.settings().maxMessageBytes());
+      assertThat(t.deadLetter(in).settings().maxMessageBytes())
+          .isEqualTo(in.settings().maxMessageBytes());
     }
-    assertThatThrownBy(() -> t.deadLetter(t.trainingStatus())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> t.deadLetter(t.trainingStatus()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -43,7 +46,8 @@ class TopicsTest {
     assertThat(t.corpus().settings().cleanupPolicy()).isEqualTo("delete");
     assertThat(t.corpus().settings().retentionMs()).isEqualTo(-1);
     assertThat(t.checkpoints().settings().configs()).containsEntry("max.message.bytes", "67108864");
-    assertThat(t.checkpoints().settings().newTopic("x", (short) 1).configs()).containsEntry("cleanup.policy", "compact");
+    assertThat(t.checkpoints().settings().newTopic("x", (short) 1).configs())
+        .containsEntry("cleanup.policy", "compact");
   }
 
   @Test
@@ -54,9 +58,15 @@ class TopicsTest {
   @Test
   void deadLettersKeepTheBytesAndSayWhy() {
     Topics t = Topics.defaults();
-    ConsumerRecord<byte[], byte[]> in = new ConsumerRecord<>(t.trainingRequests().name(), 2, 17L,
-        "m".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3});
-    ProducerRecord<byte[], byte[]> out = DeadLetters.of(t, t.trainingRequests(), in, "not-json", "bad bytes", "w1");
+    ConsumerRecord<byte[], byte[]> in =
+        new ConsumerRecord<>(
+            t.trainingRequests().name(),
+            2,
+            17L,
+            "m".getBytes(StandardCharsets.UTF_8),
+            new byte[] {1, 2, 3});
+    ProducerRecord<byte[], byte[]> out =
+        DeadLetters.of(t, t.trainingRequests(), in, "not-json", "bad bytes", "w1");
     assertThat(out.topic()).isEqualTo("charstream.training-requests.dlq");
     assertThat(out.value()).containsExactly(1, 2, 3);
     assertThat(out.key()).isEqualTo("m".getBytes(StandardCharsets.UTF_8));

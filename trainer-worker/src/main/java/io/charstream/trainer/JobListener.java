@@ -37,7 +37,12 @@ final class JobListener implements TrainingListener {
    * @param version the model's latest checkpoint version so far (0 for none); each new one is +1
    * @param elapsedBefore seconds the job trained before this run (when resumed)
    */
-  JobListener(TrainingRequest request, Topics topics, TopicProducer producer, Statuses statuses, long version,
+  JobListener(
+      TrainingRequest request,
+      Topics topics,
+      TopicProducer producer,
+      Statuses statuses,
+      long version,
       double elapsedBefore) {
     this.request = request;
     this.topics = topics;
@@ -49,16 +54,35 @@ final class JobListener implements TrainingListener {
 
   @Override
   public void onCorpusReport(CorpusReport report) {
-    LOG.info("job {}: corpus {}: {} characters ({} training, {} validation), {} batches per epoch{}",
-        request.jobId(), request.corpusId(), report.corpusChars(), report.trainChars(), report.valChars(),
-        report.stepsPerEpoch(), report.unknownCount() == 0 ? "" : "; " + report.unknownSummary(8));
+    LOG.info(
+        "job {}: corpus {}: {} characters ({} training, {} validation), {} batches per epoch{}",
+        request.jobId(),
+        request.corpusId(),
+        report.corpusChars(),
+        report.trainChars(),
+        report.valChars(),
+        report.stepsPerEpoch(),
+        report.unknownCount() == 0 ? "" : "; " + report.unknownSummary(8));
   }
 
   @Override
   public void onProgress(Progress p) {
-    statuses.publish(new TrainingStatus.Progress(TrainingStatus.SCHEMA_VERSION, request.jobId(), request.modelId(),
-        statuses.now(), p.epoch(), p.numEpochs(), p.step(), p.stepsPerEpoch(), p.globalStep(), p.loss(), lastValLoss,
-        finite(p.charsPerSecond()), finite(p.etaSeconds()), elapsedSeconds()));
+    statuses.publish(
+        new TrainingStatus.Progress(
+            TrainingStatus.SCHEMA_VERSION,
+            request.jobId(),
+            request.modelId(),
+            statuses.now(),
+            p.epoch(),
+            p.numEpochs(),
+            p.step(),
+            p.stepsPerEpoch(),
+            p.globalStep(),
+            p.loss(),
+            lastValLoss,
+            finite(p.charsPerSecond()),
+            finite(p.etaSeconds()),
+            elapsedSeconds()));
   }
 
   @Override
@@ -83,26 +107,54 @@ final class JobListener implements TrainingListener {
 
   /** Publishes the checkpoint a cancelled job ends with, to both topics. */
   void publishFinal(Checkpoint checkpoint) {
-    publish(checkpoint, true, Double.isNaN(lastTrainLoss) ? runningLoss(checkpoint) : lastTrainLoss, true);
+    publish(
+        checkpoint,
+        true,
+        Double.isNaN(lastTrainLoss) ? runningLoss(checkpoint) : lastTrainLoss,
+        true);
   }
 
   private void publish(Checkpoint full, boolean last, double trainLoss, boolean forGenerators) {
     version++;
     long now = statuses.now();
     // The training state first: a crash between the two writes then loses no resumable work.
-    CheckpointEvent state = CheckpointEvents.of(full, request.modelId(), version, request.jobId(), last, request,
-        trainLoss, now);
+    CheckpointEvent state =
+        CheckpointEvents.of(
+            full, request.modelId(), version, request.jobId(), last, request, trainLoss, now);
     producer.sendSync(topics.trainingState(), request.modelId(), state);
     if (!forGenerators) return;
-    CheckpointEvent weights = CheckpointEvents.of(full.withoutTrainingState(), request.modelId(), version,
-        request.jobId(), last, request, trainLoss, now);
+    CheckpointEvent weights =
+        CheckpointEvents.of(
+            full.withoutTrainingState(),
+            request.modelId(),
+            version,
+            request.jobId(),
+            last,
+            request,
+            trainLoss,
+            now);
     producer.sendSync(topics.checkpoints(), request.modelId(), weights);
     lastPublishedVersion = version;
-    statuses.publishSync(new TrainingStatus.CheckpointSaved(TrainingStatus.SCHEMA_VERSION, request.jobId(),
-        request.modelId(), now, version, weights.epoch(), weights.globalStep(), weights.metrics().trainLoss(),
-        weights.metrics().valLoss(), weights.sizeBytes(), weights.sha256()));
-    LOG.info("job {}: checkpoint {} v{} published ({} bytes of weights, {} bytes with training state)",
-        request.jobId(), request.modelId(), version, weights.sizeBytes(), state.sizeBytes());
+    statuses.publishSync(
+        new TrainingStatus.CheckpointSaved(
+            TrainingStatus.SCHEMA_VERSION,
+            request.jobId(),
+            request.modelId(),
+            now,
+            version,
+            weights.epoch(),
+            weights.globalStep(),
+            weights.metrics().trainLoss(),
+            weights.metrics().valLoss(),
+            weights.sizeBytes(),
+            weights.sha256()));
+    LOG.info(
+        "job {}: checkpoint {} v{} published ({} bytes of weights, {} bytes with training state)",
+        request.jobId(),
+        request.modelId(),
+        version,
+        weights.sizeBytes(),
+        state.sizeBytes());
   }
 
   long lastPublishedVersion() {
@@ -127,7 +179,9 @@ final class JobListener implements TrainingListener {
 
   private static double runningLoss(Checkpoint c) {
     int batch = c.position().batch();
-    return c.trainingState().filter(s -> batch > 0).map(s -> s.epochLossSum() / batch)
+    return c.trainingState()
+        .filter(s -> batch > 0)
+        .map(s -> s.epochLossSum() / batch)
         .orElse(c.metrics().map(m -> m.trainLoss()).orElse(Double.NaN));
   }
 

@@ -1,13 +1,12 @@
 package io.charstream.trainer;
 
-import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.Metrics;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
-import io.charstream.schemas.Topics;
+import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.CorpusManifest;
 import io.charstream.schemas.message.TrainingRequest;
@@ -45,8 +44,13 @@ final class JobRunner {
   private final Statuses statuses;
   private final RequestPolicy policy;
 
-  JobRunner(TrainerConfig config, JobTables tables, CorpusReader corpora, TrainingStates states,
-      TopicProducer producer, Statuses statuses) {
+  JobRunner(
+      TrainerConfig config,
+      JobTables tables,
+      CorpusReader corpora,
+      TrainingStates states,
+      TopicProducer producer,
+      Statuses statuses) {
     this.config = config;
     this.tables = tables;
     this.corpora = corpora;
@@ -61,12 +65,19 @@ final class JobRunner {
     try {
       return runChecked(job, control);
     } catch (KafkaException e) {
-      LOG.warn("job {}: Kafka error, the job will resume from its last saved state: {}", r.jobId(), e.toString());
+      LOG.warn(
+          "job {}: Kafka error, the job will resume from its last saved state: {}",
+          r.jobId(),
+          e.toString());
       return Outcome.RESUME_LATER;
     } catch (RuntimeException e) {
       LOG.error("job {} failed", r.jobId(), e);
-      statuses.failed(r, e.getMessage() != null && e.getMessage().startsWith("training diverged") ? "diverged"
-          : "internal", e.getClass().getSimpleName() + ": " + e.getMessage());
+      statuses.failed(
+          r,
+          e.getMessage() != null && e.getMessage().startsWith("training diverged")
+              ? "diverged"
+              : "internal",
+          e.getClass().getSimpleName() + ": " + e.getMessage());
       return Outcome.DONE;
     }
   }
@@ -97,25 +108,37 @@ final class JobRunner {
     }
 
     statuses.accepted(r, prepared.resumedFrom());
-    LOG.info("job {} {} model {} on corpus {}", r.jobId(), prepared.resumedFrom() == null ? "starts" : "resumes",
-        r.modelId(), r.corpusId());
-    JobListener listener = new JobListener(r, config.topics(), producer, statuses, prepared.version(),
-        prepared.elapsedBefore());
+    LOG.info(
+        "job {} {} model {} on corpus {}",
+        r.jobId(),
+        prepared.resumedFrom() == null ? "starts" : "resumes",
+        r.modelId(),
+        r.corpusId());
+    JobListener listener =
+        new JobListener(
+            r, config.topics(), producer, statuses, prepared.version(), prepared.elapsedBefore());
     long[] lastCheck = {System.nanoTime()};
     boolean[] cancelled = {false};
-    TrainingResult result = prepared.trainer().run(listener, () -> {
-      if (control.handoverRequested()) return true;
-      long now = System.nanoTime();
-      if (now - lastCheck[0] >= CANCEL_CHECK_NANOS) {
-        lastCheck[0] = now;
-        try {
-          cancelled[0] = tables.cancel(r.jobId()).isPresent();
-        } catch (KafkaException e) {
-          LOG.debug("cancel check skipped: {}", e.getMessage()); // asked again in half a second
-        }
-      }
-      return cancelled[0];
-    });
+    TrainingResult result =
+        prepared
+            .trainer()
+            .run(
+                listener,
+                () -> {
+                  if (control.handoverRequested()) return true;
+                  long now = System.nanoTime();
+                  if (now - lastCheck[0] >= CANCEL_CHECK_NANOS) {
+                    lastCheck[0] = now;
+                    try {
+                      cancelled[0] = tables.cancel(r.jobId()).isPresent();
+                    } catch (KafkaException e) {
+                      LOG.debug(
+                          "cancel check skipped: {}",
+                          e.getMessage()); // asked again in half a second
+                    }
+                  }
+                  return cancelled[0];
+                });
     if (result.cancelled() && !cancelled[0]) {
       listener.saveState(result.checkpoint());
       LOG.info("job {} handed over at {}", r.jobId(), result.checkpoint().position());
@@ -124,22 +147,44 @@ final class JobRunner {
     if (result.cancelled()) {
       listener.publishFinal(result.checkpoint());
       String reason = tables.cancel(r.jobId()).map(c -> c.reason()).orElse(null);
-      statuses.cancelled(r, reason, listener.lastPublishedVersion(), result.checkpoint().position().epoch());
+      statuses.cancelled(
+          r, reason, listener.lastPublishedVersion(), result.checkpoint().position().epoch());
       LOG.info("job {} cancelled at {}", r.jobId(), result.checkpoint().position());
       return Outcome.DONE;
     }
-    if (listener.lastPublishedVersion() == 0) listener.publishFinal(result.checkpoint()); // resumed at the very end
-    statuses.publishSync(new TrainingStatus.Completed(TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(),
-        statuses.now(), listener.lastPublishedVersion(), result.checkpoint().position().epoch(),
-        finiteOr(listener.lastTrainLoss(), 0.0), listener.lastValLoss(), listener.elapsedSeconds()));
-    LOG.info("job {} completed: model {} v{}", r.jobId(), r.modelId(), listener.lastPublishedVersion());
+    if (listener.lastPublishedVersion() == 0)
+      listener.publishFinal(result.checkpoint()); // resumed at the very end
+    statuses.publishSync(
+        new TrainingStatus.Completed(
+            TrainingStatus.SCHEMA_VERSION,
+            r.jobId(),
+            r.modelId(),
+            statuses.now(),
+            listener.lastPublishedVersion(),
+            result.checkpoint().position().epoch(),
+            finiteOr(listener.lastTrainLoss(), 0.0),
+            listener.lastValLoss(),
+            listener.elapsedSeconds()));
+    LOG.info(
+        "job {} completed: model {} v{}", r.jobId(), r.modelId(), listener.lastPublishedVersion());
     return Outcome.DONE;
   }
 
-  /** A trainer ready to run, and where it starts; or, with {@code ended}, a job whose final checkpoint exists. */
-  private record Prepared(CharRnnTrainer trainer, TrainingStatus.ResumePoint resumedFrom, long version,
-      double elapsedBefore, CheckpointEvent ended) {
-    Prepared(CharRnnTrainer trainer, TrainingStatus.ResumePoint resumedFrom, long version, double elapsedBefore) {
+  /**
+   * A trainer ready to run, and where it starts; or, with {@code ended}, a job whose final
+   * checkpoint exists.
+   */
+  private record Prepared(
+      CharRnnTrainer trainer,
+      TrainingStatus.ResumePoint resumedFrom,
+      long version,
+      double elapsedBefore,
+      CheckpointEvent ended) {
+    Prepared(
+        CharRnnTrainer trainer,
+        TrainingStatus.ResumePoint resumedFrom,
+        long version,
+        double elapsedBefore) {
       this(trainer, resumedFrom, version, elapsedBefore, null);
     }
 
@@ -148,15 +193,33 @@ final class JobRunner {
     }
   }
 
-  /** Publishes the end a worker reached but could not announce (it died right after its last checkpoint). */
+  /**
+   * Publishes the end a worker reached but could not announce (it died right after its last
+   * checkpoint).
+   */
   private void announceEnd(TrainingRequest r, CheckpointEvent last) {
-    LOG.info("job {} had already ended with checkpoint v{}; publishing its final status", r.jobId(), last.version());
+    LOG.info(
+        "job {} had already ended with checkpoint v{}; publishing its final status",
+        r.jobId(),
+        last.version());
     if (last.epoch() < last.training().numEpochs()) {
-      statuses.cancelled(r, tables.cancel(r.jobId()).map(c -> c.reason()).orElse(null), last.version(), last.epoch());
+      statuses.cancelled(
+          r,
+          tables.cancel(r.jobId()).map(c -> c.reason()).orElse(null),
+          last.version(),
+          last.epoch());
     } else {
-      statuses.publishSync(new TrainingStatus.Completed(TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(),
-          statuses.now(), last.version(), last.epoch(), last.metrics().trainLoss(), last.metrics().valLoss(),
-          elapsed(CheckpointEvents.decode(last))));
+      statuses.publishSync(
+          new TrainingStatus.Completed(
+              TrainingStatus.SCHEMA_VERSION,
+              r.jobId(),
+              r.modelId(),
+              statuses.now(),
+              last.version(),
+              last.epoch(),
+              last.metrics().trainLoss(),
+              last.metrics().valLoss(),
+              elapsed(CheckpointEvents.decode(last))));
     }
   }
 
@@ -168,7 +231,10 @@ final class JobRunner {
     String text = corpora.read(manifest);
     long t1 = System.nanoTime();
     Optional<CheckpointEvent> state = states.latest(r.modelId());
-    LOG.info("job {}: corpus read in {} ms, latest training state found in {} ms", r.jobId(), (t1 - t0) / 1_000_000,
+    LOG.info(
+        "job {}: corpus read in {} ms, latest training state found in {} ms",
+        r.jobId(),
+        (t1 - t0) / 1_000_000,
         (System.nanoTime() - t1) / 1_000_000);
     long version = state.map(CheckpointEvent::version).orElse(0L);
 
@@ -177,26 +243,39 @@ final class JobRunner {
     }
     if (state.isPresent() && state.get().jobId().equals(r.jobId())) {
       Checkpoint cp = CheckpointEvents.decode(state.get());
-      return new Prepared(CharRnnTrainer.resume(cp, text), resumePoint(state.get(), cp), version, elapsed(cp));
+      return new Prepared(
+          CharRnnTrainer.resume(cp, text), resumePoint(state.get(), cp), version, elapsed(cp));
     }
     if (r.restore()) {
       if (state.isEmpty()) {
-        throw new Rejection("restore", "model '" + r.modelId() + "' has no checkpoint to restore from; "
-            + "submit without restore to train it from scratch");
+        throw new Rejection(
+            "restore",
+            "model '"
+                + r.modelId()
+                + "' has no checkpoint to restore from; "
+                + "submit without restore to train it from scratch");
       }
       Checkpoint cp = CheckpointEvents.decode(state.get());
       ModelConfig mc = policy.modelConfig(r, cp.vocabulary().size());
       if (!mc.equals(cp.modelConfig())) {
-        throw new Rejection("rnnSize", "restore needs the model's own shape " + cp.modelConfig()
-            + ", but the request asks for " + mc);
+        throw new Rejection(
+            "rnnSize",
+            "restore needs the model's own shape "
+                + cp.modelConfig()
+                + ", but the request asks for "
+                + mc);
       }
-      TrainingConfig tc = policy.trainingConfig(r, text.codePointCount(0, text.length()), config.stateEverySteps())
-          .withNumEpochs(cp.position().epoch() + r.numEpochs());
-      return new Prepared(CharRnnTrainer.resume(cp, text, tc), resumePoint(state.get(), cp), version, 0);
+      TrainingConfig tc =
+          policy
+              .trainingConfig(r, text.codePointCount(0, text.length()), config.stateEverySteps())
+              .withNumEpochs(cp.position().epoch() + r.numEpochs());
+      return new Prepared(
+          CharRnnTrainer.resume(cp, text, tc), resumePoint(state.get(), cp), version, 0);
     }
     Vocabulary vocabulary = Vocabulary.forKind(r.vocabulary().json(), text);
     ModelConfig mc = policy.modelConfig(r, vocabulary.size());
-    TrainingConfig tc = policy.trainingConfig(r, text.codePointCount(0, text.length()), config.stateEverySteps());
+    TrainingConfig tc =
+        policy.trainingConfig(r, text.codePointCount(0, text.length()), config.stateEverySteps());
     return new Prepared(CharRnnTrainer.start(mc, tc, vocabulary, text), null, version, 0);
   }
 
@@ -209,20 +288,41 @@ final class JobRunner {
       if (control.handoverRequested()) return null;
       if (System.nanoTime() >= deadline) {
         if (m.isEmpty()) {
-          throw new Rejection("corpusId", "unknown corpus '" + r.corpusId() + "': upload it first with "
-              + "`charstream corpus put --corpus-id " + r.corpusId() + " FILE`");
+          throw new Rejection(
+              "corpusId",
+              "unknown corpus '"
+                  + r.corpusId()
+                  + "': upload it first with "
+                  + "`charstream corpus put --corpus-id "
+                  + r.corpusId()
+                  + " FILE`");
         }
         CorpusManifest.Upload p = m.get().pending();
-        throw new Rejection("corpusId", "corpus '" + r.corpusId() + "' has no complete upload"
-            + (p != null ? " (upload " + p.uploadId() + " has " + p.received() + " of " + p.count() + " chunks)" : "")
-            + (m.get().lastError() != null ? "; " + m.get().lastError() : "") + "; upload it again");
+        throw new Rejection(
+            "corpusId",
+            "corpus '"
+                + r.corpusId()
+                + "' has no complete upload"
+                + (p != null
+                    ? " (upload "
+                        + p.uploadId()
+                        + " has "
+                        + p.received()
+                        + " of "
+                        + p.count()
+                        + " chunks)"
+                    : "")
+                + (m.get().lastError() != null ? "; " + m.get().lastError() : "")
+                + "; upload it again");
       }
-      LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // the index is a global table: poll it
+      LockSupport.parkNanos(
+          Duration.ofMillis(200).toNanos()); // the index is a global table: poll it
     }
   }
 
   private static TrainingStatus.ResumePoint resumePoint(CheckpointEvent e, Checkpoint cp) {
-    return new TrainingStatus.ResumePoint(e.version(), cp.position().epoch(), cp.position().globalStep());
+    return new TrainingStatus.ResumePoint(
+        e.version(), cp.position().epoch(), cp.position().globalStep());
   }
 
   private static double elapsed(Checkpoint cp) {

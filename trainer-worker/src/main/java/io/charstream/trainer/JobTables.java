@@ -5,7 +5,9 @@ import io.charstream.schemas.message.CorpusManifest;
 import io.charstream.schemas.message.TrainingStatus;
 import java.util.Optional;
 
-/** What a trainer looks up about corpora and jobs (the Streams global tables, or a map in tests). */
+/**
+ * What a trainer looks up about corpora and jobs (the Streams global tables, or a map in tests).
+ */
 public interface JobTables {
   Optional<CorpusManifest> corpus(String corpusId);
 

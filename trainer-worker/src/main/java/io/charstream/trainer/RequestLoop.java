@@ -24,19 +24,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The polling thread of the training-requests consumer. It never trains: it sorts each record
- * into dead letter (not JSON), rejection (breaks the contract) or job, hands jobs to the executor,
- * and keeps polling. A partition with a running job is paused and rewound to the record after the
- * job, and its offset is committed only when the job ends; so at most one job per partition (and
- * per model, the key) runs, and a job whose worker dies is picked up again by the next owner.
+ * The polling thread of the training-requests consumer. It never trains: it sorts each record into
+ * dead letter (not JSON), rejection (breaks the contract) or job, hands jobs to the executor, and
+ * keeps polling. A partition with a running job is paused and rewound to the record after the job,
+ * and its offset is committed only when the job ends; so at most one job per partition (and per
+ * model, the key) runs, and a job whose worker dies is picked up again by the next owner.
  */
 final class RequestLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RequestLoop.class);
@@ -56,8 +56,13 @@ final class RequestLoop implements Runnable {
   private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
   private volatile boolean stopping;
 
-  RequestLoop(TrainerConfig config, KafkaConsumer<byte[], byte[]> consumer, TopicProducer producer, Statuses statuses,
-      JobRunner runner, ExecutorService executor) {
+  RequestLoop(
+      TrainerConfig config,
+      KafkaConsumer<byte[], byte[]> consumer,
+      TopicProducer producer,
+      Statuses statuses,
+      JobRunner runner,
+      ExecutorService executor) {
     this.config = config;
     this.topics = config.topics();
     this.consumer = consumer;
@@ -88,7 +93,12 @@ final class RequestLoop implements Runnable {
               throw e;
             } catch (KafkaException e) {
               // Could not publish the verdict (broker away?): read the record again later.
-              LOG.warn("could not process {}-{}@{}, will retry: {}", r.topic(), r.partition(), r.offset(), e.toString());
+              LOG.warn(
+                  "could not process {}-{}@{}, will retry: {}",
+                  r.topic(),
+                  r.partition(),
+                  r.offset(),
+                  e.toString());
               consumer.seek(tp, r.offset());
               break;
             }
@@ -105,7 +115,9 @@ final class RequestLoop implements Runnable {
     }
   }
 
-  /** @return false when the partition was paused and rewound (its later records wait) */
+  /**
+   * @return false when the partition was paused and rewound (its later records wait)
+   */
   private boolean handle(TopicPartition tp, ConsumerRecord<byte[], byte[]> r) {
     if (running.containsKey(tp) || running.size() >= config.maxConcurrentJobs()) {
       rewindAndPause(tp, r.offset());
@@ -122,20 +134,39 @@ final class RequestLoop implements Runnable {
         String model = Json.textField(tree, "modelId");
         String modelId = model != null && Checks.ID.matcher(model).matches() ? model : keyModel;
         String id = Json.textField(tree, "jobId");
-        String jobId = id != null && Checks.ID.matcher(id).matches() ? id
-            : RequestPolicy.derivedJobId(modelId != null ? modelId : "unknown", r.partition(), r.offset());
+        String jobId =
+            id != null && Checks.ID.matcher(id).matches()
+                ? id
+                : RequestPolicy.derivedJobId(
+                    modelId != null ? modelId : "unknown", r.partition(), r.offset());
         statuses.rejected(jobId, modelId, "invalid training request: " + e.getMessage(), e.field());
         commit(tp, r.offset());
         return true;
       }
     } catch (MessageFormatException e) {
-      LOG.warn("training request {}-{}@{} dead-lettered: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-      producer.sendSync(DeadLetters.of(topics, topics.trainingRequests(), r, "not-json", e.getMessage(),
-          statuses.workerId()));
+      LOG.warn(
+          "training request {}-{}@{} dead-lettered: {}",
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          e.getMessage());
+      producer.sendSync(
+          DeadLetters.of(
+              topics,
+              topics.trainingRequests(),
+              r,
+              "not-json",
+              e.getMessage(),
+              statuses.workerId()));
       if (keyModel != null) {
-        statuses.rejected(RequestPolicy.derivedJobId(keyModel, r.partition(), r.offset()), keyModel,
-            "unreadable training request (sent to " + topics.deadLetter(topics.trainingRequests()).name() + "): "
-                + e.getMessage(), null);
+        statuses.rejected(
+            RequestPolicy.derivedJobId(keyModel, r.partition(), r.offset()),
+            keyModel,
+            "unreadable training request (sent to "
+                + topics.deadLetter(topics.trainingRequests()).name()
+                + "): "
+                + e.getMessage(),
+            null);
       }
       commit(tp, r.offset());
       return true;
@@ -144,35 +175,48 @@ final class RequestLoop implements Runnable {
     try {
       effective = RequestPolicy.effective(request, r.partition(), r.offset());
     } catch (Rejection e) {
-      String jobId = request.jobId() != null ? request.jobId()
-          : RequestPolicy.derivedJobId(request.modelId(), r.partition(), r.offset());
-      statuses.rejected(jobId, request.modelId(), "invalid training request: " + e.getMessage(), e.field());
+      String jobId =
+          request.jobId() != null
+              ? request.jobId()
+              : RequestPolicy.derivedJobId(request.modelId(), r.partition(), r.offset());
+      statuses.rejected(
+          jobId, request.modelId(), "invalid training request: " + e.getMessage(), e.field());
       commit(tp, r.offset());
       return true;
     }
     if (!request.modelId().equals(key)) {
       // The key decides the partition, and the partition guarantees one job per model at a time.
-      statuses.rejected(effective.jobId(), request.modelId(), "a training request must be keyed by its modelId '"
-          + request.modelId() + "', but the key is " + (key == null ? "missing" : "'" + key + "'"), "modelId");
+      statuses.rejected(
+          effective.jobId(),
+          request.modelId(),
+          "a training request must be keyed by its modelId '"
+              + request.modelId()
+              + "', but the key is "
+              + (key == null ? "missing" : "'" + key + "'"),
+          "modelId");
       commit(tp, r.offset());
       return true;
     }
     Job job = new Job(effective, r.topic(), r.partition(), r.offset());
     JobControl control = new JobControl();
-    Future<?> future = executor.submit(() -> {
-      JobRunner.Outcome outcome = JobRunner.Outcome.RESUME_LATER;
-      try {
-        outcome = runner.run(job, control);
-      } finally {
-        finished.add(new Finished(tp, job, outcome));
-      }
-    });
+    Future<?> future =
+        executor.submit(
+            () -> {
+              JobRunner.Outcome outcome = JobRunner.Outcome.RESUME_LATER;
+              try {
+                outcome = runner.run(job, control);
+              } finally {
+                finished.add(new Finished(tp, job, outcome));
+              }
+            });
     running.put(tp, new Running(job, control, future));
     rewindAndPause(tp, r.offset() + 1);
     return false;
   }
 
-  /** Commits what finished jobs allow and lets their partitions (and any waiting for a slot) go on. */
+  /**
+   * Commits what finished jobs allow and lets their partitions (and any waiting for a slot) go on.
+   */
   private void settleFinished() {
     Finished f;
     while ((f = finished.poll()) != null) {
@@ -182,11 +226,13 @@ final class RequestLoop implements Runnable {
       if (f.outcome() == JobRunner.Outcome.DONE) {
         commit(f.partition(), f.job().offset());
       } else {
-        consumer.seek(f.partition(), f.job().offset()); // run it again: it resumes from its saved state
+        consumer.seek(
+            f.partition(), f.job().offset()); // run it again: it resumes from its saved state
       }
     }
     if (running.size() < config.maxConcurrentJobs()) {
-      List<TopicPartition> idle = consumer.paused().stream().filter(tp -> !running.containsKey(tp)).toList();
+      List<TopicPartition> idle =
+          consumer.paused().stream().filter(tp -> !running.containsKey(tp)).toList();
       if (!idle.isEmpty()) consumer.resume(idle);
     }
   }
@@ -200,7 +246,8 @@ final class RequestLoop implements Runnable {
     try {
       consumer.commitSync(Map.of(tp, new OffsetAndMetadata(offset + 1)));
     } catch (CommitFailedException | RebalanceInProgressException e) {
-      // The partition moved on: its new owner reads the record again and finds the job's final status.
+      // The partition moved on: its new owner reads the record again and finds the job's final
+      // status.
       LOG.warn("could not commit {} at {}: {}", tp, offset + 1, e.toString());
     }
   }
@@ -214,12 +261,17 @@ final class RequestLoop implements Runnable {
       try {
         r.future().get(config.handoverTimeout().toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        LOG.warn("job {} did not stop within {} ms; its partition moves on anyway", r.job().id(),
+        LOG.warn(
+            "job {} did not stop within {} ms; its partition moves on anyway",
+            r.job().id(),
             config.handoverTimeout().toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (java.util.concurrent.ExecutionException e) {
-        LOG.warn("job {} ended with an error during handover: {}", r.job().id(), e.getCause().toString());
+        LOG.warn(
+            "job {} ended with an error during handover: {}",
+            r.job().id(),
+            e.getCause().toString());
       }
       for (Finished f : finished) {
         if (f.job() == r.job() && f.outcome() == JobRunner.Outcome.DONE && canCommit) {

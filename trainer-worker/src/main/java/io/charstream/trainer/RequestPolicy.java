@@ -22,7 +22,10 @@ public final class RequestPolicy {
   /** The jobId of a request that has none: stable across redeliveries of the same record. */
   public static String derivedJobId(String modelId, int partition, long offset) {
     String suffix = "-p" + partition + "-o" + offset;
-    String base = modelId.length() + suffix.length() > 128 ? modelId.substring(0, 128 - suffix.length()) : modelId;
+    String base =
+        modelId.length() + suffix.length() > 128
+            ? modelId.substring(0, 128 - suffix.length())
+            : modelId;
     return base + suffix;
   }
 
@@ -38,16 +41,20 @@ public final class RequestPolicy {
   }
 
   /**
-   * The request with its jobId, seed and preset resolved: what runs, and what the accepted status and
-   * the checkpoints show. A job picked up again (after a crash or a handover) resolves the same record
-   * to the same request, and resumes from a checkpoint that carries the engine's config itself.
+   * The request with its jobId, seed and preset resolved: what runs, and what the accepted status
+   * and the checkpoints show. A job picked up again (after a crash or a handover) resolves the same
+   * record to the same request, and resumes from a checkpoint that carries the engine's config
+   * itself.
    *
-   * @throws Rejection when the preset's values clash with the request's own (a finalLearningRate above
-   *     the preset's learningRate)
+   * @throws Rejection when the preset's values clash with the request's own (a finalLearningRate
+   *     above the preset's learningRate)
    */
-  public static TrainingRequest effective(TrainingRequest r, int partition, long offset) throws Rejection {
-    TrainingRequest withId = r.jobId() != null ? r : r.withJobId(derivedJobId(r.modelId(), partition, offset));
-    TrainingRequest seeded = withId.seed() != null ? withId : withId.withSeed(derivedSeed(withId.jobId()));
+  public static TrainingRequest effective(TrainingRequest r, int partition, long offset)
+      throws Rejection {
+    TrainingRequest withId =
+        r.jobId() != null ? r : r.withJobId(derivedJobId(r.modelId(), partition, offset));
+    TrainingRequest seeded =
+        withId.seed() != null ? withId : withId.withSeed(derivedSeed(withId.jobId()));
     try {
       return withPreset(seeded);
     } catch (InvalidFieldException e) {
@@ -56,15 +63,20 @@ public final class RequestPolicy {
   }
 
   /**
-   * The one place a preset's numbers enter a request: the engine's {@link TrainingPreset} of the same
-   * name fills the fields the request left out.
+   * The one place a preset's numbers enter a request: the engine's {@link TrainingPreset} of the
+   * same name fills the fields the request left out.
    */
   static TrainingRequest withPreset(TrainingRequest r) {
     if (r.preset() == null) return r;
     TrainingPreset p = TrainingPreset.valueOf(r.preset().name());
     boolean cosine = p.schedule() == TrainingConfig.LearningRateSchedule.COSINE;
-    return r.withPresetValues(p.rnnSize(), p.dropRate(), p.batchSize(), p.learningRate(),
-        LrSchedule.valueOf(p.schedule().name()), cosine ? p.finalLearningRate() : null);
+    return r.withPresetValues(
+        p.rnnSize(),
+        p.dropRate(),
+        p.batchSize(),
+        p.learningRate(),
+        LrSchedule.valueOf(p.schedule().name()),
+        cosine ? p.finalLearningRate() : null);
   }
 
   /** Checks the sizes that need no corpus. */
@@ -75,27 +87,41 @@ public final class RequestPolicy {
     atMost("numEpochs", r.numEpochs(), limits.maxNumEpochs());
   }
 
-  /** The network for a vocabulary of {@code vocabSize} ids, within the parameter and memory limits. */
+  /**
+   * The network for a vocabulary of {@code vocabSize} ids, within the parameter and memory limits.
+   */
   public ModelConfig modelConfig(TrainingRequest r, int vocabSize) throws Rejection {
     requireResolved(r);
     ModelConfig config;
     try {
-      config = new ModelConfig(vocabSize, r.embeddingSize(), r.rnnSize(), r.numLayers(), r.dropRate());
+      config =
+          new ModelConfig(vocabSize, r.embeddingSize(), r.rnnSize(), r.numLayers(), r.dropRate());
     } catch (IllegalArgumentException e) {
       throw new Rejection(fieldOf(e.getMessage()), e.getMessage());
     }
     long params = config.parameterCount();
     if (params > limits.maxParameters()) {
-      throw new Rejection("rnnSize", String.format(java.util.Locale.ROOT,
-          "the model would have %,d parameters, more than this trainer's limit of %,d (max.parameters): "
-              + "use a smaller rnnSize, numLayers or embeddingSize", params, limits.maxParameters()));
+      throw new Rejection(
+          "rnnSize",
+          String.format(
+              java.util.Locale.ROOT,
+              "the model would have %,d parameters, more than this trainer's limit of %,d (max.parameters): "
+                  + "use a smaller rnnSize, numLayers or embeddingSize",
+              params,
+              limits.maxParameters()));
     }
-    long floats = (long) r.batchSize() * r.seqLen() * (6L * r.rnnSize() * r.numLayers() + vocabSize);
+    long floats =
+        (long) r.batchSize() * r.seqLen() * (6L * r.rnnSize() * r.numLayers() + vocabSize);
     if (floats > limits.maxBatchActivationFloats()) {
-      throw new Rejection("batchSize", String.format(java.util.Locale.ROOT,
-          "one training step would hold about %,d activations (batchSize x seqLen x (6 x rnnSize x numLayers + "
-              + "vocabulary)), more than this trainer's limit of %,d (max.batch.activation.floats): use a smaller "
-              + "batchSize, seqLen or rnnSize", floats, limits.maxBatchActivationFloats()));
+      throw new Rejection(
+          "batchSize",
+          String.format(
+              java.util.Locale.ROOT,
+              "one training step would hold about %,d activations (batchSize x seqLen x (6 x rnnSize x numLayers + "
+                  + "vocabulary)), more than this trainer's limit of %,d (max.batch.activation.floats): use a smaller "
+                  + "batchSize, seqLen or rnnSize",
+              floats,
+              limits.maxBatchActivationFloats()));
     }
     return config;
   }
@@ -104,36 +130,60 @@ public final class RequestPolicy {
    * The engine's training config; the corpus must hold at least one batch. Under the constant
    * schedule the final learning rate is the learning rate, as the engine's reference config has it.
    */
-  public TrainingConfig trainingConfig(TrainingRequest r, long corpusCodePoints, int checkpointEverySteps)
-      throws Rejection {
+  public TrainingConfig trainingConfig(
+      TrainingRequest r, long corpusCodePoints, int checkpointEverySteps) throws Rejection {
     requireResolved(r);
-    TrainingConfig.ValidationSplit split = TrainingConfig.ValidationSplit.valueOf(r.valSplit().name());
-    TrainingConfig.LearningRateSchedule schedule = TrainingConfig.LearningRateSchedule.valueOf(r.lrSchedule().name());
-    double finalRate = schedule == TrainingConfig.LearningRateSchedule.COSINE ? r.finalLearningRate() : r.learningRate();
+    TrainingConfig.ValidationSplit split =
+        TrainingConfig.ValidationSplit.valueOf(r.valSplit().name());
+    TrainingConfig.LearningRateSchedule schedule =
+        TrainingConfig.LearningRateSchedule.valueOf(r.lrSchedule().name());
+    double finalRate =
+        schedule == TrainingConfig.LearningRateSchedule.COSINE
+            ? r.finalLearningRate()
+            : r.learningRate();
     TrainingConfig config;
     try {
-      config = new TrainingConfig(r.seqLen(), r.batchSize(), r.numEpochs(), r.learningRate(), r.clipNorm(),
-          r.valFraction(), r.seed(), checkpointEverySteps, split, schedule, finalRate);
+      config =
+          new TrainingConfig(
+              r.seqLen(),
+              r.batchSize(),
+              r.numEpochs(),
+              r.learningRate(),
+              r.clipNorm(),
+              r.valFraction(),
+              r.seed(),
+              checkpointEverySteps,
+              split,
+              schedule,
+              finalRate);
     } catch (IllegalArgumentException e) {
       throw new Rejection(fieldOf(e.getMessage()), e.getMessage());
     }
     long train = trainingChars(corpusCodePoints, r.valFraction(), split, r.batchSize());
     long perBatch = (long) r.batchSize() * r.seqLen();
     if (train - 1 < perBatch) {
-      throw new Rejection("batchSize", String.format(java.util.Locale.ROOT,
-          "corpus '%s' has %,d training characters (valSplit %s), fewer than one batch of batchSize x seqLen = %,d"
-              + " (+1): use a smaller batchSize or seqLen, or a larger corpus", r.corpusId(), train,
-          r.valSplit().json(), perBatch));
+      throw new Rejection(
+          "batchSize",
+          String.format(
+              java.util.Locale.ROOT,
+              "corpus '%s' has %,d training characters (valSplit %s), fewer than one batch of batchSize x seqLen = %,d"
+                  + " (+1): use a smaller batchSize or seqLen, or a larger corpus",
+              r.corpusId(),
+              train,
+              r.valSplit().json(),
+              perBatch));
     }
     return config;
   }
 
   /**
    * Characters left for training after the held-out split, counted as the engine splits
-   * (TrainingSession.split): TAIL drops the last floor(n x valFraction); BLOCKS cuts batchSize blocks of
-   * n / batchSize (the remainder is unused) and drops the last floor(block x valFraction) of each.
+   * (TrainingSession.split): TAIL drops the last floor(n x valFraction); BLOCKS cuts batchSize
+   * blocks of n / batchSize (the remainder is unused) and drops the last floor(block x valFraction)
+   * of each.
    */
-  static long trainingChars(long n, double valFraction, TrainingConfig.ValidationSplit split, int batchSize) {
+  static long trainingChars(
+      long n, double valFraction, TrainingConfig.ValidationSplit split, int batchSize) {
     if (split == TrainingConfig.ValidationSplit.TAIL || valFraction == 0.0) {
       return n - (long) Math.floor(n * valFraction);
     }
@@ -143,14 +193,18 @@ public final class RequestPolicy {
 
   private static void requireResolved(TrainingRequest r) {
     if (!r.resolved()) {
-      throw new IllegalStateException("request " + r.jobId() + " still has its preset's fields unset: "
-          + "pass it through RequestPolicy.effective first");
+      throw new IllegalStateException(
+          "request "
+              + r.jobId()
+              + " still has its preset's fields unset: "
+              + "pass it through RequestPolicy.effective first");
     }
   }
 
   private static void atMost(String field, long value, long max) throws Rejection {
     if (value > max) {
-      throw new Rejection(field, field + " " + value + " is more than this trainer accepts (" + max + ")");
+      throw new Rejection(
+          field, field + " " + value + " is more than this trainer accepts (" + max + ")");
     }
   }
 

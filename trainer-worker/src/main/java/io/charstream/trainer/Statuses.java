@@ -39,20 +39,26 @@ final class Statuses {
   }
 
   void accepted(TrainingRequest r, TrainingStatus.ResumePoint from) {
-    publishSync(new TrainingStatus.Accepted(TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), workerId, r,
-        from));
+    publishSync(
+        new TrainingStatus.Accepted(
+            TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), workerId, r, from));
   }
 
   void rejected(String jobId, String modelId, String reason, String field) {
-    publishSync(new TrainingStatus.Rejected(TrainingStatus.SCHEMA_VERSION, jobId, modelId, now(), reason, field));
+    publishSync(
+        new TrainingStatus.Rejected(
+            TrainingStatus.SCHEMA_VERSION, jobId, modelId, now(), reason, field));
   }
 
   void failed(TrainingRequest r, String kind, String reason) {
-    publishSync(new TrainingStatus.Failed(TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), kind, reason));
+    publishSync(
+        new TrainingStatus.Failed(
+            TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), kind, reason));
   }
 
   void cancelled(TrainingRequest r, String reason, Long version, int epoch) {
-    publishSync(new TrainingStatus.Cancelled(TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), reason,
-        version, epoch));
+    publishSync(
+        new TrainingStatus.Cancelled(
+            TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), reason, version, epoch));
   }
 }

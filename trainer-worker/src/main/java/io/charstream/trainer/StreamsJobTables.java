@@ -8,8 +8,8 @@ import io.charstream.schemas.message.TrainingStatus;
 import java.util.Optional;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -42,12 +42,15 @@ final class StreamsJobTables implements JobTables {
   private <T> Optional<T> lookup(String store, String key, Class<T> type) {
     byte[] bytes;
     try {
-      ReadOnlyKeyValueStore<String, byte[]> kv = streams.store(
-          StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+      ReadOnlyKeyValueStore<String, byte[]> kv =
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                  store, QueryableStoreTypes.<String, byte[]>keyValueStore()));
       bytes = kv.get(key);
     } catch (InvalidStateStoreException e) {
       // Streams is starting, restoring or stopping: a Kafka-side condition the job waits out.
-      throw new KafkaException("the trainer's tables are not available now (" + streams.state() + ")", e);
+      throw new KafkaException(
+          "the trainer's tables are not available now (" + streams.state() + ")", e);
     }
     if (bytes == null) return Optional.empty();
     try {

@@ -11,9 +11,9 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
- * The trainer worker's typed configuration. Every key has a default, a validator and a doc, and
- * can be set from the environment ({@code CHARSTREAM_<KEY>}); {@link #DEF} is also the source of
- * the README's configuration table.
+ * The trainer worker's typed configuration. Every key has a default, a validator and a doc, and can
+ * be set from the environment ({@code CHARSTREAM_<KEY>}); {@link #DEF} is also the source of the
+ * README's configuration table.
  */
 public record TrainerConfig(
     Topics topics,
@@ -44,58 +44,150 @@ public record TrainerConfig(
   public static final String MAX_BATCH_FLOATS = "max.batch.activation.floats";
 
   /**
-   * What the trainer refuses to train (rejected status), so that one request cannot exhaust a worker.
+   * What the trainer refuses to train (rejected status), so that one request cannot exhaust a
+   * worker.
    *
    * @param maxBatchActivationFloats upper bound of batchSize x seqLen x (rnnSize x numLayers x 6 +
    *     vocab), a proxy of the activation memory (4 bytes each) of one training step
    */
-  public record Limits(long maxParameters, int maxSeqLen, int maxBatchSize, int maxNumEpochs, long maxCorpusBytes,
+  public record Limits(
+      long maxParameters,
+      int maxSeqLen,
+      int maxBatchSize,
+      int maxNumEpochs,
+      long maxCorpusBytes,
       long maxBatchActivationFloats) {}
 
-  public static final ConfigDef DEF = CommonKeys.define(new ConfigDef())
-      .define(GROUP_ID, Type.STRING, "charstream-trainer", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Consumer group of the trainers: replicas with the same group share the training-requests partitions "
-              + "(one job per partition at a time, so one job per model).")
-      .define(APPLICATION_ID, Type.STRING, "charstream-trainer-index", new ConfigDef.NonEmptyString(),
-          Importance.MEDIUM, "Kafka Streams application id of the corpus index and job tables (internal topics are "
-              + "named after it).")
-      .define(WORKER_ID, Type.STRING, "", Importance.LOW,
-          "Name of this worker in status events and dead-letter headers; empty = host name and process id.")
-      .define(MAX_CONCURRENT_JOBS, Type.INT, 1, Range.between(1, 64), Importance.HIGH,
-          "Jobs this worker trains at once, each on its own thread. On 2 cores, 1.")
-      .define(STATE_DIR, Type.STRING, "", Importance.LOW,
-          "Kafka Streams state directory; empty = a fresh directory under java.io.tmpdir.")
-      .define(STATE_EVERY_STEPS, Type.INT, 200, Range.atLeast(0), Importance.MEDIUM,
-          "Also save the full training state (Adam, position) to the training-state topic every this many batches "
-              + "inside an epoch, so a crash loses at most this much work; 0 = at epoch ends only.")
-      .define(CORPUS_WAIT_MS, Type.LONG, 30_000L, Range.between(0, 3_600_000), Importance.LOW,
-          "How long a request waits for its corpus to appear (or finish uploading) in the corpus index before it is "
-              + "rejected.")
-      .define(HANDOVER_TIMEOUT_MS, Type.LONG, 60_000L, Range.between(1_000, 3_600_000), Importance.LOW,
-          "On a rebalance or shutdown, how long to wait for a running job to save its state and stop.")
-      .define(MAX_PARAMETERS, Type.LONG, 5_000_000L, Range.between(1, 100_000_000), Importance.MEDIUM,
-          "Largest model (parameters) accepted; the checkpoint with Adam state (12 bytes per parameter, base64) "
-              + "must fit the training-state topic's max.message.bytes.")
-      .define(MAX_SEQ_LEN, Type.INT, 4096, Range.between(1, 65536), Importance.LOW, "Largest seqLen accepted.")
-      .define(MAX_BATCH_SIZE, Type.INT, 4096, Range.between(1, 65536), Importance.LOW, "Largest batchSize accepted.")
-      .define(MAX_NUM_EPOCHS, Type.INT, 10_000, Range.between(1, 1_000_000), Importance.LOW,
-          "Largest numEpochs accepted.")
-      .define(MAX_CORPUS_BYTES, Type.LONG, 256L * 1024 * 1024, Range.between(1, 2L * 1024 * 1024 * 1024),
-          Importance.LOW, "Largest corpus (UTF-8 bytes) a job reads.")
-      .define(MAX_BATCH_FLOATS, Type.LONG, 200_000_000L, Range.atLeast(1), Importance.LOW,
-          "Largest batchSize x seqLen x (6 x rnnSize x numLayers + vocabulary) accepted: a proxy of one step's "
-              + "activation memory in floats (200 M = 0.8 GB).");
+  public static final ConfigDef DEF =
+      CommonKeys.define(new ConfigDef())
+          .define(
+              GROUP_ID,
+              Type.STRING,
+              "charstream-trainer",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Consumer group of the trainers: replicas with the same group share the training-requests partitions "
+                  + "(one job per partition at a time, so one job per model).")
+          .define(
+              APPLICATION_ID,
+              Type.STRING,
+              "charstream-trainer-index",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "Kafka Streams application id of the corpus index and job tables (internal topics are "
+                  + "named after it).")
+          .define(
+              WORKER_ID,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Name of this worker in status events and dead-letter headers; empty = host name and process id.")
+          .define(
+              MAX_CONCURRENT_JOBS,
+              Type.INT,
+              1,
+              Range.between(1, 64),
+              Importance.HIGH,
+              "Jobs this worker trains at once, each on its own thread. On 2 cores, 1.")
+          .define(
+              STATE_DIR,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Kafka Streams state directory; empty = a fresh directory under java.io.tmpdir.")
+          .define(
+              STATE_EVERY_STEPS,
+              Type.INT,
+              200,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "Also save the full training state (Adam, position) to the training-state topic every this many batches "
+                  + "inside an epoch, so a crash loses at most this much work; 0 = at epoch ends only.")
+          .define(
+              CORPUS_WAIT_MS,
+              Type.LONG,
+              30_000L,
+              Range.between(0, 3_600_000),
+              Importance.LOW,
+              "How long a request waits for its corpus to appear (or finish uploading) in the corpus index before it is "
+                  + "rejected.")
+          .define(
+              HANDOVER_TIMEOUT_MS,
+              Type.LONG,
+              60_000L,
+              Range.between(1_000, 3_600_000),
+              Importance.LOW,
+              "On a rebalance or shutdown, how long to wait for a running job to save its state and stop.")
+          .define(
+              MAX_PARAMETERS,
+              Type.LONG,
+              5_000_000L,
+              Range.between(1, 100_000_000),
+              Importance.MEDIUM,
+              "Largest model (parameters) accepted; the checkpoint with Adam state (12 bytes per parameter, base64) "
+                  + "must fit the training-state topic's max.message.bytes.")
+          .define(
+              MAX_SEQ_LEN,
+              Type.INT,
+              4096,
+              Range.between(1, 65536),
+              Importance.LOW,
+              "Largest seqLen accepted.")
+          .define(
+              MAX_BATCH_SIZE,
+              Type.INT,
+              4096,
+              Range.between(1, 65536),
+              Importance.LOW,
+              "Largest batchSize accepted.")
+          .define(
+              MAX_NUM_EPOCHS,
+              Type.INT,
+              10_000,
+              Range.between(1, 1_000_000),
+              Importance.LOW,
+              "Largest numEpochs accepted.")
+          .define(
+              MAX_CORPUS_BYTES,
+              Type.LONG,
+              256L * 1024 * 1024,
+              Range.between(1, 2L * 1024 * 1024 * 1024),
+              Importance.LOW,
+              "Largest corpus (UTF-8 bytes) a job reads.")
+          .define(
+              MAX_BATCH_FLOATS,
+              Type.LONG,
+              200_000_000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Largest batchSize x seqLen x (6 x rnnSize x numLayers + vocabulary) accepted: a proxy of one step's "
+                  + "activation memory in floats (200 M = 0.8 GB).");
 
   /** Reads and validates the config; every bad value fails here, at start-up. */
   public static TrainerConfig from(EnvConfig c) {
-    String worker = c.getString(WORKER_ID).isBlank()
-        ? hostName() + "-" + ProcessHandle.current().pid() : c.getString(WORKER_ID);
+    String worker =
+        c.getString(WORKER_ID).isBlank()
+            ? hostName() + "-" + ProcessHandle.current().pid()
+            : c.getString(WORKER_ID);
     String dir = c.getString(STATE_DIR);
-    return new TrainerConfig(CommonKeys.topics(c), c.getString(GROUP_ID), c.getString(APPLICATION_ID), worker,
-        c.getInt(MAX_CONCURRENT_JOBS), dir.isBlank() ? null : Path.of(dir), c.getInt(STATE_EVERY_STEPS),
-        Duration.ofMillis(c.getLong(CORPUS_WAIT_MS)), Duration.ofMillis(c.getLong(HANDOVER_TIMEOUT_MS)),
-        new Limits(c.getLong(MAX_PARAMETERS), c.getInt(MAX_SEQ_LEN), c.getInt(MAX_BATCH_SIZE),
-            c.getInt(MAX_NUM_EPOCHS), c.getLong(MAX_CORPUS_BYTES), c.getLong(MAX_BATCH_FLOATS)), c);
+    return new TrainerConfig(
+        CommonKeys.topics(c),
+        c.getString(GROUP_ID),
+        c.getString(APPLICATION_ID),
+        worker,
+        c.getInt(MAX_CONCURRENT_JOBS),
+        dir.isBlank() ? null : Path.of(dir),
+        c.getInt(STATE_EVERY_STEPS),
+        Duration.ofMillis(c.getLong(CORPUS_WAIT_MS)),
+        Duration.ofMillis(c.getLong(HANDOVER_TIMEOUT_MS)),
+        new Limits(
+            c.getLong(MAX_PARAMETERS),
+            c.getInt(MAX_SEQ_LEN),
+            c.getInt(MAX_BATCH_SIZE),
+            c.getInt(MAX_NUM_EPOCHS),
+            c.getLong(MAX_CORPUS_BYTES),
+            c.getLong(MAX_BATCH_FLOATS)),
+        c);
   }
 
   private static String hostName() {

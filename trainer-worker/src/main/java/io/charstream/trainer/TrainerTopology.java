@@ -5,12 +5,10 @@ import io.charstream.schemas.json.JsonSerde;
 import io.charstream.schemas.message.CorpusManifest;
 import io.charstream.trainer.corpus.CorpusIndexer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -42,23 +40,47 @@ public final class TrainerTopology {
 
     Topology topology = builder.build();
     JsonSerde<CorpusManifest> manifests = new JsonSerde<>(CorpusManifest.class);
-    topology.addSource("corpus-source", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+    topology
+        .addSource(
+            "corpus-source",
+            Serdes.ByteArray().deserializer(),
+            Serdes.ByteArray().deserializer(),
             topics.corpus().name())
-        .addProcessor("corpus-indexer",
-            () -> new CorpusIndexer(MANIFEST_STORE, "corpora-sink", "corpus-dlq-sink", workerId,
-                topics.deadLetter(topics.corpus()).settings().maxMessageBytes()), "corpus-source")
-        .addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MANIFEST_STORE), Serdes.String(),
-            manifests), "corpus-indexer")
-        .addSink("corpora-sink", topics.corpora().name(), Serdes.String().serializer(), manifests.serializer(),
+        .addProcessor(
+            "corpus-indexer",
+            () ->
+                new CorpusIndexer(
+                    MANIFEST_STORE,
+                    "corpora-sink",
+                    "corpus-dlq-sink",
+                    workerId,
+                    topics.deadLetter(topics.corpus()).settings().maxMessageBytes()),
+            "corpus-source")
+        .addStateStore(
+            Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(MANIFEST_STORE), Serdes.String(), manifests),
             "corpus-indexer")
-        .addSink("corpus-dlq-sink", topics.deadLetter(topics.corpus()).name(), Serdes.ByteArray().serializer(),
-            Serdes.ByteArray().serializer(), "corpus-indexer");
+        .addSink(
+            "corpora-sink",
+            topics.corpora().name(),
+            Serdes.String().serializer(),
+            manifests.serializer(),
+            "corpus-indexer")
+        .addSink(
+            "corpus-dlq-sink",
+            topics.deadLetter(topics.corpus()).name(),
+            Serdes.ByteArray().serializer(),
+            Serdes.ByteArray().serializer(),
+            "corpus-indexer");
     return topology;
   }
 
   private static void globalBytesTable(StreamsBuilder builder, String topic, String store) {
-    builder.globalTable(topic, Consumed.with(Serdes.String(), Serdes.ByteArray()),
+    builder.globalTable(
+        topic,
+        Consumed.with(Serdes.String(), Serdes.ByteArray()),
         Materialized.<String, byte[]>as(Stores.inMemoryKeyValueStore(store))
-            .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()));
+            .withKeySerde(Serdes.String())
+            .withValueSerde(Serdes.ByteArray()));
   }
 }

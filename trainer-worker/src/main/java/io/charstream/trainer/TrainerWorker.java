@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The trainer worker: the Kafka Streams tables (corpus index, job states, cancellations), the
  * request-polling thread, and an executor of training threads. {@link #start} returns when the
- * worker is consuming; {@link #close} hands running jobs over (they save their state) and leaves the
- * group, so another replica resumes them.
+ * worker is consuming; {@link #close} hands running jobs over (they save their state) and leaves
+ * the group, so another replica resumes them.
  */
 public final class TrainerWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerWorker.class);
@@ -55,43 +55,76 @@ public final class TrainerWorker implements AutoCloseable {
     this.config = config;
     Topics topics = config.topics();
     requireTopics(clientProps, topics);
-    this.producer = new TopicProducer(clientProps, config.workerId() + "-producer", topics.trainingStatus(),
-        topics.checkpoints(), topics.trainingState(), topics.deadLetter(topics.trainingRequests()));
+    this.producer =
+        new TopicProducer(
+            clientProps,
+            config.workerId() + "-producer",
+            topics.trainingStatus(),
+            topics.checkpoints(),
+            topics.trainingState(),
+            topics.deadLetter(topics.trainingRequests()));
     try {
       this.temporaryStateDir = config.stateDir() == null;
-      this.stateDir = temporaryStateDir ? Files.createTempDirectory("charstream-trainer-streams-") : config.stateDir();
+      this.stateDir =
+          temporaryStateDir
+              ? Files.createTempDirectory("charstream-trainer-streams-")
+              : config.stateDir();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a Kafka Streams state directory", e);
     }
-    this.streams = new KafkaStreams(TrainerTopology.build(topics, config.workerId()),
-        new StreamsConfig(streamsProps(clientProps)));
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("the trainer's Kafka Streams tables failed", e);
-      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-          .REPLACE_THREAD;
-    });
+    this.streams =
+        new KafkaStreams(
+            TrainerTopology.build(topics, config.workerId()),
+            new StreamsConfig(streamsProps(clientProps)));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("the trainer's Kafka Streams tables failed", e);
+          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
+              .StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(config.maxConcurrentJobs(), r -> {
-      Thread t = new Thread(r, "trainer-job-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            config.maxConcurrentJobs(),
+            r -> {
+              Thread t = new Thread(r, "trainer-job-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     PartitionScan scan = new PartitionScan(clientProps);
-    Statuses statuses = new Statuses(topics, producer, System::currentTimeMillis, config.workerId());
-    JobRunner runner = new JobRunner(config, new StreamsJobTables(streams),
-        new CorpusReader(topics, scan, config.limits().maxCorpusBytes()), new TrainingStates(topics, scan), producer,
-        statuses);
-    this.loop = new RequestLoop(config, new KafkaConsumer<>(consumerProps(clientProps), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer()), producer, statuses, runner, executor);
-    this.loopThread = new Thread(() -> {
-      try {
-        loop.run();
-        stopped.complete(null);
-      } catch (Throwable t) {
-        LOG.error("the trainer's request loop failed", t);
-        stopped.completeExceptionally(t);
-      }
-    }, "trainer-poll");
+    Statuses statuses =
+        new Statuses(topics, producer, System::currentTimeMillis, config.workerId());
+    JobRunner runner =
+        new JobRunner(
+            config,
+            new StreamsJobTables(streams),
+            new CorpusReader(topics, scan, config.limits().maxCorpusBytes()),
+            new TrainingStates(topics, scan),
+            producer,
+            statuses);
+    this.loop =
+        new RequestLoop(
+            config,
+            new KafkaConsumer<>(
+                consumerProps(clientProps),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()),
+            producer,
+            statuses,
+            runner,
+            executor);
+    this.loopThread =
+        new Thread(
+            () -> {
+              try {
+                loop.run();
+                stopped.complete(null);
+              } catch (Throwable t) {
+                LOG.error("the trainer's request loop failed", t);
+                stopped.completeExceptionally(t);
+              }
+            },
+            "trainer-poll");
   }
 
   /** Starts the tables, waits until they are loaded, then starts consuming requests. */
@@ -102,8 +135,10 @@ public final class TrainerWorker implements AutoCloseable {
       long deadline = System.nanoTime() + STREAMS_READY.toNanos();
       while (w.streams.state() != KafkaStreams.State.RUNNING) {
         if (w.streams.state() == KafkaStreams.State.ERROR || System.nanoTime() > deadline) {
-          throw new IllegalStateException("the trainer's Kafka Streams tables did not start (state "
-              + w.streams.state() + "); check the broker and the logs above");
+          throw new IllegalStateException(
+              "the trainer's Kafka Streams tables did not start (state "
+                  + w.streams.state()
+                  + "); check the broker and the logs above");
         }
         java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
       }
@@ -112,12 +147,19 @@ public final class TrainerWorker implements AutoCloseable {
       throw e;
     }
     w.loopThread.start();
-    LOG.info("trainer {} consuming {} (group {}, up to {} concurrent jobs)", config.workerId(),
-        config.topics().trainingRequests().name(), config.groupId(), config.maxConcurrentJobs());
+    LOG.info(
+        "trainer {} consuming {} (group {}, up to {} concurrent jobs)",
+        config.workerId(),
+        config.topics().trainingRequests().name(),
+        config.groupId(),
+        config.maxConcurrentJobs());
     return w;
   }
 
-  /** Starts a worker from a validated config of {@link TrainerConfig#DEF}, with its Kafka client properties. */
+  /**
+   * Starts a worker from a validated config of {@link TrainerConfig#DEF}, with its Kafka client
+   * properties.
+   */
   public static TrainerWorker start(io.charstream.schemas.config.EnvConfig env) {
     return start(TrainerConfig.from(env), env.kafkaClientProps());
   }
@@ -153,8 +195,10 @@ public final class TrainerWorker implements AutoCloseable {
     }
     // Streams members stay in their group after close by default (until the session times out),
     // which would hold up the corpus index of the replica that takes over: leave explicitly.
-    streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
-        org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
+    streams.close(
+        org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30)));
     producer.close();
     if (temporaryStateDir) streams.cleanUp();
   }
@@ -164,11 +208,14 @@ public final class TrainerWorker implements AutoCloseable {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class);
     p.put(StreamsConfig.CLIENT_ID_CONFIG, config.workerId() + "-tables");
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     p.putAll(ClientSizes.consumer(config.topics().corpus()));
-    // The corpus dead letters are as large as the corpus topic allows (4 MiB), above the producer's default.
+    // The corpus dead letters are as large as the corpus topic allows (4 MiB), above the producer's
+    // default.
     p.putAll(ClientSizes.producer(config.topics().deadLetter(config.topics().corpus())));
     return p;
   }
@@ -178,7 +225,9 @@ public final class TrainerWorker implements AutoCloseable {
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    p.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
     p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-requests");
     p.putAll(ClientSizes.consumer(config.topics().trainingRequests()));
@@ -187,19 +236,35 @@ public final class TrainerWorker implements AutoCloseable {
 
   /** Fails at start-up, with what to do, when the topics are not there. */
   private static void requireTopics(Map<String, Object> clientProps, Topics topics) {
-    List<Topic<?, ?>> needed = List.of(topics.corpus(), topics.corpora(), topics.trainingRequests(),
-        topics.trainingControl(), topics.trainingStatus(), topics.checkpoints(), topics.trainingState(),
-        topics.deadLetter(topics.corpus()), topics.deadLetter(topics.trainingRequests()));
+    List<Topic<?, ?>> needed =
+        List.of(
+            topics.corpus(),
+            topics.corpora(),
+            topics.trainingRequests(),
+            topics.trainingControl(),
+            topics.trainingStatus(),
+            topics.checkpoints(),
+            topics.trainingState(),
+            topics.deadLetter(topics.corpus()),
+            topics.deadLetter(topics.trainingRequests()));
     try (Admin admin = Admin.create(clientProps)) {
       Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-      List<String> missing = needed.stream().map(Topic::name).filter(t -> !existing.contains(t)).toList();
+      List<String> missing =
+          needed.stream().map(Topic::name).filter(t -> !existing.contains(t)).toList();
       if (!missing.isEmpty()) {
-        throw new IllegalStateException("missing topics " + missing + ": create them (charstream broker creates them; "
-            + "on Kubernetes deploy/ does) or set topic.prefix to match the existing ones");
+        throw new IllegalStateException(
+            "missing topics "
+                + missing
+                + ": create them (charstream broker creates them; "
+                + "on Kubernetes deploy/ does) or set topic.prefix to match the existing ones");
       }
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot reach Kafka at " + clientProps.get("bootstrap.servers") + ": "
-          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+      throw new IllegalStateException(
+          "cannot reach Kafka at "
+              + clientProps.get("bootstrap.servers")
+              + ": "
+              + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);

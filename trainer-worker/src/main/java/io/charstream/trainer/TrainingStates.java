@@ -26,17 +26,23 @@ public final class TrainingStates {
     int partition = PartitionScan.partitionFor(modelId, scan.partitions(topics.trainingState()));
     byte[] key = modelId.getBytes(StandardCharsets.UTF_8);
     CheckpointEvent[] latest = {null};
-    scan.scan(topics.trainingState(), partition, null, null, r -> {
-      if (r.key() != null && java.util.Arrays.equals(r.key(), key) && r.value() != null) {
-        try {
-          CheckpointEvent e = Json.read(r.value(), CheckpointEvent.class);
-          if (latest[0] == null || e.version() > latest[0].version()) latest[0] = e;
-        } catch (MessageFormatException e) {
-          // not ours: the trainer is the only writer of this topic
-        }
-      }
-      return true;
-    }, Duration.ofMinutes(5));
+    scan.scan(
+        topics.trainingState(),
+        partition,
+        null,
+        null,
+        r -> {
+          if (r.key() != null && java.util.Arrays.equals(r.key(), key) && r.value() != null) {
+            try {
+              CheckpointEvent e = Json.read(r.value(), CheckpointEvent.class);
+              if (latest[0] == null || e.version() > latest[0].version()) latest[0] = e;
+            } catch (MessageFormatException e) {
+              // not ours: the trainer is the only writer of this topic
+            }
+          }
+          return true;
+        },
+        Duration.ofMinutes(5));
     return Optional.ofNullable(latest[0]);
   }
 }

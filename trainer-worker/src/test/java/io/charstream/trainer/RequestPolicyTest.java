@@ -14,12 +14,13 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class RequestPolicyTest {
-  static final TrainerConfig.Limits LIMITS = new TrainerConfig.Limits(5_000_000, 4096, 4096, 10_000, 1 << 28,
-      200_000_000);
+  static final TrainerConfig.Limits LIMITS =
+      new TrainerConfig.Limits(5_000_000, 4096, 4096, 10_000, 1 << 28, 200_000_000);
   final RequestPolicy policy = new RequestPolicy(LIMITS);
 
   static TrainingRequest request(Integer rnnSize, Integer batchSize, Integer seqLen) {
-    return new TrainingRequest(1, "j", "m", "c", seqLen, null, rnnSize, null, null, null, null, batchSize, null, null,
+    return new TrainingRequest(
+        1, "j", "m", "c", seqLen, null, rnnSize, null, null, null, null, batchSize, null, null,
         null, null, null);
   }
 
@@ -32,7 +33,8 @@ class RequestPolicyTest {
     assertThat(TrainingRequest.DEFAULT_LEARNING_RATE).isEqualTo(t.learningRate());
     assertThat(TrainingRequest.DEFAULT_CLIP_NORM).isEqualTo(t.clipNorm());
     assertThat(TrainingRequest.DEFAULT_VAL_FRACTION).isEqualTo(t.valFraction());
-    assertThat(TrainingRequest.DEFAULT_EMBEDDING_SIZE).isEqualTo(ModelConfig.DEFAULT_EMBEDDING_SIZE);
+    assertThat(TrainingRequest.DEFAULT_EMBEDDING_SIZE)
+        .isEqualTo(ModelConfig.DEFAULT_EMBEDDING_SIZE);
     assertThat(TrainingRequest.DEFAULT_RNN_SIZE).isEqualTo(ModelConfig.DEFAULT_RNN_SIZE);
     assertThat(TrainingRequest.DEFAULT_NUM_LAYERS).isEqualTo(ModelConfig.DEFAULT_NUM_LAYERS);
     assertThat(TrainingRequest.DEFAULT_DROP_RATE).isEqualTo(ModelConfig.DEFAULT_DROP_RATE);
@@ -71,12 +73,15 @@ class RequestPolicyTest {
   void derivedIdsAndSeedsAreStableAndValid() throws Rejection {
     String id = RequestPolicy.derivedJobId("m".repeat(128), 5, 123_456_789L);
     assertThat(id).hasSizeLessThanOrEqualTo(128).endsWith("-p5-o123456789");
-    assertThat(RequestPolicy.derivedSeed("job-1")).isEqualTo(RequestPolicy.derivedSeed("job-1"))
-        .isNotEqualTo(RequestPolicy.derivedSeed("job-2")).isNotNegative();
+    assertThat(RequestPolicy.derivedSeed("job-1"))
+        .isEqualTo(RequestPolicy.derivedSeed("job-1"))
+        .isNotEqualTo(RequestPolicy.derivedSeed("job-2"))
+        .isNotNegative();
     TrainingRequest r = RequestPolicy.effective(TrainingRequest.defaults(null, "m", "c"), 3, 9);
     assertThat(r.jobId()).isEqualTo("m-p3-o9");
     assertThat(r.seed()).isEqualTo(RequestPolicy.derivedSeed("m-p3-o9"));
-    TrainingRequest explicit = RequestPolicy.effective(TrainingRequest.defaults("mine", "m", "c").withSeed(5), 3, 9);
+    TrainingRequest explicit =
+        RequestPolicy.effective(TrainingRequest.defaults("mine", "m", "c").withSeed(5), 3, 9);
     assertThat(explicit.jobId()).isEqualTo("mine");
     assertThat(explicit.seed()).isEqualTo(5);
   }
@@ -87,19 +92,46 @@ class RequestPolicyTest {
     for (String key : TrainerConfig.DEF.names()) {
       assertThat(table).contains("`" + key + "`");
     }
-    assertThat(TrainerConfig.DEF.configKeys().values()).allSatisfy(k -> {
-      assertThat(k.documentation).isNotBlank();
-      assertThat(k.hasDefault()).isTrue();
-    });
+    assertThat(TrainerConfig.DEF.configKeys().values())
+        .allSatisfy(
+            k -> {
+              assertThat(k.documentation).isNotBlank();
+              assertThat(k.hasDefault()).isTrue();
+            });
   }
 
   static final long SHAKESPEARE = 1_115_394;
 
   /** A request with only the new fields (and a job id and seed) set. */
-  static TrainingRequest scheduled(Preset preset, ValSplit split, LrSchedule schedule, Double finalRate,
-      Integer rnnSize, Double learningRate) {
-    return new TrainingRequest(1, "j", "m", "c", null, null, rnnSize, null, null, learningRate, null, null, null,
-        null, null, 7L, null, split, schedule, finalRate, preset);
+  static TrainingRequest scheduled(
+      Preset preset,
+      ValSplit split,
+      LrSchedule schedule,
+      Double finalRate,
+      Integer rnnSize,
+      Double learningRate) {
+    return new TrainingRequest(
+        1,
+        "j",
+        "m",
+        "c",
+        null,
+        null,
+        rnnSize,
+        null,
+        null,
+        learningRate,
+        null,
+        null,
+        null,
+        null,
+        null,
+        7L,
+        null,
+        split,
+        schedule,
+        finalRate,
+        preset);
   }
 
   static TrainingRequest effective(TrainingRequest r) throws Rejection {
@@ -117,7 +149,8 @@ class RequestPolicyTest {
     assertThat(t.finalLearningRate()).isEqualTo(t.learningRate());
     assertThat(policy.modelConfig(old, 98)).isEqualTo(new ModelConfig(98, 32, 128, 2, 0.0));
     // A final rate under constant is ignored, not rejected, even above learningRate.
-    TrainingRequest ignored = effective(scheduled(null, null, LrSchedule.CONSTANT, 0.5, null, null));
+    TrainingRequest ignored =
+        effective(scheduled(null, null, LrSchedule.CONSTANT, 0.5, null, null));
     assertThat(policy.trainingConfig(ignored, SHAKESPEARE, 0).finalLearningRate()).isEqualTo(0.001);
   }
 
@@ -127,27 +160,36 @@ class RequestPolicyTest {
     assertThat(r.resolved()).isTrue();
     assertThat(policy.modelConfig(r, 98)).isEqualTo(TrainingPreset.RECOMMENDED.model(98));
     assertThat(policy.trainingConfig(r, SHAKESPEARE, 0))
-        .isEqualTo(TrainingPreset.RECOMMENDED.training(32, 0.05, TrainingConfig.ValidationSplit.TAIL, 7L));
+        .isEqualTo(
+            TrainingPreset.RECOMMENDED.training(32, 0.05, TrainingConfig.ValidationSplit.TAIL, 7L));
     assertThat(r.finalLearningRate()).isEqualTo(0.00015);
     // BLOCKS comes through too.
-    TrainingRequest blocks = effective(scheduled(Preset.RECOMMENDED, ValSplit.BLOCKS, null, null, null, null));
+    TrainingRequest blocks =
+        effective(scheduled(Preset.RECOMMENDED, ValSplit.BLOCKS, null, null, null, null));
     assertThat(policy.trainingConfig(blocks, SHAKESPEARE, 0))
-        .isEqualTo(TrainingPreset.RECOMMENDED.training(32, 0.05, TrainingConfig.ValidationSplit.BLOCKS, 7L));
+        .isEqualTo(
+            TrainingPreset.RECOMMENDED.training(
+                32, 0.05, TrainingConfig.ValidationSplit.BLOCKS, 7L));
   }
 
   @Test
   void theReferencePresetIsTheRequestWithoutAPreset() throws Rejection {
     TrainingRequest none = effective(scheduled(null, null, null, null, null, null));
-    TrainingRequest reference = effective(scheduled(Preset.REFERENCE, null, null, null, null, null));
-    assertThat(policy.modelConfig(reference, 98)).isEqualTo(policy.modelConfig(none, 98))
+    TrainingRequest reference =
+        effective(scheduled(Preset.REFERENCE, null, null, null, null, null));
+    assertThat(policy.modelConfig(reference, 98))
+        .isEqualTo(policy.modelConfig(none, 98))
         .isEqualTo(TrainingPreset.REFERENCE.model(98));
-    assertThat(policy.trainingConfig(reference, SHAKESPEARE, 0)).isEqualTo(policy.trainingConfig(none, SHAKESPEARE, 0));
+    assertThat(policy.trainingConfig(reference, SHAKESPEARE, 0))
+        .isEqualTo(policy.trainingConfig(none, SHAKESPEARE, 0));
     assertThat(reference.finalLearningRate()).isNull();
   }
 
   @Test
   void explicitFieldsOverrideThePreset() throws Rejection {
-    TrainingRequest r = effective(scheduled(Preset.RECOMMENDED, ValSplit.BLOCKS, LrSchedule.CONSTANT, null, 64, 0.01));
+    TrainingRequest r =
+        effective(
+            scheduled(Preset.RECOMMENDED, ValSplit.BLOCKS, LrSchedule.CONSTANT, null, 64, 0.01));
     ModelConfig m = policy.modelConfig(r, 98);
     assertThat(m.rnnSize()).isEqualTo(64);
     assertThat(m.dropRate()).isEqualTo(TrainingPreset.RECOMMENDED.dropRate());
@@ -157,8 +199,10 @@ class RequestPolicyTest {
     assertThat(t.valSplit()).isEqualTo(TrainingConfig.ValidationSplit.BLOCKS);
     assertThat(t.batchSize()).isEqualTo(TrainingPreset.RECOMMENDED.batchSize());
     // Cosine on the reference preset: the final rate defaults to a twentieth of the learning rate.
-    TrainingRequest cosine = effective(scheduled(Preset.REFERENCE, null, LrSchedule.COSINE, null, null, null));
-    assertThat(policy.trainingConfig(cosine, SHAKESPEARE, 0).finalLearningRate()).isEqualTo(0.001 / 20);
+    TrainingRequest cosine =
+        effective(scheduled(Preset.REFERENCE, null, LrSchedule.COSINE, null, null, null));
+    assertThat(policy.trainingConfig(cosine, SHAKESPEARE, 0).finalLearningRate())
+        .isEqualTo(0.001 / 20);
     TrainingRequest own = effective(scheduled(Preset.RECOMMENDED, null, null, 0.001, null, null));
     assertThat(policy.trainingConfig(own, SHAKESPEARE, 0).finalLearningRate()).isEqualTo(0.001);
   }
@@ -167,13 +211,22 @@ class RequestPolicyTest {
   void badScheduleValuesAreRejectedNamingTheField() throws Rejection {
     // Above the preset's learningRate (0.003): caught when the preset is applied.
     assertThatThrownBy(() -> effective(scheduled(Preset.RECOMMENDED, null, null, 0.01, null, null)))
-        .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.field()).isEqualTo("finalLearningRate"))
-        .hasMessageContaining("learningRate = 0.003").hasMessageContaining("preset recommended");
-    // The preset's own final rate (0.00015) above an explicit learningRate: the engine's check names it.
-    assertThatThrownBy(() -> policy.trainingConfig(
-        effective(scheduled(Preset.RECOMMENDED, null, null, null, null, 0.0001)), SHAKESPEARE, 0))
-        .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.field()).isEqualTo("finalLearningRate"));
-    // BLOCKS loses characters to the blocks' rounding: 4,340 characters keep 4,123 after a 5% tail, one
+        .isInstanceOfSatisfying(
+            Rejection.class, r -> assertThat(r.field()).isEqualTo("finalLearningRate"))
+        .hasMessageContaining("learningRate = 0.003")
+        .hasMessageContaining("preset recommended");
+    // The preset's own final rate (0.00015) above an explicit learningRate: the engine's check
+    // names it.
+    assertThatThrownBy(
+            () ->
+                policy.trainingConfig(
+                    effective(scheduled(Preset.RECOMMENDED, null, null, null, null, 0.0001)),
+                    SHAKESPEARE,
+                    0))
+        .isInstanceOfSatisfying(
+            Rejection.class, r -> assertThat(r.field()).isEqualTo("finalLearningRate"));
+    // BLOCKS loses characters to the blocks' rounding: 4,340 characters keep 4,123 after a 5% tail,
+    // one
     // batch of 64 x 64 (+1); cut into 64 blocks of 67 with 3 held out of each they keep only 4,096.
     TrainingRequest blocks = effective(scheduled(null, ValSplit.BLOCKS, null, null, null, null));
     TrainingRequest tail = effective(scheduled(null, ValSplit.TAIL, null, null, null, null));
@@ -185,17 +238,21 @@ class RequestPolicyTest {
 
   @Test
   void trainingCharsCountsAsTheEngineSplits() {
-    assertThat(RequestPolicy.trainingChars(10_007, 0.1, TrainingConfig.ValidationSplit.TAIL, 8)).isEqualTo(9_007);
+    assertThat(RequestPolicy.trainingChars(10_007, 0.1, TrainingConfig.ValidationSplit.TAIL, 8))
+        .isEqualTo(9_007);
     // 8 blocks of 1,250 (7 characters unused), 125 held out of each.
-    assertThat(RequestPolicy.trainingChars(10_007, 0.1, TrainingConfig.ValidationSplit.BLOCKS, 8)).isEqualTo(9_000);
-    assertThat(RequestPolicy.trainingChars(10_007, 0.0, TrainingConfig.ValidationSplit.BLOCKS, 8)).isEqualTo(10_007);
+    assertThat(RequestPolicy.trainingChars(10_007, 0.1, TrainingConfig.ValidationSplit.BLOCKS, 8))
+        .isEqualTo(9_000);
+    assertThat(RequestPolicy.trainingChars(10_007, 0.0, TrainingConfig.ValidationSplit.BLOCKS, 8))
+        .isEqualTo(10_007);
   }
 
   @Test
   void theContractsEnumsAreTheEnginesAndPresetsOnlySetPresetFields() {
     assertThat(names(Preset.values())).isEqualTo(names(TrainingPreset.values()));
     assertThat(names(ValSplit.values())).isEqualTo(names(TrainingConfig.ValidationSplit.values()));
-    assertThat(names(LrSchedule.values())).isEqualTo(names(TrainingConfig.LearningRateSchedule.values()));
+    assertThat(names(LrSchedule.values()))
+        .isEqualTo(names(TrainingConfig.LearningRateSchedule.values()));
     for (TrainingPreset p : TrainingPreset.values()) {
       // What a preset does not fill in a request must be the request's default.
       ModelConfig m = p.model(98);

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The trainer's Streams topology (the same {@link TrainerTopology#build} the worker runs), without a broker. */
+/**
+ * The trainer's Streams topology (the same {@link TrainerTopology#build} the worker runs), without
+ * a broker.
+ */
 class TrainerTopologyTest {
   final Topics topics = Topics.defaults();
   TopologyTestDriver driver;
@@ -38,11 +41,19 @@ class TrainerTopologyTest {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver = new TopologyTestDriver(TrainerTopology.build(topics, "w1"), p);
-    corpus = driver.createInputTopic(topics.corpus().name(), new ByteArraySerializer(), new ByteArraySerializer());
-    corpora = driver.createOutputTopic(topics.corpora().name(), new StringDeserializer(),
-        topics.corpora().valueSerde().deserializer());
-    dlq = driver.createOutputTopic(topics.deadLetter(topics.corpus()).name(), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    corpus =
+        driver.createInputTopic(
+            topics.corpus().name(), new ByteArraySerializer(), new ByteArraySerializer());
+    corpora =
+        driver.createOutputTopic(
+            topics.corpora().name(),
+            new StringDeserializer(),
+            topics.corpora().valueSerde().deserializer());
+    dlq =
+        driver.createOutputTopic(
+            topics.deadLetter(topics.corpus()).name(),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
   }
 
   @AfterEach
@@ -72,13 +83,17 @@ class TrainerTopologyTest {
   void unreadableOrMiskeyedChunksAreDeadLettered() {
     corpus.pipeInput(bytes("k"), bytes("not json at all"));
     corpus.pipeInput(bytes("k"), bytes("{\"schemaVersion\":1,\"corpusId\":\"k\"}"));
-    corpus.pipeInput(bytes("other"), Json.write(new CorpusChunk(1, "k", "u1", 0, 1, "c".repeat(64), "x")));
+    corpus.pipeInput(
+        bytes("other"), Json.write(new CorpusChunk(1, "k", "u1", 0, 1, "c".repeat(64), "x")));
     List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
     assertThat(dead).hasSize(3);
-    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.ERROR_KIND))
+    assertThat(dead)
+        .extracting(r -> DeadLetters.header(r.headers(), DeadLetters.ERROR_KIND))
         .containsExactly("not-json", "invalid-field", "wrong-key");
-    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("not json at all");
-    assertThat(DeadLetters.header(dead.get(1).headers(), DeadLetters.ERROR_MESSAGE)).contains("is required but missing");
+    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8))
+        .isEqualTo("not json at all");
+    assertThat(DeadLetters.header(dead.get(1).headers(), DeadLetters.ERROR_MESSAGE))
+        .contains("is required but missing");
     assertThat(DeadLetters.header(dead.get(2).headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("2");
     assertThat(DeadLetters.header(dead.get(2).headers(), DeadLetters.WORKER)).isEqualTo("w1");
     assertThat(corpora.isEmpty()).isTrue();
@@ -86,10 +101,13 @@ class TrainerTopologyTest {
 
   @Test
   void globalTablesHoldTheLatestStatusOfEachJob() {
-    TestInputTopic<String, byte[]> status = driver.createInputTopic(topics.trainingStatus().name(),
-        new StringSerializer(), new ByteArraySerializer());
-    status.pipeInput("j1", Json.write(new TrainingStatus.Failed(1, "j1", "m", 1, "internal", "x"),
-        TrainingStatus.class));
+    TestInputTopic<String, byte[]> status =
+        driver.createInputTopic(
+            topics.trainingStatus().name(), new StringSerializer(), new ByteArraySerializer());
+    status.pipeInput(
+        "j1",
+        Json.write(
+            new TrainingStatus.Failed(1, "j1", "m", 1, "internal", "x"), TrainingStatus.class));
     status.pipeInput("j2", bytes("garbage"));
     var store = driver.<String, byte[]>getKeyValueStore(TrainerTopology.JOBS_STORE);
     assertThat(Json.read(store.get("j1"), TrainingStatus.class).terminal()).isTrue();

@@ -3,16 +3,16 @@ package io.charstream.app.bench;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.NativeTuning;
 import io.charstream.app.cli.UserError;
-import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
-import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.SeedText;
-import io.charstream.model.generation.TextGenerator;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.generation.GenerationModel;
+import io.charstream.model.generation.TextGenerator;
 import io.charstream.model.kernel.FusedRuntime;
+import io.charstream.model.training.CharRnnTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -31,19 +31,30 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = "Generation speed (the fused generation step) at batch 1 and batch 64, prompts drawn from"
-        + " the text; a checkpoint's weights or, without one, a freshly initialised default-spec model.")
+    description =
+        "Generation speed (the fused generation step) at batch 1 and batch 64, prompts drawn from"
+            + " the text; a checkpoint's weights or, without one, a freshly initialised default-spec model.")
 public final class BenchGenerateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--text-path", required = true, paramLabel = "FILE", description = "UTF-8 text for the prompts")
+  @Option(
+      names = "--text-path",
+      required = true,
+      paramLabel = "FILE",
+      description = "UTF-8 text for the prompts")
   Path textPath;
 
-  @Option(names = "--checkpoint-path", paramLabel = "PATH", description = "weights to use (default: fresh)")
+  @Option(
+      names = "--checkpoint-path",
+      paramLabel = "PATH",
+      description = "weights to use (default: fresh)")
   Path checkpointPath;
 
-  @Option(names = "--length", defaultValue = "1024", description = "characters per prompt (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--length",
+      defaultValue = "1024",
+      description = "characters per prompt (default: ${DEFAULT-VALUE})")
   int length;
 
   @Override
@@ -57,9 +68,15 @@ public final class BenchGenerateCommand implements Callable<Integer> {
       throw new UserError("--length must be at least 1, got " + length);
     }
     String text = Commands.readText(textPath, "--text-path");
-    Checkpoint checkpoint = checkpointPath != null ? Checkpoint.read(checkpointPath)
-        : CharRnnTrainer.start(ModelConfig.defaults(Vocabulary.reference().size()), TrainingConfig.defaults(),
-            Vocabulary.reference(), text).checkpoint();
+    Checkpoint checkpoint =
+        checkpointPath != null
+            ? Checkpoint.read(checkpointPath)
+            : CharRnnTrainer.start(
+                    ModelConfig.defaults(Vocabulary.reference().size()),
+                    TrainingConfig.defaults(),
+                    Vocabulary.reference(),
+                    text)
+                .checkpoint();
     GenerationModel model = GenerationModel.from(checkpoint);
     TextGenerator generator = new TextGenerator(model);
     SplittableRandom random = new SplittableRandom(1);

@@ -28,57 +28,103 @@ import picocli.CommandLine.Option;
  * kills one instance (as a crash would) part-way and starts a replacement, so the count covers a
  * failover too.
  */
-@Command(name = "soak", mixinStandardHelpOptions = true,
-    description = {"Sustained-load test: embedded broker + generator instances + a counted load; prints JSON.",
-        "Exits 1 if any request was lost or answered twice."})
+@Command(
+    name = "soak",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Sustained-load test: embedded broker + generator instances + a counted load; prints JSON.",
+      "Exits 1 if any request was lost or answered twice."
+    })
 public final class BenchSoakCommand implements Callable<Integer> {
 
-  @Option(names = "--requests", defaultValue = "20000", description = "Requests to send (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--requests",
+      defaultValue = "20000",
+      description = "Requests to send (default ${DEFAULT-VALUE}).")
   int requests;
 
-  @Option(names = "--length", defaultValue = "32", description = "Characters per request (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--length",
+      defaultValue = "32",
+      description = "Characters per request (default ${DEFAULT-VALUE}).")
   int length;
 
-  @Option(names = "--prompt", defaultValue = "KING RICHARD", description = "Prompt of every request.")
+  @Option(
+      names = "--prompt",
+      defaultValue = "KING RICHARD",
+      description = "Prompt of every request.")
   String prompt;
 
-  @Option(names = "--instances", defaultValue = "2", description = "Generator instances (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--instances",
+      defaultValue = "2",
+      description = "Generator instances (default ${DEFAULT-VALUE}).")
   int instances;
 
-  @Option(names = "--batch-capacity", defaultValue = "64", description = "Slots per instance (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-capacity",
+      defaultValue = "64",
+      description = "Slots per instance (default ${DEFAULT-VALUE}).")
   int capacity;
 
-  @Option(names = "--concurrency", defaultValue = "128",
+  @Option(
+      names = "--concurrency",
+      defaultValue = "128",
       description = "Requests kept outstanding (default ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--kill-at", defaultValue = "0", paramLabel = "FRACTION",
-      description = "Kill one instance once this fraction of requests is answered, start a new one (0 = never).")
+  @Option(
+      names = "--kill-at",
+      defaultValue = "0",
+      paramLabel = "FRACTION",
+      description =
+          "Kill one instance once this fraction of requests is answered, start a new one (0 = never).")
   double killAt;
 
-  @Option(names = "--window-seconds", defaultValue = "10", description = "Throughput window (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--window-seconds",
+      defaultValue = "10",
+      description = "Throughput window (default ${DEFAULT-VALUE}).")
   int windowSeconds;
 
-  @Option(names = "--timeout-seconds", defaultValue = "3600", description = "Give up after (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout-seconds",
+      defaultValue = "3600",
+      description = "Give up after (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  @Option(names = "--checkpoint-path", paramLabel = "FILE",
-      description = "Model to serve (default: the reference spec with seeded random weights: the same cost).")
+  @Option(
+      names = "--checkpoint-path",
+      paramLabel = "FILE",
+      description =
+          "Model to serve (default: the reference spec with seeded random weights: the same cost).")
   Path checkpointPath;
 
   @Override
   public Integer call() throws Exception {
-    if (requests < 1 || length < 1 || instances < 1 || capacity < 1 || concurrency < 1 || windowSeconds < 1
+    if (requests < 1
+        || length < 1
+        || instances < 1
+        || capacity < 1
+        || concurrency < 1
+        || windowSeconds < 1
         || !(killAt >= 0 && killAt < 1)) {
-      System.err.println("charstream bench soak: --requests, --length, --instances, --batch-capacity, --concurrency"
-          + " and --window-seconds must be >= 1, --kill-at in [0, 1)");
+      System.err.println(
+          "charstream bench soak: --requests, --length, --instances, --batch-capacity, --concurrency"
+              + " and --window-seconds must be >= 1, --kill-at in [0, 1)");
       return 2;
     }
-    Checkpoint checkpoint = checkpointPath != null ? Checkpoint.read(checkpointPath)
-        : SyntheticCheckpoints.of(ModelConfig.defaults(Vocabulary.reference().size()), 42L);
+    Checkpoint checkpoint =
+        checkpointPath != null
+            ? Checkpoint.read(checkpointPath)
+            : SyntheticCheckpoints.of(ModelConfig.defaults(Vocabulary.reference().size()), 42L);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("benchmark", "soak");
-    out.put("model", checkpointPath != null ? checkpointPath.toString() : "synthetic reference spec (random weights)");
+    out.put(
+        "model",
+        checkpointPath != null
+            ? checkpointPath.toString()
+            : "synthetic reference spec (random weights)");
     out.put("parameters", checkpoint.modelConfig().parameterCount());
     out.put("requests", requests);
     out.put("length", length);
@@ -98,24 +144,42 @@ public final class BenchSoakCommand implements Callable<Integer> {
       }
       for (GeneratorService s : services) {
         if (!s.awaitReady(Duration.ofSeconds(120))) {
-          throw new IllegalStateException("generator " + s.instanceId() + " not ready: " + s.readiness().reason());
+          throw new IllegalStateException(
+              "generator " + s.instanceId() + " not ready: " + s.readiness().reason());
         }
       }
       try (SoakLoad load = new SoakLoad(kafka, topics)) {
-        load.run("warmup", Math.min(requests, 200), concurrency, length, prompt, Duration.ofSeconds(windowSeconds),
-            Duration.ofMinutes(10), Duration.ZERO, n -> { });
+        load.run(
+            "warmup",
+            Math.min(requests, 200),
+            concurrency,
+            length,
+            prompt,
+            Duration.ofSeconds(windowSeconds),
+            Duration.ofMinutes(10),
+            Duration.ZERO,
+            n -> {});
         int killWhen = killAt > 0 ? (int) Math.ceil(killAt * requests) : Integer.MAX_VALUE;
         Map<String, Object> killed = new LinkedHashMap<>();
-        SoakLoad.Report r = load.run("soak", requests, concurrency, length, prompt,
-            Duration.ofSeconds(windowSeconds), Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(3), answered -> {
-              if (answered >= killWhen && killed.isEmpty()) {
-                GeneratorService victim = services.get(0);
-                victim.kill();
-                killed.put("instance", victim.instanceId());
-                killed.put("at_answered", answered);
-                services.add(start(broker, topics, "soak-replacement"));
-              }
-            });
+        SoakLoad.Report r =
+            load.run(
+                "soak",
+                requests,
+                concurrency,
+                length,
+                prompt,
+                Duration.ofSeconds(windowSeconds),
+                Duration.ofSeconds(timeoutSeconds),
+                Duration.ofSeconds(3),
+                answered -> {
+                  if (answered >= killWhen && killed.isEmpty()) {
+                    GeneratorService victim = services.get(0);
+                    victim.kill();
+                    killed.put("instance", victim.instanceId());
+                    killed.put("at_answered", answered);
+                    services.add(start(broker, topics, "soak-replacement"));
+                  }
+                });
         report(out, r);
         if (!killed.isEmpty()) out.put("killed", killed);
       }
@@ -129,15 +193,37 @@ public final class BenchSoakCommand implements Callable<Integer> {
 
   private GeneratorService start(EmbeddedBroker broker, Topics topics, String instance) {
     // With --kill-at the group must notice the dead instance in seconds, not the default 45 s.
-    Map<String, String> env = killAt > 0 ? Map.of("CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS", "6000",
-        "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS", "1000", "CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "5000")
-        : Map.of();
+    Map<String, String> env =
+        killAt > 0
+            ? Map.of(
+                "CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS",
+                "6000",
+                "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS",
+                "1000",
+                "CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS",
+                "5000")
+            : Map.of();
     try {
-      return GeneratorService.start(GeneratorConfig.of(Map.of(
-          "bootstrap.servers", broker.bootstrapServers(), "topic.prefix", topics.prefix(),
-          GeneratorConfig.GROUP_ID, "soak", GeneratorConfig.INSTANCE_ID, instance,
-          GeneratorConfig.BATCH_CAPACITY, capacity, GeneratorConfig.QUEUE_CAPACITY, Math.max(capacity, concurrency),
-          GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, "soak"), env));
+      return GeneratorService.start(
+          GeneratorConfig.of(
+              Map.of(
+                  "bootstrap.servers",
+                  broker.bootstrapServers(),
+                  "topic.prefix",
+                  topics.prefix(),
+                  GeneratorConfig.GROUP_ID,
+                  "soak",
+                  GeneratorConfig.INSTANCE_ID,
+                  instance,
+                  GeneratorConfig.BATCH_CAPACITY,
+                  capacity,
+                  GeneratorConfig.QUEUE_CAPACITY,
+                  Math.max(capacity, concurrency),
+                  GeneratorConfig.HTTP_PORT,
+                  -1,
+                  GeneratorConfig.MODEL_DEFAULT_ID,
+                  "soak"),
+              env));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -156,7 +242,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
     out.put("latency_ms_p95", round(SoakLoad.Report.percentile(r.latencyMs(), 0.95)));
     out.put("latency_ms_p99", round(SoakLoad.Report.percentile(r.latencyMs(), 0.99)));
     out.put("latency_ms_max", round(SoakLoad.Report.percentile(r.latencyMs(), 1.0)));
-    // Throughput held: the slowest full window against the mean, leaving out the first (warming up).
+    // Throughput held: the slowest full window against the mean, leaving out the first (warming
+    // up).
     List<Double> w = r.windowRequestsPerSecond();
     List<Double> inner = w.size() > 2 ? w.subList(1, w.size()) : w;
     double mean = inner.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);

@@ -1,13 +1,12 @@
 package io.charstream.app.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
 import io.charstream.app.cli.UserError;
 import io.charstream.app.local.TrainCommand;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.EpochResult;
 import io.charstream.model.ModelConfig;
@@ -17,6 +16,7 @@ import io.charstream.model.TrainingListener;
 import io.charstream.model.TrainingPreset;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.training.CharRnnTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -39,102 +39,150 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code charstream bench table}: the reference's benchmark (32 epochs of the default spec) as a result
- * file with the loss curve, timings, configuration, commit and machine; or, with --reproduce, the first
- * epochs of a committed result re-run and compared.
+ * {@code charstream bench table}: the reference's benchmark (32 epochs of the default spec) as a
+ * result file with the loss curve, timings, configuration, commit and machine; or, with
+ * --reproduce, the first epochs of a committed result re-run and compared.
  */
 @Command(
     name = "table",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Train a preset for its epochs on a text and write the benchmark table's result file (JSON, rewritten"
-            + " after every epoch): per-epoch duration, training loss (mean per-character cross entropy over the"
-            + " epoch, as the reference logs it), held-out validation loss, chars/s and peak memory; the exact"
-            + " configuration, git commit and machine. Prints the result on stdout at the end.",
-        "With --reproduce FILE: re-run the first --num-epochs epochs of FILE's configuration on the same text and"
-            + " check that the losses match FILE's within --tolerance (exit 1 if not)."})
+      "Train a preset for its epochs on a text and write the benchmark table's result file (JSON, rewritten"
+          + " after every epoch): per-epoch duration, training loss (mean per-character cross entropy over the"
+          + " epoch, as the reference logs it), held-out validation loss, chars/s and peak memory; the exact"
+          + " configuration, git commit and machine. Prints the result on stdout at the end.",
+      "With --reproduce FILE: re-run the first --num-epochs epochs of FILE's configuration on the same text and"
+          + " check that the losses match FILE's within --tolerance (exit 1 if not)."
+    })
 public final class BenchTableCommand implements Callable<Integer> {
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--text-path", paramLabel = "FILE", description = "UTF-8 training text (required unless --markdown)")
+  @Option(
+      names = "--text-path",
+      paramLabel = "FILE",
+      description = "UTF-8 training text (required unless --markdown)")
   Path textPath;
 
-  @Option(names = "--preset", defaultValue = "reference", paramLabel = "reference|recommended",
-      description = "reference: the reference's defaults; recommended: charstream's recipe (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--preset",
+      defaultValue = "reference",
+      paramLabel = "reference|recommended",
+      description =
+          "reference: the reference's defaults; recommended: charstream's recipe (default: ${DEFAULT-VALUE})")
   String preset;
 
-  @Option(names = "--num-epochs", paramLabel = "N",
+  @Option(
+      names = "--num-epochs",
+      paramLabel = "N",
       description = "epochs to train (default: 32; with --reproduce: 2, of the file's run)")
   Integer numEpochs;
 
-  @Option(names = "--val-fraction", defaultValue = "0.05",
-      description = "fraction of the text held out for the validation loss (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--val-fraction",
+      defaultValue = "0.05",
+      description =
+          "fraction of the text held out for the validation loss (default: ${DEFAULT-VALUE})")
   double valFraction;
 
-  @Option(names = "--val-split", defaultValue = "blocks", paramLabel = "tail|blocks",
-      description = "blocks: the end of each of 64 equal blocks (char-rnn's split); tail: the end of the text"
-          + " (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--val-split",
+      defaultValue = "blocks",
+      paramLabel = "tail|blocks",
+      description =
+          "blocks: the end of each of 64 equal blocks (char-rnn's split); tail: the end of the text"
+              + " (default: ${DEFAULT-VALUE})")
   String valSplit;
 
-  @Option(names = "--random-seed", defaultValue = "42", description = "seed of initialisation (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--random-seed",
+      defaultValue = "42",
+      description = "seed of initialisation (default: ${DEFAULT-VALUE})")
   long randomSeed;
 
-  @Option(names = "--out", paramLabel = "FILE",
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
       description = "result file (default: results/<text name>-<preset>.json)")
   Path out;
 
-  @Option(names = "--checkpoint-path", paramLabel = "PATH",
-      description = "also save the last checkpoint here, and the one with the best validation loss at PATH.best")
+  @Option(
+      names = "--checkpoint-path",
+      paramLabel = "PATH",
+      description =
+          "also save the last checkpoint here, and the one with the best validation loss at PATH.best")
   Path checkpointPath;
 
-  @Option(names = "--reproduce", paramLabel = "FILE",
-      description = "re-run the first epochs of this result file's run and compare their losses with it")
+  @Option(
+      names = "--reproduce",
+      paramLabel = "FILE",
+      description =
+          "re-run the first epochs of this result file's run and compare their losses with it")
   Path reproduce;
 
-  @Option(names = "--markdown", arity = "1..*", paramLabel = "FILE",
+  @Option(
+      names = "--markdown",
+      arity = "1..*",
+      paramLabel = "FILE",
       description = "print the README's table rows for these result files and exit (no training)")
   List<Path> markdown;
 
-  @Option(names = "--tolerance", defaultValue = "0.01",
-      description = "with --reproduce: largest accepted difference of a loss, in nats (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--tolerance",
+      defaultValue = "0.01",
+      description =
+          "with --reproduce: largest accepted difference of a loss, in nats (default: ${DEFAULT-VALUE})")
   double tolerance;
 
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    return Commands.run("bench table", err, () -> {
-      if (markdown != null) {
-        List<JsonNode> results = new ArrayList<>();
-        for (Path file : markdown) {
-          results.add(JSON.readTree(file.toFile()));
-        }
-        markdownRows(results).forEach(spec.commandLine().getOut()::println);
-        return 0;
-      }
-      if (textPath == null) {
-        throw new UserError("--text-path is required (the text to train on, e.g. data/tinyshakespeare.txt)");
-      }
-      return reproduce != null ? reproduce(err) : table(err);
-    });
+    return Commands.run(
+        "bench table",
+        err,
+        () -> {
+          if (markdown != null) {
+            List<JsonNode> results = new ArrayList<>();
+            for (Path file : markdown) {
+              results.add(JSON.readTree(file.toFile()));
+            }
+            markdownRows(results).forEach(spec.commandLine().getOut()::println);
+            return 0;
+          }
+          if (textPath == null) {
+            throw new UserError(
+                "--text-path is required (the text to train on, e.g. data/tinyshakespeare.txt)");
+          }
+          return reproduce != null ? reproduce(err) : table(err);
+        });
   }
 
   /**
-   * One README table row per result: corpus, system and preset, network and schedule, total duration,
-   * final training loss, final and best held-out loss, and the machine's load while it ran.
+   * One README table row per result: corpus, system and preset, network and schedule, total
+   * duration, final training loss, final and best held-out loss, and the machine's load while it
+   * ran.
    */
   static List<String> markdownRows(List<JsonNode> results) {
     List<String> rows = new ArrayList<>();
     for (JsonNode r : results) {
       JsonNode c = r.path("config");
       JsonNode epochs = r.path("epochs");
-      String network = String.format(Locale.ROOT, "%d x LSTM %d%s, Adam %s %s%s", c.path("num_layers").asInt(),
-          c.path("rnn_size").asInt(), c.path("drop_rate").asDouble() > 0 ? ", dropout " + plain(c.path("drop_rate")) : "",
-          plain(c.path("learning_rate")), c.path("lr_schedule").asText(),
-          c.path("lr_schedule").asText().equals("cosine") ? " to " + plain(c.path("final_learning_rate")) : "");
+      String network =
+          String.format(
+              Locale.ROOT,
+              "%d x LSTM %d%s, Adam %s %s%s",
+              c.path("num_layers").asInt(),
+              c.path("rnn_size").asInt(),
+              c.path("drop_rate").asDouble() > 0 ? ", dropout " + plain(c.path("drop_rate")) : "",
+              plain(c.path("learning_rate")),
+              c.path("lr_schedule").asText(),
+              c.path("lr_schedule").asText().equals("cosine")
+                  ? " to " + plain(c.path("final_learning_rate"))
+                  : "");
       JsonNode best = epochs.get(0);
       for (JsonNode e : epochs) {
         if (e.path("val_loss").asDouble() < best.path("val_loss").asDouble()) {
@@ -142,18 +190,42 @@ public final class BenchTableCommand implements Callable<Integer> {
         }
       }
       JsonNode machine = r.path("machine");
-      String load = machine.has("load_average_1m_end")
-          ? String.format(Locale.ROOT, "load %.1f-%.1f", machine.path("load_average_1m_start").asDouble(),
-              machine.path("load_average_1m_end").asDouble())
-          : String.format(Locale.ROOT, "load %.1f at the start", machine.path("load_average_1m").asDouble());
-      rows.add(String.format(Locale.ROOT, "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, %s |",
-          r.path("corpus").path("name").asText(), r.path("system").asText(), r.path("preset").asText(), network,
-          epochs.size(), r.path("total_duration_s").asDouble(), r.path("final_train_loss").asDouble(),
-          r.path("final_val_loss").asDouble(), best.path("val_loss").asDouble(), best.path("epoch").asInt(),
-          r.path("system").asText().equals("pytorch") ? "torch " + machine.path("torch").asText()
-              + ", " + machine.path("threads").asInt() + (machine.path("threads").asInt() == 1 ? " thread" : " threads")
-              : machine.path("native_build").asText() + ", " + c.path("layers").asText() + " layers",
-          load));
+      String load =
+          machine.has("load_average_1m_end")
+              ? String.format(
+                  Locale.ROOT,
+                  "load %.1f-%.1f",
+                  machine.path("load_average_1m_start").asDouble(),
+                  machine.path("load_average_1m_end").asDouble())
+              : String.format(
+                  Locale.ROOT,
+                  "load %.1f at the start",
+                  machine.path("load_average_1m").asDouble());
+      rows.add(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, %s |",
+              r.path("corpus").path("name").asText(),
+              r.path("system").asText(),
+              r.path("preset").asText(),
+              network,
+              epochs.size(),
+              r.path("total_duration_s").asDouble(),
+              r.path("final_train_loss").asDouble(),
+              r.path("final_val_loss").asDouble(),
+              best.path("val_loss").asDouble(),
+              best.path("epoch").asInt(),
+              r.path("system").asText().equals("pytorch")
+                  ? "torch "
+                      + machine.path("torch").asText()
+                      + ", "
+                      + machine.path("threads").asInt()
+                      + (machine.path("threads").asInt() == 1 ? " thread" : " threads")
+                  : machine.path("native_build").asText()
+                      + ", "
+                      + c.path("layers").asText()
+                      + " layers",
+              load));
     }
     return rows;
   }
@@ -167,7 +239,9 @@ public final class BenchTableCommand implements Callable<Integer> {
     int epochs = numEpochs == null ? TrainingConfig.DEFAULT_NUM_EPOCHS : numEpochs;
     TrainingConfig training;
     try {
-      training = p.training(epochs, valFraction, TrainingConfig.ValidationSplit.parse(valSplit), randomSeed);
+      training =
+          p.training(
+              epochs, valFraction, TrainingConfig.ValidationSplit.parse(valSplit), randomSeed);
     } catch (IllegalArgumentException e) {
       throw new UserError(TrainCommand.flagMessage(e.getMessage()));
     }
@@ -175,7 +249,8 @@ public final class BenchTableCommand implements Callable<Integer> {
     Vocabulary vocabulary = Vocabulary.reference();
     ModelConfig model = p.model(vocabulary.size());
     Path file = out != null ? out : Path.of("results", corpus.name() + "-" + p.flag() + ".json");
-    Map<String, Object> result = runTable(p.flag(), corpus, model, training, vocabulary, training.numEpochs(), file, err);
+    Map<String, Object> result =
+        runTable(p.flag(), corpus, model, training, vocabulary, training.numEpochs(), file, err);
     spec.commandLine().getOut().println(JSON.writeValueAsString(result));
     return 0;
   }
@@ -189,23 +264,50 @@ public final class BenchTableCommand implements Callable<Integer> {
     Corpus corpus = Corpus.read(textPath);
     String sha = committed.path("corpus").path("sha256").asText();
     if (!sha.equals(corpus.sha256())) {
-      throw new UserError(textPath + " is not the text " + reproduce + " was measured on (sha256 " + corpus.sha256()
-          + ", the result says " + sha + "); get it with data/fetch.sh");
+      throw new UserError(
+          textPath
+              + " is not the text "
+              + reproduce
+              + " was measured on (sha256 "
+              + corpus.sha256()
+              + ", the result says "
+              + sha
+              + "); get it with data/fetch.sh");
     }
     Vocabulary vocabulary = Vocabulary.reference();
-    ModelConfig model = new ModelConfig(vocabulary.size(), config.path("embedding_size").asInt(),
-        config.path("rnn_size").asInt(), config.path("num_layers").asInt(), config.path("drop_rate").asDouble());
-    TrainingConfig training = new TrainingConfig(config.path("seq_len").asInt(), config.path("batch_size").asInt(),
-        config.path("num_epochs").asInt(), config.path("learning_rate").asDouble(), config.path("clip_norm").asDouble(),
-        config.path("val_fraction").asDouble(), config.path("seed").asLong(), 0,
-        TrainingConfig.ValidationSplit.parse(config.path("val_split").asText()),
-        TrainingConfig.LearningRateSchedule.parse(config.path("lr_schedule").asText()),
-        config.path("final_learning_rate").asDouble());
+    ModelConfig model =
+        new ModelConfig(
+            vocabulary.size(),
+            config.path("embedding_size").asInt(),
+            config.path("rnn_size").asInt(),
+            config.path("num_layers").asInt(),
+            config.path("drop_rate").asDouble());
+    TrainingConfig training =
+        new TrainingConfig(
+            config.path("seq_len").asInt(),
+            config.path("batch_size").asInt(),
+            config.path("num_epochs").asInt(),
+            config.path("learning_rate").asDouble(),
+            config.path("clip_norm").asDouble(),
+            config.path("val_fraction").asDouble(),
+            config.path("seed").asLong(),
+            0,
+            TrainingConfig.ValidationSplit.parse(config.path("val_split").asText()),
+            TrainingConfig.LearningRateSchedule.parse(config.path("lr_schedule").asText()),
+            config.path("final_learning_rate").asDouble());
     int epochs = Math.min(numEpochs == null ? 2 : numEpochs, committed.path("epochs").size());
     Path file = Files.createTempFile("charstream-reproduce", ".json");
     try {
-      Map<String, Object> rerun = runTable(committed.path("preset").asText(), corpus, model, training, vocabulary,
-          epochs, file, err);
+      Map<String, Object> rerun =
+          runTable(
+              committed.path("preset").asText(),
+              corpus,
+              model,
+              training,
+              vocabulary,
+              epochs,
+              file,
+              err);
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> measured = (List<Map<String, Object>>) rerun.get("epochs");
       List<Map<String, Object>> rows = new ArrayList<>();
@@ -233,8 +335,12 @@ public final class BenchTableCommand implements Callable<Integer> {
       report.put("epochs", rows);
       spec.commandLine().getOut().println(JSON.writeValueAsString(report));
       if (!ok) {
-        err.println("charstream bench table: the re-run differs from " + reproduce + " by more than " + tolerance
-            + " nats (see the JSON above)");
+        err.println(
+            "charstream bench table: the re-run differs from "
+                + reproduce
+                + " by more than "
+                + tolerance
+                + " nats (see the JSON above)");
       }
       return ok ? 0 : 1;
     } finally {
@@ -242,9 +348,19 @@ public final class BenchTableCommand implements Callable<Integer> {
     }
   }
 
-  /** Trains {@code epochs} epochs of {@code training}, rewriting {@code file} after each; returns the result. */
-  private Map<String, Object> runTable(String presetName, Corpus corpus, ModelConfig model, TrainingConfig training,
-      Vocabulary vocabulary, int epochs, Path file, PrintWriter err) {
+  /**
+   * Trains {@code epochs} epochs of {@code training}, rewriting {@code file} after each; returns
+   * the result.
+   */
+  private Map<String, Object> runTable(
+      String presetName,
+      Corpus corpus,
+      ModelConfig model,
+      TrainingConfig training,
+      Vocabulary vocabulary,
+      int epochs,
+      Path file,
+      PrintWriter err) {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("benchmark", "table");
     result.put("system", "charstream");
@@ -262,45 +378,53 @@ public final class BenchTableCommand implements Callable<Integer> {
     long start = System.nanoTime();
     double[] best = {Double.POSITIVE_INFINITY};
     AtomicBoolean stop = new AtomicBoolean();
-    TrainingResult end = trainer.run(new TrainingListener() {
-      @Override
-      public void onProgress(Progress p) {
-        progress.update(p);
-      }
+    TrainingResult end =
+        trainer.run(
+            new TrainingListener() {
+              @Override
+              public void onProgress(Progress p) {
+                progress.update(p);
+              }
 
-      @Override
-      public void onEpochEnd(EpochResult r, Checkpoint checkpoint) {
-        progress.clear();
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("epoch", r.epoch());
-        row.put("duration_s", round(r.durationSeconds(), 3));
-        row.put("train_loss", round(r.trainLoss(), 6));
-        row.put("val_loss", Double.isNaN(r.valLoss()) ? null : round(r.valLoss(), 6));
-        row.put("learning_rate", training.learningRateAt(r.globalStep() - 1,
-            (long) training.numEpochs() * trainer.stepsPerEpoch()));
-        row.put("chars_per_s", Math.round(charsPerEpoch / r.durationSeconds()));
-        row.put("peak_rss_mb", BenchCommand.memory().get("peak_rss_mb"));
-        row.put("elapsed_s", round((System.nanoTime() - start) / 1e9, 3));
-        rows.add(row);
-        err.println(r.logLine());
-        err.flush();
-        if (checkpointPath != null) {
-          save(checkpoint, checkpointPath);
-          if (!Double.isNaN(r.valLoss()) && r.valLoss() < best[0]) {
-            save(checkpoint, checkpointPath.resolveSibling(checkpointPath.getFileName() + ".best"));
-          }
-        }
-        best[0] = Math.min(best[0], Double.isNaN(r.valLoss()) ? best[0] : r.valLoss());
-        summarise(result, rows, start);
-        write(file, result);
-        if (r.epoch() >= epochs) {
-          stop.set(true);
-        }
-      }
-    }, stop::get);
+              @Override
+              public void onEpochEnd(EpochResult r, Checkpoint checkpoint) {
+                progress.clear();
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("epoch", r.epoch());
+                row.put("duration_s", round(r.durationSeconds(), 3));
+                row.put("train_loss", round(r.trainLoss(), 6));
+                row.put("val_loss", Double.isNaN(r.valLoss()) ? null : round(r.valLoss(), 6));
+                row.put(
+                    "learning_rate",
+                    training.learningRateAt(
+                        r.globalStep() - 1, (long) training.numEpochs() * trainer.stepsPerEpoch()));
+                row.put("chars_per_s", Math.round(charsPerEpoch / r.durationSeconds()));
+                row.put("peak_rss_mb", BenchCommand.memory().get("peak_rss_mb"));
+                row.put("elapsed_s", round((System.nanoTime() - start) / 1e9, 3));
+                rows.add(row);
+                err.println(r.logLine());
+                err.flush();
+                if (checkpointPath != null) {
+                  save(checkpoint, checkpointPath);
+                  if (!Double.isNaN(r.valLoss()) && r.valLoss() < best[0]) {
+                    save(
+                        checkpoint,
+                        checkpointPath.resolveSibling(checkpointPath.getFileName() + ".best"));
+                  }
+                }
+                best[0] = Math.min(best[0], Double.isNaN(r.valLoss()) ? best[0] : r.valLoss());
+                summarise(result, rows, start);
+                write(file, result);
+                if (r.epoch() >= epochs) {
+                  stop.set(true);
+                }
+              }
+            },
+            stop::get);
     progress.clear();
     if (end.cancelled() && rows.size() < epochs) {
-      throw new IllegalStateException("training stopped after " + rows.size() + " of " + epochs + " epochs");
+      throw new IllegalStateException(
+          "training stopped after " + rows.size() + " of " + epochs + " epochs");
     }
     summarise(result, rows, start);
     write(file, result);
@@ -308,23 +432,29 @@ public final class BenchTableCommand implements Callable<Integer> {
     return result;
   }
 
-  private static void summarise(Map<String, Object> result, List<Map<String, Object>> rows, long start) {
+  private static void summarise(
+      Map<String, Object> result, List<Map<String, Object>> rows, long start) {
     result.put("total_duration_s", round((System.nanoTime() - start) / 1e9, 3));
-    result.put("train_duration_s", round(rows.stream().mapToDouble(r -> (Double) r.get("duration_s")).sum(), 3));
+    result.put(
+        "train_duration_s",
+        round(rows.stream().mapToDouble(r -> (Double) r.get("duration_s")).sum(), 3));
     Map<String, Object> last = rows.get(rows.size() - 1);
     result.put("final_train_loss", last.get("train_loss"));
     result.put("final_val_loss", last.get("val_loss"));
     Map<String, Object> bestVal = null;
     Map<String, Object> bestTrain = null;
     for (Map<String, Object> r : rows) {
-      if (r.get("val_loss") != null && (bestVal == null || (Double) r.get("val_loss") < (Double) bestVal.get("val_loss"))) {
+      if (r.get("val_loss") != null
+          && (bestVal == null || (Double) r.get("val_loss") < (Double) bestVal.get("val_loss"))) {
         bestVal = r;
       }
-      if (bestTrain == null || (Double) r.get("train_loss") < (Double) bestTrain.get("train_loss")) {
+      if (bestTrain == null
+          || (Double) r.get("train_loss") < (Double) bestTrain.get("train_loss")) {
         bestTrain = r;
       }
     }
-    result.put("best_val_loss", bestVal == null ? null : pick(bestVal, "epoch", "val_loss", "train_loss"));
+    result.put(
+        "best_val_loss", bestVal == null ? null : pick(bestVal, "epoch", "val_loss", "train_loss"));
     result.put("best_train_loss", pick(bestTrain, "epoch", "train_loss", "val_loss"));
     result.put("peak_rss_mb", BenchCommand.memory().get("peak_rss_mb"));
     @SuppressWarnings("unchecked")
@@ -373,8 +503,9 @@ public final class BenchTableCommand implements Callable<Integer> {
       Files.writeString(tmp, JSON.writeValueAsString(result) + "\n");
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the result file " + file + ": " + Commands.describe(e)
-          + " (check --out)", e);
+      throw new UncheckedIOException(
+          "cannot write the result file " + file + ": " + Commands.describe(e) + " (check --out)",
+          e);
     }
   }
 
@@ -382,8 +513,13 @@ public final class BenchTableCommand implements Callable<Integer> {
     try {
       checkpoint.write(path);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the checkpoint to " + path + ": " + Commands.describe(e)
-          + " (check --checkpoint-path)", e);
+      throw new UncheckedIOException(
+          "cannot save the checkpoint to "
+              + path
+              + ": "
+              + Commands.describe(e)
+              + " (check --checkpoint-path)",
+          e);
     }
   }
 
@@ -417,7 +553,8 @@ public final class BenchTableCommand implements Callable<Integer> {
 
     private static String sha256(byte[] bytes) {
       try {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        return java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
       }

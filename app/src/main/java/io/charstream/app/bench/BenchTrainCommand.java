@@ -3,11 +3,11 @@ package io.charstream.app.bench;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.NativeTuning;
 import io.charstream.app.cli.UserError;
-import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.training.CharRnnTrainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -23,19 +23,30 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
-    description = "Training speed of the default spec (reference vocabulary, 2 x LSTM 128, batch 64 x 64):"
-        + " a few warm-up batches, then a timed run of --batches batches.")
+    description =
+        "Training speed of the default spec (reference vocabulary, 2 x LSTM 128, batch 64 x 64):"
+            + " a few warm-up batches, then a timed run of --batches batches.")
 public final class BenchTrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--text-path", required = true, paramLabel = "FILE", description = "UTF-8 training text")
+  @Option(
+      names = "--text-path",
+      required = true,
+      paramLabel = "FILE",
+      description = "UTF-8 training text")
   Path textPath;
 
-  @Option(names = "--batches", defaultValue = "40", description = "timed batches (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batches",
+      defaultValue = "40",
+      description = "timed batches (default: ${DEFAULT-VALUE})")
   int batches;
 
-  @Option(names = "--warmup", defaultValue = "8", description = "untimed warm-up batches (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--warmup",
+      defaultValue = "8",
+      description = "untimed warm-up batches (default: ${DEFAULT-VALUE})")
   int warmup;
 
   @Override
@@ -51,27 +62,35 @@ public final class BenchTrainCommand implements Callable<Integer> {
     String text = Commands.readText(textPath, "--text-path");
     Vocabulary vocabulary = Vocabulary.reference();
     TrainingConfig training = new TrainingConfig(64, 64, 1_000, 0.001, 5.0, 0.0, 1L, 0);
-    CharRnnTrainer trainer = CharRnnTrainer.start(ModelConfig.defaults(vocabulary.size()), training, vocabulary, text);
+    CharRnnTrainer trainer =
+        CharRnnTrainer.start(ModelConfig.defaults(vocabulary.size()), training, vocabulary, text);
     if (trainer.stepsPerEpoch() <= warmup + batches) {
-      throw new UserError("the text gives " + trainer.stepsPerEpoch() + " batches per epoch; the benchmark needs"
-          + " more than --warmup + --batches = " + (warmup + batches) + ": use a longer text");
+      throw new UserError(
+          "the text gives "
+              + trainer.stepsPerEpoch()
+              + " batches per epoch; the benchmark needs"
+              + " more than --warmup + --batches = "
+              + (warmup + batches)
+              + ": use a longer text");
     }
     // The cancel check runs before each batch: it marks the start and end of the timed batches.
     long[] marks = new long[4];
     int[] calls = {0};
-    trainer.run(TrainingListener.NONE, () -> {
-      int call = calls[0]++;
-      if (call == warmup) {
-        marks[0] = System.nanoTime();
-        marks[2] = BenchCommand.processCpuNanos();
-      }
-      if (call == warmup + batches) {
-        marks[1] = System.nanoTime();
-        marks[3] = BenchCommand.processCpuNanos();
-        return true;
-      }
-      return false;
-    });
+    trainer.run(
+        TrainingListener.NONE,
+        () -> {
+          int call = calls[0]++;
+          if (call == warmup) {
+            marks[0] = System.nanoTime();
+            marks[2] = BenchCommand.processCpuNanos();
+          }
+          if (call == warmup + batches) {
+            marks[1] = System.nanoTime();
+            marks[3] = BenchCommand.processCpuNanos();
+            return true;
+          }
+          return false;
+        });
     double seconds = (marks[1] - marks[0]) / 1e9;
     double cpuSeconds = (marks[3] - marks[2]) / 1e9;
     long chars = (long) batches * training.batchSize() * training.seqLen();

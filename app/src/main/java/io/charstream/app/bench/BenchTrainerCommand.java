@@ -36,19 +36,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code charstream bench trainer}: the trainer's Kafka figures on a real broker, as one JSON object:
- * corpus upload time, request -> accepted and -> first progress, checkpoint sizes with and without
- * Adam state, and the time a second trainer needs to resume a handed-over job.
+ * {@code charstream bench trainer}: the trainer's Kafka figures on a real broker, as one JSON
+ * object: corpus upload time, request -> accepted and -> first progress, checkpoint sizes with and
+ * without Adam state, and the time a second trainer needs to resume a handed-over job.
  */
-@Command(name = "trainer", mixinStandardHelpOptions = true,
-    description = {"Measure the Kafka trainer: upload, time to first progress, checkpoint sizes, time to resume.",
-        "Runs an embedded broker and two trainers in this JVM; trains the reference spec briefly."})
+@Command(
+    name = "trainer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure the Kafka trainer: upload, time to first progress, checkpoint sizes, time to resume.",
+      "Runs an embedded broker and two trainers in this JVM; trains the reference spec briefly."
+    })
 public final class BenchTrainerCommand implements Callable<Integer> {
-  @Option(names = "--text-path", required = true, paramLabel = "FILE", description = "Corpus (UTF-8).")
+  @Option(
+      names = "--text-path",
+      required = true,
+      paramLabel = "FILE",
+      description = "Corpus (UTF-8).")
   Path textPath;
 
-  @Option(names = "--state-every-steps", defaultValue = "50", paramLabel = "N",
-      description = "Training state saved every N batches (the resume point). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--state-every-steps",
+      defaultValue = "50",
+      paramLabel = "N",
+      description =
+          "Training state saved every N batches (the resume point). Default ${DEFAULT-VALUE}.")
   int stateEverySteps;
 
   @Override
@@ -58,7 +70,8 @@ public final class BenchTrainerCommand implements Callable<Integer> {
     String run = "bench" + Long.toHexString(System.nanoTime() & 0xffffffL);
     Topics topics = new Topics(run + ".");
     long t0 = System.nanoTime();
-    try (EmbeddedBroker broker = EmbeddedBroker.start(new EmbeddedBroker.Options(0, null, topics, Map.of()))) {
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(new EmbeddedBroker.Options(0, null, topics, Map.of()))) {
       out.put("broker_start_s", seconds(t0));
       String servers = broker.bootstrapServers();
       Map<String, Object> client = Map.of(CommonKeys.BOOTSTRAP_SERVERS, servers);
@@ -80,12 +93,14 @@ public final class BenchTrainerCommand implements Callable<Integer> {
       out.put("trainer_start_s", seconds(startA));
 
       try (Watch watch = new Watch(client, topics)) {
-        TrainingRequest request = TrainingRequest.defaults("bench-job", "bench-model", "bench").withSeed(1);
+        TrainingRequest request =
+            TrainingRequest.defaults("bench-job", "bench-model", "bench").withSeed(1);
         long sent = System.nanoTime();
         SubmitCommand.send(client, topics.trainingRequests(), request);
         watch.await(s -> s instanceof TrainingStatus.Accepted);
         out.put("request_to_accepted_s", seconds(sent));
-        TrainingStatus.Progress first = (TrainingStatus.Progress) watch.await(s -> s instanceof TrainingStatus.Progress);
+        TrainingStatus.Progress first =
+            (TrainingStatus.Progress) watch.await(s -> s instanceof TrainingStatus.Progress);
         out.put("request_to_first_progress_s", seconds(sent));
         out.put("train_chars_per_s_first_progress", Math.round(first.charsPerSecond()));
 
@@ -102,17 +117,31 @@ public final class BenchTrainerCommand implements Callable<Integer> {
         settings.put(TrainerConfig.WORKER_ID, "bench-b");
         long startB = System.nanoTime();
         try (TrainerWorker b = start(settings)) {
-          TrainingStatus.Accepted resumed = (TrainingStatus.Accepted) watch.await(
-              s -> s instanceof TrainingStatus.Accepted acc && acc.workerId().equals("bench-b"));
+          TrainingStatus.Accepted resumed =
+              (TrainingStatus.Accepted)
+                  watch.await(
+                      s ->
+                          s instanceof TrainingStatus.Accepted acc
+                              && acc.workerId().equals("bench-b"));
           out.put("resume_to_accepted_s", seconds(startB));
-          out.put("resumed_from_step", resumed.resumedFrom() == null ? -1 : resumed.resumedFrom().globalStep());
-          TrainingStatus.Progress next = (TrainingStatus.Progress) watch.await(s -> s instanceof TrainingStatus.Progress);
+          out.put(
+              "resumed_from_step",
+              resumed.resumedFrom() == null ? -1 : resumed.resumedFrom().globalStep());
+          TrainingStatus.Progress next =
+              (TrainingStatus.Progress) watch.await(s -> s instanceof TrainingStatus.Progress);
           out.put("resume_to_first_progress_s", seconds(startB));
           out.put("first_progress_step_after_resume", next.globalStep());
-          try (KafkaProducer<String, CancelRequest> p = new KafkaProducer<>(client,
-              topics.trainingControl().keySerde().serializer(), topics.trainingControl().valueSerde().serializer())) {
-            p.send(new ProducerRecord<>(topics.trainingControl().name(), "bench-job",
-                CancelRequest.of("bench-job", "benchmark done"))).get();
+          try (KafkaProducer<String, CancelRequest> p =
+              new KafkaProducer<>(
+                  client,
+                  topics.trainingControl().keySerde().serializer(),
+                  topics.trainingControl().valueSerde().serializer())) {
+            p.send(
+                    new ProducerRecord<>(
+                        topics.trainingControl().name(),
+                        "bench-job",
+                        CancelRequest.of("bench-job", "benchmark done")))
+                .get();
           }
           watch.await(TrainingStatus::terminal);
         }
@@ -152,7 +181,9 @@ public final class BenchTrainerCommand implements Callable<Integer> {
       stateTopic = topics.trainingState().name();
       List<TopicPartition> parts = new java.util.ArrayList<>();
       for (String t : List.of(statusTopic, stateTopic)) {
-        consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(t, i.partition())));
+        consumer
+            .partitionsFor(t, Duration.ofSeconds(30))
+            .forEach(i -> parts.add(new TopicPartition(t, i.partition())));
       }
       consumer.assign(parts);
       consumer.seekToBeginning(parts);

@@ -32,7 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class LoadGenerator implements AutoCloseable {
 
   /** What one run measured. */
-  record Result(int requests, double seconds, long chars, double[] latencyMs, double[] ttfcMs, int errors) {
+  record Result(
+      int requests, double seconds, long chars, double[] latencyMs, double[] ttfcMs, int errors) {
     double requestsPerSecond() {
       return requests / seconds;
     }
@@ -86,15 +87,29 @@ final class LoadGenerator implements AutoCloseable {
     while (done < total) {
       while (sent < total && sent - done < concurrency) {
         String id = runId + "-" + sent;
-        GenerateRequest r = new GenerateRequest(GenerateRequest.SCHEMA_VERSION, id, prompt, length, null, null,
-            (long) sent, null, null, null, null);
+        GenerateRequest r =
+            new GenerateRequest(
+                GenerateRequest.SCHEMA_VERSION,
+                id,
+                prompt,
+                length,
+                null,
+                null,
+                (long) sent,
+                null,
+                null,
+                null,
+                null);
         sentAt.put(id, System.nanoTime());
-        producer.send(new ProducerRecord<>(topics.generateRequests().name(), id, Json.write(r, GenerateRequest.class)));
+        producer.send(
+            new ProducerRecord<>(
+                topics.generateRequests().name(), id, Json.write(r, GenerateRequest.class)));
         sent++;
       }
       producer.flush();
       if (System.nanoTime() > deadline) {
-        throw new TimeoutException(done + " of " + total + " requests answered within " + timeout.toSeconds() + " s");
+        throw new TimeoutException(
+            done + " of " + total + " requests answered within " + timeout.toSeconds() + " s");
       }
       for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ofMillis(20))) {
         Long t0 = rec.key() == null ? null : sentAt.get(rec.key());
@@ -111,7 +126,10 @@ final class LoadGenerator implements AutoCloseable {
           errors++;
           ttfc[done] = Double.NaN;
         } else {
-          ttfc[done] = resp.timings().timeToFirstCharMs() == null ? Double.NaN : resp.timings().timeToFirstCharMs();
+          ttfc[done] =
+              resp.timings().timeToFirstCharMs() == null
+                  ? Double.NaN
+                  : resp.timings().timeToFirstCharMs();
           chars += resp.text().codePointCount(0, resp.text().length());
         }
         done++;

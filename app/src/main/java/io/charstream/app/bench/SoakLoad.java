@@ -27,15 +27,23 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Sustained load with complete accounting: keeps {@code concurrency} requests outstanding until
  * {@code total} were sent, reads every response partition with {@code read_committed}, and counts
- * final records per requestId, so a request answered twice (duplicated) or never (lost) shows. After
- * the last answer it keeps reading until the responses topic has been quiet for {@code quiet}, to
- * catch late duplicates.
+ * final records per requestId, so a request answered twice (duplicated) or never (lost) shows.
+ * After the last answer it keeps reading until the responses topic has been quiet for {@code
+ * quiet}, to catch late duplicates.
  */
 final class SoakLoad implements AutoCloseable {
 
   /** What a run saw. Latencies (send to final record, ms) are sorted. */
-  record Report(int sent, int answered, int errors, int lost, int duplicated, long chars, double seconds,
-      double[] latencyMs, List<Double> windowRequestsPerSecond) {
+  record Report(
+      int sent,
+      int answered,
+      int errors,
+      int lost,
+      int duplicated,
+      long chars,
+      double seconds,
+      double[] latencyMs,
+      List<Double> windowRequestsPerSecond) {
 
     static double percentile(double[] sorted, double p) {
       if (sorted.length == 0) return Double.NaN;
@@ -73,8 +81,16 @@ final class SoakLoad implements AutoCloseable {
    * Runs the load. {@code onAnswered} sees the number of distinct requests answered after each poll
    * (the command kills a generator at a chosen point through it).
    */
-  Report run(String runId, int total, int concurrency, int length, String prompt, Duration window, Duration timeout,
-      Duration quiet, IntConsumer onAnswered) {
+  Report run(
+      String runId,
+      int total,
+      int concurrency,
+      int length,
+      String prompt,
+      Duration window,
+      Duration timeout,
+      Duration quiet,
+      IntConsumer onAnswered) {
     long[] sentAt = new long[total];
     int[] finals = new int[total];
     double[] latency = new double[total];
@@ -94,10 +110,23 @@ final class SoakLoad implements AutoCloseable {
       if (sent < total && sent - answered < concurrency) {
         while (sent < total && sent - answered < concurrency) {
           String id = prefix + sent;
-          GenerateRequest r = new GenerateRequest(GenerateRequest.SCHEMA_VERSION, id, prompt, length, null, null,
-              (long) sent, null, null, null, null);
+          GenerateRequest r =
+              new GenerateRequest(
+                  GenerateRequest.SCHEMA_VERSION,
+                  id,
+                  prompt,
+                  length,
+                  null,
+                  null,
+                  (long) sent,
+                  null,
+                  null,
+                  null,
+                  null);
           sentAt[sent] = System.nanoTime();
-          producer.send(new ProducerRecord<>(topics.generateRequests().name(), id, Json.write(r, GenerateRequest.class)));
+          producer.send(
+              new ProducerRecord<>(
+                  topics.generateRequests().name(), id, Json.write(r, GenerateRequest.class)));
           sent++;
         }
         producer.flush();
@@ -133,7 +162,8 @@ final class SoakLoad implements AutoCloseable {
     double seconds = (lastRecord - start) / 1e9;
     double[] sorted = Arrays.copyOf(latency, answered);
     Arrays.sort(sorted);
-    return new Report(sent, answered, errors, sent - answered, duplicated, chars, seconds, sorted, windows);
+    return new Report(
+        sent, answered, errors, sent - answered, duplicated, chars, seconds, sorted, windows);
   }
 
   /** The request index of a response key of this run, or -1. */

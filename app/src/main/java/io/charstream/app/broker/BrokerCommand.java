@@ -9,22 +9,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code charstream broker}: a real single-node Kafka broker in this JVM, until Ctrl-C. */
-@Command(name = "broker", mixinStandardHelpOptions = true,
-    description = {"Run a single-node Kafka broker (KRaft, in-process) on 127.0.0.1 with the charstream topics.",
-        "Data persists in --data-dir, so a restarted broker keeps its corpora, jobs and checkpoints."})
+@Command(
+    name = "broker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a single-node Kafka broker (KRaft, in-process) on 127.0.0.1 with the charstream topics.",
+      "Data persists in --data-dir, so a restarted broker keeps its corpora, jobs and checkpoints."
+    })
 public final class BrokerCommand implements Callable<Integer> {
   /** Where {@code charstream broker} keeps its data unless told otherwise. */
-  public static final Path DEFAULT_DATA_DIR = Path.of(System.getProperty("user.home"), ".charstream", "kafka");
+  public static final Path DEFAULT_DATA_DIR =
+      Path.of(System.getProperty("user.home"), ".charstream", "kafka");
 
-  @Option(names = "--port", defaultValue = "9092", paramLabel = "PORT",
+  @Option(
+      names = "--port",
+      defaultValue = "9092",
+      paramLabel = "PORT",
       description = "Client port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
   int port;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
       description = "Broker data directory. Default: ~/.charstream/kafka.")
   Path dataDir = DEFAULT_DATA_DIR;
 
-  @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "PREFIX",
+  @Option(
+      names = "--topic-prefix",
+      defaultValue = Topics.DEFAULT_PREFIX,
+      paramLabel = "PREFIX",
       description = "Prefix of the topics to create. Default: ${DEFAULT-VALUE}.")
   String topicPrefix;
 
@@ -45,17 +58,31 @@ public final class BrokerCommand implements Callable<Integer> {
     try {
       broker = EmbeddedBroker.start(new EmbeddedBroker.Options(port, dataDir, topics, Map.of()));
     } catch (BrokerStartException e) {
-      System.err.println("charstream broker: " + e.getMessage()
-          + (port != 0 ? " (is port " + port + " in use? try --port 0 or another port)" : ""));
+      System.err.println(
+          "charstream broker: "
+              + e.getMessage()
+              + (port != 0 ? " (is port " + port + " in use? try --port 0 or another port)" : ""));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      broker.close();
-      stopped.countDown();
-    }, "broker-shutdown"));
-    System.out.println("charstream broker ready on " + broker.bootstrapServers() + " (data in " + broker.dataDir()
-        + ", " + topics.all().size() + " topics with prefix " + topics.prefix() + "); Ctrl-C stops it");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  broker.close();
+                  stopped.countDown();
+                },
+                "broker-shutdown"));
+    System.out.println(
+        "charstream broker ready on "
+            + broker.bootstrapServers()
+            + " (data in "
+            + broker.dataDir()
+            + ", "
+            + topics.all().size()
+            + " topics with prefix "
+            + topics.prefix()
+            + "); Ctrl-C stops it");
     System.out.flush();
     stopped.await();
     return 0;

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real Kafka 4 broker (KRaft, combined broker + controller, one node) running inside this JVM on
- * 127.0.0.1, with the charstream topics created from the {@link Topics} registry. Used by
- * {@code charstream broker}, {@code charstream up}/{@code demo} and the integration tests.
+ * 127.0.0.1, with the charstream topics created from the {@link Topics} registry. Used by {@code
+ * charstream broker}, {@code charstream up}/{@code demo} and the integration tests.
  *
  * <p>A single node must run its internal topics (consumer offsets, transaction state, share-group
  * state) with replication factor 1 and min ISR 1, or consumers and transactions hang waiting for
@@ -52,18 +52,25 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param dataDir where the log lives; null for a temporary directory deleted on close
    * @param topics the topics to create (dead-letter topics included)
    * @param brokerOverrides extra broker properties
-   * @param saslPlainUsers user name to password; when not empty, a second listener on 127.0.0.1 takes
-   *     only clients that authenticate with SASL/PLAIN as one of these users ({@link #saslBootstrapServers()})
+   * @param saslPlainUsers user name to password; when not empty, a second listener on 127.0.0.1
+   *     takes only clients that authenticate with SASL/PLAIN as one of these users ({@link
+   *     #saslBootstrapServers()})
    */
-  public record Options(int port, Path dataDir, Topics topics, Map<String, String> brokerOverrides,
+  public record Options(
+      int port,
+      Path dataDir,
+      Topics topics,
+      Map<String, String> brokerOverrides,
       Map<String, String> saslPlainUsers) {
     public Options {
-      if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+      if (port < 0 || port > 65535)
+        throw new IllegalArgumentException("port must be 0..65535, got " + port);
       if (topics == null) throw new IllegalArgumentException("topics is required");
       brokerOverrides = Map.copyOf(brokerOverrides == null ? Map.of() : brokerOverrides);
       saslPlainUsers = Map.copyOf(saslPlainUsers == null ? Map.of() : saslPlainUsers);
       for (String user : saslPlainUsers.keySet()) {
-        if (!user.matches("[A-Za-z0-9._-]+")) throw new IllegalArgumentException("SASL user name '" + user + "' is invalid");
+        if (!user.matches("[A-Za-z0-9._-]+"))
+          throw new IllegalArgumentException("SASL user name '" + user + "' is invalid");
       }
     }
 
@@ -90,7 +97,8 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final int saslPort;
   private KafkaRaftServer server;
 
-  private EmbeddedBroker(Options options, Path dataDir, boolean temporary, int port, int controllerPort) {
+  private EmbeddedBroker(
+      Options options, Path dataDir, boolean temporary, int port, int controllerPort) {
     this.options = options;
     this.dataDir = dataDir;
     this.temporary = temporary;
@@ -107,11 +115,19 @@ public final class EmbeddedBroker implements AutoCloseable {
     boolean temporary = options.dataDir() == null;
     Path dir;
     try {
-      dir = temporary ? Files.createTempDirectory("charstream-kafka-") : options.dataDir().toAbsolutePath();
+      dir =
+          temporary
+              ? Files.createTempDirectory("charstream-kafka-")
+              : options.dataDir().toAbsolutePath();
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new BrokerStartException("cannot create the broker data directory " + options.dataDir()
-          + ": " + e.getMessage() + " (pass a writable --data-dir)", e);
+      throw new BrokerStartException(
+          "cannot create the broker data directory "
+              + options.dataDir()
+              + ": "
+              + e.getMessage()
+              + " (pass a writable --data-dir)",
+          e);
     }
     int port = options.port() == 0 ? freePort() : options.port();
     EmbeddedBroker broker = new EmbeddedBroker(options, dir, temporary, port, freePort());
@@ -120,8 +136,10 @@ public final class EmbeddedBroker implements AutoCloseable {
       broker.createTopics(options.topics());
     } catch (RuntimeException e) {
       broker.close();
-      throw e instanceof BrokerStartException b ? b
-          : new BrokerStartException("the embedded Kafka broker failed to start: " + e.getMessage(), e);
+      throw e instanceof BrokerStartException b
+          ? b
+          : new BrokerStartException(
+              "the embedded Kafka broker failed to start: " + e.getMessage(), e);
     }
     return broker;
   }
@@ -137,7 +155,9 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   /** {@code 127.0.0.1:PORT} of the SASL/PLAIN listener (security.protocol SASL_PLAINTEXT). */
   public String saslBootstrapServers() {
-    if (saslPort < 0) throw new IllegalStateException("this broker has no SASL listener: see Options.withSaslPlainUsers");
+    if (saslPort < 0)
+      throw new IllegalStateException(
+          "this broker has no SASL listener: see Options.withSaslPlainUsers");
     return "127.0.0.1:" + saslPort;
   }
 
@@ -149,7 +169,9 @@ public final class EmbeddedBroker implements AutoCloseable {
     return options.topics();
   }
 
-  /** Creates a topic set (e.g. with another prefix); topics that exist already are kept as they are. */
+  /**
+   * Creates a topic set (e.g. with another prefix); topics that exist already are kept as they are.
+   */
   public void createTopics(Topics topics) {
     List<NewTopic> wanted = new ArrayList<>();
     for (Topic<?, ?> t : topics.all()) wanted.add(t.settings().newTopic(t.name(), REPLICATION));
@@ -166,12 +188,14 @@ public final class EmbeddedBroker implements AutoCloseable {
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       Set<String> names = Set.copyOf(wanted.stream().map(NewTopic::name).toList());
       while (!admin.listTopics().names().get().containsAll(names)) {
-        if (System.nanoTime() > deadline) throw new BrokerStartException("created topics did not appear within 30 s");
+        if (System.nanoTime() > deadline)
+          throw new BrokerStartException("created topics did not appear within 30 s");
         LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
       }
       LOG.info("created {} topics with prefix {}", missing.size(), topics.prefix());
     } catch (ExecutionException e) {
-      throw new BrokerStartException("cannot create the charstream topics: " + e.getCause().getMessage(), e.getCause());
+      throw new BrokerStartException(
+          "cannot create the charstream topics: " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BrokerStartException("interrupted while creating topics", e);
@@ -180,13 +204,17 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   /** An admin client for this broker; the caller closes it. */
   public Admin admin() {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    return Admin.create(
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers(),
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+            30_000));
   }
 
   /**
-   * Stops the broker and starts it again on the same ports and data: for tests of clients that
-   * must ride out a broker restart.
+   * Stops the broker and starts it again on the same ports and data: for tests of clients that must
+   * ride out a broker restart.
    */
   public synchronized void restart() {
     stopServer();
@@ -217,8 +245,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
     server.startup();
     awaitReady(Duration.ofSeconds(60));
-    LOG.info("Kafka broker ready on {} in {} ms (data in {})", bootstrapServers(),
-        (System.nanoTime() - t0) / 1_000_000, dataDir);
+    LOG.info(
+        "Kafka broker ready on {} in {} ms (data in {})",
+        bootstrapServers(),
+        (System.nanoTime() - t0) / 1_000_000,
+        dataDir);
   }
 
   private synchronized void stopServer() {
@@ -237,7 +268,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put(
+        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -263,12 +295,24 @@ public final class EmbeddedBroker implements AutoCloseable {
     if (saslPort >= 0) {
       // Clients authenticate on this listener; the broker itself and admin() stay on PLAINTEXT.
       p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
-      p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
-      p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+      p.put(
+          "advertised.listeners",
+          p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+      p.put(
+          "listener.security.protocol.map",
+          p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
       p.put("sasl.enabled.mechanisms", "PLAIN");
-      StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
-      options.saslPlainUsers().forEach((user, password) ->
-          jaas.append(" user_").append(user).append("=\"").append(password.replace("\"", "\\\"")).append('"'));
+      StringBuilder jaas =
+          new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+      options
+          .saslPlainUsers()
+          .forEach(
+              (user, password) ->
+                  jaas.append(" user_")
+                      .append(user)
+                      .append("=\"")
+                      .append(password.replace("\"", "\\\""))
+                      .append('"'));
       p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
     }
     p.putAll(options.brokerOverrides());
@@ -290,14 +334,29 @@ public final class EmbeddedBroker implements AutoCloseable {
     int rc;
     // StorageTool.main would System.exit; execute returns a status instead.
     try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-      rc = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
-          "--config", file.toString(), "--ignore-formatted"}, ps);
+      rc =
+          StorageTool.execute(
+              new String[] {
+                "format",
+                "--cluster-id",
+                Uuid.randomUuid().toString(),
+                "--config",
+                file.toString(),
+                "--ignore-formatted"
+              },
+              ps);
     } catch (Exception e) {
-      throw new BrokerStartException("formatting the broker storage in " + logs + " failed: " + e.getMessage(), e);
+      throw new BrokerStartException(
+          "formatting the broker storage in " + logs + " failed: " + e.getMessage(), e);
     }
     if (rc != 0) {
-      throw new BrokerStartException("formatting the broker storage in " + logs + " failed (status " + rc + "): "
-          + out.toString(StandardCharsets.UTF_8).trim());
+      throw new BrokerStartException(
+          "formatting the broker storage in "
+              + logs
+              + " failed (status "
+              + rc
+              + "): "
+              + out.toString(StandardCharsets.UTF_8).trim());
     }
   }
 
@@ -307,7 +366,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     try (Admin admin = admin()) {
       while (System.nanoTime() < deadline) {
         try {
-          if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000)).nodes().get().isEmpty()) return;
+          if (!admin
+              .describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
+              .nodes()
+              .get()
+              .isEmpty()) return;
         } catch (ExecutionException e) {
           last = e;
           LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // back off before asking again
@@ -317,8 +380,14 @@ public final class EmbeddedBroker implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new BrokerStartException("interrupted while waiting for the broker", e);
     }
-    throw new BrokerStartException("the embedded broker did not answer on " + bootstrapServers() + " within "
-        + timeout.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()), last);
+    throw new BrokerStartException(
+        "the embedded broker did not answer on "
+            + bootstrapServers()
+            + " within "
+            + timeout.toSeconds()
+            + " s"
+            + (last == null ? "" : ": " + last.getMessage()),
+        last);
   }
 
   private static int freePort() {
@@ -333,13 +402,16 @@ public final class EmbeddedBroker implements AutoCloseable {
   private static void deleteRecursively(Path dir) {
     if (dir == null || !Files.exists(dir)) return;
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      paths
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (IOException | UncheckedIOException e) {
       LOG.warn("could not delete {}: {}", dir, e.getMessage());
     }

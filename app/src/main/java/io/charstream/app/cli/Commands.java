@@ -10,11 +10,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** Helpers shared by the local model commands: reading inputs and turning failures into one line. */
+/**
+ * Helpers shared by the local model commands: reading inputs and turning failures into one line.
+ */
 public final class Commands {
 
   /** Exit status of a usage mistake (bad flag value, unreadable input), as picocli uses. */
   public static final int USAGE = 2;
+
   /** Exit status when training was interrupted (like a shell's for SIGINT). */
   public static final int INTERRUPTED = 130;
 
@@ -49,7 +52,9 @@ public final class Commands {
 
   public static String describe(IOException e) {
     if (e instanceof NoSuchFileException n) {
-      return "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+      return "no such file: "
+          + n.getFile()
+          + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
     }
     if (e instanceof AccessDeniedException a) {
       return "permission denied: " + a.getFile();
@@ -57,7 +62,10 @@ public final class Commands {
     return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
-  /** The whole file as UTF-8 text; a missing, non-regular or non-UTF-8 file is a user error naming the flag. */
+  /**
+   * The whole file as UTF-8 text; a missing, non-regular or non-UTF-8 file is a user error naming
+   * the flag.
+   */
   public static String readText(Path path, String flag) {
     if (!Files.exists(path)) {
       throw new UserError("no such file: " + path + " (check " + flag + ")");
@@ -68,8 +76,12 @@ public final class Commands {
     try {
       return Files.readString(path);
     } catch (CharacterCodingException e) {
-      throw new UserError(path + " is not valid UTF-8 text: convert it (e.g. iconv -t UTF-8) and pass it to "
-          + flag + " again", e);
+      throw new UserError(
+          path
+              + " is not valid UTF-8 text: convert it (e.g. iconv -t UTF-8) and pass it to "
+              + flag
+              + " again",
+          e);
     } catch (IOException e) {
       throw new UserError("cannot read " + path + " (" + describe(e) + "); check " + flag, e);
     }

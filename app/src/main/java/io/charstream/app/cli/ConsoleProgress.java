@@ -55,8 +55,16 @@ public final class ConsoleProgress {
   public static String render(Progress p) {
     int filled = (int) ((long) WIDTH * p.step() / p.stepsPerEpoch());
     String bar = "#".repeat(filled) + ".".repeat(WIDTH - filled);
-    return String.format(Locale.ROOT, "epoch %d/%d [%s] %d/%d loss %.4f, %,.0f chars/s, ETA %s",
-        p.epoch(), p.numEpochs(), bar, p.step(), p.stepsPerEpoch(), p.loss(), p.charsPerSecond(),
+    return String.format(
+        Locale.ROOT,
+        "epoch %d/%d [%s] %d/%d loss %.4f, %,.0f chars/s, ETA %s",
+        p.epoch(),
+        p.numEpochs(),
+        bar,
+        p.step(),
+        p.stepsPerEpoch(),
+        p.loss(),
+        p.charsPerSecond(),
         duration(p.etaSeconds()));
   }
 

@@ -25,8 +25,8 @@ import java.util.Set;
  *   <li>OPENBLAS_CORETYPE=SkylakeX with AVX-512 (Haswell with AVX2): the OpenBLAS bundled with nd4j
  *       mis-detects recent CPUs as pre-AVX cores;
  *   <li>the avx512 (or avx2) build of nd4j-native, picked by javacpp's platform extension property;
- *   <li>a small serial-GC heap: nd4j frees native buffers only when Java collects their owners, so a
- *       small heap that is collected often keeps the resident memory bounded.
+ *   <li>a small serial-GC heap: nd4j frees native buffers only when Java collects their owners, so
+ *       a small heap that is collected often keeps the resident memory bounded.
  * </ul>
  *
  * Variables and JVM options the user already set are kept. {@value #MARKER} in the child's
@@ -36,26 +36,50 @@ public final class NativeTuning {
 
   /** Set in the re-launched JVM's environment. */
   public static final String MARKER = "CHARSTREAM_NATIVE_TUNED";
+
   /** "off" (or "false", "0") disables the re-launch. */
   public static final String SWITCH = "CHARSTREAM_NATIVE_TUNING";
+
   /** Sub-commands that run nd4j and gain from the tuning. */
-  public static final Set<String> NATIVE_COMMANDS = Set.of("train", "bench", "trainer", "demo", "up");
+  public static final Set<String> NATIVE_COMMANDS =
+      Set.of("train", "bench", "trainer", "demo", "up");
+
   public static final String PLATFORM_EXTENSION = "org.bytedeco.javacpp.platform.extension";
+
   /**
    * Heap per command. Training holds little on the Java heap (the corpus, a few MB of ids); a small
    * heap is collected often, which frees nd4j's native buffers early: measured peak RSS over 38
-   * training batches 332 MB with 128 MB of heap, 432 MB with 256 MB. The Kafka commands need room for
-   * their clients; demo, up and the bench commands that run a broker in-process need about 1 GB.
-   * Keys are the sub-command, or the sub-command and its own sub-command ("bench serve").
+   * training batches 332 MB with 128 MB of heap, 432 MB with 256 MB. The Kafka commands need room
+   * for their clients; demo, up and the bench commands that run a broker in-process need about 1
+   * GB. Keys are the sub-command, or the sub-command and its own sub-command ("bench serve").
    */
-  public static final Map<String, String> HEAPS = Map.of("train", "-Xmx160m", "bench", "-Xmx160m",
-      "trainer", "-Xmx384m", "demo", "-Xmx1g", "up", "-Xmx1g",
-      "bench serve", "-Xmx1g", "bench trainer", "-Xmx1g", "bench soak", "-Xmx1g");
+  public static final Map<String, String> HEAPS =
+      Map.of(
+          "train",
+          "-Xmx160m",
+          "bench",
+          "-Xmx160m",
+          "trainer",
+          "-Xmx384m",
+          "demo",
+          "-Xmx1g",
+          "up",
+          "-Xmx1g",
+          "bench serve",
+          "-Xmx1g",
+          "bench trainer",
+          "-Xmx1g",
+          "bench soak",
+          "-Xmx1g");
+
   public static final String HEAP = HEAPS.get("train");
 
   private NativeTuning() {}
 
-  /** The heap option for a command line: its two-word entry, else its one-word entry, else training's. */
+  /**
+   * The heap option for a command line: its two-word entry, else its one-word entry, else
+   * training's.
+   */
   public static String heapFor(String[] args) {
     if (args.length > 1 && HEAPS.containsKey(args[0] + " " + args[1])) {
       return HEAPS.get(args[0] + " " + args[1]);
@@ -78,7 +102,10 @@ public final class NativeTuning {
         // Not Linux: no extension is assumed, the generic build runs.
       }
       List<String> words = List.of(flags.split("\\s+"));
-      return new Cpu(words.contains("avx512f"), words.contains("avx2"), Runtime.getRuntime().availableProcessors());
+      return new Cpu(
+          words.contains("avx512f"),
+          words.contains("avx2"),
+          Runtime.getRuntime().availableProcessors());
     }
   }
 
@@ -101,8 +128,8 @@ public final class NativeTuning {
     Cpu cpu = Cpu.detect();
     List<String> command = new ArrayList<>();
     command.add(java.get());
-    command.addAll(jvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments(), cpu,
-        heapFor(args)));
+    command.addAll(
+        jvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments(), cpu, heapFor(args)));
     if (mainClass.endsWith(".jar")) {
       command.add("-jar");
     } else {
@@ -116,21 +143,28 @@ public final class NativeTuning {
     try {
       Process child = builder.start();
       // SIGTERM to this JVM reaches the child too (Ctrl-C reaches both through the process group).
-      Thread hook = new Thread(() -> {
-        child.destroy();
-        try {
-          child.waitFor();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "charstream-child-stop");
+      Thread hook =
+          new Thread(
+              () -> {
+                child.destroy();
+                try {
+                  child.waitFor();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "charstream-child-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       int status = child.waitFor();
       Runtime.getRuntime().removeShutdownHook(hook);
       return OptionalInt.of(status);
     } catch (IOException e) {
-      System.err.println("charstream: could not re-launch with the native tuning (" + e.getMessage()
-          + "); running untuned. Set " + SWITCH + "=off to skip the attempt.");
+      System.err.println(
+          "charstream: could not re-launch with the native tuning ("
+              + e.getMessage()
+              + "); running untuned. Set "
+              + SWITCH
+              + "=off to skip the attempt.");
       return OptionalInt.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -174,11 +208,12 @@ public final class NativeTuning {
       wanted.put("OPENBLAS_CORETYPE", "Haswell");
     }
     Map<String, String> out = new LinkedHashMap<>();
-    wanted.forEach((k, v) -> {
-      if (!current.containsKey(k)) {
-        out.put(k, v);
-      }
-    });
+    wanted.forEach(
+        (k, v) -> {
+          if (!current.containsKey(k)) {
+            out.put(k, v);
+          }
+        });
     out.put(MARKER, "1");
     return out;
   }
@@ -206,7 +241,12 @@ public final class NativeTuning {
     Map<String, Object> out = new LinkedHashMap<>();
     Map<String, String> env = System.getenv();
     out.put("tuned", env.containsKey(MARKER));
-    for (String k : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "ND4J_SKIP_BLAS_THREADS", "OPENBLAS_CORETYPE")) {
+    for (String k :
+        List.of(
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "ND4J_SKIP_BLAS_THREADS",
+            "OPENBLAS_CORETYPE")) {
       out.put(k, env.getOrDefault(k, "unset"));
     }
     out.put("platform_extension", System.getProperty(PLATFORM_EXTENSION, "unset"));

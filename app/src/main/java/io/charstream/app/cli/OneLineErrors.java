@@ -4,8 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
 /**
- * Bad flags give one line that names the command, says what is wrong and how to get help, instead of
- * the whole usage text.
+ * Bad flags give one line that names the command, says what is wrong and how to get help, instead
+ * of the whole usage text.
  */
 public final class OneLineErrors {
 

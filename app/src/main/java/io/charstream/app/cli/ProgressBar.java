@@ -26,8 +26,14 @@ public final class ProgressBar {
     }
     int width = 30;
     int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * width);
-    out.print("\r[" + "#".repeat(filled) + "-".repeat(width - filled) + "] "
-        + String.format(Locale.ROOT, "%3.0f%% ", fraction * 100) + label + "\u001b[K");
+    out.print(
+        "\r["
+            + "#".repeat(filled)
+            + "-".repeat(width - filled)
+            + "] "
+            + String.format(Locale.ROOT, "%3.0f%% ", fraction * 100)
+            + label
+            + "\u001b[K");
     out.flush();
     open = true;
   }

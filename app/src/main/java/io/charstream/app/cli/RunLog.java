@@ -17,7 +17,8 @@ import java.time.format.DateTimeFormatter;
  */
 public final class RunLog implements Closeable {
 
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
 
   private final BufferedWriter file;
   private final PrintWriter console;
@@ -29,14 +30,17 @@ public final class RunLog implements Closeable {
     this.name = name;
   }
 
-  /** @throws IOException when the log file cannot be created or appended to */
+  /**
+   * @throws IOException when the log file cannot be created or appended to
+   */
   public static RunLog open(Path path, String name, PrintWriter console) throws IOException {
     Path parent = path.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    BufferedWriter w = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
+    BufferedWriter w =
+        Files.newBufferedWriter(
+            path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     return new RunLog(w, console, name);
   }
 

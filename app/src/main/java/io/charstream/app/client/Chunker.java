@@ -8,7 +8,8 @@ public final class Chunker {
   private Chunker() {}
 
   public static List<String> split(String text, int maxBytes) {
-    if (maxBytes < 4) throw new IllegalArgumentException("maxBytes must be >= 4 (one code point), got " + maxBytes);
+    if (maxBytes < 4)
+      throw new IllegalArgumentException("maxBytes must be >= 4 (one code point), got " + maxBytes);
     List<String> chunks = new ArrayList<>();
     int start = 0;
     int bytes = 0;

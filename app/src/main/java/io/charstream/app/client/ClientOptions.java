@@ -10,23 +10,35 @@ import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Option;
 
 /**
- * The options every worker and client command shares: where Kafka is, extra client properties,
- * the topic prefix. Used as a picocli {@code @Mixin}. Values not given as flags come from the
- * environment ({@code CHARSTREAM_BOOTSTRAP_SERVERS}, {@code CHARSTREAM_TOPIC_PREFIX},
- * {@code CHARSTREAM_KAFKA_<PROPERTY>}) or the defaults.
+ * The options every worker and client command shares: where Kafka is, extra client properties, the
+ * topic prefix. Used as a picocli {@code @Mixin}. Values not given as flags come from the
+ * environment ({@code CHARSTREAM_BOOTSTRAP_SERVERS}, {@code CHARSTREAM_TOPIC_PREFIX}, {@code
+ * CHARSTREAM_KAFKA_<PROPERTY>}) or the defaults.
  */
 public final class ClientOptions {
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-      description = "Kafka brokers (default: env CHARSTREAM_BOOTSTRAP_SERVERS or "
-          + CommonKeys.DEFAULT_BOOTSTRAP_SERVERS + ").")
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT[,...]",
+      description =
+          "Kafka brokers (default: env CHARSTREAM_BOOTSTRAP_SERVERS or "
+              + CommonKeys.DEFAULT_BOOTSTRAP_SERVERS
+              + ").")
   String bootstrapServers;
 
-  @Option(names = "--client-config", paramLabel = "FILE",
-      description = "Kafka client properties file (security.protocol, sasl.*, ssl.*, ...), passed through unchanged.")
+  @Option(
+      names = "--client-config",
+      paramLabel = "FILE",
+      description =
+          "Kafka client properties file (security.protocol, sasl.*, ssl.*, ...), passed through unchanged.")
   Path clientConfig;
 
-  @Option(names = "--topic-prefix", paramLabel = "PREFIX",
-      description = "Prefix of the charstream topics (default: env CHARSTREAM_TOPIC_PREFIX or " + Topics.DEFAULT_PREFIX + ").")
+  @Option(
+      names = "--topic-prefix",
+      paramLabel = "PREFIX",
+      description =
+          "Prefix of the charstream topics (default: env CHARSTREAM_TOPIC_PREFIX or "
+              + Topics.DEFAULT_PREFIX
+              + ").")
   String topicPrefix;
 
   /** Sets the options programmatically (tests, the demo). */
@@ -48,11 +60,15 @@ public final class ClientOptions {
    */
   public EnvConfig config(ConfigDef def, Path propertiesFile, Map<String, Object> overrides) {
     if (clientConfig != null && !Files.isReadable(clientConfig)) {
-      throw new IllegalArgumentException("--client-config " + clientConfig + ": file not found or not readable");
+      throw new IllegalArgumentException(
+          "--client-config " + clientConfig + ": file not found or not readable");
     }
-    EnvConfig.Builder b = EnvConfig.builder(def).propertiesFile(propertiesFile).clientConfigFile(clientConfig)
-        .override(CommonKeys.BOOTSTRAP_SERVERS, bootstrapServers)
-        .override(CommonKeys.TOPIC_PREFIX, topicPrefix);
+    EnvConfig.Builder b =
+        EnvConfig.builder(def)
+            .propertiesFile(propertiesFile)
+            .clientConfigFile(clientConfig)
+            .override(CommonKeys.BOOTSTRAP_SERVERS, bootstrapServers)
+            .override(CommonKeys.TOPIC_PREFIX, topicPrefix);
     overrides.forEach(b::override);
     return b.build();
   }

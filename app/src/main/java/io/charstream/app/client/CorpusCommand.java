@@ -16,7 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code charstream corpus put}: publish a corpus to Kafka for training. */
-@Command(name = "corpus", mixinStandardHelpOptions = true, description = "Manage training corpora on Kafka.",
+@Command(
+    name = "corpus",
+    mixinStandardHelpOptions = true,
+    description = "Manage training corpora on Kafka.",
     subcommands = {CorpusCommand.Put.class})
 public final class CorpusCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -26,13 +29,20 @@ public final class CorpusCommand implements Runnable {
     spec.commandLine().usage(System.err);
   }
 
-  @Command(name = "put", mixinStandardHelpOptions = true,
-      description = {"Upload a UTF-8 text file as corpus ID (ordered 256 KiB chunks with a SHA-256).",
-          "A later upload with the same id replaces it once complete."})
+  @Command(
+      name = "put",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Upload a UTF-8 text file as corpus ID (ordered 256 KiB chunks with a SHA-256).",
+        "A later upload with the same id replaces it once complete."
+      })
   public static final class Put implements Callable<Integer> {
     @Mixin ClientOptions client;
 
-    @Option(names = "--corpus-id", required = true, paramLabel = "ID",
+    @Option(
+        names = "--corpus-id",
+        required = true,
+        paramLabel = "ID",
         description = "Name of the corpus (1-128 of A-Z a-z 0-9 . _ : -).")
     String corpusId;
 
@@ -42,8 +52,10 @@ public final class CorpusCommand implements Runnable {
     @Override
     public Integer call() {
       if (!Checks.ID.matcher(corpusId).matches()) {
-        System.err.println("charstream corpus put: --corpus-id '" + corpusId
-            + "' is not a valid id: use 1-128 characters of A-Z a-z 0-9 . _ : -");
+        System.err.println(
+            "charstream corpus put: --corpus-id '"
+                + corpusId
+                + "' is not a valid id: use 1-128 characters of A-Z a-z 0-9 . _ : -");
         return 2;
       }
       String text;
@@ -64,13 +76,28 @@ public final class CorpusCommand implements Runnable {
       Topics topics = CommonKeys.topics(config);
       ProgressBar bar = new ProgressBar(System.err, ProgressBar.isTerminal());
       int total = (int) Math.ceil(text.length() / (double) CorpusUploader.CHUNK_BYTES);
-      CorpusUploader.Result r = new CorpusUploader(config.kafkaClientProps(), topics).upload(corpusId, text,
-          n -> { if (ProgressBar.isTerminal()) bar.update(Math.min(1.0, n / (double) Math.max(total, n)), n + " chunks"); });
+      CorpusUploader.Result r =
+          new CorpusUploader(config.kafkaClientProps(), topics)
+              .upload(
+                  corpusId,
+                  text,
+                  n -> {
+                    if (ProgressBar.isTerminal())
+                      bar.update(Math.min(1.0, n / (double) Math.max(total, n)), n + " chunks");
+                  });
       bar.finish();
-      System.out.println(String.format(Locale.ROOT,
-          "corpus %s uploaded: %,d characters (%,d bytes) in %d chunks to %s in %.2f s (upload %s, sha256 %s)",
-          r.corpusId(), r.chars(), r.bytes(), r.chunks(), topics.corpus().name(), r.took().toNanos() / 1e9,
-          r.uploadId(), r.sha256()));
+      System.out.println(
+          String.format(
+              Locale.ROOT,
+              "corpus %s uploaded: %,d characters (%,d bytes) in %d chunks to %s in %.2f s (upload %s, sha256 %s)",
+              r.corpusId(),
+              r.chars(),
+              r.bytes(),
+              r.chunks(),
+              topics.corpus().name(),
+              r.took().toNanos() / 1e9,
+              r.uploadId(),
+              r.sha256()));
       return 0;
     }
   }

@@ -21,15 +21,21 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Publishes a corpus as ordered chunks keyed by corpusId, with a fresh upload id and the SHA-256
- * of the whole text, through an idempotent producer (so retries neither reorder nor duplicate).
+ * Publishes a corpus as ordered chunks keyed by corpusId, with a fresh upload id and the SHA-256 of
+ * the whole text, through an idempotent producer (so retries neither reorder nor duplicate).
  */
 public final class CorpusUploader {
   /** Chunk size: well under the corpus topic's limit even when JSON escapes every character. */
   public static final int CHUNK_BYTES = 256 * 1024;
 
   /** What was uploaded. */
-  public record Result(String corpusId, String uploadId, int chunks, long bytes, long chars, String sha256,
+  public record Result(
+      String corpusId,
+      String uploadId,
+      int chunks,
+      long bytes,
+      long chars,
+      String sha256,
       Duration took) {}
 
   private final Map<String, Object> clientProps;
@@ -43,11 +49,20 @@ public final class CorpusUploader {
   /** Decodes strictly: a corpus that is not UTF-8 is refused, with where it breaks. */
   public static String decodeUtf8(byte[] bytes, String name) {
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
     } catch (MalformedInputException e) {
-      throw new IllegalArgumentException(name + " is not valid UTF-8 (bad bytes near the start of the file's "
-          + "unreadable part); convert it, e.g. iconv -f latin1 -t utf-8 " + name + " > corpus.txt", e);
+      throw new IllegalArgumentException(
+          name
+              + " is not valid UTF-8 (bad bytes near the start of the file's "
+              + "unreadable part); convert it, e.g. iconv -f latin1 -t utf-8 "
+              + name
+              + " > corpus.txt",
+          e);
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(name + " is not valid UTF-8: " + e.getMessage(), e);
     }
@@ -69,26 +84,46 @@ public final class CorpusUploader {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     int[] acked = {0};
-    try (KafkaProducer<String, CorpusChunk> producer = new KafkaProducer<>(p, topic.keySerde().serializer(),
-        topic.valueSerde().serializer())) {
+    try (KafkaProducer<String, CorpusChunk> producer =
+        new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
       for (int i = 0; i < pieces.size(); i++) {
-        CorpusChunk chunk = new CorpusChunk(CorpusChunk.SCHEMA_VERSION, corpusId, uploadId, i, pieces.size(), sha,
-            pieces.get(i));
-        producer.send(new ProducerRecord<>(topic.name(), corpusId, chunk), (md, e) -> {
-          if (e == null) {
-            synchronized (acked) {
-              progress.accept(++acked[0]);
-            }
-          }
-        });
+        CorpusChunk chunk =
+            new CorpusChunk(
+                CorpusChunk.SCHEMA_VERSION,
+                corpusId,
+                uploadId,
+                i,
+                pieces.size(),
+                sha,
+                pieces.get(i));
+        producer.send(
+            new ProducerRecord<>(topic.name(), corpusId, chunk),
+            (md, e) -> {
+              if (e == null) {
+                synchronized (acked) {
+                  progress.accept(++acked[0]);
+                }
+              }
+            });
       }
       producer.flush();
     }
     if (acked[0] != pieces.size()) {
-      throw new IllegalStateException("only " + acked[0] + " of " + pieces.size() + " chunks reached Kafka; "
-          + "the incomplete upload will not be trained on: run the upload again");
+      throw new IllegalStateException(
+          "only "
+              + acked[0]
+              + " of "
+              + pieces.size()
+              + " chunks reached Kafka; "
+              + "the incomplete upload will not be trained on: run the upload again");
     }
-    return new Result(corpusId, uploadId, pieces.size(), utf8.length, text.length(), sha,
+    return new Result(
+        corpusId,
+        uploadId,
+        pieces.size(),
+        utf8.length,
+        text.length(),
+        sha,
         Duration.ofNanos(System.nanoTime() - t0));
   }
 }

@@ -17,7 +17,8 @@ public final class Follow {
   private Follow() {}
 
   /**
-   * Follows until {@code jobId}'s job ends (and returns its exit code), or forever when jobId is null.
+   * Follows until {@code jobId}'s job ends (and returns its exit code), or forever when jobId is
+   * null.
    */
   public static int follow(StatusWatcher watcher, String jobId, PrintStream out, boolean terminal) {
     ProgressBar bar = new ProgressBar(out, terminal);
@@ -25,7 +26,9 @@ public final class Follow {
       for (TrainingStatus s : watcher.next(Duration.ofMillis(500))) {
         if (s instanceof TrainingStatus.Progress p) {
           if (terminal) {
-            bar.update(StatusView.fraction(p), (jobId == null ? p.jobId() + " " : "") + StatusView.progressLabel(p));
+            bar.update(
+                StatusView.fraction(p),
+                (jobId == null ? p.jobId() + " " : "") + StatusView.progressLabel(p));
           } else {
             bar.println(StatusView.line(p));
           }

@@ -40,7 +40,11 @@ public final class PromptClient implements AutoCloseable {
     this.topics = topics;
     Map<String, Object> p = new HashMap<>(kafkaProps);
     p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
-    producer = new KafkaProducer<>(p, new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+    producer =
+        new KafkaProducer<>(
+            p,
+            new StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer());
     Map<String, Object> c = new HashMap<>(kafkaProps);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -58,12 +62,16 @@ public final class PromptClient implements AutoCloseable {
     String topic = topics.generateResponses().name();
     int partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).size();
     byte[] key = request.requestId().getBytes(StandardCharsets.UTF_8);
-    TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions);
+    TopicPartition tp =
+        new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions);
     consumer.assign(List.of(tp));
     consumer.seekToEnd(List.of(tp));
     consumer.position(tp); // resolve the end offset now, before the request can be answered
-    producer.send(new ProducerRecord<>(topics.generateRequests().name(), request.requestId(),
-        Json.write(request, GenerateRequest.class)));
+    producer.send(
+        new ProducerRecord<>(
+            topics.generateRequests().name(),
+            request.requestId(),
+            Json.write(request, GenerateRequest.class)));
     producer.flush();
     long deadline = System.nanoTime() + timeout.toNanos();
     int nextSeq = 0;
@@ -82,8 +90,12 @@ public final class PromptClient implements AutoCloseable {
         }
       }
     }
-    throw new TimeoutException("no response to request " + request.requestId() + " within " + timeout.toSeconds()
-        + " s: is a generator running (charstream generator) on the same brokers and topic prefix?");
+    throw new TimeoutException(
+        "no response to request "
+            + request.requestId()
+            + " within "
+            + timeout.toSeconds()
+            + " s: is a generator running (charstream generator) on the same brokers and topic prefix?");
   }
 
   @Override

@@ -17,43 +17,78 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code charstream prompt}: publishes one generate request and prints the answer. */
-@Command(name = "prompt", mixinStandardHelpOptions = true,
-    description = "Send a seed prompt to the generators over Kafka and print the seed and the generated text.")
+@Command(
+    name = "prompt",
+    mixinStandardHelpOptions = true,
+    description =
+        "Send a seed prompt to the generators over Kafka and print the seed and the generated text.")
 public final class PromptCommand implements Callable<Integer> {
 
   @Mixin ClientOptions kafka;
 
-  @Option(names = "--seed", required = true, paramLabel = "TEXT", description = "The seed text to continue.")
+  @Option(
+      names = "--seed",
+      required = true,
+      paramLabel = "TEXT",
+      description = "The seed text to continue.")
   String seed;
 
-  @Option(names = "--length", paramLabel = "N", description = "Characters to generate (default 1024).")
+  @Option(
+      names = "--length",
+      paramLabel = "N",
+      description = "Characters to generate (default 1024).")
   Integer length;
 
-  @Option(names = "--top-n", paramLabel = "N", description = "Sample among the N most probable characters (default 3).")
+  @Option(
+      names = "--top-n",
+      paramLabel = "N",
+      description = "Sample among the N most probable characters (default 3).")
   Integer topN;
 
-  @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature (default 1.0).")
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
+      description = "Softmax temperature (default 1.0).")
   Double temperature;
 
-  @Option(names = "--random-seed", paramLabel = "N", description = "Same seed + model + options = same text.")
+  @Option(
+      names = "--random-seed",
+      paramLabel = "N",
+      description = "Same seed + model + options = same text.")
   Long randomSeed;
 
-  @Option(names = "--model-id", paramLabel = "ID", description = "Model to use (default: the generator's default).")
+  @Option(
+      names = "--model-id",
+      paramLabel = "ID",
+      description = "Model to use (default: the generator's default).")
   String modelId;
 
-  @Option(names = "--model-version", paramLabel = "V", description = "Pin a model version (default: latest).")
+  @Option(
+      names = "--model-version",
+      paramLabel = "V",
+      description = "Pin a model version (default: latest).")
   Long modelVersion;
 
-  @Option(names = "--stop", paramLabel = "TEXT", description = "Stop before this string (repeatable).")
+  @Option(
+      names = "--stop",
+      paramLabel = "TEXT",
+      description = "Stop before this string (repeatable).")
   List<String> stop;
 
   @Option(names = "--stream", description = "Print the text as it is generated.")
   boolean stream;
 
-  @Option(names = "--request-id", paramLabel = "ID", description = "Request id (default: a random UUID).")
+  @Option(
+      names = "--request-id",
+      paramLabel = "ID",
+      description = "Request id (default: a random UUID).")
   String requestId;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120", description = "Give up after (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "120",
+      description = "Give up after (default ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
   @Override
@@ -61,37 +96,66 @@ public final class PromptCommand implements Callable<Integer> {
     EnvConfig config = kafka.config();
     GenerateRequest request;
     try {
-      request = new GenerateRequest(GenerateRequest.SCHEMA_VERSION, requestId == null ? UUID.randomUUID().toString() : requestId,
-          seed, length, topN, temperature, randomSeed, modelId, modelVersion, stop, stream);
+      request =
+          new GenerateRequest(
+              GenerateRequest.SCHEMA_VERSION,
+              requestId == null ? UUID.randomUUID().toString() : requestId,
+              seed,
+              length,
+              topN,
+              temperature,
+              randomSeed,
+              modelId,
+              modelVersion,
+              stop,
+              stream);
     } catch (IllegalArgumentException e) {
       System.err.println("charstream prompt: " + e.getMessage());
       return 2;
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    try (PromptClient client = new PromptClient(config.kafkaClientProps(), CommonKeys.topics(config))) {
+    try (PromptClient client =
+        new PromptClient(config.kafkaClientProps(), CommonKeys.topics(config))) {
       StringBuilder streamed = new StringBuilder();
       if (stream) {
         out.print(seed);
       }
-      GenerateResponse r = client.call(request, chunk -> {
-        out.print(chunk);
-        streamed.append(chunk);
-      }, Duration.ofSeconds(timeoutSeconds));
+      GenerateResponse r =
+          client.call(
+              request,
+              chunk -> {
+                out.print(chunk);
+                streamed.append(chunk);
+              },
+              Duration.ofSeconds(timeoutSeconds));
       if (r.finishReason() == GenerateResponse.FinishReason.ERROR) {
-        System.err.println("charstream prompt: request " + r.requestId() + " failed (" + r.error().kind() + "): "
-            + r.error().message());
+        System.err.println(
+            "charstream prompt: request "
+                + r.requestId()
+                + " failed ("
+                + r.error().kind()
+                + "): "
+                + r.error().message());
         return 1;
       }
       if (stream) {
         // The final record holds the whole text; print whatever the chunks did not.
-        out.println(r.text().startsWith(streamed.toString()) ? r.text().substring(streamed.length()) : "");
+        out.println(
+            r.text().startsWith(streamed.toString()) ? r.text().substring(streamed.length()) : "");
       } else {
         out.println(seed + r.text());
       }
       GenerateResponse.Timings t = r.timings();
-      System.err.printf(Locale.ROOT, "[%s v%d, finish %s, %d chars, first char %.0f ms, total %.0f ms, %.0f chars/s]%n",
-          r.modelId(), r.modelVersion(), r.finishReason().name().toLowerCase(Locale.ROOT), r.text().length(),
-          t.timeToFirstCharMs() == null ? Double.NaN : t.timeToFirstCharMs(), t.totalMs(), t.charsPerSecond());
+      System.err.printf(
+          Locale.ROOT,
+          "[%s v%d, finish %s, %d chars, first char %.0f ms, total %.0f ms, %.0f chars/s]%n",
+          r.modelId(),
+          r.modelVersion(),
+          r.finishReason().name().toLowerCase(Locale.ROOT),
+          r.text().length(),
+          t.timeToFirstCharMs() == null ? Double.NaN : t.timeToFirstCharMs(),
+          t.totalMs(),
+          t.charsPerSecond());
       return 0;
     } catch (TimeoutException e) {
       System.err.println("charstream prompt: " + e.getMessage());

@@ -12,10 +12,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code charstream status}: training jobs' latest states, optionally followed live. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Show the latest status of training jobs; with --follow, keep printing events",
-        "(a progress bar on a terminal). With --job-id and --follow, exits when the job ends:",
-        "0 completed, 1 failed or rejected, 3 cancelled."})
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show the latest status of training jobs; with --follow, keep printing events",
+      "(a progress bar on a terminal). With --job-id and --follow, exits when the job ends:",
+      "0 completed, 1 failed or rejected, 3 cancelled."
+    })
 public final class StatusCommand implements Callable<Integer> {
   @Mixin ClientOptions client;
 
@@ -31,13 +35,18 @@ public final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EnvConfig config = client.config();
-    Predicate<TrainingStatus> filter = s -> (modelId == null || modelId.equals(s.modelId()))
-        && (jobId == null || jobId.equals(s.jobId()));
-    try (StatusWatcher watcher = new StatusWatcher(config.kafkaClientProps(), CommonKeys.topics(config), filter)) {
+    Predicate<TrainingStatus> filter =
+        s ->
+            (modelId == null || modelId.equals(s.modelId()))
+                && (jobId == null || jobId.equals(s.jobId()));
+    try (StatusWatcher watcher =
+        new StatusWatcher(config.kafkaClientProps(), CommonKeys.topics(config), filter)) {
       Map<String, TrainingStatus> jobs = watcher.latest();
       if (jobs.isEmpty() && !follow) {
-        System.out.println("no training jobs" + (modelId == null ? "" : " of model " + modelId)
-            + (jobId == null ? "" : " with id " + jobId));
+        System.out.println(
+            "no training jobs"
+                + (modelId == null ? "" : " of model " + modelId)
+                + (jobId == null ? "" : " with id " + jobId));
       }
       jobs.values().forEach(s -> System.out.println(StatusView.line(s)));
       if (!follow) return 0;

@@ -28,14 +28,17 @@ public final class StatusWatcher implements AutoCloseable {
   private final List<TopicPartition> partitions;
   private final Predicate<TrainingStatus> filter;
 
-  public StatusWatcher(Map<String, Object> clientProps, Topics topics, Predicate<TrainingStatus> filter) {
+  public StatusWatcher(
+      Map<String, Object> clientProps, Topics topics, Predicate<TrainingStatus> filter) {
     Topic<String, TrainingStatus> topic = topics.trainingStatus();
     Map<String, Object> p = new HashMap<>(clientProps);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-    this.partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
-        .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    this.partitions =
+        consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
+            .map(i -> new TopicPartition(i.topic(), i.partition()))
+            .toList();
     consumer.assign(partitions);
     this.filter = filter;
   }

@@ -4,21 +4,21 @@ import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
 import io.charstream.app.cli.RunLog;
 import io.charstream.app.cli.UserError;
-import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.CorpusReport;
 import io.charstream.model.EpochResult;
-import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Progress;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.SeedText;
-import io.charstream.model.generation.TextGenerator;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;
 import io.charstream.model.TrainingPreset;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.generation.GenerationModel;
+import io.charstream.model.generation.TextGenerator;
+import io.charstream.model.training.CharRnnTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -34,109 +34,176 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code charstream train}: the reference's train command, flags and defaults, plus resumable training. */
+/**
+ * {@code charstream train}: the reference's train command, flags and defaults, plus resumable
+ * training.
+ */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Train a character-level LSTM model on a text file (the reference's train command).",
-        "Each epoch logs its loss and validation loss, saves a checkpoint (with optimizer and RNN state,"
-            + " so --restore continues exactly) and prints a short sample."})
+      "Train a character-level LSTM model on a text file (the reference's train command).",
+      "Each epoch logs its loss and validation loss, saves a checkpoint (with optimizer and RNN state,"
+          + " so --restore continues exactly) and prints a short sample."
+    })
 public final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--checkpoint-path", required = true, paramLabel = "PATH",
+  @Option(
+      names = "--checkpoint-path",
+      required = true,
+      paramLabel = "PATH",
       description = "path to save or load model checkpoints (required)")
   Path checkpointPath;
 
-  @Option(names = "--text-path", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--text-path",
+      required = true,
+      paramLabel = "FILE",
       description = "path of UTF-8 text file for training (required)")
   Path textPath;
 
-  @Option(names = "--restore", arity = "0..1", fallbackValue = "", paramLabel = "PATH",
-      description = "continue training exactly where the checkpoint at --checkpoint-path (or at PATH, if"
-          + " given) stopped: weights, optimizer, RNN state, data position; --num-epochs is the total")
+  @Option(
+      names = "--restore",
+      arity = "0..1",
+      fallbackValue = "",
+      paramLabel = "PATH",
+      description =
+          "continue training exactly where the checkpoint at --checkpoint-path (or at PATH, if"
+              + " given) stopped: weights, optimizer, RNN state, data position; --num-epochs is the total")
   String restore;
 
-  @Option(names = "--preset", defaultValue = "reference", paramLabel = "reference|recommended",
-      description = "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
-          + " (2 x LSTM 256, dropout 0.05, Adam 0.003 with cosine decay to 0.00015); flags given explicitly override"
-          + " it (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--preset",
+      defaultValue = "reference",
+      paramLabel = "reference|recommended",
+      description =
+          "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
+              + " (2 x LSTM 256, dropout 0.05, Adam 0.003 with cosine decay to 0.00015); flags given explicitly override"
+              + " it (default: ${DEFAULT-VALUE})")
   String preset;
 
-  @Option(names = "--seq-len", defaultValue = "64",
+  @Option(
+      names = "--seq-len",
+      defaultValue = "64",
       description = "sequence length of inputs and outputs (default: ${DEFAULT-VALUE})")
   int seqLen;
 
-  @Option(names = "--embedding-size", defaultValue = "32",
+  @Option(
+      names = "--embedding-size",
+      defaultValue = "32",
       description = "character embedding size (default: ${DEFAULT-VALUE})")
   int embeddingSize;
 
-  @Option(names = "--rnn-size", defaultValue = "128", description = "size of rnn cell (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--rnn-size",
+      defaultValue = "128",
+      description = "size of rnn cell (default: ${DEFAULT-VALUE})")
   int rnnSize;
 
-  @Option(names = "--num-layers", defaultValue = "2",
+  @Option(
+      names = "--num-layers",
+      defaultValue = "2",
       description = "number of rnn layers (default: ${DEFAULT-VALUE})")
   int numLayers;
 
-  @Option(names = "--drop-rate", defaultValue = "0.0",
+  @Option(
+      names = "--drop-rate",
+      defaultValue = "0.0",
       description = "dropout rate for rnn layers (default: ${DEFAULT-VALUE})")
   double dropRate;
 
-  @Option(names = "--learning-rate", defaultValue = "0.001",
+  @Option(
+      names = "--learning-rate",
+      defaultValue = "0.001",
       description = "learning rate (default: ${DEFAULT-VALUE})")
   double learningRate;
 
-  @Option(names = "--clip-norm", defaultValue = "5.0",
-      description = "max norm to clip gradient (global norm of the mean-loss gradient, as the reference;"
-          + " 0 = off) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--clip-norm",
+      defaultValue = "5.0",
+      description =
+          "max norm to clip gradient (global norm of the mean-loss gradient, as the reference;"
+              + " 0 = off) (default: ${DEFAULT-VALUE})")
   double clipNorm;
 
-  @Option(names = "--batch-size", defaultValue = "64",
+  @Option(
+      names = "--batch-size",
+      defaultValue = "64",
       description = "training batch size (default: ${DEFAULT-VALUE})")
   int batchSize;
 
-  @Option(names = "--num-epochs", defaultValue = "32",
+  @Option(
+      names = "--num-epochs",
+      defaultValue = "32",
       description = "number of epochs for training (default: ${DEFAULT-VALUE})")
   int numEpochs;
 
-  @Option(names = "--log-path", defaultValue = "main.log", paramLabel = "PATH",
+  @Option(
+      names = "--log-path",
+      defaultValue = "main.log",
+      paramLabel = "PATH",
       description = "path of log file (default: ${DEFAULT-VALUE})")
   Path logPath;
 
-  @Option(names = "--val-fraction", defaultValue = "0.05",
-      description = "fraction of the text, from its end, held out for the validation loss (default:"
-          + " ${DEFAULT-VALUE}; 0 = none)")
+  @Option(
+      names = "--val-fraction",
+      defaultValue = "0.05",
+      description =
+          "fraction of the text, from its end, held out for the validation loss (default:"
+              + " ${DEFAULT-VALUE}; 0 = none)")
   double valFraction;
 
-  @Option(names = "--val-split", defaultValue = "tail", paramLabel = "tail|blocks",
-      description = "tail: hold out the end of the text; blocks: the end of each of --batch-size equal blocks"
-          + " (char-rnn's split, spread over the whole text) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--val-split",
+      defaultValue = "tail",
+      paramLabel = "tail|blocks",
+      description =
+          "tail: hold out the end of the text; blocks: the end of each of --batch-size equal blocks"
+              + " (char-rnn's split, spread over the whole text) (default: ${DEFAULT-VALUE})")
   String valSplit;
 
-  @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "constant|cosine",
-      description = "constant (the reference), or cosine decay from --learning-rate to --final-learning-rate"
-          + " over all --num-epochs (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--lr-schedule",
+      defaultValue = "constant",
+      paramLabel = "constant|cosine",
+      description =
+          "constant (the reference), or cosine decay from --learning-rate to --final-learning-rate"
+              + " over all --num-epochs (default: ${DEFAULT-VALUE})")
   String lrSchedule;
 
-  @Option(names = "--final-learning-rate", paramLabel = "RATE",
-      description = "learning rate of the last step with --lr-schedule cosine (default: --learning-rate / 20)")
+  @Option(
+      names = "--final-learning-rate",
+      paramLabel = "RATE",
+      description =
+          "learning rate of the last step with --lr-schedule cosine (default: --learning-rate / 20)")
   Double finalLearningRate;
 
-  @Option(names = "--vocabulary", defaultValue = "reference", paramLabel = "reference|learned",
-      description = "reference: the reference's 98 printable-ASCII ids; learned: the text's own"
-          + " characters (any Unicode) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--vocabulary",
+      defaultValue = "reference",
+      paramLabel = "reference|learned",
+      description =
+          "reference: the reference's 98 printable-ASCII ids; learned: the text's own"
+              + " characters (any Unicode) (default: ${DEFAULT-VALUE})")
   String vocabulary;
 
-  @Option(names = "--random-seed", defaultValue = "42",
-      description = "seed of weight initialisation, dropout and samples (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--random-seed",
+      defaultValue = "42",
+      description =
+          "seed of weight initialisation, dropout and samples (default: ${DEFAULT-VALUE})")
   long randomSeed;
 
-  @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "BATCHES",
-      description = "also save a checkpoint every this many batches inside an epoch (default:"
-          + " ${DEFAULT-VALUE} = at epoch ends only)")
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "0",
+      paramLabel = "BATCHES",
+      description =
+          "also save a checkpoint every this many batches inside an epoch (default:"
+              + " ${DEFAULT-VALUE} = at epoch ends only)")
   int checkpointEvery;
 
   @Override
@@ -149,31 +216,59 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingConfig training;
     try {
       applyPreset(TrainingPreset.parse(preset));
-      training = new TrainingConfig(seqLen, batchSize, numEpochs, learningRate, clipNorm, valFraction,
-          randomSeed, checkpointEvery, TrainingConfig.ValidationSplit.parse(valSplit),
-          TrainingConfig.LearningRateSchedule.parse(lrSchedule),
-          finalLearningRate != null ? finalLearningRate : TrainingConfig.defaultFinalLearningRate(learningRate));
+      training =
+          new TrainingConfig(
+              seqLen,
+              batchSize,
+              numEpochs,
+              learningRate,
+              clipNorm,
+              valFraction,
+              randomSeed,
+              checkpointEvery,
+              TrainingConfig.ValidationSplit.parse(valSplit),
+              TrainingConfig.LearningRateSchedule.parse(lrSchedule),
+              finalLearningRate != null
+                  ? finalLearningRate
+                  : TrainingConfig.defaultFinalLearningRate(learningRate));
     } catch (IllegalArgumentException e) {
       throw new UserError(flagMessage(e.getMessage()));
     }
-    if (!vocabulary.equals(Vocabulary.KIND_REFERENCE) && !vocabulary.equals(Vocabulary.KIND_LEARNED)) {
-      throw new UserError("--vocabulary must be 'reference' or 'learned', got '" + vocabulary + "'");
+    if (!vocabulary.equals(Vocabulary.KIND_REFERENCE)
+        && !vocabulary.equals(Vocabulary.KIND_LEARNED)) {
+      throw new UserError(
+          "--vocabulary must be 'reference' or 'learned', got '" + vocabulary + "'");
     }
     String text = Commands.readText(textPath, "--text-path");
     try (RunLog log = RunLog.open(logPath, "train", err)) {
-      log.debug("call: charstream " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      log.debug(
+          "call: charstream "
+              + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       log.info("corpus length: " + text.codePointCount(0, text.length()) + ".");
       CharRnnTrainer trainer;
       Checkpoint restored = null;
       if (restore != null) {
         Path from = restore.isEmpty() ? checkpointPath : Path.of(restore);
         restored = Checkpoint.read(from);
-        log.info("restoring model: " + from + " (epoch " + restored.position().epoch() + ", batch "
-            + restored.position().batch() + ", step " + restored.position().globalStep() + ").");
+        log.info(
+            "restoring model: "
+                + from
+                + " (epoch "
+                + restored.position().epoch()
+                + ", batch "
+                + restored.position().batch()
+                + ", step "
+                + restored.position().globalStep()
+                + ").");
         warnIgnoredModelFlags(log, restored.modelConfig());
         if (restored.position().epoch() >= numEpochs) {
-          log.info("the checkpoint has already trained " + restored.position().epoch() + " epochs and"
-              + " --num-epochs is " + numEpochs + " (the total): nothing to do; raise --num-epochs to train on.");
+          log.info(
+              "the checkpoint has already trained "
+                  + restored.position().epoch()
+                  + " epochs and"
+                  + " --num-epochs is "
+                  + numEpochs
+                  + " (the total): nothing to do; raise --num-epochs to train on.");
           return 0;
         }
         trainer = CharRnnTrainer.resume(restored, text, training);
@@ -188,25 +283,35 @@ public final class TrainCommand implements Callable<Integer> {
         trainer = CharRnnTrainer.start(model, training, vocab, text);
       }
       Checkpoint first = trainer.checkpoint();
-      log.info("model: " + first.modelConfig() + ", " + String.format(Locale.ROOT, "%,d",
-          first.modelConfig().parameterCount()) + " parameters, " + first.vocabulary() + ".");
+      log.info(
+          "model: "
+              + first.modelConfig()
+              + ", "
+              + String.format(Locale.ROOT, "%,d", first.modelConfig().parameterCount())
+              + " parameters, "
+              + first.vocabulary()
+              + ".");
       return runTraining(trainer, training, text, log, err);
     }
   }
 
-  private int runTraining(CharRnnTrainer trainer, TrainingConfig training, String text, RunLog log,
-      PrintWriter err) throws IOException {
+  private int runTraining(
+      CharRnnTrainer trainer, TrainingConfig training, String text, RunLog log, PrintWriter err)
+      throws IOException {
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch finished = new CountDownLatch(1);
     // Ctrl-C / SIGTERM: stop after the current batch and save where training stopped.
-    Thread hook = new Thread(() -> {
-      stop.set(true);
-      try {
-        finished.await(120, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "charstream-train-stop");
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.set(true);
+              try {
+                finished.await(120, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "charstream-train-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     ConsoleProgress progress = new ConsoleProgress(err, ConsoleProgress.isTerminal(), 30);
     log.info("start of training.");
@@ -215,16 +320,23 @@ public final class TrainCommand implements Callable<Integer> {
       progress.clear();
       if (result.cancelled()) {
         save(result.checkpoint(), log);
-        log.warn("training interrupted at epoch " + (result.checkpoint().position().epoch() + 1) + ", batch "
-            + result.checkpoint().position().batch() + "; continue with --restore.");
+        log.warn(
+            "training interrupted at epoch "
+                + (result.checkpoint().position().epoch() + 1)
+                + ", batch "
+                + result.checkpoint().position().batch()
+                + "; continue with --restore.");
         return Commands.INTERRUPTED;
       }
-      log.info(String.format(Locale.ROOT, "end of training, duration: %ds.", (long) result.durationSeconds()));
+      log.info(
+          String.format(
+              Locale.ROOT, "end of training, duration: %ds.", (long) result.durationSeconds()));
       if (text.codePointCount(0, text.length()) >= 3) {
         SplittableRandom random = new SplittableRandom(training.seed());
         String seed = SeedText.randomSubstring(text, random);
-        String generated = new TextGenerator(GenerationModel.from(result.checkpoint()))
-            .generate(seed, 1024, SamplingOptions.withSeed(random.nextLong()));
+        String generated =
+            new TextGenerator(GenerationModel.from(result.checkpoint()))
+                .generate(seed, 1024, SamplingOptions.withSeed(random.nextLong()));
         log.info("generating 1024 characters from top 3 choices.");
         log.info("generating with seed: \"" + seed + "\".");
         log.info("generated text: \n" + seed + generated + "\n");
@@ -245,8 +357,13 @@ public final class TrainCommand implements Callable<Integer> {
       checkpoint.write(checkpointPath);
       log.info("model saved: " + checkpointPath + ".");
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the checkpoint to " + checkpointPath + ": "
-          + Commands.describe(e) + " (check --checkpoint-path)", e);
+      throw new UncheckedIOException(
+          "cannot save the checkpoint to "
+              + checkpointPath
+              + ": "
+              + Commands.describe(e)
+              + " (check --checkpoint-path)",
+          e);
     }
   }
 
@@ -277,10 +394,16 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private void warnIgnoredModelFlags(RunLog log, ModelConfig fromCheckpoint) {
-    for (String flag : new String[] {"--embedding-size", "--rnn-size", "--num-layers", "--drop-rate", "--vocabulary"}) {
+    for (String flag :
+        new String[] {
+          "--embedding-size", "--rnn-size", "--num-layers", "--drop-rate", "--vocabulary"
+        }) {
       if (given(flag)) {
-        log.warn(flag + " is ignored with --restore: the model's shape and vocabulary come from the checkpoint ("
-            + fromCheckpoint + ").");
+        log.warn(
+            flag
+                + " is ignored with --restore: the model's shape and vocabulary come from the checkpoint ("
+                + fromCheckpoint
+                + ").");
       }
     }
   }
@@ -288,11 +411,22 @@ public final class TrainCommand implements Callable<Integer> {
   /** Maps a config record's field name in a validation message to the flag the user typed. */
   public static String flagMessage(String message) {
     String[][] names = {
-        {"seqLen", "--seq-len"}, {"batchSize", "--batch-size"}, {"numEpochs", "--num-epochs"},
-        {"learningRate", "--learning-rate"}, {"clipNorm", "--clip-norm"}, {"valFraction", "--val-fraction"},
-        {"checkpointEverySteps", "--checkpoint-every"}, {"valSplit", "--val-split"}, {"preset", "--preset"},
-        {"lrSchedule", "--lr-schedule"}, {"finalLearningRate", "--final-learning-rate"}, {"embeddingSize", "--embedding-size"},
-        {"rnnSize", "--rnn-size"}, {"numLayers", "--num-layers"}, {"dropRate", "--drop-rate"}};
+      {"seqLen", "--seq-len"},
+      {"batchSize", "--batch-size"},
+      {"numEpochs", "--num-epochs"},
+      {"learningRate", "--learning-rate"},
+      {"clipNorm", "--clip-norm"},
+      {"valFraction", "--val-fraction"},
+      {"checkpointEverySteps", "--checkpoint-every"},
+      {"valSplit", "--val-split"},
+      {"preset", "--preset"},
+      {"lrSchedule", "--lr-schedule"},
+      {"finalLearningRate", "--final-learning-rate"},
+      {"embeddingSize", "--embedding-size"},
+      {"rnnSize", "--rnn-size"},
+      {"numLayers", "--num-layers"},
+      {"dropRate", "--drop-rate"}
+    };
     for (String[] n : names) {
       if (message.startsWith(n[0] + " ")) {
         return n[1] + message.substring(n[0].length());
@@ -318,7 +452,8 @@ public final class TrainCommand implements Callable<Integer> {
       }
       log.info("number of batches: " + r.stepsPerEpoch() + ".");
       log.info("effective text length: " + (long) r.stepsPerEpoch() * batchSize * seqLen + ".");
-      log.info("validation text length: " + r.valChars() + " (--val-fraction " + valFraction + ").");
+      log.info(
+          "validation text length: " + r.valChars() + " (--val-fraction " + valFraction + ").");
     }
 
     @Override

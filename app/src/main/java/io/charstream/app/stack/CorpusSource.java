@@ -7,20 +7,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Finds the demo's corpus. The default, {@code data/tinyshakespeare.txt} of the charstream checkout,
- * is fetched with the checkout's {@code data/fetch.sh} (which verifies its SHA-256) when it is
- * missing; when that fails (offline) the error says exactly what to do. A corpus given with
+ * Finds the demo's corpus. The default, {@code data/tinyshakespeare.txt} of the charstream
+ * checkout, is fetched with the checkout's {@code data/fetch.sh} (which verifies its SHA-256) when
+ * it is missing; when that fails (offline) the error says exactly what to do. A corpus given with
  * {@code --text-path} is never fetched.
  */
 public final class CorpusSource {
   /** The default corpus, by its name in {@code data/fetch.sh}. */
   public static final String DEFAULT_NAME = "tinyshakespeare";
+
   static final String FETCH_SCRIPT = "data/fetch.sh";
 
   /** Runs the fetch script; a seam so tests can play the offline machine with a real process. */
   @FunctionalInterface
   public interface Fetcher {
-    /** @return the script's exit status */
+    /**
+     * @return the script's exit status
+     */
     int fetch(Path script, String name) throws IOException, InterruptedException;
   }
 
@@ -51,7 +54,8 @@ public final class CorpusSource {
     Path cwd = Path.of("").toAbsolutePath();
     if (Files.isRegularFile(cwd.resolve(FETCH_SCRIPT))) return cwd;
     try {
-      Path code = Path.of(CorpusSource.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path code =
+          Path.of(CorpusSource.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       for (Path p = code; p != null; p = p.getParent()) {
         if (Files.isRegularFile(p.resolve(FETCH_SCRIPT))) return p;
       }
@@ -61,7 +65,9 @@ public final class CorpusSource {
     return null;
   }
 
-  /** Where the default corpus lives: {@code <root>/data/tinyshakespeare.txt} (or relative to here). */
+  /**
+   * Where the default corpus lives: {@code <root>/data/tinyshakespeare.txt} (or relative to here).
+   */
   public Path defaultPath() {
     return (root == null ? Path.of("data") : root.resolve("data")).resolve(DEFAULT_NAME + ".txt");
   }
@@ -76,17 +82,25 @@ public final class CorpusSource {
   public Path resolve(Path textPath) throws DemoException, InterruptedException {
     if (textPath != null) {
       if (!Files.isRegularFile(textPath)) {
-        throw new DemoException("--text-path " + textPath + ": no such file; give a UTF-8 text file, or leave "
-            + "--text-path out to use " + defaultPath());
+        throw new DemoException(
+            "--text-path "
+                + textPath
+                + ": no such file; give a UTF-8 text file, or leave "
+                + "--text-path out to use "
+                + defaultPath());
       }
       return textPath;
     }
     Path path = defaultPath();
     if (Files.isRegularFile(path)) return path;
     if (root == null) {
-      throw new DemoException("the default corpus " + path + " is missing and no " + FETCH_SCRIPT
-          + " was found to fetch it (run charstream from its checkout), or give any UTF-8 text file with "
-          + "--text-path FILE");
+      throw new DemoException(
+          "the default corpus "
+              + path
+              + " is missing and no "
+              + FETCH_SCRIPT
+              + " was found to fetch it (run charstream from its checkout), or give any UTF-8 text file with "
+              + "--text-path FILE");
     }
     Path script = root.resolve(FETCH_SCRIPT);
     out.println("corpus " + path + " is missing: fetching it with " + script + " " + DEFAULT_NAME);
@@ -102,9 +116,14 @@ public final class CorpusSource {
   }
 
   static String offlineHelp(Path path, Path script) {
-    return "the default corpus " + path + " is missing and could not be fetched (offline?). Either\n"
+    return "the default corpus "
+        + path
+        + " is missing and could not be fetched (offline?). Either\n"
         + "  - copy tinyshakespeare.txt (karpathy/char-rnn, data/tinyshakespeare/input.txt) from another machine\n"
-        + "    into a folder DIR here and run: " + script + " --from DIR " + DEFAULT_NAME
+        + "    into a folder DIR here and run: "
+        + script
+        + " --from DIR "
+        + DEFAULT_NAME
         + "   (it checks the SHA-256), then run the demo again; or\n"
         + "  - run the demo on any UTF-8 text file you have: charstream demo --text-path FILE";
   }

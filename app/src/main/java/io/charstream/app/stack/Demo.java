@@ -1,7 +1,7 @@
 package io.charstream.app.stack;
 
-import io.charstream.app.client.CorpusUploader;
 import io.charstream.app.cli.ProgressBar;
+import io.charstream.app.client.CorpusUploader;
 import io.charstream.app.client.StatusView;
 import io.charstream.app.client.StatusWatcher;
 import io.charstream.schemas.ClientSizes;
@@ -30,23 +30,32 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The demo's path through Kafka, as any client would walk it: publish a corpus to
- * {@code corpus}, submit a training request to {@code training-requests}, follow the job on
- * {@code training-status} (a progress bar on a terminal), then send the seeds to
- * {@code generate-requests} and print each answer from {@code generate-responses} as it arrives.
- * It only talks to Kafka, so the workers may run in this JVM or anywhere on the cluster.
+ * The demo's path through Kafka, as any client would walk it: publish a corpus to {@code corpus},
+ * submit a training request to {@code training-requests}, follow the job on {@code training-status}
+ * (a progress bar on a terminal), then send the seeds to {@code generate-requests} and print each
+ * answer from {@code generate-responses} as it arrives. It only talks to Kafka, so the workers may
+ * run in this JVM or anywhere on the cluster.
  */
 public final class Demo {
-  /** Plain-output progress lines (not a terminal) at most this often, plus one at each epoch end. */
+  /**
+   * Plain-output progress lines (not a terminal) at most this often, plus one at each epoch end.
+   */
   static final Duration PLAIN_PROGRESS_EVERY = Duration.ofSeconds(10);
+
   /** How long a generator may take to load the new model version before the demo gives up on it. */
   static final Duration MODEL_LOAD_WAIT = Duration.ofSeconds(60);
 
   /** What the run produced, for the caller's summary and for tests. */
-  public record Result(CorpusUploader.Result corpus, TrainingStatus.Completed completed,
-      List<TrainingStatus> statuses, List<Answer> answers) {}
+  public record Result(
+      CorpusUploader.Result corpus,
+      TrainingStatus.Completed completed,
+      List<TrainingStatus> statuses,
+      List<Answer> answers) {}
 
-  /** A seed and its final response; {@link #printed()} is what the user reads: the seed, then the text. */
+  /**
+   * A seed and its final response; {@link #printed()} is what the user reads: the seed, then the
+   * text.
+   */
   public record Answer(String seed, GenerateResponse response) {
     public String printed() {
       return seed + response.text();
@@ -70,7 +79,8 @@ public final class Demo {
    *
    * @param source how to name the corpus to the user (its path)
    */
-  public Result run(DemoPlan plan, String text, String source) throws DemoException, InterruptedException {
+  public Result run(DemoPlan plan, String text, String source)
+      throws DemoException, InterruptedException {
     CorpusUploader.Result corpus = publishCorpus(plan, text, source);
     List<TrainingStatus> statuses = new ArrayList<>();
     TrainingStatus.Completed done = train(plan, statuses);
@@ -81,14 +91,30 @@ public final class Demo {
   private CorpusUploader.Result publishCorpus(DemoPlan plan, String text, String source) {
     String corpus = plan.cut(text);
     String corpusId = plan.training().corpusId();
-    String share = corpus.length() == text.length() ? String.format(Locale.ROOT, "%,d chars", text.length())
-        : String.format(Locale.ROOT, "first %,d of %,d chars; --corpus-chars 0 for all", corpus.length(),
-            text.length());
-    out.printf(Locale.ROOT, "[1/3] corpus: publishing %s (%s) as '%s' to %s%n", source, share, corpusId,
+    String share =
+        corpus.length() == text.length()
+            ? String.format(Locale.ROOT, "%,d chars", text.length())
+            : String.format(
+                Locale.ROOT,
+                "first %,d of %,d chars; --corpus-chars 0 for all",
+                corpus.length(),
+                text.length());
+    out.printf(
+        Locale.ROOT,
+        "[1/3] corpus: publishing %s (%s) as '%s' to %s%n",
+        source,
+        share,
+        corpusId,
         topics.corpus().name());
-    CorpusUploader.Result r = new CorpusUploader(clientProps, topics).upload(corpusId, corpus, n -> { });
-    out.printf(Locale.ROOT, "      %d chunk(s), %,d bytes, sha256 %s..., in %.1f s%n", r.chunks(), r.bytes(),
-        r.sha256().substring(0, 12), r.took().toMillis() / 1000.0);
+    CorpusUploader.Result r =
+        new CorpusUploader(clientProps, topics).upload(corpusId, corpus, n -> {});
+    out.printf(
+        Locale.ROOT,
+        "      %d chunk(s), %,d bytes, sha256 %s..., in %.1f s%n",
+        r.chunks(),
+        r.bytes(),
+        r.sha256().substring(0, 12),
+        r.took().toMillis() / 1000.0);
     return r;
   }
 
@@ -96,11 +122,16 @@ public final class Demo {
       throws DemoException, InterruptedException {
     TrainingRequest request = plan.training();
     String jobId = request.jobId();
-    try (StatusWatcher watcher = new StatusWatcher(clientProps, topics, s -> s.jobId().equals(jobId))) {
+    try (StatusWatcher watcher =
+        new StatusWatcher(clientProps, topics, s -> s.jobId().equals(jobId))) {
       watcher.fromEnd(); // before submitting, so no event of this job can be missed
       submit(request);
-      out.printf(Locale.ROOT, "[2/3] training: job %s submitted to %s (key %s):%n      %s%n", jobId,
-          topics.trainingRequests().name(), request.modelId(),
+      out.printf(
+          Locale.ROOT,
+          "[2/3] training: job %s submitted to %s (key %s):%n      %s%n",
+          jobId,
+          topics.trainingRequests().name(),
+          request.modelId(),
           new String(Json.write(request, TrainingRequest.class), StandardCharsets.UTF_8));
       return follow(watcher, plan, seen);
     }
@@ -111,18 +142,22 @@ public final class Demo {
     Map<String, Object> p = new HashMap<>(clientProps);
     p.putAll(ClientSizes.producer(topic));
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<String, TrainingRequest> producer = new KafkaProducer<>(p, topic.keySerde().serializer(),
-        topic.valueSerde().serializer())) {
+    try (KafkaProducer<String, TrainingRequest> producer =
+        new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
       producer.send(new ProducerRecord<>(topic.name(), request.modelId(), request)).get();
     } catch (ExecutionException e) {
-      throw new DemoException("could not send the training request to " + topic.name() + ": "
-          + e.getCause().getMessage(), e.getCause());
+      throw new DemoException(
+          "could not send the training request to "
+              + topic.name()
+              + ": "
+              + e.getCause().getMessage(),
+          e.getCause());
     }
   }
 
   /** Prints the job's events until it completes; any other end is a {@link DemoException}. */
-  private TrainingStatus.Completed follow(StatusWatcher watcher, DemoPlan plan, List<TrainingStatus> seen)
-      throws DemoException {
+  private TrainingStatus.Completed follow(
+      StatusWatcher watcher, DemoPlan plan, List<TrainingStatus> seen) throws DemoException {
     ProgressBar bar = new ProgressBar(out, terminal);
     long acceptDeadline = System.nanoTime() + plan.acceptTimeout().toNanos();
     long lastPlain = 0;
@@ -134,7 +169,8 @@ public final class Demo {
         if (s instanceof TrainingStatus.Progress p) {
           if (terminal) {
             bar.update(StatusView.fraction(p), StatusView.progressLabel(p));
-          } else if (p.step() == p.stepsPerEpoch() || lastPlain == 0
+          } else if (p.step() == p.stepsPerEpoch()
+              || lastPlain == 0
               || System.nanoTime() - lastPlain >= PLAIN_PROGRESS_EVERY.toNanos()) {
             lastPlain = System.nanoTime();
             bar.println("      " + StatusView.progressLabel(p));
@@ -148,29 +184,56 @@ public final class Demo {
         }
         if (s.terminal()) {
           bar.finish();
-          throw new DemoException("training job " + s.jobId() + " did not complete: " + StatusView.line(s));
+          throw new DemoException(
+              "training job " + s.jobId() + " did not complete: " + StatusView.line(s));
         }
       }
       if (!accepted && System.nanoTime() > acceptDeadline) {
-        throw new DemoException("no trainer took job " + plan.training().jobId() + " within "
-            + plan.acceptTimeout().toSeconds() + " s: is a trainer running on this cluster (charstream trainer, "
-            + "charstream up) with the same topic prefix '" + topics.prefix() + "'?");
+        throw new DemoException(
+            "no trainer took job "
+                + plan.training().jobId()
+                + " within "
+                + plan.acceptTimeout().toSeconds()
+                + " s: is a trainer running on this cluster (charstream trainer, "
+                + "charstream up) with the same topic prefix '"
+                + topics.prefix()
+                + "'?");
       }
     }
   }
 
-  /** Sends every seed at once, pinned to the trained version, and prints each answer as it arrives. */
+  /**
+   * Sends every seed at once, pinned to the trained version, and prints each answer as it arrives.
+   */
   private List<Answer> generate(DemoPlan plan, long version) throws DemoException {
     String modelId = plan.training().modelId();
-    out.printf(Locale.ROOT, "[3/3] generating: %d prompt(s) to %s (model %s v%d, %d chars each, top-n %d); "
-        + "answers from %s as they arrive:%n", plan.seeds().size(), topics.generateRequests().name(), modelId,
-        version, plan.length(), plan.topN(), topics.generateResponses().name());
+    out.printf(
+        Locale.ROOT,
+        "[3/3] generating: %d prompt(s) to %s (model %s v%d, %d chars each, top-n %d); "
+            + "answers from %s as they arrive:%n",
+        plan.seeds().size(),
+        topics.generateRequests().name(),
+        modelId,
+        version,
+        plan.length(),
+        plan.topN(),
+        topics.generateResponses().name());
     Map<String, String> seedOf = new HashMap<>();
     List<GenerateRequest> pending = new ArrayList<>();
     for (int i = 0; i < plan.seeds().size(); i++) {
-      GenerateRequest r = new GenerateRequest(GenerateRequest.SCHEMA_VERSION,
-          plan.training().jobId() + "-prompt-" + (i + 1), plan.seeds().get(i), plan.length(), plan.topN(),
-          plan.temperature(), plan.randomSeed() + i, modelId, version, null, false);
+      GenerateRequest r =
+          new GenerateRequest(
+              GenerateRequest.SCHEMA_VERSION,
+              plan.training().jobId() + "-prompt-" + (i + 1),
+              plan.seeds().get(i),
+              plan.length(),
+              plan.topN(),
+              plan.temperature(),
+              plan.randomSeed() + i,
+              modelId,
+              version,
+              null,
+              false);
       seedOf.put(r.requestId(), r.prompt());
       pending.add(r);
     }
@@ -179,51 +242,87 @@ public final class Demo {
     try (PromptBatch batch = new PromptBatch(clientProps, topics)) {
       for (int attempt = 1; !pending.isEmpty(); attempt++) {
         Set<String> again = new HashSet<>();
-        batch.run(pending, r -> {
-          // The completed status can overtake the generator's loading of the checkpoint it announces.
-          if (isModelNotLoadedYet(r) && System.nanoTime() < modelDeadline) {
-            again.add(r.requestId());
-            out.println("      (the generator has not loaded " + modelId + " v" + version + " yet; asking again)");
-          } else {
-            answers.add(new Answer(seedOf.get(r.requestId()), r));
-            print(answers.get(answers.size() - 1));
-          }
-        }, plan.promptTimeout());
+        batch.run(
+            pending,
+            r -> {
+              // The completed status can overtake the generator's loading of the checkpoint it
+              // announces.
+              if (isModelNotLoadedYet(r) && System.nanoTime() < modelDeadline) {
+                again.add(r.requestId());
+                out.println(
+                    "      (the generator has not loaded "
+                        + modelId
+                        + " v"
+                        + version
+                        + " yet; asking again)");
+              } else {
+                answers.add(new Answer(seedOf.get(r.requestId()), r));
+                print(answers.get(answers.size() - 1));
+              }
+            },
+            plan.promptTimeout());
         List<GenerateRequest> next = new ArrayList<>();
         for (GenerateRequest r : pending) {
           if (!again.contains(r.requestId())) continue;
-          GenerateRequest retry = new GenerateRequest(r.schemaVersion(), r.requestId().replaceAll("-retry\\d+$", "")
-              + "-retry" + attempt, r.prompt(), r.length(), r.topN(), r.temperature(), r.randomSeed(), r.modelId(),
-              r.modelVersion(), r.stop(), r.stream());
+          GenerateRequest retry =
+              new GenerateRequest(
+                  r.schemaVersion(),
+                  r.requestId().replaceAll("-retry\\d+$", "") + "-retry" + attempt,
+                  r.prompt(),
+                  r.length(),
+                  r.topN(),
+                  r.temperature(),
+                  r.randomSeed(),
+                  r.modelId(),
+                  r.modelVersion(),
+                  r.stop(),
+                  r.stream());
           seedOf.put(retry.requestId(), retry.prompt());
           next.add(retry);
         }
         pending = next;
-        if (!pending.isEmpty()) LockSupport.parkNanos(Duration.ofMillis(500).toNanos()); // let the model load
+        if (!pending.isEmpty())
+          LockSupport.parkNanos(Duration.ofMillis(500).toNanos()); // let the model load
       }
     } catch (TimeoutException e) {
       throw new DemoException(e.getMessage(), e);
     }
-    long failed = answers.stream().filter(a -> a.response().finishReason() == GenerateResponse.FinishReason.ERROR)
-        .count();
-    if (failed > 0) throw new DemoException(failed + " of " + answers.size() + " prompt(s) failed (see above)");
+    long failed =
+        answers.stream()
+            .filter(a -> a.response().finishReason() == GenerateResponse.FinishReason.ERROR)
+            .count();
+    if (failed > 0)
+      throw new DemoException(failed + " of " + answers.size() + " prompt(s) failed (see above)");
     return answers;
   }
 
   private static boolean isModelNotLoadedYet(GenerateResponse r) {
-    return r.finishReason() == GenerateResponse.FinishReason.ERROR && "unknown-model".equals(r.error().kind());
+    return r.finishReason() == GenerateResponse.FinishReason.ERROR
+        && "unknown-model".equals(r.error().kind());
   }
 
   private void print(Answer a) {
     GenerateResponse r = a.response();
     if (r.finishReason() == GenerateResponse.FinishReason.ERROR) {
-      out.printf(Locale.ROOT, "--- %s: ERROR (%s): %s%n", quote(a.seed()), r.error().kind(), r.error().message());
+      out.printf(
+          Locale.ROOT,
+          "--- %s: ERROR (%s): %s%n",
+          quote(a.seed()),
+          r.error().kind(),
+          r.error().message());
       return;
     }
     GenerateResponse.Timings t = r.timings();
-    out.printf(Locale.ROOT, "--- %s -> %s v%d, %d chars, first char after %.0f ms, %.1f s in all (%,.0f chars/s)%n",
-        quote(a.seed()), r.modelId(), r.modelVersion(), r.text().length(),
-        t.timeToFirstCharMs() == null ? Double.NaN : t.timeToFirstCharMs(), t.totalMs() / 1000, t.charsPerSecond());
+    out.printf(
+        Locale.ROOT,
+        "--- %s -> %s v%d, %d chars, first char after %.0f ms, %.1f s in all (%,.0f chars/s)%n",
+        quote(a.seed()),
+        r.modelId(),
+        r.modelVersion(),
+        r.text().length(),
+        t.timeToFirstCharMs() == null ? Double.NaN : t.timeToFirstCharMs(),
+        t.totalMs() / 1000,
+        t.charsPerSecond());
     out.println(a.printed());
     out.println();
   }

@@ -1,9 +1,9 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
+import io.charstream.app.cli.ProgressBar;
 import io.charstream.app.client.ClientOptions;
 import io.charstream.app.client.CorpusUploader;
-import io.charstream.app.cli.ProgressBar;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -30,61 +30,99 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code charstream demo}: the whole loop on one machine, start to finish, in a few minutes. */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-        "The whole loop on one machine, in a few minutes: start a Kafka broker, a",
-        "trainer and a generator in this JVM; publish a corpus; train a model through",
-        "Kafka (its progress streams from training-status); send seed prompts through",
-        "generate-requests and print the answers as they arrive; stop everything.",
-        "Without --bootstrap-servers it runs its own broker on a free port; with it,",
-        "it runs on that cluster (with its own workers, or with --no-workers the",
-        "cluster's).",
-        ""})
+      "The whole loop on one machine, in a few minutes: start a Kafka broker, a",
+      "trainer and a generator in this JVM; publish a corpus; train a model through",
+      "Kafka (its progress streams from training-status); send seed prompts through",
+      "generate-requests and print the answers as they arrive; stop everything.",
+      "Without --bootstrap-servers it runs its own broker on a free port; with it,",
+      "it runs on that cluster (with its own workers, or with --no-workers the",
+      "cluster's).",
+      ""
+    })
 public final class DemoCommand implements Callable<Integer> {
   /**
-   * Characters of the corpus the demo trains on by default, and epochs: measured to finish in a
-   * few minutes on 2 cores (see docs/demo.md).
+   * Characters of the corpus the demo trains on by default, and epochs: measured to finish in a few
+   * minutes on 2 cores (see docs/demo.md).
    */
   static final int DEFAULT_CORPUS_CHARS = 0;
+
   static final int DEFAULT_NUM_EPOCHS = 2;
   static final int DEFAULT_BATCH_SIZE = 32;
   static final double DEFAULT_LEARNING_RATE = 0.01;
   static final List<String> SHAKESPEARE_SEEDS = List.of("KING RICHARD", "ROMEO:", "JULIET:");
 
-  @Option(names = "--text-path", paramLabel = "FILE",
-      description = "UTF-8 corpus to train on (default: data/tinyshakespeare.txt, fetched by data/fetch.sh if missing).")
+  @Option(
+      names = "--text-path",
+      paramLabel = "FILE",
+      description =
+          "UTF-8 corpus to train on (default: data/tinyshakespeare.txt, fetched by data/fetch.sh if missing).")
   Path textPath;
 
-  @Option(names = "--corpus-chars", paramLabel = "N", defaultValue = "" + DEFAULT_CORPUS_CHARS,
-      description = "Train on the first N characters of the corpus, 0 = all (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--corpus-chars",
+      paramLabel = "N",
+      defaultValue = "" + DEFAULT_CORPUS_CHARS,
+      description =
+          "Train on the first N characters of the corpus, 0 = all (default: ${DEFAULT-VALUE}).")
   int corpusChars;
 
-  @Option(names = "--corpus-id", paramLabel = "ID", description = "Corpus id (default: the file's name).")
+  @Option(
+      names = "--corpus-id",
+      paramLabel = "ID",
+      description = "Corpus id (default: the file's name).")
   String corpusId;
 
-  @Option(names = "--model-id", paramLabel = "ID", defaultValue = "demo",
+  @Option(
+      names = "--model-id",
+      paramLabel = "ID",
+      defaultValue = "demo",
       description = "Model id the checkpoints are published under (default: ${DEFAULT-VALUE}).")
   String modelId;
 
-  @Option(names = "--num-epochs", paramLabel = "N", defaultValue = "" + DEFAULT_NUM_EPOCHS,
+  @Option(
+      names = "--num-epochs",
+      paramLabel = "N",
+      defaultValue = "" + DEFAULT_NUM_EPOCHS,
       description = "Epochs (default: ${DEFAULT-VALUE}; the reference trains 32).")
   int numEpochs;
 
-  @Option(names = "--learning-rate", paramLabel = "LR", defaultValue = "" + DEFAULT_LEARNING_RATE,
-      description = "Adam learning rate (default: ${DEFAULT-VALUE}, higher than the reference's 0.001 for a short run).")
+  @Option(
+      names = "--learning-rate",
+      paramLabel = "LR",
+      defaultValue = "" + DEFAULT_LEARNING_RATE,
+      description =
+          "Adam learning rate (default: ${DEFAULT-VALUE}, higher than the reference's 0.001 for a short run).")
   double learningRate;
 
-  @Option(names = "--seq-len", paramLabel = "N", description = "Sequence length (default: the reference's 64).")
+  @Option(
+      names = "--seq-len",
+      paramLabel = "N",
+      description = "Sequence length (default: the reference's 64).")
   Integer seqLen;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + DEFAULT_BATCH_SIZE,
-      description = "Batch size (default: ${DEFAULT-VALUE}; the reference's 64 learns less per second here).")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "" + DEFAULT_BATCH_SIZE,
+      description =
+          "Batch size (default: ${DEFAULT-VALUE}; the reference's 64 learns less per second here).")
   int batchSize;
 
-  @Option(names = "--embedding-size", paramLabel = "N", description = "Embedding size (default: 32).")
+  @Option(
+      names = "--embedding-size",
+      paramLabel = "N",
+      description = "Embedding size (default: 32).")
   Integer embeddingSize;
 
-  @Option(names = "--rnn-size", paramLabel = "N", description = "LSTM units per layer (default: 128).")
+  @Option(
+      names = "--rnn-size",
+      paramLabel = "N",
+      description = "LSTM units per layer (default: 128).")
   Integer rnnSize;
 
   @Option(names = "--num-layers", paramLabel = "N", description = "LSTM layers (default: 2).")
@@ -93,48 +131,81 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--drop-rate", paramLabel = "P", description = "Dropout (default: 0).")
   Double dropRate;
 
-  @Option(names = "--clip-norm", paramLabel = "N", description = "Global gradient-norm clip (default: 5).")
+  @Option(
+      names = "--clip-norm",
+      paramLabel = "N",
+      description = "Global gradient-norm clip (default: 5).")
   Double clipNorm;
 
-  @Option(names = "--val-fraction", paramLabel = "F", description = "Held-out fraction for the validation loss (default: 0.05).")
+  @Option(
+      names = "--val-fraction",
+      paramLabel = "F",
+      description = "Held-out fraction for the validation loss (default: 0.05).")
   Double valFraction;
 
-  @Option(names = "--vocabulary", paramLabel = "KIND", description = "reference (default) or learned.")
+  @Option(
+      names = "--vocabulary",
+      paramLabel = "KIND",
+      description = "reference (default) or learned.")
   VocabularyMode vocabulary;
 
-  @Option(names = "--seed", paramLabel = "TEXT",
-      description = "A seed prompt; repeatable (default: KING RICHARD, ROMEO:, JULIET: for tinyshakespeare, else three "
-          + "line starts of the corpus).")
+  @Option(
+      names = "--seed",
+      paramLabel = "TEXT",
+      description =
+          "A seed prompt; repeatable (default: KING RICHARD, ROMEO:, JULIET: for tinyshakespeare, else three "
+              + "line starts of the corpus).")
   List<String> seeds;
 
-  @Option(names = "--length", paramLabel = "N", defaultValue = "300",
+  @Option(
+      names = "--length",
+      paramLabel = "N",
+      defaultValue = "300",
       description = "Characters to generate per seed (default: ${DEFAULT-VALUE}).")
   int length;
 
-  @Option(names = "--top-n", paramLabel = "N", defaultValue = "3",
+  @Option(
+      names = "--top-n",
+      paramLabel = "N",
+      defaultValue = "3",
       description = "Sample among the N most probable characters (default: ${DEFAULT-VALUE}).")
   int topN;
 
-  @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
+      defaultValue = "1.0",
       description = "Softmax temperature (default: ${DEFAULT-VALUE}).")
   double temperature;
 
-  @Option(names = "--random-seed", paramLabel = "N", defaultValue = "42",
-      description = "Seed of the training run and of the samplers: same seed, same demo (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--random-seed",
+      paramLabel = "N",
+      defaultValue = "42",
+      description =
+          "Seed of the training run and of the samplers: same seed, same demo (default: ${DEFAULT-VALUE}).")
   long randomSeed;
 
   @Mixin ClientOptions client;
 
-  @Option(names = "--no-workers",
-      description = "With --bootstrap-servers: use the trainers and generators already on the cluster.")
+  @Option(
+      names = "--no-workers",
+      description =
+          "With --bootstrap-servers: use the trainers and generators already on the cluster.")
   boolean noWorkers;
 
-  @Option(names = "--port", paramLabel = "PORT", defaultValue = "0",
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "0",
       description = "Port of the embedded broker (default: any free port).")
   int port;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Keep the embedded broker's data here (default: a temporary directory, deleted at the end).")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Keep the embedded broker's data here (default: a temporary directory, deleted at the end).")
   Path dataDir;
 
   @Option(names = "--verbose", description = "Show the workers' and Kafka's log lines too.")
@@ -148,14 +219,16 @@ public final class DemoCommand implements Callable<Integer> {
     boolean external;
     try {
       external = !"default".equals(client.config().source(CommonKeys.BOOTSTRAP_SERVERS));
-      if (noWorkers && !external) throw new IllegalArgumentException("--no-workers needs --bootstrap-servers");
+      if (noWorkers && !external)
+        throw new IllegalArgumentException("--no-workers needs --bootstrap-servers");
     } catch (ConfigException | IllegalArgumentException e) {
       return fail(e.getMessage(), 2);
     }
     Path corpus;
     String text;
     try {
-      corpus = new CorpusSource(CorpusSource.findRoot(), CorpusSource::runScript, out).resolve(textPath);
+      corpus =
+          new CorpusSource(CorpusSource.findRoot(), CorpusSource::runScript, out).resolve(textPath);
       text = CorpusUploader.decodeUtf8(Files.readAllBytes(corpus), corpus.toString());
     } catch (DemoException | IllegalArgumentException e) {
       return fail(e.getMessage(), 1);
@@ -171,9 +244,16 @@ public final class DemoCommand implements Callable<Integer> {
 
     EmbeddedStack stack;
     try {
-      stack = EmbeddedStack.start(new EmbeddedStack.Options(
-          external ? Optional.empty() : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)), !noWorkers,
-          Map.of(), Map.of(GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, modelId), this::config));
+      stack =
+          EmbeddedStack.start(
+              new EmbeddedStack.Options(
+                  external
+                      ? Optional.empty()
+                      : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)),
+                  !noWorkers,
+                  Map.of(),
+                  Map.of(GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, modelId),
+                  this::config));
     } catch (BrokerStartException e) {
       return fail(e.getMessage(), 1);
     } catch (ConfigException | IllegalArgumentException e) {
@@ -182,19 +262,31 @@ public final class DemoCommand implements Callable<Integer> {
       return fail("could not start: " + e.getMessage(), 1);
     }
     AtomicBoolean finished = new AtomicBoolean();
-    Thread hook = new Thread(() -> {
-      if (!finished.get()) System.err.println("\ncharstream demo: interrupted; stopping the stack...");
-      stack.close();
-    }, "demo-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              if (!finished.get())
+                System.err.println("\ncharstream demo: interrupted; stopping the stack...");
+              stack.close();
+            },
+            "demo-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       out.println(header(stack, external));
-      Demo.Result r = new Demo(stack.clientProps(), stack.topics(), out, ProgressBar.isTerminal())
-          .run(plan, text, corpus.toString());
+      Demo.Result r =
+          new Demo(stack.clientProps(), stack.topics(), out, ProgressBar.isTerminal())
+              .run(plan, text, corpus.toString());
       finished.set(true);
-      out.printf(Locale.ROOT, "demo: trained %s v%d in %.0f s (loss %.3f%s), %d answer(s); stopping the stack...%n",
-          r.completed().modelId(), r.completed().version(), r.completed().durationSeconds(), r.completed().trainLoss(),
-          r.completed().valLoss() == null ? "" : String.format(Locale.ROOT, ", val loss %.3f", r.completed().valLoss()),
+      out.printf(
+          Locale.ROOT,
+          "demo: trained %s v%d in %.0f s (loss %.3f%s), %d answer(s); stopping the stack...%n",
+          r.completed().modelId(),
+          r.completed().version(),
+          r.completed().durationSeconds(),
+          r.completed().trainLoss(),
+          r.completed().valLoss() == null
+              ? ""
+              : String.format(Locale.ROOT, ", val loss %.3f", r.completed().valLoss()),
           r.answers().size());
       return 0;
     } catch (DemoException e) {
@@ -220,33 +312,86 @@ public final class DemoCommand implements Callable<Integer> {
     String id = corpusId != null ? corpusId : corpusIdOf(corpus);
     TrainingRequest request;
     try {
-      request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, modelId + "-" + UUID.randomUUID().toString()
-          .substring(0, 8), modelId, id, seqLen, embeddingSize, rnnSize, numLayers, dropRate, learningRate, clipNorm,
-          batchSize, numEpochs, valFraction, vocabulary, randomSeed, false);
+      request =
+          new TrainingRequest(
+              TrainingRequest.SCHEMA_VERSION,
+              modelId + "-" + UUID.randomUUID().toString().substring(0, 8),
+              modelId,
+              id,
+              seqLen,
+              embeddingSize,
+              rnnSize,
+              numLayers,
+              dropRate,
+              learningRate,
+              clipNorm,
+              batchSize,
+              numEpochs,
+              valFraction,
+              vocabulary,
+              randomSeed,
+              false);
     } catch (InvalidFieldException e) {
-      throw new IllegalArgumentException("--" + e.field().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT)
-          + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "--"
+              + e.field().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT)
+              + ": "
+              + e.getMessage(),
+          e);
     }
-    List<String> s = seeds != null ? seeds : corpusIdOf(corpus).equals(CorpusSource.DEFAULT_NAME) ? SHAKESPEARE_SEEDS
-        : SeedPicker.lineStarts(DemoPlan.cut(text, corpusChars), 3, randomSeed,
-            request.vocabulary() == VocabularyMode.REFERENCE);
-    return new DemoPlan(corpusChars, request, s, length, topN, temperature, randomSeed, Duration.ofSeconds(60),
+    List<String> s =
+        seeds != null
+            ? seeds
+            : corpusIdOf(corpus).equals(CorpusSource.DEFAULT_NAME)
+                ? SHAKESPEARE_SEEDS
+                : SeedPicker.lineStarts(
+                    DemoPlan.cut(text, corpusChars),
+                    3,
+                    randomSeed,
+                    request.vocabulary() == VocabularyMode.REFERENCE);
+    return new DemoPlan(
+        corpusChars,
+        request,
+        s,
+        length,
+        topN,
+        temperature,
+        randomSeed,
+        Duration.ofSeconds(60),
         Duration.ofMinutes(5));
   }
 
-  /** {@code data/tinyshakespeare.txt} -> {@code tinyshakespeare}; characters ids may not hold become '-'. */
+  /**
+   * {@code data/tinyshakespeare.txt} -> {@code tinyshakespeare}; characters ids may not hold become
+   * '-'.
+   */
   static String corpusIdOf(Path file) {
-    String name = file.getFileName().toString().replaceFirst("\\.[^.]*$", "").replaceAll("[^A-Za-z0-9._:-]", "-");
+    String name =
+        file.getFileName()
+            .toString()
+            .replaceFirst("\\.[^.]*$", "")
+            .replaceAll("[^A-Za-z0-9._:-]", "-");
     return name.isEmpty() ? "corpus" : name.length() > 128 ? name.substring(0, 128) : name;
   }
 
   private String header(EmbeddedStack stack, boolean external) {
-    String kafka = external ? "Kafka cluster " + stack.bootstrapServers()
-        : "embedded Kafka broker on " + stack.bootstrapServers() + (dataDir == null ? " (temporary data)"
-            : " (data in " + dataDir + ")");
-    String workers = noWorkers ? "the cluster's trainers and generators"
-        : "a trainer and a generator in this JVM";
-    return "charstream demo: " + kafka + ", topics " + stack.topics().prefix() + "*, " + workers + ".";
+    String kafka =
+        external
+            ? "Kafka cluster " + stack.bootstrapServers()
+            : "embedded Kafka broker on "
+                + stack.bootstrapServers()
+                + (dataDir == null ? " (temporary data)" : " (data in " + dataDir + ")");
+    String workers =
+        noWorkers
+            ? "the cluster's trainers and generators"
+            : "a trainer and a generator in this JVM";
+    return "charstream demo: "
+        + kafka
+        + ", topics "
+        + stack.topics().prefix()
+        + "*, "
+        + workers
+        + ".";
   }
 
   private EnvConfig config(ConfigDef def, Map<String, Object> overrides) {

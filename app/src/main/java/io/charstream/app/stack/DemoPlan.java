@@ -8,7 +8,8 @@ import java.util.List;
  * What one demo run does: which corpus it publishes (and how much of it), the training request it
  * submits, and the prompts it sends once the model is trained.
  *
- * @param maxCorpusChars publish at most this many characters of the file (cut at a line end); 0 = all
+ * @param maxCorpusChars publish at most this many characters of the file (cut at a line end); 0 =
+ *     all
  * @param training the request to submit; its corpusId is the corpus published
  * @param seeds prompts, each continued by the model; every printed answer starts with its seed
  * @param length characters to generate per seed
@@ -17,12 +18,22 @@ import java.util.List;
  * @param acceptTimeout how long to wait for a trainer to accept the job before giving up
  * @param promptTimeout how long to wait for the answers
  */
-public record DemoPlan(int maxCorpusChars, TrainingRequest training, List<String> seeds, int length, int topN,
-    double temperature, long randomSeed, Duration acceptTimeout, Duration promptTimeout) {
+public record DemoPlan(
+    int maxCorpusChars,
+    TrainingRequest training,
+    List<String> seeds,
+    int length,
+    int topN,
+    double temperature,
+    long randomSeed,
+    Duration acceptTimeout,
+    Duration promptTimeout) {
   public DemoPlan {
-    if (maxCorpusChars < 0) throw new IllegalArgumentException("--corpus-chars must be >= 0, got " + maxCorpusChars);
+    if (maxCorpusChars < 0)
+      throw new IllegalArgumentException("--corpus-chars must be >= 0, got " + maxCorpusChars);
     if (training == null || training.jobId() == null) {
-      throw new IllegalArgumentException("the training request needs a jobId, to follow its status");
+      throw new IllegalArgumentException(
+          "the training request needs a jobId, to follow its status");
     }
     seeds = List.copyOf(seeds);
     if (seeds.isEmpty()) throw new IllegalArgumentException("give at least one --seed");
@@ -31,7 +42,8 @@ public record DemoPlan(int maxCorpusChars, TrainingRequest training, List<String
     }
     if (length < 1) throw new IllegalArgumentException("--length must be >= 1, got " + length);
     if (topN < 1) throw new IllegalArgumentException("--top-n must be >= 1, got " + topN);
-    if (!(temperature > 0)) throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
+    if (!(temperature > 0))
+      throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
   }
 
   /**

@@ -20,16 +20,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole charstream loop in one JVM: an embedded Kafka broker (or an external cluster), a
- * trainer worker and a generator worker, started in that order and closed in reverse. What
- * {@code charstream up} keeps running and {@code charstream demo} drives; the workers are the same
- * classes {@code charstream trainer} and {@code charstream generator} run.
+ * trainer worker and a generator worker, started in that order and closed in reverse. What {@code
+ * charstream up} keeps running and {@code charstream demo} drives; the workers are the same classes
+ * {@code charstream trainer} and {@code charstream generator} run.
  */
 public final class EmbeddedStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStack.class);
 
   /**
    * Builds a validated config of a {@link ConfigDef} from the command's flags and the environment,
-   * with {@code overrides} on top: {@code ClientOptions::config} in the commands, a fixed map in tests.
+   * with {@code overrides} on top: {@code ClientOptions::config} in the commands, a fixed map in
+   * tests.
    */
   @FunctionalInterface
   public interface Settings {
@@ -45,8 +46,12 @@ public final class EmbeddedStack implements AutoCloseable {
    * @param generatorSettings generator keys set by the command (over the environment)
    * @param settings flags, client config file and environment of every config
    */
-  public record Options(Optional<BrokerSettings> broker, boolean workers, Map<String, Object> trainerSettings,
-      Map<String, Object> generatorSettings, Settings settings) {
+  public record Options(
+      Optional<BrokerSettings> broker,
+      boolean workers,
+      Map<String, Object> trainerSettings,
+      Map<String, Object> generatorSettings,
+      Settings settings) {
     public Options {
       trainerSettings = Map.copyOf(trainerSettings);
       generatorSettings = Map.copyOf(generatorSettings);
@@ -60,7 +65,8 @@ public final class EmbeddedStack implements AutoCloseable {
    */
   public record BrokerSettings(int port, Path dataDir) {
     public BrokerSettings {
-      if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535, got " + port);
+      if (port < 0 || port > 65535)
+        throw new IllegalArgumentException("--port must be 0..65535, got " + port);
     }
 
     /** Where {@code charstream broker} keeps its log too, so both commands see the same data. */
@@ -83,16 +89,21 @@ public final class EmbeddedStack implements AutoCloseable {
   }
 
   /**
-   * Starts what {@code options} asks for; on any failure stops what already started and rethrows
-   * (a {@link org.apache.kafka.common.config.ConfigException} for a bad setting, a
-   * {@link io.charstream.app.broker.BrokerStartException} when the broker cannot start).
+   * Starts what {@code options} asks for; on any failure stops what already started and rethrows (a
+   * {@link org.apache.kafka.common.config.ConfigException} for a bad setting, a {@link
+   * io.charstream.app.broker.BrokerStartException} when the broker cannot start).
    */
   public static EmbeddedStack start(Options options) {
     EnvConfig common = options.settings().config(CommonKeys.define(new ConfigDef()), Map.of());
     Topics topics = CommonKeys.topics(common);
-    EmbeddedBroker broker = options.broker()
-        .map(b -> EmbeddedBroker.start(new EmbeddedBroker.Options(b.port(), b.kafkaDir(), topics, Map.of())))
-        .orElse(null);
+    EmbeddedBroker broker =
+        options
+            .broker()
+            .map(
+                b ->
+                    EmbeddedBroker.start(
+                        new EmbeddedBroker.Options(b.port(), b.kafkaDir(), topics, Map.of())))
+            .orElse(null);
     Map<String, Object> clientProps = new HashMap<>(common.kafkaClientProps());
     if (broker != null) clientProps.put(CommonKeys.BOOTSTRAP_SERVERS, broker.bootstrapServers());
     EmbeddedStack stack = new EmbeddedStack(broker, topics, clientProps);
@@ -115,17 +126,22 @@ public final class EmbeddedStack implements AutoCloseable {
     Map<String, Object> trainerSettings = new HashMap<>(options.trainerSettings());
     if (broker != null && options.broker().get().dataDir() != null) {
       // A persistent stack keeps the trainer's tables too, so a restart does not rebuild them.
-      trainerSettings.putIfAbsent(TrainerConfig.STATE_DIR,
+      trainerSettings.putIfAbsent(
+          TrainerConfig.STATE_DIR,
           options.broker().get().dataDir().resolve("trainer-state").toString());
     }
     trainerSettings.putAll(own);
     trainer = TrainerWorker.start(options.settings().config(TrainerConfig.DEF, trainerSettings));
     Map<String, Object> generatorSettings = new HashMap<>(options.generatorSettings());
     generatorSettings.putAll(own);
-    generator = GeneratorService.start(new GeneratorConfig(
-        options.settings().config(GeneratorConfig.DEF, generatorSettings)));
-    LOG.info("trainer {} and generator {} running against {}", trainer.config().workerId(),
-        generator.instanceId(), bootstrapServers());
+    generator =
+        GeneratorService.start(
+            new GeneratorConfig(options.settings().config(GeneratorConfig.DEF, generatorSettings)));
+    LOG.info(
+        "trainer {} and generator {} running against {}",
+        trainer.config().workerId(),
+        generator.instanceId(),
+        bootstrapServers());
   }
 
   /** The brokers every client of this stack uses. */
@@ -133,7 +149,9 @@ public final class EmbeddedStack implements AutoCloseable {
     return (String) clientProps.get(CommonKeys.BOOTSTRAP_SERVERS);
   }
 
-  /** Kafka client properties (bootstrap servers plus the pass-through ones) that reach this stack. */
+  /**
+   * Kafka client properties (bootstrap servers plus the pass-through ones) that reach this stack.
+   */
   public Map<String, Object> clientProps() {
     return clientProps;
   }
@@ -169,7 +187,8 @@ public final class EmbeddedStack implements AutoCloseable {
         part.close();
       } catch (Exception e) {
         LOG.warn("error while stopping {}: {}", part.getClass().getSimpleName(), e.toString());
-        if (first == null) first = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        if (first == null)
+          first = e instanceof RuntimeException r ? r : new IllegalStateException(e);
       }
     }
     if (first != null) throw first;

@@ -28,10 +28,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Sends several generate requests at once (so the generator batches them) and hands over each
- * final response as it arrives. Reads every partition of the response topic from the end offsets
- * taken before sending, with {@code read_committed} (the generator writes in transactions), and
- * ignores chunks and responses to other requests.
+ * Sends several generate requests at once (so the generator batches them) and hands over each final
+ * response as it arrives. Reads every partition of the response topic from the end offsets taken
+ * before sending, with {@code read_committed} (the generator writes in transactions), and ignores
+ * chunks and responses to other requests.
  */
 public final class PromptBatch implements AutoCloseable {
   private final Topics topics;
@@ -52,10 +52,13 @@ public final class PromptBatch implements AutoCloseable {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.remove(ConsumerConfig.GROUP_ID_CONFIG);
     consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    partitions = consumer.partitionsFor(responses.name(), Duration.ofSeconds(30)).stream()
-        .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    partitions =
+        consumer.partitionsFor(responses.name(), Duration.ofSeconds(30)).stream()
+            .map(i -> new TopicPartition(i.topic(), i.partition()))
+            .toList();
     if (partitions.isEmpty()) {
-      throw new IllegalStateException("topic " + responses.name() + " does not exist: is the topic prefix right?");
+      throw new IllegalStateException(
+          "topic " + responses.name() + " does not exist: is the topic prefix right?");
     }
     consumer.assign(partitions);
   }
@@ -67,22 +70,32 @@ public final class PromptBatch implements AutoCloseable {
    * @return the final responses by requestId, in order of arrival
    * @throws TimeoutException naming the requests still unanswered at the deadline
    */
-  public Map<String, GenerateResponse> run(List<GenerateRequest> requests, Consumer<GenerateResponse> onFinal,
-      Duration timeout) throws TimeoutException {
+  public Map<String, GenerateResponse> run(
+      List<GenerateRequest> requests, Consumer<GenerateResponse> onFinal, Duration timeout)
+      throws TimeoutException {
     consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // resolve the end offsets now, before anything can be answered
+    partitions.forEach(
+        consumer::position); // resolve the end offsets now, before anything can be answered
     for (GenerateRequest r : requests) {
-      producer.send(new ProducerRecord<>(topics.generateRequests().name(), r.requestId(),
-          Json.write(r, GenerateRequest.class)));
+      producer.send(
+          new ProducerRecord<>(
+              topics.generateRequests().name(),
+              r.requestId(),
+              Json.write(r, GenerateRequest.class)));
     }
     producer.flush();
     Map<String, GenerateResponse> finals = new LinkedHashMap<>();
-    List<String> waiting = new ArrayList<>(requests.stream().map(GenerateRequest::requestId).toList());
+    List<String> waiting =
+        new ArrayList<>(requests.stream().map(GenerateRequest::requestId).toList());
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!waiting.isEmpty()) {
       if (System.nanoTime() > deadline) {
-        throw new TimeoutException("no answer to " + waiting + " within " + timeout.toSeconds()
-            + " s: is a generator running on the same brokers and topic prefix?");
+        throw new TimeoutException(
+            "no answer to "
+                + waiting
+                + " within "
+                + timeout.toSeconds()
+                + " s: is a generator running on the same brokers and topic prefix?");
       }
       for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
         if (rec.value() == null || !waiting.contains(rec.key())) continue;

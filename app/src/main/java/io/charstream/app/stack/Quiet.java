@@ -16,7 +16,8 @@ final class Quiet {
     set("io.charstream", "warn");
     set("org.nd4j", "warn");
     set("org.deeplearning4j", "warn");
-    // Kafka warns about things the demo handles itself (a topic's leader not elected yet, a rebalance).
+    // Kafka warns about things the demo handles itself (a topic's leader not elected yet, a
+    // rebalance).
     set("org.apache.kafka", "error");
     set("kafka", "error");
   }

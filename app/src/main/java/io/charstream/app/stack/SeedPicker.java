@@ -6,7 +6,8 @@ import java.util.Random;
 
 /**
  * Seeds for a corpus the demo knows nothing about: the openings of a few of its lines, picked with
- * a seeded random source (as the reference's generate picks a random seed from {@code --text-path}).
+ * a seeded random source (as the reference's generate picks a random seed from {@code
+ * --text-path}).
  */
 final class SeedPicker {
   static final int MAX_CHARS = 20;
@@ -14,8 +15,8 @@ final class SeedPicker {
   private SeedPicker() {}
 
   /**
-   * Up to {@code count} distinct line openings (at most {@value #MAX_CHARS} characters, cut at a word
-   * end when there is one), in a random order fixed by {@code seed}.
+   * Up to {@code count} distinct line openings (at most {@value #MAX_CHARS} characters, cut at a
+   * word end when there is one), in a random order fixed by {@code seed}.
    *
    * @param printableAsciiOnly skip lines with characters outside printable ASCII (the reference
    *     vocabulary, which the generator would refuse as unknown)
@@ -24,7 +25,8 @@ final class SeedPicker {
     List<String> candidates = new ArrayList<>();
     for (String line : text.split("\n")) {
       String s = opening(line.strip());
-      if (s.length() >= 3 && (!printableAsciiOnly || s.chars().allMatch(c -> c >= 0x20 && c < 0x7f))
+      if (s.length() >= 3
+          && (!printableAsciiOnly || s.chars().allMatch(c -> c >= 0x20 && c < 0x7f))
           && !candidates.contains(s)) {
         candidates.add(s);
       }
@@ -34,8 +36,13 @@ final class SeedPicker {
     while (picked.size() < count && !candidates.isEmpty()) {
       picked.add(candidates.remove(random.nextInt(candidates.size())));
     }
-    if (picked.isEmpty()) picked.add(text.isEmpty() ? "The" : text.substring(0, text.offsetByCodePoints(0,
-        Math.min(text.codePointCount(0, text.length()), 3))));
+    if (picked.isEmpty())
+      picked.add(
+          text.isEmpty()
+              ? "The"
+              : text.substring(
+                  0,
+                  text.offsetByCodePoints(0, Math.min(text.codePointCount(0, text.length()), 3))));
     return picked;
   }
 

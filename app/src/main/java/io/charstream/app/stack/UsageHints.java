@@ -3,17 +3,24 @@ package io.charstream.app.stack;
 import io.charstream.schemas.Topics;
 import java.nio.file.Path;
 
-/** What {@code charstream up} prints: where everything runs and how to drive it from another terminal. */
+/**
+ * What {@code charstream up} prints: where everything runs and how to drive it from another
+ * terminal.
+ */
 final class UsageHints {
   private UsageHints() {}
 
   static String up(EmbeddedStack stack, Path dataDir) {
-    return up(stack.bootstrapServers(), stack.topics(), stack.broker().isPresent() ? dataDir : null,
+    return up(
+        stack.bootstrapServers(),
+        stack.topics(),
+        stack.broker().isPresent() ? dataDir : null,
         stack.generator().map(g -> g.httpPort()).orElse(-1));
   }
 
   /**
-   * @param dataDir the embedded broker's data directory, or null when the stack uses an external cluster
+   * @param dataDir the embedded broker's data directory, or null when the stack uses an external
+   *     cluster
    * @param http the generator's HTTP port, or -1 for none
    */
   static String up(String bs, Topics t, Path dataDir, int http) {
@@ -23,29 +30,61 @@ final class UsageHints {
     String cs = "./charstream";
     StringBuilder sb = new StringBuilder();
     sb.append("charstream up: ");
-    sb.append(dataDir != null ? "Kafka broker on " + bs + " (data in " + dataDir + ")"
-        : "workers on the Kafka cluster at " + bs);
+    sb.append(
+        dataDir != null
+            ? "Kafka broker on " + bs + " (data in " + dataDir + ")"
+            : "workers on the Kafka cluster at " + bs);
     sb.append(", trainer and generator running");
-    if (http > 0) sb.append(" (generator metrics and health on http://127.0.0.1:").append(http).append("/metrics)");
+    if (http > 0)
+      sb.append(" (generator metrics and health on http://127.0.0.1:")
+          .append(http)
+          .append("/metrics)");
     sb.append(".\n\nDrive it from another terminal:\n");
-    sb.append("  ").append(cs).append(" corpus put").append(flags).append(prefix)
+    sb.append("  ")
+        .append(cs)
+        .append(" corpus put")
+        .append(flags)
+        .append(prefix)
         .append(" --corpus-id shakespeare data/tinyshakespeare.txt\n");
-    sb.append("  ").append(cs).append(" submit").append(flags).append(prefix)
+    sb.append("  ")
+        .append(cs)
+        .append(" submit")
+        .append(flags)
+        .append(prefix)
         .append(" --corpus-id shakespeare --model-id default --num-epochs 1 --follow\n");
     sb.append("  ").append(cs).append(" status").append(flags).append(prefix).append('\n');
-    sb.append("  ").append(prefix.isEmpty() ? "" : "CHARSTREAM_TOPIC_PREFIX=" + t.prefix() + " ").append(cs)
-        .append(" prompt").append(flags)
+    sb.append("  ")
+        .append(prefix.isEmpty() ? "" : "CHARSTREAM_TOPIC_PREFIX=" + t.prefix() + " ")
+        .append(cs)
+        .append(" prompt")
+        .append(flags)
         .append(" --model-id default --seed \"KING RICHARD\" --length 200\n");
-    sb.append("or with kcat (any Kafka client works; messages are plain JSON, see docs/demo.md):\n");
-    sb.append("  echo '{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"KING RICHARD\",\"modelId\":\"default\","
-        + "\"length\":200}' \\\n    | kcat -b ").append(bs).append(" -P -t ").append(t.generateRequests().name())
+    sb.append(
+        "or with kcat (any Kafka client works; messages are plain JSON, see docs/demo.md):\n");
+    sb.append(
+            "  echo '{\"schemaVersion\":1,\"requestId\":\"r1\",\"prompt\":\"KING RICHARD\",\"modelId\":\"default\","
+                + "\"length\":200}' \\\n    | kcat -b ")
+        .append(bs)
+        .append(" -P -t ")
+        .append(t.generateRequests().name())
         .append(" -k r1\n");
-    sb.append("  kcat -b ").append(bs).append(" -C -t ").append(t.generateResponses().name())
+    sb.append("  kcat -b ")
+        .append(bs)
+        .append(" -C -t ")
+        .append(t.generateResponses().name())
         .append(" -X isolation.level=read_committed -o beginning -e -f '%k %s\\n'\n");
-    sb.append("Topics: ").append(t.prefix()).append("{corpus, training-requests, training-status, checkpoints, "
-        + "generate-requests, generate-responses, ...}.\n");
-    sb.append(dataDir != null ? "Ctrl-C stops everything; " + dataDir + " keeps the corpora, jobs and models for the "
-        + "next charstream up." : "Ctrl-C stops both workers; running jobs are handed over to other trainers.");
+    sb.append("Topics: ")
+        .append(t.prefix())
+        .append(
+            "{corpus, training-requests, training-status, checkpoints, "
+                + "generate-requests, generate-responses, ...}.\n");
+    sb.append(
+        dataDir != null
+            ? "Ctrl-C stops everything; "
+                + dataDir
+                + " keeps the corpora, jobs and models for the "
+                + "next charstream up."
+            : "Ctrl-C stops both workers; running jobs are handed over to other trainers.");
     return sb.toString();
   }
 }

@@ -1,8 +1,8 @@
 package io.charstream.app.worker;
 
+import io.charstream.app.client.ClientOptions;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
-import io.charstream.app.client.ClientOptions;
 import io.charstream.schemas.config.EnvConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,25 +15,41 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code charstream generator}: runs one generator worker until SIGTERM / Ctrl-C. */
-@Command(name = "generator", mixinStandardHelpOptions = true,
-    description = {"Serve text generation: read generate-requests, continuous batching, write generate-responses.",
-        "Every setting is also an env var CHARSTREAM_<KEY> (see docs/generator.md); Kafka client properties",
-        "come from --client-config FILE or CHARSTREAM_KAFKA_<PROPERTY>. SIGTERM finishes (or hands back) running",
-        "requests, commits and leaves the group."})
+@Command(
+    name = "generator",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve text generation: read generate-requests, continuous batching, write generate-responses.",
+      "Every setting is also an env var CHARSTREAM_<KEY> (see docs/generator.md); Kafka client properties",
+      "come from --client-config FILE or CHARSTREAM_KAFKA_<PROPERTY>. SIGTERM finishes (or hands back) running",
+      "requests, commits and leaves the group."
+    })
 public final class GeneratorCommand implements Callable<Integer> {
 
   @Mixin ClientOptions kafka;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Properties file of generator keys (batch.capacity=...).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Properties file of generator keys (batch.capacity=...).")
   Path config;
 
-  @Option(names = "--batch-capacity", paramLabel = "N", description = "Slots stepped together (1 = no batching).")
+  @Option(
+      names = "--batch-capacity",
+      paramLabel = "N",
+      description = "Slots stepped together (1 = no batching).")
   Integer batchCapacity;
 
-  @Option(names = "--http-port", paramLabel = "PORT", description = "Port of /metrics, /livez, /readyz (-1 = off).")
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description = "Port of /metrics, /livez, /readyz (-1 = off).")
   Integer httpPort;
 
-  @Option(names = "--model-id", paramLabel = "ID", description = "Default model id for requests that name none.")
+  @Option(
+      names = "--model-id",
+      paramLabel = "ID",
+      description = "Default model id for requests that name none.")
   String modelId;
 
   @Override
@@ -47,10 +63,14 @@ public final class GeneratorCommand implements Callable<Integer> {
     GeneratorService service = GeneratorService.start(new GeneratorConfig(env));
     System.err.println("generator " + service.instanceId() + " running; " + env);
     AtomicBoolean signalled = new AtomicBoolean();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      signalled.set(true);
-      service.close();
-    }, "generator-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  signalled.set(true);
+                  service.close();
+                },
+                "generator-shutdown"));
     service.awaitTermination();
     if (signalled.get()) {
       return 0;

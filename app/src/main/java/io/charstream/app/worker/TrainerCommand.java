@@ -16,25 +16,40 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code charstream trainer}: the Kafka trainer worker, until SIGTERM / Ctrl-C. */
-@Command(name = "trainer", mixinStandardHelpOptions = true,
-    description = {"Run a trainer worker: reads corpora and training requests from Kafka, trains, publishes",
-        "progress and checkpoints. Replicas with the same group.id share the jobs. Every config key can be",
-        "set in --config FILE or as env CHARSTREAM_<KEY>; see --config-doc."})
+@Command(
+    name = "trainer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a trainer worker: reads corpora and training requests from Kafka, trains, publishes",
+      "progress and checkpoints. Replicas with the same group.id share the jobs. Every config key can be",
+      "set in --config FILE or as env CHARSTREAM_<KEY>; see --config-doc."
+    })
 public final class TrainerCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerCommand.class);
 
   @Mixin ClientOptions client;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Trainer config properties (keys of --config-doc).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Trainer config properties (keys of --config-doc).")
   Path configFile;
 
-  @Option(names = "--max-concurrent-jobs", paramLabel = "N", description = "Jobs trained at once (default 1).")
+  @Option(
+      names = "--max-concurrent-jobs",
+      paramLabel = "N",
+      description = "Jobs trained at once (default 1).")
   Integer maxConcurrentJobs;
 
-  @Option(names = "--worker-id", paramLabel = "NAME", description = "Name in status events (default host-pid).")
+  @Option(
+      names = "--worker-id",
+      paramLabel = "NAME",
+      description = "Name in status events (default host-pid).")
   String workerId;
 
-  @Option(names = "--config-doc", description = "Print the table of config keys (Markdown) and exit.")
+  @Option(
+      names = "--config-doc",
+      description = "Print the table of config keys (Markdown) and exit.")
   boolean configDoc;
 
   @Override
@@ -44,7 +59,8 @@ public final class TrainerCommand implements Callable<Integer> {
       return 0;
     }
     Map<String, Object> overrides = new HashMap<>();
-    if (maxConcurrentJobs != null) overrides.put(TrainerConfig.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
+    if (maxConcurrentJobs != null)
+      overrides.put(TrainerConfig.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
     if (workerId != null) overrides.put(TrainerConfig.WORKER_ID, workerId);
     EnvConfig env;
     try {

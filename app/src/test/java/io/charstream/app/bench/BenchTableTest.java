@@ -1,11 +1,11 @@
 package io.charstream.app.bench;
 
-import io.charstream.app.local.LocalCommandsTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.charstream.app.local.LocalCommandsTest;
 import io.charstream.app.local.LocalCommandsTest.Run;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.TrainingConfig;
@@ -33,8 +33,18 @@ class BenchTableTest {
     }
     Files.writeString(corpus, text);
     result = dir.resolve("out/small-reference.json");
-    Run run = LocalCommandsTest.run("bench", "table", "--text-path", corpus.toString(), "--num-epochs", "2",
-        "--out", result.toString(), "--checkpoint-path", dir.resolve("ckpt/model.ckpt").toString());
+    Run run =
+        LocalCommandsTest.run(
+            "bench",
+            "table",
+            "--text-path",
+            corpus.toString(),
+            "--num-epochs",
+            "2",
+            "--out",
+            result.toString(),
+            "--checkpoint-path",
+            dir.resolve("ckpt/model.ckpt").toString());
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.err()).contains("epoch: 2,").contains("result written to " + result);
     assertThat(JSON.readTree(run.out())).isEqualTo(JSON.readTree(result.toFile()));
@@ -61,14 +71,18 @@ class BenchTableTest {
     }
     assertThat(r.path("epochs").get(1).path("train_loss").asDouble())
         .isLessThan(r.path("epochs").get(0).path("train_loss").asDouble());
-    assertThat(r.path("final_train_loss").asDouble()).isEqualTo(r.path("epochs").get(1).path("train_loss").asDouble());
+    assertThat(r.path("final_train_loss").asDouble())
+        .isEqualTo(r.path("epochs").get(1).path("train_loss").asDouble());
     assertThat(dir.resolve("ckpt/model.ckpt")).exists();
-    assertThat(Checkpoint.read(dir.resolve("ckpt/model.ckpt.best")).history()).hasSize(r.path("best_val_loss").path("epoch").asInt());
+    assertThat(Checkpoint.read(dir.resolve("ckpt/model.ckpt.best")).history())
+        .hasSize(r.path("best_val_loss").path("epoch").asInt());
   }
 
   @Test
   void reproduceAcceptsTheSameRunAndRejectsAChangedCurveOrText() throws Exception {
-    Run same = LocalCommandsTest.run("bench", "table", "--reproduce", result.toString(), "--text-path", corpus.toString());
+    Run same =
+        LocalCommandsTest.run(
+            "bench", "table", "--reproduce", result.toString(), "--text-path", corpus.toString());
     assertThat(same.status()).as(same.err()).isZero();
     assertThat(JSON.readTree(same.out()).path("reproduced").asBoolean()).isTrue();
 
@@ -77,15 +91,25 @@ class BenchTableTest {
     second.put("train_loss", second.path("train_loss").asDouble() + 0.1);
     Path tampered = dir.resolve("tampered.json");
     JSON.writeValue(tampered.toFile(), changed);
-    Run differs = LocalCommandsTest.run("bench", "table", "--reproduce", tampered.toString(), "--text-path",
-        corpus.toString(), "--num-epochs", "2");
+    Run differs =
+        LocalCommandsTest.run(
+            "bench",
+            "table",
+            "--reproduce",
+            tampered.toString(),
+            "--text-path",
+            corpus.toString(),
+            "--num-epochs",
+            "2");
     assertThat(differs.status()).isEqualTo(1);
     assertThat(JSON.readTree(differs.out()).path("reproduced").asBoolean()).isFalse();
     assertThat(differs.err()).contains("differs from " + tampered);
 
     Path other = dir.resolve("other.txt");
     Files.writeString(other, Files.readString(corpus) + "x");
-    Run wrongText = LocalCommandsTest.run("bench", "table", "--reproduce", result.toString(), "--text-path", other.toString());
+    Run wrongText =
+        LocalCommandsTest.run(
+            "bench", "table", "--reproduce", result.toString(), "--text-path", other.toString());
     assertThat(wrongText.status()).isEqualTo(2);
     assertThat(wrongText.err()).contains("is not the text").contains("data/fetch.sh");
   }
@@ -93,9 +117,25 @@ class BenchTableTest {
   @Test
   void trainTakesThePresetAndExplicitFlagsOverrideIt() throws Exception {
     Path ckpt = dir.resolve("preset/model.ckpt");
-    Run run = LocalCommandsTest.run("train", "--preset", "recommended", "--text-path", corpus.toString(),
-        "--checkpoint-path", ckpt.toString(), "--log-path", dir.resolve("preset.log").toString(), "--num-epochs", "1",
-        "--rnn-size", "16", "--embedding-size", "8", "--batch-size", "8");
+    Run run =
+        LocalCommandsTest.run(
+            "train",
+            "--preset",
+            "recommended",
+            "--text-path",
+            corpus.toString(),
+            "--checkpoint-path",
+            ckpt.toString(),
+            "--log-path",
+            dir.resolve("preset.log").toString(),
+            "--num-epochs",
+            "1",
+            "--rnn-size",
+            "16",
+            "--embedding-size",
+            "8",
+            "--batch-size",
+            "8");
     assertThat(run.status()).as(run.err()).isZero();
     TrainingConfig t = Checkpoint.read(ckpt).trainingConfig();
     assertThat(t.lrSchedule()).isEqualTo(TrainingConfig.LearningRateSchedule.COSINE);
@@ -105,8 +145,17 @@ class BenchTableTest {
     assertThat(Checkpoint.read(ckpt).modelConfig().dropRate()).isEqualTo(0.05);
     assertThat(Checkpoint.read(ckpt).modelConfig().rnnSize()).isEqualTo(16);
 
-    Run bad = LocalCommandsTest.run("train", "--preset", "fastest", "--text-path", corpus.toString(),
-        "--checkpoint-path", ckpt.toString(), "--log-path", dir.resolve("preset.log").toString());
+    Run bad =
+        LocalCommandsTest.run(
+            "train",
+            "--preset",
+            "fastest",
+            "--text-path",
+            corpus.toString(),
+            "--checkpoint-path",
+            ckpt.toString(),
+            "--log-path",
+            dir.resolve("preset.log").toString());
     assertThat(bad.status()).isEqualTo(2);
     assertThat(bad.err()).contains("--preset must be 'reference' or 'recommended', got 'fastest'");
   }

@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The committed benchmark results (results/*.json) have the keys other tools read, a complete curve,
- * and every number the README's table shows comes from them.
+ * The committed benchmark results (results/*.json) have the keys other tools read, a complete
+ * curve, and every number the README's table shows comes from them.
  */
 class ResultsTest {
 
@@ -36,8 +36,12 @@ class ResultsTest {
     List<JsonNode> results = results();
     assertThat(results).isNotEmpty();
     for (JsonNode r : results) {
-      String name = r.path("corpus").path("name").asText() + "-" + r.path("system").asText() + "-"
-          + r.path("preset").asText();
+      String name =
+          r.path("corpus").path("name").asText()
+              + "-"
+              + r.path("system").asText()
+              + "-"
+              + r.path("preset").asText();
       assertThat(r.path("preset").asText()).as(name).isIn("reference", "recommended");
       assertThat(r.path("corpus").path("sha256").asText()).as(name).hasSize(64);
       assertThat(r.path("total_duration_s").asDouble()).as(name).isPositive();
@@ -52,15 +56,19 @@ class ResultsTest {
         assertThat(e.path("train_loss").asDouble()).as(name).isBetween(0.5, 5.0);
         assertThat(e.path("val_loss").asDouble()).as(name).isBetween(0.5, 5.0);
       }
-      assertThat(r.path("final_train_loss").asDouble()).as(name)
+      assertThat(r.path("final_train_loss").asDouble())
+          .as(name)
           .isEqualTo(epochs.get(epochs.size() - 1).path("train_loss").asDouble());
     }
   }
 
   @Test
   void tinyshakespeareHasBothPresetsAndAnotherCorpusIsMeasured() throws IOException {
-    List<String> runs = results().stream().filter(r -> r.path("system").asText().equals("charstream"))
-        .map(r -> r.path("corpus").path("name").asText() + "/" + r.path("preset").asText()).toList();
+    List<String> runs =
+        results().stream()
+            .filter(r -> r.path("system").asText().equals("charstream"))
+            .map(r -> r.path("corpus").path("name").asText() + "/" + r.path("preset").asText())
+            .toList();
     assertThat(runs).contains("tinyshakespeare/reference", "tinyshakespeare/recommended");
     assertThat(runs.stream().filter(r -> !r.startsWith("tinyshakespeare/"))).isNotEmpty();
   }
@@ -69,7 +77,8 @@ class ResultsTest {
   void theReadmeTableIsGeneratedFromTheResultFiles() throws IOException {
     String readme = Files.readString(ROOT.resolve("README.md"));
     for (String row : BenchTableCommand.markdownRows(results())) {
-      assertThat(readme).as("README.md should contain the row printed by `bench table --markdown results/*.json`")
+      assertThat(readme)
+          .as("README.md should contain the row printed by `bench table --markdown results/*.json`")
           .contains(row);
     }
   }

@@ -14,41 +14,62 @@ class NativeTuningTest {
 
   @Test
   void relaunchesTrainingCommandsOnlyOnceAndOnlyWhenWanted() {
-    assertThat(NativeTuning.shouldRelaunch(new String[] {"train", "--text-path", "x"}, Map.of())).isTrue();
+    assertThat(NativeTuning.shouldRelaunch(new String[] {"train", "--text-path", "x"}, Map.of()))
+        .isTrue();
     assertThat(NativeTuning.shouldRelaunch(new String[] {"bench", "train"}, Map.of())).isTrue();
-    assertThat(NativeTuning.shouldRelaunch(new String[] {"generate", "--seed", "x"}, Map.of())).isFalse();
+    assertThat(NativeTuning.shouldRelaunch(new String[] {"generate", "--seed", "x"}, Map.of()))
+        .isFalse();
     assertThat(NativeTuning.shouldRelaunch(new String[] {"train", "--help"}, Map.of())).isFalse();
     assertThat(NativeTuning.shouldRelaunch(new String[] {}, Map.of())).isFalse();
-    assertThat(NativeTuning.shouldRelaunch(new String[] {"train"}, Map.of(NativeTuning.MARKER, "1"))).isFalse();
-    assertThat(NativeTuning.shouldRelaunch(new String[] {"train"}, Map.of(NativeTuning.SWITCH, "off"))).isFalse();
-    assertThat(NativeTuning.shouldRelaunch(new String[] {"train"}, Map.of(NativeTuning.SWITCH, "on"))).isTrue();
+    assertThat(
+            NativeTuning.shouldRelaunch(new String[] {"train"}, Map.of(NativeTuning.MARKER, "1")))
+        .isFalse();
+    assertThat(
+            NativeTuning.shouldRelaunch(new String[] {"train"}, Map.of(NativeTuning.SWITCH, "off")))
+        .isFalse();
+    assertThat(
+            NativeTuning.shouldRelaunch(new String[] {"train"}, Map.of(NativeTuning.SWITCH, "on")))
+        .isTrue();
   }
 
   @Test
   void environmentFollowsTheCpuAndKeepsWhatTheUserSet() {
-    assertThat(NativeTuning.environment(Map.of(), ZEN5)).containsEntry("OMP_NUM_THREADS", "1")
-        .containsEntry("ND4J_SKIP_BLAS_THREADS", "1").containsEntry("OPENBLAS_NUM_THREADS", "1")
-        .containsEntry("OPENBLAS_CORETYPE", "SkylakeX").containsEntry(NativeTuning.MARKER, "1");
-    assertThat(NativeTuning.environment(Map.of(), HASWELL)).containsEntry("OPENBLAS_CORETYPE", "Haswell");
+    assertThat(NativeTuning.environment(Map.of(), ZEN5))
+        .containsEntry("OMP_NUM_THREADS", "1")
+        .containsEntry("ND4J_SKIP_BLAS_THREADS", "1")
+        .containsEntry("OPENBLAS_NUM_THREADS", "1")
+        .containsEntry("OPENBLAS_CORETYPE", "SkylakeX")
+        .containsEntry(NativeTuning.MARKER, "1");
+    assertThat(NativeTuning.environment(Map.of(), HASWELL))
+        .containsEntry("OPENBLAS_CORETYPE", "Haswell");
     assertThat(NativeTuning.environment(Map.of(), OLD)).doesNotContainKey("OPENBLAS_CORETYPE");
-    assertThat(NativeTuning.environment(Map.of("OMP_NUM_THREADS", "2"), ZEN5)).doesNotContainKey("OMP_NUM_THREADS");
+    assertThat(NativeTuning.environment(Map.of("OMP_NUM_THREADS", "2"), ZEN5))
+        .doesNotContainKey("OMP_NUM_THREADS");
   }
 
   @Test
   void jvmOptionsAddHeapGcAndNativeBuildUnlessChosen() {
-    assertThat(NativeTuning.jvmOptions(List.of(), ZEN5, NativeTuning.HEAP)).containsExactly(NativeTuning.HEAP, "-XX:+UseSerialGC",
-        "-Dorg.bytedeco.javacpp.platform.extension=-avx512");
-    assertThat(NativeTuning.jvmOptions(List.of(), HASWELL, NativeTuning.HEAP)).contains("-Dorg.bytedeco.javacpp.platform.extension=-avx2");
-    assertThat(NativeTuning.jvmOptions(List.of(), OLD, NativeTuning.HEAP)).noneMatch(o -> o.contains("platform.extension"));
+    assertThat(NativeTuning.jvmOptions(List.of(), ZEN5, NativeTuning.HEAP))
+        .containsExactly(
+            NativeTuning.HEAP,
+            "-XX:+UseSerialGC",
+            "-Dorg.bytedeco.javacpp.platform.extension=-avx512");
+    assertThat(NativeTuning.jvmOptions(List.of(), HASWELL, NativeTuning.HEAP))
+        .contains("-Dorg.bytedeco.javacpp.platform.extension=-avx2");
+    assertThat(NativeTuning.jvmOptions(List.of(), OLD, NativeTuning.HEAP))
+        .noneMatch(o -> o.contains("platform.extension"));
     assertThat(NativeTuning.jvmOptions(List.of("-Xmx2g", "-XX:+UseG1GC"), ZEN5, NativeTuning.HEAP))
-        .startsWith("-Xmx2g", "-XX:+UseG1GC").doesNotContain(NativeTuning.HEAP, "-XX:+UseSerialGC");
+        .startsWith("-Xmx2g", "-XX:+UseG1GC")
+        .doesNotContain(NativeTuning.HEAP, "-XX:+UseSerialGC");
   }
 
   @org.junit.jupiter.api.Test
   void commandsThatRunABrokerInProcessGetARoomierHeap() {
-    assertThat(NativeTuning.heapFor(new String[] {"bench", "serve", "--text-path", "x"})).isEqualTo("-Xmx1g");
+    assertThat(NativeTuning.heapFor(new String[] {"bench", "serve", "--text-path", "x"}))
+        .isEqualTo("-Xmx1g");
     assertThat(NativeTuning.heapFor(new String[] {"bench", "train"})).isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"up"})).isEqualTo("-Xmx1g");
-    assertThat(NativeTuning.heapFor(new String[] {"train", "--text-path", "x"})).isEqualTo(NativeTuning.HEAP);
+    assertThat(NativeTuning.heapFor(new String[] {"train", "--text-path", "x"}))
+        .isEqualTo(NativeTuning.HEAP);
   }
 }

@@ -9,7 +9,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ChunkerTest {
-  /** The naive twin: encode each code point and start a new chunk when the next one does not fit. */
+  /**
+   * The naive twin: encode each code point and start a new chunk when the next one does not fit.
+   */
   static List<String> naive(String text, int maxBytes) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
@@ -39,10 +41,12 @@ class ChunkerTest {
       List<String> chunks = Chunker.split(text, max);
       assertThat(chunks).isEqualTo(naive(text, max));
       assertThat(String.join("", chunks)).isEqualTo(text);
-      assertThat(chunks).allSatisfy(c -> {
-        assertThat(c.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(max);
-        assertThat(Character.isLowSurrogate(c.charAt(0))).isFalse();
-      });
+      assertThat(chunks)
+          .allSatisfy(
+              c -> {
+                assertThat(c.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(max);
+                assertThat(Character.isLowSurrogate(c.charAt(0))).isFalse();
+              });
     }
   }
 
@@ -55,7 +59,9 @@ class ChunkerTest {
   @Test
   void invalidUtf8IsRefusedWithAHint() {
     byte[] latin1 = "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CorpusUploader.decodeUtf8(latin1, "f.txt"))
-        .hasMessageContaining("not valid UTF-8").hasMessageContaining("iconv");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> CorpusUploader.decodeUtf8(latin1, "f.txt"))
+        .hasMessageContaining("not valid UTF-8")
+        .hasMessageContaining("iconv");
   }
 }

@@ -50,7 +50,9 @@ class ClientCommandsTest {
 
   static SubmitCommand parsedSubmit(String... args) {
     SubmitCommand command = new SubmitCommand();
-    new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args); // as Main sets it
+    new CommandLine(command)
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .parseArgs(args); // as Main sets it
     return command;
   }
 
@@ -66,24 +68,49 @@ class ClientCommandsTest {
 
   @Test
   void submitMapsPresetSplitAndScheduleFlagsOntoTheRequest() {
-    TrainingRequest all = parsedSubmit("--model-id", "m", "--corpus-id", "c", "--preset", "recommended",
-        "--val-split", "blocks", "--lr-schedule", "cosine", "--final-learning-rate", "0.0002", "--rnn-size", "64")
-        .request("j");
+    TrainingRequest all =
+        parsedSubmit(
+                "--model-id",
+                "m",
+                "--corpus-id",
+                "c",
+                "--preset",
+                "recommended",
+                "--val-split",
+                "blocks",
+                "--lr-schedule",
+                "cosine",
+                "--final-learning-rate",
+                "0.0002",
+                "--rnn-size",
+                "64")
+            .request("j");
     assertThat(all.preset()).isEqualTo(Preset.RECOMMENDED);
     assertThat(all.valSplit()).isEqualTo(ValSplit.BLOCKS);
     assertThat(all.lrSchedule()).isEqualTo(LrSchedule.COSINE);
     assertThat(all.finalLearningRate()).isEqualTo(0.0002);
     assertThat(all.rnnSize()).isEqualTo(64);
     // Flags not given stay absent: the trainer fills them from the preset (explicit flags win).
-    TrainingRequest preset = parsedSubmit("--model-id", "m", "--corpus-id", "c", "--preset", "recommended")
-        .request("j");
+    TrainingRequest preset =
+        parsedSubmit("--model-id", "m", "--corpus-id", "c", "--preset", "recommended").request("j");
     assertThat(preset.rnnSize()).isNull();
     assertThat(preset.learningRate()).isNull();
     assertThat(preset.lrSchedule()).isNull();
     assertThat(preset.resolved()).isFalse();
     // Without a preset, cosine decays to a twentieth of the learning rate.
-    assertThat(parsedSubmit("--model-id", "m", "--corpus-id", "c", "--lr-schedule", "cosine", "--learning-rate", "0.002")
-        .request("j").finalLearningRate()).isEqualTo(0.002 / 20);
+    assertThat(
+            parsedSubmit(
+                    "--model-id",
+                    "m",
+                    "--corpus-id",
+                    "c",
+                    "--lr-schedule",
+                    "cosine",
+                    "--learning-rate",
+                    "0.002")
+                .request("j")
+                .finalLearningRate())
+        .isEqualTo(0.002 / 20);
   }
 
   @Test
@@ -96,8 +123,17 @@ class ClientCommandsTest {
     assertThat(preset.err()).contains("--preset").contains("RECOMMENDED");
     Run schedule = run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "linear");
     assertThat(schedule.err()).contains("--lr-schedule").contains("COSINE");
-    Run above = run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "cosine",
-        "--final-learning-rate", "0.01");
+    Run above =
+        run(
+            "submit",
+            "--model-id",
+            "m",
+            "--corpus-id",
+            "c",
+            "--lr-schedule",
+            "cosine",
+            "--final-learning-rate",
+            "0.01");
     assertThat(above.status()).isEqualTo(2);
     assertThat(above.err()).contains("--final-learning-rate").contains("learningRate = 0.001");
     Run zero = run("submit", "--model-id", "m", "--corpus-id", "c", "--final-learning-rate", "0");
@@ -107,11 +143,20 @@ class ClientCommandsTest {
 
   @Test
   void submitDocumentsTheNewFlagsInHelp() {
-    String help = Main.newCommandLine().getSubcommands().get("submit").getUsageMessage().replaceAll("\\s+", " ");
-    for (String flag : new String[] {"--preset", "--val-split", "--lr-schedule", "--final-learning-rate"}) {
+    String help =
+        Main.newCommandLine()
+            .getSubcommands()
+            .get("submit")
+            .getUsageMessage()
+            .replaceAll("\\s+", " ");
+    for (String flag :
+        new String[] {"--preset", "--val-split", "--lr-schedule", "--final-learning-rate"}) {
       assertThat(help).contains(flag);
     }
-    assertThat(help).contains("default tail").contains("default constant").contains("--learning-rate / 20");
+    assertThat(help)
+        .contains("default tail")
+        .contains("default constant")
+        .contains("--learning-rate / 20");
   }
 
   @Test
@@ -119,12 +164,15 @@ class ClientCommandsTest {
     assertThat(run("corpus", "put", "--corpus-id", "c", dir.resolve("nope.txt").toString()).err())
         .contains("cannot read");
     Path empty = Files.writeString(dir.resolve("empty.txt"), "");
-    assertThat(run("corpus", "put", "--corpus-id", "c", empty.toString()).err()).contains("is empty");
-    Path latin1 = Files.write(dir.resolve("latin1.txt"), "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(run("corpus", "put", "--corpus-id", "c", empty.toString()).err())
+        .contains("is empty");
+    Path latin1 =
+        Files.write(dir.resolve("latin1.txt"), "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
     Run r = run("corpus", "put", "--corpus-id", "c", latin1.toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("not valid UTF-8");
-    assertThat(run("corpus", "put", "--corpus-id", "no spaces", latin1.toString()).err()).contains("not a valid id");
+    assertThat(run("corpus", "put", "--corpus-id", "no spaces", latin1.toString()).err())
+        .contains("not a valid id");
   }
 
   @Test
@@ -134,7 +182,8 @@ class ClientCommandsTest {
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("max.concurrent.jobs").contains("trainer.properties");
     Path typo = Files.writeString(dir.resolve("typo.properties"), "max.concurent.jobs=2\n");
-    assertThat(run("trainer", "--config", typo.toString()).err()).contains("unknown config key 'max.concurent.jobs'");
+    assertThat(run("trainer", "--config", typo.toString()).err())
+        .contains("unknown config key 'max.concurent.jobs'");
   }
 
   @Test
@@ -147,7 +196,8 @@ class ClientCommandsTest {
     } finally {
       System.setOut(saved);
     }
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("`training-state.every.steps`")
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("`training-state.every.steps`")
         .contains("CHARSTREAM_MAX_CONCURRENT_JOBS");
   }
 }

@@ -20,16 +20,26 @@ record Acls(List<Rule> rules) {
       Set<String> ops = new TreeSet<>();
       acl.path("operations").forEach(o -> ops.add(o.asText()));
       JsonNode res = acl.path("resource");
-      rules.add(new Rule(res.path("type").asText(), res.path("name").asText(),
-          res.path("patternType").asText("literal").equals("prefix"), ops));
+      rules.add(
+          new Rule(
+              res.path("type").asText(),
+              res.path("name").asText(),
+              res.path("patternType").asText("literal").equals("prefix"),
+              ops));
     }
     return new Acls(List.copyOf(rules));
   }
 
-  /** Whether {@code operation} on resource {@code type/name} is allowed (All implies every operation). */
+  /**
+   * Whether {@code operation} on resource {@code type/name} is allowed (All implies every
+   * operation).
+   */
   boolean allows(String type, String name, String operation) {
-    return rules.stream().anyMatch(r -> r.type().equals(type)
-        && (r.prefix() ? name.startsWith(r.name()) : name.equals(r.name()))
-        && (r.operations().contains(operation) || r.operations().contains("All")));
+    return rules.stream()
+        .anyMatch(
+            r ->
+                r.type().equals(type)
+                    && (r.prefix() ? name.startsWith(r.name()) : name.equals(r.name()))
+                    && (r.operations().contains(operation) || r.operations().contains("All")));
   }
 }

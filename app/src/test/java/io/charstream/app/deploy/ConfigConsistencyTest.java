@@ -24,8 +24,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.params.ParameterizedTest;
-import picocli.CommandLine;
 import org.junit.jupiter.params.provider.FieldSource;
+import picocli.CommandLine;
 
 /**
  * The manifests agree with the code they deploy: every env var a Deployment sets is a config key of
@@ -37,9 +37,16 @@ class ConfigConsistencyTest {
 
   static final List<String> OVERLAYS = Rendered.OVERLAYS;
 
-  /** Variables read by the native runtime (OpenMP, OpenBLAS, nd4j) or the JVM, not by charstream. */
+  /**
+   * Variables read by the native runtime (OpenMP, OpenBLAS, nd4j) or the JVM, not by charstream.
+   */
   static final Set<String> RUNTIME_ENV =
-      Set.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "ND4J_SKIP_BLAS_THREADS", "JAVA_OPTS");
+      Set.of(
+          "OMP_NUM_THREADS",
+          "OPENBLAS_NUM_THREADS",
+          "OPENBLAS_CORETYPE",
+          "ND4J_SKIP_BLAS_THREADS",
+          "JAVA_OPTS");
 
   /** Every property a charstream client may pass through: producer, consumer and admin configs. */
   static final Set<String> KAFKA_PROPERTIES = kafkaProperties();
@@ -48,18 +55,25 @@ class ConfigConsistencyTest {
   @FieldSource("OVERLAYS")
   void generatorEnvIsMadeOfItsConfigKeysAndPassesItsValidation(String overlay) {
     Map<String, String> env = WorkerEnv.of(Rendered.overlay(overlay), "charstream-generator");
-    assertThat(unknownVariables(env, GeneratorConfig.DEF)).as("generator env vars that configure nothing").isEmpty();
-    assertThatCode(() -> new GeneratorConfig(EnvConfig.builder(GeneratorConfig.DEF).env(env).build()))
-        .as("the generator accepts the environment of overlay %s", overlay).doesNotThrowAnyException();
+    assertThat(unknownVariables(env, GeneratorConfig.DEF))
+        .as("generator env vars that configure nothing")
+        .isEmpty();
+    assertThatCode(
+            () -> new GeneratorConfig(EnvConfig.builder(GeneratorConfig.DEF).env(env).build()))
+        .as("the generator accepts the environment of overlay %s", overlay)
+        .doesNotThrowAnyException();
   }
 
   @ParameterizedTest
   @FieldSource("OVERLAYS")
   void trainerEnvIsMadeOfItsConfigKeysAndPassesItsValidation(String overlay) {
     Map<String, String> env = WorkerEnv.of(Rendered.overlay(overlay), "charstream-trainer");
-    assertThat(unknownVariables(env, TrainerConfig.DEF)).as("trainer env vars that configure nothing").isEmpty();
+    assertThat(unknownVariables(env, TrainerConfig.DEF))
+        .as("trainer env vars that configure nothing")
+        .isEmpty();
     assertThatCode(() -> TrainerConfig.from(EnvConfig.builder(TrainerConfig.DEF).env(env).build()))
-        .as("the trainer accepts the environment of overlay %s", overlay).doesNotThrowAnyException();
+        .as("the trainer accepts the environment of overlay %s", overlay)
+        .doesNotThrowAnyException();
   }
 
   @ParameterizedTest
@@ -72,10 +86,12 @@ class ConfigConsistencyTest {
       // Kubernetes expands $(VAR) in args from the container's environment.
       r.container(d).path("args").forEach(a -> args.add(expand(a.asText(), env)));
       CommandLine main = Main.newCommandLine();
-      assertThat(main.getSubcommands()).as("`charstream %s`, which %s runs, is a sub-command of Main", args.get(0), d)
+      assertThat(main.getSubcommands())
+          .as("`charstream %s`, which %s runs, is a sub-command of Main", args.get(0), d)
           .containsKey(args.get(0));
       assertThatCode(() -> main.parseArgs(args.toArray(String[]::new)))
-          .as("charstream accepts %s's args %s", d, args).doesNotThrowAnyException();
+          .as("charstream accepts %s's args %s", d, args)
+          .doesNotThrowAnyException();
     }
   }
 
@@ -83,31 +99,57 @@ class ConfigConsistencyTest {
   @FieldSource("OVERLAYS")
   void trainerScaleTerminationAndAclsFollowItsConfig(String overlay) {
     Rendered r = Rendered.overlay(overlay);
-    TrainerConfig config = TrainerConfig.from(
-        EnvConfig.builder(TrainerConfig.DEF).env(WorkerEnv.of(r, "charstream-trainer")).build());
+    TrainerConfig config =
+        TrainerConfig.from(
+            EnvConfig.builder(TrainerConfig.DEF)
+                .env(WorkerEnv.of(r, "charstream-trainer"))
+                .build());
     JsonNode deployment = r.one("Deployment", "charstream-trainer");
     int jobs = deployment.at("/spec/replicas").asInt() * config.maxConcurrentJobs();
-    assertThat(jobs).as("concurrent jobs <= training-requests partitions (one job per partition at a time)")
+    assertThat(jobs)
+        .as("concurrent jobs <= training-requests partitions (one job per partition at a time)")
         .isLessThanOrEqualTo(config.topics().trainingRequests().settings().partitions());
     long grace = deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
-    assertThat(grace).as("grace period vs handover.timeout.ms").isGreaterThanOrEqualTo(config.handoverTimeout().toSeconds() + 15);
+    assertThat(grace)
+        .as("grace period vs handover.timeout.ms")
+        .isGreaterThanOrEqualTo(config.handoverTimeout().toSeconds() + 15);
 
     Topics topics = config.topics();
     Acls acls = Acls.of(r.one("KafkaUser", "charstream-trainer"));
-    for (Topic<?, ?> in : List.of(topics.corpus(), topics.corpora(), topics.trainingRequests(),
-        topics.trainingControl(), topics.trainingStatus(), topics.trainingState())) {
+    for (Topic<?, ?> in :
+        List.of(
+            topics.corpus(),
+            topics.corpora(),
+            topics.trainingRequests(),
+            topics.trainingControl(),
+            topics.trainingStatus(),
+            topics.trainingState())) {
       assertThat(acls.allows("topic", in.name(), "Read")).as("trainer reads " + in.name()).isTrue();
     }
-    for (Topic<?, ?> out : List.of(topics.corpora(), topics.trainingStatus(), topics.checkpoints(), topics.trainingState(),
-        topics.deadLetter(topics.corpus()), topics.deadLetter(topics.trainingRequests()))) {
-      assertThat(acls.allows("topic", out.name(), "Write")).as("trainer writes " + out.name()).isTrue();
+    for (Topic<?, ?> out :
+        List.of(
+            topics.corpora(),
+            topics.trainingStatus(),
+            topics.checkpoints(),
+            topics.trainingState(),
+            topics.deadLetter(topics.corpus()),
+            topics.deadLetter(topics.trainingRequests()))) {
+      assertThat(acls.allows("topic", out.name(), "Write"))
+          .as("trainer writes " + out.name())
+          .isTrue();
     }
     assertThat(acls.allows("group", config.groupId(), "Read")).isTrue();
-    assertThat(acls.allows("group", config.applicationId(), "Read")).as("Kafka Streams group").isTrue();
-    assertThat(acls.allows("topic", config.applicationId() + "-store-changelog", "Create")).as("Streams internal topics").isTrue();
+    assertThat(acls.allows("group", config.applicationId(), "Read"))
+        .as("Kafka Streams group")
+        .isTrue();
+    assertThat(acls.allows("topic", config.applicationId() + "-store-changelog", "Create"))
+        .as("Streams internal topics")
+        .isTrue();
     assertThat(acls.allows("topic", topics.generateRequests().name(), "Read")).isFalse();
     assertThat(acls.allows("topic", topics.checkpoints().name(), "Read")).isFalse();
-    assertThat(acls.rules()).noneMatch(rule -> rule.type().equals("transactionalId") || rule.operations().contains("All"));
+    assertThat(acls.rules())
+        .noneMatch(
+            rule -> rule.type().equals("transactionalId") || rule.operations().contains("All"));
   }
 
   @ParameterizedTest
@@ -122,10 +164,16 @@ class ConfigConsistencyTest {
       String name = kt.at("/spec/topicName").asText(kt.at("/metadata/name").asText());
       rendered.add(name);
       Topic<?, ?> t = expected.get(name);
-      assertThat(t).as("KafkaTopic %s is a topic of the registry %s", name, expected.keySet()).isNotNull();
-      assertThat(kt.at("/spec/partitions").asInt()).as(name + " partitions").isEqualTo(t.settings().partitions());
+      assertThat(t)
+          .as("KafkaTopic %s is a topic of the registry %s", name, expected.keySet())
+          .isNotNull();
+      assertThat(kt.at("/spec/partitions").asInt())
+          .as(name + " partitions")
+          .isEqualTo(t.settings().partitions());
       Map<String, String> config = new TreeMap<>();
-      kt.at("/spec/config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+      kt.at("/spec/config")
+          .fields()
+          .forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
       assertThat(config).as(name + " config").isEqualTo(new TreeMap<>(t.settings().configs()));
     }
     assertThat(rendered).as("a KafkaTopic for every topic").isEqualTo(expected.keySet());
@@ -140,19 +188,24 @@ class ConfigConsistencyTest {
     int partitions = topics.generateRequests().settings().partitions();
     for (ObjectNode so : r.all("ScaledObject")) {
       JsonNode md = so.at("/spec/triggers/0/metadata");
-      assertThat(so.at("/spec/maxReplicaCount").asInt()).as("KEDA max replicas <= request partitions")
+      assertThat(so.at("/spec/maxReplicaCount").asInt())
+          .as("KEDA max replicas <= request partitions")
           .isLessThanOrEqualTo(partitions);
-      assertThat(md.path("consumerGroup").asText()).isEqualTo(config.env().getString(GeneratorConfig.GROUP_ID));
+      assertThat(md.path("consumerGroup").asText())
+          .isEqualTo(config.env().getString(GeneratorConfig.GROUP_ID));
       assertThat(md.path("topic").asText()).isEqualTo(topics.generateRequests().name());
-      // Offsets are committed with the responses, so a replica at work carries its full batch as lag;
+      // Offsets are committed with the responses, so a replica at work carries its full batch as
+      // lag;
       // a threshold below that would scale up an idle-queued fleet, one above the batch plus the
       // fetched queue could never be reached by lag the replica holds.
       int batch = config.env().getInt(GeneratorConfig.BATCH_CAPACITY);
       int queue = config.env().getInt(GeneratorConfig.QUEUE_CAPACITY);
-      assertThat(Integer.parseInt(md.path("lagThreshold").asText())).isBetween(batch + 1, batch + queue);
+      assertThat(Integer.parseInt(md.path("lagThreshold").asText()))
+          .isBetween(batch + 1, batch + queue);
     }
     for (ObjectNode hpa : r.all("HorizontalPodAutoscaler")) {
-      assertThat(hpa.at("/spec/maxReplicas").asInt()).as("HPA max replicas <= request partitions")
+      assertThat(hpa.at("/spec/maxReplicas").asInt())
+          .as("HPA max replicas <= request partitions")
           .isLessThanOrEqualTo(partitions);
     }
   }
@@ -163,13 +216,21 @@ class ConfigConsistencyTest {
     Rendered r = Rendered.overlay(overlay);
     GeneratorConfig config = generatorConfig(r);
     long drainS = config.env().getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS) / 1000;
-    long grace = r.one("Deployment", "charstream-generator").at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
+    long grace =
+        r.one("Deployment", "charstream-generator")
+            .at("/spec/template/spec/terminationGracePeriodSeconds")
+            .asLong();
     // Commit of the last transaction, leaving the group and closing clients take seconds, not tens.
-    assertThat(grace).as("terminationGracePeriodSeconds vs shutdown.drain-ms").isGreaterThanOrEqualTo(drainS + 15);
+    assertThat(grace)
+        .as("terminationGracePeriodSeconds vs shutdown.drain-ms")
+        .isGreaterThanOrEqualTo(drainS + 15);
     // The drain lets the longest accepted request finish: length.max characters at the per-slot
     // rate of a full batch (see deploy/README.md, "Sizing").
-    double longestS = config.env().getInt(GeneratorConfig.LENGTH_MAX) / Sizing.CHARS_PER_S_PER_SLOT_FULL_BATCH;
-    assertThat((double) drainS).as("shutdown.drain-ms vs the longest request (%.1f s)", longestS).isGreaterThan(longestS);
+    double longestS =
+        config.env().getInt(GeneratorConfig.LENGTH_MAX) / Sizing.CHARS_PER_S_PER_SLOT_FULL_BATCH;
+    assertThat((double) drainS)
+        .as("shutdown.drain-ms vs the longest request (%.1f s)", longestS)
+        .isGreaterThan(longestS);
   }
 
   @ParameterizedTest
@@ -183,9 +244,13 @@ class ConfigConsistencyTest {
     assertThat(gen.allows("topic", topics.generateRequests().name(), "Read")).isTrue();
     assertThat(gen.allows("topic", topics.checkpoints().name(), "Read")).isTrue();
     assertThat(gen.allows("topic", topics.generateResponses().name(), "Write")).isTrue();
-    assertThat(gen.allows("topic", topics.deadLetter(topics.generateRequests()).name(), "Write")).isTrue();
+    assertThat(gen.allows("topic", topics.deadLetter(topics.generateRequests()).name(), "Write"))
+        .isTrue();
     assertThat(gen.allows("group", group, "Read")).isTrue();
-    assertThat(gen.allows("transactionalId", group + "-" + "charstream-generator-5d8f7c9b6-x2x7k", "Write")).isTrue();
+    assertThat(
+            gen.allows(
+                "transactionalId", group + "-" + "charstream-generator-5d8f7c9b6-x2x7k", "Write"))
+        .isTrue();
     // Least privilege: nothing it does not use.
     assertThat(gen.allows("topic", topics.generateResponses().name(), "Read")).isFalse();
     assertThat(gen.allows("topic", topics.checkpoints().name(), "Write")).isFalse();
@@ -200,15 +265,17 @@ class ConfigConsistencyTest {
 
   @org.junit.jupiter.api.Test
   void misspelledOrForeignVariablesAreCaught() {
-    Map<String, String> env = Map.of(
-        "CHARSTREAM_BATCH_CAPACITY", "64",
-        "CHARSTREAM_GENERATOR_SLOTS", "64",
-        "CHARSTREAM_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
-        "CHARSTREAM_KAFKA_SECURITY_PROTOCL", "SASL_SSL",
-        "OMP_NUM_THREADS", "2",
-        "HOME", "/app");
+    Map<String, String> env =
+        Map.of(
+            "CHARSTREAM_BATCH_CAPACITY", "64",
+            "CHARSTREAM_GENERATOR_SLOTS", "64",
+            "CHARSTREAM_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+            "CHARSTREAM_KAFKA_SECURITY_PROTOCL", "SASL_SSL",
+            "OMP_NUM_THREADS", "2",
+            "HOME", "/app");
     assertThat(unknownVariables(env, GeneratorConfig.DEF))
-        .containsExactlyInAnyOrder("CHARSTREAM_GENERATOR_SLOTS", "CHARSTREAM_KAFKA_SECURITY_PROTOCL", "HOME");
+        .containsExactlyInAnyOrder(
+            "CHARSTREAM_GENERATOR_SLOTS", "CHARSTREAM_KAFKA_SECURITY_PROTOCL", "HOME");
   }
 
   // ---- helpers
@@ -217,8 +284,11 @@ class ConfigConsistencyTest {
     Set<String> keys = def.names().stream().map(EnvConfig::envName).collect(Collectors.toSet());
     List<String> unknown = new ArrayList<>();
     for (String name : env.keySet()) {
-      boolean known = keys.contains(name) || RUNTIME_ENV.contains(name)
-          || (name.startsWith(EnvConfig.KAFKA_ENV_PREFIX) && KAFKA_PROPERTIES.contains(EnvConfig.kafkaPropertyOf(name)));
+      boolean known =
+          keys.contains(name)
+              || RUNTIME_ENV.contains(name)
+              || (name.startsWith(EnvConfig.KAFKA_ENV_PREFIX)
+                  && KAFKA_PROPERTIES.contains(EnvConfig.kafkaPropertyOf(name)));
       if (!known) {
         unknown.add(name);
       }
@@ -227,7 +297,10 @@ class ConfigConsistencyTest {
   }
 
   static GeneratorConfig generatorConfig(Rendered r) {
-    return new GeneratorConfig(EnvConfig.builder(GeneratorConfig.DEF).env(WorkerEnv.of(r, "charstream-generator")).build());
+    return new GeneratorConfig(
+        EnvConfig.builder(GeneratorConfig.DEF)
+            .env(WorkerEnv.of(r, "charstream-generator"))
+            .build());
   }
 
   static Topics topics(Rendered r) {

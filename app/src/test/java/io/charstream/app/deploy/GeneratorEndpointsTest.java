@@ -19,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
- * The generator's probes and scrape annotations point at endpoints its real HTTP server serves:
- * the worker's own HealthServer is started on a free port and asked for every path the rendered
+ * The generator's probes and scrape annotations point at endpoints its real HTTP server serves: the
+ * worker's own HealthServer is started on a free port and asked for every path the rendered
  * Deployment names, on the port the Deployment and the worker's config agree on.
  */
 class GeneratorEndpointsTest {
@@ -36,23 +36,33 @@ class GeneratorEndpointsTest {
     GeneratorConfig config = ConfigConsistencyTest.generatorConfig(r);
 
     int containerPort = container.at("/ports/0/containerPort").asInt();
-    assertThat(config.env().getInt(GeneratorConfig.HTTP_PORT)).as("http.port vs containerPort").isEqualTo(containerPort);
-    assertThat(deployment.at("/spec/template/metadata/annotations/prometheus.io~1port").asInt()).isEqualTo(containerPort);
+    assertThat(config.env().getInt(GeneratorConfig.HTTP_PORT))
+        .as("http.port vs containerPort")
+        .isEqualTo(containerPort);
+    assertThat(deployment.at("/spec/template/metadata/annotations/prometheus.io~1port").asInt())
+        .isEqualTo(containerPort);
 
     Map<String, String> paths = new LinkedHashMap<>();
     for (String probe : new String[] {"startupProbe", "livenessProbe", "readinessProbe"}) {
       paths.put(probe, container.at("/" + probe + "/httpGet/path").asText());
     }
-    paths.put("prometheus.io/path", deployment.at("/spec/template/metadata/annotations/prometheus.io~1path").asText());
+    paths.put(
+        "prometheus.io/path",
+        deployment.at("/spec/template/metadata/annotations/prometheus.io~1path").asText());
 
     try (HealthServer server = start()) {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       int port = port(server);
       for (Map.Entry<String, String> e : paths.entrySet()) {
-        HttpResponse<String> res = http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + e.getValue())).timeout(Duration.ofSeconds(5)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        assertThat(res.statusCode()).as("%s %s -> %s", e.getKey(), e.getValue(), res.body()).isEqualTo(200);
+        HttpResponse<String> res =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + e.getValue()))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode())
+            .as("%s %s -> %s", e.getKey(), e.getValue(), res.body())
+            .isEqualTo(200);
       }
     }
   }
@@ -63,7 +73,8 @@ class GeneratorEndpointsTest {
    */
   private static HealthServer start() throws Exception {
     Constructor<HealthServer> c =
-        HealthServer.class.getDeclaredConstructor(int.class, Supplier.class, Supplier.class, Supplier.class);
+        HealthServer.class.getDeclaredConstructor(
+            int.class, Supplier.class, Supplier.class, Supplier.class);
     c.setAccessible(true);
     Supplier<String> metrics = () -> "# TYPE up gauge\nup 1\n";
     Supplier<HealthServer.Check> ok = () -> new HealthServer.Check(true, "test");

@@ -32,16 +32,24 @@ class ImageDefinitionTest {
     List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
     assertThat(froms).as("build stage + runtime stage").hasSize(2);
     assertThat(froms.get(0)).contains(" AS build");
-    assertThat(froms.get(1)).as("runtime is a JRE image, no JDK, no Maven").containsPattern("FROM \\S+:\\S*jre\\S*$");
+    assertThat(froms.get(1))
+        .as("runtime is a JRE image, no JDK, no Maven")
+        .containsPattern("FROM \\S+:\\S*jre\\S*$");
     int runtimeStart = lines.indexOf(froms.get(1));
     List<String> runtime = lines.subList(runtimeStart, lines.size());
-    String user = runtime.stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
-    assertThat(user).as("numeric non-root user, so runAsNonRoot can verify it").matches("USER [1-9][0-9]*(:[1-9][0-9]*)?");
+    String user =
+        runtime.stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
+    assertThat(user)
+        .as("numeric non-root user, so runAsNonRoot can verify it")
+        .matches("USER [1-9][0-9]*(:[1-9][0-9]*)?");
     assertThat(String.join("\n", runtime))
         .contains("COPY --from=build /src/app/target/lib/ /app/lib/")
         .contains("COPY --from=build /src/app/target/charstream.jar /app/charstream.jar")
         .contains("ENTRYPOINT [\"/usr/local/bin/charstream-entrypoint\"]")
-        .contains("-XX:MaxRAMPercentage=", "-XX:+ExitOnOutOfMemoryError", "-Dorg.bytedeco.javacpp.cachedir=/tmp/");
+        .contains(
+            "-XX:MaxRAMPercentage=",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Dorg.bytedeco.javacpp.cachedir=/tmp/");
     assertThat(String.join("\n", lines.subList(0, runtimeStart))).contains("-pl app -am package");
   }
 
@@ -50,7 +58,8 @@ class ImageDefinitionTest {
     Path cg = Files.createDirectories(tmp.resolve("cg"));
     Files.writeString(cg.resolve("cpu.max"), "150000 100000\n");
     Files.writeString(cg.resolve("memory.max"), "1610612736\n");
-    Map<String, String> out = runEntrypoint(tmp, cg, Map.of(), "generator", "--bootstrap-servers", "k:9092");
+    Map<String, String> out =
+        runEntrypoint(tmp, cg, Map.of(), "generator", "--bootstrap-servers", "k:9092");
     assertThat(out).containsEntry("OMP_NUM_THREADS", "2");
     assertThat(out.get("args"))
         .contains("-Dorg.bytedeco.javacpp.maxbytes=644245094")
@@ -67,9 +76,13 @@ class ImageDefinitionTest {
     Files.writeString(cg.resolve("cpu/cpu.cfs_quota_us"), "400000\n");
     Files.writeString(cg.resolve("cpu/cpu.cfs_period_us"), "100000\n");
     Files.writeString(cg.resolve("memory/memory.limit_in_bytes"), "9223372036854771712\n");
-    assertThat(runEntrypoint(tmp, cg, Map.of(), "trainer")).containsEntry("OMP_NUM_THREADS", "4")
-        .extractingByKey("args").asString().doesNotContain("maxbytes");
-    assertThat(runEntrypoint(tmp, cg, Map.of("OMP_NUM_THREADS", "1"), "trainer")).containsEntry("OMP_NUM_THREADS", "1");
+    assertThat(runEntrypoint(tmp, cg, Map.of(), "trainer"))
+        .containsEntry("OMP_NUM_THREADS", "4")
+        .extractingByKey("args")
+        .asString()
+        .doesNotContain("maxbytes");
+    assertThat(runEntrypoint(tmp, cg, Map.of("OMP_NUM_THREADS", "1"), "trainer"))
+        .containsEntry("OMP_NUM_THREADS", "1");
   }
 
   @Test
@@ -104,13 +117,17 @@ class ImageDefinitionTest {
     return out;
   }
 
-  /** Runs deploy/docker-entrypoint.sh with a stand-in java; returns OMP_NUM_THREADS and the args. */
-  private static Map<String, String> runEntrypoint(Path tmp, Path cgroup, Map<String, String> extraEnv, String... args)
-      throws Exception {
+  /**
+   * Runs deploy/docker-entrypoint.sh with a stand-in java; returns OMP_NUM_THREADS and the args.
+   */
+  private static Map<String, String> runEntrypoint(
+      Path tmp, Path cgroup, Map<String, String> extraEnv, String... args) throws Exception {
     Path fakeJava = tmp.resolve("java");
-    Files.writeString(fakeJava, "#!/bin/sh\necho \"OMP_NUM_THREADS=$OMP_NUM_THREADS\"\necho \"args=$*\"\n");
+    Files.writeString(
+        fakeJava, "#!/bin/sh\necho \"OMP_NUM_THREADS=$OMP_NUM_THREADS\"\necho \"args=$*\"\n");
     Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
-    List<String> command = new ArrayList<>(List.of("sh", deploy("docker-entrypoint.sh").toString()));
+    List<String> command =
+        new ArrayList<>(List.of("sh", deploy("docker-entrypoint.sh").toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().remove("OMP_NUM_THREADS");

@@ -26,7 +26,9 @@ final class Kustomize {
 
   private Kustomize() {}
 
-  /** The repository root: the first directory upwards from the working directory with deploy/k8s. */
+  /**
+   * The repository root: the first directory upwards from the working directory with deploy/k8s.
+   */
   static Path repoRoot() {
     Path dir = Path.of("").toAbsolutePath();
     for (Path p = dir; p != null; p = p.getParent()) {
@@ -34,7 +36,8 @@ final class Kustomize {
         return p;
       }
     }
-    throw new AssertionError("no deploy/k8s above " + dir + ": run the tests from the charstream checkout");
+    throw new AssertionError(
+        "no deploy/k8s above " + dir + ": run the tests from the charstream checkout");
   }
 
   /** deploy/k8s/{@code relative} of this checkout. */
@@ -42,7 +45,10 @@ final class Kustomize {
     return repoRoot().resolve("deploy/k8s").resolve(relative);
   }
 
-  /** The kubectl binary: $KUBECTL, else the first kubectl on $PATH, else a failure that says what to do. */
+  /**
+   * The kubectl binary: $KUBECTL, else the first kubectl on $PATH, else a failure that says what to
+   * do.
+   */
   static Path kubectl() {
     String override = System.getenv("KUBECTL");
     if (override != null && !override.isBlank()) {
@@ -63,7 +69,9 @@ final class Kustomize {
       }
     }
     throw new AssertionError(
-        "kubectl not found on PATH (" + path + "). The deploy/ tests render the manifests with"
+        "kubectl not found on PATH ("
+            + path
+            + "). The deploy/ tests render the manifests with"
             + " `kubectl kustomize`: install it with `bash deploy/ci-install-kubectl.sh` (as root),"
             + " or point KUBECTL at a kubectl binary.");
   }
@@ -104,11 +112,15 @@ final class Kustomize {
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
           p.destroyForcibly();
-          throw new AssertionError(String.join(" ", command) + " did not finish in " + TIMEOUT_S + " s");
+          throw new AssertionError(
+              String.join(" ", command) + " did not finish in " + TIMEOUT_S + " s");
         }
         if (p.exitValue() != 0) {
           throw new AssertionError(
-              String.join(" ", command) + " failed (exit " + p.exitValue() + "):\n"
+              String.join(" ", command)
+                  + " failed (exit "
+                  + p.exitValue()
+                  + "):\n"
                   + Files.readString(err, StandardCharsets.UTF_8));
         }
         return new String(out, StandardCharsets.UTF_8);

@@ -25,10 +25,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Validates rendered objects strictly, each against the schema of its apiVersion and kind:
- * built-in kinds with the fabric8 Kubernetes model, Strimzi kinds with Strimzi's API model, KEDA
- * kinds with the JSON Schema vendored in src/test/resources/deploy/keda. A kind without a schema
- * here is itself a violation: nothing rendered goes unchecked.
+ * Validates rendered objects strictly, each against the schema of its apiVersion and kind: built-in
+ * kinds with the fabric8 Kubernetes model, Strimzi kinds with Strimzi's API model, KEDA kinds with
+ * the JSON Schema vendored in src/test/resources/deploy/keda. A kind without a schema here is
+ * itself a violation: nothing rendered goes unchecked.
  */
 final class ManifestValidator {
 
@@ -53,7 +53,8 @@ final class ManifestValidator {
   private static final Map<String, String> SCHEMAS =
       Map.of(
           "keda.sh/v1alpha1/ScaledObject", "deploy/keda/scaledobject.schema.json",
-          "keda.sh/v1alpha1/TriggerAuthentication", "deploy/keda/triggerauthentication.schema.json");
+          "keda.sh/v1alpha1/TriggerAuthentication",
+              "deploy/keda/triggerauthentication.schema.json");
 
   /**
    * Fields of kafka.strimzi.io/v1beta2 that v1 removed. Strimzi's Java model 0.51 reads both
@@ -82,7 +83,8 @@ final class ManifestValidator {
     String schema = SCHEMAS.get(key);
     if (model != null) {
       found.addAll(StrictModel.violations(object, model));
-      for (String pointer : REMOVED_IN_STRIMZI_V1.getOrDefault(object.path("kind").asText(), List.of())) {
+      for (String pointer :
+          REMOVED_IN_STRIMZI_V1.getOrDefault(object.path("kind").asText(), List.of())) {
         if (key.startsWith("kafka.strimzi.io/v1/") && present(object, pointer)) {
           found.add("$" + pointer.replace('/', '.') + ": removed in kafka.strimzi.io/v1");
         }
@@ -107,7 +109,9 @@ final class ManifestValidator {
     return all;
   }
 
-  /** Whether {@code pointer} (a JSON pointer where {@code *} matches every array element) exists. */
+  /**
+   * Whether {@code pointer} (a JSON pointer where {@code *} matches every array element) exists.
+   */
   private static boolean present(JsonNode node, String pointer) {
     int star = pointer.indexOf("/*");
     if (star < 0) {

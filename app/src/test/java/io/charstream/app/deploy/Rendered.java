@@ -30,9 +30,12 @@ record Rendered(String overlay, List<ObjectNode> objects) {
 
   ObjectNode one(String kind, String name) {
     List<ObjectNode> found =
-        all(kind).stream().filter(o -> o.path("metadata").path("name").asText().equals(name)).toList();
+        all(kind).stream()
+            .filter(o -> o.path("metadata").path("name").asText().equals(name))
+            .toList();
     if (found.size() != 1) {
-      throw new AssertionError(overlay + ": expected one " + kind + "/" + name + ", found " + found.size());
+      throw new AssertionError(
+          overlay + ": expected one " + kind + "/" + name + ", found " + found.size());
     }
     return found.get(0);
   }
@@ -45,7 +48,8 @@ record Rendered(String overlay, List<ObjectNode> objects) {
   JsonNode container(String deployment) {
     JsonNode containers = one("Deployment", deployment).at("/spec/template/spec/containers");
     if (containers.size() != 1) {
-      throw new AssertionError(overlay + ": " + deployment + " should have one container, has " + containers.size());
+      throw new AssertionError(
+          overlay + ": " + deployment + " should have one container, has " + containers.size());
     }
     return containers.get(0);
   }

@@ -30,7 +30,9 @@ class RenderedManifestsTest {
   void everyRenderedObjectValidatesStrictly(String overlay) {
     Rendered r = Rendered.overlay(overlay);
     assertThat(r.objects()).as("%s renders objects", overlay).hasSizeGreaterThan(10);
-    assertThat(ManifestValidator.violations(r.objects())).as("schema violations in overlay %s", overlay).isEmpty();
+    assertThat(ManifestValidator.violations(r.objects()))
+        .as("schema violations in overlay %s", overlay)
+        .isEmpty();
   }
 
   @ParameterizedTest
@@ -39,7 +41,9 @@ class RenderedManifestsTest {
     Rendered r = Rendered.overlay(overlay);
     Map<String, Long> kinds =
         r.objects().stream()
-            .collect(Collectors.groupingBy(o -> o.path("kind").asText(), TreeMap::new, Collectors.counting()));
+            .collect(
+                Collectors.groupingBy(
+                    o -> o.path("kind").asText(), TreeMap::new, Collectors.counting()));
     assertThat(kinds)
         .containsEntry("Namespace", 1L)
         .containsEntry("Deployment", 2L)
@@ -50,7 +54,9 @@ class RenderedManifestsTest {
     assertThat(r.has("KafkaUser", GENERATOR)).isTrue();
     boolean keda = kinds.containsKey("ScaledObject");
     boolean hpa = kinds.containsKey("HorizontalPodAutoscaler");
-    assertThat(keda ^ hpa).as("%s has exactly one generator autoscaler: %s", overlay, kinds).isTrue();
+    assertThat(keda ^ hpa)
+        .as("%s has exactly one generator autoscaler: %s", overlay, kinds)
+        .isTrue();
     if (overlay.equals("dev")) {
       assertThat(kinds).containsEntry("Kafka", 1L).containsEntry("KafkaNodePool", 1L);
     } else {
@@ -58,7 +64,9 @@ class RenderedManifestsTest {
     }
     for (ObjectNode o : r.objects()) {
       if (!o.path("kind").asText().equals("Namespace")) {
-        assertThat(o.at("/metadata/namespace").asText()).as(ManifestValidator.describe(o)).isEqualTo("charstream");
+        assertThat(o.at("/metadata/namespace").asText())
+            .as(ManifestValidator.describe(o))
+            .isEqualTo("charstream");
       }
     }
   }
@@ -73,16 +81,26 @@ class RenderedManifestsTest {
             .filter(o -> !o.path("kind").asText().equals("Kafka"))
             .map(o -> o.at("/metadata/labels/strimzi.io~1cluster").asText())
             .collect(Collectors.toSet());
-    assertThat(clusters).as("strimzi.io/cluster labels in %s", overlay).hasSize(1).doesNotContain("");
+    assertThat(clusters)
+        .as("strimzi.io/cluster labels in %s", overlay)
+        .hasSize(1)
+        .doesNotContain("");
     if (overlay.equals("dev")) {
       ObjectNode kafka = r.all("Kafka").get(0);
       assertThat(clusters).containsExactly(kafka.at("/metadata/name").asText());
       JsonNode pool = r.all("KafkaNodePool").get(0).path("spec");
       assertThat(pool.path("replicas").asInt()).isEqualTo(1);
-      assertThat(pool.path("roles")).extracting(JsonNode::asText).containsExactlyInAnyOrder("controller", "broker");
+      assertThat(pool.path("roles"))
+          .extracting(JsonNode::asText)
+          .containsExactlyInAnyOrder("controller", "broker");
       JsonNode config = kafka.at("/spec/kafka/config");
-      for (String rf : List.of("offsets.topic.replication.factor", "transaction.state.log.replication.factor",
-          "transaction.state.log.min.isr", "default.replication.factor", "min.insync.replicas")) {
+      for (String rf :
+          List.of(
+              "offsets.topic.replication.factor",
+              "transaction.state.log.replication.factor",
+              "transaction.state.log.min.isr",
+              "default.replication.factor",
+              "min.insync.replicas")) {
         assertThat(config.path(rf).asInt()).as("%s on a single node", rf).isEqualTo(1);
       }
     }
@@ -94,7 +112,8 @@ class RenderedManifestsTest {
     Rendered r = Rendered.overlay(overlay);
     JsonNode spec = r.one("Deployment", TRAINER).path("spec");
     assertThat(spec.at("/strategy/type").asText()).isEqualTo("Recreate");
-    assertThat(spec.path("replicas").asInt()).isBetween(1, partitions(r, "charstream.training-requests"));
+    assertThat(spec.path("replicas").asInt())
+        .isBetween(1, partitions(r, "charstream.training-requests"));
     // Nothing to keep on disk: the checkpoints topic is the recovery state.
     for (JsonNode v : spec.at("/template/spec/volumes")) {
       assertThat(v.has("persistentVolumeClaim")).as("trainer volume %s", v).isFalse();
@@ -111,12 +130,13 @@ class RenderedManifestsTest {
     JsonNode port = c.path("ports").get(0);
     assertThat(port.path("name").asText()).isEqualTo("http");
     assertThat(port.path("containerPort").asInt()).isEqualTo(8080);
-    Map<String, String> probes = Map.of(
-        "startupProbe", "/livez", "livenessProbe", "/livez", "readinessProbe", "/readyz");
-    probes.forEach((probe, path) -> {
-      assertThat(c.at("/" + probe + "/httpGet/path").asText()).as(probe).isEqualTo(path);
-      assertThat(c.at("/" + probe + "/httpGet/port").asText()).as(probe).isEqualTo("http");
-    });
+    Map<String, String> probes =
+        Map.of("startupProbe", "/livez", "livenessProbe", "/livez", "readinessProbe", "/readyz");
+    probes.forEach(
+        (probe, path) -> {
+          assertThat(c.at("/" + probe + "/httpGet/path").asText()).as(probe).isEqualTo(path);
+          assertThat(c.at("/" + probe + "/httpGet/port").asText()).as(probe).isEqualTo("http");
+        });
     JsonNode annotations = r.one("Deployment", GENERATOR).at("/spec/template/metadata/annotations");
     assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
     assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("8080");
@@ -135,14 +155,22 @@ class RenderedManifestsTest {
       assertThat(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()).as(d).isTrue();
       assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).as(d).isFalse();
       for (String res : List.of("cpu", "memory")) {
-        assertThat(c.at("/resources/requests/" + res).isMissingNode()).as(d + " request " + res).isFalse();
-        assertThat(c.at("/resources/limits/" + res).isMissingNode()).as(d + " limit " + res).isFalse();
+        assertThat(c.at("/resources/requests/" + res).isMissingNode())
+            .as(d + " request " + res)
+            .isFalse();
+        assertThat(c.at("/resources/limits/" + res).isMissingNode())
+            .as(d + " limit " + res)
+            .isFalse();
       }
       JsonNode omp = env(c).get("OMP_NUM_THREADS");
       assertThat(omp).as(d + " sets OMP_NUM_THREADS").isNotNull();
       assertThat(omp.at("/valueFrom/resourceFieldRef/resource").asText()).isEqualTo("limits.cpu");
-      assertThat(omp.at("/valueFrom/resourceFieldRef/containerName").asText()).isEqualTo(c.path("name").asText());
-      assertThat(c.path("image").asText()).as(d + " image has a tag").matches("[^:]+(:[0-9][^:]*)?:[^:]+").doesNotEndWith(":latest");
+      assertThat(omp.at("/valueFrom/resourceFieldRef/containerName").asText())
+          .isEqualTo(c.path("name").asText());
+      assertThat(c.path("image").asText())
+          .as(d + " image has a tag")
+          .matches("[^:]+(:[0-9][^:]*)?:[^:]+")
+          .doesNotEndWith(":latest");
     }
   }
 
@@ -153,13 +181,18 @@ class RenderedManifestsTest {
     ObjectNode gen = r.one("Deployment", GENERATOR);
     JsonNode podLabels = gen.at("/spec/template/metadata/labels");
     JsonNode pdb = r.one("PodDisruptionBudget", GENERATOR).path("spec");
-    assertThat(matches(pdb.at("/selector/matchLabels"), podLabels)).as("PDB selects the generator pods").isTrue();
-    assertThat(pdb.path("maxUnavailable").asInt(0) + pdb.path("minAvailable").asInt(0)).isPositive();
+    assertThat(matches(pdb.at("/selector/matchLabels"), podLabels))
+        .as("PDB selects the generator pods")
+        .isTrue();
+    assertThat(pdb.path("maxUnavailable").asInt(0) + pdb.path("minAvailable").asInt(0))
+        .isPositive();
     JsonNode spread = gen.at("/spec/template/spec/topologySpreadConstraints");
     Set<String> keys = new HashSet<>();
     for (JsonNode s : spread) {
       keys.add(s.path("topologyKey").asText());
-      assertThat(matches(s.at("/labelSelector/matchLabels"), podLabels)).as("spread selects the generator pods").isTrue();
+      assertThat(matches(s.at("/labelSelector/matchLabels"), podLabels))
+          .as("spread selects the generator pods")
+          .isTrue();
     }
     assertThat(keys).contains("kubernetes.io/hostname", "topology.kubernetes.io/zone");
     assertThat(gen.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt(-1)).isZero();
@@ -175,25 +208,34 @@ class RenderedManifestsTest {
     for (ObjectNode so : r.all("ScaledObject")) {
       JsonNode spec = so.path("spec");
       assertThat(spec.at("/scaleTargetRef/name").asText()).isEqualTo(GENERATOR);
-      assertThat(spec.path("maxReplicaCount").asInt()).as("KEDA max replicas <= request partitions")
+      assertThat(spec.path("maxReplicaCount").asInt())
+          .as("KEDA max replicas <= request partitions")
           .isBetween(1, partitions);
-      assertThat(spec.path("minReplicaCount").asInt()).isBetween(1, spec.path("maxReplicaCount").asInt());
+      assertThat(spec.path("minReplicaCount").asInt())
+          .isBetween(1, spec.path("maxReplicaCount").asInt());
       JsonNode trigger = spec.path("triggers").get(0);
       assertThat(trigger.path("type").asText()).isEqualTo("kafka");
       JsonNode md = trigger.path("metadata");
       assertThat(md.path("topic").asText()).isEqualTo(REQUESTS_TOPIC);
       assertThat(md.path("allowIdleConsumers").asText()).isEqualTo("false");
       assertThat(md.path("bootstrapServers").asText())
-          .as("KEDA reaches the brokers the workers use").isEqualTo(configValue(r, "CHARSTREAM_BOOTSTRAP_SERVERS"));
-      String tls = configValue(r, "CHARSTREAM_KAFKA_SECURITY_PROTOCOL").endsWith("SSL") ? "enable" : "disable";
+          .as("KEDA reaches the brokers the workers use")
+          .isEqualTo(configValue(r, "CHARSTREAM_BOOTSTRAP_SERVERS"));
+      String tls =
+          configValue(r, "CHARSTREAM_KAFKA_SECURITY_PROTOCOL").endsWith("SSL")
+              ? "enable"
+              : "disable";
       assertThat(md.path("tls").asText()).isEqualTo(tls);
-      assertThat(r.has("TriggerAuthentication", trigger.at("/authenticationRef/name").asText())).isTrue();
+      assertThat(r.has("TriggerAuthentication", trigger.at("/authenticationRef/name").asText()))
+          .isTrue();
     }
     for (ObjectNode hpa : r.all("HorizontalPodAutoscaler")) {
       JsonNode spec = hpa.path("spec");
       assertThat(spec.at("/scaleTargetRef/name").asText()).isEqualTo(GENERATOR);
       assertThat(spec.at("/scaleTargetRef/kind").asText()).isEqualTo("Deployment");
-      assertThat(spec.path("maxReplicas").asInt()).as("HPA max replicas <= request partitions").isBetween(1, partitions);
+      assertThat(spec.path("maxReplicas").asInt())
+          .as("HPA max replicas <= request partitions")
+          .isBetween(1, partitions);
     }
   }
 
@@ -298,7 +340,9 @@ class RenderedManifestsTest {
   }
 
   private static Set<String> names(Rendered r, String kind) {
-    return r.all(kind).stream().map(o -> o.at("/metadata/name").asText()).collect(Collectors.toCollection(HashSet::new));
+    return r.all(kind).stream()
+        .map(o -> o.at("/metadata/name").asText())
+        .collect(Collectors.toCollection(HashSet::new));
   }
 
   private static boolean matches(JsonNode selector, JsonNode labels) {

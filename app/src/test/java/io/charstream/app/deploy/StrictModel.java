@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import java.lang.reflect.Field;
@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
  * binding (no string-to-number, number-to-string or float-to-int coercion), and an unknown field
  * fails too. Both models keep unknown fields in an {@code additionalProperties} map instead of
  * rejecting them, so after binding the object graph is walked and every non-empty such map is a
- * violation. Last, the bound object is written back and must still hold every input value: a
- * model that maps a value it does not know to null (Strimzi's enums do) is caught there.
+ * violation. Last, the bound object is written back and must still hold every input value: a model
+ * that maps a value it does not know to null (Strimzi's enums do) is caught there.
  */
 final class StrictModel {
 
@@ -52,11 +52,16 @@ final class StrictModel {
             .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
-    for (LogicalType scalar : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean)) {
+    for (LogicalType scalar :
+        List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean)) {
       mapper.coercionConfigFor(scalar).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
-      mapper.coercionConfigFor(scalar).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+      mapper
+          .coercionConfigFor(scalar)
+          .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
     }
-    mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+    mapper
+        .coercionConfigFor(LogicalType.Boolean)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
     for (CoercionInputShape shape :
         List.of(CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean)) {
       mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
@@ -70,13 +75,17 @@ final class StrictModel {
         new JacksonAnnotationIntrospector() {
           @Override
           public JsonInclude.Value findPropertyInclusion(Annotated a) {
-            return JsonInclude.Value.construct(JsonInclude.Include.ALWAYS, JsonInclude.Include.ALWAYS);
+            return JsonInclude.Value.construct(
+                JsonInclude.Include.ALWAYS, JsonInclude.Include.ALWAYS);
           }
         });
     return mapper;
   }
 
-  /** Violations of {@code node} against {@code model}, each naming the field; empty when it conforms. */
+  /**
+   * Violations of {@code node} against {@code model}, each naming the field; empty when it
+   * conforms.
+   */
   static List<String> violations(JsonNode node, Class<?> model) {
     Object bound;
     try {
@@ -100,7 +109,9 @@ final class StrictModel {
   /** Reports every value of {@code in} that the round trip through the model did not keep. */
   private static void lost(JsonNode in, JsonNode out, String path, List<String> found) {
     if (in.isObject()) {
-      in.fields().forEachRemaining(e -> lost(e.getValue(), out.path(e.getKey()), path + "." + e.getKey(), found));
+      in.fields()
+          .forEachRemaining(
+              e -> lost(e.getValue(), out.path(e.getKey()), path + "." + e.getKey(), found));
     } else if (in.isArray()) {
       for (int i = 0; i < in.size(); i++) {
         lost(in.get(i), out.path(i), path + "[" + i + "]", found);
@@ -159,7 +170,8 @@ final class StrictModel {
 
   private static boolean isModel(Class<?> c) {
     String name = c.getName();
-    return (name.startsWith("io.fabric8.kubernetes.api.model.") || name.startsWith("io.strimzi.api."))
+    return (name.startsWith("io.fabric8.kubernetes.api.model.")
+            || name.startsWith("io.strimzi.api."))
         && !c.isEnum();
   }
 }

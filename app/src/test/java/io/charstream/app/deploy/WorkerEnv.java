@@ -6,10 +6,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The environment a worker container starts with, as far as the rendered manifests fix it: the
- * data of the ConfigMaps it takes with envFrom, then its env entries (later wins, as in
- * Kubernetes). Values only known in the cluster get stand-ins of the right shape: a pod name for
- * fieldRef metadata.name, the CPU limit for resourceFieldRef, a placeholder for Secret keys.
+ * The environment a worker container starts with, as far as the rendered manifests fix it: the data
+ * of the ConfigMaps it takes with envFrom, then its env entries (later wins, as in Kubernetes).
+ * Values only known in the cluster get stand-ins of the right shape: a pod name for fieldRef
+ * metadata.name, the CPU limit for resourceFieldRef, a placeholder for Secret keys.
  */
 final class WorkerEnv {
 
@@ -40,7 +40,8 @@ final class WorkerEnv {
     if (from.has("fieldRef")) {
       String path = from.at("/fieldRef/fieldPath").asText();
       if (!path.equals("metadata.name")) {
-        throw new AssertionError("no stand-in for fieldRef " + path + " (env " + e.path("name").asText() + ")");
+        throw new AssertionError(
+            "no stand-in for fieldRef " + path + " (env " + e.path("name").asText() + ")");
       }
       return "charstream-generator-5d8f7c9b6-x2x7k";
     }
@@ -55,6 +56,7 @@ final class WorkerEnv {
     if (from.has("secretKeyRef")) {
       return SECRET_STAND_IN;
     }
-    throw new AssertionError("env " + e.path("name").asText() + " has no value this test understands: " + e);
+    throw new AssertionError(
+        "env " + e.path("name").asText() + " has no value this test understands: " + e);
   }
 }

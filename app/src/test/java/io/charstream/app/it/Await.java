@@ -20,7 +20,8 @@ public final class Await {
       T v = supplier.get();
       if (v != null) return v;
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+        throw new AssertionError(
+            "timed out after " + timeout.toSeconds() + " s waiting for " + what);
       }
       LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // poll interval, not synchronisation
     }

@@ -28,7 +28,8 @@ public final class KafkaBroker implements BeforeAllCallback {
 
   private static synchronized EmbeddedBroker broker(ExtensionContext context) {
     if (startFailure != null) {
-      throw new IllegalStateException("the shared Kafka broker failed to start earlier: " + startFailure.getMessage(),
+      throw new IllegalStateException(
+          "the shared Kafka broker failed to start earlier: " + startFailure.getMessage(),
           startFailure);
     }
     if (shared == null) {
@@ -38,8 +39,11 @@ public final class KafkaBroker implements BeforeAllCallback {
         startFailure = e;
         throw e;
       }
-      // Closed by JUnit when the whole run ends (AutoCloseable values of the root store are closed).
-      context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+      // Closed by JUnit when the whole run ends (AutoCloseable values of the root store are
+      // closed).
+      context
+          .getRoot()
+          .getStore(ExtensionContext.Namespace.GLOBAL)
           .put(KafkaBroker.class.getName(), (AutoCloseable) KafkaBroker::closeShared);
     }
     return shared;
@@ -53,7 +57,9 @@ public final class KafkaBroker implements BeforeAllCallback {
   /** The running broker. */
   public EmbeddedBroker broker() {
     synchronized (KafkaBroker.class) {
-      if (shared == null) throw new IllegalStateException("the broker is not started: register KafkaBroker with @RegisterExtension");
+      if (shared == null)
+        throw new IllegalStateException(
+            "the broker is not started: register KafkaBroker with @RegisterExtension");
       return shared;
     }
   }
@@ -64,7 +70,8 @@ public final class KafkaBroker implements BeforeAllCallback {
 
   /** A fresh set of charstream topics with a unique prefix, created on the broker. */
   public Topics newTopics() {
-    Topics topics = new Topics("it" + PREFIXES.incrementAndGet() + "-" + ProcessHandle.current().pid() + ".");
+    Topics topics =
+        new Topics("it" + PREFIXES.incrementAndGet() + "-" + ProcessHandle.current().pid() + ".");
     broker().createTopics(topics);
     return topics;
   }

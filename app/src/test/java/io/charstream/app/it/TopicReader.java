@@ -26,9 +26,12 @@ public final class TopicReader<K, V> implements AutoCloseable {
     p.putAll(ClientSizes.consumer(topic));
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    consumer = new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
-    List<TopicPartition> parts = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
-        .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    consumer =
+        new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    List<TopicPartition> parts =
+        consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
+            .map(i -> new TopicPartition(i.topic(), i.partition()))
+            .toList();
     consumer.assign(parts);
     consumer.seekToBeginning(parts);
   }
@@ -40,8 +43,11 @@ public final class TopicReader<K, V> implements AutoCloseable {
   }
 
   /** Polls until a record matches, and returns the first match. */
-  public ConsumerRecord<K, V> await(Duration timeout, String what, Predicate<ConsumerRecord<K, V>> match) {
-    return Await.value(timeout, what + " (seen " + seen.size() + " records)",
+  public ConsumerRecord<K, V> await(
+      Duration timeout, String what, Predicate<ConsumerRecord<K, V>> match) {
+    return Await.value(
+        timeout,
+        what + " (seen " + seen.size() + " records)",
         () -> poll().stream().filter(match).findFirst().orElse(null));
   }
 

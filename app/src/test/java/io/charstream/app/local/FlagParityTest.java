@@ -12,23 +12,52 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The reference's argparse flags (yxtay/char-rnn-text-generation, utils.py main()): every name, default,
- * required-ness and arity must be here, unchanged.
+ * The reference's argparse flags (yxtay/char-rnn-text-generation, utils.py main()): every name,
+ * default, required-ness and arity must be here, unchanged.
  */
 class FlagParityTest {
 
   /** flag -> default ("" = required, no default; null = optional without default). */
-  static final Map<String, String> TRAIN = Map.ofEntries(
-      Map.entry("--checkpoint-path", ""), Map.entry("--text-path", ""), Map.entry("--restore", "null"),
-      Map.entry("--seq-len", "64"), Map.entry("--embedding-size", "32"), Map.entry("--rnn-size", "128"),
-      Map.entry("--num-layers", "2"), Map.entry("--drop-rate", "0.0"), Map.entry("--learning-rate", "0.001"),
-      Map.entry("--clip-norm", "5.0"), Map.entry("--batch-size", "64"), Map.entry("--num-epochs", "32"),
-      Map.entry("--log-path", "main.log"));
-  static final Map<String, String> GENERATE = Map.of(
-      "--checkpoint-path", "", "--text-path", "null", "--seed", "null", "--length", "1024", "--top-n", "3",
-      "--log-path", "main.log");
-  static final List<String> TRAIN_NEW = List.of("--val-fraction", "--vocabulary", "--random-seed", "--checkpoint-every",
-      "--preset", "--val-split", "--lr-schedule", "--final-learning-rate");
+  static final Map<String, String> TRAIN =
+      Map.ofEntries(
+          Map.entry("--checkpoint-path", ""),
+          Map.entry("--text-path", ""),
+          Map.entry("--restore", "null"),
+          Map.entry("--seq-len", "64"),
+          Map.entry("--embedding-size", "32"),
+          Map.entry("--rnn-size", "128"),
+          Map.entry("--num-layers", "2"),
+          Map.entry("--drop-rate", "0.0"),
+          Map.entry("--learning-rate", "0.001"),
+          Map.entry("--clip-norm", "5.0"),
+          Map.entry("--batch-size", "64"),
+          Map.entry("--num-epochs", "32"),
+          Map.entry("--log-path", "main.log"));
+
+  static final Map<String, String> GENERATE =
+      Map.of(
+          "--checkpoint-path",
+          "",
+          "--text-path",
+          "null",
+          "--seed",
+          "null",
+          "--length",
+          "1024",
+          "--top-n",
+          "3",
+          "--log-path",
+          "main.log");
+  static final List<String> TRAIN_NEW =
+      List.of(
+          "--val-fraction",
+          "--vocabulary",
+          "--random-seed",
+          "--checkpoint-every",
+          "--preset",
+          "--val-split",
+          "--lr-schedule",
+          "--final-learning-rate");
   static final List<String> GENERATE_NEW = List.of("--temperature", "--random-seed");
 
   static CommandSpec spec(String name) {
@@ -38,17 +67,18 @@ class FlagParityTest {
   @Test
   void trainHasEveryReferenceFlagWithItsDefault() {
     CommandSpec train = spec("train");
-    TRAIN.forEach((flag, expected) -> {
-      OptionSpec o = train.findOption(flag);
-      assertThat(o).as(flag).isNotNull();
-      if (expected.isEmpty()) {
-        assertThat(o.required()).as(flag + " is required").isTrue();
-      } else {
-        assertThat(o.required()).as(flag + " is optional").isFalse();
-        assertThat(String.valueOf(o.defaultValue())).as(flag + " default").isEqualTo(expected);
-      }
-      assertThat(o.description()).as(flag + " is documented").isNotEmpty();
-    });
+    TRAIN.forEach(
+        (flag, expected) -> {
+          OptionSpec o = train.findOption(flag);
+          assertThat(o).as(flag).isNotNull();
+          if (expected.isEmpty()) {
+            assertThat(o.required()).as(flag + " is required").isTrue();
+          } else {
+            assertThat(o.required()).as(flag + " is optional").isFalse();
+            assertThat(String.valueOf(o.defaultValue())).as(flag + " default").isEqualTo(expected);
+          }
+          assertThat(o.description()).as(flag + " is documented").isNotEmpty();
+        });
     assertThat(train.findOption("--restore").arity().min).isZero();
     assertThat(train.findOption("--restore").arity().max).isEqualTo(1);
   }
@@ -56,15 +86,16 @@ class FlagParityTest {
   @Test
   void generateHasEveryReferenceFlagWithItsDefault() {
     CommandSpec generate = spec("generate");
-    GENERATE.forEach((flag, expected) -> {
-      OptionSpec o = generate.findOption(flag);
-      assertThat(o).as(flag).isNotNull();
-      if (expected.isEmpty()) {
-        assertThat(o.required()).as(flag + " is required").isTrue();
-      } else if (!expected.equals("null")) {
-        assertThat(String.valueOf(o.defaultValue())).as(flag + " default").isEqualTo(expected);
-      }
-    });
+    GENERATE.forEach(
+        (flag, expected) -> {
+          OptionSpec o = generate.findOption(flag);
+          assertThat(o).as(flag).isNotNull();
+          if (expected.isEmpty()) {
+            assertThat(o.required()).as(flag + " is required").isTrue();
+          } else if (!expected.equals("null")) {
+            assertThat(String.valueOf(o.defaultValue())).as(flag + " default").isEqualTo(expected);
+          }
+        });
     // --text-path and --seed: one of them, exactly, as the reference's mutually exclusive group.
     CommandLine.Model.ArgGroupSpec group = generate.findOption("--seed").group();
     assertThat(group).isNotNull();

@@ -35,43 +35,95 @@ public class LocalCommandsTest {
   @BeforeAll
   static void writeCorpus() throws Exception {
     corpus = dir.resolve("corpus.txt");
-    Files.writeString(corpus, "First Citizen:\nBefore we proceed any further, hear me speak.\n".repeat(40));
+    Files.writeString(
+        corpus, "First Citizen:\nBefore we proceed any further, hear me speak.\n".repeat(40));
   }
 
   @Test
   void trainsRestoresAndGenerates() throws Exception {
     Path ckpt = dir.resolve("ckpt/model.ckpt");
     Path log = dir.resolve("logs/main.log");
-    String[] common = {"--text-path", corpus.toString(), "--checkpoint-path", ckpt.toString(), "--log-path",
-        log.toString(), "--batch-size", "4", "--seq-len", "16", "--rnn-size", "16", "--embedding-size", "8"};
+    String[] common = {
+      "--text-path",
+      corpus.toString(),
+      "--checkpoint-path",
+      ckpt.toString(),
+      "--log-path",
+      log.toString(),
+      "--batch-size",
+      "4",
+      "--seq-len",
+      "16",
+      "--rnn-size",
+      "16",
+      "--embedding-size",
+      "8"
+    };
     Run first = run(concat(new String[] {"train", "--num-epochs", "1"}, common));
     assertThat(first.status()).as(first.err()).isZero();
-    assertThat(first.err()).containsPattern("epoch: 1, duration: \\d+s, loss: [0-9.]+\\. val loss: [0-9.]+\\.")
-        .contains("model saved: " + ckpt).contains("number of batches: ");
+    assertThat(first.err())
+        .containsPattern("epoch: 1, duration: \\d+s, loss: [0-9.]+\\. val loss: [0-9.]+\\.")
+        .contains("model saved: " + ckpt)
+        .contains("number of batches: ");
     Checkpoint one = Checkpoint.read(ckpt);
     assertThat(one.history()).hasSize(1);
     assertThat(one.hasTrainingState()).isTrue();
 
     Run second = run(concat(new String[] {"train", "--num-epochs", "2", "--restore"}, common));
     assertThat(second.status()).as(second.err()).isZero();
-    assertThat(second.err()).contains("restoring model").contains("epoch: 2,").doesNotContain("epoch: 1,")
+    assertThat(second.err())
+        .contains("restoring model")
+        .contains("epoch: 2,")
+        .doesNotContain("epoch: 1,")
         .contains("is ignored with --restore");
     Checkpoint two = Checkpoint.read(ckpt);
     assertThat(two.history()).hasSize(2);
     assertThat(two.history().get(0)).isEqualTo(one.history().get(0));
 
-    Run generated = run("generate", "--checkpoint-path", ckpt.toString(), "--seed", "First", "--length", "50",
-        "--random-seed", "3", "--log-path", log.toString());
+    Run generated =
+        run(
+            "generate",
+            "--checkpoint-path",
+            ckpt.toString(),
+            "--seed",
+            "First",
+            "--length",
+            "50",
+            "--random-seed",
+            "3",
+            "--log-path",
+            log.toString());
     assertThat(generated.status()).as(generated.err()).isZero();
     assertThat(generated.out()).startsWith("First").hasSizeGreaterThanOrEqualTo(5 + 40);
-    Run again = run("generate", "--checkpoint-path", ckpt.toString(), "--seed", "First", "--length", "50",
-        "--random-seed", "3", "--log-path", log.toString());
+    Run again =
+        run(
+            "generate",
+            "--checkpoint-path",
+            ckpt.toString(),
+            "--seed",
+            "First",
+            "--length",
+            "50",
+            "--random-seed",
+            "3",
+            "--log-path",
+            log.toString());
     assertThat(again.out()).isEqualTo(generated.out());
-    Run fromText = run("generate", "--checkpoint-path", ckpt.toString(), "--text-path", corpus.toString(),
-        "--length", "20", "--log-path", log.toString());
+    Run fromText =
+        run(
+            "generate",
+            "--checkpoint-path",
+            ckpt.toString(),
+            "--text-path",
+            corpus.toString(),
+            "--length",
+            "20",
+            "--log-path",
+            log.toString());
     assertThat(fromText.status()).isZero();
     assertThat(fromText.err()).contains("seed sequence generated from");
-    assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains(" - train - INFO - epoch: 2,")
+    assertThat(Files.readString(log, StandardCharsets.UTF_8))
+        .contains(" - train - INFO - epoch: 2,")
         .contains(" - generate - INFO - generating with seed: \"First\".");
   }
 
@@ -80,21 +132,45 @@ public class LocalCommandsTest {
     Path log = dir.resolve("bad.log");
     Run missingFlag = run("train", "--text-path", corpus.toString());
     assertThat(missingFlag.status()).isEqualTo(2);
-    assertThat(missingFlag.err().strip()).doesNotContain("\n").contains("--checkpoint-path").contains("--help");
+    assertThat(missingFlag.err().strip())
+        .doesNotContain("\n")
+        .contains("--checkpoint-path")
+        .contains("--help");
 
-    Run badNumber = run("train", "--text-path", corpus.toString(), "--checkpoint-path", "x", "--seq-len", "abc");
+    Run badNumber =
+        run(
+            "train",
+            "--text-path",
+            corpus.toString(),
+            "--checkpoint-path",
+            "x",
+            "--seq-len",
+            "abc");
     assertThat(badNumber.status()).isEqualTo(2);
     assertThat(badNumber.err().strip()).doesNotContain("\n").contains("--seq-len");
 
-    Run badValue = run("train", "--text-path", corpus.toString(), "--checkpoint-path", "x", "--seq-len", "0",
-        "--log-path", log.toString());
+    Run badValue =
+        run(
+            "train",
+            "--text-path",
+            corpus.toString(),
+            "--checkpoint-path",
+            "x",
+            "--seq-len",
+            "0",
+            "--log-path",
+            log.toString());
     assertThat(badValue.status()).isEqualTo(2);
-    assertThat(badValue.err().strip()).doesNotContain("\n").startsWith("charstream train: --seq-len must be");
+    assertThat(badValue.err().strip())
+        .doesNotContain("\n")
+        .startsWith("charstream train: --seq-len must be");
 
-    Run noFile = run("train", "--text-path", dir.resolve("nope.txt").toString(), "--checkpoint-path", "x");
+    Run noFile =
+        run("train", "--text-path", dir.resolve("nope.txt").toString(), "--checkpoint-path", "x");
     assertThat(noFile.status()).isEqualTo(2);
-    assertThat(noFile.err().strip()).isEqualTo("charstream train: no such file: " + dir.resolve("nope.txt")
-        + " (check --text-path)");
+    assertThat(noFile.err().strip())
+        .isEqualTo(
+            "charstream train: no such file: " + dir.resolve("nope.txt") + " (check --text-path)");
 
     Path latin1 = dir.resolve("latin1.txt");
     Files.write(latin1, new byte[] {'c', 'a', 'f', (byte) 0xe9});
@@ -103,10 +179,19 @@ public class LocalCommandsTest {
 
     Path notCheckpoint = dir.resolve("not.ckpt");
     Files.writeString(notCheckpoint, "hello");
-    Run badCheckpoint = run("generate", "--checkpoint-path", notCheckpoint.toString(), "--seed", "x",
-        "--log-path", log.toString());
+    Run badCheckpoint =
+        run(
+            "generate",
+            "--checkpoint-path",
+            notCheckpoint.toString(),
+            "--seed",
+            "x",
+            "--log-path",
+            log.toString());
     assertThat(badCheckpoint.status()).isEqualTo(2);
-    assertThat(badCheckpoint.err().strip()).doesNotContain("\n").contains("not a charstream checkpoint");
+    assertThat(badCheckpoint.err().strip())
+        .doesNotContain("\n")
+        .contains("not a charstream checkpoint");
 
     Run bothSeeds = run("generate", "--checkpoint-path", "x", "--seed", "a", "--text-path", "b");
     assertThat(bothSeeds.status()).isEqualTo(2);

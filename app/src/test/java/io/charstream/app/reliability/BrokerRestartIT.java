@@ -1,8 +1,8 @@
 package io.charstream.app.reliability;
 
-import static io.charstream.app.worker.GeneratorFixture.request;
 import static io.charstream.app.reliability.GeneratorFaultsIT.answeredCount;
 import static io.charstream.app.reliability.GeneratorFaultsIT.assertEachAnsweredOnce;
+import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,18 +14,18 @@ import io.charstream.schemas.message.GenerateRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The broker stopped and started again (same port, same data directory) while a generator is in
- * the middle of a batch: the worker and the clients reconnect, and every request, in flight or sent
+ * The broker stopped and started again (same port, same data directory) while a generator is in the
+ * middle of a batch: the worker and the clients reconnect, and every request, in flight or sent
  * after the restart, is answered exactly once. Its own broker, as restarting the shared one would
  * disturb other tests.
  */
@@ -47,8 +47,8 @@ class BrokerRestartIT {
   }
 
   /**
-   * A generator started while the broker is down (a pod scheduled before Kafka): it keeps asking for
-   * metadata instead of giving up, and serves once the broker is up.
+   * A generator started while the broker is down (a pod scheduled before Kafka): it keeps asking
+   * for metadata instead of giving up, and serves once the broker is up.
    */
   @Test
   void aGeneratorStartedWhileTheBrokerIsDownServesOnceItIsUp() throws Exception {
@@ -61,9 +61,10 @@ class BrokerRestartIT {
         // Keep the broker down until a metadata request of our own, sent after the generator's
         // first ones, has timed out: the generator's have timed out by then too.
         Map<String, Object> p = new HashMap<>(f.kafka);
-        try (KafkaConsumer<String, String> probe = new KafkaConsumer<>(p, new StringDeserializer(),
-            new StringDeserializer())) {
-          assertThatThrownBy(() -> probe.partitionsFor(f.topics.checkpoints().name(), Duration.ofSeconds(6)))
+        try (KafkaConsumer<String, String> probe =
+            new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+          assertThatThrownBy(
+                  () -> probe.partitionsFor(f.topics.checkpoints().name(), Duration.ofSeconds(6)))
               .isInstanceOf(TimeoutException.class);
         }
         assertThat(g.ready()).isFalse();
@@ -81,8 +82,10 @@ class BrokerRestartIT {
   void workersRideOutABrokerRestartAndAnswerEveryRequestOnce() throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
-      GeneratorService g = f.startGenerator("restart", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
-          GeneratorConfig.QUEUE_CAPACITY, 4));
+      GeneratorService g =
+          f.startGenerator(
+              "restart",
+              Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.QUEUE_CAPACITY, 4));
       assertThat(g.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
@@ -97,7 +100,9 @@ class BrokerRestartIT {
       broker.restart();
       long restartMs = (System.nanoTime() - t0) / 1_000_000;
       assertThat(broker.port()).isEqualTo(port);
-      assertThat(answeredCount(f, requests)).as("answered before the restart").isLessThan(requests.size());
+      assertThat(answeredCount(f, requests))
+          .as("answered before the restart")
+          .isLessThan(requests.size());
 
       for (int i = 30; i < 40; i++) {
         GenerateRequest r = request("br-" + i, "QUEEN", 100, i, null, null, false);
@@ -107,10 +112,19 @@ class BrokerRestartIT {
       assertEachAnsweredOnce(f, requests);
       assertThat(g.liveness().ok()).as(g.liveness().reason()).isTrue();
       f.await(g::ready, WAIT, "the generator ready again");
-      double aborted = g.meters().find("charstream.generator.transactions").tag("outcome", "aborted").counters()
-          .stream().mapToDouble(c -> c.count()).sum();
-      System.out.printf("broker restart: down and up again in %d ms; %d requests answered once; %.0f transactions"
-          + " aborted and replayed%n", restartMs, requests.size(), aborted);
+      double aborted =
+          g
+              .meters()
+              .find("charstream.generator.transactions")
+              .tag("outcome", "aborted")
+              .counters()
+              .stream()
+              .mapToDouble(c -> c.count())
+              .sum();
+      System.out.printf(
+          "broker restart: down and up again in %d ms; %d requests answered once; %.0f transactions"
+              + " aborted and replayed%n",
+          restartMs, requests.size(), aborted);
     }
   }
 }

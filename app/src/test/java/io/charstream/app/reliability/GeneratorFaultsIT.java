@@ -4,8 +4,8 @@ import static io.charstream.app.worker.GeneratorFixture.expected;
 import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.app.it.KafkaBroker;
+import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
@@ -29,7 +29,9 @@ class GeneratorFaultsIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   static double answered(GeneratorService g) {
-    return g.meters().find("charstream.generator.requests").counters().stream().mapToDouble(c -> c.count()).sum();
+    return g.meters().find("charstream.generator.requests").counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
   }
 
   static long answeredCount(GeneratorFixture f, List<GenerateRequest> requests) {
@@ -49,10 +51,12 @@ class GeneratorFaultsIT {
   }
 
   @Test
-  void aGeneratorKilledMidBatchHasItsRequestsAnsweredOnceByTheOtherMemberOfTheGroup() throws Exception {
+  void aGeneratorKilledMidBatchHasItsRequestsAnsweredOnceByTheOtherMemberOfTheGroup()
+      throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(KAFKA.broker())) {
       f.publishModel(1, 11L);
-      Map<String, Object> small = Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.QUEUE_CAPACITY, 4);
+      Map<String, Object> small =
+          Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.QUEUE_CAPACITY, 4);
       GeneratorService victim = f.startGenerator("victim", small);
       GeneratorService survivor = f.startGenerator("survivor", small);
       assertThat(victim.awaitReady(WAIT)).isTrue();
@@ -60,11 +64,16 @@ class GeneratorFaultsIT {
       f.await(() -> victim.ready() && survivor.ready(), WAIT, "both ready");
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
-        GenerateRequest r = request("k-" + i, "KING", 5_000, i, null, null, i % 4 == 0); // seconds of work on 8 slots
+        GenerateRequest r =
+            request(
+                "k-" + i, "KING", 5_000, i, null, null, i % 4 == 0); // seconds of work on 8 slots
         requests.add(r);
         f.send(r);
       }
-      f.await(() -> answeredCount(f, requests) >= 4 && answered(victim) >= 1, WAIT, "the victim's first answers");
+      f.await(
+          () -> answeredCount(f, requests) >= 4 && answered(victim) >= 1,
+          WAIT,
+          "the victim's first answers");
       victim.kill();
       long before = answeredCount(f, requests);
       assertThat(before).as("requests answered before the kill").isLessThan(requests.size());
@@ -80,7 +89,8 @@ class GeneratorFaultsIT {
   void aRebalanceUnderLoadAnswersEveryRequestOnce() throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(KAFKA.broker())) {
       f.publishModel(1, 11L);
-      Map<String, Object> small = Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.QUEUE_CAPACITY, 4);
+      Map<String, Object> small =
+          Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.QUEUE_CAPACITY, 4);
       GeneratorService first = f.startGenerator("first", small);
       assertThat(first.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
@@ -105,7 +115,9 @@ class GeneratorFaultsIT {
           first.close(); // graceful: finishes or hands back its requests, commits, leaves the group
           removed = true;
         }
-        f.await(() -> answeredCount(f, requests) > done || requests.size() == total && done == total, WAIT,
+        f.await(
+            () -> answeredCount(f, requests) > done || requests.size() == total && done == total,
+            WAIT,
             "progress after " + done + " answers");
       }
       assertThat(removed).as("the first generator was removed under load").isTrue();

@@ -5,25 +5,30 @@ import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.charstream.app.worker.GeneratorFixture;
+import io.charstream.app.it.Await;
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.reliability.HostileInputs.Hostile;
 import io.charstream.app.reliability.HostileInputs.Outcome;
+import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.DeadLetters;
+import io.charstream.schemas.TopicSettings;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
 import io.charstream.schemas.message.GenerateResponse.FinishReason;
-import io.charstream.app.it.Await;
-import io.charstream.schemas.TopicSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,18 +37,14 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Sends the whole {@link HostileInputs} catalogue to a running generator, a valid request after each
- * bad record, and checks that each bad record gets the outcome documented for it, that every valid
- * request is answered with its text, that nothing is answered twice, and that the worker stays up.
+ * Sends the whole {@link HostileInputs} catalogue to a running generator, a valid request after
+ * each bad record, and checks that each bad record gets the outcome documented for it, that every
+ * valid request is answered with its text, that nothing is answered twice, and that the worker
+ * stays up.
  */
 class HostileInputIT {
 
@@ -52,12 +53,20 @@ class HostileInputIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
-  void everyHostileRequestGetsItsDocumentedOutcomeAndTheValidOnesBetweenThemAreAnswered() throws Exception {
+  void everyHostileRequestGetsItsDocumentedOutcomeAndTheValidOnesBetweenThemAreAnswered()
+      throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(KAFKA.broker())) {
       f.publishModel(1, 11L);
-      GeneratorService g = f.startGenerator("hostile", Map.of(
-          GeneratorConfig.PROMPT_MAX_CHARS, HostileInputs.PROMPT_MAX_CHARS,
-          GeneratorConfig.LENGTH_MAX, HostileInputs.LENGTH_MAX, GeneratorConfig.BATCH_CAPACITY, 8));
+      GeneratorService g =
+          f.startGenerator(
+              "hostile",
+              Map.of(
+                  GeneratorConfig.PROMPT_MAX_CHARS,
+                  HostileInputs.PROMPT_MAX_CHARS,
+                  GeneratorConfig.LENGTH_MAX,
+                  HostileInputs.LENGTH_MAX,
+                  GeneratorConfig.BATCH_CAPACITY,
+                  8));
       List<Hostile> catalogue = HostileInputs.generateRequests();
       List<GenerateRequest> valid = new ArrayList<>();
       for (int i = 0; i < catalogue.size(); i++) {
@@ -78,8 +87,15 @@ class HostileInputIT {
         if (h.outcome() instanceof Outcome.ErrorResponse e) {
           GenerateResponse r = f.awaitFinal(e.requestId(), WAIT);
           if (r.finishReason() != FinishReason.ERROR || !e.kind().equals(r.error().kind())) {
-            wrong.add(h.name() + ": expected " + e.kind() + ", got " + r.finishReason()
-                + (r.error() == null ? "" : " " + r.error().kind() + " (" + r.error().message() + ")"));
+            wrong.add(
+                h.name()
+                    + ": expected "
+                    + e.kind()
+                    + ", got "
+                    + r.finishReason()
+                    + (r.error() == null
+                        ? ""
+                        : " " + r.error().kind() + " (" + r.error().message() + ")"));
           } else {
             assertThat(r.error().message()).as(h.name()).isNotBlank().hasSizeLessThan(100_000);
           }
@@ -87,7 +103,8 @@ class HostileInputIT {
         }
       }
       assertThat(wrong).as("outcomes that differ from the catalogue").isEmpty();
-      List<Hostile> dead = catalogue.stream().filter(h -> h.outcome() instanceof Outcome.DeadLetter).toList();
+      List<Hostile> dead =
+          catalogue.stream().filter(h -> h.outcome() instanceof Outcome.DeadLetter).toList();
       f.await(() -> f.deadLetters().size() >= dead.size(), WAIT, dead.size() + " dead letters");
       assertDeadLetters(f, dead);
 
@@ -102,19 +119,23 @@ class HostileInputIT {
       }
       assertThat(g.liveness().ok()).as(g.liveness().reason()).isTrue();
       assertThat(g.ready()).isTrue();
-      double counted = g.meters().find("charstream.generator.errors").counters().stream()
-          .mapToDouble(c -> c.count()).sum();
+      double counted =
+          g.meters().find("charstream.generator.errors").counters().stream()
+              .mapToDouble(c -> c.count())
+              .sum();
       assertThat(counted).isEqualTo(errors + dead.size());
-      System.out.printf("hostile input: %d bad records (%d error responses, %d dead letters), %d valid answered%n",
+      System.out.printf(
+          "hostile input: %d bad records (%d error responses, %d dead letters), %d valid answered%n",
           catalogue.size(), errors, dead.size(), valid.size());
     }
   }
 
   /**
-   * A 10 MB record. With the topic's limit (max.message.bytes 1 MiB) the broker refuses it even from
-   * a producer whose max.request.size allows it: nothing reaches the worker. If an operator raises
-   * the topic's limit, the worker reads it and answers (prompt too long), and a 10 MB record with no
-   * requestId goes to the dead-letter topic; the worker stays up and answers the next request.
+   * A 10 MB record. With the topic's limit (max.message.bytes 1 MiB) the broker refuses it even
+   * from a producer whose max.request.size allows it: nothing reaches the worker. If an operator
+   * raises the topic's limit, the worker reads it and answers (prompt too long), and a 10 MB record
+   * with no requestId goes to the dead-letter topic; the worker stays up and answers the next
+   * request.
    */
   @Test
   void aTenMegabyteRecordIsRefusedByTheBrokerOrAnsweredWhenTheTopicAllowsIt() throws Exception {
@@ -122,35 +143,54 @@ class HostileInputIT {
       f.publishModel(1, 11L);
       GeneratorService g = f.startGenerator("huge", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 4096));
       String topic = f.topics.generateRequests().name();
-      byte[] huge = ("{\"schemaVersion\":1,\"requestId\":\"h-10mb\",\"length\":5,\"prompt\":\""
-          + "x".repeat(TEN_MB) + "\"}").getBytes(StandardCharsets.UTF_8);
+      byte[] huge =
+          ("{\"schemaVersion\":1,\"requestId\":\"h-10mb\",\"length\":5,\"prompt\":\""
+                  + "x".repeat(TEN_MB)
+                  + "\"}")
+              .getBytes(StandardCharsets.UTF_8);
       byte[] hugeGarbage = new byte[TEN_MB];
       Arrays.fill(hugeGarbage, (byte) '#');
       Map<String, Object> p = new HashMap<>(f.kafka);
       p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * TopicSettings.MIB);
       p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * TopicSettings.MIB);
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-          new ByteArraySerializer())) {
-        Throwable refused = catchThrowable(() -> producer.send(new ProducerRecord<>(topic, "h-10mb", huge)).get());
-        assertThat(refused).isInstanceOf(ExecutionException.class).cause().isInstanceOf(RecordTooLargeException.class);
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        Throwable refused =
+            catchThrowable(() -> producer.send(new ProducerRecord<>(topic, "h-10mb", huge)).get());
+        assertThat(refused)
+            .isInstanceOf(ExecutionException.class)
+            .cause()
+            .isInstanceOf(RecordTooLargeException.class);
 
         try (Admin admin = KAFKA.broker().admin()) {
-          admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic),
-              List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                  Integer.toString(16 * TopicSettings.MIB)), AlterConfigOp.OpType.SET)))).all().get();
+          admin
+              .incrementalAlterConfigs(
+                  Map.of(
+                      new ConfigResource(ConfigResource.Type.TOPIC, topic),
+                      List.of(
+                          new AlterConfigOp(
+                              new ConfigEntry(
+                                  TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                  Integer.toString(16 * TopicSettings.MIB)),
+                              AlterConfigOp.OpType.SET))))
+              .all()
+              .get();
         }
         // The broker applies the new limit from its metadata log: retry until it does.
-        Await.until(WAIT, "the broker to accept a 10 MB record", () -> {
-          try {
-            producer.send(new ProducerRecord<>(topic, "h-10mb", huge)).get();
-            return true;
-          } catch (ExecutionException e) {
-            if (e.getCause() instanceof RecordTooLargeException) return false;
-            throw new AssertionError(e);
-          } catch (InterruptedException e) {
-            throw new AssertionError(e);
-          }
-        });
+        Await.until(
+            WAIT,
+            "the broker to accept a 10 MB record",
+            () -> {
+              try {
+                producer.send(new ProducerRecord<>(topic, "h-10mb", huge)).get();
+                return true;
+              } catch (ExecutionException e) {
+                if (e.getCause() instanceof RecordTooLargeException) return false;
+                throw new AssertionError(e);
+              } catch (InterruptedException e) {
+                throw new AssertionError(e);
+              }
+            });
         producer.send(new ProducerRecord<>(topic, null, hugeGarbage)).get();
       }
       GenerateRequest after = request("after-10mb", "KING", 12, 5, null, null, false);
@@ -163,12 +203,15 @@ class HostileInputIT {
       assertThat(f.awaitFinal("after-10mb", WAIT).text()).isEqualTo(expected(after, 11L));
       f.await(() -> !f.deadLetters().isEmpty(), WAIT, "the 10 MB dead letter");
       ConsumerRecord<String, byte[]> d = f.deadLetters().get(0);
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_KIND)).isEqualTo("malformed-json");
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_MESSAGE)).startsWith("value cut to its first");
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_KIND))
+          .isEqualTo("malformed-json");
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_MESSAGE))
+          .startsWith("value cut to its first");
       assertThat(d.value().length).isPositive().isLessThan(TopicSettings.MIB);
       assertThat(f.finals("h-10mb")).hasSize(1);
       assertThat(g.liveness().ok()).as(g.liveness().reason()).isTrue();
-      System.out.printf("10 MB record: refused by the broker at 1 MiB; at 16 MiB answered, dead letter of %d bytes%n",
+      System.out.printf(
+          "10 MB record: refused by the broker at 1 MiB; at 16 MiB answered, dead letter of %d bytes%n",
           d.value() == null ? 0 : d.value().length);
     }
   }
@@ -181,23 +224,36 @@ class HostileInputIT {
     assertThat(letters).hasSize(dead.size());
     List<Hostile> unmatched = new ArrayList<>(dead);
     for (ConsumerRecord<String, byte[]> d : letters) {
-      Hostile h = unmatched.stream().filter(x -> holds(x, d.value())).findFirst()
-          .orElseThrow(() -> new AssertionError("dead letter matches no catalogue entry: " + d));
+      Hostile h =
+          unmatched.stream()
+              .filter(x -> holds(x, d.value()))
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError("dead letter matches no catalogue entry: " + d));
       unmatched.remove(h);
       assertThat(d.key()).as(h.name()).isNull();
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_KIND)).as(h.name())
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_KIND))
+          .as(h.name())
           .isEqualTo(((Outcome.DeadLetter) h.outcome()).kind());
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_MESSAGE)).as(h.name()).isNotBlank();
-      assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(f.topics.generateRequests().name());
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_MESSAGE))
+          .as(h.name())
+          .isNotBlank();
+      assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC))
+          .isEqualTo(f.topics.generateRequests().name());
       assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_OFFSET)).isNotBlank();
     }
     assertThat(unmatched).isEmpty();
   }
 
-  /** True when a dead letter's value is the entry's value (or, for a cut one, a proper head of it). */
+  /**
+   * True when a dead letter's value is the entry's value (or, for a cut one, a proper head of it).
+   */
   private static boolean holds(Hostile h, byte[] letter) {
     if (((Outcome.DeadLetter) h.outcome()).cut()) {
-      return letter != null && h.value() != null && letter.length > 0 && letter.length < h.value().length
+      return letter != null
+          && h.value() != null
+          && letter.length > 0
+          && letter.length < h.value().length
           && Arrays.equals(letter, Arrays.copyOf(h.value(), letter.length));
     }
     return Arrays.equals(h.value(), letter);

@@ -1,7 +1,7 @@
 package io.charstream.app.reliability;
 
-import java.nio.charset.StandardCharsets;
 import io.charstream.schemas.TopicSettings;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,21 +14,30 @@ import java.util.List;
  */
 final class HostileInputs {
 
-  /** The limits the generator under test runs with (generator keys), which some entries overstep. */
+  /**
+   * The limits the generator under test runs with (generator keys), which some entries overstep.
+   */
   static final int PROMPT_MAX_CHARS = 64;
+
   static final int LENGTH_MAX = 256;
 
   private HostileInputs() {}
 
   /** What a bad record must lead to. */
   sealed interface Outcome {
-    /** A final response with finishReason error, keyed by {@code requestId}, with this error kind. */
+    /**
+     * A final response with finishReason error, keyed by {@code requestId}, with this error kind.
+     */
     record ErrorResponse(String requestId, String kind) implements Outcome {}
 
-    /** A rejected training status for {@code modelId}, naming {@code field} when that is not null. */
+    /**
+     * A rejected training status for {@code modelId}, naming {@code field} when that is not null.
+     */
     record Rejected(String modelId, String field) implements Outcome {}
 
-    /** Both: the original bytes on the dead-letter topic and a rejected status for the key's model. */
+    /**
+     * Both: the original bytes on the dead-letter topic and a rejected status for the key's model.
+     */
     record DeadLetterAndRejected(String kind, String modelId, boolean cut) implements Outcome {}
 
     /** Nothing happens (logged and skipped): what a bad cancel request leads to. */
@@ -39,7 +48,8 @@ final class HostileInputs {
 
     /**
      * A record on the input's dead-letter topic with this error-kind header and the original bytes,
-     * or, when {@code cut}, their head (the record would not fit the dead-letter topic with its headers).
+     * or, when {@code cut}, their head (the record would not fit the dead-letter topic with its
+     * headers).
      */
     record DeadLetter(String kind, boolean cut) implements Outcome {
       DeadLetter(String kind) {
@@ -62,7 +72,11 @@ final class HostileInputs {
 
   /** A request whose requestId (and key) is {@code id}, with {@code fields} appended. */
   private static String req(String id, String fields) {
-    return "{\"schemaVersion\":1,\"requestId\":\"" + id + "\"" + (fields.isEmpty() ? "" : "," + fields) + "}";
+    return "{\"schemaVersion\":1,\"requestId\":\""
+        + id
+        + "\""
+        + (fields.isEmpty() ? "" : "," + fields)
+        + "}";
   }
 
   private static Hostile error(List<Hostile> out, String id, String json, String kind) {
@@ -71,7 +85,10 @@ final class HostileInputs {
     return h;
   }
 
-  /** Entries for {@code generate-requests}, the generator's input. Request ids start with {@code h-}. */
+  /**
+   * Entries for {@code generate-requests}, the generator's input. Request ids start with {@code
+   * h-}.
+   */
   static List<Hostile> generateRequests() {
     List<Hostile> out = new ArrayList<>();
     String ok = "\"prompt\":\"KING\",\"length\":5";
@@ -80,87 +97,219 @@ final class HostileInputs {
     error(out, "h-truncated", "{\"schemaVersion\":1,\"requestId\":", "malformed-json");
     error(out, "h-array", "[\"KING\",5]", "malformed-json");
     error(out, "h-trailing", req("h-trailing", ok) + " {}", "malformed-json");
-    error(out, "h-duplicate-field", req("h-duplicate-field", ok + ",\"prompt\":\"QUEEN\""), "malformed-json");
+    error(
+        out,
+        "h-duplicate-field",
+        req("h-duplicate-field", ok + ",\"prompt\":\"QUEEN\""),
+        "malformed-json");
     error(out, "h-nan", req("h-nan", ok + ",\"temperature\":NaN"), "malformed-json");
     error(out, "h-nested", "[".repeat(100_000) + "]".repeat(100_000), "malformed-json");
     // Wrong types: no coercion, the field is named.
-    error(out, "h-length-string", req("h-length-string", "\"prompt\":\"KING\",\"length\":\"ten\""), "invalid-field");
-    error(out, "h-length-float", req("h-length-float", "\"prompt\":\"KING\",\"length\":10.5"), "invalid-field");
-    error(out, "h-length-overflow", req("h-length-overflow", "\"prompt\":\"KING\",\"length\":99999999999"),
+    error(
+        out,
+        "h-length-string",
+        req("h-length-string", "\"prompt\":\"KING\",\"length\":\"ten\""),
+        "invalid-field");
+    error(
+        out,
+        "h-length-float",
+        req("h-length-float", "\"prompt\":\"KING\",\"length\":10.5"),
+        "invalid-field");
+    error(
+        out,
+        "h-length-overflow",
+        req("h-length-overflow", "\"prompt\":\"KING\",\"length\":99999999999"),
         "invalid-field");
     error(out, "h-prompt-number", req("h-prompt-number", "\"prompt\":42"), "invalid-field");
-    error(out, "h-prompt-object", req("h-prompt-object", "\"prompt\":{\"text\":\"KING\"}"), "invalid-field");
-    error(out, "h-stream-string", req("h-stream-string", ok + ",\"stream\":\"yes\""), "invalid-field");
+    error(
+        out,
+        "h-prompt-object",
+        req("h-prompt-object", "\"prompt\":{\"text\":\"KING\"}"),
+        "invalid-field");
+    error(
+        out,
+        "h-stream-string",
+        req("h-stream-string", ok + ",\"stream\":\"yes\""),
+        "invalid-field");
     error(out, "h-stop-string", req("h-stop-string", ok + ",\"stop\":\"\\n\""), "invalid-field");
     // Missing and unknown fields, versions.
     error(out, "h-missing-prompt", req("h-missing-prompt", "\"length\":5"), "invalid-field");
-    out.add(new Hostile("h-missing-request-id", "h-missing-request-id", utf8("{\"schemaVersion\":1," + ok + "}"),
-        new Outcome.ErrorResponse("h-missing-request-id", "invalid-field")));
-    error(out, "h-missing-version", "{\"requestId\":\"h-missing-version\"," + ok + "}", "invalid-field");
-    error(out, "h-future-version", "{\"schemaVersion\":99,\"requestId\":\"h-future-version\"," + ok + "}",
+    out.add(
+        new Hostile(
+            "h-missing-request-id",
+            "h-missing-request-id",
+            utf8("{\"schemaVersion\":1," + ok + "}"),
+            new Outcome.ErrorResponse("h-missing-request-id", "invalid-field")));
+    error(
+        out,
+        "h-missing-version",
+        "{\"requestId\":\"h-missing-version\"," + ok + "}",
         "invalid-field");
-    error(out, "h-unknown-field", req("h-unknown-field", ok + ",\"promt\":\"KING\""), "invalid-field");
-    error(out, "h-unknown-field-40k", req("h-unknown-field-40k", ok + ",\"" + "p".repeat(40_000) + "\":1"),
+    error(
+        out,
+        "h-future-version",
+        "{\"schemaVersion\":99,\"requestId\":\"h-future-version\"," + ok + "}",
         "invalid-field");
-    error(out, "h-unknown-field-60k", req("h-unknown-field-60k", ok + ",\"" + "p".repeat(60_000) + "\":1"),
+    error(
+        out,
+        "h-unknown-field",
+        req("h-unknown-field", ok + ",\"promt\":\"KING\""),
+        "invalid-field");
+    error(
+        out,
+        "h-unknown-field-40k",
+        req("h-unknown-field-40k", ok + ",\"" + "p".repeat(40_000) + "\":1"),
+        "invalid-field");
+    error(
+        out,
+        "h-unknown-field-60k",
+        req("h-unknown-field-60k", ok + ",\"" + "p".repeat(60_000) + "\":1"),
         "malformed-json"); // longer than the JSON parser's name limit (50,000)
     error(out, "h-null-prompt", req("h-null-prompt", "\"prompt\":null"), "invalid-field");
     // Values out of range: lengths, sampling options, model versions.
-    error(out, "h-length-zero", req("h-length-zero", "\"prompt\":\"KING\",\"length\":0"), "length-out-of-range");
-    error(out, "h-length-negative", req("h-length-negative", "\"prompt\":\"KING\",\"length\":-5"),
+    error(
+        out,
+        "h-length-zero",
+        req("h-length-zero", "\"prompt\":\"KING\",\"length\":0"),
         "length-out-of-range");
-    error(out, "h-length-huge", req("h-length-huge", "\"prompt\":\"KING\",\"length\":2000000000"),
+    error(
+        out,
+        "h-length-negative",
+        req("h-length-negative", "\"prompt\":\"KING\",\"length\":-5"),
         "length-out-of-range");
-    error(out, "h-length-over-limit", req("h-length-over-limit", "\"prompt\":\"KING\",\"length\":" + (LENGTH_MAX + 1)),
+    error(
+        out,
+        "h-length-huge",
+        req("h-length-huge", "\"prompt\":\"KING\",\"length\":2000000000"),
+        "length-out-of-range");
+    error(
+        out,
+        "h-length-over-limit",
+        req("h-length-over-limit", "\"prompt\":\"KING\",\"length\":" + (LENGTH_MAX + 1)),
         "length-out-of-range");
     error(out, "h-topn-zero", req("h-topn-zero", ok + ",\"topN\":0"), "invalid-option");
-    error(out, "h-temperature-zero", req("h-temperature-zero", ok + ",\"temperature\":0"), "invalid-option");
-    error(out, "h-temperature-negative", req("h-temperature-negative", ok + ",\"temperature\":-1e308"),
+    error(
+        out,
+        "h-temperature-zero",
+        req("h-temperature-zero", ok + ",\"temperature\":0"),
         "invalid-option");
-    error(out, "h-stop-too-many", req("h-stop-too-many", ok + ",\"stop\":[" + "\"x\",".repeat(16) + "\"x\"]"),
+    error(
+        out,
+        "h-temperature-negative",
+        req("h-temperature-negative", ok + ",\"temperature\":-1e308"),
         "invalid-option");
-    error(out, "h-stop-too-long", req("h-stop-too-long", ok + ",\"stop\":[\"" + "x".repeat(65) + "\"]"),
+    error(
+        out,
+        "h-stop-too-many",
+        req("h-stop-too-many", ok + ",\"stop\":[" + "\"x\",".repeat(16) + "\"x\"]"),
+        "invalid-option");
+    error(
+        out,
+        "h-stop-too-long",
+        req("h-stop-too-long", ok + ",\"stop\":[\"" + "x".repeat(65) + "\"]"),
         "invalid-option");
     error(out, "h-stop-empty", req("h-stop-empty", ok + ",\"stop\":[\"\"]"), "invalid-option");
-    error(out, "h-model-unknown", req("h-model-unknown", ok + ",\"modelId\":\"no-such-model\""), "unknown-model");
-    error(out, "h-model-version-absent", req("h-model-version-absent", ok + ",\"modelVersion\":99"), "unknown-model");
-    error(out, "h-model-version-zero", req("h-model-version-zero", ok + ",\"modelVersion\":0"), "invalid-field");
-    error(out, "h-model-id-invalid", req("h-model-id-invalid", ok + ",\"modelId\":\"../../etc/passwd\""),
+    error(
+        out,
+        "h-model-unknown",
+        req("h-model-unknown", ok + ",\"modelId\":\"no-such-model\""),
+        "unknown-model");
+    error(
+        out,
+        "h-model-version-absent",
+        req("h-model-version-absent", ok + ",\"modelVersion\":99"),
+        "unknown-model");
+    error(
+        out,
+        "h-model-version-zero",
+        req("h-model-version-zero", ok + ",\"modelVersion\":0"),
+        "invalid-field");
+    error(
+        out,
+        "h-model-id-invalid",
+        req("h-model-id-invalid", ok + ",\"modelId\":\"../../etc/passwd\""),
         "invalid-field");
     // Prompts: empty, too long, characters the model never saw, invalid UTF-8.
     error(out, "h-prompt-empty", req("h-prompt-empty", "\"prompt\":\"\""), "empty-prompt");
-    error(out, "h-prompt-too-long", req("h-prompt-too-long", "\"prompt\":\"" + "x".repeat(PROMPT_MAX_CHARS + 1) + "\""),
+    error(
+        out,
+        "h-prompt-too-long",
+        req("h-prompt-too-long", "\"prompt\":\"" + "x".repeat(PROMPT_MAX_CHARS + 1) + "\""),
         "prompt-too-long");
-    error(out, "h-prompt-900kb", req("h-prompt-900kb", "\"prompt\":\"" + "x".repeat(900_000) + "\""),
+    error(
+        out,
+        "h-prompt-900kb",
+        req("h-prompt-900kb", "\"prompt\":\"" + "x".repeat(900_000) + "\""),
         "prompt-too-long");
-    error(out, "h-prompt-unicode", req("h-prompt-unicode", "\"prompt\":\"caf\u00e9 \u2603 \ud83d\ude00\",\"length\":5"),
+    error(
+        out,
+        "h-prompt-unicode",
+        req("h-prompt-unicode", "\"prompt\":\"caf\u00e9 \u2603 \ud83d\ude00\",\"length\":5"),
         "unknown-characters");
-    error(out, "h-prompt-control", req("h-prompt-control", "\"prompt\":\"KING\\u0000\\u001b[2J\",\"length\":5"),
+    error(
+        out,
+        "h-prompt-control",
+        req("h-prompt-control", "\"prompt\":\"KING\\u0000\\u001b[2J\",\"length\":5"),
         "unknown-characters");
-    error(out, "h-prompt-lone-surrogate", req("h-prompt-lone-surrogate", "\"prompt\":\"KING\\ud800\",\"length\":5"),
+    error(
+        out,
+        "h-prompt-lone-surrogate",
+        req("h-prompt-lone-surrogate", "\"prompt\":\"KING\\ud800\",\"length\":5"),
         "unknown-characters");
     byte[] badUtf8 = utf8(req("h-prompt-bad-utf8", "\"prompt\":\"KING@\",\"length\":5"));
     int at = new String(badUtf8, StandardCharsets.UTF_8).indexOf('@');
     badUtf8[at] = (byte) 0xC3; // a lead byte followed by '"': not UTF-8
-    out.add(new Hostile("h-prompt-bad-utf8", "h-prompt-bad-utf8", badUtf8,
-        new Outcome.ErrorResponse("h-prompt-bad-utf8", "malformed-json")));
+    out.add(
+        new Hostile(
+            "h-prompt-bad-utf8",
+            "h-prompt-bad-utf8",
+            badUtf8,
+            new Outcome.ErrorResponse("h-prompt-bad-utf8", "malformed-json")));
     // Empty records: with a key they are answered, without one they are dead letters.
-    out.add(new Hostile("h-empty-keyed", "h-empty-keyed", new byte[0],
-        new Outcome.ErrorResponse("h-empty-keyed", "malformed-json")));
-    out.add(new Hostile("h-tombstone-keyed", "h-tombstone-keyed", null,
-        new Outcome.ErrorResponse("h-tombstone-keyed", "malformed-json")));
+    out.add(
+        new Hostile(
+            "h-empty-keyed",
+            "h-empty-keyed",
+            new byte[0],
+            new Outcome.ErrorResponse("h-empty-keyed", "malformed-json")));
+    out.add(
+        new Hostile(
+            "h-tombstone-keyed",
+            "h-tombstone-keyed",
+            null,
+            new Outcome.ErrorResponse("h-tombstone-keyed", "malformed-json")));
     // No key and no readable requestId: nobody to answer, so the dead-letter topic.
-    out.add(new Hostile("dlq-not-json", null, utf8("KING RICHARD, not JSON"), new Outcome.DeadLetter("malformed-json")));
-    out.add(new Hostile("dlq-no-request-id", null, utf8("{\"schemaVersion\":1,\"prompt\":\"KING\"}"),
-        new Outcome.DeadLetter("invalid-field")));
-    out.add(new Hostile("dlq-bad-request-id", null, utf8(req("a b/../c", ok)), new Outcome.DeadLetter("invalid-field")));
+    out.add(
+        new Hostile(
+            "dlq-not-json",
+            null,
+            utf8("KING RICHARD, not JSON"),
+            new Outcome.DeadLetter("malformed-json")));
+    out.add(
+        new Hostile(
+            "dlq-no-request-id",
+            null,
+            utf8("{\"schemaVersion\":1,\"prompt\":\"KING\"}"),
+            new Outcome.DeadLetter("invalid-field")));
+    out.add(
+        new Hostile(
+            "dlq-bad-request-id",
+            null,
+            utf8(req("a b/../c", ok)),
+            new Outcome.DeadLetter("invalid-field")));
     out.add(new Hostile("dlq-empty", null, new byte[0], new Outcome.DeadLetter("malformed-json")));
     out.add(new Hostile("dlq-tombstone", null, null, new Outcome.DeadLetter("malformed-json")));
     byte[] almostMiB = new byte[TopicSettings.MIB - 200];
     Arrays.fill(almostMiB, (byte) '#');
-    out.add(new Hostile("dlq-almost-1mib", null, almostMiB, new Outcome.DeadLetter("malformed-json", true)));
-    out.add(new Hostile("dlq-binary", null, new byte[] {0, (byte) 0xFF, (byte) 0xFE, 1, 2, 3},
-        new Outcome.DeadLetter("malformed-json")));
+    out.add(
+        new Hostile(
+            "dlq-almost-1mib", null, almostMiB, new Outcome.DeadLetter("malformed-json", true)));
+    out.add(
+        new Hostile(
+            "dlq-binary",
+            null,
+            new byte[] {0, (byte) 0xFF, (byte) 0xFE, 1, 2, 3},
+            new Outcome.DeadLetter("malformed-json")));
     return List.copyOf(out);
   }
 }

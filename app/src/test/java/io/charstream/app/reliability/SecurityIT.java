@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
 import io.charstream.app.broker.EmbeddedBroker;
-import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.app.it.Await;
+import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,11 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A broker whose client listener takes only SASL/PLAIN, and the real {@code charstream generator}
- * command in its own JVM configured the way an operator would: security settings from a
- * {@code --client-config} file, the JAAS line (with the password) from
- * {@code CHARSTREAM_KAFKA_SASL_JAAS_CONFIG}, limits from {@code CHARSTREAM_*} env vars. A client
- * ({@code charstream prompt}) gets its settings from its own {@code --client-config}. Everything both
- * print (Kafka's own client config dump included) and everything /metrics shows is searched for the
+ * command in its own JVM configured the way an operator would: security settings from a {@code
+ * --client-config} file, the JAAS line (with the password) from {@code
+ * CHARSTREAM_KAFKA_SASL_JAAS_CONFIG}, limits from {@code CHARSTREAM_*} env vars. A client ({@code
+ * charstream prompt}) gets its settings from its own {@code --client-config}. Everything both print
+ * (Kafka's own client config dump included) and everything /metrics shows is searched for the
  * password.
  */
 class SecurityIT {
@@ -51,7 +51,9 @@ class SecurityIT {
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral().withSaslPlainUsers(Map.of(USER, PASSWORD)));
+    broker =
+        EmbeddedBroker.start(
+            EmbeddedBroker.Options.ephemeral().withSaslPlainUsers(Map.of(USER, PASSWORD)));
   }
 
   @AfterAll
@@ -62,13 +64,17 @@ class SecurityIT {
   }
 
   private static String jaas(String password) {
-    return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + USER
-        + "\" password=\"" + password + "\";";
+    return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+        + USER
+        + "\" password=\""
+        + password
+        + "\";";
   }
 
   private Path clientConfig(String name, String password) throws IOException {
     Path file = dir.resolve(name);
-    List<String> lines = new ArrayList<>(List.of("security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN"));
+    List<String> lines =
+        new ArrayList<>(List.of("security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN"));
     if (password != null) {
       lines.add("sasl.jaas.config=" + jaas(password).replace("\\", "\\\\"));
     }
@@ -86,18 +92,33 @@ class SecurityIT {
   }
 
   @Test
-  void saslSettingsPassThroughToTheGeneratorAndAClientAndNoSecretIsPrintedOrExported() throws Exception {
+  void saslSettingsPassThroughToTheGeneratorAndAClientAndNoSecretIsPrintedOrExported()
+      throws Exception {
     Topics topics = broker.topics();
-    ModelPublisher.publish(saslProps(PASSWORD), topics, GeneratorFixture.MODEL, 1, GeneratorFixture.checkpoint(11L));
+    ModelPublisher.publish(
+        saslProps(PASSWORD), topics, GeneratorFixture.MODEL, 1, GeneratorFixture.checkpoint(11L));
     int httpPort = freePort();
     Path log = dir.resolve("generator.log");
-    ProcessBuilder pb = new ProcessBuilder(javaBin(), "-Xmx384m", "-XX:+UseSerialGC",
-        // Kafka's clients print their whole config at info: the log must still hold no secret.
-        "-Dorg.slf4j.simpleLogger.log.org.apache.kafka=info", "-Dorg.slf4j.simpleLogger.log.io.charstream=debug",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "generator",
-        "--bootstrap-servers", broker.saslBootstrapServers(),
-        "--client-config", clientConfig("generator.properties", null).toString(),
-        "--model-id", GeneratorFixture.MODEL, "--http-port", Integer.toString(httpPort));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            javaBin(),
+            "-Xmx384m",
+            "-XX:+UseSerialGC",
+            // Kafka's clients print their whole config at info: the log must still hold no secret.
+            "-Dorg.slf4j.simpleLogger.log.org.apache.kafka=info",
+            "-Dorg.slf4j.simpleLogger.log.io.charstream=debug",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "generator",
+            "--bootstrap-servers",
+            broker.saslBootstrapServers(),
+            "--client-config",
+            clientConfig("generator.properties", null).toString(),
+            "--model-id",
+            GeneratorFixture.MODEL,
+            "--http-port",
+            Integer.toString(httpPort));
     pb.environment().put("CHARSTREAM_KAFKA_SASL_JAAS_CONFIG", jaas(PASSWORD));
     pb.environment().put("CHARSTREAM_INSTANCE_ID", "secure-1");
     pb.environment().put("CHARSTREAM_LENGTH_MAX", "64");
@@ -108,12 +129,15 @@ class SecurityIT {
     String base = "http://127.0.0.1:" + httpPort;
     try {
       try {
-        Await.until(WAIT, "the generator's /readyz", () -> {
-          if (!generator.isAlive()) {
-            throw new AssertionError("the generator exited with " + generator.exitValue());
-          }
-          return status(http, base + "/readyz") == 200;
-        });
+        Await.until(
+            WAIT,
+            "the generator's /readyz",
+            () -> {
+              if (!generator.isAlive()) {
+                throw new AssertionError("the generator exited with " + generator.exitValue());
+              }
+              return status(http, base + "/readyz") == 200;
+            });
       } catch (AssertionError e) {
         throw new AssertionError(e.getMessage() + "; its output:\n" + read(log), e);
       }
@@ -130,8 +154,15 @@ class SecurityIT {
       assertThat(bigPrompt.status).isNotZero();
       assertThat(bigPrompt.output).contains("33 characters").contains("32");
       // A wrong password is refused by the broker, and the client says so.
-      Run refused = prompt(clientConfig("wrong.properties", "not-the-password"), "--seed", "KING", "--length", "5",
-          "--timeout", "20");
+      Run refused =
+          prompt(
+              clientConfig("wrong.properties", "not-the-password"),
+              "--seed",
+              "KING",
+              "--length",
+              "5",
+              "--timeout",
+              "20");
       assertThat(refused.status).isNotZero();
       assertThat(refused.output).containsIgnoringCase("authentication failed");
 
@@ -147,7 +178,8 @@ class SecurityIT {
         generator.destroyForcibly();
       }
     }
-    // The JVM reports SIGTERM as 143 (128 + 15) after its shutdown hooks ran; the log shows they did.
+    // The JVM reports SIGTERM as 143 (128 + 15) after its shutdown hooks ran; the log shows they
+    // did.
     assertThat(generator.exitValue()).as("exit status after SIGTERM").isEqualTo(143);
     String output = read(log);
     assertThat(output).contains("generator worker left the group");
@@ -160,8 +192,14 @@ class SecurityIT {
 
   /** Runs {@code charstream prompt} in this JVM with stdout and stderr captured. */
   private Run prompt(Path clientConfig, String... args) {
-    List<String> all = new ArrayList<>(List.of("prompt", "--bootstrap-servers", broker.saslBootstrapServers(),
-        "--client-config", clientConfig.toString()));
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "prompt",
+                "--bootstrap-servers",
+                broker.saslBootstrapServers(),
+                "--client-config",
+                clientConfig.toString()));
     all.addAll(List.of(args));
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     PrintStream out = System.out;
@@ -177,14 +215,17 @@ class SecurityIT {
       System.setErr(err);
     }
     String output = buffer.toString(StandardCharsets.UTF_8);
-    System.out.println("charstream " + String.join(" ", args) + " -> " + status + ": " + output.strip());
+    System.out.println(
+        "charstream " + String.join(" ", args) + " -> " + status + ": " + output.strip());
     return new Run(status, output);
   }
 
   private static int status(HttpClient http, String url) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return http.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (IOException e) {
       return -1; // not listening yet
     } catch (InterruptedException e) {
@@ -194,7 +235,9 @@ class SecurityIT {
   }
 
   private static String body(HttpClient http, String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static String read(Path file) {

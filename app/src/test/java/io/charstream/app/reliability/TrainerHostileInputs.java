@@ -26,8 +26,11 @@ final class TrainerHostileInputs {
 
   /** A valid tiny request for {@code modelId} (also its key), changed by {@code edit}. */
   private static byte[] request(String modelId, String corpusId, Consumer<ObjectNode> edit) {
-    ObjectNode n = (ObjectNode) Json.readTree(Json.write(
-        TrainerFixture.tinyRequest(null, modelId, corpusId, 1), TrainingRequest.class));
+    ObjectNode n =
+        (ObjectNode)
+            Json.readTree(
+                Json.write(
+                    TrainerFixture.tinyRequest(null, modelId, corpusId, 1), TrainingRequest.class));
     edit.accept(n);
     return Json.write(n);
   }
@@ -37,7 +40,12 @@ final class TrainerHostileInputs {
   }
 
   private static void unreadable(List<Hostile> out, String modelId, byte[] value) {
-    out.add(new Hostile(modelId, modelId, value, new Outcome.DeadLetterAndRejected("not-json", modelId, false)));
+    out.add(
+        new Hostile(
+            modelId,
+            modelId,
+            value,
+            new Outcome.DeadLetterAndRejected("not-json", modelId, false)));
   }
 
   /**
@@ -46,71 +54,200 @@ final class TrainerHostileInputs {
    */
   static List<Hostile> trainingRequests(String corpusId, String smallCorpusId) {
     List<Hostile> out = new ArrayList<>();
-    // Not JSON: the original bytes go to the dead-letter topic, and the key's model gets a rejection.
+    // Not JSON: the original bytes go to the dead-letter topic, and the key's model gets a
+    // rejection.
     unreadable(out, "tm-not-json", utf8("train me please"));
     unreadable(out, "tm-empty", new byte[0]);
     unreadable(out, "tm-tombstone", null);
     unreadable(out, "tm-array", utf8("[\"tm-array\",128]"));
     unreadable(out, "tm-nested", utf8("{\"a\":".repeat(5_000) + "1" + "}".repeat(5_000)));
-    unreadable(out, "tm-nan", utf8(new String(request("tm-nan", corpusId, n -> { }), java.nio.charset.StandardCharsets.UTF_8)
-        .replace("\"learningRate\":0.01", "\"learningRate\":NaN")));
+    unreadable(
+        out,
+        "tm-nan",
+        utf8(
+            new String(
+                    request("tm-nan", corpusId, n -> {}), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("\"learningRate\":0.01", "\"learningRate\":NaN")));
     byte[] badUtf8 = request("tm-bad-utf8", corpusId, n -> n.put("corpusId", "c@"));
     badUtf8[indexOf(badUtf8, (byte) '@')] = (byte) 0xE2; // a 3-byte lead followed by '"'
     unreadable(out, "tm-bad-utf8", badUtf8);
-    out.add(new Hostile("dlq-keyless-garbage", null, utf8("{{{ no key, no model }}}"),
-        new Outcome.DeadLetter("not-json")));
+    out.add(
+        new Hostile(
+            "dlq-keyless-garbage",
+            null,
+            utf8("{{{ no key, no model }}}"),
+            new Outcome.DeadLetter("not-json")));
     byte[] almostMiB = new byte[TopicSettings.MIB - 200];
     Arrays.fill(almostMiB, (byte) '#');
-    out.add(new Hostile("tm-almost-1mib", "tm-almost-1mib", almostMiB,
-        new Outcome.DeadLetterAndRejected("not-json", "tm-almost-1mib", true)));
+    out.add(
+        new Hostile(
+            "tm-almost-1mib",
+            "tm-almost-1mib",
+            almostMiB,
+            new Outcome.DeadLetterAndRejected("not-json", "tm-almost-1mib", true)));
     // Wrong types, missing and unknown fields, versions: a rejection that names the field.
-    rejected(out, "tm-rnn-string", "rnnSize", request("tm-rnn-string", corpusId, n -> n.put("rnnSize", "big")));
-    rejected(out, "tm-batch-float", "batchSize", request("tm-batch-float", corpusId, n -> n.put("batchSize", 8.5)));
-    rejected(out, "tm-epochs-bool", "numEpochs", request("tm-epochs-bool", corpusId, n -> n.put("numEpochs", true)));
-    rejected(out, "tm-rnn-overflow", "rnnSize",
+    rejected(
+        out,
+        "tm-rnn-string",
+        "rnnSize",
+        request("tm-rnn-string", corpusId, n -> n.put("rnnSize", "big")));
+    rejected(
+        out,
+        "tm-batch-float",
+        "batchSize",
+        request("tm-batch-float", corpusId, n -> n.put("batchSize", 8.5)));
+    rejected(
+        out,
+        "tm-epochs-bool",
+        "numEpochs",
+        request("tm-epochs-bool", corpusId, n -> n.put("numEpochs", true)));
+    rejected(
+        out,
+        "tm-rnn-overflow",
+        "rnnSize",
         request("tm-rnn-overflow", corpusId, n -> n.put("rnnSize", 99_999_999_999L)));
-    rejected(out, "tm-missing-corpus", "corpusId", request("tm-missing-corpus", corpusId, n -> n.remove("corpusId")));
-    rejected(out, "tm-missing-model", "modelId", request("tm-missing-model", corpusId, n -> n.remove("modelId")));
-    rejected(out, "tm-unknown-field", "rnnSise", request("tm-unknown-field", corpusId, n -> n.put("rnnSise", 3)));
-    rejected(out, "tm-future-version", "schemaVersion",
+    rejected(
+        out,
+        "tm-missing-corpus",
+        "corpusId",
+        request("tm-missing-corpus", corpusId, n -> n.remove("corpusId")));
+    rejected(
+        out,
+        "tm-missing-model",
+        "modelId",
+        request("tm-missing-model", corpusId, n -> n.remove("modelId")));
+    rejected(
+        out,
+        "tm-unknown-field",
+        "rnnSise",
+        request("tm-unknown-field", corpusId, n -> n.put("rnnSise", 3)));
+    rejected(
+        out,
+        "tm-future-version",
+        "schemaVersion",
         request("tm-future-version", corpusId, n -> n.put("schemaVersion", 2)));
-    rejected(out, "tm-job-id", "jobId", request("tm-job-id", corpusId, n -> n.put("jobId", "../../x y")));
-    rejected(out, "tm-vocabulary", "vocabulary", request("tm-vocabulary", corpusId, n -> n.put("vocabulary", "klingon")));
+    rejected(
+        out,
+        "tm-job-id",
+        "jobId",
+        request("tm-job-id", corpusId, n -> n.put("jobId", "../../x y")));
+    rejected(
+        out,
+        "tm-vocabulary",
+        "vocabulary",
+        request("tm-vocabulary", corpusId, n -> n.put("vocabulary", "klingon")));
     // Values out of range, and absurd sizes: an rnn that would not fit in memory, huge batches.
-    rejected(out, "tm-seq-negative", "seqLen", request("tm-seq-negative", corpusId, n -> n.put("seqLen", -1)));
-    rejected(out, "tm-batch-zero", "batchSize", request("tm-batch-zero", corpusId, n -> n.put("batchSize", 0)));
-    rejected(out, "tm-layers-zero", "numLayers", request("tm-layers-zero", corpusId, n -> n.put("numLayers", 0)));
-    rejected(out, "tm-epochs-zero", "numEpochs", request("tm-epochs-zero", corpusId, n -> n.put("numEpochs", 0)));
-    rejected(out, "tm-drop-one", "dropRate", request("tm-drop-one", corpusId, n -> n.put("dropRate", 1.0)));
-    rejected(out, "tm-lr-zero", "learningRate", request("tm-lr-zero", corpusId, n -> n.put("learningRate", 0)));
-    rejected(out, "tm-clip-negative", "clipNorm", request("tm-clip-negative", corpusId, n -> n.put("clipNorm", -5)));
-    rejected(out, "tm-val-big", "valFraction", request("tm-val-big", corpusId, n -> n.put("valFraction", 0.9)));
-    rejected(out, "tm-rnn-huge", "rnnSize", request("tm-rnn-huge", corpusId, n -> n.put("rnnSize", 100_000)));
-    rejected(out, "tm-rnn-no-memory", "rnnSize", request("tm-rnn-no-memory", corpusId, n -> {
-      n.put("rnnSize", 16_000);
-      n.put("numLayers", 64); // ~130 G parameters: 0.5 TB of weights
-    }));
-    rejected(out, "tm-rnn-max-int", "rnnSize",
+    rejected(
+        out,
+        "tm-seq-negative",
+        "seqLen",
+        request("tm-seq-negative", corpusId, n -> n.put("seqLen", -1)));
+    rejected(
+        out,
+        "tm-batch-zero",
+        "batchSize",
+        request("tm-batch-zero", corpusId, n -> n.put("batchSize", 0)));
+    rejected(
+        out,
+        "tm-layers-zero",
+        "numLayers",
+        request("tm-layers-zero", corpusId, n -> n.put("numLayers", 0)));
+    rejected(
+        out,
+        "tm-epochs-zero",
+        "numEpochs",
+        request("tm-epochs-zero", corpusId, n -> n.put("numEpochs", 0)));
+    rejected(
+        out,
+        "tm-drop-one",
+        "dropRate",
+        request("tm-drop-one", corpusId, n -> n.put("dropRate", 1.0)));
+    rejected(
+        out,
+        "tm-lr-zero",
+        "learningRate",
+        request("tm-lr-zero", corpusId, n -> n.put("learningRate", 0)));
+    rejected(
+        out,
+        "tm-clip-negative",
+        "clipNorm",
+        request("tm-clip-negative", corpusId, n -> n.put("clipNorm", -5)));
+    rejected(
+        out,
+        "tm-val-big",
+        "valFraction",
+        request("tm-val-big", corpusId, n -> n.put("valFraction", 0.9)));
+    rejected(
+        out,
+        "tm-rnn-huge",
+        "rnnSize",
+        request("tm-rnn-huge", corpusId, n -> n.put("rnnSize", 100_000)));
+    rejected(
+        out,
+        "tm-rnn-no-memory",
+        "rnnSize",
+        request(
+            "tm-rnn-no-memory",
+            corpusId,
+            n -> {
+              n.put("rnnSize", 16_000);
+              n.put("numLayers", 64); // ~130 G parameters: 0.5 TB of weights
+            }));
+    rejected(
+        out,
+        "tm-rnn-max-int",
+        "rnnSize",
         request("tm-rnn-max-int", corpusId, n -> n.put("rnnSize", Integer.MAX_VALUE)));
-    rejected(out, "tm-batch-huge", "batchSize", request("tm-batch-huge", corpusId, n -> n.put("batchSize", 1_000_000)));
-    rejected(out, "tm-seq-huge", "seqLen", request("tm-seq-huge", corpusId, n -> n.put("seqLen", 1_000_000)));
-    rejected(out, "tm-epochs-huge", "numEpochs",
+    rejected(
+        out,
+        "tm-batch-huge",
+        "batchSize",
+        request("tm-batch-huge", corpusId, n -> n.put("batchSize", 1_000_000)));
+    rejected(
+        out,
+        "tm-seq-huge",
+        "seqLen",
+        request("tm-seq-huge", corpusId, n -> n.put("seqLen", 1_000_000)));
+    rejected(
+        out,
+        "tm-epochs-huge",
+        "numEpochs",
         request("tm-epochs-huge", corpusId, n -> n.put("numEpochs", 1_000_000_000)));
-    rejected(out, "tm-activations", "batchSize", request("tm-activations", corpusId, n -> {
-      n.put("batchSize", 4096);
-      n.put("seqLen", 4096);
-    }));
+    rejected(
+        out,
+        "tm-activations",
+        "batchSize",
+        request(
+            "tm-activations",
+            corpusId,
+            n -> {
+              n.put("batchSize", 4096);
+              n.put("seqLen", 4096);
+            }));
     // Requests the contract accepts but the trainer cannot train.
-    rejected(out, "tm-unknown-corpus", null, request("tm-unknown-corpus", corpusId, n -> n.put("corpusId", "no-such")));
-    rejected(out, "tm-small-corpus", "batchSize", request("tm-small-corpus", smallCorpusId, n -> { }));
-    out.add(new Hostile("tm-wrong-key", "someone-else", request("tm-wrong-key", corpusId, n -> { }),
-        new Outcome.Rejected("tm-wrong-key", "modelId")));
+    rejected(
+        out,
+        "tm-unknown-corpus",
+        null,
+        request("tm-unknown-corpus", corpusId, n -> n.put("corpusId", "no-such")));
+    rejected(
+        out, "tm-small-corpus", "batchSize", request("tm-small-corpus", smallCorpusId, n -> {}));
+    out.add(
+        new Hostile(
+            "tm-wrong-key",
+            "someone-else",
+            request("tm-wrong-key", corpusId, n -> {}),
+            new Outcome.Rejected("tm-wrong-key", "modelId")));
     return List.copyOf(out);
   }
 
   private static String chunk(String corpusId, Consumer<ObjectNode> edit) {
-    ObjectNode n = (ObjectNode) Json.readTree(Json.write(new CorpusChunk(1, corpusId, "u-" + corpusId, 0, 1,
-        Sha256.hex(utf8("text")), "text")));
+    ObjectNode n =
+        (ObjectNode)
+            Json.readTree(
+                Json.write(
+                    new CorpusChunk(
+                        1, corpusId, "u-" + corpusId, 0, 1, Sha256.hex(utf8("text")), "text")));
     edit.accept(n);
     return new String(Json.write(n), java.nio.charset.StandardCharsets.UTF_8);
   }
@@ -126,24 +263,32 @@ final class TrainerHostileInputs {
     corpusDead(out, null, "not-json", utf8("a keyless line of text"));
     corpusDead(out, "c-empty", "not-json", new byte[0]);
     corpusDead(out, "c-tombstone", "not-json", null);
-    corpusDead(out, "c-b", "wrong-key", utf8(chunk("c-a", n -> { })));
+    corpusDead(out, "c-b", "wrong-key", utf8(chunk("c-a", n -> {})));
     corpusDead(out, "c-index", "invalid-field", utf8(chunk("c-index", n -> n.put("index", -1))));
     corpusDead(out, "c-count", "invalid-field", utf8(chunk("c-count", n -> n.put("count", 0))));
-    corpusDead(out, "c-past-end", "invalid-field", utf8(chunk("c-past-end", n -> n.put("index", 5))));
+    corpusDead(
+        out, "c-past-end", "invalid-field", utf8(chunk("c-past-end", n -> n.put("index", 5))));
     corpusDead(out, "c-sha", "invalid-field", utf8(chunk("c-sha", n -> n.put("sha256", "xyz"))));
     corpusDead(out, "c-unknown", "invalid-field", utf8(chunk("c-unknown", n -> n.put("txt", "a"))));
-    corpusDead(out, "c-text-number", "invalid-field", utf8(chunk("c-text-number", n -> n.put("text", 42))));
+    corpusDead(
+        out,
+        "c-text-number",
+        "invalid-field",
+        utf8(chunk("c-text-number", n -> n.put("text", 42))));
     byte[] bad = utf8(chunk("c-utf8", n -> n.put("text", "@")));
     bad[indexOf(bad, (byte) '@')] = (byte) 0xF0; // a 4-byte lead followed by '"'
     corpusDead(out, "c-utf8", "not-json", bad);
     byte[] twoMiB = new byte[2 * TopicSettings.MIB];
     Arrays.fill(twoMiB, (byte) '%');
-    // Larger than a producer's default max.request.size (1 MiB), within the topic's 4 MiB: kept whole.
+    // Larger than a producer's default max.request.size (1 MiB), within the topic's 4 MiB: kept
+    // whole.
     out.add(new Hostile("corpus:2mib", null, twoMiB, new Outcome.DeadLetter("not-json")));
     // Fits the topic, but not its dead-letter topic once the error headers are added: cut.
     byte[] almost4MiB = new byte[4 * TopicSettings.MIB - 200];
     Arrays.fill(almost4MiB, (byte) '&');
-    out.add(new Hostile("corpus:almost-4mib", null, almost4MiB, new Outcome.DeadLetter("not-json", true)));
+    out.add(
+        new Hostile(
+            "corpus:almost-4mib", null, almost4MiB, new Outcome.DeadLetter("not-json", true)));
     return List.copyOf(out);
   }
 
@@ -152,14 +297,24 @@ final class TrainerHostileInputs {
     Outcome ignored = new Outcome.Ignored();
     return List.of(
         new Hostile("cancel:malformed", jobId, utf8("{\"schemaVersion\":1,\"jobId\":"), ignored),
-        new Hostile("cancel:wrong-type", jobId, utf8("{\"schemaVersion\":1,\"jobId\":42}"), ignored),
-        new Hostile("cancel:unknown-field", jobId, utf8("{\"schemaVersion\":1,\"jobId\":\"" + jobId
-            + "\",\"why\":\"x\"}"), ignored),
-        new Hostile("cancel:future-version", jobId, utf8("{\"schemaVersion\":7,\"jobId\":\"" + jobId + "\"}"),
+        new Hostile(
+            "cancel:wrong-type", jobId, utf8("{\"schemaVersion\":1,\"jobId\":42}"), ignored),
+        new Hostile(
+            "cancel:unknown-field",
+            jobId,
+            utf8("{\"schemaVersion\":1,\"jobId\":\"" + jobId + "\",\"why\":\"x\"}"),
+            ignored),
+        new Hostile(
+            "cancel:future-version",
+            jobId,
+            utf8("{\"schemaVersion\":7,\"jobId\":\"" + jobId + "\"}"),
             ignored),
         new Hostile("cancel:empty", jobId, new byte[0], ignored),
         // A compacted topic takes no record without a key: the broker refuses it.
-        new Hostile("cancel:keyless", null, utf8("{\"schemaVersion\":1,\"jobId\":\"" + jobId + "\"}"),
+        new Hostile(
+            "cancel:keyless",
+            null,
+            utf8("{\"schemaVersion\":1,\"jobId\":\"" + jobId + "\"}"),
             new Outcome.Refused(org.apache.kafka.common.InvalidRecordException.class)));
   }
 

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Finding and fetching the demo's corpus, with real fetch scripts standing in for online and offline. */
+/**
+ * Finding and fetching the demo's corpus, with real fetch scripts standing in for online and
+ * offline.
+ */
 class CorpusSourceTest {
   @TempDir Path root;
   final ByteArrayOutputStream said = new ByteArrayOutputStream();
@@ -19,16 +22,21 @@ class CorpusSourceTest {
 
   private void script(String body) throws Exception {
     Files.createDirectories(root.resolve("data"));
-    Files.writeString(root.resolve(CorpusSource.FETCH_SCRIPT), "#!/usr/bin/env bash\nset -e\n" + body);
+    Files.writeString(
+        root.resolve(CorpusSource.FETCH_SCRIPT), "#!/usr/bin/env bash\nset -e\n" + body);
   }
 
   @Test
   void anExistingDefaultCorpusIsUsedWithoutFetching() throws Exception {
     Files.createDirectories(root.resolve("data"));
     Files.writeString(root.resolve("data/tinyshakespeare.txt"), "First Citizen:\n");
-    CorpusSource source = new CorpusSource(root, (s, n) -> {
-      throw new AssertionError("must not fetch");
-    }, out);
+    CorpusSource source =
+        new CorpusSource(
+            root,
+            (s, n) -> {
+              throw new AssertionError("must not fetch");
+            },
+            out);
     assertThat(source.resolve(null)).isEqualTo(root.resolve("data/tinyshakespeare.txt"));
   }
 
@@ -46,9 +54,11 @@ class CorpusSourceTest {
   void offlineTheErrorSaysExactlyWhatToDo() throws Exception {
     script("echo 'tinyshakespeare: could not download' >&2\nexit 1\n");
     CorpusSource source = new CorpusSource(root, CorpusSource::runScript, out);
-    assertThatThrownBy(() -> source.resolve(null)).isInstanceOf(DemoException.class)
+    assertThatThrownBy(() -> source.resolve(null))
+        .isInstanceOf(DemoException.class)
         .hasMessageContaining("could not be fetched (offline?)")
-        .hasMessageContaining(root.resolve(CorpusSource.FETCH_SCRIPT) + " --from DIR tinyshakespeare")
+        .hasMessageContaining(
+            root.resolve(CorpusSource.FETCH_SCRIPT) + " --from DIR tinyshakespeare")
         .hasMessageContaining("charstream demo --text-path FILE");
   }
 
@@ -56,23 +66,30 @@ class CorpusSourceTest {
   void aScriptThatSucceedsWithoutTheFileIsStillAFailure() throws Exception {
     script("exit 0\n");
     assertThatThrownBy(() -> new CorpusSource(root, CorpusSource::runScript, out).resolve(null))
-        .isInstanceOf(DemoException.class).hasMessageContaining("--from DIR");
+        .isInstanceOf(DemoException.class)
+        .hasMessageContaining("--from DIR");
   }
 
   @Test
   void withoutACheckoutThereIsNothingToFetchWith() {
     assertThatThrownBy(() -> new CorpusSource(null, (s, n) -> 0, out).resolve(null))
-        .isInstanceOf(DemoException.class).hasMessageContaining("no data/fetch.sh was found")
+        .isInstanceOf(DemoException.class)
+        .hasMessageContaining("no data/fetch.sh was found")
         .hasMessageContaining("--text-path FILE");
   }
 
   @Test
   void aGivenTextPathMustExistAndIsNeverFetched() throws Exception {
-    CorpusSource source = new CorpusSource(root, (s, n) -> {
-      throw new AssertionError("must not fetch");
-    }, out);
+    CorpusSource source =
+        new CorpusSource(
+            root,
+            (s, n) -> {
+              throw new AssertionError("must not fetch");
+            },
+            out);
     Path missing = root.resolve("nope.txt");
-    assertThatThrownBy(() -> source.resolve(missing)).isInstanceOf(DemoException.class)
+    assertThatThrownBy(() -> source.resolve(missing))
+        .isInstanceOf(DemoException.class)
         .hasMessageContaining("--text-path " + missing + ": no such file");
     Path given = Files.writeString(root.resolve("mine.txt"), "text");
     assertThat(source.resolve(given)).isEqualTo(given);

@@ -32,7 +32,8 @@ class DemoCommandTest {
   void aMissingTextPathSaysSoAndExitsNonZero() {
     Run r = run("demo", "--text-path", dir.resolve("missing.txt").toString());
     assertThat(r.status()).isEqualTo(1);
-    assertThat(r.err()).contains("charstream demo: --text-path " + dir.resolve("missing.txt") + ": no such file");
+    assertThat(r.err())
+        .contains("charstream demo: --text-path " + dir.resolve("missing.txt") + ": no such file");
   }
 
   @Test
@@ -48,7 +49,8 @@ class DemoCommandTest {
 
   @Test
   void aCorpusThatIsNotUtf8IsRefusedWithAFix() throws Exception {
-    Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xe9, '\n'});
+    Path latin1 =
+        Files.write(dir.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xe9, '\n'});
     Run r = run("demo", "--text-path", latin1.toString());
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("is not valid UTF-8").contains("iconv");
@@ -63,8 +65,10 @@ class DemoCommandTest {
 
   @Test
   void theCorpusIdComesFromTheFileName() {
-    assertThat(DemoCommand.corpusIdOf(Path.of("data/tinyshakespeare.txt"))).isEqualTo("tinyshakespeare");
-    assertThat(DemoCommand.corpusIdOf(Path.of("/x/War and Peace.utf8.txt"))).isEqualTo("War-and-Peace.utf8");
+    assertThat(DemoCommand.corpusIdOf(Path.of("data/tinyshakespeare.txt")))
+        .isEqualTo("tinyshakespeare");
+    assertThat(DemoCommand.corpusIdOf(Path.of("/x/War and Peace.utf8.txt")))
+        .isEqualTo("War-and-Peace.utf8");
     assertThat(DemoCommand.corpusIdOf(Path.of(".txt"))).isEqualTo("corpus");
   }
 }

@@ -39,8 +39,9 @@ class DemoIT {
 
   @TempDir static Path dir;
   static Path corpus;
-  static final String TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n\n"
-      + "All:\nSpeak, speak.\n\n";
+  static final String TEXT =
+      "First Citizen:\nBefore we proceed any further, hear me speak.\n\n"
+          + "All:\nSpeak, speak.\n\n";
   static final int REPEAT = 12;
   static final List<String> SEEDS = List.of("First", "Speak", "All:\n");
 
@@ -52,63 +53,123 @@ class DemoIT {
 
   /** A small model and few steps: a run is seconds on one core. */
   static TrainingRequest tinyRequest(String jobId, String corpusId) {
-    return new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, "tiny-demo", corpusId, 16, 8, 16, 1, 0.0, 0.01,
-        5.0, 4, 2, 0.1, null, 7L, false);
+    return new TrainingRequest(
+        TrainingRequest.SCHEMA_VERSION,
+        jobId,
+        "tiny-demo",
+        corpusId,
+        16,
+        8,
+        16,
+        1,
+        0.0,
+        0.01,
+        5.0,
+        4,
+        2,
+        0.1,
+        null,
+        7L,
+        false);
   }
 
   @Test
   void demoPathPublishesTrainsAndAnswersThroughKafka() throws Exception {
     Topics topics = KAFKA.newTopics();
     String unique = topics.prefix().replace(".", "");
-    EmbeddedStack.Settings settings = (def, overrides) -> {
-      EnvConfig.Builder b = EnvConfig.builder(def).env(Map.of())
-          .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
-          .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
-      overrides.forEach(b::override);
-      return b.build();
-    };
-    Map<String, Object> trainer = Map.of(TrainerConfig.GROUP_ID, unique + "-trainer",
-        TrainerConfig.APPLICATION_ID, unique + "-trainer-index");
-    Map<String, Object> generator = Map.of(GeneratorConfig.GROUP_ID, unique + "-generator",
-        GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.INSTANCE_ID, unique + "-generator");
+    EmbeddedStack.Settings settings =
+        (def, overrides) -> {
+          EnvConfig.Builder b =
+              EnvConfig.builder(def)
+                  .env(Map.of())
+                  .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
+                  .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
+          overrides.forEach(b::override);
+          return b.build();
+        };
+    Map<String, Object> trainer =
+        Map.of(
+            TrainerConfig.GROUP_ID,
+            unique + "-trainer",
+            TrainerConfig.APPLICATION_ID,
+            unique + "-trainer-index");
+    Map<String, Object> generator =
+        Map.of(
+            GeneratorConfig.GROUP_ID,
+            unique + "-generator",
+            GeneratorConfig.HTTP_PORT,
+            -1,
+            GeneratorConfig.INSTANCE_ID,
+            unique + "-generator");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    DemoPlan plan = new DemoPlan(0, tinyRequest("demo-it-1", "tiny"), SEEDS, 40, 3, 1.0, 5L, Duration.ofSeconds(60),
-        Duration.ofSeconds(60));
+    DemoPlan plan =
+        new DemoPlan(
+            0,
+            tinyRequest("demo-it-1", "tiny"),
+            SEEDS,
+            40,
+            3,
+            1.0,
+            5L,
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(60));
 
     Demo.Result result;
-    try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(Optional.empty(), true, trainer,
-        generator, settings))) {
+    try (EmbeddedStack stack =
+        EmbeddedStack.start(
+            new EmbeddedStack.Options(Optional.empty(), true, trainer, generator, settings))) {
       assertThat(stack.broker()).isEmpty();
       assertThat(stack.bootstrapServers()).isEqualTo(KAFKA.bootstrapServers());
-      result = new Demo(stack.clientProps(), topics, out, false).run(plan, Files.readString(corpus), "tiny.txt");
+      result =
+          new Demo(stack.clientProps(), topics, out, false)
+              .run(plan, Files.readString(corpus), "tiny.txt");
     }
     String seen = bytes.toString(StandardCharsets.UTF_8);
 
-    // What the user reads: each step, progress, a checkpoint per epoch, completion, and the answers.
+    // What the user reads: each step, progress, a checkpoint per epoch, completion, and the
+    // answers.
     String chars = String.format(Locale.ROOT, "%,d", TEXT.length() * REPEAT);
-    assertThat(seen).contains("[1/3] corpus: publishing tiny.txt (" + chars + " chars) as 'tiny' to "
-        + topics.corpus().name());
-    assertThat(seen).contains("[2/3] training: job demo-it-1 submitted to " + topics.trainingRequests().name());
+    assertThat(seen)
+        .contains(
+            "[1/3] corpus: publishing tiny.txt ("
+                + chars
+                + " chars) as 'tiny' to "
+                + topics.corpus().name());
+    assertThat(seen)
+        .contains("[2/3] training: job demo-it-1 submitted to " + topics.trainingRequests().name());
     assertThat(seen).containsPattern("epoch 1/2 step \\d+/\\d+ loss \\d+\\.\\d+");
-    assertThat(seen).contains("checkpoint v1 after epoch 1").contains("checkpoint v2 after epoch 2")
+    assertThat(seen)
+        .contains("checkpoint v1 after epoch 1")
+        .contains("checkpoint v2 after epoch 2")
         .contains("COMPLETED: model v2 after 2 epochs");
-    assertThat(seen).contains("[3/3] generating: 3 prompt(s) to " + topics.generateRequests().name()
-        + " (model tiny-demo v2, 40 chars each");
+    assertThat(seen)
+        .contains(
+            "[3/3] generating: 3 prompt(s) to "
+                + topics.generateRequests().name()
+                + " (model tiny-demo v2, 40 chars each");
     List<String> lines = seen.lines().toList();
     for (Demo.Answer a : result.answers()) {
       String firstLine = a.seed().lines().findFirst().orElseThrow();
-      assertThat(lines).as("a printed line starting with seed %s", a.seed()).anyMatch(l -> l.startsWith(firstLine));
+      assertThat(lines)
+          .as("a printed line starting with seed %s", a.seed())
+          .anyMatch(l -> l.startsWith(firstLine));
       assertThat(seen).contains(a.seed() + a.response().text());
     }
 
     // What the run saw and produced.
     assertThat(result.corpus().chars()).isEqualTo(TEXT.length() * (long) REPEAT);
     assertThat(result.statuses()).first().isInstanceOf(TrainingStatus.Accepted.class);
-    assertThat(result.statuses()).filteredOn(s -> s instanceof TrainingStatus.Progress).isNotEmpty();
-    assertThat(result.statuses()).filteredOn(s -> s instanceof TrainingStatus.CheckpointSaved).hasSize(2);
+    assertThat(result.statuses())
+        .filteredOn(s -> s instanceof TrainingStatus.Progress)
+        .isNotEmpty();
+    assertThat(result.statuses())
+        .filteredOn(s -> s instanceof TrainingStatus.CheckpointSaved)
+        .hasSize(2);
     assertThat(result.completed().version()).isEqualTo(2);
-    assertThat(result.answers()).extracting(Demo.Answer::seed).containsExactlyInAnyOrderElementsOf(SEEDS);
+    assertThat(result.answers())
+        .extracting(Demo.Answer::seed)
+        .containsExactlyInAnyOrderElementsOf(SEEDS);
     for (Demo.Answer a : result.answers()) {
       GenerateResponse r = a.response();
       assertThat(r.finishReason()).isEqualTo(GenerateResponse.FinishReason.LENGTH);
@@ -118,10 +179,15 @@ class DemoIT {
     }
 
     // The checkpoint a generator anywhere would load is on the checkpoints topic.
-    try (TopicReader<String, CheckpointEvent> checkpoints = new TopicReader<>(KAFKA.clientProps(),
-        topics.checkpoints())) {
-      CheckpointEvent last = checkpoints.await(Duration.ofSeconds(30), "the final checkpoint of tiny-demo",
-          r -> "tiny-demo".equals(r.key()) && r.value().version() == 2).value();
+    try (TopicReader<String, CheckpointEvent> checkpoints =
+        new TopicReader<>(KAFKA.clientProps(), topics.checkpoints())) {
+      CheckpointEvent last =
+          checkpoints
+              .await(
+                  Duration.ofSeconds(30),
+                  "the final checkpoint of tiny-demo",
+                  r -> "tiny-demo".equals(r.key()) && r.value().version() == 2)
+              .value();
       assertThat(last.jobId()).isEqualTo("demo-it-1");
       assertThat(last.epoch()).isEqualTo(2);
       assertThat(last.sizeBytes()).isPositive();
@@ -135,15 +201,41 @@ class DemoIT {
     int status;
     System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
     try {
-      status = Main.newCommandLine().execute("demo", "--text-path", corpus.toString(), "--corpus-chars", "500",
-          "--model-id", "cli-demo", "--num-epochs", "1", "--seq-len", "16", "--batch-size", "4", "--rnn-size", "16",
-          "--num-layers", "1", "--embedding-size", "8", "--length", "30", "--seed", "First", "--seed", "Speak");
+      status =
+          Main.newCommandLine()
+              .execute(
+                  "demo",
+                  "--text-path",
+                  corpus.toString(),
+                  "--corpus-chars",
+                  "500",
+                  "--model-id",
+                  "cli-demo",
+                  "--num-epochs",
+                  "1",
+                  "--seq-len",
+                  "16",
+                  "--batch-size",
+                  "4",
+                  "--rnn-size",
+                  "16",
+                  "--num-layers",
+                  "1",
+                  "--embedding-size",
+                  "8",
+                  "--length",
+                  "30",
+                  "--seed",
+                  "First",
+                  "--seed",
+                  "Speak");
     } finally {
       System.setOut(original);
     }
     String seen = bytes.toString(StandardCharsets.UTF_8);
     assertThat(status).as(seen).isZero();
-    assertThat(seen).startsWith("charstream demo: embedded Kafka broker on 127.0.0.1:")
+    assertThat(seen)
+        .startsWith("charstream demo: embedded Kafka broker on 127.0.0.1:")
         .contains("(temporary data)");
     assertThat(seen).contains("(first ").contains(" chars; --corpus-chars 0 for all) as 'tiny'");
     assertThat(seen).contains("COMPLETED: model v1 after 1 epochs");
@@ -160,34 +252,80 @@ class DemoIT {
   void demoCommandRunsOnAnExternalClusterWithTheClustersWorkers() throws Exception {
     Topics topics = KAFKA.newTopics();
     String unique = topics.prefix().replace(".", "");
-    EmbeddedStack.Settings settings = (def, overrides) -> {
-      EnvConfig.Builder b = EnvConfig.builder(def).env(Map.of())
-          .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
-          .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
-      overrides.forEach(b::override);
-      return b.build();
-    };
+    EmbeddedStack.Settings settings =
+        (def, overrides) -> {
+          EnvConfig.Builder b =
+              EnvConfig.builder(def)
+                  .env(Map.of())
+                  .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
+                  .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
+          overrides.forEach(b::override);
+          return b.build();
+        };
     // The cluster's workers: started here, as `charstream up --bootstrap-servers` would.
-    try (EmbeddedStack workers = EmbeddedStack.start(new EmbeddedStack.Options(Optional.empty(), true,
-        Map.of(TrainerConfig.GROUP_ID, unique + "-t", TrainerConfig.APPLICATION_ID, unique + "-ti"),
-        Map.of(GeneratorConfig.GROUP_ID, unique + "-g", GeneratorConfig.HTTP_PORT, -1), settings))) {
+    try (EmbeddedStack workers =
+        EmbeddedStack.start(
+            new EmbeddedStack.Options(
+                Optional.empty(),
+                true,
+                Map.of(
+                    TrainerConfig.GROUP_ID,
+                    unique + "-t",
+                    TrainerConfig.APPLICATION_ID,
+                    unique + "-ti"),
+                Map.of(GeneratorConfig.GROUP_ID, unique + "-g", GeneratorConfig.HTTP_PORT, -1),
+                settings))) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       PrintStream original = System.out;
       int status;
       System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
       try {
-        status = Main.newCommandLine().execute("demo", "--bootstrap-servers", KAFKA.bootstrapServers(),
-            "--topic-prefix", topics.prefix(), "--no-workers", "--text-path", corpus.toString(), "--corpus-chars",
-            "500", "--model-id", "ext-demo", "--num-epochs", "1", "--seq-len", "16", "--batch-size", "4",
-            "--rnn-size", "16", "--num-layers", "1", "--embedding-size", "8", "--length", "20", "--seed", "All");
+        status =
+            Main.newCommandLine()
+                .execute(
+                    "demo",
+                    "--bootstrap-servers",
+                    KAFKA.bootstrapServers(),
+                    "--topic-prefix",
+                    topics.prefix(),
+                    "--no-workers",
+                    "--text-path",
+                    corpus.toString(),
+                    "--corpus-chars",
+                    "500",
+                    "--model-id",
+                    "ext-demo",
+                    "--num-epochs",
+                    "1",
+                    "--seq-len",
+                    "16",
+                    "--batch-size",
+                    "4",
+                    "--rnn-size",
+                    "16",
+                    "--num-layers",
+                    "1",
+                    "--embedding-size",
+                    "8",
+                    "--length",
+                    "20",
+                    "--seed",
+                    "All");
       } finally {
         System.setOut(original);
       }
       String seen = bytes.toString(StandardCharsets.UTF_8);
       assertThat(status).as(seen).isZero();
-      assertThat(seen).startsWith("charstream demo: Kafka cluster " + KAFKA.bootstrapServers() + ", topics "
-          + topics.prefix() + "*, the cluster's trainers and generators.");
-      assertThat(seen).contains("COMPLETED: model v1").contains("--- \"All\" -> ext-demo v1, 20 chars");
+      assertThat(seen)
+          .startsWith(
+              "charstream demo: Kafka cluster "
+                  + KAFKA.bootstrapServers()
+                  + ", topics "
+                  + topics.prefix()
+                  + "*, the cluster's trainers and generators.");
+      assertThat(seen)
+          .contains("COMPLETED: model v1")
+          .contains("--- \"All\" -> ext-demo v1, 20 chars");
     }
   }
 

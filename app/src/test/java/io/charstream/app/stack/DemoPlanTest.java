@@ -10,8 +10,16 @@ import org.junit.jupiter.api.Test;
 
 class DemoPlanTest {
   static DemoPlan plan(int maxChars, List<String> seeds) {
-    return new DemoPlan(maxChars, TrainingRequest.defaults("job-1", "m", "c"), seeds, 10, 3, 1.0, 1L,
-        Duration.ofSeconds(1), Duration.ofSeconds(1));
+    return new DemoPlan(
+        maxChars,
+        TrainingRequest.defaults("job-1", "m", "c"),
+        seeds,
+        10,
+        3,
+        1.0,
+        1L,
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(1));
   }
 
   @Test
@@ -40,9 +48,31 @@ class DemoPlanTest {
     assertThatThrownBy(() -> plan(-1, List.of("a"))).hasMessageContaining("--corpus-chars");
     assertThatThrownBy(() -> plan(0, List.of())).hasMessageContaining("--seed");
     assertThatThrownBy(() -> plan(0, List.of(""))).hasMessageContaining("--seed must not be empty");
-    assertThatThrownBy(() -> new DemoPlan(0, TrainingRequest.defaults("j", "m", "c"), List.of("a"), 0, 3, 1.0, 1L,
-        Duration.ZERO, Duration.ZERO)).hasMessageContaining("--length");
-    assertThatThrownBy(() -> new DemoPlan(0, TrainingRequest.defaults(null, "m", "c"), List.of("a"), 1, 3, 1.0, 1L,
-        Duration.ZERO, Duration.ZERO)).hasMessageContaining("jobId");
+    assertThatThrownBy(
+            () ->
+                new DemoPlan(
+                    0,
+                    TrainingRequest.defaults("j", "m", "c"),
+                    List.of("a"),
+                    0,
+                    3,
+                    1.0,
+                    1L,
+                    Duration.ZERO,
+                    Duration.ZERO))
+        .hasMessageContaining("--length");
+    assertThatThrownBy(
+            () ->
+                new DemoPlan(
+                    0,
+                    TrainingRequest.defaults(null, "m", "c"),
+                    List.of("a"),
+                    1,
+                    3,
+                    1.0,
+                    1L,
+                    Duration.ZERO,
+                    Duration.ZERO))
+        .hasMessageContaining("jobId");
   }
 }

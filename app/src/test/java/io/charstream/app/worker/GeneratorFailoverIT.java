@@ -24,17 +24,26 @@ import org.junit.jupiter.api.Test;
 class GeneratorFailoverIT {
 
   private static final Duration WAIT = Duration.ofSeconds(90);
+
   /** Characters of a long request. */
-  // Long enough that the fused step (hundreds of thousands of chars/s) is still busy when a worker goes.
+  // Long enough that the fused step (hundreds of thousands of chars/s) is still busy when a worker
+  // goes.
   private static final int LONG = 100_000;
+
   private static EmbeddedBroker broker;
 
   @BeforeAll
   static void startBroker() {
-    // A dead worker's open transaction is aborted after transaction.timeout.ms (5 s in the fixture),
+    // A dead worker's open transaction is aborted after transaction.timeout.ms (5 s in the
+    // fixture),
     // checked this often; the default (10 s) would only make the kill test slower.
-    broker = EmbeddedBroker.start(new EmbeddedBroker.Options(0, null, io.charstream.schemas.Topics.defaults(),
-        Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
+    broker =
+        EmbeddedBroker.start(
+            new EmbeddedBroker.Options(
+                0,
+                null,
+                io.charstream.schemas.Topics.defaults(),
+                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
   }
 
   @AfterAll
@@ -45,10 +54,13 @@ class GeneratorFailoverIT {
   }
 
   private static double answered(GeneratorService g) {
-    return g.meters().find("charstream.generator.requests").counters().stream().mapToDouble(c -> c.count()).sum();
+    return g.meters().find("charstream.generator.requests").counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
   }
 
-  private static void assertEachAnsweredOnceCorrectly(GeneratorFixture f, List<GenerateRequest> requests) {
+  private static void assertEachAnsweredOnceCorrectly(
+      GeneratorFixture f, List<GenerateRequest> requests) {
     for (GenerateRequest r : requests) {
       f.awaitFinal(r.requestId(), WAIT);
     }
@@ -87,8 +99,16 @@ class GeneratorFailoverIT {
       f.publishModel(1, 11L);
       // Long requests (the tiny model generates tens of thousands of characters a second): when the
       // first answers are visible, most requests are still running or waiting.
-      GeneratorService victim = f.startGenerator("victim", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
-          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.LENGTH_MAX, LONG));
+      GeneratorService victim =
+          f.startGenerator(
+              "victim",
+              Map.of(
+                  GeneratorConfig.BATCH_CAPACITY,
+                  4,
+                  GeneratorConfig.QUEUE_CAPACITY,
+                  4,
+                  GeneratorConfig.LENGTH_MAX,
+                  LONG));
       assertThat(victim.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 24; i++) {
@@ -97,14 +117,18 @@ class GeneratorFailoverIT {
         f.send(r);
       }
       // Kill it once some answers are committed and others are mid-generation.
-      f.await(() -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 3, WAIT,
+      f.await(
+          () -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 3,
+          WAIT,
           "first answers");
       victim.kill();
-      long answeredBefore = requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count();
+      long answeredBefore =
+          requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count();
       assertThat(answeredBefore).isLessThan(requests.size());
 
-      GeneratorService heir = f.startGenerator("heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8,
-          GeneratorConfig.LENGTH_MAX, LONG));
+      GeneratorService heir =
+          f.startGenerator(
+              "heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8, GeneratorConfig.LENGTH_MAX, LONG));
       assertEachAnsweredOnceCorrectly(f, requests);
       assertThat(answered(heir)).isPositive();
     }
@@ -115,8 +139,18 @@ class GeneratorFailoverIT {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
       // A drain time too short to finish everything: what is left is handed back uncommitted.
-      GeneratorService leaving = f.startGenerator("leaving", Map.of(GeneratorConfig.BATCH_CAPACITY, 4,
-          GeneratorConfig.QUEUE_CAPACITY, 4, GeneratorConfig.SHUTDOWN_DRAIN_MS, 300L, GeneratorConfig.LENGTH_MAX, LONG));
+      GeneratorService leaving =
+          f.startGenerator(
+              "leaving",
+              Map.of(
+                  GeneratorConfig.BATCH_CAPACITY,
+                  4,
+                  GeneratorConfig.QUEUE_CAPACITY,
+                  4,
+                  GeneratorConfig.SHUTDOWN_DRAIN_MS,
+                  300L,
+                  GeneratorConfig.LENGTH_MAX,
+                  LONG));
       assertThat(leaving.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
@@ -124,13 +158,18 @@ class GeneratorFailoverIT {
         requests.add(r);
         f.send(r);
       }
-      f.await(() -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 2, WAIT,
+      f.await(
+          () -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 2,
+          WAIT,
           "first answers");
-      // A second worker joins (a cooperative rebalance moves partitions away mid-work) and the first
+      // A second worker joins (a cooperative rebalance moves partitions away mid-work) and the
+      // first
       // is stopped as SIGTERM stops it, long before it could have generated all 16 long requests:
       // what it does not finish within its drain time is handed back and answered by the other.
-      GeneratorService staying = f.startGenerator("staying", Map.of(GeneratorConfig.BATCH_CAPACITY, 8,
-          GeneratorConfig.LENGTH_MAX, LONG));
+      GeneratorService staying =
+          f.startGenerator(
+              "staying",
+              Map.of(GeneratorConfig.BATCH_CAPACITY, 8, GeneratorConfig.LENGTH_MAX, LONG));
       leaving.close();
       assertThat(leaving.liveness().ok()).isFalse();
       assertThat(answered(leaving)).isLessThan(16.0);
@@ -145,13 +184,22 @@ class GeneratorFailoverIT {
       f.publishModel(1, 11L);
       // Each request takes longer than max.poll.interval.ms, and with one slot and a queue of one
       // the partitions stay paused most of the time: the worker must keep polling throughout.
-      GeneratorService g = f.startGenerator("slow", Map.of(GeneratorConfig.BATCH_CAPACITY, 1,
-          GeneratorConfig.QUEUE_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, 1_000_000),
-          Map.of("CHARSTREAM_KAFKA_MAX_POLL_INTERVAL_MS", "1500"));
+      GeneratorService g =
+          f.startGenerator(
+              "slow",
+              Map.of(
+                  GeneratorConfig.BATCH_CAPACITY,
+                  1,
+                  GeneratorConfig.QUEUE_CAPACITY,
+                  1,
+                  GeneratorConfig.LENGTH_MAX,
+                  1_000_000),
+              Map.of("CHARSTREAM_KAFKA_MAX_POLL_INTERVAL_MS", "1500"));
       assertThat(g.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        // Long enough for the fused step (about 300,000 chars/s at batch 1 here) to stay busy for seconds.
+        // Long enough for the fused step (about 300,000 chars/s at batch 1 here) to stay busy for
+        // seconds.
         GenerateRequest r = request("slow-" + i, "KING", 600_000, i, null, null, i == 0);
         requests.add(r);
         f.send(r);
@@ -161,7 +209,12 @@ class GeneratorFailoverIT {
       // than max.poll.interval.ms, yet kept its partitions.
       assertThat(f.finals("slow-3").get(0).timings().totalMs()).isGreaterThan(1500.0);
       assertThat(counter(g, "charstream.generator.handed.back")).isZero();
-      assertThat(g.meters().find("charstream.generator.transactions").tag("outcome", "aborted").counter()).isNull();
+      assertThat(
+              g.meters()
+                  .find("charstream.generator.transactions")
+                  .tag("outcome", "aborted")
+                  .counter())
+          .isNull();
     }
   }
 

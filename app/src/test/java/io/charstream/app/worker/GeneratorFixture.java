@@ -1,15 +1,15 @@
 package io.charstream.app.worker;
 
-import io.charstream.app.client.ModelPublisher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.client.ModelPublisher;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.generator.SyntheticCheckpoints;
 import io.charstream.model.Checkpoint;
-import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.SamplingOptions;
+import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.generation.TextGenerator;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.json.Json;
@@ -56,10 +56,13 @@ public final class GeneratorFixture implements AutoCloseable {
 
   public GeneratorFixture(EmbeddedBroker broker) {
     this.broker = broker;
-    this.topics = new Topics("it" + COUNTER.incrementAndGet() + "-" + System.nanoTime() % 100_000 + ".");
+    this.topics =
+        new Topics("it" + COUNTER.incrementAndGet() + "-" + System.nanoTime() % 100_000 + ".");
     broker.createTopics(topics);
     this.kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
-    producer = new KafkaProducer<>(new HashMap<>(kafka), new StringSerializer(), new ByteArraySerializer());
+    producer =
+        new KafkaProducer<>(
+            new HashMap<>(kafka), new StringSerializer(), new ByteArraySerializer());
     responses = new Collector(topics.generateResponses().name());
     deadLetters = new Collector(topics.deadLetter(topics.generateRequests()).name());
   }
@@ -72,24 +75,43 @@ public final class GeneratorFixture implements AutoCloseable {
     ModelPublisher.publish(kafka, topics, MODEL, version, checkpoint(seed));
   }
 
-  /** Starts a generator; {@code overrides} are generator keys, session/transaction timeouts are short. */
-  public GeneratorService startGenerator(String instance, Map<String, Object> overrides) throws Exception {
+  /**
+   * Starts a generator; {@code overrides} are generator keys, session/transaction timeouts are
+   * short.
+   */
+  public GeneratorService startGenerator(String instance, Map<String, Object> overrides)
+      throws Exception {
     return startGenerator(instance, overrides, Map.of());
   }
 
   /** As above, with extra environment (e.g. CHARSTREAM_KAFKA_* client properties). */
-  public GeneratorService startGenerator(String instance, Map<String, Object> overrides, Map<String, String> extraEnv)
+  public GeneratorService startGenerator(
+      String instance, Map<String, Object> overrides, Map<String, String> extraEnv)
       throws Exception {
-    Map<String, Object> o = new HashMap<>(Map.of(
-        "bootstrap.servers", broker.bootstrapServers(), "topic.prefix", topics.prefix(),
-        GeneratorConfig.INSTANCE_ID, instance, GeneratorConfig.HTTP_PORT, 0,
-        GeneratorConfig.MODEL_DEFAULT_ID, MODEL, GeneratorConfig.SHUTDOWN_DRAIN_MS, 5_000L,
-        GeneratorConfig.MODEL_WAIT_MS, 500L));
+    Map<String, Object> o =
+        new HashMap<>(
+            Map.of(
+                "bootstrap.servers",
+                broker.bootstrapServers(),
+                "topic.prefix",
+                topics.prefix(),
+                GeneratorConfig.INSTANCE_ID,
+                instance,
+                GeneratorConfig.HTTP_PORT,
+                0,
+                GeneratorConfig.MODEL_DEFAULT_ID,
+                MODEL,
+                GeneratorConfig.SHUTDOWN_DRAIN_MS,
+                5_000L,
+                GeneratorConfig.MODEL_WAIT_MS,
+                500L));
     o.putAll(overrides);
-    Map<String, String> env = new HashMap<>(Map.of(
-        "CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS", "6000",
-        "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS", "1000",
-        "CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "5000"));
+    Map<String, String> env =
+        new HashMap<>(
+            Map.of(
+                "CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS", "6000",
+                "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS", "1000",
+                "CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "5000"));
     env.putAll(extraEnv);
     GeneratorService s = GeneratorService.start(GeneratorConfig.of(o, env));
     services.add(s);
@@ -107,21 +129,41 @@ public final class GeneratorFixture implements AutoCloseable {
   }
 
   public void send(GenerateRequest request) {
-    producer.send(new ProducerRecord<>(topics.generateRequests().name(), request.requestId(),
-        Json.write(request, GenerateRequest.class)));
+    producer.send(
+        new ProducerRecord<>(
+            topics.generateRequests().name(),
+            request.requestId(),
+            Json.write(request, GenerateRequest.class)));
     producer.flush();
   }
 
-  public static GenerateRequest request(String id, String prompt, int length, long seed, Long version, List<String> stop,
+  public static GenerateRequest request(
+      String id,
+      String prompt,
+      int length,
+      long seed,
+      Long version,
+      List<String> stop,
       boolean stream) {
-    return new GenerateRequest(GenerateRequest.SCHEMA_VERSION, id, prompt, length, 2, 0.9, seed, null, version, stop,
+    return new GenerateRequest(
+        GenerateRequest.SCHEMA_VERSION,
+        id,
+        prompt,
+        length,
+        2,
+        0.9,
+        seed,
+        null,
+        version,
+        stop,
         stream);
   }
 
   /** The text a request must get from the model with weights {@code modelSeed}. */
   public static String expected(GenerateRequest r, long modelSeed) {
     TextGenerator g = new TextGenerator(GenerationModel.from(checkpoint(modelSeed)));
-    return g.generate(r.prompt(), r.length(), new SamplingOptions(r.topN(), r.temperature(), r.randomSeed()));
+    return g.generate(
+        r.prompt(), r.length(), new SamplingOptions(r.topN(), r.temperature(), r.randomSeed()));
   }
 
   /** Every response record seen so far for {@code requestId}, in order. */
@@ -136,7 +178,9 @@ public final class GeneratorFixture implements AutoCloseable {
   }
 
   public List<GenerateResponse> finals(String requestId) {
-    return responsesOf(requestId).stream().filter(r -> r.type() == GenerateResponse.Type.FINAL).toList();
+    return responsesOf(requestId).stream()
+        .filter(r -> r.type() == GenerateResponse.Type.FINAL)
+        .toList();
   }
 
   /** The single final response of {@code requestId}, waiting up to {@code timeout}. */
@@ -153,7 +197,10 @@ public final class GeneratorFixture implements AutoCloseable {
     return responses.records.size();
   }
 
-  /** Polls {@code condition} until true (the collectors run in the background); fails after the deadline. */
+  /**
+   * Polls {@code condition} until true (the collectors run in the background); fails after the
+   * deadline.
+   */
   public void await(BooleanSupplier condition, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {

@@ -23,7 +23,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The generator on a real in-process broker: answers, streaming, bad input, hot model swap, probes. */
+/**
+ * The generator on a real in-process broker: answers, streaming, bad input, hot model swap, probes.
+ */
 class GeneratorServeIT {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -46,12 +48,13 @@ class GeneratorServeIT {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
       GeneratorService g = f.startGenerator("serve", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
-      List<GenerateRequest> plain = List.of(
-          request("p1", "KING RICHARD", 40, 1, null, null, false),
-          request("p2", "To be", 25, 2, null, null, false),
-          request("p3", "Q", 60, 3, null, null, false),
-          request("p4", "ROMEO:", 33, 4, null, null, false),
-          request("p5", "a", 1, 5, null, null, false));
+      List<GenerateRequest> plain =
+          List.of(
+              request("p1", "KING RICHARD", 40, 1, null, null, false),
+              request("p2", "To be", 25, 2, null, null, false),
+              request("p3", "Q", 60, 3, null, null, false),
+              request("p4", "ROMEO:", 33, 4, null, null, false),
+              request("p5", "a", 1, 5, null, null, false));
       GenerateRequest streamed = request("s1", "KING RICHARD", 80, 6, null, null, true);
       String full = expected(request("x", "Thou", 60, 7, null, null, false), 11L);
       String stop = full.substring(20, 22);
@@ -66,13 +69,16 @@ class GeneratorServeIT {
         assertThat(resp.finishReason()).isEqualTo(FinishReason.LENGTH);
         assertThat(resp.modelId()).isEqualTo(GeneratorFixture.MODEL);
         assertThat(resp.modelVersion()).isEqualTo(1L);
-        assertThat(resp.timings().totalMs()).isGreaterThanOrEqualTo(resp.timings().timeToFirstCharMs());
+        assertThat(resp.timings().totalMs())
+            .isGreaterThanOrEqualTo(resp.timings().timeToFirstCharMs());
         assertThat(resp.timings().charsPerSecond()).isPositive();
       }
 
       GenerateResponse s = f.awaitFinal("s1", WAIT);
-      List<GenerateResponse> chunks = f.responsesOf("s1").stream()
-          .filter(r -> r.type() == GenerateResponse.Type.CHUNK).toList();
+      List<GenerateResponse> chunks =
+          f.responsesOf("s1").stream()
+              .filter(r -> r.type() == GenerateResponse.Type.CHUNK)
+              .toList();
       assertThat(chunks).isNotEmpty();
       StringBuilder joined = new StringBuilder();
       for (int i = 0; i < chunks.size(); i++) {
@@ -92,7 +98,8 @@ class GeneratorServeIT {
       assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(200);
       assertThat(get(http, base + "/livez").statusCode()).isEqualTo(200);
       String metrics = get(http, base + "/metrics").body();
-      assertThat(metrics).contains("charstream_generator_requests_total{outcome=\"length\"} 6.0")
+      assertThat(metrics)
+          .contains("charstream_generator_requests_total{outcome=\"length\"} 6.0")
           .contains("charstream_generator_requests_total{outcome=\"stop\"} 1.0")
           .contains("charstream_generator_model_version{model_id=\"tiny\"} 1.0")
           .contains("charstream_generator_batch_occupancy")
@@ -102,38 +109,60 @@ class GeneratorServeIT {
   }
 
   private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void everyKindOfBadInputGetsItsErrorOrDeadLetterAndTheWorkerKeepsGoing() throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
-      f.startGenerator("bad", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 20, GeneratorConfig.LENGTH_MAX, 1024));
+      f.startGenerator(
+          "bad", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 20, GeneratorConfig.LENGTH_MAX, 1024));
       String ok = "\"schemaVersion\":1,\"prompt\":\"KING\",\"length\":5";
-      Map<String, String> sent = Map.ofEntries(
-          Map.entry("b-malformed", "{\"schemaVersion\":1,\"requestId\":"),
-          Map.entry("b-type", "{\"schemaVersion\":1,\"requestId\":\"b-type\",\"prompt\":\"KING\",\"length\":\"ten\"}"),
-          Map.entry("b-unknown-field", "{" + ok + ",\"requestId\":\"b-unknown-field\",\"lenght\":5}"),
-          Map.entry("b-missing-prompt", "{\"schemaVersion\":1,\"requestId\":\"b-missing-prompt\"}"),
-          Map.entry("b-model", "{" + ok + ",\"requestId\":\"b-model\",\"modelId\":\"nope\"}"),
-          Map.entry("b-version", "{" + ok + ",\"requestId\":\"b-version\",\"modelVersion\":9}"),
-          Map.entry("b-empty", "{\"schemaVersion\":1,\"requestId\":\"b-empty\",\"prompt\":\"\"}"),
-          Map.entry("b-long", "{\"schemaVersion\":1,\"requestId\":\"b-long\",\"prompt\":\"" + "x".repeat(21) + "\"}"),
-          Map.entry("b-chars", "{\"schemaVersion\":1,\"requestId\":\"b-chars\",\"prompt\":\"caf\u00e9 \u2603\"}"),
-          Map.entry("b-zero", "{\"schemaVersion\":1,\"requestId\":\"b-zero\",\"prompt\":\"KING\",\"length\":0}"),
-          Map.entry("b-huge", "{\"schemaVersion\":1,\"requestId\":\"b-huge\",\"prompt\":\"KING\",\"length\":1025}"),
-          Map.entry("b-temp", "{" + ok + ",\"requestId\":\"b-temp\",\"temperature\":-1}"));
-      Map<String, String> kinds = Map.ofEntries(
-          Map.entry("b-malformed", "malformed-json"), Map.entry("b-type", "invalid-field"),
-          Map.entry("b-unknown-field", "invalid-field"), Map.entry("b-missing-prompt", "invalid-field"),
-          Map.entry("b-model", "unknown-model"), Map.entry("b-version", "unknown-model"),
-          Map.entry("b-empty", "empty-prompt"), Map.entry("b-long", "prompt-too-long"),
-          Map.entry("b-chars", "unknown-characters"), Map.entry("b-zero", "length-out-of-range"),
-          Map.entry("b-huge", "length-out-of-range"), Map.entry("b-temp", "invalid-option"));
+      Map<String, String> sent =
+          Map.ofEntries(
+              Map.entry("b-malformed", "{\"schemaVersion\":1,\"requestId\":"),
+              Map.entry(
+                  "b-type",
+                  "{\"schemaVersion\":1,\"requestId\":\"b-type\",\"prompt\":\"KING\",\"length\":\"ten\"}"),
+              Map.entry(
+                  "b-unknown-field", "{" + ok + ",\"requestId\":\"b-unknown-field\",\"lenght\":5}"),
+              Map.entry(
+                  "b-missing-prompt", "{\"schemaVersion\":1,\"requestId\":\"b-missing-prompt\"}"),
+              Map.entry("b-model", "{" + ok + ",\"requestId\":\"b-model\",\"modelId\":\"nope\"}"),
+              Map.entry("b-version", "{" + ok + ",\"requestId\":\"b-version\",\"modelVersion\":9}"),
+              Map.entry(
+                  "b-empty", "{\"schemaVersion\":1,\"requestId\":\"b-empty\",\"prompt\":\"\"}"),
+              Map.entry(
+                  "b-long",
+                  "{\"schemaVersion\":1,\"requestId\":\"b-long\",\"prompt\":\""
+                      + "x".repeat(21)
+                      + "\"}"),
+              Map.entry(
+                  "b-chars",
+                  "{\"schemaVersion\":1,\"requestId\":\"b-chars\",\"prompt\":\"caf\u00e9 \u2603\"}"),
+              Map.entry(
+                  "b-zero",
+                  "{\"schemaVersion\":1,\"requestId\":\"b-zero\",\"prompt\":\"KING\",\"length\":0}"),
+              Map.entry(
+                  "b-huge",
+                  "{\"schemaVersion\":1,\"requestId\":\"b-huge\",\"prompt\":\"KING\",\"length\":1025}"),
+              Map.entry("b-temp", "{" + ok + ",\"requestId\":\"b-temp\",\"temperature\":-1}"));
+      Map<String, String> kinds =
+          Map.ofEntries(
+              Map.entry("b-malformed", "malformed-json"), Map.entry("b-type", "invalid-field"),
+              Map.entry("b-unknown-field", "invalid-field"),
+                  Map.entry("b-missing-prompt", "invalid-field"),
+              Map.entry("b-model", "unknown-model"), Map.entry("b-version", "unknown-model"),
+              Map.entry("b-empty", "empty-prompt"), Map.entry("b-long", "prompt-too-long"),
+              Map.entry("b-chars", "unknown-characters"),
+                  Map.entry("b-zero", "length-out-of-range"),
+              Map.entry("b-huge", "length-out-of-range"), Map.entry("b-temp", "invalid-option"));
       sent.forEach(f::send);
       f.send(null, "not json at all"); // no key, no requestId: dead letter
-      f.send(null, "{\"schemaVersion\":1,\"prompt\":\"KING\"}"); // valid JSON, no requestId anywhere
+      f.send(
+          null, "{\"schemaVersion\":1,\"prompt\":\"KING\"}"); // valid JSON, no requestId anywhere
       f.send(null, null); // an empty record without a key
       GenerateRequest good = request("good-after", "KING", 12, 3, null, null, false);
       f.send(good);
@@ -141,21 +170,29 @@ class GeneratorServeIT {
       for (Map.Entry<String, String> e : sent.entrySet()) {
         GenerateResponse r = f.awaitFinal(e.getKey(), WAIT);
         assertThat(r.finishReason()).as(e.getKey()).isEqualTo(FinishReason.ERROR);
-        assertThat(r.error().kind()).as(e.getKey() + ": " + r.error().message()).isEqualTo(kinds.get(e.getKey()));
+        assertThat(r.error().kind())
+            .as(e.getKey() + ": " + r.error().message())
+            .isEqualTo(kinds.get(e.getKey()));
         assertThat(r.error().message()).isNotBlank();
         assertThat(f.finals(e.getKey())).hasSize(1);
       }
-      assertThat(f.awaitFinal("b-chars", WAIT).error().message()).contains("U+00E9").contains("U+2603");
-      assertThat(f.awaitFinal("b-long", WAIT).error().message()).contains("21 characters").contains("20");
+      assertThat(f.awaitFinal("b-chars", WAIT).error().message())
+          .contains("U+00E9")
+          .contains("U+2603");
+      assertThat(f.awaitFinal("b-long", WAIT).error().message())
+          .contains("21 characters")
+          .contains("20");
       assertThat(f.awaitFinal("b-unknown-field", WAIT).error().message()).contains("lenght");
       assertThat(f.awaitFinal("good-after", WAIT).text()).isEqualTo(expected(good, 11L));
 
       f.await(() -> f.deadLetters().size() >= 3, WAIT, "3 dead letters");
       List<ConsumerRecord<String, byte[]>> dlq = f.deadLetters();
       assertThat(dlq).hasSize(3);
-      assertThat(new String(dlq.get(0).value(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("not json at all");
+      assertThat(new String(dlq.get(0).value(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("not json at all");
       for (ConsumerRecord<String, byte[]> d : dlq) {
-        assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_KIND)).isIn("malformed-json", "invalid-field");
+        assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_KIND))
+            .isIn("malformed-json", "invalid-field");
         assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_MESSAGE)).isNotBlank();
         assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC))
             .isEqualTo(f.topics.generateRequests().name());
@@ -173,7 +210,8 @@ class GeneratorServeIT {
       assertThat(f.awaitFinal("v-first", WAIT).modelVersion()).isEqualTo(1L);
       assertThat(g.ready()).isTrue();
 
-      // Asked for before it exists: waits (model.wait-ms) instead of failing, as a checkpoint announced a
+      // Asked for before it exists: waits (model.wait-ms) instead of failing, as a checkpoint
+      // announced a
       // moment before the request may still be on its way to this worker.
       GenerateRequest early = request("v-early", "KING", 20, 4, 2L, null, false);
       f.send(early);

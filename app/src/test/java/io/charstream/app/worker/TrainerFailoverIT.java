@@ -28,37 +28,65 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerFailoverIT {
   @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
   static final Duration TIMEOUT = Duration.ofSeconds(300);
+
   /** A short session, so the dead trainer's partitions move on in seconds rather than 45 s. */
-  static final Map<String, String> FAST_SESSION = Map.of("CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS", "6000",
-      "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS", "1500");
+  static final Map<String, String> FAST_SESSION =
+      Map.of(
+          "CHARSTREAM_KAFKA_SESSION_TIMEOUT_MS",
+          "6000",
+          "CHARSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS",
+          "1500");
 
   @Test
   void aKilledTrainersJobResumesElsewhereFromItsLastCheckpoint(@TempDir Path dir) throws Exception {
     Topics topics = KAFKA.newTopics();
     Map<String, Object> settings = TrainerFixture.settings(KAFKA, topics, "crash-a");
     settings.put(TrainerConfig.STATE_EVERY_STEPS, 10);
-    new CorpusUploader(KAFKA.clientProps(), topics).upload("crash-corpus", TrainerFixture.corpus(10_000, 5), n -> {});
-    SubmitCommand.send(KAFKA.clientProps(), topics.trainingRequests(),
+    new CorpusUploader(KAFKA.clientProps(), topics)
+        .upload("crash-corpus", TrainerFixture.corpus(10_000, 5), n -> {});
+    SubmitCommand.send(
+        KAFKA.clientProps(),
+        topics.trainingRequests(),
         TrainerFixture.tinyRequest("job-crash", "m-crash", "crash-corpus", 4));
 
     Process a = startChild(settings, dir.resolve("trainer-a.log"));
-    try (TopicReader<String, TrainingStatus> status = new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
-      TrainingStatus.CheckpointSaved first = (TrainingStatus.CheckpointSaved) status.await(TIMEOUT,
-          "trainer A's first checkpoint (log: " + dir.resolve("trainer-a.log") + ")",
-          r -> r.value() instanceof TrainingStatus.CheckpointSaved).value();
+    try (TopicReader<String, TrainingStatus> status =
+        new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
+      TrainingStatus.CheckpointSaved first =
+          (TrainingStatus.CheckpointSaved)
+              status
+                  .await(
+                      TIMEOUT,
+                      "trainer A's first checkpoint (log: " + dir.resolve("trainer-a.log") + ")",
+                      r -> r.value() instanceof TrainingStatus.CheckpointSaved)
+                  .value();
       a.destroyForcibly();
       assertThat(a.waitFor()).as("A was killed").isNotZero();
 
       settings.put(TrainerConfig.WORKER_ID, "crash-b");
       try (TrainerWorker b = TrainerFixture.start(settings, FAST_SESSION)) {
-        TrainingStatus.Accepted resumed = (TrainingStatus.Accepted) status.await(TIMEOUT, "B accepting job-crash",
-            r -> r.value() instanceof TrainingStatus.Accepted acc && acc.workerId().equals("crash-b")).value();
+        TrainingStatus.Accepted resumed =
+            (TrainingStatus.Accepted)
+                status
+                    .await(
+                        TIMEOUT,
+                        "B accepting job-crash",
+                        r ->
+                            r.value() instanceof TrainingStatus.Accepted acc
+                                && acc.workerId().equals("crash-b"))
+                    .value();
         assertThat(resumed.resumedFrom()).as("B resumes, not restarts").isNotNull();
         assertThat(resumed.resumedFrom().globalStep()).isGreaterThanOrEqualTo(first.globalStep());
         assertThat(resumed.resumedFrom().version()).isGreaterThanOrEqualTo(first.version());
 
-        TrainingStatus.Completed done = (TrainingStatus.Completed) status.await(TIMEOUT, "job-crash completed",
-            r -> r.key().equals("job-crash") && r.value().terminal()).value();
+        TrainingStatus.Completed done =
+            (TrainingStatus.Completed)
+                status
+                    .await(
+                        TIMEOUT,
+                        "job-crash completed",
+                        r -> r.key().equals("job-crash") && r.value().terminal())
+                    .value();
         assertThat(done.epochs()).isEqualTo(4);
 
         List<TrainingStatus> events = status.values();
@@ -69,13 +97,19 @@ class TrainerFailoverIT {
         }
         // The curve continues where A's saved state was: B never trains the steps before it again.
         assertThat(afterResume).isNotEmpty();
-        assertThat(afterResume.get(0).globalStep()).isGreaterThan(resumed.resumedFrom().globalStep());
+        assertThat(afterResume.get(0).globalStep())
+            .isGreaterThan(resumed.resumedFrom().globalStep());
         assertThat(afterResume.get(0).epoch()).isEqualTo(resumed.resumedFrom().epoch() + 1);
-        // Checkpoint versions only grow, across both trainers; no job ran twice (one accepted per trainer).
-        List<Long> versions = events.stream().filter(TrainingStatus.CheckpointSaved.class::isInstance)
-            .map(s -> ((TrainingStatus.CheckpointSaved) s).version()).toList();
+        // Checkpoint versions only grow, across both trainers; no job ran twice (one accepted per
+        // trainer).
+        List<Long> versions =
+            events.stream()
+                .filter(TrainingStatus.CheckpointSaved.class::isInstance)
+                .map(s -> ((TrainingStatus.CheckpointSaved) s).version())
+                .toList();
         assertThat(versions).isSorted().doesNotHaveDuplicates();
-        assertThat(events.stream().filter(TrainingStatus.Accepted.class::isInstance).count()).isEqualTo(2);
+        assertThat(events.stream().filter(TrainingStatus.Accepted.class::isInstance).count())
+            .isEqualTo(2);
       }
     } finally {
       a.destroyForcibly();
@@ -85,9 +119,17 @@ class TrainerFailoverIT {
   /** Trainer A in its own JVM, configured through the environment as a container would be. */
   static Process startChild(Map<String, Object> settings, Path log) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-cp",
-        System.getProperty("java.class.path"), "io.charstream.app.Main", "trainer")
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java,
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.charstream.app.Main",
+                "trainer")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     settings.forEach((k, v) -> pb.environment().put(EnvConfig.envName(k), String.valueOf(v)));
     pb.environment().putAll(FAST_SESSION);
     pb.environment().put("OMP_NUM_THREADS", "1");

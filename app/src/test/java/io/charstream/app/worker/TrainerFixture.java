@@ -11,7 +11,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 
-/** Starts trainer workers on the test broker, configured as a user would (EnvConfig, no process env). */
+/**
+ * Starts trainer workers on the test broker, configured as a user would (EnvConfig, no process
+ * env).
+ */
 public final class TrainerFixture {
   private TrainerFixture() {}
 
@@ -35,14 +38,18 @@ public final class TrainerFixture {
 
   /** A deterministic English-like corpus of about {@code chars} characters (no files needed). */
   public static String corpus(int chars, long seed) {
-    String[] words = {"the", "king", "queen", "shall", "speak", "of", "my", "lord", "and", "thou", "art", "not",
-        "good", "night", "sweet", "prince", "to", "be", "or", "what", "is", "love", "heart", "come", "away"};
+    String[] words = {
+      "the", "king", "queen", "shall", "speak", "of", "my", "lord", "and", "thou", "art", "not",
+      "good", "night", "sweet", "prince", "to", "be", "or", "what", "is", "love", "heart", "come",
+      "away"
+    };
     Random r = new Random(seed);
     StringBuilder sb = new StringBuilder(chars + 64);
     while (sb.length() < chars) {
       int n = 4 + r.nextInt(8);
       for (int i = 0; i < n; i++) {
-        sb.append(i == 0 ? capitalize(words[r.nextInt(words.length)]) : words[r.nextInt(words.length)]);
+        sb.append(
+            i == 0 ? capitalize(words[r.nextInt(words.length)]) : words[r.nextInt(words.length)]);
         sb.append(i == n - 1 ? ".\n" : " ");
       }
     }
@@ -54,8 +61,25 @@ public final class TrainerFixture {
   }
 
   /** A tiny model that trains in seconds: rnn 16, one layer, batches of 8 x 32. */
-  public static TrainingRequest tinyRequest(String jobId, String modelId, String corpusId, int epochs) {
-    return new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, modelId, corpusId, 32, 8, 16, 1, null, 0.01,
-        null, 8, epochs, 0.1, null, 7L, null);
+  public static TrainingRequest tinyRequest(
+      String jobId, String modelId, String corpusId, int epochs) {
+    return new TrainingRequest(
+        TrainingRequest.SCHEMA_VERSION,
+        jobId,
+        modelId,
+        corpusId,
+        32,
+        8,
+        16,
+        1,
+        null,
+        0.01,
+        null,
+        8,
+        epochs,
+        0.1,
+        null,
+        7L,
+        null);
   }
 }

@@ -1,21 +1,22 @@
 package io.charstream.model.generation;
 
-import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.Sampler;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.TopNSampler;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.kernel.FusedRuntime;
 import java.util.Arrays;
 
 /**
- * {@link GenerationStreams} on {@link FusedStep}: a table of generation slots that advance together,
- * one character per {@link #step()}. Each slot has its own random source seeded from its {@link
- * SamplingOptions}, and a slot's arithmetic does not depend on the other slots, so batched output
- * equals one-at-a-time output. With many open slots a step runs on {@link FusedRuntime#threads()}
- * threads, each advancing its share of the slots.
+ * {@link GenerationStreams} on {@link FusedStep}: a table of generation slots that advance
+ * together, one character per {@link #step()}. Each slot has its own random source seeded from its
+ * {@link SamplingOptions}, and a slot's arithmetic does not depend on the other slots, so batched
+ * output equals one-at-a-time output. With many open slots a step runs on {@link
+ * FusedRuntime#threads()} threads, each advancing its share of the slots.
  *
- * <p>Memory is fixed by the capacity, never by how long a slot runs: the state [layers][capacity][H]
- * twice, logits [capacity][vocab], and per thread the scratch of its share of the slots.
+ * <p>Memory is fixed by the capacity, never by how long a slot runs: the state
+ * [layers][capacity][H] twice, logits [capacity][vocab], and per thread the scratch of its share of
+ * the slots.
  *
  * <p>Not thread-safe: owned by one thread.
  */
@@ -29,9 +30,12 @@ public final class FusedGenerationBatch implements GenerationStreams {
   private final Sampler sampler;
   private final FusedStep.StepState state;
   private final FusedStep.Scratch[] scratch;
+
   /** [slot][vocab] logits of the last step. */
   private final float[][] logits;
+
   private final SlotTable slots;
+
   /** The slot being primed, as a one-entry stream list for {@link FusedStep#step}. */
   private final int[] one = new int[1];
 
@@ -102,10 +106,11 @@ public final class FusedGenerationBatch implements GenerationStreams {
       int from = openCount * t / threads;
       int to = openCount * (t + 1) / threads;
       FusedStep.Scratch s = scratch[t];
-      tasks[t] = () -> {
-        model.step(state, open, from, to, nextInput, logits, s);
-        sample(open, from, to, sampled);
-      };
+      tasks[t] =
+          () -> {
+            model.step(state, open, from, to, nextInput, logits, s);
+            sample(open, from, to, sampled);
+          };
     }
     FusedRuntime.runAll(tasks);
     for (int i = 0; i < openCount; i++) {

@@ -1,29 +1,30 @@
 package io.charstream.model.generation;
 
-import io.charstream.model.kernel.BlasRows;
-import io.charstream.model.kernel.FusedRuntime;
-import io.charstream.model.kernel.GateMath;
-import io.charstream.model.kernel.MatVec;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.CheckpointFormatException;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.kernel.BlasRows;
+import io.charstream.model.kernel.FusedRuntime;
+import io.charstream.model.kernel.GateMath;
+import io.charstream.model.kernel.MatVec;
 import java.util.Map;
 
 /**
- * The engine's {@link GenerationModel}: one generation step of the char-RNN for many streams at once,
- * in plain Java arrays: immutable weights (safe to share between threads) and the arithmetic; {@link
- * FusedGenerationBatch} keeps the per-stream state.
+ * The engine's {@link GenerationModel}: one generation step of the char-RNN for many streams at
+ * once, in plain Java arrays: immutable weights (safe to share between threads) and the arithmetic;
+ * {@link FusedGenerationBatch} keeps the per-stream state.
  *
  * <p>The matrix products of a step run on OpenBLAS (one GEMM per layer for all streams of a thread)
  * when it passes {@link BlasRows#isBatchInvariant} on this machine, else on plain-Java loops C2
  * vectorises ({@link MatVec}); the gate arithmetic is {@link GateMath}'s vectorised loops over all
  * streams of the step. The check matters because OpenBLAS, depending on its kernels (measured: yes
- * with OPENBLAS_CORETYPE=SkylakeX, no with Haswell), may round a row differently depending on how many
- * rows are multiplied together, which would make a stream's text depend on what else is in the batch.
- * Either way each stream's arithmetic is the same sequence of float operations whatever the batch, so
- * batched output equals one-at-a-time output bit for bit. The kernel is chosen once per instance.
+ * with OPENBLAS_CORETYPE=SkylakeX, no with Haswell), may round a row differently depending on how
+ * many rows are multiplied together, which would make a stream's text depend on what else is in the
+ * batch. Either way each stream's arithmetic is the same sequence of float operations whatever the
+ * batch, so batched output equals one-at-a-time output bit for bit. The kernel is chosen once per
+ * instance.
  *
  * <p>Numbers: the same network as DL4J's, with {@link GateMath}'s tanh/sigmoid (within 2.5e-7 of
  * the exact functions); the tests compare the probabilities with DL4J's rnnTimeStep (the oracle) on
@@ -36,21 +37,28 @@ public final class FusedStep implements GenerationModel {
   private final int vocab;
   private final int hidden;
   private final int layers;
+
   /** [vocab][4H]: embedding row times the first LSTM's input weights, plus its bias. */
   private final float[][] firstLayerInput;
+
   /**
-   * Per LSTM layer, the rows of its weights, each [4H] (DL4J gate order a, f, o, g): layer 0 has its
-   * H recurrent rows; layer l >= 1 its H input rows then its H recurrent rows, so that one pass over
-   * [h_below; h_own] gives the whole pre-activation.
+   * Per LSTM layer, the rows of its weights, each [4H] (DL4J gate order a, f, o, g): layer 0 has
+   * its H recurrent rows; layer l >= 1 its H input rows then its H recurrent rows, so that one pass
+   * over [h_below; h_own] gives the whole pre-activation.
    */
   private final float[][][] rows;
+
   /** Per LSTM layer l >= 1: bias [4H] (layer 0's is in firstLayerInput). */
   private final float[][] biases;
+
   /** Output layer: rows [H][vocab] and bias [vocab]. */
   private final float[][] outputRows;
+
   private final float[] outputBias;
+
   /** The same weights for OpenBLAS, when it computes rows batch-invariantly here; else null. */
   private final BlasRows[] blasRows;
+
   private final BlasRows blasOutput;
 
   private FusedStep(ModelConfig config, Vocabulary vocabulary, Map<String, Tensor> weights) {
@@ -108,8 +116,8 @@ public final class FusedStep implements GenerationModel {
   }
 
   /**
-   * "openblas" when the matrix products run on OpenBLAS (it passed the batch-invariance check on this
-   * machine), else "java" (the plain-Java loops; see {@link MatVec}).
+   * "openblas" when the matrix products run on OpenBLAS (it passed the batch-invariance check on
+   * this machine), else "java" (the plain-Java loops; see {@link MatVec}).
    */
   @Override
   public String kernel() {
@@ -152,8 +160,13 @@ public final class FusedStep implements GenerationModel {
   private static float[][] rows(Map<String, Tensor> weights, String name, int rows, int cols) {
     Tensor t = weights.get(name);
     if (t == null || t.size() != rows * cols) {
-      throw new CheckpointFormatException("checkpoint weight " + name + (t == null ? " is missing"
-          : " has " + t.size() + " values, expected " + rows * cols) + ": it does not match its model config");
+      throw new CheckpointFormatException(
+          "checkpoint weight "
+              + name
+              + (t == null
+                  ? " is missing"
+                  : " has " + t.size() + " values, expected " + rows * cols)
+              + ": it does not match its model config");
     }
     float[] data = t.data();
     float[][] out = new float[rows][cols];
@@ -164,12 +177,13 @@ public final class FusedStep implements GenerationModel {
   }
 
   /**
-   * Advances streams {@code streams[from, to)} by one character: reads {@code input[stream]}, updates
-   * their state in place, writes {@code logits[stream]} (unless {@code logits} is null, when
-   * priming). Streams are independent, so disjoint ranges may run on different threads, each with its
-   * own {@link Scratch}.
+   * Advances streams {@code streams[from, to)} by one character: reads {@code input[stream]},
+   * updates their state in place, writes {@code logits[stream]} (unless {@code logits} is null,
+   * when priming). Streams are independent, so disjoint ranges may run on different threads, each
+   * with its own {@link Scratch}.
    */
-  void step(StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
+  void step(
+      StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
     int gates = 4 * hidden;
     int count = to - from;
     for (int l = 0; l < layers; l++) {
@@ -209,7 +223,9 @@ public final class FusedStep implements GenerationModel {
     }
   }
 
-  /** The gate arithmetic of layer l for the given streams, over all of them in one pass per gate. */
+  /**
+   * The gate arithmetic of layer l for the given streams, over all of them in one pass per gate.
+   */
   private void cell(StepState state, int l, int[] streams, int from, int count, Scratch s) {
     int hs = hidden;
     int n = count * hs;
@@ -251,8 +267,10 @@ public final class FusedStep implements GenerationModel {
   static final class Scratch {
     final float[][] acc;
     final float[][] stacked;
+
     /** References to the input vector / logits row of each stream of the step. */
     final float[][] x;
+
     final float[][] out;
     final float[] zA;
     final float[] zF;
@@ -266,13 +284,16 @@ public final class FusedStep implements GenerationModel {
     final float[] c;
     final float[] tc;
     final float[] h;
+
     /** Staging for the OpenBLAS kernel, null with the Java one. */
     final BlasRows.Staging staging;
 
     Scratch(FusedStep step, int streams) {
       int hs = step.hidden;
-      staging = step.blasRows == null ? null
-          : new BlasRows.Staging(step.layers > 1 ? 2 * hs : hs, Math.max(4 * hs, step.vocab));
+      staging =
+          step.blasRows == null
+              ? null
+              : new BlasRows.Staging(step.layers > 1 ? 2 * hs : hs, Math.max(4 * hs, step.vocab));
       int n = streams * hs;
       acc = new float[streams][4 * hs];
       stacked = new float[streams][2 * hs];

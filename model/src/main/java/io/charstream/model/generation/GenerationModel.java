@@ -4,10 +4,9 @@ import io.charstream.model.Checkpoint;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Vocabulary;
 
-
 /**
- * The weights of one checkpoint, ready to generate: immutable and shared between threads; each thread
- * generates on its own {@link GenerationStreams}.
+ * The weights of one checkpoint, ready to generate: immutable and shared between threads; each
+ * thread generates on its own {@link GenerationStreams}.
  */
 public interface GenerationModel {
 

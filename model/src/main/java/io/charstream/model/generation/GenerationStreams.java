@@ -6,16 +6,17 @@ import io.charstream.model.Vocabulary;
 /**
  * A batch of generation streams ("slots") that advance together, one character per {@link #step()}.
  * Each slot samples with its own random source, seeded from its {@link SamplingOptions}, and its
- * arithmetic does not depend on the other slots: a slot's text is the same whether it runs alone or in
- * a full batch, and whatever slots open or close beside it. Made by {@link GenerationModel#newStreams}.
+ * arithmetic does not depend on the other slots: a slot's text is the same whether it runs alone or
+ * in a full batch, and whatever slots open or close beside it. Made by {@link
+ * GenerationModel#newStreams}.
  *
  * <p>Not thread-safe: owned by one thread.
  */
 public interface GenerationStreams {
 
   /**
-   * Primes a free slot with the prompt: all ids but the last run through the network, and the last is
-   * the input of the slot's first step, as the reference does.
+   * Primes a free slot with the prompt: all ids but the last run through the network, and the last
+   * is the input of the slot's first step, as the reference does.
    *
    * @return the slot index (the lowest free one)
    * @throws IllegalStateException when no slot is free

@@ -5,21 +5,25 @@ import io.charstream.model.SamplingOptions;
 import java.util.SplittableRandom;
 
 /**
- * The bookkeeping of a {@link GenerationStreams} batch: which slots are open, each slot's next input
- * id, sampling options and random source. The step kernel ({@code fused.FusedGenerationBatch}) owns
- * the LSTM state; this owns who is in the batch.
- * Not thread-safe: owned by the batch's thread.
+ * The bookkeeping of a {@link GenerationStreams} batch: which slots are open, each slot's next
+ * input id, sampling options and random source. The step kernel ({@code
+ * fused.FusedGenerationBatch}) owns the LSTM state; this owns who is in the batch. Not thread-safe:
+ * owned by the batch's thread.
  */
 public final class SlotTable {
 
   private final int capacity;
+
   /** The id each slot feeds in its next step. */
   private final int[] nextInput;
+
   private final SamplingOptions[] options;
   private final SplittableRandom[] randoms;
   private final boolean[] open;
+
   /** Open slot indices, ascending; the first {@link #openCount()} entries are valid. */
   private final int[] openSlots;
+
   private int openCount;
 
   public SlotTable(int capacity) {
@@ -41,8 +45,8 @@ public final class SlotTable {
     }
     for (int id : promptIds) {
       if (id < 0 || id >= vocabSize) {
-        throw new IllegalArgumentException("prompt id " + id + " is outside the vocabulary of "
-            + vocabSize + " ids");
+        throw new IllegalArgumentException(
+            "prompt id " + id + " is outside the vocabulary of " + vocabSize + " ids");
       }
     }
   }
@@ -57,7 +61,10 @@ public final class SlotTable {
     throw new IllegalStateException("all " + capacity + " slots are busy: close one first");
   }
 
-  /** Opens a primed slot: its first step feeds {@code firstInput}; its sampler is seeded from the options. */
+  /**
+   * Opens a primed slot: its first step feeds {@code firstInput}; its sampler is seeded from the
+   * options.
+   */
   public void activate(int slot, int firstInput, SamplingOptions samplingOptions) {
     nextInput[slot] = firstInput;
     options[slot] = samplingOptions;

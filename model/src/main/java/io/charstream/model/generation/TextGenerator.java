@@ -15,8 +15,9 @@ public final class TextGenerator {
   }
 
   /**
-   * Generates {@code length} characters after {@code prompt} (characters outside the vocabulary in the
-   * prompt are fed as id 0, unknown, as in the reference), read after {@link Vocabulary#PROMPT_PRIMER}.
+   * Generates {@code length} characters after {@code prompt} (characters outside the vocabulary in
+   * the prompt are fed as id 0, unknown, as in the reference), read after {@link
+   * Vocabulary#PROMPT_PRIMER}.
    *
    * @return the generated continuation only (without the prompt)
    */
@@ -27,7 +28,8 @@ public final class TextGenerator {
   /** Generates for every prompt together in batched steps; prompt i uses options i. */
   public List<String> generateAll(List<String> prompts, int length, List<SamplingOptions> options) {
     if (prompts.size() != options.size()) {
-      throw new IllegalArgumentException(prompts.size() + " prompts but " + options.size() + " sampling options");
+      throw new IllegalArgumentException(
+          prompts.size() + " prompts but " + options.size() + " sampling options");
     }
     if (length < 0) {
       throw new IllegalArgumentException("length must be >= 0, got " + length);
@@ -40,7 +42,8 @@ public final class TextGenerator {
     List<StringBuilder> out = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
       Vocabulary vocabulary = model.vocabulary();
-      slotOf[i] = batch.open(vocabulary.primed(vocabulary.encode(prompts.get(i)).ids()), options.get(i));
+      slotOf[i] =
+          batch.open(vocabulary.primed(vocabulary.encode(prompts.get(i)).ids()), options.get(i));
       out.add(new StringBuilder(length));
     }
     for (int t = 0; t < length; t++) {

@@ -22,10 +22,34 @@ public final class Blas {
    * @param transA use A transposed (A is stored [k, m])
    * @param transB use B transposed (B is stored [n, k])
    */
-  public static void gemm(boolean transA, boolean transB, int m, int n, int k,
-      FloatPointer a, int lda, FloatPointer b, int ldb, float beta, FloatPointer c, int ldc) {
-    openblas_nolapack.cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-        transB ? CblasTrans : CblasNoTrans, m, n, k, 1f, a, lda, b, ldb, beta, c, ldc);
+  public static void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      FloatPointer a,
+      int lda,
+      FloatPointer b,
+      int ldb,
+      float beta,
+      FloatPointer c,
+      int ldc) {
+    openblas_nolapack.cblas_sgemm(
+        CblasRowMajor,
+        transA ? CblasTrans : CblasNoTrans,
+        transB ? CblasTrans : CblasNoTrans,
+        m,
+        n,
+        k,
+        1f,
+        a,
+        lda,
+        b,
+        ldb,
+        beta,
+        c,
+        ldc);
   }
 
   /** y[0, n) += x[0, n). */

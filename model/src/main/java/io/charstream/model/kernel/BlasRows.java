@@ -7,25 +7,28 @@ import java.util.SplittableRandom;
  * #MAX_ROWS} rows, the weights W [K, N] in native memory, the vectors staged through one JNI copy
  * each way.
  *
- * <p>Only usable where OpenBLAS computes a row the same way whatever the number of rows and the row's
- * position: {@link #isBatchInvariant} checks exactly that on this machine, for every row count from 1
- * to {@value #MAX_ROWS} (measured: true with OpenBLAS's SkylakeX kernels, false with its Haswell ones).
- * Otherwise a stream's text would depend on what else is generated with it.
+ * <p>Only usable where OpenBLAS computes a row the same way whatever the number of rows and the
+ * row's position: {@link #isBatchInvariant} checks exactly that on this machine, for every row
+ * count from 1 to {@value #MAX_ROWS} (measured: true with OpenBLAS's SkylakeX kernels, false with
+ * its Haswell ones). Otherwise a stream's text would depend on what else is generated with it.
  */
 public final class BlasRows {
 
   /** Rows per GEMM call; larger blocks are cut into calls of this size. */
   public static final int MAX_ROWS = 128;
+
   /**
-   * W's columns are padded with zeros to a multiple of this: with 98 columns (the vocabulary) OpenBLAS's
-   * SkylakeX kernels are not batch-invariant, with 96, 112 or 128 they are (measured).
+   * W's columns are padded with zeros to a multiple of this: with 98 columns (the vocabulary)
+   * OpenBLAS's SkylakeX kernels are not batch-invariant, with 96, 112 or 128 they are (measured).
    */
   public static final int COLUMN_MULTIPLE = 16;
 
   private final int k;
   private final int n;
+
   /** n rounded up to {@link #COLUMN_MULTIPLE}: the stride of W and C in native memory. */
   private final int padded;
+
   private final NativeBuffer weights;
 
   /** Per-thread staging: native A [MAX_ROWS, K] and C [MAX_ROWS, N], and their Java twins. */
@@ -44,7 +47,9 @@ public final class BlasRows {
     }
   }
 
-  /** @param rows W as K rows of N */
+  /**
+   * @param rows W as K rows of N
+   */
   public BlasRows(float[][] rows, int k, int n) {
     this.k = k;
     this.n = n;
@@ -71,7 +76,19 @@ public final class BlasRows {
       }
       s.a.write(0, s.aRows, rows * k);
       s.c.write(0, s.cRows, rows * padded);
-      Blas.gemm(false, false, rows, padded, k, s.a.at(0), k, weights.at(0), padded, 1f, s.c.at(0), padded);
+      Blas.gemm(
+          false,
+          false,
+          rows,
+          padded,
+          k,
+          s.a.at(0),
+          k,
+          weights.at(0),
+          padded,
+          1f,
+          s.c.at(0),
+          padded);
       s.c.read(0, s.cRows, rows * padded);
       for (int i = 0; i < rows; i++) {
         System.arraycopy(s.cRows, i * padded, acc[accFrom + from + i], 0, n);

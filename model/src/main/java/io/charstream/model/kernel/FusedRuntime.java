@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * How many threads the fused LSTM uses, and the threads themselves.
  *
- * <p>A fused layer splits its batch into up to {@link #threads()} slices that run the whole sequence
- * independently (the recurrences of different streams never meet), joined once per pass. Slice 0 runs
- * on the calling thread, the others on a shared pool of daemon threads. Pool threads only call BLAS
- * and plain Java, never ND4J, whose workspaces belong to the calling thread.
+ * <p>A fused layer splits its batch into up to {@link #threads()} slices that run the whole
+ * sequence independently (the recurrences of different streams never meet), joined once per pass.
+ * Slice 0 runs on the calling thread, the others on a shared pool of daemon threads. Pool threads
+ * only call BLAS and plain Java, never ND4J, whose workspaces belong to the calling thread.
  *
  * <p>Setting: system property {@value #THREADS_PROPERTY}, else environment variable {@value
  * #THREADS_ENV}, else min(2, available processors). Values outside 1..{@value #MAX_THREADS} are
@@ -23,8 +23,10 @@ public final class FusedRuntime {
   public static final String THREADS_PROPERTY = "charstream.fused.threads";
   public static final String THREADS_ENV = "CHARSTREAM_FUSED_THREADS";
   public static final int MAX_THREADS = 64;
+
   /** "false" keeps generation on the plain-Java kernel even where OpenBLAS is batch-invariant. */
   public static final String GENERATION_BLAS_PROPERTY = "charstream.fused.generation-blas";
+
   public static final String GENERATION_BLAS_ENV = "CHARSTREAM_FUSED_GENERATION_BLAS";
 
   private static volatile int threads = -1;
@@ -49,9 +51,9 @@ public final class FusedRuntime {
   }
 
   /**
-   * Whether {@link io.charstream.model.generation.FusedStep} may use OpenBLAS (it still checks batch invariance first): system
-   * property {@value #GENERATION_BLAS_PROPERTY}, else environment {@value #GENERATION_BLAS_ENV},
-   * "true" (default) or "false".
+   * Whether {@link io.charstream.model.generation.FusedStep} may use OpenBLAS (it still checks
+   * batch invariance first): system property {@value #GENERATION_BLAS_PROPERTY}, else environment
+   * {@value #GENERATION_BLAS_ENV}, "true" (default) or "false".
    */
   public static boolean generationBlas() {
     String value = System.getProperty(GENERATION_BLAS_PROPERTY);
@@ -66,7 +68,9 @@ public final class FusedRuntime {
     return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "true" -> true;
       case "false" -> false;
-      default -> throw new IllegalArgumentException(source + " must be true or false, got '" + value + "'");
+      default ->
+          throw new IllegalArgumentException(
+              source + " must be true or false, got '" + value + "'");
     };
   }
 
@@ -86,8 +90,8 @@ public final class FusedRuntime {
     try {
       return validate(Integer.parseInt(value.trim()), source);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(source + " must be an integer 1.." + MAX_THREADS + ", got '"
-          + value + "'", e);
+      throw new IllegalArgumentException(
+          source + " must be an integer 1.." + MAX_THREADS + ", got '" + value + "'", e);
     }
   }
 
@@ -120,11 +124,18 @@ public final class FusedRuntime {
         future.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        failure = chain(failure, new IllegalStateException("interrupted while waiting for an LSTM slice", e));
+        failure =
+            chain(
+                failure,
+                new IllegalStateException("interrupted while waiting for an LSTM slice", e));
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        failure = chain(failure, cause instanceof RuntimeException r ? r
-            : new IllegalStateException("an LSTM slice failed", cause));
+        failure =
+            chain(
+                failure,
+                cause instanceof RuntimeException r
+                    ? r
+                    : new IllegalStateException("an LSTM slice failed", cause));
       }
     }
     if (failure != null) {
@@ -146,11 +157,15 @@ public final class FusedRuntime {
         pool.shutdown();
       }
       AtomicInteger counter = new AtomicInteger();
-      pool = Executors.newFixedThreadPool(needed, runnable -> {
-        Thread thread = new Thread(runnable, "charstream-fused-" + counter.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      });
+      pool =
+          Executors.newFixedThreadPool(
+              needed,
+              runnable -> {
+                Thread thread =
+                    new Thread(runnable, "charstream-fused-" + counter.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+              });
       poolThreads = needed;
     }
     return pool;

@@ -1,26 +1,27 @@
 package io.charstream.model.kernel;
 
 /**
- * The element-wise arithmetic of an LSTM cell, written so that HotSpot's C2 compiler turns each loop
- * into AVX/AVX-512 vector code.
+ * The element-wise arithmetic of an LSTM cell, written so that HotSpot's C2 compiler turns each
+ * loop into AVX/AVX-512 vector code.
  *
- * <p>Why the code looks like this: C2 (Java 17) vectorises a counted loop only when its body is small
- * enough to be unrolled and every array is indexed by the same expression; loops that index arrays at
- * different offsets ({@code a[i + p] = b[i + q]}) or that call {@code Math.tanh} (a scalar library
- * call, about 40 ns here) stay scalar and run 10-100x slower. So every method is one short loop over
- * whole arrays indexed by {@code [j]}, and the callers keep one array per gate.
+ * <p>Why the code looks like this: C2 (Java 17) vectorises a counted loop only when its body is
+ * small enough to be unrolled and every array is indexed by the same expression; loops that index
+ * arrays at different offsets ({@code a[i + p] = b[i + q]}) or that call {@code Math.tanh} (a
+ * scalar library call, about 40 ns here) stay scalar and run 10-100x slower. So every method is one
+ * short loop over whole arrays indexed by {@code [j]}, and the callers keep one array per gate.
  *
  * <p>{@code tanh} is a rational function, not a library call: the [7/6] Padé approximant of tanh
- * (Lambert's continued fraction x/(1+x²/(3+x²/(5+x²/(7+...)))) truncated after 13) evaluated at x/2 and
- * combined with the doubling identity tanh(2y) = 2t/(1+t²), which folds into a single division:
+ * (Lambert's continued fraction x/(1+x²/(3+x²/(5+x²/(7+...)))) truncated after 13) evaluated at x/2
+ * and combined with the doubling identity tanh(2y) = 2t/(1+t²), which folds into a single division:
  * tanh(2y) = 2yPQ / (Q² + y²P²) with t = yP/Q. The input is clamped to [-8, 8] (where tanh is 1 to
- * within 2.3e-7). Measured in float arithmetic over [-20, 20]: maximum absolute error 2.5e-7 (float's
- * own tanh: 6e-8). Sigmoid is 0.5 + 0.5 tanh(x/2).
+ * within 2.3e-7). Measured in float arithmetic over [-20, 20]: maximum absolute error 2.5e-7
+ * (float's own tanh: 6e-8). Sigmoid is 0.5 + 0.5 tanh(x/2).
  */
 public final class GateMath {
 
   /** tanh(x) is taken as ±1 beyond this bound; the approximation is tuned for it. */
   public static final float TANH_CLAMP = 8f;
+
   private static final float SIGMOID_CLAMP = 2f * TANH_CLAMP;
 
   // Padé [7/6] of tanh(y) = y P(y²) / Q(y²), from the continued fraction's 7th convergent.
@@ -115,8 +116,9 @@ public final class GateMath {
   }
 
   /**
-   * Cell state: dc = dh o (1 - tanh(c)²) + carry, where carry is the next step's dc times its forget
-   * gate (zero at the last step). Overwrites {@code carry} with nothing; the caller updates it.
+   * Cell state: dc = dh o (1 - tanh(c)²) + carry, where carry is the next step's dc times its
+   * forget gate (zero at the last step). Overwrites {@code carry} with nothing; the caller updates
+   * it.
    */
   public static void cellGrad(float[] dh, float[] o, float[] tc, float[] carry, float[] dc, int n) {
     for (int j = 0; j < n; j++) {

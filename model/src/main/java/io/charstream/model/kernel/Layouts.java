@@ -7,8 +7,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The [batch, features, steps] layout the fused layers hand each other: memory [steps][batch][features]
- * (row-major), so that one step's rows are adjacent and all rows (t, b) form one matrix.
+ * The [batch, features, steps] layout the fused layers hand each other: memory
+ * [steps][batch][features] (row-major), so that one step's rows are adjacent and all rows (t, b)
+ * form one matrix.
  */
 public final class Layouts {
 
@@ -19,25 +20,31 @@ public final class Layouts {
    * manager keeps for {@code type}, or outside workspaces when it keeps none for it (some inference
    * paths configure no INPUT workspace).
    */
-  public static INDArray stepsMajor(LayerWorkspaceMgr workspaceMgr, ArrayType type, long batch, long features,
-      long steps) {
+  public static INDArray stepsMajor(
+      LayerWorkspaceMgr workspaceMgr, ArrayType type, long batch, long features, long steps) {
     long[] shape = {steps, batch, features};
-    INDArray array = workspaceMgr.hasConfiguration(type) || workspaceMgr.isScopedOut(type)
-        ? workspaceMgr.createUninitialized(type, DataType.FLOAT, shape, 'c')
-        : Nd4j.createUninitializedDetached(DataType.FLOAT, shape);
+    INDArray array =
+        workspaceMgr.hasConfiguration(type) || workspaceMgr.isScopedOut(type)
+            ? workspaceMgr.createUninitialized(type, DataType.FLOAT, shape, 'c')
+            : Nd4j.createUninitializedDetached(DataType.FLOAT, shape);
     return array.permute(1, 2, 0);
   }
 
-  /** Whether {@code array}'s rows (t, b) are dense in step order: row t * mb + b at (t * mb + b) * features. */
+  /**
+   * Whether {@code array}'s rows (t, b) are dense in step order: row t * mb + b at (t * mb + b) *
+   * features.
+   */
   public static boolean isStepsMajor(INDArray array) {
     Sequence layout = Sequence.of(array);
     long batch = array.size(0);
-    boolean denseRows = layout != null && !layout.transposed() && (batch == 1 || layout.batch() == array.size(1));
+    boolean denseRows =
+        layout != null && !layout.transposed() && (batch == 1 || layout.batch() == array.size(1));
     return denseRows && (array.size(2) == 1 || layout.time() == batch * array.size(1));
   }
 
   /** {@code array} if it is steps-major, else a steps-major copy. */
-  public static INDArray stepsMajor(INDArray array, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
+  public static INDArray stepsMajor(
+      INDArray array, LayerWorkspaceMgr workspaceMgr, ArrayType type) {
     if (array.dataType() == DataType.FLOAT && isStepsMajor(array)) {
       return array;
     }

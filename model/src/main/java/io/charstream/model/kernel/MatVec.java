@@ -3,8 +3,9 @@ package io.charstream.model.kernel;
 /**
  * acc[i] += x[i] · rows for many vectors x[i], in loops C2 vectorises: each weight row is its own
  * array and every inner loop indexes its arrays alike. Four rows are applied per pass over an
- * accumulator ({@code y[j] += a0 w0[j] + a1 w1[j] + a2 w2[j] + a3 w3[j]}, a fixed evaluation order),
- * and a block of {@value #STREAM_BLOCK} vectors shares each group of rows while it is in L1.
+ * accumulator ({@code y[j] += a0 w0[j] + a1 w1[j] + a2 w2[j] + a3 w3[j]}, a fixed evaluation
+ * order), and a block of {@value #STREAM_BLOCK} vectors shares each group of rows while it is in
+ * L1.
  *
  * <p>A vector's result depends only on its own values and the rows, never on the other vectors or
  * how many there are: the same float operations in the same order.
@@ -22,10 +23,17 @@ public final class MatVec {
   }
 
   /**
-   * acc[accFrom + i][0, width) += sum over r < k of x[xFrom + i][r] * rows[r][0, width), for i in [0,
-   * count).
+   * acc[accFrom + i][0, width) += sum over r < k of x[xFrom + i][r] * rows[r][0, width), for i in
+   * [0, count).
    */
-  public static void accumulate(float[][] x, int xFrom, float[][] rows, int k, float[][] acc, int accFrom, int count,
+  public static void accumulate(
+      float[][] x,
+      int xFrom,
+      float[][] rows,
+      int k,
+      float[][] acc,
+      int accFrom,
+      int count,
       int width) {
     int k4 = k - k % 4;
     for (int b0 = 0; b0 < count; b0 += STREAM_BLOCK) {
@@ -48,8 +56,17 @@ public final class MatVec {
     }
   }
 
-  private static void axpy4(float[] y, float a0, float[] w0, float a1, float[] w1, float a2, float[] w2,
-      float a3, float[] w3, int width) {
+  private static void axpy4(
+      float[] y,
+      float a0,
+      float[] w0,
+      float a1,
+      float[] w1,
+      float a2,
+      float[] w2,
+      float a3,
+      float[] w3,
+      int width) {
     for (int j = 0; j < width; j++) {
       y[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
     }

@@ -8,9 +8,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A float buffer in native memory seen three ways: as ND4J arrays (for the layout changes at the
- * layer's boundary, done once per batch by ND4J's native copy), as a JavaCPP pointer for BLAS, and as
- * a source/target of bulk copies to and from Java arrays (JNI array-region copies, no per-element
- * calls).
+ * layer's boundary, done once per batch by ND4J's native copy), as a JavaCPP pointer for BLAS, and
+ * as a source/target of bulk copies to and from Java arrays (JNI array-region copies, no
+ * per-element calls).
  *
  * <p>Allocated once, outside any DL4J workspace, and reused for every batch: not thread-safe (the
  * pointer's position is a cursor), owned by one {@link io.charstream.model.layers.LstmShard}.
@@ -29,7 +29,9 @@ public final class NativeBuffer {
     return array.length();
   }
 
-  /** The pointer, positioned at element {@code offset}. Valid until the next call on this buffer. */
+  /**
+   * The pointer, positioned at element {@code offset}. Valid until the next call on this buffer.
+   */
   public FloatPointer at(long offset) {
     return pointer.position(offset);
   }

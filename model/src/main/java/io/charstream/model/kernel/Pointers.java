@@ -10,14 +10,16 @@ public final class Pointers {
   private Pointers() {}
 
   /**
-   * A pointer to the first element of {@code array} (its view offset included). The caller must know
-   * the array's memory layout; see {@link #ofColumnMajor}.
+   * A pointer to the first element of {@code array} (its view offset included). The caller must
+   * know the array's memory layout; see {@link #ofColumnMajor}.
    */
   public static FloatPointer of(INDArray array) {
     if (array.dataType() != DataType.FLOAT) {
-      throw new IllegalArgumentException("the fused LSTM works in float32, got " + array.dataType());
+      throw new IllegalArgumentException(
+          "the fused LSTM works in float32, got " + array.dataType());
     }
-    // data().addressPointer() includes the view's offset into the shared buffer; data().address() does not.
+    // data().addressPointer() includes the view's offset into the shared buffer; data().address()
+    // does not.
     return new FloatPointer(array.data().addressPointer());
   }
 
@@ -45,27 +47,49 @@ public final class Pointers {
   }
 
   /**
-   * A pointer to a dense column-major [rows, cols] matrix (DL4J keeps its LSTM weights so), which in
-   * row-major terms is the transpose, [cols][rows]. Fails if the array is not laid out so.
+   * A pointer to a dense column-major [rows, cols] matrix (DL4J keeps its LSTM weights so), which
+   * in row-major terms is the transpose, [cols][rows]. Fails if the array is not laid out so.
    */
   public static FloatPointer ofColumnMajor(INDArray matrix, long rows, long cols) {
-    boolean dense = matrix.rank() == 2 && matrix.size(0) == rows && matrix.size(1) == cols
-        && (cols == 1 || matrix.stride(1) == rows) && (rows == 1 || matrix.stride(0) == 1);
+    boolean dense =
+        matrix.rank() == 2
+            && matrix.size(0) == rows
+            && matrix.size(1) == cols
+            && (cols == 1 || matrix.stride(1) == rows)
+            && (rows == 1 || matrix.stride(0) == 1);
     if (!dense) {
-      throw new IllegalStateException("expected a dense column-major [" + rows + ", " + cols
-          + "] parameter array but got shape " + java.util.Arrays.toString(matrix.shape()) + " strides "
-          + java.util.Arrays.toString(matrix.stride()) + " order " + matrix.ordering());
+      throw new IllegalStateException(
+          "expected a dense column-major ["
+              + rows
+              + ", "
+              + cols
+              + "] parameter array but got shape "
+              + java.util.Arrays.toString(matrix.shape())
+              + " strides "
+              + java.util.Arrays.toString(matrix.stride())
+              + " order "
+              + matrix.ordering());
     }
     return of(matrix);
   }
 
-  /** A pointer to a dense vector of {@code length} elements (rank 1, or a [1, n] / [n, 1] matrix). */
+  /**
+   * A pointer to a dense vector of {@code length} elements (rank 1, or a [1, n] / [n, 1] matrix).
+   */
   public static FloatPointer ofVector(INDArray vector, long length) {
-    boolean dense = vector.length() == length && vector.elementWiseStride() == 1
-        && (vector.rank() == 1 || (vector.rank() == 2 && (vector.size(0) == 1 || vector.size(1) == 1)));
+    boolean dense =
+        vector.length() == length
+            && vector.elementWiseStride() == 1
+            && (vector.rank() == 1
+                || (vector.rank() == 2 && (vector.size(0) == 1 || vector.size(1) == 1)));
     if (!dense) {
-      throw new IllegalStateException("expected a dense vector of " + length + " elements but got shape "
-          + java.util.Arrays.toString(vector.shape()) + " strides " + java.util.Arrays.toString(vector.stride()));
+      throw new IllegalStateException(
+          "expected a dense vector of "
+              + length
+              + " elements but got shape "
+              + java.util.Arrays.toString(vector.shape())
+              + " strides "
+              + java.util.Arrays.toString(vector.stride()));
     }
     return of(vector);
   }

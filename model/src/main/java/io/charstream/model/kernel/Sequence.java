@@ -4,13 +4,14 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Where a [batch, features, time] ND4J array keeps its elements, so that BLAS can read the
- * [rows, features] matrix of one time step in place: element (b, f, t) is at {@code base + b * batch
- * + f * feature + t * time}. A step's rows form a BLAS matrix when either the features of a row are
- * adjacent ({@code feature == 1}: the matrix as stored, leading dimension {@code batch}) or the rows of
- * a feature are ({@code batch == 1}: stored transposed, leading dimension {@code feature}). DL4J's
- * arrays come in both forms: the stock LSTM's output and the output layer's gradient have {@code
- * batch == 1}; the embedding layer's output and this package's arrays have {@code feature == 1}.
+ * Where a [batch, features, time] ND4J array keeps its elements, so that BLAS can read the [rows,
+ * features] matrix of one time step in place: element (b, f, t) is at {@code base + b * batch + f *
+ * feature + t * time}. A step's rows form a BLAS matrix when either the features of a row are
+ * adjacent ({@code feature == 1}: the matrix as stored, leading dimension {@code batch}) or the
+ * rows of a feature are ({@code batch == 1}: stored transposed, leading dimension {@code feature}).
+ * DL4J's arrays come in both forms: the stock LSTM's output and the output layer's gradient have
+ * {@code batch == 1}; the embedding layer's output and this package's arrays have {@code feature ==
+ * 1}.
  *
  * @param base address of element (0, 0, 0)
  * @param batch stride between rows (batch entries), in elements

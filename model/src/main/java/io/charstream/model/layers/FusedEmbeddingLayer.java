@@ -21,7 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * [mb, 1, T] or [mb, T], NCW output), done in Java: the forward pass gathers the rows of W into the
  * steps-major layout ({@link Layouts}) the fused LSTM reads in place, the backward pass adds the
  * incoming gradient rows into W's gradient by id. Same parameters and gradients as the stock layer;
- * anything else (bias, other activations, masks, weight noise, dropout, NWC) goes to the stock code.
+ * anything else (bias, other activations, masks, weight noise, dropout, NWC) goes to the stock
+ * code.
  */
 public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
 
@@ -37,7 +38,8 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
   boolean fusable() {
     var conf = layerConf();
     return maskArray == null
-        && input != null && (input.rank() == 2 || (input.rank() == 3 && input.size(1) == 1))
+        && input != null
+        && (input.rank() == 2 || (input.rank() == 3 && input.size(1) == 1))
         && dataType == DataType.FLOAT
         && !conf.hasBias()
         && conf.getActivationFn() instanceof ActivationIdentity
@@ -65,7 +67,8 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
       rows = new float[n];
     }
     // W is column-major [vocab, width]: W[id, j] at id + vocab * j.
-    Pointers.ofColumnMajor(getParam(DefaultParamInitializer.WEIGHT_KEY), vocab, width).get(weights, 0, vocab * width);
+    Pointers.ofColumnMajor(getParam(DefaultParamInitializer.WEIGHT_KEY), vocab, width)
+        .get(weights, 0, vocab * width);
     for (int r = 0; r < batch * steps; r++) {
       int id = ids[r];
       int base = r * width;
@@ -79,7 +82,8 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     if (!fusable()) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
@@ -88,9 +92,20 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
     int width = Math.toIntExact(layerConf().getNOut());
     int batch = Math.toIntExact(input.size(0));
     int steps = Math.toIntExact(input.size(input.rank() - 1));
-    if (epsilon.rank() != 3 || epsilon.size(0) != batch || epsilon.size(1) != width || epsilon.size(2) != steps) {
-      throw new DL4JInvalidInputException("epsilon shape " + java.util.Arrays.toString(epsilon.shape())
-          + " does not match the layer output [" + batch + ", " + width + ", " + steps + "]");
+    if (epsilon.rank() != 3
+        || epsilon.size(0) != batch
+        || epsilon.size(1) != width
+        || epsilon.size(2) != steps) {
+      throw new DL4JInvalidInputException(
+          "epsilon shape "
+              + java.util.Arrays.toString(epsilon.shape())
+              + " does not match the layer output ["
+              + batch
+              + ", "
+              + width
+              + ", "
+              + steps
+              + "]");
     }
     readIds(batch, steps, vocab);
     int n = batch * steps * width;
@@ -100,7 +115,8 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
     if (weights.length < vocab * width) {
       weights = new float[vocab * width];
     }
-    Pointers.of(Layouts.stepsMajor(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM)).get(rows, 0, n);
+    Pointers.of(Layouts.stepsMajor(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM))
+        .get(rows, 0, n);
     java.util.Arrays.fill(weights, 0, vocab * width, 0f);
     for (int r = 0; r < batch * steps; r++) {
       int id = ids[r];
@@ -123,16 +139,29 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
       ids = new int[n];
       idValues = new float[n];
     }
-    INDArray dense = input.ordering() == 'c' && input.elementWiseStride() == 1 && input.dataType() == DataType.FLOAT
-        ? input : input.castTo(DataType.FLOAT).dup('c');
+    INDArray dense =
+        input.ordering() == 'c'
+                && input.elementWiseStride() == 1
+                && input.dataType() == DataType.FLOAT
+            ? input
+            : input.castTo(DataType.FLOAT).dup('c');
     Pointers.of(dense).get(idValues, 0, n);
     for (int b = 0; b < batch; b++) {
       for (int t = 0; t < steps; t++) {
         float v = idValues[b * steps + t];
         int id = (int) v;
         if (id != v || id < 0 || id >= vocab) {
-          throw new DL4JInvalidInputException("input " + v + " at example " + b + ", step " + t
-              + " is not an id in [0, " + vocab + ") of embedding layer " + layerId());
+          throw new DL4JInvalidInputException(
+              "input "
+                  + v
+                  + " at example "
+                  + b
+                  + ", step "
+                  + t
+                  + " is not an id in [0, "
+                  + vocab
+                  + ") of embedding layer "
+                  + layerId());
         }
         ids[t * batch + b] = id;
       }

@@ -9,11 +9,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The configuration of a fused embedding layer: DL4J's {@link EmbeddingSequenceLayer} configuration in
- * every respect (options, parameters, JSON apart from the class name), except that the network it
- * builds runs {@link FusedEmbeddingLayer}, which writes its output in the layout the fused LSTM reads
- * in place. Build it with {@code new FusedEmbeddingSequenceLayer.Builder()} or convert with {@link
- * FusedLayers#useFused}.
+ * The configuration of a fused embedding layer: DL4J's {@link EmbeddingSequenceLayer} configuration
+ * in every respect (options, parameters, JSON apart from the class name), except that the network
+ * it builds runs {@link FusedEmbeddingLayer}, which writes its output in the layout the fused LSTM
+ * reads in place. Build it with {@code new FusedEmbeddingSequenceLayer.Builder()} or convert with
+ * {@link FusedLayers#useFused}.
  */
 public class FusedEmbeddingSequenceLayer extends EmbeddingSequenceLayer {
 
@@ -24,7 +24,8 @@ public class FusedEmbeddingSequenceLayer extends EmbeddingSequenceLayer {
 
   /** A fused copy of a stock configuration, every field copied through DL4J's JSON mapper. */
   public static FusedEmbeddingSequenceLayer of(EmbeddingSequenceLayer stock) {
-    return (FusedEmbeddingSequenceLayer) FusedLayers.convert(stock, FusedEmbeddingSequenceLayer.class);
+    return (FusedEmbeddingSequenceLayer)
+        FusedLayers.convert(stock, FusedEmbeddingSequenceLayer.class);
   }
 
   /** The stock DL4J configuration this one mirrors. */
@@ -33,11 +34,15 @@ public class FusedEmbeddingSequenceLayer extends EmbeddingSequenceLayer {
   }
 
   @Override
-  public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
-      Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
-      boolean initializeParams, DataType networkDataType) {
-    LayerValidation.assertNInNOutSet("FusedEmbeddingSequenceLayer", getLayerName(), layerIndex, getNIn(),
-        getNOut());
+  public org.deeplearning4j.nn.api.Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> trainingListeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      DataType networkDataType) {
+    LayerValidation.assertNInNOutSet(
+        "FusedEmbeddingSequenceLayer", getLayerName(), layerIndex, getNIn(), getNOut());
     FusedEmbeddingLayer layer = new FusedEmbeddingLayer(conf, networkDataType);
     layer.setListeners(trainingListeners);
     layer.setIndex(layerIndex);

@@ -16,9 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * that the network it builds runs {@link FusedLstmLayer}.
  *
  * <p>Switching a network to the fused layer is one line: build its LSTM layers with {@code new
- * FusedLSTM.Builder()} instead of {@code new LSTM.Builder()}, or convert a configuration with {@link
- * FusedLayers#useFused}. Parameters, updater state and checkpoints are interchangeable between the
- * two.
+ * FusedLSTM.Builder()} instead of {@code new LSTM.Builder()}, or convert a configuration with
+ * {@link FusedLayers#useFused}. Parameters, updater state and checkpoints are interchangeable
+ * between the two.
  */
 public class FusedLSTM extends LSTM {
 
@@ -28,8 +28,8 @@ public class FusedLSTM extends LSTM {
   }
 
   /**
-   * A fused copy of a stock LSTM configuration: every field copied through DL4J's own JSON mapper, so
-   * nothing the stock configuration carries is lost.
+   * A fused copy of a stock LSTM configuration: every field copied through DL4J's own JSON mapper,
+   * so nothing the stock configuration carries is lost.
    */
   public static FusedLSTM of(LSTM stock) {
     return (FusedLSTM) FusedLayers.convert(stock, FusedLSTM.class);
@@ -41,9 +41,13 @@ public class FusedLSTM extends LSTM {
   }
 
   @Override
-  public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
-      Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
-      boolean initializeParams, DataType networkDataType) {
+  public org.deeplearning4j.nn.api.Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> trainingListeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      DataType networkDataType) {
     LayerValidation.assertNInNOutSet("FusedLSTM", getLayerName(), layerIndex, getNIn(), getNOut());
     FusedLstmLayer layer = new FusedLstmLayer(conf, networkDataType);
     layer.setListeners(trainingListeners);

@@ -11,8 +11,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
- * Switches a network configuration's embedding, LSTM and RNN output layers between DL4J's stock layers
- * and the fused ones ({@link FusedEmbeddingSequenceLayer}, {@link FusedLSTM}, {@link
+ * Switches a network configuration's embedding, LSTM and RNN output layers between DL4J's stock
+ * layers and the fused ones ({@link FusedEmbeddingSequenceLayer}, {@link FusedLSTM}, {@link
  * FusedRnnOutputLayer}).
  */
 public final class FusedLayers {
@@ -21,10 +21,9 @@ public final class FusedLayers {
 
   /**
    * Replaces, in place, every stock {@link LSTM}, {@link RnnOutputLayer} and {@link
-   * EmbeddingSequenceLayer} of {@code conf} with its
-   * fused copy ({@code fused} true) or every fused layer with its stock copy ({@code fused} false);
-   * other layers are left alone. Do this before the network is built ({@code new
-   * MultiLayerNetwork(conf)}); parameters need no conversion.
+   * EmbeddingSequenceLayer} of {@code conf} with its fused copy ({@code fused} true) or every fused
+   * layer with its stock copy ({@code fused} false); other layers are left alone. Do this before
+   * the network is built ({@code new MultiLayerNetwork(conf)}); parameters need no conversion.
    *
    * @return the number of layers replaced
    */
@@ -70,8 +69,8 @@ public final class FusedLayers {
   }
 
   /**
-   * A copy of a layer configuration as another class of the same family, every field carried over by
-   * DL4J's own JSON mapper (so nothing the configuration holds is lost); only the class changes.
+   * A copy of a layer configuration as another class of the same family, every field carried over
+   * by DL4J's own JSON mapper (so nothing the configuration holds is lost); only the class changes.
    */
   static Layer convert(Layer layer, Class<? extends Layer> target) {
     ObjectMapper mapper = NeuralNetConfiguration.mapper();
@@ -80,8 +79,8 @@ public final class FusedLayers {
     try {
       return mapper.treeToValue(node, Layer.class);
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("could not convert layer configuration " + layer + " to "
-          + target.getName(), e);
+      throw new IllegalStateException(
+          "could not convert layer configuration " + layer + " to " + target.getName(), e);
     }
   }
 }

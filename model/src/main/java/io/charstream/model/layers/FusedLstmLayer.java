@@ -32,26 +32,26 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * DL4J's LSTM layer with the fused kernel ({@link LstmShard}) doing the arithmetic: same parameters
  * (DL4J's {@code W}, {@code RW}, {@code b} views, so the updater, gradient clipping and checkpoints
- * see no difference), same activations and gradients, same RNN state maps for {@code rnnTimeStep} and
- * truncated BPTT.
+ * see no difference), same activations and gradients, same RNN state maps for {@code rnnTimeStep}
+ * and truncated BPTT.
  *
  * <p>What it does not fuse it hands to the stock implementation it extends: masks, weight noise,
  * activations other than tanh/sigmoid, data types other than float, and NWC data.
  *
  * <p>Work per pass (see {@link LstmShard}): the input projection of all steps in one GEMM, the
  * recurrence per batch slice on {@link FusedRuntime#threads()} threads, and after the backward
- * recurrence the input-weight, recurrent-weight and input gradients of all steps in three GEMMs. The
- * layer's output and input gradient are laid out [T][mb][features] (returned as [mb, features, T]
- * views), which the next fused layer reads in place; other layouts are copied once.
+ * recurrence the input-weight, recurrent-weight and input gradients of all steps in three GEMMs.
+ * The layer's output and input gradient are laid out [T][mb][features] (returned as [mb, features,
+ * T] views), which the next fused layer reads in place; other layouts are copied once.
  *
  * <p>One deliberate difference from stock DL4J 1.0.0-M2.1, which matters for training with state
  * carried across batches: the stock layer does not differentiate the forward pass that produced the
  * loss. Its {@code backpropGradient} (what {@code MultiLayerNetwork.computeGradientAndScore} calls,
- * even with truncated BPTT configured) recomputes the forward pass from a zero state, and its {@code
- * tbpttBackpropGradient} from the {@code rnnTimeStep} state; so with a carried state the stock
- * gradient belongs to another forward pass than the loss. This layer differentiates the forward pass
- * it last ran on the current input (what PyTorch does with a carried, detached state); only when none
- * is kept does it recompute, from the state the stock layer would use.
+ * even with truncated BPTT configured) recomputes the forward pass from a zero state, and its
+ * {@code tbpttBackpropGradient} from the {@code rnnTimeStep} state; so with a carried state the
+ * stock gradient belongs to another forward pass than the loss. This layer differentiates the
+ * forward pass it last ran on the current input (what PyTorch does with a carried, detached state);
+ * only when none is kept does it recompute, from the state the stock layer would use.
  */
 public class FusedLstmLayer extends LSTM {
 
@@ -59,14 +59,18 @@ public class FusedLstmLayer extends LSTM {
   static final int MIN_ROWS_PER_SLICE = 256;
 
   private LstmShard[] shards = new LstmShard[0];
+
   /** The (post-dropout) input whose forward pass the shards hold, or null. */
   private INDArray forwardInput;
+
   private INDArray forwardLastAct;
   private INDArray forwardLastMemCell;
   private INDArray forwardOutput;
   private boolean forwardZeroState;
+
   /** Gate pre-activations forward, their gradients backward: [T, mb, 4H], rows (t, b). */
   private NativeBuffer gateBuffer;
+
   /** The initial hidden state [mb, H] of the last forward pass (unused when it was zero). */
   private NativeBuffer initialHidden;
 
@@ -106,23 +110,31 @@ public class FusedLstmLayer extends LSTM {
       forwardInput = null;
       return super.rnnTimeStep(input, workspaceMgr);
     }
-    INDArray out = forward(false, stateMap.get(STATE_KEY_PREV_ACTIVATION), stateMap.get(STATE_KEY_PREV_MEMCELL),
-        workspaceMgr);
+    INDArray out =
+        forward(
+            false,
+            stateMap.get(STATE_KEY_PREV_ACTIVATION),
+            stateMap.get(STATE_KEY_PREV_MEMCELL),
+            workspaceMgr);
     stateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
     stateMap.put(STATE_KEY_PREV_MEMCELL, forwardLastMemCell);
     return out;
   }
 
   @Override
-  public INDArray rnnActivateUsingStoredState(INDArray input, boolean training, boolean storeLastForTBPTT,
-      LayerWorkspaceMgr workspaceMgr) {
+  public INDArray rnnActivateUsingStoredState(
+      INDArray input, boolean training, boolean storeLastForTBPTT, LayerWorkspaceMgr workspaceMgr) {
     setInput(input, workspaceMgr);
     if (!fusable()) {
       forwardInput = null;
       return super.rnnActivateUsingStoredState(input, training, storeLastForTBPTT, workspaceMgr);
     }
-    INDArray out = forward(training, tBpttStateMap.get(STATE_KEY_PREV_ACTIVATION),
-        tBpttStateMap.get(STATE_KEY_PREV_MEMCELL), workspaceMgr);
+    INDArray out =
+        forward(
+            training,
+            tBpttStateMap.get(STATE_KEY_PREV_ACTIVATION),
+            tBpttStateMap.get(STATE_KEY_PREV_MEMCELL),
+            workspaceMgr);
     if (storeLastForTBPTT) {
       tBpttStateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
       tBpttStateMap.put(STATE_KEY_PREV_MEMCELL, forwardLastMemCell);
@@ -131,7 +143,8 @@ public class FusedLstmLayer extends LSTM {
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     if (!fusable()) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
@@ -139,8 +152,8 @@ public class FusedLstmLayer extends LSTM {
   }
 
   @Override
-  public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int tbpttBackwardLength,
-      LayerWorkspaceMgr workspaceMgr) {
+  public Pair<Gradient, INDArray> tbpttBackpropGradient(
+      INDArray epsilon, int tbpttBackwardLength, LayerWorkspaceMgr workspaceMgr) {
     if (!fusable()) {
       return super.tbpttBackpropGradient(epsilon, tbpttBackwardLength, workspaceMgr);
     }
@@ -150,28 +163,39 @@ public class FusedLstmLayer extends LSTM {
   // ---------------------------------------------------------------------------------------------
 
   /** Runs the fused forward pass on {@link #input} from the given state (null: zeros). */
-  private INDArray forward(boolean training, INDArray prevAct, INDArray prevMemCell,
-      LayerWorkspaceMgr workspaceMgr) {
+  private INDArray forward(
+      boolean training, INDArray prevAct, INDArray prevMemCell, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
     if (input.rank() != 3) {
-      throw new DL4JInvalidInputException("3D input [minibatch, nIn, timeSeriesLength] expected by "
-          + layerId() + ", got rank " + input.rank());
+      throw new DL4JInvalidInputException(
+          "3D input [minibatch, nIn, timeSeriesLength] expected by "
+              + layerId()
+              + ", got rank "
+              + input.rank());
     }
     applyDropOutIfNecessary(training, workspaceMgr);
     int nIn = Math.toIntExact(layerConf().getNIn());
     int hidden = Math.toIntExact(layerConf().getNOut());
     if (input.size(1) != nIn) {
-      throw new DL4JInvalidInputException("Received input with size(1) = " + input.size(1)
-          + " (input array shape = " + Arrays.toString(input.shape())
-          + "); input.size(1) must match layer nIn size (nIn = " + nIn + ")");
+      throw new DL4JInvalidInputException(
+          "Received input with size(1) = "
+              + input.size(1)
+              + " (input array shape = "
+              + Arrays.toString(input.shape())
+              + "); input.size(1) must match layer nIn size (nIn = "
+              + nIn
+              + ")");
     }
     int batch = Math.toIntExact(input.size(0));
     int steps = Math.toIntExact(input.size(2));
     if (prevAct != null && prevAct.size(0) != batch) {
-      throw new DL4JInvalidInputException("Previous activations (stored state) number of examples = "
-          + prevAct.size(0) + " but input array number of examples = " + batch
-          + ". Possible cause: using rnnTimeStep() without calling rnnClearPreviousState() between"
-          + " different sequences?");
+      throw new DL4JInvalidInputException(
+          "Previous activations (stored state) number of examples = "
+              + prevAct.size(0)
+              + " but input array number of examples = "
+              + batch
+              + ". Possible cause: using rnnTimeStep() without calling rnnClearPreviousState() between"
+              + " different sequences?");
     }
     boolean zeroState = prevAct == null || prevMemCell == null;
     float[] c0 = zeroState ? null : toFloats(prevMemCell);
@@ -191,12 +215,31 @@ public class FusedLstmLayer extends LSTM {
       initialHidden.write(0, h0, h0.length);
     }
     INDArray out = Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATIONS, batch, hidden, steps);
-    LstmShard.Buffers buffers = new LstmShard.Buffers(Pointers.address(gateBuffer.at(0)), Pointers.address(out), 0,
-        Pointers.address(initialHidden.at(0)), batch);
+    LstmShard.Buffers buffers =
+        new LstmShard.Buffers(
+            Pointers.address(gateBuffer.at(0)),
+            Pointers.address(out),
+            0,
+            Pointers.address(initialHidden.at(0)),
+            batch);
     LstmShard[] active = prepare(hidden, batch, steps);
     // The input projection of every step at once: gates = x W, rows (t, b).
-    ParallelGemm.run(List.of(new ParallelGemm.Job(false, true, rows, gates, nIn, in.base(), in.leadingDimension(),
-        params.inputWeights(), nIn, 0f, buffers.gates(), gates)), active.length);
+    ParallelGemm.run(
+        List.of(
+            new ParallelGemm.Job(
+                false,
+                true,
+                rows,
+                gates,
+                nIn,
+                in.base(),
+                in.leadingDimension(),
+                params.inputWeights(),
+                nIn,
+                0f,
+                buffers.gates(),
+                gates)),
+        active.length);
     Runnable[] tasks = new Runnable[active.length];
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
@@ -207,7 +250,8 @@ public class FusedLstmLayer extends LSTM {
 
     float[] lastAct = new float[batch * hidden];
     float[] lastMem = new float[batch * hidden];
-    Pointers.at(buffers.output() + 4L * (steps - 1) * batch * hidden).get(lastAct, 0, lastAct.length);
+    Pointers.at(buffers.output() + 4L * (steps - 1) * batch * hidden)
+        .get(lastAct, 0, lastAct.length);
     for (LstmShard shard : active) {
       shard.lastCellState(lastMem);
     }
@@ -221,21 +265,35 @@ public class FusedLstmLayer extends LSTM {
     return out;
   }
 
-  private Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backwardLength,
-      LayerWorkspaceMgr workspaceMgr) {
+  private Pair<Gradient, INDArray> backward(
+      INDArray epsilon, boolean truncated, int backwardLength, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
     if (forwardInput == null || forwardInput != input) {
       // No kept forward pass for this input: recompute from the state the stock layer would use.
-      forward(true, truncated ? stateMap.get(STATE_KEY_PREV_ACTIVATION) : null,
-          truncated ? stateMap.get(STATE_KEY_PREV_MEMCELL) : null, workspaceMgr);
+      forward(
+          true,
+          truncated ? stateMap.get(STATE_KEY_PREV_ACTIVATION) : null,
+          truncated ? stateMap.get(STATE_KEY_PREV_MEMCELL) : null,
+          workspaceMgr);
     }
     int nIn = Math.toIntExact(layerConf().getNIn());
     int hidden = Math.toIntExact(layerConf().getNOut());
     int batch = Math.toIntExact(input.size(0));
     int steps = Math.toIntExact(input.size(2));
-    if (epsilon.rank() != 3 || epsilon.size(0) != batch || epsilon.size(1) != hidden || epsilon.size(2) != steps) {
-      throw new DL4JInvalidInputException("epsilon shape " + Arrays.toString(epsilon.shape())
-          + " does not match the layer output [" + batch + ", " + hidden + ", " + steps + "]");
+    if (epsilon.rank() != 3
+        || epsilon.size(0) != batch
+        || epsilon.size(1) != hidden
+        || epsilon.size(2) != steps) {
+      throw new DL4JInvalidInputException(
+          "epsilon shape "
+              + Arrays.toString(epsilon.shape())
+              + " does not match the layer output ["
+              + batch
+              + ", "
+              + hidden
+              + ", "
+              + steps
+              + "]");
     }
     INDArray eps = Layouts.stepsMajor(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM);
     int firstStep = truncated ? Math.max(0, steps - backwardLength) : 0;
@@ -243,9 +301,15 @@ public class FusedLstmLayer extends LSTM {
     int rows = batch * steps;
     int gates = 4 * hidden;
     Sequence in = Sequence.of(input);
-    INDArray epsOut = Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATION_GRAD, batch, nIn, steps);
-    LstmShard.Buffers buffers = new LstmShard.Buffers(Pointers.address(gateBuffer.at(0)),
-        Pointers.address(forwardOutput), Pointers.address(eps), Pointers.address(initialHidden.at(0)), batch);
+    INDArray epsOut =
+        Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATION_GRAD, batch, nIn, steps);
+    LstmShard.Buffers buffers =
+        new LstmShard.Buffers(
+            Pointers.address(gateBuffer.at(0)),
+            Pointers.address(forwardOutput),
+            Pointers.address(eps),
+            Pointers.address(initialHidden.at(0)),
+            batch);
     LstmShard[] active = activeShards();
     Runnable[] tasks = new Runnable[active.length];
     for (int s = 0; s < active.length; s++) {
@@ -259,18 +323,67 @@ public class FusedLstmLayer extends LSTM {
     INDArray gB = gradientViews.get(LSTMParamInitializer.BIAS_KEY);
     long gradW = Pointers.address(Pointers.ofColumnMajor(gW, nIn, gates));
     long gradRW = Pointers.address(Pointers.ofColumnMajor(gRW, hidden, gates));
-    // Over all steps at once: dW^T = dz^T x; dRW^T = dz[t]^T h[t-1] (h[-1] the initial state); dx = dz W^T.
+    // Over all steps at once: dW^T = dz^T x; dRW^T = dz[t]^T h[t-1] (h[-1] the initial state); dx =
+    // dz W^T.
     List<ParallelGemm.Job> jobs = new ArrayList<>();
-    jobs.add(new ParallelGemm.Job(true, false, gates, nIn, rows, buffers.gates(), gates, in.base(),
-        in.leadingDimension(), 0f, gradW, nIn));
-    jobs.add(new ParallelGemm.Job(true, false, gates, hidden, rows - batch, buffers.gates() + 4L * batch * gates,
-        gates, buffers.output(), hidden, 0f, gradRW, hidden));
+    jobs.add(
+        new ParallelGemm.Job(
+            true,
+            false,
+            gates,
+            nIn,
+            rows,
+            buffers.gates(),
+            gates,
+            in.base(),
+            in.leadingDimension(),
+            0f,
+            gradW,
+            nIn));
+    jobs.add(
+        new ParallelGemm.Job(
+            true,
+            false,
+            gates,
+            hidden,
+            rows - batch,
+            buffers.gates() + 4L * batch * gates,
+            gates,
+            buffers.output(),
+            hidden,
+            0f,
+            gradRW,
+            hidden));
     if (!forwardZeroState) {
-      jobs.add(new ParallelGemm.Job(true, false, gates, hidden, batch, buffers.gates(), gates,
-          buffers.initialHidden(), hidden, 1f, gradRW, hidden));
+      jobs.add(
+          new ParallelGemm.Job(
+              true,
+              false,
+              gates,
+              hidden,
+              batch,
+              buffers.gates(),
+              gates,
+              buffers.initialHidden(),
+              hidden,
+              1f,
+              gradRW,
+              hidden));
     }
-    jobs.add(new ParallelGemm.Job(false, false, rows, nIn, gates, buffers.gates(), gates, params.inputWeights(),
-        nIn, 0f, Pointers.address(epsOut), nIn));
+    jobs.add(
+        new ParallelGemm.Job(
+            false,
+            false,
+            rows,
+            nIn,
+            gates,
+            buffers.gates(),
+            gates,
+            params.inputWeights(),
+            nIn,
+            0f,
+            Pointers.address(epsOut),
+            nIn));
     ParallelGemm.run(jobs, active.length);
 
     float[] biasGrad = active[0].biasGradient().clone();
@@ -292,38 +405,54 @@ public class FusedLstmLayer extends LSTM {
   }
 
   /**
-   * Dropout as the stock layer applies it, except that a copy (when the input may not be modified in
-   * place) is made in this layer's own layout, which the kernel reads without further copying.
+   * Dropout as the stock layer applies it, except that a copy (when the input may not be modified
+   * in place) is made in this layer's own layout, which the kernel reads without further copying.
    */
   @Override
   protected void applyDropOutIfNecessary(boolean training, LayerWorkspaceMgr workspaceMgr) {
     if (training && !dropoutApplied && layerConf().getIDropout() != null) {
-      INDArray result = inputModificationAllowed ? input : Layouts.stepsMajor(workspaceMgr, ArrayType.INPUT,
-          input.size(0), input.size(1), input.size(2));
-      input = layerConf().getIDropout().applyDropout(input, result, getIterationCount(), getEpochCount(),
-          workspaceMgr);
+      INDArray result =
+          inputModificationAllowed
+              ? input
+              : Layouts.stepsMajor(
+                  workspaceMgr, ArrayType.INPUT, input.size(0), input.size(1), input.size(2));
+      input =
+          layerConf()
+              .getIDropout()
+              .applyDropout(input, result, getIterationCount(), getEpochCount(), workspaceMgr);
       dropoutApplied = true;
     }
   }
 
-  /** Native addresses of W^T [4H][nIn] and RW^T [4H][H] (DL4J's column-major W, RW) and the bias. */
+  /**
+   * Native addresses of W^T [4H][nIn] and RW^T [4H][H] (DL4J's column-major W, RW) and the bias.
+   */
   record Params(long inputWeights, long recurrentWeights, float[] bias) {}
 
   private Params params(int nIn, int hidden) {
     Map<String, INDArray> table = paramTable();
-    long w = Pointers.address(Pointers.ofColumnMajor(table.get(LSTMParamInitializer.INPUT_WEIGHT_KEY), nIn,
-        4L * hidden));
-    long rw = Pointers.address(Pointers.ofColumnMajor(table.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY),
-        hidden, 4L * hidden));
+    long w =
+        Pointers.address(
+            Pointers.ofColumnMajor(
+                table.get(LSTMParamInitializer.INPUT_WEIGHT_KEY), nIn, 4L * hidden));
+    long rw =
+        Pointers.address(
+            Pointers.ofColumnMajor(
+                table.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY), hidden, 4L * hidden));
     float[] bias = new float[4 * hidden];
-    Pointers.ofVector(table.get(LSTMParamInitializer.BIAS_KEY), 4L * hidden).get(bias, 0, bias.length);
+    Pointers.ofVector(table.get(LSTMParamInitializer.BIAS_KEY), 4L * hidden)
+        .get(bias, 0, bias.length);
     return new Params(w, rw, bias);
   }
 
-  /** Splits the batch into slices (at most {@link FusedRuntime#threads()}) and sizes their buffers. */
+  /**
+   * Splits the batch into slices (at most {@link FusedRuntime#threads()}) and sizes their buffers.
+   */
   private LstmShard[] prepare(int hidden, int batch, int steps) {
-    int slices = Math.max(1, Math.min(FusedRuntime.threads(),
-        Math.min(batch, batch * steps / MIN_ROWS_PER_SLICE)));
+    int slices =
+        Math.max(
+            1,
+            Math.min(FusedRuntime.threads(), Math.min(batch, batch * steps / MIN_ROWS_PER_SLICE)));
     if (shards.length < slices) {
       LstmShard[] grown = Arrays.copyOf(shards, slices);
       for (int s = shards.length; s < slices; s++) {

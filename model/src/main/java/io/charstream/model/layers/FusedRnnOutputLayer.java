@@ -14,8 +14,8 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * every respect (options, parameters, JSON apart from the class name), except that the network it
  * builds runs {@link FusedSoftmaxOutputLayer} for training (softmax + sparse multi-class cross
  * entropy in a few large GEMMs, no reshaping copies). Build it with {@code new
- * FusedRnnOutputLayer.Builder(loss)} instead of {@code new RnnOutputLayer.Builder(loss)}, or convert
- * with {@link FusedLayers#useFused}.
+ * FusedRnnOutputLayer.Builder(loss)} instead of {@code new RnnOutputLayer.Builder(loss)}, or
+ * convert with {@link FusedLayers#useFused}.
  */
 public class FusedRnnOutputLayer extends RnnOutputLayer {
 
@@ -35,10 +35,15 @@ public class FusedRnnOutputLayer extends RnnOutputLayer {
   }
 
   @Override
-  public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
-      Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
-      boolean initializeParams, DataType networkDataType) {
-    LayerValidation.assertNInNOutSet("FusedRnnOutputLayer", getLayerName(), layerIndex, getNIn(), getNOut());
+  public org.deeplearning4j.nn.api.Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> trainingListeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      DataType networkDataType) {
+    LayerValidation.assertNInNOutSet(
+        "FusedRnnOutputLayer", getLayerName(), layerIndex, getNIn(), getNOut());
     FusedSoftmaxOutputLayer layer = new FusedSoftmaxOutputLayer(conf, networkDataType);
     layer.setListeners(trainingListeners);
     layer.setIndex(layerIndex);

@@ -25,13 +25,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 
 /**
- * DL4J's RNN output layer for the case the engine trains (softmax, sparse multi-class cross entropy,
- * labels [mb, 1, T] of class ids), with the training arithmetic done in few large operations: one GEMM
- * for the logits of every (step, row), one softmax op, the loss and its gradient in one Java pass, and
- * three GEMMs for the weight, bias and input gradients; the input is read and the input gradient
- * written in place (see {@link Sequence}), without the reshaping copies the stock layer makes, and
- * the forward pass is shared by the backward pass and the score, which the stock layer computes
- * twice.
+ * DL4J's RNN output layer for the case the engine trains (softmax, sparse multi-class cross
+ * entropy, labels [mb, 1, T] of class ids), with the training arithmetic done in few large
+ * operations: one GEMM for the logits of every (step, row), one softmax op, the loss and its
+ * gradient in one Java pass, and three GEMMs for the weight, bias and input gradients; the input is
+ * read and the input gradient written in place (see {@link Sequence}), without the reshaping copies
+ * the stock layer makes, and the forward pass is shared by the backward pass and the score, which
+ * the stock layer computes twice.
  *
  * <p>Same parameters, same score (summed cross entropy over the minibatch size, softmax clipped at
  * the loss's epsilon as LossMCXENT does), same gradients (not divided by the minibatch size; the
@@ -60,10 +60,14 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
   boolean fusable() {
     var conf = layerConf();
     return maskArray == null
-        && input != null && input.rank() == 3
-        && labels != null && labels.rank() == 3 && labels.size(1) == 1
+        && input != null
+        && input.rank() == 3
+        && labels != null
+        && labels.rank() == 3
+        && labels.size(1) == 1
         && dataType == DataType.FLOAT
-        && conf.getLossFn() instanceof LossSparseMCXENT loss && loss.getWeights() == null
+        && conf.getLossFn() instanceof LossSparseMCXENT loss
+        && loss.getWeights() == null
         && conf.getActivationFn() instanceof ActivationSoftmax
         && conf.getRnnDataFormat() == RNNFormat.NCW
         && conf.getIDropout() == null
@@ -74,7 +78,8 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
   }
 
   @Override
-  public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
+  public double computeScore(
+      double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
     if (!fusable()) {
       return super.computeScore(fullNetRegTerm, training, workspaceMgr);
     }
@@ -86,7 +91,8 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     if (!fusable()) {
       return super.backpropGradient(epsilon, workspaceMgr);
     }
@@ -102,22 +108,73 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
     // dW^T [V][nIn] = delta^T x (W is column-major [nIn, V]); db = 1^T delta; dx = delta W^T.
     long gradW = Pointers.address(Pointers.ofColumnMajor(gW, nIn, vocab));
     long delta = Pointers.address(logits.at(0));
-    INDArray epsOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        new long[] {steps, batch, nIn}, 'c').permute(1, 2, 0);
+    INDArray epsOut =
+        workspaceMgr
+            .createUninitialized(
+                ArrayType.ACTIVATION_GRAD, DataType.FLOAT, new long[] {steps, batch, nIn}, 'c')
+            .permute(1, 2, 0);
     List<ParallelGemm.Job> jobs = new ArrayList<>();
     if (uniformRows(in, batch)) {
-      jobs.add(new ParallelGemm.Job(true, false, vocab, nIn, rows, delta, vocab, in.base(), in.leadingDimension(),
-          0f, gradW, nIn));
+      jobs.add(
+          new ParallelGemm.Job(
+              true,
+              false,
+              vocab,
+              nIn,
+              rows,
+              delta,
+              vocab,
+              in.base(),
+              in.leadingDimension(),
+              0f,
+              gradW,
+              nIn));
     } else {
       for (int t = 0; t < steps; t++) {
-        jobs.add(new ParallelGemm.Job(true, in.transposed(), vocab, nIn, batch, delta + 4L * t * batch * vocab,
-            vocab, Pointers.address(in.at(t, 0)), in.leadingDimension(), t == 0 ? 0f : 1f, gradW, nIn));
+        jobs.add(
+            new ParallelGemm.Job(
+                true,
+                in.transposed(),
+                vocab,
+                nIn,
+                batch,
+                delta + 4L * t * batch * vocab,
+                vocab,
+                Pointers.address(in.at(t, 0)),
+                in.leadingDimension(),
+                t == 0 ? 0f : 1f,
+                gradW,
+                nIn));
       }
     }
-    jobs.add(new ParallelGemm.Job(false, false, 1, vocab, rows, Pointers.address(ones.at(0)), rows, delta, vocab, 0f,
-        Pointers.address(Pointers.ofVector(gB, vocab)), vocab));
-    jobs.add(new ParallelGemm.Job(false, false, rows, nIn, vocab, delta, vocab, weights(nIn, vocab), nIn, 0f,
-        Pointers.address(epsOut), nIn));
+    jobs.add(
+        new ParallelGemm.Job(
+            false,
+            false,
+            1,
+            vocab,
+            rows,
+            Pointers.address(ones.at(0)),
+            rows,
+            delta,
+            vocab,
+            0f,
+            Pointers.address(Pointers.ofVector(gB, vocab)),
+            vocab));
+    jobs.add(
+        new ParallelGemm.Job(
+            false,
+            false,
+            rows,
+            nIn,
+            vocab,
+            delta,
+            vocab,
+            weights(nIn, vocab),
+            nIn,
+            0f,
+            Pointers.address(epsOut),
+            nIn));
     ParallelGemm.run(jobs, FusedRuntime.threads());
     Gradient gradient = new DefaultGradient();
     gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
@@ -138,15 +195,23 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
     int steps = Math.toIntExact(input.size(2));
     int vocab = Math.toIntExact(layerConf().getNOut());
     if (nIn != layerConf().getNIn() || labels.size(0) != batch || labels.size(2) != steps) {
-      throw new IllegalArgumentException("input " + java.util.Arrays.toString(input.shape()) + " and labels "
-          + java.util.Arrays.toString(labels.shape()) + " do not fit a layer of nIn " + layerConf().getNIn());
+      throw new IllegalArgumentException(
+          "input "
+              + java.util.Arrays.toString(input.shape())
+              + " and labels "
+              + java.util.Arrays.toString(labels.shape())
+              + " do not fit a layer of nIn "
+              + layerConf().getNIn());
     }
     int rows = steps * batch;
     ensureCapacity(rows, vocab);
     Sequence in = Sequence.of(input);
     if (in == null) {
-      INDArray copy = workspaceMgr.createUninitialized(ArrayType.INPUT, DataType.FLOAT,
-          new long[] {steps, batch, nIn}, 'c').permute(1, 2, 0);
+      INDArray copy =
+          workspaceMgr
+              .createUninitialized(
+                  ArrayType.INPUT, DataType.FLOAT, new long[] {steps, batch, nIn}, 'c')
+              .permute(1, 2, 0);
       copy.assign(input);
       in = Sequence.of(copy);
       input = copy;
@@ -155,22 +220,59 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
     long w = weights(nIn, vocab);
     long out = Pointers.address(logits.at(0));
     List<ParallelGemm.Job> jobs = new ArrayList<>();
-    jobs.add(new ParallelGemm.Job(false, false, rows, vocab, 1, Pointers.address(ones.at(0)), 1,
-        Pointers.address(Pointers.ofVector(getParam(DefaultParamInitializer.BIAS_KEY), vocab)), vocab, 0f, out, vocab));
+    jobs.add(
+        new ParallelGemm.Job(
+            false,
+            false,
+            rows,
+            vocab,
+            1,
+            Pointers.address(ones.at(0)),
+            1,
+            Pointers.address(Pointers.ofVector(getParam(DefaultParamInitializer.BIAS_KEY), vocab)),
+            vocab,
+            0f,
+            out,
+            vocab));
     if (uniformRows(in, batch)) {
-      jobs.add(new ParallelGemm.Job(false, true, rows, vocab, nIn, in.base(), in.leadingDimension(), w, nIn, 1f, out,
-          vocab));
+      jobs.add(
+          new ParallelGemm.Job(
+              false,
+              true,
+              rows,
+              vocab,
+              nIn,
+              in.base(),
+              in.leadingDimension(),
+              w,
+              nIn,
+              1f,
+              out,
+              vocab));
     } else {
       // Per-step bands would not line up with the bias bands: finish the bias first.
       ParallelGemm.run(jobs, FusedRuntime.threads());
       jobs.clear();
       for (int t = 0; t < steps; t++) {
-        jobs.add(new ParallelGemm.Job(in.transposed(), true, batch, vocab, nIn, Pointers.address(in.at(t, 0)),
-            in.leadingDimension(), w, nIn, 1f, out + 4L * t * batch * vocab, vocab));
+        jobs.add(
+            new ParallelGemm.Job(
+                in.transposed(),
+                true,
+                batch,
+                vocab,
+                nIn,
+                Pointers.address(in.at(t, 0)),
+                in.leadingDimension(),
+                w,
+                nIn,
+                1f,
+                out + 4L * t * batch * vocab,
+                vocab));
       }
     }
     ParallelGemm.run(jobs, FusedRuntime.threads());
-    INDArray probs = logitsArray.get(NDArrayIndex.interval(0, (long) rows * vocab)).reshape('c', rows, vocab);
+    INDArray probs =
+        logitsArray.get(NDArrayIndex.interval(0, (long) rows * vocab)).reshape('c', rows, vocab);
     Nd4j.exec(new SoftMax(probs, probs, 1));
     logits.read(0, probabilities, rows * vocab);
     readLabels(batch, steps, vocab);
@@ -195,7 +297,8 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
 
   /** The address of W, column-major [nIn, V]: row-major W^T [V][nIn]. */
   private long weights(int nIn, int vocab) {
-    return Pointers.address(Pointers.ofColumnMajor(getParam(DefaultParamInitializer.WEIGHT_KEY), nIn, vocab));
+    return Pointers.address(
+        Pointers.ofColumnMajor(getParam(DefaultParamInitializer.WEIGHT_KEY), nIn, vocab));
   }
 
   /** Whether the rows (t, b) of the input are one BLAS matrix: row t * mb + b at a fixed stride. */
@@ -210,14 +313,23 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
       labelValues = new float[rows];
       labelIds = new int[rows];
     }
-    INDArray dense = labels.ordering() == 'c' && labels.elementWiseStride() == 1 ? labels : labels.dup('c');
+    INDArray dense =
+        labels.ordering() == 'c' && labels.elementWiseStride() == 1 ? labels : labels.dup('c');
     Pointers.of(dense.castTo(DataType.FLOAT)).get(labelValues, 0, rows);
     for (int b = 0; b < batch; b++) {
       for (int t = 0; t < steps; t++) {
         int id = (int) labelValues[b * steps + t];
         if (id < 0 || id >= vocab || id != labelValues[b * steps + t]) {
-          throw new IllegalArgumentException("label " + labelValues[b * steps + t] + " at example " + b + ", step "
-              + t + " is not a class id in [0, " + vocab + ")");
+          throw new IllegalArgumentException(
+              "label "
+                  + labelValues[b * steps + t]
+                  + " at example "
+                  + b
+                  + ", step "
+                  + t
+                  + " is not a class id in [0, "
+                  + vocab
+                  + ")");
         }
         labelIds[t * batch + b] = id;
       }

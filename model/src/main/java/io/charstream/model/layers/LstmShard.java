@@ -15,15 +15,15 @@ import org.bytedeco.javacpp.FloatPointer;
  * large GEMMs over all steps: the input projection before, the weight and input gradients after.
  *
  * <p>Per step, forward: one GEMM adds the recurrent projection h[t-1] RW to the step's rows of the
- * input projection, the gate arithmetic runs in vectorised Java loops ({@link GateMath}), and the new
- * hidden state goes to the layer output. Backward per step: one GEMM for the hidden-state gradient
- * through the recurrent weights, the gate gradients in Java, written to the layer's gate-gradient
- * buffer.
+ * input projection, the gate arithmetic runs in vectorised Java loops ({@link GateMath}), and the
+ * new hidden state goes to the layer output. Backward per step: one GEMM for the hidden-state
+ * gradient through the recurrent weights, the gate gradients in Java, written to the layer's
+ * gate-gradient buffer.
  *
  * <p>Layouts, all row-major with rows (t, b) = t * mb + b over the whole batch of mb: gates [T, mb,
  * 4H] (native; pre-activations forward, their gradients backward), output and epsilon [T, mb, H]
- * (native, the layer's output array and the gradient w.r.t. it), initial state [mb, H]. A slice's rows
- * of one step are adjacent, so each is one JNI copy. Java arrays keep one step each, [B * H]
+ * (native, the layer's output array and the gradient w.r.t. it), initial state [mb, H]. A slice's
+ * rows of one step are adjacent, so each is one JNI copy. Java arrays keep one step each, [B * H]
  * row-major [b][j], one per gate so that every loop indexes its arrays alike. RW is passed as DL4J
  * keeps it, column-major [H, 4H] = row-major RW^T [4H][H].
  *
@@ -88,7 +88,8 @@ final class LstmShard {
    */
   void resize(int row0, int batch, int steps) {
     if (batch < 1 || steps < 1) {
-      throw new IllegalArgumentException("batch and steps must be >= 1, got " + batch + ", " + steps);
+      throw new IllegalArgumentException(
+          "batch and steps must be >= 1, got " + batch + ", " + steps);
     }
     this.row0 = row0;
     this.batch = batch;
@@ -141,7 +142,9 @@ final class LstmShard {
     return row0;
   }
 
-  /** Sets the initial cell state: this slice's rows of a [mb * H] row-major array, or zeros (null). */
+  /**
+   * Sets the initial cell state: this slice's rows of a [mb * H] row-major array, or zeros (null).
+   */
   void setInitialState(float[] c0, boolean zeroState) {
     int n = batch * hidden;
     if (zeroState) {
@@ -159,8 +162,8 @@ final class LstmShard {
 
   /**
    * Runs the recurrence: on entry the gate buffer holds the input projection x W of every row; on
-   * exit the output holds h of every step of this slice, and this shard keeps what {@link #backward}
-   * needs.
+   * exit the output holds h of every step of this slice, and this shard keeps what {@link
+   * #backward} needs.
    */
   void forward(long recurrentWeights, float[] bias, Buffers buffers) {
     final int bt = batch;
@@ -175,8 +178,10 @@ final class LstmShard {
       FloatPointer z = Pointers.at(buffers.gates() + 4L * rowOffset * gates);
       if (t > 0 || !zeroInitialState) {
         // z[t] += h[t-1] RW.
-        long previous = t == 0 ? buffers.initialHidden() + 4L * row0 * hs
-            : buffers.output() + 4L * (rowOffset - mb) * hs;
+        long previous =
+            t == 0
+                ? buffers.initialHidden() + 4L * row0 * hs
+                : buffers.output() + 4L * (rowOffset - mb) * hs;
         Blas.gemm(false, true, bt, gates, hs, Pointers.at(previous), hs, rw, hs, 1f, z, gates);
       }
       z.get(zRow, 0, bt * gates);
@@ -200,9 +205,9 @@ final class LstmShard {
   }
 
   /**
-   * Backpropagates through steps {@code [firstStep, T)} of the last {@link #forward} (truncated BPTT:
-   * earlier steps get zero gradients): reads the epsilon rows, writes the gate-gradient rows of every
-   * step of this slice, and sums the bias gradient ({@link #biasGradient()}).
+   * Backpropagates through steps {@code [firstStep, T)} of the last {@link #forward} (truncated
+   * BPTT: earlier steps get zero gradients): reads the epsilon rows, writes the gate-gradient rows
+   * of every step of this slice, and sums the bias gradient ({@link #biasGradient()}).
    */
   void backward(long recurrentWeights, int firstStep, Buffers buffers) {
     final int bt = batch;
@@ -222,8 +227,19 @@ final class LstmShard {
       Pointers.at(buffers.epsilon() + 4L * rowOffset * hs).get(dh, 0, n);
       if (t < steps - 1) {
         // The gradient reaching h[t] through the recurrent weights: dz[t+1] RW^T.
-        Blas.gemm(false, false, bt, hs, gates, Pointers.at(buffers.gates() + 4L * (rowOffset + mb) * gates), gates,
-            rw, hs, 0f, dhNative, hs);
+        Blas.gemm(
+            false,
+            false,
+            bt,
+            hs,
+            gates,
+            Pointers.at(buffers.gates() + 4L * (rowOffset + mb) * gates),
+            gates,
+            rw,
+            hs,
+            0f,
+            dhNative,
+            hs);
         dhRecurrent.read(0, dhRow, n);
         GateMath.add(dh, dhRow, dh, n);
       }

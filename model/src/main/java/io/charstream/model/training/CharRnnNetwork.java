@@ -3,10 +3,10 @@ package io.charstream.model.training;
 import io.charstream.model.CheckpointFormatException;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
+import io.charstream.model.layers.FusedLayers;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import io.charstream.model.layers.FusedLayers;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -26,96 +26,114 @@ import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
  * Builds the reference's network in DL4J and moves its weights in and out as {@link Tensor}s.
  *
  * <p>Layers (NCW = [batch, features, time]): 0 EmbeddingSequence [vocab -> emb], no bias; 1..n LSTM
- * [H] with tanh/sigmoid; n+1 RnnOutputLayer [H -> vocab] softmax with sparse (index) labels
- * [batch, 1, time]. Every layer is given {@link RNNFormat#NCW} explicitly: without it the output layer
+ * [H] with tanh/sigmoid; n+1 RnnOutputLayer [H -> vocab] softmax with sparse (index) labels [batch,
+ * 1, time]. Every layer is given {@link RNNFormat#NCW} explicitly: without it the output layer
  * fails with a misleading "Sequence lengths do not match".
  */
 public final class CharRnnNetwork {
 
   /**
-   * Which LSTM and output layers train: {@code fused} (the default: {@link FusedLayers}, several times
-   * faster, and its gradient follows the carried state as the reference's does) or {@code stock}
-   * (DL4J's own layers, kept as the oracle the fused ones are tested against; note that with truncated
-   * BPTT the stock LSTM differentiates a forward pass from a zero state, see docs/fused.md).
+   * Which LSTM and output layers train: {@code fused} (the default: {@link FusedLayers}, several
+   * times faster, and its gradient follows the carried state as the reference's does) or {@code
+   * stock} (DL4J's own layers, kept as the oracle the fused ones are tested against; note that with
+   * truncated BPTT the stock LSTM differentiates a forward pass from a zero state, see
+   * docs/fused.md).
    */
   static final String LAYERS_ENV = "CHARSTREAM_LAYERS";
+
   static final String LAYERS_PROPERTY = "charstream.layers";
 
   private CharRnnNetwork() {}
 
   /** True unless {@code charstream.layers} / {@code CHARSTREAM_LAYERS} says {@code stock}. */
   public static boolean fusedLayers() {
-    String value = System.getProperty(LAYERS_PROPERTY, System.getenv().getOrDefault(LAYERS_ENV, "fused"));
+    String value =
+        System.getProperty(LAYERS_PROPERTY, System.getenv().getOrDefault(LAYERS_ENV, "fused"));
     return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "fused", "" -> true;
       case "stock" -> false;
-      default -> throw new IllegalArgumentException(LAYERS_ENV + "='" + value
-          + "' is not a layer implementation: use 'fused' (default) or 'stock'");
+      default ->
+          throw new IllegalArgumentException(
+              LAYERS_ENV
+                  + "='"
+                  + value
+                  + "' is not a layer implementation: use 'fused' (default) or 'stock'");
     };
   }
 
   /**
    * A new network with PyTorch's default initialisation drawn from {@code seed}.
    *
-   * @param tbpttLength characters per training batch: the network trains with truncated BPTT of this
-   *     length so that its forward pass starts from the stored (carried) LSTM state
+   * @param tbpttLength characters per training batch: the network trains with truncated BPTT of
+   *     this length so that its forward pass starts from the stored (carried) LSTM state
    */
-  public static MultiLayerNetwork create(ModelConfig config, int tbpttLength, double learningRate, long seed) {
-    MultiLayerNetwork net = new MultiLayerNetwork(configuration(config, tbpttLength, learningRate, seed));
+  public static MultiLayerNetwork create(
+      ModelConfig config, int tbpttLength, double learningRate, long seed) {
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(configuration(config, tbpttLength, learningRate, seed));
     net.init();
     initialiseLikePyTorch(net, config, seed);
     return net;
   }
 
-  public static MultiLayerConfiguration configuration(ModelConfig config, int tbpttLength, double learningRate,
-      long seed) {
-    // DL4J's dropOut(x) takes the probability to RETAIN an input; it drops a layer's input, so dropout
+  public static MultiLayerConfiguration configuration(
+      ModelConfig config, int tbpttLength, double learningRate, long seed) {
+    // DL4J's dropOut(x) takes the probability to RETAIN an input; it drops a layer's input, so
+    // dropout
     // on the LSTMs and the output layer drops the embedding output and every LSTM output, as the
     // reference's PyTorch model does.
     double retain = 1.0 - config.dropRate();
     boolean dropout = config.dropRate() > 0.0;
     int h = config.rnnSize();
-    NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
-        .seed(seed)
-        .dataType(DataType.FLOAT)
-        .updater(new Adam(learningRate))
-        .list()
-        .layer(new EmbeddingSequenceLayer.Builder()
-            .nIn(config.vocabSize()).nOut(config.embeddingSize())
-            .hasBias(false)
-            .outputDataFormat(RNNFormat.NCW)
-            .build());
+    NeuralNetConfiguration.ListBuilder list =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .dataType(DataType.FLOAT)
+            .updater(new Adam(learningRate))
+            .list()
+            .layer(
+                new EmbeddingSequenceLayer.Builder()
+                    .nIn(config.vocabSize())
+                    .nOut(config.embeddingSize())
+                    .hasBias(false)
+                    .outputDataFormat(RNNFormat.NCW)
+                    .build());
     for (int layer = 0; layer < config.numLayers(); layer++) {
-      LSTM.Builder lstm = new LSTM.Builder()
-          .nIn(layer == 0 ? config.embeddingSize() : h).nOut(h)
-          .activation(Activation.TANH)
-          .gateActivationFunction(Activation.SIGMOID)
-          .dataFormat(RNNFormat.NCW);
+      LSTM.Builder lstm =
+          new LSTM.Builder()
+              .nIn(layer == 0 ? config.embeddingSize() : h)
+              .nOut(h)
+              .activation(Activation.TANH)
+              .gateActivationFunction(Activation.SIGMOID)
+              .dataFormat(RNNFormat.NCW);
       if (dropout) {
         lstm.dropOut(retain);
       }
       list.layer(lstm.build());
     }
-    RnnOutputLayer.Builder out = new RnnOutputLayer.Builder(new LossSparseMCXENT())
-        .nIn(h).nOut(config.vocabSize())
-        .activation(Activation.SOFTMAX)
-        .dataFormat(RNNFormat.NCW);
+    RnnOutputLayer.Builder out =
+        new RnnOutputLayer.Builder(new LossSparseMCXENT())
+            .nIn(h)
+            .nOut(config.vocabSize())
+            .activation(Activation.SOFTMAX)
+            .dataFormat(RNNFormat.NCW);
     if (dropout) {
       out.dropOut(retain);
     }
     list.layer(out.build());
-    MultiLayerConfiguration conf = list.backpropType(BackpropType.TruncatedBPTT)
-        .tBPTTForwardLength(tbpttLength)
-        .tBPTTBackwardLength(tbpttLength)
-        .build();
+    MultiLayerConfiguration conf =
+        list.backpropType(BackpropType.TruncatedBPTT)
+            .tBPTTForwardLength(tbpttLength)
+            .tBPTTBackwardLength(tbpttLength)
+            .build();
     FusedLayers.useFused(conf, fusedLayers());
     return conf;
   }
 
   /**
    * PyTorch's defaults: Embedding N(0, 1); LSTM weights and biases U(-1/sqrt(H), 1/sqrt(H)); Linear
-   * weight and bias U(-1/sqrt(in), 1/sqrt(in)). (PyTorch's LSTM has two bias vectors per layer; DL4J
-   * has one, which is what gives the reference's 229,794 parameters.)
+   * weight and bias U(-1/sqrt(in), 1/sqrt(in)). (PyTorch's LSTM has two bias vectors per layer;
+   * DL4J has one, which is what gives the reference's 229,794 parameters.)
    */
   public static void initialiseLikePyTorch(MultiLayerNetwork net, ModelConfig config, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -158,8 +176,11 @@ public final class CharRnnNetwork {
   public static void importWeights(MultiLayerNetwork net, Map<String, Tensor> weights) {
     Map<String, INDArray> params = net.paramTable(false);
     if (!params.keySet().equals(weights.keySet())) {
-      throw new CheckpointFormatException("checkpoint weights " + weights.keySet()
-          + " do not match the network's parameters " + params.keySet());
+      throw new CheckpointFormatException(
+          "checkpoint weights "
+              + weights.keySet()
+              + " do not match the network's parameters "
+              + params.keySet());
     }
     for (Map.Entry<String, INDArray> e : params.entrySet()) {
       assign(e.getValue(), weights.get(e.getKey()));
@@ -183,8 +204,13 @@ public final class CharRnnNetwork {
       same = shape[i] == s[i];
     }
     if (!same) {
-      throw new CheckpointFormatException("array " + source.name() + " has shape "
-          + java.util.Arrays.toString(s) + " but the network needs " + java.util.Arrays.toString(shape));
+      throw new CheckpointFormatException(
+          "array "
+              + source.name()
+              + " has shape "
+              + java.util.Arrays.toString(s)
+              + " but the network needs "
+              + java.util.Arrays.toString(shape));
     }
     target.assign(Nd4j.create(source.data(), shape, 'c'));
   }

@@ -12,8 +12,8 @@ import java.util.function.BooleanSupplier;
  * Trains a char-RNN exactly as the reference does: the corpus is cut into batchSize contiguous
  * streams, each batch (batchSize x seqLen) continues where the previous one ended, the LSTM state
  * carries across batches and epochs (streams rotated by one per epoch), Adam, global gradient-norm
- * clipping of the mean per-character loss. {@link #run} is a plain blocking call; run it on your own
- * executor. One trainer is used by one thread at a time.
+ * clipping of the mean per-character loss. {@link #run} is a plain blocking call; run it on your
+ * own executor. One trainer is used by one thread at a time.
  */
 public final class CharRnnTrainer {
 
@@ -24,21 +24,29 @@ public final class CharRnnTrainer {
   }
 
   /** A fresh model, initialised from {@code trainingConfig.seed()}. */
-  public static CharRnnTrainer start(ModelConfig modelConfig, TrainingConfig trainingConfig,
-      Vocabulary vocabulary, String corpus) {
-    return new CharRnnTrainer(TrainingSession.fresh(modelConfig, trainingConfig, vocabulary, corpus));
+  public static CharRnnTrainer start(
+      ModelConfig modelConfig,
+      TrainingConfig trainingConfig,
+      Vocabulary vocabulary,
+      String corpus) {
+    return new CharRnnTrainer(
+        TrainingSession.fresh(modelConfig, trainingConfig, vocabulary, corpus));
   }
 
   /**
-   * Continues exactly where {@code checkpoint} stopped (weights, Adam state, RNN state, position, RNG),
-   * when it holds training state; from its weights at its position otherwise.
+   * Continues exactly where {@code checkpoint} stopped (weights, Adam state, RNN state, position,
+   * RNG), when it holds training state; from its weights at its position otherwise.
    */
   public static CharRnnTrainer resume(Checkpoint checkpoint, String corpus) {
-    return new CharRnnTrainer(TrainingSession.resume(checkpoint, corpus, checkpoint.trainingConfig()));
+    return new CharRnnTrainer(
+        TrainingSession.resume(checkpoint, corpus, checkpoint.trainingConfig()));
   }
 
-  /** Like {@link #resume(Checkpoint, String)} but with another training config (e.g. more epochs). */
-  public static CharRnnTrainer resume(Checkpoint checkpoint, String corpus, TrainingConfig trainingConfig) {
+  /**
+   * Like {@link #resume(Checkpoint, String)} but with another training config (e.g. more epochs).
+   */
+  public static CharRnnTrainer resume(
+      Checkpoint checkpoint, String corpus, TrainingConfig trainingConfig) {
     return new CharRnnTrainer(TrainingSession.resume(checkpoint, corpus, trainingConfig));
   }
 

@@ -4,8 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Global gradient-norm clipping as PyTorch's clip_grad_norm: when the L2 norm over ALL parameters'
- * gradients exceeds the threshold, every gradient is scaled by threshold / norm. (DL4J only clips per
- * layer or per parameter.)
+ * gradients exceeds the threshold, every gradient is scaled by threshold / norm. (DL4J only clips
+ * per layer or per parameter.)
  */
 final class GlobalNormClip {
 

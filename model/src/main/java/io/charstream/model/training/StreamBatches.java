@@ -1,11 +1,11 @@
 package io.charstream.model.training;
 
 /**
- * The reference's batching: the encoded training text is cut into {@code batchSize} contiguous streams
- * of {@code stepsPerEpoch * seqLen} characters; batch j of an epoch holds columns
- * [j * seqLen, (j + 1) * seqLen) of every stream, so each batch continues where the previous one ended
- * and the LSTM state can carry over. In epoch e the streams are rotated by e (row r reads stream
- * (r + e) mod batchSize), so the state carried out of the last batch meets the next stream's start.
+ * The reference's batching: the encoded training text is cut into {@code batchSize} contiguous
+ * streams of {@code stepsPerEpoch * seqLen} characters; batch j of an epoch holds columns [j *
+ * seqLen, (j + 1) * seqLen) of every stream, so each batch continues where the previous one ended
+ * and the LSTM state can carry over. In epoch e the streams are rotated by e (row r reads stream (r
+ * + e) mod batchSize), so the state carried out of the last batch meets the next stream's start.
  */
 final class StreamBatches {
 
@@ -22,9 +22,16 @@ final class StreamBatches {
     // The target of the last input character is the next one, hence length - 1.
     long steps = (ids.length - 1L) / ((long) batchSize * seqLen);
     if (steps == 0) {
-      throw new IllegalArgumentException("the training text has " + ids.length + " characters, too few for"
-          + " one batch of " + batchSize + " x " + seqLen + " (+1): use a smaller --batch-size or --seq-len,"
-          + " or a longer text");
+      throw new IllegalArgumentException(
+          "the training text has "
+              + ids.length
+              + " characters, too few for"
+              + " one batch of "
+              + batchSize
+              + " x "
+              + seqLen
+              + " (+1): use a smaller --batch-size or --seq-len,"
+              + " or a longer text");
     }
     this.stepsPerEpoch = Math.toIntExact(steps);
     this.streamLength = stepsPerEpoch * seqLen;

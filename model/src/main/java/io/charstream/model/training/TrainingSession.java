@@ -28,13 +28,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state and loop behind {@link CharRnnTrainer}: position (epoch, batch, step), the running loss of
- * the epoch, the RNG, and the network with its carried LSTM state and Adam state.
+ * The state and loop behind {@link CharRnnTrainer}: position (epoch, batch, step), the running loss
+ * of the epoch, the RNG, and the network with its carried LSTM state and Adam state.
  */
 final class TrainingSession {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingSession.class);
   private static final long PROGRESS_INTERVAL_NANOS = 2_000_000_000L;
+
   /** Per-epoch sample: short, with the reference's generate defaults (top 3, temperature 1). */
   static final int SAMPLE_LENGTH = 256;
 
@@ -51,13 +52,22 @@ final class TrainingSession {
   private int epoch;
   private int batch;
   private long globalStep;
-  /** SplitMix64 state: every draw (dropout seeds, sample seeds) advances it, so it resumes exactly. */
+
+  /**
+   * SplitMix64 state: every draw (dropout seeds, sample seeds) advances it, so it resumes exactly.
+   */
   private long rngState;
+
   private double epochLossSum;
   private double epochSeconds;
 
-  private TrainingSession(ModelConfig modelConfig, TrainingConfig config, Vocabulary vocabulary,
-      String corpus, MultiLayerNetwork net, List<Metrics> history) {
+  private TrainingSession(
+      ModelConfig modelConfig,
+      TrainingConfig config,
+      Vocabulary vocabulary,
+      String corpus,
+      MultiLayerNetwork net,
+      List<Metrics> history) {
     this.modelConfig = modelConfig;
     this.config = config;
     this.vocabulary = vocabulary;
@@ -68,21 +78,29 @@ final class TrainingSession {
     int[][] split = split(ids, config);
     this.valIds = split[1];
     this.batches = new StreamBatches(split[0], config.batchSize(), config.seqLen());
-    this.report = new CorpusReport(ids.length, split[0].length, valIds.length, batches.stepsPerEpoch(),
-        encoded.unknownCount(), encoded.unknownCodePoints());
+    this.report =
+        new CorpusReport(
+            ids.length,
+            split[0].length,
+            valIds.length,
+            batches.stepsPerEpoch(),
+            encoded.unknownCount(),
+            encoded.unknownCodePoints());
     this.step = new TrainingStep(net, config.batchSize(), config.seqLen(), config.clipNorm());
   }
 
   /**
    * {training ids, held-out ids}. TAIL holds out the end of the corpus. BLOCKS cuts the corpus into
-   * batchSize equal blocks and holds out the end of each (char-rnn's split), so the training streams
-   * line up with the blocks and the held-out text is spread over the whole corpus.
+   * batchSize equal blocks and holds out the end of each (char-rnn's split), so the training
+   * streams line up with the blocks and the held-out text is spread over the whole corpus.
    */
   static int[][] split(int[] ids, TrainingConfig config) {
     if (config.valSplit() == TrainingConfig.ValidationSplit.TAIL || config.valFraction() == 0.0) {
       int valChars = (int) Math.floor(ids.length * config.valFraction());
       int trainChars = ids.length - valChars;
-      return new int[][] {Arrays.copyOf(ids, trainChars), Arrays.copyOfRange(ids, trainChars, ids.length)};
+      return new int[][] {
+        Arrays.copyOf(ids, trainChars), Arrays.copyOfRange(ids, trainChars, ids.length)
+      };
     }
     int blocks = config.batchSize();
     int blockLength = ids.length / blocks;
@@ -97,31 +115,53 @@ final class TrainingSession {
     return new int[][] {train, val};
   }
 
-  static TrainingSession fresh(ModelConfig modelConfig, TrainingConfig trainingConfig,
-      Vocabulary vocabulary, String corpus) {
+  static TrainingSession fresh(
+      ModelConfig modelConfig,
+      TrainingConfig trainingConfig,
+      Vocabulary vocabulary,
+      String corpus) {
     requireVocabularyFits(modelConfig, vocabulary);
-    MultiLayerNetwork net = CharRnnNetwork.create(modelConfig, trainingConfig.seqLen(),
-        trainingConfig.learningRate(), trainingConfig.seed());
-    TrainingSession s = new TrainingSession(modelConfig, trainingConfig, vocabulary, corpus, net, List.of());
+    MultiLayerNetwork net =
+        CharRnnNetwork.create(
+            modelConfig,
+            trainingConfig.seqLen(),
+            trainingConfig.learningRate(),
+            trainingConfig.seed());
+    TrainingSession s =
+        new TrainingSession(modelConfig, trainingConfig, vocabulary, corpus, net, List.of());
     s.rngState = trainingConfig.seed();
     return s;
   }
 
-  static TrainingSession resume(Checkpoint checkpoint, String corpus, TrainingConfig trainingConfig) {
+  static TrainingSession resume(
+      Checkpoint checkpoint, String corpus, TrainingConfig trainingConfig) {
     ModelConfig modelConfig = checkpoint.modelConfig();
-    MultiLayerNetwork net = CharRnnNetwork.create(modelConfig, trainingConfig.seqLen(),
-        trainingConfig.learningRate(), trainingConfig.seed());
+    MultiLayerNetwork net =
+        CharRnnNetwork.create(
+            modelConfig,
+            trainingConfig.seqLen(),
+            trainingConfig.learningRate(),
+            trainingConfig.seed());
     CharRnnNetwork.importWeights(net, checkpoint.weights());
-    TrainingSession s = new TrainingSession(modelConfig, trainingConfig, checkpoint.vocabulary(), corpus,
-        net, checkpoint.history());
+    TrainingSession s =
+        new TrainingSession(
+            modelConfig,
+            trainingConfig,
+            checkpoint.vocabulary(),
+            corpus,
+            net,
+            checkpoint.history());
     TrainingPosition p = checkpoint.position();
     s.epoch = p.epoch();
     s.batch = p.batch();
     s.globalStep = p.globalStep();
     s.rngState = trainingConfig.seed() ^ p.globalStep();
     TrainingConfig old = checkpoint.trainingConfig();
-    boolean sameData = old.batchSize() == trainingConfig.batchSize() && old.seqLen() == trainingConfig.seqLen()
-        && old.valFraction() == trainingConfig.valFraction() && old.valSplit() == trainingConfig.valSplit();
+    boolean sameData =
+        old.batchSize() == trainingConfig.batchSize()
+            && old.seqLen() == trainingConfig.seqLen()
+            && old.valFraction() == trainingConfig.valFraction()
+            && old.valSplit() == trainingConfig.valSplit();
     if (checkpoint.trainingState().isPresent()) {
       Checkpoint.TrainingState state = checkpoint.trainingState().get();
       s.step.setOptimizerState(state.arrays().get("adam.state"));
@@ -134,8 +174,10 @@ final class TrainingSession {
     }
     if (!sameData && s.batch != 0) {
       // Another batch layout makes the stream position meaningless: restart the epoch in progress.
-      LOG.warn("batch size, sequence length or validation split changed since the checkpoint:"
-          + " restarting epoch {} from its first batch with a zero LSTM state", s.epoch + 1);
+      LOG.warn(
+          "batch size, sequence length or validation split changed since the checkpoint:"
+              + " restarting epoch {} from its first batch with a zero LSTM state",
+          s.epoch + 1);
       s.batch = 0;
     }
     if (s.batch >= s.batches.stepsPerEpoch()) {
@@ -149,8 +191,12 @@ final class TrainingSession {
 
   private static void requireVocabularyFits(ModelConfig modelConfig, Vocabulary vocabulary) {
     if (modelConfig.vocabSize() != vocabulary.size()) {
-      throw new IllegalArgumentException("the model config has vocabSize " + modelConfig.vocabSize()
-          + " but the vocabulary has " + vocabulary.size() + " ids");
+      throw new IllegalArgumentException(
+          "the model config has vocabSize "
+              + modelConfig.vocabSize()
+              + " but the vocabulary has "
+              + vocabulary.size()
+              + " ids");
     }
   }
 
@@ -179,10 +225,23 @@ final class TrainingSession {
         long t0 = System.nanoTime();
         batches.fill(epoch, batch, features, labels);
         double learningRate = config.learningRateAt(globalStep, (long) config.numEpochs() * steps);
-        double loss = step.step(features, labels, globalStep, epoch, nextRandom(), learningRate / config.learningRate());
+        double loss =
+            step.step(
+                features,
+                labels,
+                globalStep,
+                epoch,
+                nextRandom(),
+                learningRate / config.learningRate());
         if (!Double.isFinite(loss)) {
-          throw new IllegalStateException("training diverged: the loss of epoch " + (epoch + 1) + " batch "
-              + (batch + 1) + " is " + loss + "; lower --learning-rate or --clip-norm");
+          throw new IllegalStateException(
+              "training diverged: the loss of epoch "
+                  + (epoch + 1)
+                  + " batch "
+                  + (batch + 1)
+                  + " is "
+                  + loss
+                  + "; lower --learning-rate or --clip-norm");
         }
         long t1 = System.nanoTime();
         epochLossSum += loss;
@@ -194,10 +253,20 @@ final class TrainingSession {
         if (epochDone || t1 - lastProgress >= PROGRESS_INTERVAL_NANOS) {
           lastProgress = t1;
           long remaining = (long) (config.numEpochs() - epoch - 1) * steps + (steps - batch);
-          listener.onProgress(new Progress(epoch + 1, config.numEpochs(), batch, steps, globalStep,
-              epochLossSum / batch, rate.charsPerSecond(), remaining * rate.secondsPerBatch()));
+          listener.onProgress(
+              new Progress(
+                  epoch + 1,
+                  config.numEpochs(),
+                  batch,
+                  steps,
+                  globalStep,
+                  epochLossSum / batch,
+                  rate.charsPerSecond(),
+                  remaining * rate.secondsPerBatch()));
         }
-        if (!epochDone && config.checkpointEverySteps() > 0 && batch % config.checkpointEverySteps() == 0) {
+        if (!epochDone
+            && config.checkpointEverySteps() > 0
+            && batch % config.checkpointEverySteps() == 0) {
           listener.onCheckpoint(checkpoint());
         }
       }
@@ -223,11 +292,13 @@ final class TrainingSession {
     SplittableRandom random = new SplittableRandom(nextRandom());
     if (corpus.codePointCount(0, corpus.length()) >= 3) {
       prompt = SeedText.randomSubstring(corpus, random);
-      sample = new TextGenerator(GenerationModel.from(checkpoint))
-          .generate(prompt, SAMPLE_LENGTH, SamplingOptions.withSeed(random.nextLong()));
+      sample =
+          new TextGenerator(GenerationModel.from(checkpoint))
+              .generate(prompt, SAMPLE_LENGTH, SamplingOptions.withSeed(random.nextLong()));
     }
-    EpochResult result = new EpochResult(finished, config.numEpochs(), duration, trainLoss, valLoss,
-        globalStep, prompt, sample);
+    EpochResult result =
+        new EpochResult(
+            finished, config.numEpochs(), duration, trainLoss, valLoss, globalStep, prompt, sample);
     listener.onEpochEnd(result, checkpoint);
     return result;
   }
@@ -235,9 +306,16 @@ final class TrainingSession {
   Checkpoint checkpoint() {
     Map<String, Tensor> arrays = new HashMap<>(step.rnnState());
     arrays.put("adam.state", step.optimizerState());
-    Checkpoint.TrainingState state = new Checkpoint.TrainingState(arrays, rngState, epochLossSum, epochSeconds);
-    return new Checkpoint(modelConfig, config, vocabulary, history,
-        new TrainingPosition(epoch, batch, globalStep), CharRnnNetwork.exportWeights(step.network()), state);
+    Checkpoint.TrainingState state =
+        new Checkpoint.TrainingState(arrays, rngState, epochLossSum, epochSeconds);
+    return new Checkpoint(
+        modelConfig,
+        config,
+        vocabulary,
+        history,
+        new TrainingPosition(epoch, batch, globalStep),
+        CharRnnNetwork.exportWeights(step.network()),
+        state);
   }
 
   /** SplitMix64. */

@@ -22,11 +22,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * state and records the last one), a global gradient-norm clip, the Adam updater, the parameter
  * update, and finally the recorded last state becomes the stored state for the next step.
  *
- * <p>Scale: DL4J's score is the summed cross entropy divided by the number of sequences, and its raw
- * gradient (before the updater) is the gradient of the summed cross entropy. The reference's PyTorch
- * loss is the mean over all batch x seqLen characters; its clip threshold applies to the gradient of
- * that mean. So the norm is divided by batch x seqLen before it is compared with clipNorm, and the
- * updater is told the "minibatch" has batch x seqLen examples so that it divides by that count.
+ * <p>Scale: DL4J's score is the summed cross entropy divided by the number of sequences, and its
+ * raw gradient (before the updater) is the gradient of the summed cross entropy. The reference's
+ * PyTorch loss is the mean over all batch x seqLen characters; its clip threshold applies to the
+ * gradient of that mean. So the norm is divided by batch x seqLen before it is compared with
+ * clipNorm, and the updater is told the "minibatch" has batch x seqLen examples so that it divides
+ * by that count.
  */
 final class TrainingStep {
 
@@ -35,6 +36,7 @@ final class TrainingStep {
   private final int seqLen;
   private final double clipNorm;
   private final LayerWorkspaceMgr workspaceMgr = LayerWorkspaceMgr.noWorkspaces();
+
   /** The norm of the last step's mean-loss gradient, before clipping. */
   private double lastGradientNorm;
 
@@ -50,8 +52,8 @@ final class TrainingStep {
   }
 
   /**
-   * Trains on one batch and returns its mean per-character cross entropy (nats), measured before the
-   * update (as the reference logs it).
+   * Trains on one batch and returns its mean per-character cross entropy (nats), measured before
+   * the update (as the reference logs it).
    *
    * @param features input ids, row-major [batch, time]
    * @param labels target ids, row-major [batch, time]
@@ -59,7 +61,13 @@ final class TrainingStep {
    * @param dropoutSeed seeds this step's dropout masks, so a resumed run draws the same masks
    * @param rateScale this step's learning rate over the updater's (1 = the configured rate)
    */
-  double step(float[] features, float[] labels, long iteration, int epoch, long dropoutSeed, double rateScale) {
+  double step(
+      float[] features,
+      float[] labels,
+      long iteration,
+      int epoch,
+      long dropoutSeed,
+      double rateScale) {
     double meanLoss = computeGradient(features, labels, dropoutSeed);
     clipGradient();
     applyUpdate(iteration, epoch, rateScale);
@@ -90,12 +98,14 @@ final class TrainingStep {
 
   /**
    * Adam on the mean-loss gradient (the updater divides by batch x seqLen), then params -= update.
-   * Adam's step is proportional to its learning rate, so scaling the step by {@code rateScale} is Adam
-   * at {@code rateScale} times the configured rate, with its moment estimates untouched.
+   * Adam's step is proportional to its learning rate, so scaling the step by {@code rateScale} is
+   * Adam at {@code rateScale} times the configured rate, with its moment estimates untouched.
    */
   void applyUpdate(long iteration, int epoch, double rateScale) {
     INDArray gradient = net.getFlattenedGradients();
-    net.getUpdater().update(net, net.gradient(), Math.toIntExact(iteration), epoch, charsPerBatch(), workspaceMgr);
+    net.getUpdater()
+        .update(
+            net, net.gradient(), Math.toIntExact(iteration), epoch, charsPerBatch(), workspaceMgr);
     if (rateScale != 1.0) {
       gradient.muli(rateScale);
     }
@@ -143,8 +153,12 @@ final class TrainingStep {
         continue;
       }
       Map<String, INDArray> state = new HashMap<>();
-      state.put(LSTM.STATE_KEY_PREV_ACTIVATION, Nd4j.create(h.data(), toLong(h.shape()), 'c').castTo(DataType.FLOAT));
-      state.put(LSTM.STATE_KEY_PREV_MEMCELL, Nd4j.create(c.data(), toLong(c.shape()), 'c').castTo(DataType.FLOAT));
+      state.put(
+          LSTM.STATE_KEY_PREV_ACTIVATION,
+          Nd4j.create(h.data(), toLong(h.shape()), 'c').castTo(DataType.FLOAT));
+      state.put(
+          LSTM.STATE_KEY_PREV_MEMCELL,
+          Nd4j.create(c.data(), toLong(c.shape()), 'c').castTo(DataType.FLOAT));
       recurrent(layer).rnnSetTBPTTState(state);
       net.rnnSetPreviousState(layer, state);
     }
@@ -159,13 +173,20 @@ final class TrainingStep {
   void setOptimizerState(Tensor state) {
     long expected = net.getUpdater().getStateViewArray().length();
     if (expected != state.size()) {
-      throw new CheckpointFormatException("optimizer state has " + state.size() + " values but the network's"
-          + " Adam state has " + expected + ": the checkpoint does not belong to this model config");
+      throw new CheckpointFormatException(
+          "optimizer state has "
+              + state.size()
+              + " values but the network's"
+              + " Adam state has "
+              + expected
+              + ": the checkpoint does not belong to this model config");
     }
-    // A new updater built around the restored array: assigning into the current updater's view would
+    // A new updater built around the restored array: assigning into the current updater's view
+    // would
     // be undone, because DL4J zeroes a fresh updater's state on its first update.
     net.initGradientsView();
-    net.setUpdater(new MultiLayerUpdater(net, Nd4j.create(state.data(), new long[] {state.size()}, 'c')));
+    net.setUpdater(
+        new MultiLayerUpdater(net, Nd4j.create(state.data(), new long[] {state.size()}, 'c')));
   }
 
   private RecurrentLayer recurrent(int layer) {

@@ -6,15 +6,17 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Mean per-character cross entropy (nats) of a held-out text, without dropout. The text is cut into
- * up to batchSize contiguous streams read in seqLen chunks with the LSTM state carried from chunk to
- * chunk, from a zero state, like training but on a copy of the network so the training state is
+ * up to batchSize contiguous streams read in seqLen chunks with the LSTM state carried from chunk
+ * to chunk, from a zero state, like training but on a copy of the network so the training state is
  * untouched.
  */
 final class ValidationLoss {
 
   private ValidationLoss() {}
 
-  /** @return NaN when the text has fewer than 2 characters */
+  /**
+   * @return NaN when the text has fewer than 2 characters
+   */
   static double of(MultiLayerNetwork trained, int[] ids, int batchSize, int seqLen) {
     if (ids.length < 2) {
       return Double.NaN;

@@ -1,12 +1,12 @@
 package io.charstream.model.generation;
 
-import io.charstream.model.layers.FusedLayers;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingPosition;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.layers.FusedLayers;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +28,20 @@ import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
  * The engine's network shape (Embedding -> LSTM x n -> softmax, NCW, truncated BPTT of the batch
  * length) and its training step (state carried across batches, global-norm clipping, Adam), built
  * here so that the benchmark and the tests of this package can run them with either LSTM. Mirrors
- * io.charstream.model.training.CharRnnNetwork and TrainingStep, which are package-private to the engine.
+ * io.charstream.model.training.CharRnnNetwork and TrainingStep, which are package-private to the
+ * engine.
  */
 final class BenchNetwork {
 
   /** Sizes of the network; {@code retain} is DL4J's dropout (probability to keep), 1 for none. */
-  record Spec(int vocab, int embedding, int hidden, int layers, int seqLen, double learningRate, double retain) {
+  record Spec(
+      int vocab,
+      int embedding,
+      int hidden,
+      int layers,
+      int seqLen,
+      double learningRate,
+      double retain) {
     /** The reference's defaults: vocabulary 98, embedding 32, 2 x LSTM 128, sequences of 64. */
     static Spec reference() {
       return new Spec(98, 32, 128, 2, 64, 0.001, 1.0);
@@ -43,22 +51,41 @@ final class BenchNetwork {
   private BenchNetwork() {}
 
   static MultiLayerConfiguration configuration(Spec spec, boolean fused, long seed) {
-    NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
-        .seed(seed).dataType(DataType.FLOAT).updater(new Adam(spec.learningRate())).list()
-        .layer(FusedLayers.embeddingBuilder(fused).nIn(spec.vocab()).nOut(spec.embedding()).hasBias(false)
-            .outputDataFormat(RNNFormat.NCW).build());
+    NeuralNetConfiguration.ListBuilder list =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .dataType(DataType.FLOAT)
+            .updater(new Adam(spec.learningRate()))
+            .list()
+            .layer(
+                FusedLayers.embeddingBuilder(fused)
+                    .nIn(spec.vocab())
+                    .nOut(spec.embedding())
+                    .hasBias(false)
+                    .outputDataFormat(RNNFormat.NCW)
+                    .build());
     for (int i = 0; i < spec.layers(); i++) {
-      LSTM.Builder lstm = FusedLayers.lstmBuilder(fused).nIn(i == 0 ? spec.embedding() : spec.hidden())
-          .nOut(spec.hidden()).activation(Activation.TANH).gateActivationFunction(Activation.SIGMOID)
-          .dataFormat(RNNFormat.NCW);
+      LSTM.Builder lstm =
+          FusedLayers.lstmBuilder(fused)
+              .nIn(i == 0 ? spec.embedding() : spec.hidden())
+              .nOut(spec.hidden())
+              .activation(Activation.TANH)
+              .gateActivationFunction(Activation.SIGMOID)
+              .dataFormat(RNNFormat.NCW);
       if (spec.retain() < 1.0) {
         lstm.dropOut(spec.retain());
       }
       list.layer(lstm.build());
     }
-    return list.layer(FusedLayers.outputBuilder(fused, new LossSparseMCXENT()).nIn(spec.hidden()).nOut(spec.vocab())
-            .activation(Activation.SOFTMAX).dataFormat(RNNFormat.NCW).build())
-        .backpropType(BackpropType.TruncatedBPTT).tBPTTForwardLength(spec.seqLen())
+    return list.layer(
+            FusedLayers.outputBuilder(fused, new LossSparseMCXENT())
+                .nIn(spec.hidden())
+                .nOut(spec.vocab())
+                .activation(Activation.SOFTMAX)
+                .dataFormat(RNNFormat.NCW)
+                .build())
+        .backpropType(BackpropType.TruncatedBPTT)
+        .tBPTTForwardLength(spec.seqLen())
         .tBPTTBackwardLength(spec.seqLen())
         .build();
   }
@@ -70,7 +97,12 @@ final class BenchNetwork {
    * @param computeGradient runs the forward and backward pass and sets score and gradient
    * @return the mean per-character cross entropy of the batch (nats)
    */
-  static double step(MultiLayerNetwork net, int batch, int seqLen, double clipNorm, int iteration,
+  static double step(
+      MultiLayerNetwork net,
+      int batch,
+      int seqLen,
+      double clipNorm,
+      int iteration,
       Runnable computeGradient) {
     computeGradient.run();
     double chars = (double) batch * seqLen;
@@ -80,7 +112,8 @@ final class BenchNetwork {
     if (clipNorm > 0 && norm > clipNorm) {
       gradient.muli(clipNorm / (norm + 1e-6));
     }
-    net.getUpdater().update(net, net.gradient(), iteration, 0, (int) chars, LayerWorkspaceMgr.noWorkspaces());
+    net.getUpdater()
+        .update(net, net.gradient(), iteration, 0, (int) chars, LayerWorkspaceMgr.noWorkspaces());
     net.params().subi(gradient.reshape(net.params().shape()));
     net.setIterationCount(iteration + 1);
     net.updateRnnStateWithTBPTTState();
@@ -97,7 +130,9 @@ final class BenchNetwork {
     };
   }
 
-  /** A weights-only checkpoint of {@code net} (reference vocabulary), as the engine would write it. */
+  /**
+   * A weights-only checkpoint of {@code net} (reference vocabulary), as the engine would write it.
+   */
   static Checkpoint checkpoint(MultiLayerNetwork net, Spec spec) {
     Map<String, Tensor> weights = new LinkedHashMap<>();
     for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
@@ -108,10 +143,17 @@ final class BenchNetwork {
       }
       weights.put(e.getKey(), new Tensor(e.getKey(), shape, p.dup('c').data().asFloat()));
     }
-    ModelConfig config = new ModelConfig(spec.vocab(), spec.embedding(), spec.hidden(), spec.layers(),
-        1.0 - spec.retain());
-    return new Checkpoint(config, TrainingConfig.defaults(), Vocabulary.reference(), List.of(),
-        TrainingPosition.start(), weights, null);
+    ModelConfig config =
+        new ModelConfig(
+            spec.vocab(), spec.embedding(), spec.hidden(), spec.layers(), 1.0 - spec.retain());
+    return new Checkpoint(
+        config,
+        TrainingConfig.defaults(),
+        Vocabulary.reference(),
+        List.of(),
+        TrainingPosition.start(),
+        weights,
+        null);
   }
 
   /** Ids [batch, 1, seqLen] as the network's float input. */

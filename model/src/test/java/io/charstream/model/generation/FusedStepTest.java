@@ -1,12 +1,12 @@
 package io.charstream.model.generation;
 
-import io.charstream.model.kernel.FusedRuntime;
-import io.charstream.model.layers.LayerPair;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.model.Checkpoint;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.kernel.FusedRuntime;
+import io.charstream.model.layers.LayerPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -14,7 +14,10 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The fused generation step against DL4J's rnnTimeStep (the oracle) and against itself one at a time. */
+/**
+ * The fused generation step against DL4J's rnnTimeStep (the oracle) and against itself one at a
+ * time.
+ */
 public class FusedStepTest {
 
   @AfterEach
@@ -37,9 +40,11 @@ public class FusedStepTest {
   @Test
   void probabilitiesMatchDl4jRnnTimeStep() {
     Model two = Model.random(32, 64, 2, 11);
-    GenerationOracle.assertMatchesRnnTimeStep(two.net(), FusedStep.from(two.checkpoint()), "To be, or not", 40);
+    GenerationOracle.assertMatchesRnnTimeStep(
+        two.net(), FusedStep.from(two.checkpoint()), "To be, or not", 40);
     Model three = Model.random(16, 48, 3, 5);
-    GenerationOracle.assertMatchesRnnTimeStep(three.net(), FusedStep.from(three.checkpoint()), "KING RICHARD", 30);
+    GenerationOracle.assertMatchesRnnTimeStep(
+        three.net(), FusedStep.from(three.checkpoint()), "KING RICHARD", 30);
   }
 
   @Test
@@ -56,7 +61,8 @@ public class FusedStepTest {
     List<String> together = generate(step, prompts, options, 80);
     for (int i = 0; i < prompts.size(); i++) {
       assertThat(generate(step, List.of(prompts.get(i)), List.of(options.get(i)), 80).get(0))
-          .as("prompt %d", i).isEqualTo(together.get(i));
+          .as("prompt %d", i)
+          .isEqualTo(together.get(i));
     }
     assertThat(together.get(0)).hasSize(80).isNotEqualTo(together.get(3));
   }
@@ -92,8 +98,8 @@ public class FusedStepTest {
     assertThat(actual.toString()).isEqualTo(expected.toString());
   }
 
-  private static List<String> generate(FusedStep step, List<String> prompts, List<SamplingOptions> options,
-      int length) {
+  private static List<String> generate(
+      FusedStep step, List<String> prompts, List<SamplingOptions> options, int length) {
     FusedGenerationBatch batch = new FusedGenerationBatch(step, prompts.size());
     int[] slots = new int[prompts.size()];
     List<StringBuilder> out = new ArrayList<>();

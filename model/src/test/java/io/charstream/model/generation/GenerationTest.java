@@ -1,5 +1,8 @@
 package io.charstream.model.generation;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.charstream.model.Checkpoint;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.SamplingOptions;
@@ -7,11 +10,8 @@ import io.charstream.model.Tensor;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingPosition;
 import io.charstream.model.Vocabulary;
-import io.charstream.model.training.CharRnnNetwork;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.charstream.model.layers.FusedLayers;
+import io.charstream.model.training.CharRnnNetwork;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +19,23 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 
-/** The engine's generation ({@link GenerationModel#from}) on checkpoints of the engine's own network. */
+/**
+ * The engine's generation ({@link GenerationModel#from}) on checkpoints of the engine's own
+ * network.
+ */
 public class GenerationTest {
 
-  public static Checkpoint checkpointOf(MultiLayerNetwork net, ModelConfig config, Vocabulary vocabulary) {
+  public static Checkpoint checkpointOf(
+      MultiLayerNetwork net, ModelConfig config, Vocabulary vocabulary) {
     Map<String, Tensor> weights = CharRnnNetwork.exportWeights(net);
-    return new Checkpoint(config, TrainingConfig.defaults(), vocabulary, List.of(), TrainingPosition.start(),
-        weights, null);
+    return new Checkpoint(
+        config,
+        TrainingConfig.defaults(),
+        vocabulary,
+        List.of(),
+        TrainingPosition.start(),
+        weights,
+        null);
   }
 
   /** The engine's network with DL4J's stock layers (the oracle), initialised as training starts. */
@@ -38,7 +48,9 @@ public class GenerationTest {
     return net;
   }
 
-  /** DL4J is the oracle: a checkpoint as training writes it, through the generation model's loader. */
+  /**
+   * DL4J is the oracle: a checkpoint as training writes it, through the generation model's loader.
+   */
   @Test
   void probabilitiesMatchDl4jRnnTimeStep() {
     ModelConfig config = new ModelConfig(98, 32, 64, 2, 0.0);
@@ -51,10 +63,12 @@ public class GenerationTest {
   @Test
   void batchedOutputEqualsOneAtATime() {
     ModelConfig config = new ModelConfig(98, 16, 32, 2, 0.0);
-    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 12L), config,
-        Vocabulary.reference()));
+    GenerationModel model =
+        GenerationModel.from(
+            checkpointOf(stockNetwork(config, 12L), config, Vocabulary.reference()));
     TextGenerator generator = new TextGenerator(model);
-    List<String> prompts = List.of("KING RICHARD", "a", "To be or not to be", "\u00e9t\u00e9 unknown", "Q");
+    List<String> prompts =
+        List.of("KING RICHARD", "a", "To be or not to be", "\u00e9t\u00e9 unknown", "Q");
     List<SamplingOptions> options = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
       options.add(new SamplingOptions(1 + i, 0.5 + 0.25 * i, 100 + i));
@@ -70,12 +84,16 @@ public class GenerationTest {
         .isNotEqualTo(generator.generate("KING", 60, new SamplingOptions(5, 1.5, 999)));
   }
 
-  /** Continuous batching: slots opened and closed while others run do not disturb them; freed slots are reused. */
+  /**
+   * Continuous batching: slots opened and closed while others run do not disturb them; freed slots
+   * are reused.
+   */
   @Test
   void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
     ModelConfig config = new ModelConfig(98, 8, 16, 1, 0.0);
-    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 13L), config,
-        Vocabulary.reference()));
+    GenerationModel model =
+        GenerationModel.from(
+            checkpointOf(stockNetwork(config, 13L), config, Vocabulary.reference()));
     int[] prompt = Vocabulary.reference().encode("hello").ids();
     GenerationStreams alone = model.newStreams(1);
     alone.open(prompt, SamplingOptions.withSeed(7));
@@ -90,7 +108,10 @@ public class GenerationTest {
       }
       if (t == 20) {
         // Reuses slot 0: its old state must not leak into the new stream.
-        assertThat(shared.open(Vocabulary.reference().encode("late").ids(), SamplingOptions.withSeed(3))).isZero();
+        assertThat(
+                shared.open(
+                    Vocabulary.reference().encode("late").ids(), SamplingOptions.withSeed(3)))
+            .isZero();
       }
       int[] ids = shared.step();
       assertThat(ids).hasSize(3);
@@ -102,9 +123,11 @@ public class GenerationTest {
     assertThat(shared.freeSlots()).isZero();
     assertThat(shared.openCount()).isEqualTo(3);
     assertThatThrownBy(() -> shared.open(prompt, SamplingOptions.withSeed(1)))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("busy");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("busy");
     shared.close(1);
-    assertThatThrownBy(() -> shared.close(1)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> shared.close(1))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not open");
     assertThatThrownBy(() -> shared.open(new int[0], SamplingOptions.withSeed(1)))
         .hasMessageContaining("empty");
@@ -112,12 +135,16 @@ public class GenerationTest {
         .hasMessageContaining("outside the vocabulary");
   }
 
-  /** A reused slot starts from a zero state: the same prompt and seed give the same text as a fresh batch. */
+  /**
+   * A reused slot starts from a zero state: the same prompt and seed give the same text as a fresh
+   * batch.
+   */
   @Test
   void aReusedSlotGeneratesAsAFreshOne() {
     ModelConfig config = new ModelConfig(98, 8, 16, 2, 0.0);
-    GenerationModel model = GenerationModel.from(checkpointOf(stockNetwork(config, 14L), config,
-        Vocabulary.reference()));
+    GenerationModel model =
+        GenerationModel.from(
+            checkpointOf(stockNetwork(config, 14L), config, Vocabulary.reference()));
     int[] prompt = Vocabulary.reference().encode("To be").ids();
     GenerationStreams batch = model.newStreams(1);
     int[] fresh = new int[40];
@@ -126,7 +153,9 @@ public class GenerationTest {
       fresh[t] = batch.step()[0];
     }
     batch.close(0);
-    batch.open(Vocabulary.reference().encode("something else entirely").ids(), SamplingOptions.withSeed(6));
+    batch.open(
+        Vocabulary.reference().encode("something else entirely").ids(),
+        SamplingOptions.withSeed(6));
     batch.step();
     batch.close(0);
     batch.open(prompt, SamplingOptions.withSeed(5));

@@ -1,10 +1,10 @@
 package io.charstream.model.kernel;
 
-import io.charstream.model.generation.FusedStep;
-import io.charstream.model.generation.FusedStepTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.charstream.model.generation.FusedStep;
+import io.charstream.model.generation.FusedStepTest;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +27,9 @@ class BlasRowsTest {
     new BlasRows(w, k, n).accumulate(x, 0, actual, 0, 150, new BlasRows.Staging(k, n));
     for (int i = 0; i < 150; i++) {
       for (int j = 0; j < n; j++) {
-        assertThat(actual[i][j]).as("row %d column %d", i, j).isCloseTo(expected[i][j], within(1e-5f));
+        assertThat(actual[i][j])
+            .as("row %d column %d", i, j)
+            .isCloseTo(expected[i][j], within(1e-5f));
       }
     }
   }

@@ -26,8 +26,13 @@ class FusedEmbeddingLayerTest {
     int width = 12;
     int batch = 9;
     int steps = 7;
-    EmbeddingSequenceLayer conf = new EmbeddingSequenceLayer.Builder().nIn(vocab).nOut(width).hasBias(false)
-        .outputDataFormat(RNNFormat.NCW).build();
+    EmbeddingSequenceLayer conf =
+        new EmbeddingSequenceLayer.Builder()
+            .nIn(vocab)
+            .nOut(width)
+            .hasBias(false)
+            .outputDataFormat(RNNFormat.NCW)
+            .build();
     Layer stock = instantiate(conf);
     Layer fused = instantiate(FusedEmbeddingSequenceLayer.of(conf));
     assertThat(fused).isInstanceOf(FusedEmbeddingLayer.class);
@@ -54,23 +59,33 @@ class FusedEmbeddingLayerTest {
     INDArray epsilon = LayerPair.uniform(random, new long[] {batch, width, steps}, 1.0);
     Pair<Gradient, INDArray> e = stock.backpropGradient(epsilon.dup(), ws);
     Pair<Gradient, INDArray> a = fused.backpropGradient(LayerPair.inLayout(epsilon, 's'), ws);
-    assertThat(LayerPair.relativeError(a.getFirst().getGradientFor("W"), e.getFirst().getGradientFor("W")))
+    assertThat(
+            LayerPair.relativeError(
+                a.getFirst().getGradientFor("W"), e.getFirst().getGradientFor("W")))
         .isLessThan(1e-6);
     assertThat(a.getSecond()).isNull();
   }
 
   @Test
   void rejectsIdsOutsideTheVocabulary() {
-    EmbeddingSequenceLayer conf = new EmbeddingSequenceLayer.Builder().nIn(5).nOut(3).hasBias(false)
-        .outputDataFormat(RNNFormat.NCW).build();
+    EmbeddingSequenceLayer conf =
+        new EmbeddingSequenceLayer.Builder()
+            .nIn(5)
+            .nOut(3)
+            .hasBias(false)
+            .outputDataFormat(RNNFormat.NCW)
+            .build();
     Layer fused = instantiate(FusedEmbeddingSequenceLayer.of(conf));
     INDArray input = Nd4j.create(new float[] {1, 7}, new long[] {1, 1, 2}, 'c');
     assertThatThrownBy(() -> fused.activate(input, false, LayerWorkspaceMgr.noWorkspaces()))
-        .isInstanceOf(DL4JInvalidInputException.class).hasMessageContaining("7.0").hasMessageContaining("[0, 5)");
+        .isInstanceOf(DL4JInvalidInputException.class)
+        .hasMessageContaining("7.0")
+        .hasMessageContaining("[0, 5)");
   }
 
   private static Layer instantiate(EmbeddingSequenceLayer conf) {
-    NeuralNetConfiguration nnc = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
+    NeuralNetConfiguration nnc =
+        new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
     long n = conf.initializer().numParams(nnc);
     return conf.instantiate(nnc, null, 0, Nd4j.create(DataType.FLOAT, 1, n), true, DataType.FLOAT);
   }

@@ -1,8 +1,8 @@
 package io.charstream.model.layers;
 
-import io.charstream.model.kernel.FusedRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.charstream.model.kernel.FusedRuntime;
 import java.util.Random;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.recurrent.LSTM;
@@ -24,11 +24,18 @@ class FusedLstmBackwardTest {
     FusedRuntime.setThreads(FusedRuntime.configuredThreads());
   }
 
-  @ParameterizedTest(name = "batch {0}, steps {1}, nIn {2}, hidden {3}, threads {4}, layouts {5}{6}")
-  @CsvSource({"64, 24, 32, 128, 2, s, f", "64, 24, 32, 128, 1, f, s", "64, 24, 32, 128, 2, c, c",
-      "37, 17, 20, 48, 2, f, f", "37, 17, 20, 48, 2, s, s", "2, 3, 5, 8, 1, c, s"})
-  void gradientsFromZeroStateMatchStock(int batch, int steps, int nIn, int hidden, int threads, char inLayout,
-      char epsLayout) {
+  @ParameterizedTest(
+      name = "batch {0}, steps {1}, nIn {2}, hidden {3}, threads {4}, layouts {5}{6}")
+  @CsvSource({
+    "64, 24, 32, 128, 2, s, f",
+    "64, 24, 32, 128, 1, f, s",
+    "64, 24, 32, 128, 2, c, c",
+    "37, 17, 20, 48, 2, f, f",
+    "37, 17, 20, 48, 2, s, s",
+    "2, 3, 5, 8, 1, c, s"
+  })
+  void gradientsFromZeroStateMatchStock(
+      int batch, int steps, int nIn, int hidden, int threads, char inLayout, char epsLayout) {
     FusedRuntime.setThreads(threads);
     LayerPair pair = new LayerPair(nIn, hidden, 21);
     Random random = new Random(4);
@@ -39,7 +46,8 @@ class FusedLstmBackwardTest {
     pair.stock.activate(input.dup(), true, ws);
     Pair<Gradient, INDArray> expected = pair.stock.backpropGradient(epsilon.dup(), ws);
     pair.fused.activate(LayerPair.inLayout(input, inLayout), true, ws);
-    Pair<Gradient, INDArray> actual = pair.fused.backpropGradient(LayerPair.inLayout(epsilon, epsLayout), ws);
+    Pair<Gradient, INDArray> actual =
+        pair.fused.backpropGradient(LayerPair.inLayout(epsilon, epsLayout), ws);
 
     assertSameGradients(actual, expected);
   }
@@ -53,7 +61,8 @@ class FusedLstmBackwardTest {
     int hidden = 64;
     LayerPair pair = new LayerPair(nIn, hidden, 8);
     Random random = new Random(13);
-    pair.setState(LayerPair.uniform(random, new long[] {batch, hidden}, 0.9),
+    pair.setState(
+        LayerPair.uniform(random, new long[] {batch, hidden}, 0.9),
         LayerPair.uniform(random, new long[] {batch, hidden}, 2.0));
     INDArray input = LayerPair.uniform(random, new long[] {batch, nIn, steps}, 1.5);
     INDArray epsilon = LayerPair.uniform(random, new long[] {batch, hidden, steps}, 1.0);
@@ -62,19 +71,24 @@ class FusedLstmBackwardTest {
     LSTM fused = (LSTM) pair.fused;
 
     stock.rnnActivateUsingStoredState(input.dup(), true, true, ws);
-    Pair<Gradient, INDArray> expected = stock.tbpttBackpropGradient(epsilon.dup(), backwardLength, ws);
+    Pair<Gradient, INDArray> expected =
+        stock.tbpttBackpropGradient(epsilon.dup(), backwardLength, ws);
     fused.rnnActivateUsingStoredState(LayerPair.inLayout(input, 'f'), true, true, ws);
-    Pair<Gradient, INDArray> actual = fused.tbpttBackpropGradient(LayerPair.inLayout(epsilon, 's'), backwardLength,
-        ws);
+    Pair<Gradient, INDArray> actual =
+        fused.tbpttBackpropGradient(LayerPair.inLayout(epsilon, 's'), backwardLength, ws);
 
     assertSameGradients(actual, expected);
     for (String key : new String[] {LSTM.STATE_KEY_PREV_ACTIVATION, LSTM.STATE_KEY_PREV_MEMCELL}) {
-      assertThat(LayerPair.relativeError(fused.rnnGetTBPTTState().get(key), stock.rnnGetTBPTTState().get(key)))
-          .as(key).isLessThan(TOLERANCE);
+      assertThat(
+              LayerPair.relativeError(
+                  fused.rnnGetTBPTTState().get(key), stock.rnnGetTBPTTState().get(key)))
+          .as(key)
+          .isLessThan(TOLERANCE);
     }
   }
 
-  private static void assertSameGradients(Pair<Gradient, INDArray> actual, Pair<Gradient, INDArray> expected) {
+  private static void assertSameGradients(
+      Pair<Gradient, INDArray> actual, Pair<Gradient, INDArray> expected) {
     for (String name : PARAMS) {
       INDArray a = actual.getFirst().getGradientFor(name);
       INDArray e = expected.getFirst().getGradientFor(name);
@@ -82,7 +96,8 @@ class FusedLstmBackwardTest {
       assertThat(LayerPair.relativeError(a, e)).as("gradient of %s", name).isLessThan(TOLERANCE);
     }
     assertThat(actual.getSecond().shape()).containsExactly(expected.getSecond().shape());
-    assertThat(LayerPair.relativeError(actual.getSecond(), expected.getSecond())).as("input gradient")
+    assertThat(LayerPair.relativeError(actual.getSecond(), expected.getSecond()))
+        .as("input gradient")
         .isLessThan(TOLERANCE);
   }
 }

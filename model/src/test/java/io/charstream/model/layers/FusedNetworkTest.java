@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.assertj.core.data.Percentage;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -19,7 +20,6 @@ import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
-import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,9 +29,9 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 
 /**
- * The fused layer inside a whole network: configuration switch, checkpoints, and a short training run
- * with the engine's loop (state carried across batches, truncated BPTT, Adam, global clipping) that
- * must follow the stock network's loss curve.
+ * The fused layer inside a whole network: configuration switch, checkpoints, and a short training
+ * run with the engine's loop (state carried across batches, truncated BPTT, Adam, global clipping)
+ * that must follow the stock network's loss curve.
  */
 class FusedNetworkTest {
 
@@ -41,21 +41,42 @@ class FusedNetworkTest {
 
   /** The engine's network shape (embedding, 2 LSTMs, softmax), small. */
   static MultiLayerConfiguration configuration(boolean fused, double retain) {
-    NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
-        .seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01)).list()
-        .layer(FusedLayers.embeddingBuilder(fused).nIn(VOCAB).nOut(12).hasBias(false)
-            .outputDataFormat(RNNFormat.NCW).build());
+    NeuralNetConfiguration.ListBuilder list =
+        new NeuralNetConfiguration.Builder()
+            .seed(7)
+            .dataType(DataType.FLOAT)
+            .updater(new Adam(0.01))
+            .list()
+            .layer(
+                FusedLayers.embeddingBuilder(fused)
+                    .nIn(VOCAB)
+                    .nOut(12)
+                    .hasBias(false)
+                    .outputDataFormat(RNNFormat.NCW)
+                    .build());
     for (int i = 0; i < 2; i++) {
-      LSTM.Builder lstm = FusedLayers.lstmBuilder(fused).nIn(i == 0 ? 12 : 40).nOut(40)
-          .activation(Activation.TANH).gateActivationFunction(Activation.SIGMOID).dataFormat(RNNFormat.NCW);
+      LSTM.Builder lstm =
+          FusedLayers.lstmBuilder(fused)
+              .nIn(i == 0 ? 12 : 40)
+              .nOut(40)
+              .activation(Activation.TANH)
+              .gateActivationFunction(Activation.SIGMOID)
+              .dataFormat(RNNFormat.NCW);
       if (retain < 1.0) {
         lstm.dropOut(retain);
       }
       list.layer(lstm.build());
     }
-    return list.layer(FusedLayers.outputBuilder(fused, new LossSparseMCXENT()).nIn(40).nOut(VOCAB)
-            .activation(Activation.SOFTMAX).dataFormat(RNNFormat.NCW).build())
-        .backpropType(BackpropType.TruncatedBPTT).tBPTTForwardLength(STEPS).tBPTTBackwardLength(STEPS)
+    return list.layer(
+            FusedLayers.outputBuilder(fused, new LossSparseMCXENT())
+                .nIn(40)
+                .nOut(VOCAB)
+                .activation(Activation.SOFTMAX)
+                .dataFormat(RNNFormat.NCW)
+                .build())
+        .backpropType(BackpropType.TruncatedBPTT)
+        .tBPTTForwardLength(STEPS)
+        .tBPTTBackwardLength(STEPS)
         .build();
   }
 
@@ -74,11 +95,16 @@ class FusedNetworkTest {
     assertThat(conf.getConf(1).getLayer()).isInstanceOf(FusedLSTM.class);
     assertThat(conf.getConf(3).getLayer()).isInstanceOf(FusedRnnOutputLayer.class);
     // The JSON differs only in the layer class names.
-    assertThat(conf.toJson().replace(FusedLSTM.class.getName(), LSTM.class.getName())
-        .replace(FusedRnnOutputLayer.class.getName(), RnnOutputLayer.class.getName())
-        .replace(FusedEmbeddingSequenceLayer.class.getName(), EmbeddingSequenceLayer.class.getName()))
+    assertThat(
+            conf.toJson()
+                .replace(FusedLSTM.class.getName(), LSTM.class.getName())
+                .replace(FusedRnnOutputLayer.class.getName(), RnnOutputLayer.class.getName())
+                .replace(
+                    FusedEmbeddingSequenceLayer.class.getName(),
+                    EmbeddingSequenceLayer.class.getName()))
         .isEqualTo(stockJson);
-    assertThat(MultiLayerConfiguration.fromJson(conf.toJson()).getConf(2).getLayer()).isInstanceOf(FusedLSTM.class);
+    assertThat(MultiLayerConfiguration.fromJson(conf.toJson()).getConf(2).getLayer())
+        .isInstanceOf(FusedLSTM.class);
     assertThat(FusedLayers.useFused(conf, false)).isEqualTo(4);
     assertThat(conf.toJson()).isEqualTo(stockJson);
   }
@@ -95,7 +121,9 @@ class FusedNetworkTest {
     fused.setParams(stock.params().dup());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ModelSerializer.writeModel(fused, bytes, true);
-    MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes.toByteArray()), true);
+    MultiLayerNetwork restored =
+        ModelSerializer.restoreMultiLayerNetwork(
+            new ByteArrayInputStream(bytes.toByteArray()), true);
     assertThat(restored.getLayer(1)).isInstanceOf(FusedLstmLayer.class);
     assertThat(restored.params()).isEqualTo(stock.params());
   }
@@ -105,7 +133,8 @@ class FusedNetworkTest {
     List<Double> stockLosses = train(false, 1.0);
     List<Double> fusedLosses = train(true, 1.0);
     for (int i = 0; i < stockLosses.size(); i++) {
-      assertThat(fusedLosses.get(i)).as("loss of step %d", i)
+      assertThat(fusedLosses.get(i))
+          .as("loss of step %d", i)
           .isCloseTo(stockLosses.get(i), Percentage.withPercentage(0.01));
     }
     // It learned something: the loss fell well below its start.
@@ -122,27 +151,37 @@ class FusedNetworkTest {
     List<Double> stockLosses = train(false, 0.8);
     List<Double> fusedLosses = train(true, 0.8);
     for (int i = 0; i < 5; i++) {
-      assertThat(fusedLosses.get(i)).as("loss of step %d", i)
+      assertThat(fusedLosses.get(i))
+          .as("loss of step %d", i)
           .isCloseTo(stockLosses.get(i), Percentage.withPercentage(1));
     }
-    double stockMean = stockLosses.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-    double fusedMean = fusedLosses.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-    assertThat(fusedMean).as("mean loss of the run").isCloseTo(stockMean, Percentage.withPercentage(5));
+    double stockMean =
+        stockLosses.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+    double fusedMean =
+        fusedLosses.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+    assertThat(fusedMean)
+        .as("mean loss of the run")
+        .isCloseTo(stockMean, Percentage.withPercentage(5));
     List<Double> withoutDropout = train(true, 1.0);
-    assertThat(fusedLosses.get(0)).as("dropout changes the first loss").isNotEqualTo(withoutDropout.get(0));
+    assertThat(fusedLosses.get(0))
+        .as("dropout changes the first loss")
+        .isNotEqualTo(withoutDropout.get(0));
   }
 
   /**
-   * The engine's training loop (io.charstream.model.training.TrainingStep: state carried across batches,
-   * global clipping, Adam) on a repeating pattern with noise; returns the loss of each step. The fused
-   * network runs it as the engine does, through computeGradientAndScore; the stock network through
-   * {@link TbpttOracleNetwork}, which gives the stock layer the carried state for its gradient too.
+   * The engine's training loop (io.charstream.model.training.TrainingStep: state carried across
+   * batches, global clipping, Adam) on a repeating pattern with noise; returns the loss of each
+   * step. The fused network runs it as the engine does, through computeGradientAndScore; the stock
+   * network through {@link TbpttOracleNetwork}, which gives the stock layer the carried state for
+   * its gradient too.
    */
   private static List<Double> train(boolean fused, double retain) {
     MultiLayerNetwork reference = new MultiLayerNetwork(configuration(false, retain));
     reference.init();
-    MultiLayerNetwork net = fused ? new MultiLayerNetwork(configuration(true, retain))
-        : new TbpttOracleNetwork(configuration(false, retain));
+    MultiLayerNetwork net =
+        fused
+            ? new MultiLayerNetwork(configuration(true, retain))
+            : new TbpttOracleNetwork(configuration(false, retain));
     net.init();
     net.setParams(reference.params().dup()); // same initial weights for both variants
     Random random = new Random(42);

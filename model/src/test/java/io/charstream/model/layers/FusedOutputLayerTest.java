@@ -28,8 +28,13 @@ class FusedOutputLayerTest {
   @ParameterizedTest(name = "batch {0}, steps {1}, nIn {2}, vocab {3}, input layout {4}")
   @CsvSource({"64, 16, 128, 98, s", "64, 16, 128, 98, f", "7, 5, 12, 20, c", "1, 3, 8, 10, s"})
   void scoreAndGradientsMatchStock(int batch, int steps, int nIn, int vocab, char layout) {
-    RnnOutputLayer conf = new RnnOutputLayer.Builder(new LossSparseMCXENT()).nIn(nIn).nOut(vocab)
-        .activation(Activation.SOFTMAX).dataFormat(RNNFormat.NCW).build();
+    RnnOutputLayer conf =
+        new RnnOutputLayer.Builder(new LossSparseMCXENT())
+            .nIn(nIn)
+            .nOut(vocab)
+            .activation(Activation.SOFTMAX)
+            .dataFormat(RNNFormat.NCW)
+            .build();
     Layer stock = instantiate(conf);
     Layer fused = instantiate(FusedRnnOutputLayer.of(conf));
     assertThat(fused).isInstanceOf(FusedSoftmaxOutputLayer.class);
@@ -51,32 +56,41 @@ class FusedOutputLayerTest {
 
     Pair<Gradient, INDArray> expected = backprop(stock, input.dup(), labels, ws);
     double expectedScore = ((IOutputLayer) stock).computeScore(0.25, true, ws);
-    Pair<Gradient, INDArray> actual = backprop(fused, LayerPair.inLayout(input, layout), labels, ws);
+    Pair<Gradient, INDArray> actual =
+        backprop(fused, LayerPair.inLayout(input, layout), labels, ws);
     double actualScore = ((IOutputLayer) fused).computeScore(0.25, true, ws);
 
     assertThat(actualScore).isCloseTo(expectedScore, within(1e-5 * Math.abs(expectedScore)));
     for (String name : new String[] {"W", "b"}) {
-      assertThat(LayerPair.relativeError(actual.getFirst().getGradientFor(name),
-          expected.getFirst().getGradientFor(name))).as("gradient of %s", name).isLessThan(TOLERANCE);
+      assertThat(
+              LayerPair.relativeError(
+                  actual.getFirst().getGradientFor(name), expected.getFirst().getGradientFor(name)))
+          .as("gradient of %s", name)
+          .isLessThan(TOLERANCE);
     }
     assertThat(actual.getSecond().shape()).containsExactly(expected.getSecond().shape());
-    assertThat(LayerPair.relativeError(actual.getSecond(), expected.getSecond())).as("input gradient")
+    assertThat(LayerPair.relativeError(actual.getSecond(), expected.getSecond()))
+        .as("input gradient")
         .isLessThan(TOLERANCE);
 
     // A score without a preceding backward pass (validation) is the same too.
     ((IOutputLayer) fused).setLabels(labels.dup());
     assertThat(((IOutputLayer) fused).computeScore(0.0, false, ws))
-        .isCloseTo(((IOutputLayer) stock).computeScore(0.0, false, ws), within(1e-5 * Math.abs(expectedScore)));
+        .isCloseTo(
+            ((IOutputLayer) stock).computeScore(0.0, false, ws),
+            within(1e-5 * Math.abs(expectedScore)));
   }
 
-  private static Pair<Gradient, INDArray> backprop(Layer layer, INDArray input, INDArray labels, LayerWorkspaceMgr ws) {
+  private static Pair<Gradient, INDArray> backprop(
+      Layer layer, INDArray input, INDArray labels, LayerWorkspaceMgr ws) {
     layer.setInput(input, ws);
     ((IOutputLayer) layer).setLabels(labels);
     return layer.backpropGradient(null, ws);
   }
 
   private static Layer instantiate(RnnOutputLayer conf) {
-    NeuralNetConfiguration nnc = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
+    NeuralNetConfiguration nnc =
+        new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
     long n = conf.initializer().numParams(nnc);
     return conf.instantiate(nnc, null, 0, Nd4j.create(DataType.FLOAT, 1, n), true, DataType.FLOAT);
   }

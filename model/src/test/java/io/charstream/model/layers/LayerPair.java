@@ -26,8 +26,13 @@ public final class LayerPair {
   LayerPair(int nIn, int hidden, long seed) {
     this.nIn = nIn;
     this.hidden = hidden;
-    LSTM.Builder builder = new LSTM.Builder().nIn(nIn).nOut(hidden).activation(Activation.TANH)
-        .gateActivationFunction(Activation.SIGMOID).dataFormat(RNNFormat.NCW);
+    LSTM.Builder builder =
+        new LSTM.Builder()
+            .nIn(nIn)
+            .nOut(hidden)
+            .activation(Activation.TANH)
+            .gateActivationFunction(Activation.SIGMOID)
+            .dataFormat(RNNFormat.NCW);
     LSTM stockConf = builder.build();
     stock = instantiate(stockConf);
     fused = instantiate(FusedLSTM.of(stockConf));
@@ -41,7 +46,8 @@ public final class LayerPair {
   }
 
   private static Layer instantiate(LSTM conf) {
-    NeuralNetConfiguration nnc = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
+    NeuralNetConfiguration nnc =
+        new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
     long n = conf.initializer().numParams(nnc);
     INDArray view = Nd4j.create(DataType.FLOAT, 1, n);
     return conf.instantiate(nnc, null, 0, view, true, DataType.FLOAT);
@@ -62,8 +68,8 @@ public final class LayerPair {
 
   /**
    * A copy of a [batch, features, time] array in one of the memory layouts layers hand each other:
-   * 'c' (time fastest: BLAS cannot read it, the fused layer copies it), 'f' (batch fastest, the stock
-   * LSTM's output), 's' (steps-major [T][batch][features], the fused layer's own output).
+   * 'c' (time fastest: BLAS cannot read it, the fused layer copies it), 'f' (batch fastest, the
+   * stock LSTM's output), 's' (steps-major [T][batch][features], the fused layer's own output).
    */
   public static INDArray inLayout(INDArray array, char layout) {
     return switch (layout) {
@@ -88,7 +94,12 @@ public final class LayerPair {
 
   /** max |a - b| / max(1e-3, max |b|): the error relative to the size of the expected values. */
   public static double relativeError(INDArray actual, INDArray expected) {
-    double diff = actual.castTo(DataType.DOUBLE).sub(expected.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+    double diff =
+        actual
+            .castTo(DataType.DOUBLE)
+            .sub(expected.castTo(DataType.DOUBLE))
+            .amaxNumber()
+            .doubleValue();
     double scale = Math.max(1e-3, expected.amaxNumber().doubleValue());
     return diff / scale;
   }

@@ -19,11 +19,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Why not {@code computeGradientAndScore}: in DL4J 1.0.0-M2.1 it runs the forward pass from the
  * stored (TBPTT) state but then calls each layer's {@code backpropGradient}, and the stock LSTM's
- * backpropGradient recomputes its forward pass from a zero state, so the gradient belongs to another
- * forward pass than the loss. (Its {@code calcBackpropGradients(..., tbptt = true, ...)} fails on the
- * output layer.) The stock LSTM's {@code tbpttBackpropGradient} recomputes from the {@code
- * rnnTimeStep} state, which holds the carried state when the caller copies it there after every step
- * ({@code updateRnnStateWithTBPTTState()}); this network walks the layers backwards with it.
+ * backpropGradient recomputes its forward pass from a zero state, so the gradient belongs to
+ * another forward pass than the loss. (Its {@code calcBackpropGradients(..., tbptt = true, ...)}
+ * fails on the output layer.) The stock LSTM's {@code tbpttBackpropGradient} recomputes from the
+ * {@code rnnTimeStep} state, which holds the carried state when the caller copies it there after
+ * every step ({@code updateRnnStateWithTBPTTState()}); this network walks the layers backwards with
+ * it.
  */
 final class TbpttOracleNetwork extends MultiLayerNetwork {
 
@@ -55,9 +56,11 @@ final class TbpttOracleNetwork extends MultiLayerNetwork {
     DefaultGradient total = new DefaultGradient(getFlattenedGradients());
     collect(total, all.length - 1, current.getFirst());
     for (int i = all.length - 2; i >= 0; i--) {
-      current = all[i] instanceof RecurrentLayer r
-          ? r.tbpttBackpropGradient(current.getSecond(), getLayerWiseConfigurations().getTbpttBackLength(), ws)
-          : all[i].backpropGradient(current.getSecond(), ws);
+      current =
+          all[i] instanceof RecurrentLayer r
+              ? r.tbpttBackpropGradient(
+                  current.getSecond(), getLayerWiseConfigurations().getTbpttBackLength(), ws)
+              : all[i].backpropGradient(current.getSecond(), ws);
       collect(total, i, current.getFirst());
     }
     setGradient(total);
@@ -66,7 +69,8 @@ final class TbpttOracleNetwork extends MultiLayerNetwork {
 
   private static void collect(DefaultGradient total, int layer, Gradient g) {
     for (var e : g.gradientForVariable().entrySet()) {
-      total.setGradientFor(layer + "_" + e.getKey(), e.getValue(), g.flatteningOrderForVariable(e.getKey()));
+      total.setGradientFor(
+          layer + "_" + e.getKey(), e.getValue(), g.flatteningOrderForVariable(e.getKey()));
     }
   }
 }

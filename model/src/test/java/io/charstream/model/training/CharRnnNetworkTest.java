@@ -1,10 +1,10 @@
 package io.charstream.model.training;
 
-import io.charstream.model.ModelConfig;
-import io.charstream.model.Vocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.charstream.model.ModelConfig;
+import io.charstream.model.Vocabulary;
 import java.util.SplittableRandom;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -33,12 +33,21 @@ class CharRnnNetworkTest {
     double bound = 1.0 / Math.sqrt(128);
     for (String key : new String[] {"1_W", "1_RW", "1_b", "2_W", "3_W", "3_b"}) {
       INDArray p = net.getParam(key);
-      assertThat(p.maxNumber().doubleValue()).as(key).isLessThanOrEqualTo(bound).isGreaterThan(bound * 0.9);
-      assertThat(p.minNumber().doubleValue()).as(key).isGreaterThanOrEqualTo(-bound).isLessThan(-bound * 0.9);
+      assertThat(p.maxNumber().doubleValue())
+          .as(key)
+          .isLessThanOrEqualTo(bound)
+          .isGreaterThan(bound * 0.9);
+      assertThat(p.minNumber().doubleValue())
+          .as(key)
+          .isGreaterThanOrEqualTo(-bound)
+          .isLessThan(-bound * 0.9);
     }
   }
 
-  /** The step's loss is the mean per-character cross entropy, and it continues from the carried state. */
+  /**
+   * The step's loss is the mean per-character cross entropy, and it continues from the carried
+   * state.
+   */
   @Test
   void stepLossIsMeanPerCharacterCrossEntropyFromTheCarriedState() {
     int batch = 3;
@@ -63,7 +72,10 @@ class CharRnnNetworkTest {
     assertThat(loss2).isCloseTo(crossEntropy(probs, y[1], batch, seqLen, seqLen), within(1e-5));
   }
 
-  /** The gradient DL4J computes is that of the summed loss: divided by batch x seqLen it is PyTorch's. */
+  /**
+   * The gradient DL4J computes is that of the summed loss: divided by batch x seqLen it is
+   * PyTorch's.
+   */
   @Test
   void rawGradientIsTheSummedLossGradient() {
     int batch = 2;

@@ -1,5 +1,9 @@
 package io.charstream.model.training;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import io.charstream.model.Checkpoint;
 import io.charstream.model.CorpusReport;
 import io.charstream.model.EpochResult;
@@ -15,10 +19,6 @@ import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.generation.TextGenerator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +62,8 @@ class CharRnnTrainerTest {
     ModelConfig model = new ModelConfig(vocabulary.size(), 8, 32, 1, 0.0);
     TrainingConfig training = new TrainingConfig(16, 4, 8, 0.01, 5.0, 0.1, 1L, 0);
     Recorder recorder = new Recorder();
-    TrainingResult result = CharRnnTrainer.start(model, training, vocabulary, corpus).run(recorder, () -> false);
+    TrainingResult result =
+        CharRnnTrainer.start(model, training, vocabulary, corpus).run(recorder, () -> false);
 
     assertThat(result.cancelled()).isFalse();
     assertThat(recorder.epochs).hasSize(8);
@@ -83,7 +84,10 @@ class CharRnnTrainerTest {
     assertThat(text).isEqualTo("defgh\nabcdefgh\nabcdefgh\nabcdef");
   }
 
-  /** N steps straight == N/2 steps, checkpoint through bytes, resume, N/2 steps; across an epoch end. */
+  /**
+   * N steps straight == N/2 steps, checkpoint through bytes, resume, N/2 steps; across an epoch
+   * end.
+   */
   @Test
   void resumesExactlyFromACheckpoint() {
     String corpus = repeat("The quick brown fox jumps over the lazy dog. ", 12);
@@ -92,20 +96,24 @@ class CharRnnTrainerTest {
     ModelConfig model = new ModelConfig(vocabulary.size(), 8, 16, 2, 0.2);
     TrainingConfig training = new TrainingConfig(10, 4, 2, 0.01, 0.5, 0.1, 7L, 0);
 
-    TrainingResult straight = CharRnnTrainer.start(model, training, vocabulary, corpus)
-        .run(TrainingListener.NONE, () -> false);
+    TrainingResult straight =
+        CharRnnTrainer.start(model, training, vocabulary, corpus)
+            .run(TrainingListener.NONE, () -> false);
 
     CharRnnTrainer first = CharRnnTrainer.start(model, training, vocabulary, corpus);
     int stepsPerEpoch = first.stepsPerEpoch();
     assertThat(stepsPerEpoch).isGreaterThan(3);
     int stopAfter = stepsPerEpoch + stepsPerEpoch / 2; // in the middle of epoch 2
     AtomicInteger batches = new AtomicInteger();
-    TrainingResult half = first.run(TrainingListener.NONE, () -> batches.getAndIncrement() >= stopAfter);
+    TrainingResult half =
+        first.run(TrainingListener.NONE, () -> batches.getAndIncrement() >= stopAfter);
     assertThat(half.cancelled()).isTrue();
-    assertThat(half.checkpoint().position()).isEqualTo(new TrainingPosition(1, stepsPerEpoch / 2, stopAfter));
+    assertThat(half.checkpoint().position())
+        .isEqualTo(new TrainingPosition(1, stepsPerEpoch / 2, stopAfter));
 
     Checkpoint restored = Checkpoint.fromBytes(half.checkpoint().toBytes());
-    TrainingResult resumed = CharRnnTrainer.resume(restored, corpus).run(TrainingListener.NONE, () -> false);
+    TrainingResult resumed =
+        CharRnnTrainer.resume(restored, corpus).run(TrainingListener.NONE, () -> false);
 
     assertThat(resumed.cancelled()).isFalse();
     assertThat(resumed.checkpoint().position()).isEqualTo(straight.checkpoint().position());
@@ -128,15 +136,20 @@ class CharRnnTrainerTest {
     Recorder recorder = new Recorder();
     CharRnnTrainer.start(model, training, vocabulary, corpus).run(recorder, () -> false);
     assertThat(recorder.report.unknownCount()).isEqualTo(60);
-    assertThat(recorder.report.unknownCodePoints()).containsEntry(0xe9, 30L).containsEntry(0x0d, 30L);
-    assertThat(recorder.report.unknownSummary(5)).contains("U+00E9 '\u00e9' x30").contains("U+000D x30");
+    assertThat(recorder.report.unknownCodePoints())
+        .containsEntry(0xe9, 30L)
+        .containsEntry(0x0d, 30L);
+    assertThat(recorder.report.unknownSummary(5))
+        .contains("U+00E9 '\u00e9' x30")
+        .contains("U+000D x30");
     assertThat(recorder.epochs.get(0).valLoss()).isNaN();
 
     assertThatThrownBy(() -> CharRnnTrainer.start(model, training, vocabulary, "short"))
         .hasMessageContaining("too few for one batch");
   }
 
-  static void assertSameWeights(Map<String, Tensor> actual, Map<String, Tensor> expected, double tolerance) {
+  static void assertSameWeights(
+      Map<String, Tensor> actual, Map<String, Tensor> expected, double tolerance) {
     assertThat(actual.keySet()).isEqualTo(expected.keySet());
     for (String name : expected.keySet()) {
       float[] x = actual.get(name).data();

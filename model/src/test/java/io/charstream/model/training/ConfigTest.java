@@ -1,10 +1,10 @@
 package io.charstream.model.training;
 
-import io.charstream.model.ModelConfig;
-import io.charstream.model.TrainingConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.charstream.model.ModelConfig;
+import io.charstream.model.TrainingConfig;
 import org.junit.jupiter.api.Test;
 
 class ConfigTest {
@@ -24,13 +24,19 @@ class ConfigTest {
 
   @Test
   void invalidValuesAreNamedInTheError() {
-    assertThatThrownBy(() -> new ModelConfig(98, 0, 128, 2, 0)).hasMessageContaining("embeddingSize").hasMessageContaining("0");
+    assertThatThrownBy(() -> new ModelConfig(98, 0, 128, 2, 0))
+        .hasMessageContaining("embeddingSize")
+        .hasMessageContaining("0");
     assertThatThrownBy(() -> new ModelConfig(98, 32, 128, 2, 1.0)).hasMessageContaining("dropRate");
     assertThatThrownBy(() -> new ModelConfig(1, 32, 128, 2, 0)).hasMessageContaining("vocabSize");
-    assertThatThrownBy(() -> new TrainingConfig(0, 64, 32, 0.001, 5, 0.05, 1, 0)).hasMessageContaining("seqLen");
-    assertThatThrownBy(() -> new TrainingConfig(64, 64, 32, -1, 5, 0.05, 1, 0)).hasMessageContaining("learningRate");
-    assertThatThrownBy(() -> new TrainingConfig(64, 64, 32, 0.001, -5, 0.05, 1, 0)).hasMessageContaining("clipNorm");
-    assertThatThrownBy(() -> new TrainingConfig(64, 64, 32, 0.001, 5, 0.7, 1, 0)).hasMessageContaining("valFraction");
+    assertThatThrownBy(() -> new TrainingConfig(0, 64, 32, 0.001, 5, 0.05, 1, 0))
+        .hasMessageContaining("seqLen");
+    assertThatThrownBy(() -> new TrainingConfig(64, 64, 32, -1, 5, 0.05, 1, 0))
+        .hasMessageContaining("learningRate");
+    assertThatThrownBy(() -> new TrainingConfig(64, 64, 32, 0.001, -5, 0.05, 1, 0))
+        .hasMessageContaining("clipNorm");
+    assertThatThrownBy(() -> new TrainingConfig(64, 64, 32, 0.001, 5, 0.7, 1, 0))
+        .hasMessageContaining("valFraction");
   }
 
   @Test
@@ -38,15 +44,26 @@ class ConfigTest {
     TrainingConfig constant = TrainingConfig.defaults();
     assertThat(constant.learningRateAt(0, 100)).isEqualTo(0.001);
     assertThat(constant.learningRateAt(99, 100)).isEqualTo(0.001);
-    TrainingConfig cosine = constant.withSchedule(TrainingConfig.ValidationSplit.TAIL,
-        TrainingConfig.LearningRateSchedule.COSINE, 0.0001);
+    TrainingConfig cosine =
+        constant.withSchedule(
+            TrainingConfig.ValidationSplit.TAIL,
+            TrainingConfig.LearningRateSchedule.COSINE,
+            0.0001);
     assertThat(cosine.learningRateAt(0, 101)).isEqualTo(0.001);
-    assertThat(cosine.learningRateAt(50, 101)).isCloseTo(0.00055, org.assertj.core.api.Assertions.within(1e-12));
-    assertThat(cosine.learningRateAt(100, 101)).isCloseTo(0.0001, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(cosine.learningRateAt(50, 101))
+        .isCloseTo(0.00055, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(cosine.learningRateAt(100, 101))
+        .isCloseTo(0.0001, org.assertj.core.api.Assertions.within(1e-12));
     assertThat(cosine.learningRateAt(30, 101)).isGreaterThan(cosine.learningRateAt(31, 101));
-    assertThatThrownBy(() -> constant.withSchedule(TrainingConfig.ValidationSplit.TAIL,
-        TrainingConfig.LearningRateSchedule.COSINE, 0.01)).hasMessageContaining("finalLearningRate");
-    assertThatThrownBy(() -> TrainingConfig.ValidationSplit.parse("middle")).hasMessageContaining("'tail' or 'blocks'");
+    assertThatThrownBy(
+            () ->
+                constant.withSchedule(
+                    TrainingConfig.ValidationSplit.TAIL,
+                    TrainingConfig.LearningRateSchedule.COSINE,
+                    0.01))
+        .hasMessageContaining("finalLearningRate");
+    assertThatThrownBy(() -> TrainingConfig.ValidationSplit.parse("middle"))
+        .hasMessageContaining("'tail' or 'blocks'");
   }
 
   @Test
@@ -55,11 +72,24 @@ class ConfigTest {
     for (int i = 0; i < ids.length; i++) {
       ids[i] = i;
     }
-    TrainingConfig blocks = new TrainingConfig(2, 4, 1, 0.001, 5, 0.2, 1, 0, TrainingConfig.ValidationSplit.BLOCKS,
-        TrainingConfig.LearningRateSchedule.CONSTANT, 0.001);
+    TrainingConfig blocks =
+        new TrainingConfig(
+            2,
+            4,
+            1,
+            0.001,
+            5,
+            0.2,
+            1,
+            0,
+            TrainingConfig.ValidationSplit.BLOCKS,
+            TrainingConfig.LearningRateSchedule.CONSTANT,
+            0.001);
     int[][] split = TrainingSession.split(ids, blocks);
-    assertThat(split[0]).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25,
-        26, 27, 30, 31, 32, 33, 34, 35, 36, 37);
+    assertThat(split[0])
+        .containsExactly(
+            0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25, 26, 27,
+            30, 31, 32, 33, 34, 35, 36, 37);
     assertThat(split[1]).containsExactly(8, 9, 18, 19, 28, 29, 38, 39);
     int[][] tail = TrainingSession.split(ids, new TrainingConfig(2, 4, 1, 0.001, 5, 0.2, 1, 0));
     assertThat(tail[1]).containsExactly(32, 33, 34, 35, 36, 37, 38, 39);
@@ -67,6 +97,7 @@ class ConfigTest {
 
   @Test
   void parameterCountFollowsTheShape() {
-    assertThat(new ModelConfig(10, 3, 5, 1, 0).parameterCount()).isEqualTo(10 * 3 + 4 * 5 * (3 + 5 + 1) + 5 * 10 + 10);
+    assertThat(new ModelConfig(10, 3, 5, 1, 0).parameterCount())
+        .isEqualTo(10 * 3 + 4 * 5 * (3 + 5 + 1) + 5 * 10 + 10);
   }
 }

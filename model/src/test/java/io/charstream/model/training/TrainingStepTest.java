@@ -1,10 +1,10 @@
 package io.charstream.model.training;
 
-import io.charstream.model.ModelConfig;
-import io.charstream.model.Tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.charstream.model.ModelConfig;
+import io.charstream.model.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +47,8 @@ class TrainingStepTest {
       float[] actual = net.gradient().getGradientFor(names.get(i)).dup('c').data().asFloat();
       for (int j = 0; j < actual.length; j++) {
         float mean = actual[j] / (BATCH * SEQ);
-        assertThat((double) mean).isCloseTo(expected[i][j], within(1e-7 + 1e-5 * Math.abs(expected[i][j])));
+        assertThat((double) mean)
+            .isCloseTo(expected[i][j], within(1e-7 + 1e-5 * Math.abs(expected[i][j])));
         sumSquares += (double) mean * mean;
       }
     }
@@ -55,9 +56,9 @@ class TrainingStepTest {
   }
 
   /**
-   * The update is Adam on the clipped mean-loss gradient, bias-corrected by step. DL4J adds epsilon to
-   * sqrt(v) before bias correction (PyTorch after), which matters only for gradients near 1e-6; the
-   * expected update here uses DL4J's placement.
+   * The update is Adam on the clipped mean-loss gradient, bias-corrected by step. DL4J adds epsilon
+   * to sqrt(v) before bias correction (PyTorch after), which matters only for gradients near 1e-6;
+   * the expected update here uses DL4J's placement.
    */
   @Test
   void updatesWithAdamOnTheMeanLossGradient() {
@@ -83,7 +84,8 @@ class TrainingStepTest {
         v[i] = 0.999 * v[i] + 0.001 * grad * grad;
         double alpha = lr * Math.sqrt(1 - Math.pow(0.999, t + 1)) / (1 - Math.pow(0.9, t + 1));
         double update = alpha * m[i] / (Math.sqrt(v[i]) + 1e-8);
-        assertThat((double) before[i] - after[i]).as("param %d step %d", i, t)
+        assertThat((double) before[i] - after[i])
+            .as("param %d step %d", i, t)
             .isCloseTo(update, within(1e-7 + 1e-3 * Math.abs(update)));
         if (Math.abs(update) > 1e-3) {
           checked++;

@@ -14,14 +14,21 @@ public final class CommonKeys {
 
   /** Adds {@code bootstrap.servers} and {@code topic.prefix} to a worker's definition. */
   public static ConfigDef define(ConfigDef def) {
-    return def
-        .define(BOOTSTRAP_SERVERS, ConfigDef.Type.STRING, DEFAULT_BOOTSTRAP_SERVERS,
-            new ConfigDef.NonEmptyString(), ConfigDef.Importance.HIGH,
+    return def.define(
+            BOOTSTRAP_SERVERS,
+            ConfigDef.Type.STRING,
+            DEFAULT_BOOTSTRAP_SERVERS,
+            new ConfigDef.NonEmptyString(),
+            ConfigDef.Importance.HIGH,
             "Kafka brokers to connect to, host:port[,host:port...]. Other client properties (TLS, SASL) "
                 + "come from --client-config FILE or CHARSTREAM_KAFKA_<PROPERTY> env vars.")
-        .define(TOPIC_PREFIX, ConfigDef.Type.STRING, Topics.DEFAULT_PREFIX,
+        .define(
+            TOPIC_PREFIX,
+            ConfigDef.Type.STRING,
+            Topics.DEFAULT_PREFIX,
             new PrefixValidator(),
-            ConfigDef.Importance.MEDIUM, "Prefix of every charstream topic name.");
+            ConfigDef.Importance.MEDIUM,
+            "Prefix of every charstream topic name.");
   }
 
   private static final class PrefixValidator implements ConfigDef.Validator {

@@ -31,13 +31,18 @@ import org.apache.kafka.common.config.ConfigException;
 public final class EnvConfig extends AbstractConfig {
   public static final String ENV_PREFIX = "CHARSTREAM_";
   public static final String KAFKA_ENV_PREFIX = "CHARSTREAM_KAFKA_";
-  private static final Pattern SECRET = Pattern.compile(
-      ".*(password|secret|jaas|token|credential|ssl\\.key\\b|basic\\.auth\\.user\\.info).*", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SECRET =
+      Pattern.compile(
+          ".*(password|secret|jaas|token|credential|ssl\\.key\\b|basic\\.auth\\.user\\.info).*",
+          Pattern.CASE_INSENSITIVE);
 
   private final Map<String, String> sources;
   private final Map<String, Object> clientProps;
 
-  private EnvConfig(ConfigDef def, Map<String, Object> raw, Map<String, String> sources,
+  private EnvConfig(
+      ConfigDef def,
+      Map<String, Object> raw,
+      Map<String, String> sources,
       Map<String, Object> clientProps) {
     super(def, raw, false);
     this.sources = Map.copyOf(sources);
@@ -87,8 +92,13 @@ public final class EnvConfig extends AbstractConfig {
   public String toString() {
     StringBuilder sb = new StringBuilder("config:");
     for (Map.Entry<String, ?> e : new TreeMap<>(values()).entrySet()) {
-      sb.append("\n  ").append(e.getKey()).append(" = ").append(redact(e.getKey(), e.getValue()))
-          .append("  (").append(source(e.getKey())).append(')');
+      sb.append("\n  ")
+          .append(e.getKey())
+          .append(" = ")
+          .append(redact(e.getKey(), e.getValue()))
+          .append("  (")
+          .append(source(e.getKey()))
+          .append(')');
     }
     sb.append("\nkafka client properties:");
     for (Map.Entry<String, Object> e : new TreeMap<>(clientProps).entrySet()) {
@@ -104,15 +114,32 @@ public final class EnvConfig extends AbstractConfig {
 
   /** A Markdown table of every key: name, env var, type, default, valid values, doc. */
   public static String markdownTable(ConfigDef def) {
-    StringBuilder sb = new StringBuilder("| key | env | type | default | valid values | description |\n"
-        + "|---|---|---|---|---|---|\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "| key | env | type | default | valid values | description |\n"
+                + "|---|---|---|---|---|---|\n");
     for (ConfigDef.ConfigKey k : new TreeMap<>(def.configKeys()).values()) {
-      String dflt = !k.hasDefault() ? "(required)" : k.defaultValue == null ? "" : isSecret(k.name)
-          ? "[hidden]" : String.valueOf(ConfigDef.convertToString(k.defaultValue, k.type));
-      sb.append("| `").append(k.name).append("` | `").append(envName(k.name)).append("` | ")
-          .append(k.type.name().toLowerCase(Locale.ROOT)).append(" | ").append(cell(dflt)).append(" | ")
-          .append(cell(k.validator == null ? "" : k.validator.toString())).append(" | ")
-          .append(cell(k.documentation)).append(" |\n");
+      String dflt =
+          !k.hasDefault()
+              ? "(required)"
+              : k.defaultValue == null
+                  ? ""
+                  : isSecret(k.name)
+                      ? "[hidden]"
+                      : String.valueOf(ConfigDef.convertToString(k.defaultValue, k.type));
+      sb.append("| `")
+          .append(k.name)
+          .append("` | `")
+          .append(envName(k.name))
+          .append("` | ")
+          .append(k.type.name().toLowerCase(Locale.ROOT))
+          .append(" | ")
+          .append(cell(dflt))
+          .append(" | ")
+          .append(cell(k.validator == null ? "" : k.validator.toString()))
+          .append(" | ")
+          .append(cell(k.documentation))
+          .append(" |\n");
     }
     return sb.toString();
   }
@@ -154,7 +181,8 @@ public final class EnvConfig extends AbstractConfig {
     /** An explicit value (a command-line flag); a null value is ignored. */
     public Builder override(String key, Object value) {
       if (!def.names().contains(key)) {
-        throw new IllegalArgumentException("unknown config key '" + key + "' (known keys: " + new TreeSet<>(def.names()) + ")");
+        throw new IllegalArgumentException(
+            "unknown config key '" + key + "' (known keys: " + new TreeSet<>(def.names()) + ")");
       }
       if (value != null) overrides.put(key, value instanceof Path ? value.toString() : value);
       return this;
@@ -168,8 +196,14 @@ public final class EnvConfig extends AbstractConfig {
         Properties p = load(propertiesFile, "config file");
         for (String k : p.stringPropertyNames()) {
           if (!def.names().contains(k)) {
-            throw new ConfigException("unknown config key '" + k + "' in " + propertiesFile
-                + " (known keys: " + new TreeSet<>(def.names()) + "; Kafka client properties go in the --client-config file)");
+            throw new ConfigException(
+                "unknown config key '"
+                    + k
+                    + "' in "
+                    + propertiesFile
+                    + " (known keys: "
+                    + new TreeSet<>(def.names())
+                    + "; Kafka client properties go in the --client-config file)");
           }
           raw.put(k, p.getProperty(k).trim());
           sources.put(k, "file " + propertiesFile);
@@ -192,22 +226,26 @@ public final class EnvConfig extends AbstractConfig {
         for (String k : p.stringPropertyNames()) client.put(k, p.getProperty(k));
       }
       for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-        if (e.getKey().startsWith(KAFKA_ENV_PREFIX) && e.getKey().length() > KAFKA_ENV_PREFIX.length()) {
+        if (e.getKey().startsWith(KAFKA_ENV_PREFIX)
+            && e.getKey().length() > KAFKA_ENV_PREFIX.length()) {
           client.put(kafkaPropertyOf(e.getKey()), e.getValue());
         }
       }
       try {
         def.parse(raw);
       } catch (ConfigException e) {
-        throw new ConfigException(e.getMessage() + where(e.getMessage(), sources)
-            + ". See the configuration table in the README for valid values.");
+        throw new ConfigException(
+            e.getMessage()
+                + where(e.getMessage(), sources)
+                + ". See the configuration table in the README for valid values.");
       }
       return new EnvConfig(def, raw, sources, client);
     }
 
     private static String where(String message, Map<String, String> sources) {
       for (Map.Entry<String, String> e : sources.entrySet()) {
-        if (message.contains(" " + e.getKey() + ":") || message.contains(" " + e.getKey() + " ")
+        if (message.contains(" " + e.getKey() + ":")
+            || message.contains(" " + e.getKey() + " ")
             || message.endsWith(" " + e.getKey())) {
           return " (set by " + e.getValue() + ")";
         }

@@ -3,8 +3,8 @@ package io.charstream.schemas.json;
 import java.util.regex.Pattern;
 
 /**
- * Field checks for the message records' compact constructors. Each failure names the JSON field,
- * so the error that reaches a user (a rejected status, an error response) says what to fix.
+ * Field checks for the message records' compact constructors. Each failure names the JSON field, so
+ * the error that reaches a user (a rejected status, an error response) says what to fix.
  */
 public final class Checks {
   /** Identifiers used as Kafka keys: corpus, model, job and upload ids. */
@@ -18,8 +18,13 @@ public final class Checks {
     if (value != supported) {
       throw new InvalidFieldException(
           "schemaVersion",
-          "version " + value + " is not supported (this charstream reads version " + supported
-              + "); produce version " + supported + " or upgrade charstream");
+          "version "
+              + value
+              + " is not supported (this charstream reads version "
+              + supported
+              + "); produce version "
+              + supported
+              + " or upgrade charstream");
     }
     return value;
   }
@@ -35,7 +40,10 @@ public final class Checks {
     required(value, field);
     if (!ID.matcher(value).matches()) {
       throw new InvalidFieldException(
-          field, "'" + abbreviate(value) + "' is not a valid id (1-128 characters of A-Z a-z 0-9 . _ : -)");
+          field,
+          "'"
+              + abbreviate(value)
+              + "' is not a valid id (1-128 characters of A-Z a-z 0-9 . _ : -)");
     }
     return value;
   }
@@ -47,8 +55,8 @@ public final class Checks {
   public static String sha256(String value, String field) {
     required(value, field);
     if (!SHA256.matcher(value).matches()) {
-      throw new InvalidFieldException(field, "must be 64 lower-case hex digits (a SHA-256), got '"
-          + abbreviate(value) + "'");
+      throw new InvalidFieldException(
+          field, "must be 64 lower-case hex digits (a SHA-256), got '" + abbreviate(value) + "'");
     }
     return value;
   }

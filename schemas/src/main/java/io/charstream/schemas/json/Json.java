@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
 
 /**
  * The one strict JSON codec of the Kafka contract. Reading rejects what the schemas reject: unknown
- * fields, duplicate fields, wrong types (no "64" for 64, no 1.5 for an int, no number for a string),
- * invalid UTF-8, trailing garbage; errors name the field. Writing leaves out null fields.
+ * fields, duplicate fields, wrong types (no "64" for 64, no 1.5 for an int, no number for a
+ * string), invalid UTF-8, trailing garbage; errors name the field. Writing leaves out null fields.
  */
 public final class Json {
   private static final ObjectMapper MAPPER = strictMapper();
@@ -50,43 +50,65 @@ public final class Json {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
-    // No scalar coercion in either direction: a string is not a number and a number is not a string.
-    for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+    // No scalar coercion in either direction: a string is not a number and a number is not a
+    // string.
+    for (LogicalType t :
+        new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
       mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
       mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
     }
-    mapper.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-    mapper.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
-    mapper.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-    mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-    mapper.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    mapper
+        .coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+    mapper
+        .coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    mapper
+        .coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    mapper
+        .coercionConfigFor(LogicalType.Boolean)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+    mapper
+        .coercionConfigFor(LogicalType.Integer)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
     return mapper;
   }
 
   /** Parses bytes into a JSON object tree; fails with kind NOT_JSON if they are not one. */
   public static JsonNode readTree(byte[] bytes) {
     if (bytes == null || bytes.length == 0) {
-      throw new MessageFormatException(MessageFormatException.Kind.NOT_JSON, null,
-          "empty record: expected a JSON object", null);
+      throw new MessageFormatException(
+          MessageFormatException.Kind.NOT_JSON, null, "empty record: expected a JSON object", null);
     }
     try {
       // Decode strictly first: Jackson would replace invalid UTF-8 silently in some paths.
-      String text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
       JsonNode node = MAPPER.readTree(text);
       if (node == null || !node.isObject()) {
-        throw new MessageFormatException(MessageFormatException.Kind.NOT_JSON, null,
-            "expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()), null);
+        throw new MessageFormatException(
+            MessageFormatException.Kind.NOT_JSON,
+            null,
+            "expected a JSON object, got "
+                + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()),
+            null);
       }
       return node;
     } catch (CharacterCodingException e) {
-      throw new MessageFormatException(MessageFormatException.Kind.NOT_JSON, null,
-          "record is not valid UTF-8", e);
+      throw new MessageFormatException(
+          MessageFormatException.Kind.NOT_JSON, null, "record is not valid UTF-8", e);
     } catch (JsonProcessingException e) {
-      throw new MessageFormatException(MessageFormatException.Kind.NOT_JSON, null,
-          "record is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new MessageFormatException(
+          MessageFormatException.Kind.NOT_JSON,
+          null,
+          "record is not valid JSON: " + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -97,10 +119,14 @@ public final class Json {
     } catch (JsonProcessingException e) {
       throw translate(e, type, node);
     } catch (InvalidFieldException e) {
-      throw new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, e.field(), e.getMessage(), e);
+      throw new MessageFormatException(
+          MessageFormatException.Kind.INVALID_FIELD, e.field(), e.getMessage(), e);
     } catch (IllegalArgumentException e) {
-      throw new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, null,
-          "invalid " + type.getSimpleName() + ": " + e.getMessage(), e);
+      throw new MessageFormatException(
+          MessageFormatException.Kind.INVALID_FIELD,
+          null,
+          "invalid " + type.getSimpleName() + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -113,7 +139,8 @@ public final class Json {
     try {
       return MAPPER.writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+      throw new IllegalStateException(
+          "cannot write " + value.getClass().getSimpleName() + " as JSON", e);
     }
   }
 
@@ -122,7 +149,8 @@ public final class Json {
     try {
       return MAPPER.writerFor(declaredType).writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + declaredType.getSimpleName() + " as JSON", e);
+      throw new IllegalStateException(
+          "cannot write " + declaredType.getSimpleName() + " as JSON", e);
     }
   }
 
@@ -136,47 +164,91 @@ public final class Json {
     return v != null && v.isTextual() ? v.asText() : null;
   }
 
-  private static MessageFormatException translate(JsonProcessingException e, Class<?> type, JsonNode root) {
+  private static MessageFormatException translate(
+      JsonProcessingException e, Class<?> type, JsonNode root) {
     // Our own compact-constructor checks arrive wrapped in ValueInstantiationException.
     Throwable cause = e instanceof ValueInstantiationException ? e.getCause() : null;
     String path = e instanceof JsonMappingException jme ? path(jme) : null;
     if (cause instanceof InvalidFieldException ife) {
       String field = prefix(path, ife.field());
-      return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, field,
-          ife.getMessage().replace("'" + ife.field() + "'", "'" + field + "'"), e);
+      return new MessageFormatException(
+          MessageFormatException.Kind.INVALID_FIELD,
+          field,
+          ife.getMessage().replace("'" + ife.field() + "'", "'" + field + "'"),
+          e);
     }
     if (e instanceof UnrecognizedPropertyException upe) {
-      String known = upe.getKnownPropertyIds() == null ? "" : upe.getKnownPropertyIds().stream()
-          .map(String::valueOf).sorted().collect(Collectors.joining(", "));
-      return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, path,
-          "unknown field '" + path + "' in " + type.getSimpleName() + " (known fields: " + known + ")", e);
+      String known =
+          upe.getKnownPropertyIds() == null
+              ? ""
+              : upe.getKnownPropertyIds().stream()
+                  .map(String::valueOf)
+                  .sorted()
+                  .collect(Collectors.joining(", "));
+      return new MessageFormatException(
+          MessageFormatException.Kind.INVALID_FIELD,
+          path,
+          "unknown field '"
+              + path
+              + "' in "
+              + type.getSimpleName()
+              + " (known fields: "
+              + known
+              + ")",
+          e);
     }
     if (e instanceof InvalidTypeIdException itie) {
       String id = itie.getTypeId();
       String field = prefix(path, "type");
-      return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, field,
-          "field '" + field + "': " + (id == null ? "is required but missing"
-              : "unknown type '" + Checks.abbreviate(id) + "'") + " (known types: " + knownTypes(itie) + ")", e);
+      return new MessageFormatException(
+          MessageFormatException.Kind.INVALID_FIELD,
+          field,
+          "field '"
+              + field
+              + "': "
+              + (id == null
+                  ? "is required but missing"
+                  : "unknown type '" + Checks.abbreviate(id) + "'")
+              + " (known types: "
+              + knownTypes(itie)
+              + ")",
+          e);
     }
     if (e instanceof MismatchedInputException mie) {
       JsonNode actual = at(root, mie);
       if (actual == null || actual.isMissingNode()) {
-        return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, path,
-            "field '" + path + "': is required but missing", e);
+        return new MessageFormatException(
+            MessageFormatException.Kind.INVALID_FIELD,
+            path,
+            "field '" + path + "': is required but missing",
+            e);
       }
-      return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, path,
-          "field '" + path + "': expected " + simpleTypeName(mie.getTargetType()) + ", got "
-              + describe(actual, e), e);
+      return new MessageFormatException(
+          MessageFormatException.Kind.INVALID_FIELD,
+          path,
+          "field '"
+              + path
+              + "': expected "
+              + simpleTypeName(mie.getTargetType())
+              + ", got "
+              + describe(actual, e),
+          e);
     }
-    String msg = cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage();
-    return new MessageFormatException(MessageFormatException.Kind.INVALID_FIELD, path,
-        (path == null || path.isEmpty() ? "" : "field '" + path + "': ") + msg, e);
+    String msg =
+        cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage();
+    return new MessageFormatException(
+        MessageFormatException.Kind.INVALID_FIELD,
+        path,
+        (path == null || path.isEmpty() ? "" : "field '" + path + "': ") + msg,
+        e);
   }
 
   private static String knownTypes(InvalidTypeIdException e) {
     String m = e.getOriginalMessage();
     int i = m.indexOf("known type ids = ");
-    return i < 0 ? "see the schema" : m.substring(i + "known type ids = ".length()).replace("[", "").replace("]", "");
+    return i < 0
+        ? "see the schema"
+        : m.substring(i + "known type ids = ".length()).replace("[", "").replace("]", "");
   }
 
   /** The tree node at the exception's path, to say what was found instead. */
@@ -191,16 +263,19 @@ public final class Json {
 
   private static String describe(JsonNode n, JsonProcessingException e) {
     if (n == null) return e.getOriginalMessage().lines().findFirst().orElse("something else");
-    String kind = switch (n.getNodeType()) {
-      case STRING -> "the string";
-      case NUMBER -> n.isIntegralNumber() ? (n.canConvertToInt() ? "the integer" : "the out-of-range integer")
-          : "the number";
-      case BOOLEAN -> "the boolean";
-      case NULL -> "null";
-      case ARRAY -> "an array";
-      case OBJECT -> "an object";
-      default -> n.getNodeType().toString().toLowerCase();
-    };
+    String kind =
+        switch (n.getNodeType()) {
+          case STRING -> "the string";
+          case NUMBER ->
+              n.isIntegralNumber()
+                  ? (n.canConvertToInt() ? "the integer" : "the out-of-range integer")
+                  : "the number";
+          case BOOLEAN -> "the boolean";
+          case NULL -> "null";
+          case ARRAY -> "an array";
+          case OBJECT -> "an object";
+          default -> n.getNodeType().toString().toLowerCase();
+        };
     return n.isValueNode() && !n.isNull() ? kind + " " + Checks.abbreviate(n.toString()) : kind;
   }
 
@@ -223,13 +298,17 @@ public final class Json {
 
   private static String simpleTypeName(Class<?> t) {
     if (t == null) return "value";
-    if (t == int.class || t == Integer.class || t == long.class || t == Long.class) return "an integer";
-    if (t == double.class || t == Double.class || t == float.class || t == Float.class) return "a number";
+    if (t == int.class || t == Integer.class || t == long.class || t == Long.class)
+      return "an integer";
+    if (t == double.class || t == Double.class || t == float.class || t == Float.class)
+      return "a number";
     if (t == boolean.class || t == Boolean.class) return "a boolean (true or false)";
     if (t == String.class) return "a string";
     if (t.isEnum()) {
-      return "one of " + java.util.Arrays.stream(t.getEnumConstants())
-          .map(c -> "\"" + ((Enum<?>) c).name().toLowerCase() + "\"").collect(Collectors.joining(", "));
+      return "one of "
+          + java.util.Arrays.stream(t.getEnumConstants())
+              .map(c -> "\"" + ((Enum<?>) c).name().toLowerCase() + "\"")
+              .collect(Collectors.joining(", "));
     }
     if (java.util.Collection.class.isAssignableFrom(t)) return "an array";
     return "an object (" + t.getSimpleName() + ")";

@@ -3,8 +3,8 @@ package io.charstream.schemas.json;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * A record that does not satisfy the Kafka contract. {@link #field()} names the offending field
- * (a JSON path such as {@code stop[2]}), or is {@code null} when the bytes are not a JSON object at
+ * A record that does not satisfy the Kafka contract. {@link #field()} names the offending field (a
+ * JSON path such as {@code stop[2]}), or is {@code null} when the bytes are not a JSON object at
  * all; {@link #kind()} says which of the two it is, so workers can tell "reject with a reason" from
  * "dead-letter".
  */
@@ -14,7 +14,9 @@ public final class MessageFormatException extends SerializationException {
   public enum Kind {
     /** Not JSON, not UTF-8, empty, or not a JSON object: nothing in it can be trusted. */
     NOT_JSON,
-    /** A JSON object that violates the schema: unknown, missing, ill-typed or out-of-range field. */
+    /**
+     * A JSON object that violates the schema: unknown, missing, ill-typed or out-of-range field.
+     */
     INVALID_FIELD
   }
 

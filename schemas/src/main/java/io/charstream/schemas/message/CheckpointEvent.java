@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * A published model checkpoint. On {@code charstream.checkpoints} (compacted, keyed by modelId) it
- * carries the weights only, for generators; on the trainer's internal
- * {@code charstream.training-state} it carries the full checkpoint with Adam and RNG state and the
- * data position, for resuming. The weights travel inside the record ({@link Weights}).
+ * carries the weights only, for generators; on the trainer's internal {@code
+ * charstream.training-state} it carries the full checkpoint with Adam and RNG state and the data
+ * position, for resuming. The weights travel inside the record ({@link Weights}).
  *
  * @param version increases with every checkpoint of the model, across jobs (the trainer also
  *     numbers its mid-epoch training states, so published versions may skip numbers)
@@ -62,8 +62,16 @@ public record CheckpointEvent(
    */
   public record Metrics(double trainLoss, Double valLoss) {}
 
-  /** The network's shape: Embedding(vocabSize, embeddingSize) -> numLayers x LSTM(rnnSize) -> softmax. */
-  public record ModelSpec(int vocabSize, int embeddingSize, int rnnSize, int numLayers, double dropRate,
+  /**
+   * The network's shape: Embedding(vocabSize, embeddingSize) -> numLayers x LSTM(rnnSize) ->
+   * softmax.
+   */
+  public record ModelSpec(
+      int vocabSize,
+      int embeddingSize,
+      int rnnSize,
+      int numLayers,
+      double dropRate,
       long parameterCount) {
     public ModelSpec {
       Checks.atLeast(vocabSize, 2, "model.vocabSize");
@@ -91,34 +99,47 @@ public record CheckpointEvent(
    * @param format {@code "charstream-checkpoint"}
    * @param formatVersion the checkpoint format version inside the bytes
    */
-  public record Weights(String location, String encoding, String format, int formatVersion,
-      String data) {
+  public record Weights(
+      String location, String encoding, String format, int formatVersion, String data) {
     public static final String INLINE = "inline";
     public static final String BASE64 = "base64";
     public static final String FORMAT = "charstream-checkpoint";
 
     public Weights {
       if (!INLINE.equals(location)) {
-        throw new InvalidFieldException("weights.location", "only \"inline\" is supported, got " + location);
+        throw new InvalidFieldException(
+            "weights.location", "only \"inline\" is supported, got " + location);
       }
       if (!BASE64.equals(encoding)) {
-        throw new InvalidFieldException("weights.encoding", "only \"base64\" is supported, got " + encoding);
+        throw new InvalidFieldException(
+            "weights.encoding", "only \"base64\" is supported, got " + encoding);
       }
       if (!FORMAT.equals(format)) {
-        throw new InvalidFieldException("weights.format", "only \"" + FORMAT + "\" is supported, got " + format);
+        throw new InvalidFieldException(
+            "weights.format", "only \"" + FORMAT + "\" is supported, got " + format);
       }
       Checks.required(data, "weights.data");
     }
 
     public static Weights inline(byte[] bytes, int formatVersion) {
-      return new Weights(INLINE, BASE64, FORMAT, formatVersion, Base64.getEncoder().encodeToString(bytes));
+      return new Weights(
+          INLINE, BASE64, FORMAT, formatVersion, Base64.getEncoder().encodeToString(bytes));
     }
 
     @Override
     public String toString() {
       // Never print megabytes of base64 into a log.
-      return "Weights[" + location + ", " + encoding + ", " + format + " v" + formatVersion + ", "
-          + data.length() + " chars]";
+      return "Weights["
+          + location
+          + ", "
+          + encoding
+          + ", "
+          + format
+          + " v"
+          + formatVersion
+          + ", "
+          + data.length()
+          + " chars]";
     }
 
     /** The checkpoint bytes. */

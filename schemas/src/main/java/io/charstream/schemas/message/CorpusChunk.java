@@ -15,7 +15,13 @@ import io.charstream.schemas.json.InvalidFieldException;
  * @param text this chunk's characters (chunks split between code points, never inside one)
  */
 public record CorpusChunk(
-    int schemaVersion, String corpusId, String uploadId, int index, int count, String sha256, String text) {
+    int schemaVersion,
+    String corpusId,
+    String uploadId,
+    int index,
+    int count,
+    String sha256,
+    String text) {
   public static final int SCHEMA_VERSION = 1;
 
   public CorpusChunk {

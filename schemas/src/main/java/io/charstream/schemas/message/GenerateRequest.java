@@ -42,7 +42,8 @@ public record GenerateRequest(
     Checks.required(prompt, "prompt");
     length = (int) Checks.atLeast(length == null ? DEFAULT_LENGTH : length, 1, "length");
     topN = (int) Checks.atLeast(topN == null ? DEFAULT_TOP_N : topN, 1, "topN");
-    temperature = Checks.positive(temperature == null ? DEFAULT_TEMPERATURE : temperature, "temperature");
+    temperature =
+        Checks.positive(temperature == null ? DEFAULT_TEMPERATURE : temperature, "temperature");
     Checks.optionalId(modelId, "modelId");
     if (modelVersion != null) Checks.atLeast(modelVersion, 1, "modelVersion");
     stop = stop == null ? List.of() : stop;
@@ -57,6 +58,7 @@ public record GenerateRequest(
 
   /** A request with every default but the prompt. */
   public static GenerateRequest of(String requestId, String prompt) {
-    return new GenerateRequest(SCHEMA_VERSION, requestId, prompt, null, null, null, null, null, null, null, null);
+    return new GenerateRequest(
+        SCHEMA_VERSION, requestId, prompt, null, null, null, null, null, null, null, null);
   }
 }

@@ -7,10 +7,11 @@ import io.charstream.schemas.json.InvalidFieldException;
 /**
  * A generation result, on {@code charstream.generate-responses} keyed by requestId. Every request
  * gets exactly one {@code final} record; with {@code stream} it is preceded by {@code chunk}
- * records numbered 0, 1, 2, ... ({@code sequence}), and the final record's sequence is one past
- * the last chunk.
+ * records numbered 0, 1, 2, ... ({@code sequence}), and the final record's sequence is one past the
+ * last chunk.
  *
- * @param text a chunk's characters, or in the final record the whole generated text (empty on error)
+ * @param text a chunk's characters, or in the final record the whole generated text (empty on
+ *     error)
  * @param finishReason final records only: why generation ended
  * @param timings final records only (absent when the request failed before it was queued)
  * @param error final records with finishReason error only
@@ -30,18 +31,23 @@ public record GenerateResponse(
 
   /** A streamed piece, or the record that closes the request. */
   public enum Type {
-    @JsonProperty("chunk") CHUNK,
-    @JsonProperty("final") FINAL
+    @JsonProperty("chunk")
+    CHUNK,
+    @JsonProperty("final")
+    FINAL
   }
 
   /** Why generation ended. */
   public enum FinishReason {
     /** The requested number of characters was generated. */
-    @JsonProperty("length") LENGTH,
+    @JsonProperty("length")
+    LENGTH,
     /** A stop string was generated. */
-    @JsonProperty("stop") STOP,
+    @JsonProperty("stop")
+    STOP,
     /** The request failed; see {@code error}. */
-    @JsonProperty("error") ERROR
+    @JsonProperty("error")
+    ERROR
   }
 
   public GenerateResponse {
@@ -56,7 +62,8 @@ public record GenerateResponse(
     }
     if (type == Type.FINAL) Checks.required(finishReason, "finishReason");
     if ((finishReason == FinishReason.ERROR) != (error != null)) {
-      throw new InvalidFieldException("error", "is required exactly when finishReason is \"error\"");
+      throw new InvalidFieldException(
+          "error", "is required exactly when finishReason is \"error\"");
     }
   }
 
@@ -68,7 +75,8 @@ public record GenerateResponse(
    * @param totalMs from the record timestamp until the final response was produced
    * @param charsPerSecond generated characters per second of generation time
    */
-  public record Timings(double queueWaitMs, Double timeToFirstCharMs, double totalMs, double charsPerSecond) {}
+  public record Timings(
+      double queueWaitMs, Double timeToFirstCharMs, double totalMs, double charsPerSecond) {}
 
   /**
    * What went wrong.
@@ -84,20 +92,60 @@ public record GenerateResponse(
     }
   }
 
-  public static GenerateResponse chunk(String requestId, int sequence, String text, String modelId, long modelVersion) {
-    return new GenerateResponse(SCHEMA_VERSION, requestId, Type.CHUNK, sequence, text, modelId, modelVersion,
-        null, null, null);
+  public static GenerateResponse chunk(
+      String requestId, int sequence, String text, String modelId, long modelVersion) {
+    return new GenerateResponse(
+        SCHEMA_VERSION,
+        requestId,
+        Type.CHUNK,
+        sequence,
+        text,
+        modelId,
+        modelVersion,
+        null,
+        null,
+        null);
   }
 
-  public static GenerateResponse done(String requestId, int sequence, String text, String modelId,
-      long modelVersion, FinishReason reason, Timings timings) {
-    return new GenerateResponse(SCHEMA_VERSION, requestId, Type.FINAL, sequence, text, modelId, modelVersion,
-        reason, timings, null);
+  public static GenerateResponse done(
+      String requestId,
+      int sequence,
+      String text,
+      String modelId,
+      long modelVersion,
+      FinishReason reason,
+      Timings timings) {
+    return new GenerateResponse(
+        SCHEMA_VERSION,
+        requestId,
+        Type.FINAL,
+        sequence,
+        text,
+        modelId,
+        modelVersion,
+        reason,
+        timings,
+        null);
   }
 
-  public static GenerateResponse failed(String requestId, int sequence, String modelId, Long modelVersion,
-      String kind, String message, Timings timings) {
-    return new GenerateResponse(SCHEMA_VERSION, requestId, Type.FINAL, sequence, "", modelId, modelVersion,
-        FinishReason.ERROR, timings, new Error(kind, message));
+  public static GenerateResponse failed(
+      String requestId,
+      int sequence,
+      String modelId,
+      Long modelVersion,
+      String kind,
+      String message,
+      Timings timings) {
+    return new GenerateResponse(
+        SCHEMA_VERSION,
+        requestId,
+        Type.FINAL,
+        sequence,
+        "",
+        modelId,
+        modelVersion,
+        FinishReason.ERROR,
+        timings,
+        new Error(kind, message));
   }
 }

@@ -66,12 +66,16 @@ public record TrainingRequest(
   public static final VocabularyMode DEFAULT_VOCABULARY = VocabularyMode.REFERENCE;
   public static final ValSplit DEFAULT_VAL_SPLIT = ValSplit.TAIL;
   public static final LrSchedule DEFAULT_LR_SCHEDULE = LrSchedule.CONSTANT;
-  /** Under cosine without a finalLearningRate, the last step's rate is learningRate divided by this. */
+
+  /**
+   * Under cosine without a finalLearningRate, the last step's rate is learningRate divided by this.
+   */
   public static final double FINAL_LEARNING_RATE_DIVISOR = 20.0;
 
   /** The fields a preset fills when the request leaves them out (JSON names). */
   public static final List<String> PRESET_FIELDS =
-      List.of("rnnSize", "dropRate", "batchSize", "learningRate", "lrSchedule", "finalLearningRate");
+      List.of(
+          "rnnSize", "dropRate", "batchSize", "learningRate", "lrSchedule", "finalLearningRate");
 
   public TrainingRequest {
     Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
@@ -79,7 +83,8 @@ public record TrainingRequest(
     Checks.id(modelId, "modelId");
     Checks.id(corpusId, "corpusId");
     seqLen = (int) Checks.atLeast(or(seqLen, DEFAULT_SEQ_LEN), 1, "seqLen");
-    embeddingSize = (int) Checks.atLeast(or(embeddingSize, DEFAULT_EMBEDDING_SIZE), 1, "embeddingSize");
+    embeddingSize =
+        (int) Checks.atLeast(or(embeddingSize, DEFAULT_EMBEDDING_SIZE), 1, "embeddingSize");
     if (preset == null) {
       rnnSize = or(rnnSize, DEFAULT_RNN_SIZE);
       dropRate = or(dropRate, DEFAULT_DROP_RATE);
@@ -104,9 +109,15 @@ public record TrainingRequest(
     valSplit = or(valSplit, DEFAULT_VAL_SPLIT);
     if (finalLearningRate != null) {
       Checks.positive(finalLearningRate, "finalLearningRate");
-      if (lrSchedule == LrSchedule.COSINE && learningRate != null && finalLearningRate > learningRate) {
-        throw new InvalidFieldException("finalLearningRate", "must be in (0, learningRate = " + learningRate
-            + "] with the cosine schedule (it decays to it), got " + finalLearningRate);
+      if (lrSchedule == LrSchedule.COSINE
+          && learningRate != null
+          && finalLearningRate > learningRate) {
+        throw new InvalidFieldException(
+            "finalLearningRate",
+            "must be in (0, learningRate = "
+                + learningRate
+                + "] with the cosine schedule (it decays to it), got "
+                + finalLearningRate);
       }
     } else if (lrSchedule == LrSchedule.COSINE && learningRate != null) {
       finalLearningRate = learningRate / FINAL_LEARNING_RATE_DIVISOR;
@@ -117,55 +128,176 @@ public record TrainingRequest(
    * A request without the fields added later (valSplit, lrSchedule, finalLearningRate, preset): the
    * reference's split and schedule, as before they existed.
    */
-  public TrainingRequest(int schemaVersion, String jobId, String modelId, String corpusId, Integer seqLen,
-      Integer embeddingSize, Integer rnnSize, Integer numLayers, Double dropRate, Double learningRate,
-      Double clipNorm, Integer batchSize, Integer numEpochs, Double valFraction, VocabularyMode vocabulary,
-      Long seed, Boolean restore) {
-    this(schemaVersion, jobId, modelId, corpusId, seqLen, embeddingSize, rnnSize, numLayers, dropRate,
-        learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed, restore, null, null, null,
+  public TrainingRequest(
+      int schemaVersion,
+      String jobId,
+      String modelId,
+      String corpusId,
+      Integer seqLen,
+      Integer embeddingSize,
+      Integer rnnSize,
+      Integer numLayers,
+      Double dropRate,
+      Double learningRate,
+      Double clipNorm,
+      Integer batchSize,
+      Integer numEpochs,
+      Double valFraction,
+      VocabularyMode vocabulary,
+      Long seed,
+      Boolean restore) {
+    this(
+        schemaVersion,
+        jobId,
+        modelId,
+        corpusId,
+        seqLen,
+        embeddingSize,
+        rnnSize,
+        numLayers,
+        dropRate,
+        learningRate,
+        clipNorm,
+        batchSize,
+        numEpochs,
+        valFraction,
+        vocabulary,
+        seed,
+        restore,
+        null,
+        null,
+        null,
         null);
   }
 
   /** A request with every default: what {@code charstream submit} sends without flags. */
   public static TrainingRequest defaults(String jobId, String modelId, String corpusId) {
-    return new TrainingRequest(SCHEMA_VERSION, jobId, modelId, corpusId,
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+    return new TrainingRequest(
+        SCHEMA_VERSION,
+        jobId,
+        modelId,
+        corpusId,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
         null);
   }
 
   public TrainingRequest withJobId(String id) {
-    return new TrainingRequest(schemaVersion, id, modelId, corpusId, seqLen, embeddingSize, rnnSize,
-        numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, seed, restore,
-        valSplit, lrSchedule, finalLearningRate, preset);
+    return new TrainingRequest(
+        schemaVersion,
+        id,
+        modelId,
+        corpusId,
+        seqLen,
+        embeddingSize,
+        rnnSize,
+        numLayers,
+        dropRate,
+        learningRate,
+        clipNorm,
+        batchSize,
+        numEpochs,
+        valFraction,
+        vocabulary,
+        seed,
+        restore,
+        valSplit,
+        lrSchedule,
+        finalLearningRate,
+        preset);
   }
 
   public TrainingRequest withSeed(long s) {
-    return new TrainingRequest(schemaVersion, jobId, modelId, corpusId, seqLen, embeddingSize, rnnSize,
-        numLayers, dropRate, learningRate, clipNorm, batchSize, numEpochs, valFraction, vocabulary, s, restore,
-        valSplit, lrSchedule, finalLearningRate, preset);
+    return new TrainingRequest(
+        schemaVersion,
+        jobId,
+        modelId,
+        corpusId,
+        seqLen,
+        embeddingSize,
+        rnnSize,
+        numLayers,
+        dropRate,
+        learningRate,
+        clipNorm,
+        batchSize,
+        numEpochs,
+        valFraction,
+        vocabulary,
+        s,
+        restore,
+        valSplit,
+        lrSchedule,
+        finalLearningRate,
+        preset);
   }
 
   /**
-   * This request with a preset's values in the {@link #PRESET_FIELDS} it leaves out: explicit fields
-   * win. Applying it again changes nothing.
+   * This request with a preset's values in the {@link #PRESET_FIELDS} it leaves out: explicit
+   * fields win. Applying it again changes nothing.
    *
    * @param presetFinalLearningRate the preset's last-step rate under cosine, or null for
    *     learningRate / {@value #FINAL_LEARNING_RATE_DIVISOR}; used only when the schedule is cosine
    */
-  public TrainingRequest withPresetValues(int presetRnnSize, double presetDropRate, int presetBatchSize,
-      double presetLearningRate, LrSchedule presetSchedule, Double presetFinalLearningRate) {
+  public TrainingRequest withPresetValues(
+      int presetRnnSize,
+      double presetDropRate,
+      int presetBatchSize,
+      double presetLearningRate,
+      LrSchedule presetSchedule,
+      Double presetFinalLearningRate) {
     LrSchedule schedule = or(lrSchedule, presetSchedule);
-    Double finalRate = finalLearningRate != null || schedule != LrSchedule.COSINE ? finalLearningRate
-        : presetFinalLearningRate;
-    return new TrainingRequest(schemaVersion, jobId, modelId, corpusId, seqLen, embeddingSize,
-        or(rnnSize, presetRnnSize), numLayers, or(dropRate, presetDropRate), or(learningRate, presetLearningRate),
-        clipNorm, or(batchSize, presetBatchSize), numEpochs, valFraction, vocabulary, seed, restore, valSplit,
-        schedule, finalRate, preset);
+    Double finalRate =
+        finalLearningRate != null || schedule != LrSchedule.COSINE
+            ? finalLearningRate
+            : presetFinalLearningRate;
+    return new TrainingRequest(
+        schemaVersion,
+        jobId,
+        modelId,
+        corpusId,
+        seqLen,
+        embeddingSize,
+        or(rnnSize, presetRnnSize),
+        numLayers,
+        or(dropRate, presetDropRate),
+        or(learningRate, presetLearningRate),
+        clipNorm,
+        or(batchSize, presetBatchSize),
+        numEpochs,
+        valFraction,
+        vocabulary,
+        seed,
+        restore,
+        valSplit,
+        schedule,
+        finalRate,
+        preset);
   }
 
-  /** Whether every field is set: no preset, or its values applied with {@link #withPresetValues}. */
+  /**
+   * Whether every field is set: no preset, or its values applied with {@link #withPresetValues}.
+   */
   public boolean resolved() {
-    return rnnSize != null && dropRate != null && learningRate != null && batchSize != null && lrSchedule != null;
+    return rnnSize != null
+        && dropRate != null
+        && learningRate != null
+        && batchSize != null
+        && lrSchedule != null;
   }
 
   private static <T> T or(T value, T fallback) {

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.charstream.schemas.json.Checks;
 
 /**
- * A job's status event, on {@code charstream.training-status} keyed by jobId. The JSON field
- * {@code type} says which variant it is. A job goes accepted -> (progress | checkpoint)* ->
- * completed | failed | cancelled, or is rejected outright. The topic is compacted: the latest event
- * of each job is its state.
+ * A job's status event, on {@code charstream.training-status} keyed by jobId. The JSON field {@code
+ * type} says which variant it is. A job goes accepted -> (progress | checkpoint)* -> completed |
+ * failed | cancelled, or is rejected outright. The topic is compacted: the latest event of each job
+ * is its state.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 @JsonSubTypes({
@@ -35,7 +35,9 @@ public sealed interface TrainingStatus {
 
   /** True for the events after which a job never changes again. */
   default boolean terminal() {
-    return !(this instanceof Accepted || this instanceof Progress || this instanceof CheckpointSaved);
+    return !(this instanceof Accepted
+        || this instanceof Progress
+        || this instanceof CheckpointSaved);
   }
 
   /** The JSON {@code type} of this variant ("accepted", "progress", ...). */
@@ -46,7 +48,8 @@ public sealed interface TrainingStatus {
     throw new IllegalStateException("unregistered status " + getClass());
   }
 
-  private static void common(int schemaVersion, String jobId, String modelId, long timestampMs, boolean modelRequired) {
+  private static void common(
+      int schemaVersion, String jobId, String modelId, long timestampMs, boolean modelRequired) {
     Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
     Checks.id(jobId, "jobId");
     if (modelRequired) Checks.id(modelId, "modelId");
@@ -59,8 +62,15 @@ public sealed interface TrainingStatus {
    * @param request the effective request, with defaults applied and the seed resolved
    * @param resumedFrom where a restarted job continues from, or null for a fresh start
    */
-  record Accepted(int schemaVersion, String jobId, String modelId, long timestampMs,
-      String workerId, TrainingRequest request, ResumePoint resumedFrom) implements TrainingStatus {
+  record Accepted(
+      int schemaVersion,
+      String jobId,
+      String modelId,
+      long timestampMs,
+      String workerId,
+      TrainingRequest request,
+      ResumePoint resumedFrom)
+      implements TrainingStatus {
     public Accepted {
       common(schemaVersion, jobId, modelId, timestampMs, true);
       Checks.required(workerId, "workerId");
@@ -82,8 +92,14 @@ public sealed interface TrainingStatus {
    *
    * @param field the request field at fault, when one is
    */
-  record Rejected(int schemaVersion, String jobId, String modelId, long timestampMs,
-      String reason, String field) implements TrainingStatus {
+  record Rejected(
+      int schemaVersion,
+      String jobId,
+      String modelId,
+      long timestampMs,
+      String reason,
+      String field)
+      implements TrainingStatus {
     public Rejected {
       common(schemaVersion, jobId, modelId, timestampMs, false);
       Checks.optionalId(modelId, "modelId");
@@ -100,9 +116,21 @@ public sealed interface TrainingStatus {
    * @param valLoss validation loss of the last finished epoch, null before the first
    * @param etaSeconds estimated seconds until the last epoch ends
    */
-  record Progress(int schemaVersion, String jobId, String modelId, long timestampMs,
-      int epoch, int numEpochs, long step, long stepsPerEpoch, long globalStep,
-      double loss, Double valLoss, double charsPerSecond, double etaSeconds, double elapsedSeconds)
+  record Progress(
+      int schemaVersion,
+      String jobId,
+      String modelId,
+      long timestampMs,
+      int epoch,
+      int numEpochs,
+      long step,
+      long stepsPerEpoch,
+      long globalStep,
+      double loss,
+      Double valLoss,
+      double charsPerSecond,
+      double etaSeconds,
+      double elapsedSeconds)
       implements TrainingStatus {
     public Progress {
       common(schemaVersion, jobId, modelId, timestampMs, true);
@@ -115,9 +143,19 @@ public sealed interface TrainingStatus {
   }
 
   /** A checkpoint of this job was published on the checkpoints topic. */
-  record CheckpointSaved(int schemaVersion, String jobId, String modelId, long timestampMs,
-      long version, int epoch, long globalStep, double trainLoss, Double valLoss,
-      long sizeBytes, String sha256) implements TrainingStatus {
+  record CheckpointSaved(
+      int schemaVersion,
+      String jobId,
+      String modelId,
+      long timestampMs,
+      long version,
+      int epoch,
+      long globalStep,
+      double trainLoss,
+      Double valLoss,
+      long sizeBytes,
+      String sha256)
+      implements TrainingStatus {
     public CheckpointSaved {
       common(schemaVersion, jobId, modelId, timestampMs, true);
       Checks.atLeast(version, 1, "version");
@@ -127,8 +165,16 @@ public sealed interface TrainingStatus {
   }
 
   /** The job trained every epoch; {@code version} is its final checkpoint. */
-  record Completed(int schemaVersion, String jobId, String modelId, long timestampMs,
-      long version, int epochs, double trainLoss, Double valLoss, double durationSeconds)
+  record Completed(
+      int schemaVersion,
+      String jobId,
+      String modelId,
+      long timestampMs,
+      long version,
+      int epochs,
+      double trainLoss,
+      Double valLoss,
+      double durationSeconds)
       implements TrainingStatus {
     public Completed {
       common(schemaVersion, jobId, modelId, timestampMs, true);
@@ -139,10 +185,12 @@ public sealed interface TrainingStatus {
   /**
    * The job stopped on an error and will not be retried.
    *
-   * @param kind a short machine-readable class: corpus-incomplete, corpus-checksum, diverged, internal, ...
+   * @param kind a short machine-readable class: corpus-incomplete, corpus-checksum, diverged,
+   *     internal, ...
    */
-  record Failed(int schemaVersion, String jobId, String modelId, long timestampMs,
-      String kind, String reason) implements TrainingStatus {
+  record Failed(
+      int schemaVersion, String jobId, String modelId, long timestampMs, String kind, String reason)
+      implements TrainingStatus {
     public Failed {
       common(schemaVersion, jobId, modelId, timestampMs, true);
       Checks.required(kind, "kind");
@@ -155,8 +203,15 @@ public sealed interface TrainingStatus {
    *
    * @param version its last published checkpoint, or null if none was
    */
-  record Cancelled(int schemaVersion, String jobId, String modelId, long timestampMs,
-      String reason, Long version, int epoch) implements TrainingStatus {
+  record Cancelled(
+      int schemaVersion,
+      String jobId,
+      String modelId,
+      long timestampMs,
+      String reason,
+      Long version,
+      int epoch)
+      implements TrainingStatus {
     public Cancelled {
       common(schemaVersion, jobId, modelId, timestampMs, true);
       Checks.atLeast(epoch, 0, "epoch");

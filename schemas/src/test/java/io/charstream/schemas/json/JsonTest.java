@@ -19,33 +19,36 @@ class JsonTest {
   static final String BASE = "\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\"";
 
   static MessageFormatException readRequest(String json) {
-    return catchThrowableOfType(MessageFormatException.class,
+    return catchThrowableOfType(
+        MessageFormatException.class,
         () -> Json.read(json.getBytes(StandardCharsets.UTF_8), TrainingRequest.class));
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "unknown field          | ,\"rnnSise\":64          | rnnSise   | unknown field",
-      "string for an int      | ,\"rnnSize\":\"64\"      | rnnSize   | integer",
-      "float for an int       | ,\"rnnSize\":64.5        | rnnSize   | integer",
-      "bool for a number      | ,\"learningRate\":true   | learningRate | number",
-      "number for a string    | ,\"jobId\":7             | jobId     | string",
-      "zero batch size        | ,\"batchSize\":0         | batchSize | >= 1",
-      "negative epochs        | ,\"numEpochs\":-3        | numEpochs | >= 1",
-      "dropout of 1.5         | ,\"dropRate\":1.5        | dropRate  | [0, 1)",
-      "bad vocabulary         | ,\"vocabulary\":\"greek\" | vocabulary | reference",
-      "number for an enum     | ,\"vocabulary\":1        | vocabulary | ",
-      "null for a string id   | ,\"jobId\":\"a b\"       | jobId     | not a valid id",
-      "object for an int      | ,\"seqLen\":{}           | seqLen    | integer",
-      "array for a bool       | ,\"restore\":[true]      | restore   | boolean",
-      "huge int               | ,\"rnnSize\":99999999999999 | rnnSize |  ",
-      "bad valSplit           | ,\"valSplit\":\"random\" | valSplit | \"tail\", \"blocks\"",
-      "bad lrSchedule         | ,\"lrSchedule\":\"linear\" | lrSchedule | \"constant\", \"cosine\"",
-      "bad preset             | ,\"preset\":\"fast\"     | preset    | \"reference\", \"recommended\"",
-      "upper-case preset      | ,\"preset\":\"RECOMMENDED\" | preset | \"recommended\"",
-      "zero finalLearningRate | ,\"finalLearningRate\":0 | finalLearningRate | > 0",
-      "final above the start  | ,\"lrSchedule\":\"cosine\",\"finalLearningRate\":0.01 | finalLearningRate | learningRate",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "unknown field          | ,\"rnnSise\":64          | rnnSise   | unknown field",
+        "string for an int      | ,\"rnnSize\":\"64\"      | rnnSize   | integer",
+        "float for an int       | ,\"rnnSize\":64.5        | rnnSize   | integer",
+        "bool for a number      | ,\"learningRate\":true   | learningRate | number",
+        "number for a string    | ,\"jobId\":7             | jobId     | string",
+        "zero batch size        | ,\"batchSize\":0         | batchSize | >= 1",
+        "negative epochs        | ,\"numEpochs\":-3        | numEpochs | >= 1",
+        "dropout of 1.5         | ,\"dropRate\":1.5        | dropRate  | [0, 1)",
+        "bad vocabulary         | ,\"vocabulary\":\"greek\" | vocabulary | reference",
+        "number for an enum     | ,\"vocabulary\":1        | vocabulary | ",
+        "null for a string id   | ,\"jobId\":\"a b\"       | jobId     | not a valid id",
+        "object for an int      | ,\"seqLen\":{}           | seqLen    | integer",
+        "array for a bool       | ,\"restore\":[true]      | restore   | boolean",
+        "huge int               | ,\"rnnSize\":99999999999999 | rnnSize |  ",
+        "bad valSplit           | ,\"valSplit\":\"random\" | valSplit | \"tail\", \"blocks\"",
+        "bad lrSchedule         | ,\"lrSchedule\":\"linear\" | lrSchedule | \"constant\", \"cosine\"",
+        "bad preset             | ,\"preset\":\"fast\"     | preset    | \"reference\", \"recommended\"",
+        "upper-case preset      | ,\"preset\":\"RECOMMENDED\" | preset | \"recommended\"",
+        "zero finalLearningRate | ,\"finalLearningRate\":0 | finalLearningRate | > 0",
+        "final above the start  | ,\"lrSchedule\":\"cosine\",\"finalLearningRate\":0.01 | finalLearningRate | learningRate",
+      })
   void invalidFieldsAreNamed(String name, String extra, String field, String hint) {
     MessageFormatException e = readRequest("{" + BASE + extra + "}");
     assertThat(e).as(name).isNotNull();
@@ -64,9 +67,15 @@ class JsonTest {
 
   @Test
   void missingPrimitiveFieldIsNamed() {
-    MessageFormatException e = catchThrowableOfType(MessageFormatException.class, () -> Json.read(
-        "{\"schemaVersion\":1,\"corpusId\":\"k\",\"uploadId\":\"u\",\"count\":1,\"sha256\":\"%s\",\"text\":\"\"}"
-            .formatted("a".repeat(64)).getBytes(StandardCharsets.UTF_8), io.charstream.schemas.message.CorpusChunk.class));
+    MessageFormatException e =
+        catchThrowableOfType(
+            MessageFormatException.class,
+            () ->
+                Json.read(
+                    "{\"schemaVersion\":1,\"corpusId\":\"k\",\"uploadId\":\"u\",\"count\":1,\"sha256\":\"%s\",\"text\":\"\"}"
+                        .formatted("a".repeat(64))
+                        .getBytes(StandardCharsets.UTF_8),
+                    io.charstream.schemas.message.CorpusChunk.class));
     assertThat(e.field()).isEqualTo("index");
     assertThat(e.getMessage()).isEqualTo("field 'index': is required but missing");
     MessageFormatException nul = readRequest("{" + BASE + ",\"rnnSize\":null}");
@@ -75,7 +84,8 @@ class JsonTest {
 
   @Test
   void unsupportedSchemaVersionSaysWhatToDo() {
-    MessageFormatException e = readRequest("{\"schemaVersion\":2,\"modelId\":\"m\",\"corpusId\":\"c\"}");
+    MessageFormatException e =
+        readRequest("{\"schemaVersion\":2,\"modelId\":\"m\",\"corpusId\":\"c\"}");
     assertThat(e.field()).isEqualTo("schemaVersion");
     assertThat(e.getMessage()).contains("upgrade charstream");
   }
@@ -88,14 +98,16 @@ class JsonTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "not json     | hello world",
-      "truncated    | {\"schemaVersion\":1,\"modelId\":",
-      "an array     | [1,2,3]",
-      "a number     | 42",
-      "trailing     | {\"schemaVersion\":1} x",
-      "nan          | {\"loss\":NaN}",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "not json     | hello world",
+        "truncated    | {\"schemaVersion\":1,\"modelId\":",
+        "an array     | [1,2,3]",
+        "a number     | 42",
+        "trailing     | {\"schemaVersion\":1} x",
+        "nan          | {\"loss\":NaN}",
+      })
   void nonJsonIsNotJson(String name, String text) {
     MessageFormatException e = readRequest(text);
     assertThat(e.kind()).as(name).isEqualTo(MessageFormatException.Kind.NOT_JSON);
@@ -105,34 +117,53 @@ class JsonTest {
   @Test
   void emptyAndInvalidUtf8AreNotJson() {
     assertThatThrownBy(() -> Json.read(new byte[0], TrainingRequest.class))
-        .isInstanceOfSatisfying(MessageFormatException.class,
+        .isInstanceOfSatisfying(
+            MessageFormatException.class,
             e -> assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.NOT_JSON))
         .hasMessageContaining("empty");
-    byte[] bad = "{\"schemaVersion\":1,\"modelId\":\"m\u00ff\",\"corpusId\":\"c\"}".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] bad =
+        "{\"schemaVersion\":1,\"modelId\":\"m\u00ff\",\"corpusId\":\"c\"}"
+            .getBytes(StandardCharsets.ISO_8859_1);
     assertThatThrownBy(() -> Json.read(bad, TrainingRequest.class))
-        .isInstanceOfSatisfying(MessageFormatException.class,
+        .isInstanceOfSatisfying(
+            MessageFormatException.class,
             e -> assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.NOT_JSON))
         .hasMessageContaining("UTF-8");
   }
 
   @Test
   void nestedFieldsAreNamedWithTheirPath() {
-    MessageFormatException e = catchThrowableOfType(MessageFormatException.class, () -> Json.read(
-        ("{\"schemaVersion\":1,\"requestId\":\"r\",\"prompt\":\"p\",\"stop\":[\"a\",7]}").getBytes(StandardCharsets.UTF_8),
-        GenerateRequest.class));
+    MessageFormatException e =
+        catchThrowableOfType(
+            MessageFormatException.class,
+            () ->
+                Json.read(
+                    ("{\"schemaVersion\":1,\"requestId\":\"r\",\"prompt\":\"p\",\"stop\":[\"a\",7]}")
+                        .getBytes(StandardCharsets.UTF_8),
+                    GenerateRequest.class));
     assertThat(e.field()).isEqualTo("stop[1]");
-    MessageFormatException e2 = catchThrowableOfType(MessageFormatException.class, () -> Json.read(
-        ("{\"schemaVersion\":1,\"requestId\":\"r\",\"type\":\"final\",\"sequence\":0,\"text\":\"\","
-            + "\"finishReason\":\"length\",\"timings\":{\"queueWaitMs\":1,\"totalMs\":2,\"charsPerSecond\":3,\"x\":1}}")
-            .getBytes(StandardCharsets.UTF_8), GenerateResponse.class));
+    MessageFormatException e2 =
+        catchThrowableOfType(
+            MessageFormatException.class,
+            () ->
+                Json.read(
+                    ("{\"schemaVersion\":1,\"requestId\":\"r\",\"type\":\"final\",\"sequence\":0,\"text\":\"\","
+                            + "\"finishReason\":\"length\",\"timings\":{\"queueWaitMs\":1,\"totalMs\":2,\"charsPerSecond\":3,\"x\":1}}")
+                        .getBytes(StandardCharsets.UTF_8),
+                    GenerateResponse.class));
     assertThat(e2.field()).isEqualTo("timings.x");
   }
 
   @Test
   void statusVariantsNeedAKnownType() {
-    MessageFormatException e = catchThrowableOfType(MessageFormatException.class, () -> Json.read(
-        "{\"schemaVersion\":1,\"type\":\"paused\",\"jobId\":\"j\",\"modelId\":\"m\",\"timestampMs\":1}"
-            .getBytes(StandardCharsets.UTF_8), TrainingStatus.class));
+    MessageFormatException e =
+        catchThrowableOfType(
+            MessageFormatException.class,
+            () ->
+                Json.read(
+                    "{\"schemaVersion\":1,\"type\":\"paused\",\"jobId\":\"j\",\"modelId\":\"m\",\"timestampMs\":1}"
+                        .getBytes(StandardCharsets.UTF_8),
+                    TrainingStatus.class));
     assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.INVALID_FIELD);
     assertThat(e.getMessage()).contains("paused");
   }
@@ -145,7 +176,8 @@ class JsonTest {
     String json = new String(Json.write(s, TrainingStatus.class), StandardCharsets.UTF_8);
     assertThat(json).contains("\"type\":\"failed\"");
     assertThat(Json.read(json.getBytes(StandardCharsets.UTF_8), TrainingStatus.class)).isEqualTo(s);
-    TrainingStatus p = new TrainingStatus.Progress(1, "j", "m", 1L, 1, 2, 3, 4, 5, 2.5, null, 100, 10, 1);
+    TrainingStatus p =
+        new TrainingStatus.Progress(1, "j", "m", 1L, 1, 2, 3, 4, 5, 2.5, null, 100, 10, 1);
     assertThat(p.terminal()).isFalse();
     assertThat(p.type()).isEqualTo("progress");
   }
@@ -159,7 +191,9 @@ class JsonTest {
 
   @Test
   void textFieldReadsAnIdFromAnInvalidRecord() {
-    var tree = Json.readTree("{\"requestId\":\"r-1\",\"length\":\"long\"}".getBytes(StandardCharsets.UTF_8));
+    var tree =
+        Json.readTree(
+            "{\"requestId\":\"r-1\",\"length\":\"long\"}".getBytes(StandardCharsets.UTF_8));
     assertThat(Json.textField(tree, "requestId")).isEqualTo("r-1");
     assertThat(Json.textField(tree, "length")).isEqualTo("long");
     assertThat(Json.textField(tree, "missing")).isNull();

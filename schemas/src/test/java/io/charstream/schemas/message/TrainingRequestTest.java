@@ -12,11 +12,16 @@ import org.junit.jupiter.api.Test;
 class TrainingRequestTest {
 
   static TrainingRequest read(String extra) {
-    return Json.read(("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\"" + extra + "}")
-        .getBytes(StandardCharsets.UTF_8), TrainingRequest.class);
+    return Json.read(
+        ("{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\"" + extra + "}")
+            .getBytes(StandardCharsets.UTF_8),
+        TrainingRequest.class);
   }
 
-  /** A preset's values that differ from every default, so each filled field shows where it came from. */
+  /**
+   * A preset's values that differ from every default, so each filled field shows where it came
+   * from.
+   */
   static TrainingRequest applyRecipe(TrainingRequest r) {
     return r.withPresetValues(256, 0.1, 48, 0.003, LrSchedule.COSINE, 0.00015);
   }
@@ -29,25 +34,32 @@ class TrainingRequestTest {
     assertThat(r.lrSchedule()).isEqualTo(LrSchedule.CONSTANT);
     assertThat(r.finalLearningRate()).isNull();
     // What the trainer echoes: the old fields plus the two defaults, nothing else.
-    assertThat(Json.writeString(r)).contains("\"valSplit\":\"tail\"", "\"lrSchedule\":\"constant\"")
+    assertThat(Json.writeString(r))
+        .contains("\"valSplit\":\"tail\"", "\"lrSchedule\":\"constant\"")
         .doesNotContain("finalLearningRate", "preset");
     // The pre-preset constructor means the same request.
-    assertThat(new TrainingRequest(1, null, "m", "c", null, null, null, null, null, null, null, null, null, null, null,
-        null, null)).isEqualTo(r);
+    assertThat(
+            new TrainingRequest(
+                1, null, "m", "c", null, null, null, null, null, null, null, null, null, null, null,
+                null, null))
+        .isEqualTo(r);
   }
 
   @Test
   void cosineWithoutAFinalRateDecaysToATwentieth() {
     assertThat(read(",\"lrSchedule\":\"cosine\"").finalLearningRate()).isEqualTo(0.001 / 20);
-    assertThat(read(",\"lrSchedule\":\"cosine\",\"learningRate\":0.01").finalLearningRate()).isEqualTo(0.01 / 20);
-    assertThat(read(",\"lrSchedule\":\"cosine\",\"finalLearningRate\":0.0002").finalLearningRate()).isEqualTo(0.0002);
+    assertThat(read(",\"lrSchedule\":\"cosine\",\"learningRate\":0.01").finalLearningRate())
+        .isEqualTo(0.01 / 20);
+    assertThat(read(",\"lrSchedule\":\"cosine\",\"finalLearningRate\":0.0002").finalLearningRate())
+        .isEqualTo(0.0002);
     // Under constant the final rate is ignored: kept as given, not checked against learningRate.
     assertThat(read(",\"finalLearningRate\":0.5").finalLearningRate()).isEqualTo(0.5);
   }
 
   @Test
   void aPresetFillsOnlyWhatTheRequestLeavesOut() {
-    TrainingRequest r = applyRecipe(read(",\"preset\":\"recommended\",\"rnnSize\":64,\"valSplit\":\"blocks\""));
+    TrainingRequest r =
+        applyRecipe(read(",\"preset\":\"recommended\",\"rnnSize\":64,\"valSplit\":\"blocks\""));
     assertThat(r.rnnSize()).isEqualTo(64); // explicit wins
     assertThat(r.dropRate()).isEqualTo(0.1);
     assertThat(r.batchSize()).isEqualTo(48);
@@ -64,14 +76,17 @@ class TrainingRequestTest {
 
   @Test
   void explicitScheduleFieldsWinOverThePreset() {
-    TrainingRequest constant = applyRecipe(read(",\"preset\":\"recommended\",\"lrSchedule\":\"constant\""));
+    TrainingRequest constant =
+        applyRecipe(read(",\"preset\":\"recommended\",\"lrSchedule\":\"constant\""));
     assertThat(constant.lrSchedule()).isEqualTo(LrSchedule.CONSTANT);
     assertThat(constant.finalLearningRate()).isNull();
-    TrainingRequest ownFinal = applyRecipe(read(",\"preset\":\"recommended\",\"finalLearningRate\":0.001"));
+    TrainingRequest ownFinal =
+        applyRecipe(read(",\"preset\":\"recommended\",\"finalLearningRate\":0.001"));
     assertThat(ownFinal.finalLearningRate()).isEqualTo(0.001);
     // A preset without its own final rate (null) leaves the cosine default: learningRate / 20.
-    TrainingRequest reference = read(",\"preset\":\"reference\",\"lrSchedule\":\"cosine\",\"learningRate\":0.002")
-        .withPresetValues(128, 0.0, 64, 0.001, LrSchedule.CONSTANT, null);
+    TrainingRequest reference =
+        read(",\"preset\":\"reference\",\"lrSchedule\":\"cosine\",\"learningRate\":0.002")
+            .withPresetValues(128, 0.0, 64, 0.001, LrSchedule.CONSTANT, null);
     assertThat(reference.finalLearningRate()).isEqualTo(0.002 / 20);
   }
 
@@ -83,12 +98,58 @@ class TrainingRequestTest {
 
   @Test
   void badScheduleValuesNameTheField() {
-    assertThatThrownBy(() -> new TrainingRequest(1, null, "m", "c", null, null, null, null, null, 0.001, null, null,
-        null, null, null, null, null, null, LrSchedule.COSINE, 0.002, null))
-        .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("finalLearningRate"))
+    assertThatThrownBy(
+            () ->
+                new TrainingRequest(
+                    1,
+                    null,
+                    "m",
+                    "c",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    0.001,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    LrSchedule.COSINE,
+                    0.002,
+                    null))
+        .isInstanceOfSatisfying(
+            InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("finalLearningRate"))
         .hasMessageContaining("learningRate = 0.001");
-    assertThatThrownBy(() -> new TrainingRequest(1, null, "m", "c", null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null, -1.0, Preset.RECOMMENDED))
-        .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("finalLearningRate"));
+    assertThatThrownBy(
+            () ->
+                new TrainingRequest(
+                    1,
+                    null,
+                    "m",
+                    "c",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    -1.0,
+                    Preset.RECOMMENDED))
+        .isInstanceOfSatisfying(
+            InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("finalLearningRate"));
   }
 }

@@ -31,8 +31,15 @@ public final class CorpusIndexer implements Processor<byte[], byte[], Object, Ob
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, CorpusManifest> store;
 
-  /** @param deadLetterMaxBytes the largest record the dead-letter topic (and the Streams producer) takes */
-  public CorpusIndexer(String storeName, String manifestSink, String deadLetterSink, String workerId,
+  /**
+   * @param deadLetterMaxBytes the largest record the dead-letter topic (and the Streams producer)
+   *     takes
+   */
+  public CorpusIndexer(
+      String storeName,
+      String manifestSink,
+      String deadLetterSink,
+      String workerId,
       int deadLetterMaxBytes) {
     this.storeName = storeName;
     this.manifestSink = manifestSink;
@@ -54,38 +61,71 @@ public final class CorpusIndexer implements Processor<byte[], byte[], Object, Ob
     try {
       chunk = Json.read(record.value(), CorpusChunk.class);
     } catch (MessageFormatException e) {
-      deadLetter(record, meta, e.kind() == MessageFormatException.Kind.NOT_JSON ? "not-json" : "invalid-field",
+      deadLetter(
+          record,
+          meta,
+          e.kind() == MessageFormatException.Kind.NOT_JSON ? "not-json" : "invalid-field",
           e.getMessage());
       return;
     }
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     if (!chunk.corpusId().equals(key)) {
       // A chunk keyed otherwise may sit in another partition than its siblings: order is lost.
-      deadLetter(record, meta, "wrong-key", "a corpus chunk must be keyed by its corpusId '" + chunk.corpusId()
-          + "', but the key is " + (key == null ? "missing" : "'" + key + "'"));
+      deadLetter(
+          record,
+          meta,
+          "wrong-key",
+          "a corpus chunk must be keyed by its corpusId '"
+              + chunk.corpusId()
+              + "', but the key is "
+              + (key == null ? "missing" : "'" + key + "'"));
       return;
     }
     CorpusManifest before = store.get(chunk.corpusId());
-    CorpusManifest after = CorpusIndex.apply(before, chunk, meta.partition(), meta.offset(), record.timestamp());
+    CorpusManifest after =
+        CorpusIndex.apply(before, chunk, meta.partition(), meta.offset(), record.timestamp());
     if (after == before) return;
     store.put(chunk.corpusId(), after);
-    if (after.lastError() != null && (before == null || !after.lastError().equals(before.lastError()))) {
+    if (after.lastError() != null
+        && (before == null || !after.lastError().equals(before.lastError()))) {
       LOG.warn("corpus {}: {}", chunk.corpusId(), after.lastError());
     }
     if (after.current() != null && (before == null || !after.current().equals(before.current()))) {
-      LOG.info("corpus {}: upload {} complete ({} chunks, {} chars)", chunk.corpusId(), chunk.uploadId(),
-          after.current().count(), after.current().chars());
+      LOG.info(
+          "corpus {}: upload {} complete ({} chunks, {} chars)",
+          chunk.corpusId(),
+          chunk.uploadId(),
+          after.current().count(),
+          after.current().chars());
     }
-    context.forward(new Record<>(chunk.corpusId(), after, record.timestamp(), new RecordHeaders()), manifestSink);
+    context.forward(
+        new Record<>(chunk.corpusId(), after, record.timestamp(), new RecordHeaders()),
+        manifestSink);
   }
 
-  private void deadLetter(Record<byte[], byte[]> record, RecordMetadata meta, String kind, String message) {
-    LOG.warn("corpus record {}-{}@{} dead-lettered: {}", meta.topic(), meta.partition(), meta.offset(), message);
+  private void deadLetter(
+      Record<byte[], byte[]> record, RecordMetadata meta, String kind, String message) {
+    LOG.warn(
+        "corpus record {}-{}@{} dead-lettered: {}",
+        meta.topic(),
+        meta.partition(),
+        meta.offset(),
+        message);
     RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-    DeadLetters.addErrorHeaders(headers, meta.topic(), meta.partition(), meta.offset(), record.timestamp(), kind,
-        message, workerId);
-    // A dead letter the producer refused would fail the stream thread on this record again and again.
+    DeadLetters.addErrorHeaders(
+        headers,
+        meta.topic(),
+        meta.partition(),
+        meta.offset(),
+        record.timestamp(),
+        kind,
+        message,
+        workerId);
+    // A dead letter the producer refused would fail the stream thread on this record again and
+    // again.
     byte[] value = DeadLetters.fit(record.key(), record.value(), headers, deadLetterMaxBytes);
-    context.forward(new Record<Object, Object>(record.key(), value, record.timestamp(), headers), deadLetterSink);
+    context.forward(
+        new Record<Object, Object>(record.key(), value, record.timestamp(), headers),
+        deadLetterSink);
   }
 }

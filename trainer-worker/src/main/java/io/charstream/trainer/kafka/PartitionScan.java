@@ -28,7 +28,8 @@ public final class PartitionScan {
 
   /** The partition the default partitioner puts {@code key} in (murmur2, as every Kafka client). */
   public static int partitionFor(String key, int partitions) {
-    return Utils.toPositive(Utils.murmur2(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    return Utils.toPositive(Utils.murmur2(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        % partitions;
   }
 
   public int partitions(Topic<?, ?> topic) {
@@ -41,8 +42,13 @@ public final class PartitionScan {
    * Calls {@code visit} with every record of {@code partition} from {@code fromOffset} (or the
    * beginning, if null) to the end offset at the start, in order, until it returns false.
    */
-  public void scan(Topic<?, ?> topic, int partition, Long fromOffset, Long toOffsetInclusive,
-      Predicate<ConsumerRecord<byte[], byte[]>> visit, Duration timeout) {
+  public void scan(
+      Topic<?, ?> topic,
+      int partition,
+      Long fromOffset,
+      Long toOffsetInclusive,
+      Predicate<ConsumerRecord<byte[], byte[]>> visit,
+      Duration timeout) {
     TopicPartition tp = new TopicPartition(topic.name(), partition);
     try (KafkaConsumer<byte[], byte[]> c = consumer(topic)) {
       c.assign(List.of(tp));
@@ -53,8 +59,16 @@ public final class PartitionScan {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (c.position(tp, Duration.ofSeconds(30)) < end) {
         if (System.nanoTime() > deadline) {
-          throw new org.apache.kafka.common.errors.TimeoutException("reading " + tp + " took more than "
-              + timeout.toSeconds() + " s (at offset " + c.position(tp) + " of " + end + ")");
+          throw new org.apache.kafka.common.errors.TimeoutException(
+              "reading "
+                  + tp
+                  + " took more than "
+                  + timeout.toSeconds()
+                  + " s (at offset "
+                  + c.position(tp)
+                  + " of "
+                  + end
+                  + ")");
         }
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
           if (r.offset() >= end) return;

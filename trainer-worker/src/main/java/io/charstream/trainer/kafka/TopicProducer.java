@@ -33,8 +33,11 @@ public final class TopicProducer implements AutoCloseable {
   }
 
   public <K, V> Future<RecordMetadata> send(Topic<K, V> topic, K key, V value) {
-    return producer.send(new ProducerRecord<>(topic.name(), topic.keySerde().serializer().serialize(topic.name(), key),
-        topic.valueSerde().serializer().serialize(topic.name(), value)));
+    return producer.send(
+        new ProducerRecord<>(
+            topic.name(),
+            topic.keySerde().serializer().serialize(topic.name(), key),
+            topic.valueSerde().serializer().serialize(topic.name(), value)));
   }
 
   /** Sends and waits for the broker's acknowledgement. */
