@@ -13,6 +13,7 @@ import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.corpus.CorpusReader;
 import io.charstream.trainer.kafka.TopicProducer;
+import io.charstream.trainer.request.Rejection;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;

@@ -7,6 +7,7 @@ import io.charstream.schemas.json.Json;
 import io.charstream.schemas.json.MessageFormatException;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.trainer.kafka.TopicProducer;
+import io.charstream.trainer.request.Rejection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;

@@ -6,6 +6,7 @@ import io.charstream.model.TrainingPreset;
 import io.charstream.schemas.json.InvalidFieldException;
 import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.TrainingRequest;
+import io.charstream.trainer.request.Rejection;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -10,6 +10,7 @@ import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.ValSplit;
+import io.charstream.trainer.request.Rejection;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.charstream.trainer;
+package io.charstream.trainer.request;
 
 /** A training request the trainer will not run; becomes a {@code rejected} status. */
 public final class Rejection extends Exception {
