@@ -186,7 +186,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
     } finally {
       services.forEach(GeneratorService::close);
     }
-    out.putAll(BenchCommand.memory());
+    out.putAll(Machine.memory());
     System.out.println(Json.writeString(out));
     return (int) out.get("lost") == 0 && (int) out.get("duplicated") == 0 ? 0 : 1;
   }

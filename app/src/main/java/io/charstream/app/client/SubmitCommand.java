@@ -1,8 +1,7 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.ProgressBar;
-import io.charstream.schemas.ClientSizes;
-import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -13,13 +12,8 @@ import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.ValSplit;
 import io.charstream.schemas.message.VocabularyMode;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -203,7 +197,7 @@ public final class SubmitCommand implements Callable<Integer> {
         watcher = new StatusWatcher(config.kafkaClientProps(), topics, s -> s.jobId().equals(job));
         watcher.fromEnd();
       }
-      send(config.kafkaClientProps(), topics.trainingRequests(), request);
+      TrainingRequests.send(config.kafkaClientProps(), topics.trainingRequests(), request);
       System.out.println(job);
       System.out.flush();
       return follow ? Follow.follow(watcher, job, System.out, ProgressBar.isTerminal()) : 0;
@@ -239,26 +233,6 @@ public final class SubmitCommand implements Callable<Integer> {
         lrSchedule,
         finalLearningRate,
         preset);
-  }
-
-  public static void send(
-      Map<String, Object> clientProps,
-      Topic<String, TrainingRequest> topic,
-      TrainingRequest request) {
-    Map<String, Object> p = new HashMap<>(clientProps);
-    p.putAll(ClientSizes.producer(topic));
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<String, TrainingRequest> producer =
-        new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(topic.name(), request.modelId(), request)).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while sending the request", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(
-          "could not send the request to " + topic.name() + ": " + e.getCause().getMessage(),
-          e.getCause());
-    }
   }
 
   /** "rnnSize" -> "--rnn-size". */

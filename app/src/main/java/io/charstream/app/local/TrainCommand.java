@@ -2,6 +2,7 @@ package io.charstream.app.local;
 
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
+import io.charstream.app.cli.FlagNames;
 import io.charstream.app.cli.RunLog;
 import io.charstream.app.cli.UserError;
 import io.charstream.model.Checkpoint;
@@ -232,7 +233,7 @@ public final class TrainCommand implements Callable<Integer> {
                   ? finalLearningRate
                   : TrainingConfig.defaultFinalLearningRate(learningRate));
     } catch (IllegalArgumentException e) {
-      throw new UserError(flagMessage(e.getMessage()));
+      throw new UserError(FlagNames.inMessage(e.getMessage()));
     }
     if (!vocabulary.equals(Vocabulary.KIND_REFERENCE)
         && !vocabulary.equals(Vocabulary.KIND_LEARNED)) {
@@ -278,7 +279,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
           model = new ModelConfig(vocab.size(), embeddingSize, rnnSize, numLayers, dropRate);
         } catch (IllegalArgumentException e) {
-          throw new UserError(flagMessage(e.getMessage()));
+          throw new UserError(FlagNames.inMessage(e.getMessage()));
         }
         trainer = CharRnnTrainer.start(model, training, vocab, text);
       }
@@ -406,33 +407,6 @@ public final class TrainCommand implements Callable<Integer> {
                 + ").");
       }
     }
-  }
-
-  /** Maps a config record's field name in a validation message to the flag the user typed. */
-  public static String flagMessage(String message) {
-    String[][] names = {
-      {"seqLen", "--seq-len"},
-      {"batchSize", "--batch-size"},
-      {"numEpochs", "--num-epochs"},
-      {"learningRate", "--learning-rate"},
-      {"clipNorm", "--clip-norm"},
-      {"valFraction", "--val-fraction"},
-      {"checkpointEverySteps", "--checkpoint-every"},
-      {"valSplit", "--val-split"},
-      {"preset", "--preset"},
-      {"lrSchedule", "--lr-schedule"},
-      {"finalLearningRate", "--final-learning-rate"},
-      {"embeddingSize", "--embedding-size"},
-      {"rnnSize", "--rnn-size"},
-      {"numLayers", "--num-layers"},
-      {"dropRate", "--drop-rate"}
-    };
-    for (String[] n : names) {
-      if (message.startsWith(n[0] + " ")) {
-        return n[1] + message.substring(n[0].length());
-      }
-    }
-    return message;
   }
 
   /** Logs like the reference, drives the progress bar, saves each checkpoint. */

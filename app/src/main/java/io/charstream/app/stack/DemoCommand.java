@@ -1,8 +1,8 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
+import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.ProgressBar;
-import io.charstream.app.client.ClientOptions;
 import io.charstream.app.client.CorpusUploader;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;

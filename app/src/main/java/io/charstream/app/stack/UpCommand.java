@@ -1,7 +1,7 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
-import io.charstream.app.client.ClientOptions;
+import io.charstream.app.cli.ClientOptions;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;

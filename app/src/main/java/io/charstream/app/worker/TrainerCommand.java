@@ -1,6 +1,6 @@
 package io.charstream.app.worker;
 
-import io.charstream.app.client.ClientOptions;
+import io.charstream.app.cli.ClientOptions;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.trainer.TrainerConfig;
 import io.charstream.trainer.TrainerWorker;
