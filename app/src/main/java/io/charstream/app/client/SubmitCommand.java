@@ -1,7 +1,9 @@
 package io.charstream.app.client;
 
 import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
+import io.charstream.app.cli.UserError;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -16,7 +18,9 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream submit}: publish a training request; prints the job id. */
 @Command(
@@ -28,6 +32,8 @@ import picocli.CommandLine.Option;
       "Flags and defaults are the reference train command's; watch it with `charstream status --job-id ID --follow`."
     })
 public final class SubmitCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Mixin ClientOptions client;
 
   @Option(
@@ -174,6 +180,10 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return Commands.run("submit", spec.commandLine().getErr(), this::submit);
+  }
+
+  private int submit() {
     TrainingRequest request;
     String id = jobId;
     try {
@@ -181,12 +191,8 @@ public final class SubmitCommand implements Callable<Integer> {
       if (id == null) id = modelId + "-" + UUID.randomUUID().toString().substring(0, 8);
       request = request(id);
     } catch (InvalidFieldException e) {
-      System.err.println(
-          "charstream submit: "
-              + flagOf(e.field())
-              + ": "
-              + e.getMessage().replaceFirst("^field '[^']*': ", ""));
-      return 2;
+      throw new UserError(
+          flagOf(e.field()) + ": " + e.getMessage().replaceFirst("^field '[^']*': ", ""), e);
     }
     String job = id;
     EnvConfig config = client.config();

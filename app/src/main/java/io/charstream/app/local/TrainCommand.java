@@ -4,6 +4,7 @@ import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
 import io.charstream.app.cli.FlagNames;
 import io.charstream.app.cli.RunLog;
+import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.CorpusReport;
@@ -302,18 +303,13 @@ public final class TrainCommand implements Callable<Integer> {
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch finished = new CountDownLatch(1);
     // Ctrl-C / SIGTERM: stop after the current batch and save where training stopped.
-    Thread hook =
-        new Thread(
+    ShutdownHook hook =
+        ShutdownHook.install(
+            "train",
             () -> {
               stop.set(true);
-              try {
-                finished.await(120, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "charstream-train-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
+              finished.await(120, TimeUnit.SECONDS);
+            });
     ConsoleProgress progress = new ConsoleProgress(err, ConsoleProgress.isTerminal(), 30);
     log.info("start of training.");
     try {
@@ -344,12 +340,8 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return 0;
     } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // the JVM is shutting down: the hook is running and has been released above
-      }
+      finished.countDown(); // releases a running hook
+      hook.close();
     }
   }
 
