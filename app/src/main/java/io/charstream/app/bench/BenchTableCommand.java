@@ -283,18 +283,19 @@ public final class BenchTableCommand implements Callable<Integer> {
             config.path("num_layers").asInt(),
             config.path("drop_rate").asDouble());
     TrainingConfig training =
-        new TrainingConfig(
-            config.path("seq_len").asInt(),
-            config.path("batch_size").asInt(),
-            config.path("num_epochs").asInt(),
-            config.path("learning_rate").asDouble(),
-            config.path("clip_norm").asDouble(),
-            config.path("val_fraction").asDouble(),
-            config.path("seed").asLong(),
-            0,
-            TrainingConfig.ValidationSplit.parse(config.path("val_split").asText()),
-            TrainingConfig.LearningRateSchedule.parse(config.path("lr_schedule").asText()),
-            config.path("final_learning_rate").asDouble());
+        TrainingConfig.builder()
+            .seqLen(config.path("seq_len").asInt())
+            .batchSize(config.path("batch_size").asInt())
+            .numEpochs(config.path("num_epochs").asInt())
+            .learningRate(config.path("learning_rate").asDouble())
+            .clipNorm(config.path("clip_norm").asDouble())
+            .valFraction(config.path("val_fraction").asDouble())
+            .seed(config.path("seed").asLong())
+            .valSplit(TrainingConfig.ValidationSplit.parse(config.path("val_split").asText()))
+            .lrSchedule(
+                TrainingConfig.LearningRateSchedule.parse(config.path("lr_schedule").asText()))
+            .finalLearningRate(config.path("final_learning_rate").asDouble())
+            .build();
     int epochs = Math.min(numEpochs == null ? 2 : numEpochs, committed.path("epochs").size());
     Path file = Files.createTempFile("charstream-reproduce", ".json");
     try {

@@ -61,7 +61,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     }
     String text = Commands.readText(textPath, "--text-path");
     Vocabulary vocabulary = Vocabulary.reference();
-    TrainingConfig training = new TrainingConfig(64, 64, 1_000, 0.001, 5.0, 0.0, 1L, 0);
+    TrainingConfig training =
+        TrainingConfig.builder().numEpochs(1_000).valFraction(0.0).seed(1L).build();
     CharRnnTrainer trainer =
         CharRnnTrainer.start(ModelConfig.defaults(vocabulary.size()), training, vocabulary, text);
     if (trainer.stepsPerEpoch() <= warmup + batches) {
