@@ -6,6 +6,7 @@ import io.charstream.model.TrainingConfig.LearningRateSchedule;
 import io.charstream.model.TrainingConfig.ValidationSplit;
 import io.charstream.model.TrainingPreset;
 import io.charstream.schemas.message.VocabularyMode;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,6 +25,7 @@ public final class TrainingOptions {
   @Option(
       names = "--preset",
       defaultValue = "reference",
+      converter = PresetConverter.class,
       paramLabel = "reference|recommended",
       description =
           "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
@@ -103,7 +105,7 @@ public final class TrainingOptions {
       paramLabel = "tail|blocks",
       description =
           "tail: hold out the end of the text; blocks: the end of each of --batch-size equal blocks"
-              + " (char-rnn's split, spread over the whole text) (default: ${DEFAULT-VALUE})")
+              + " (char-rnn's split, spread over the whole text) (default ${DEFAULT-VALUE})")
   public ValidationSplit valSplit;
 
   @Option(
@@ -112,7 +114,7 @@ public final class TrainingOptions {
       paramLabel = "constant|cosine",
       description =
           "constant (the reference), or cosine decay from --learning-rate to --final-learning-rate"
-              + " over all --num-epochs (default: ${DEFAULT-VALUE}, or the preset's)")
+              + " over all --num-epochs (default ${DEFAULT-VALUE}, or the preset's)")
   public LearningRateSchedule lrSchedule;
 
   @Option(
@@ -131,6 +133,21 @@ public final class TrainingOptions {
           "reference: the reference's 98 printable-ASCII ids; learned: the text's own"
               + " characters (any Unicode) (default: ${DEFAULT-VALUE})")
   public VocabularyMode vocabulary;
+
+  /** "reference" or "recommended", in any case; the message names the flag and the choices. */
+  static final class PresetConverter implements CommandLine.ITypeConverter<TrainingPreset> {
+    @Override
+    public TrainingPreset convert(String value) {
+      try {
+        return TrainingPreset.parse(value.toLowerCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "--preset must be 'reference' or 'recommended', got '"
+                + value
+                + "' (any case: REFERENCE, RECOMMENDED)");
+      }
+    }
+  }
 
   /** True when the user typed {@code flag} (e.g. "--rnn-size"), false when it has its default. */
   public boolean given(String flag) {
