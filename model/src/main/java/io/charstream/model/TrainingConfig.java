@@ -151,47 +151,130 @@ public record TrainingConfig(
 
   /** The reference's defaults, 5% validation, seed 42, checkpoints at epoch ends. */
   public static TrainingConfig defaults() {
-    return new TrainingConfig(
-        DEFAULT_SEQ_LEN,
-        DEFAULT_BATCH_SIZE,
-        DEFAULT_NUM_EPOCHS,
-        DEFAULT_LEARNING_RATE,
-        DEFAULT_CLIP_NORM,
-        DEFAULT_VAL_FRACTION,
-        DEFAULT_SEED,
-        0);
+    return builder().build();
   }
 
   public TrainingConfig withNumEpochs(int epochs) {
-    return new TrainingConfig(
-        seqLen,
-        batchSize,
-        epochs,
-        learningRate,
-        clipNorm,
-        valFraction,
-        seed,
-        checkpointEverySteps,
-        valSplit,
-        lrSchedule,
-        finalLearningRate);
+    return toBuilder().numEpochs(epochs).build();
   }
 
   /** The same run with another data split, schedule and final learning rate. */
   public TrainingConfig withSchedule(
       ValidationSplit split, LearningRateSchedule schedule, double finalRate) {
-    return new TrainingConfig(
-        seqLen,
-        batchSize,
-        numEpochs,
-        learningRate,
-        clipNorm,
-        valFraction,
-        seed,
-        checkpointEverySteps,
-        split,
-        schedule,
-        finalRate);
+    return toBuilder().valSplit(split).lrSchedule(schedule).finalLearningRate(finalRate).build();
+  }
+
+  /** A builder starting from the reference's defaults ({@link #defaults()}). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from this config. */
+  public Builder toBuilder() {
+    return new Builder()
+        .seqLen(seqLen)
+        .batchSize(batchSize)
+        .numEpochs(numEpochs)
+        .learningRate(learningRate)
+        .clipNorm(clipNorm)
+        .valFraction(valFraction)
+        .seed(seed)
+        .checkpointEverySteps(checkpointEverySteps)
+        .valSplit(valSplit)
+        .lrSchedule(lrSchedule)
+        .finalLearningRate(finalLearningRate);
+  }
+
+  /**
+   * Builds a config by field name. Unset fields keep the reference's defaults; an unset final
+   * learning rate is the learning rate (the constant schedule's, as {@link #defaults()} has it).
+   * {@link #build()} validates like the constructor.
+   */
+  public static final class Builder {
+    private int seqLen = DEFAULT_SEQ_LEN;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private int numEpochs = DEFAULT_NUM_EPOCHS;
+    private double learningRate = DEFAULT_LEARNING_RATE;
+    private double clipNorm = DEFAULT_CLIP_NORM;
+    private double valFraction = DEFAULT_VAL_FRACTION;
+    private long seed = DEFAULT_SEED;
+    private int checkpointEverySteps;
+    private ValidationSplit valSplit = ValidationSplit.TAIL;
+    private LearningRateSchedule lrSchedule = LearningRateSchedule.CONSTANT;
+    private Double finalLearningRate;
+
+    private Builder() {}
+
+    public Builder seqLen(int value) {
+      seqLen = value;
+      return this;
+    }
+
+    public Builder batchSize(int value) {
+      batchSize = value;
+      return this;
+    }
+
+    public Builder numEpochs(int value) {
+      numEpochs = value;
+      return this;
+    }
+
+    public Builder learningRate(double value) {
+      learningRate = value;
+      return this;
+    }
+
+    public Builder clipNorm(double value) {
+      clipNorm = value;
+      return this;
+    }
+
+    public Builder valFraction(double value) {
+      valFraction = value;
+      return this;
+    }
+
+    public Builder seed(long value) {
+      seed = value;
+      return this;
+    }
+
+    public Builder checkpointEverySteps(int value) {
+      checkpointEverySteps = value;
+      return this;
+    }
+
+    public Builder valSplit(ValidationSplit value) {
+      valSplit = value;
+      return this;
+    }
+
+    public Builder lrSchedule(LearningRateSchedule value) {
+      lrSchedule = value;
+      return this;
+    }
+
+    /** The cosine schedule's last rate; null = the learning rate. */
+    public Builder finalLearningRate(Double value) {
+      finalLearningRate = value;
+      return this;
+    }
+
+    public TrainingConfig build() {
+      return new TrainingConfig(
+          seqLen,
+          batchSize,
+          numEpochs,
+          learningRate,
+          clipNorm,
+          valFraction,
+          seed,
+          checkpointEverySteps,
+          valSplit,
+          lrSchedule,
+          finalLearningRate == null ? learningRate : finalLearningRate);
+    }
   }
 
   /** The learning rate of step {@code step} (0-based) of a run of {@code totalSteps} steps. */

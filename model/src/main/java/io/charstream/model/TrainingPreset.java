@@ -79,18 +79,67 @@ public enum TrainingPreset {
   /** The preset's training, holding out {@code valFraction} of the text with {@code split}. */
   public TrainingConfig training(
       int numEpochs, double valFraction, TrainingConfig.ValidationSplit split, long seed) {
-    return new TrainingConfig(
-        TrainingConfig.DEFAULT_SEQ_LEN,
-        batchSize,
-        numEpochs,
-        learningRate,
-        TrainingConfig.DEFAULT_CLIP_NORM,
-        valFraction,
-        seed,
-        0,
-        split,
-        schedule,
-        finalLearningRate);
+    return TrainingConfig.builder()
+        .batchSize(batchSize)
+        .numEpochs(numEpochs)
+        .learningRate(learningRate)
+        .valFraction(valFraction)
+        .seed(seed)
+        .valSplit(split)
+        .lrSchedule(schedule)
+        .finalLearningRate(finalLearningRate)
+        .build();
+  }
+
+  /**
+   * The hyperparameters a preset sets, as given explicitly by the user (a flag, a request field);
+   * null = not given, the preset's value applies.
+   */
+  public record Explicit(
+      Integer rnnSize,
+      Double dropRate,
+      Integer batchSize,
+      Double learningRate,
+      TrainingConfig.LearningRateSchedule schedule,
+      Double finalLearningRate) {}
+
+  /**
+   * The preset's hyperparameters with the explicit ones on top.
+   *
+   * @param finalLearningRate null when neither the user nor the preset sets it: the caller's
+   *     default applies (learningRate / 20 under cosine, unused under constant)
+   */
+  public record Merged(
+      int rnnSize,
+      double dropRate,
+      int batchSize,
+      double learningRate,
+      TrainingConfig.LearningRateSchedule schedule,
+      Double finalLearningRate) {}
+
+  /**
+   * The one preset merge, for {@code train}'s flags and the trainer's requests alike: every value
+   * given explicitly wins; the preset fills the rest. The preset's final learning rate applies only
+   * where its own cosine schedule runs.
+   */
+  public Merged merge(Explicit given) {
+    TrainingConfig.LearningRateSchedule mergedSchedule = or(given.schedule(), schedule);
+    boolean presetDecays =
+        schedule == TrainingConfig.LearningRateSchedule.COSINE
+            && mergedSchedule == TrainingConfig.LearningRateSchedule.COSINE;
+    return new Merged(
+        or(given.rnnSize(), rnnSize),
+        or(given.dropRate(), dropRate),
+        or(given.batchSize(), batchSize),
+        or(given.learningRate(), learningRate),
+        mergedSchedule,
+        given.finalLearningRate() != null
+            ? given.finalLearningRate()
+            : presetDecays ? Double.valueOf(finalLearningRate) : null);
+  }
+
+  private static <T> T or(T value, T fallback) {
+    return value != null ? value : fallback;
   }
 
   public int rnnSize() {

@@ -69,15 +69,25 @@ public final class RequestPolicy {
    */
   static TrainingRequest withPreset(TrainingRequest r) {
     if (r.preset() == null) return r;
-    TrainingPreset p = TrainingPreset.valueOf(r.preset().name());
-    boolean cosine = p.schedule() == TrainingConfig.LearningRateSchedule.COSINE;
+    TrainingPreset.Merged m =
+        TrainingPreset.valueOf(r.preset().name())
+            .merge(
+                new TrainingPreset.Explicit(
+                    r.rnnSize(),
+                    r.dropRate(),
+                    r.batchSize(),
+                    r.learningRate(),
+                    r.lrSchedule() == null
+                        ? null
+                        : TrainingConfig.LearningRateSchedule.valueOf(r.lrSchedule().name()),
+                    r.finalLearningRate()));
     return r.withPresetValues(
-        p.rnnSize(),
-        p.dropRate(),
-        p.batchSize(),
-        p.learningRate(),
-        LrSchedule.valueOf(p.schedule().name()),
-        cosine ? p.finalLearningRate() : null);
+        m.rnnSize(),
+        m.dropRate(),
+        m.batchSize(),
+        m.learningRate(),
+        LrSchedule.valueOf(m.schedule().name()),
+        m.finalLearningRate());
   }
 
   /** Checks the sizes that need no corpus. */
@@ -145,18 +155,19 @@ public final class RequestPolicy {
     TrainingConfig config;
     try {
       config =
-          new TrainingConfig(
-              r.seqLen(),
-              r.batchSize(),
-              r.numEpochs(),
-              r.learningRate(),
-              r.clipNorm(),
-              r.valFraction(),
-              r.seed(),
-              checkpointEverySteps,
-              split,
-              schedule,
-              finalRate);
+          TrainingConfig.builder()
+              .seqLen(r.seqLen())
+              .batchSize(r.batchSize())
+              .numEpochs(r.numEpochs())
+              .learningRate(r.learningRate())
+              .clipNorm(r.clipNorm())
+              .valFraction(r.valFraction())
+              .seed(r.seed())
+              .checkpointEverySteps(checkpointEverySteps)
+              .valSplit(split)
+              .lrSchedule(schedule)
+              .finalLearningRate(finalRate)
+              .build();
     } catch (IllegalArgumentException e) {
       throw new Rejection(fieldOf(e.getMessage()), e.getMessage());
     }

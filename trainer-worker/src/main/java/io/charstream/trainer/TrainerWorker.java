@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +52,7 @@ public final class TrainerWorker implements AutoCloseable {
   private final RequestLoop loop;
   private final Thread loopThread;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private volatile Throwable failure;
 
   private TrainerWorker(TrainerConfig config, Map<String, Object> clientProps) {
     this.config = config;
@@ -121,6 +124,7 @@ public final class TrainerWorker implements AutoCloseable {
                 stopped.complete(null);
               } catch (Throwable t) {
                 LOG.error("the trainer's request loop failed", t);
+                failure = t;
                 stopped.completeExceptionally(t);
               }
             },
@@ -164,9 +168,26 @@ public final class TrainerWorker implements AutoCloseable {
     return start(TrainerConfig.from(env), env.kafkaClientProps());
   }
 
-  /** Completes when the worker has stopped; exceptionally if its request loop failed. */
-  public CompletableFuture<Void> stopped() {
-    return stopped;
+  /**
+   * Blocks until the worker has stopped: after {@link #close}, or when its request loop failed
+   * (then {@link #failure} says why). The generator's service has the same method.
+   */
+  public void awaitTermination() throws InterruptedException {
+    try {
+      stopped.get();
+    } catch (ExecutionException e) {
+      // The loop failed: logged where it happened, and kept for failure().
+    }
+  }
+
+  /** True until the worker has stopped. */
+  public boolean running() {
+    return !stopped.isDone();
+  }
+
+  /** Why the request loop ended by itself, if it did. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
   }
 
   public TrainerConfig config() {

@@ -1,6 +1,7 @@
 package io.charstream.app.bench;
 
 import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.JsonOut;
 import io.charstream.app.cli.NativeTuning;
 import io.charstream.app.cli.UserError;
 import io.charstream.model.Checkpoint;
@@ -91,15 +92,15 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     generator.generate(prompts.get(0), 2048, options.get(0));
 
     // Process CPU time: a batch of 64 steps its slots on FusedRuntime.threads() threads.
-    long c0 = BenchCommand.processCpuNanos();
+    long c0 = Machine.processCpuNanos();
     long t0 = System.nanoTime();
     generator.generate(prompts.get(0), length, options.get(0));
     double one = (System.nanoTime() - t0) / 1e9;
-    long c1 = BenchCommand.processCpuNanos();
+    long c1 = Machine.processCpuNanos();
     long t1 = System.nanoTime();
     generator.generateAll(prompts, length, options);
     double many = (System.nanoTime() - t1) / 1e9;
-    long c2 = BenchCommand.processCpuNanos();
+    long c2 = Machine.processCpuNanos();
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("benchmark", "generate");
@@ -115,9 +116,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     out.put("threads", FusedRuntime.threads());
     out.put("kernel", model.kernel());
     out.putAll(NativeTuning.describe());
-    out.putAll(BenchCommand.memory());
-    out.put("load_average_1m", BenchCommand.loadAverage());
-    spec.commandLine().getOut().println(BenchCommand.json(out));
+    out.putAll(Machine.memory());
+    out.put("load_average_1m", Machine.loadAverage());
+    spec.commandLine().getOut().println(JsonOut.line(out));
     return 0;
   }
 }

@@ -1,6 +1,8 @@
 package io.charstream.app.bench;
 
 import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.UserError;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
@@ -18,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code charstream bench soak}: an embedded broker, N generator instances in this JVM and a fixed
@@ -36,6 +40,7 @@ import picocli.CommandLine.Option;
       "Exits 1 if any request was lost or answered twice."
     })
 public final class BenchSoakCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--requests",
@@ -101,7 +106,11 @@ public final class BenchSoakCommand implements Callable<Integer> {
   Path checkpointPath;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
+    return Commands.run("bench soak", spec.commandLine().getErr(), this::soak);
+  }
+
+  private int soak() throws Exception {
     if (requests < 1
         || length < 1
         || instances < 1
@@ -109,10 +118,9 @@ public final class BenchSoakCommand implements Callable<Integer> {
         || concurrency < 1
         || windowSeconds < 1
         || !(killAt >= 0 && killAt < 1)) {
-      System.err.println(
-          "charstream bench soak: --requests, --length, --instances, --batch-capacity, --concurrency"
+      throw new UserError(
+          "--requests, --length, --instances, --batch-capacity, --concurrency"
               + " and --window-seconds must be >= 1, --kill-at in [0, 1)");
-      return 2;
     }
     Checkpoint checkpoint =
         checkpointPath != null
@@ -186,7 +194,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
     } finally {
       services.forEach(GeneratorService::close);
     }
-    out.putAll(BenchCommand.memory());
+    out.putAll(Machine.memory());
     System.out.println(Json.writeString(out));
     return (int) out.get("lost") == 0 && (int) out.get("duplicated") == 0 ? 0 : 1;
   }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
+import io.charstream.app.cli.FlagNames;
 import io.charstream.app.cli.UserError;
-import io.charstream.app.local.TrainCommand;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.EpochResult;
 import io.charstream.model.ModelConfig;
@@ -243,7 +243,7 @@ public final class BenchTableCommand implements Callable<Integer> {
           p.training(
               epochs, valFraction, TrainingConfig.ValidationSplit.parse(valSplit), randomSeed);
     } catch (IllegalArgumentException e) {
-      throw new UserError(TrainCommand.flagMessage(e.getMessage()));
+      throw new UserError(FlagNames.inMessage(e.getMessage()));
     }
     Corpus corpus = Corpus.read(textPath);
     Vocabulary vocabulary = Vocabulary.reference();
@@ -283,18 +283,19 @@ public final class BenchTableCommand implements Callable<Integer> {
             config.path("num_layers").asInt(),
             config.path("drop_rate").asDouble());
     TrainingConfig training =
-        new TrainingConfig(
-            config.path("seq_len").asInt(),
-            config.path("batch_size").asInt(),
-            config.path("num_epochs").asInt(),
-            config.path("learning_rate").asDouble(),
-            config.path("clip_norm").asDouble(),
-            config.path("val_fraction").asDouble(),
-            config.path("seed").asLong(),
-            0,
-            TrainingConfig.ValidationSplit.parse(config.path("val_split").asText()),
-            TrainingConfig.LearningRateSchedule.parse(config.path("lr_schedule").asText()),
-            config.path("final_learning_rate").asDouble());
+        TrainingConfig.builder()
+            .seqLen(config.path("seq_len").asInt())
+            .batchSize(config.path("batch_size").asInt())
+            .numEpochs(config.path("num_epochs").asInt())
+            .learningRate(config.path("learning_rate").asDouble())
+            .clipNorm(config.path("clip_norm").asDouble())
+            .valFraction(config.path("val_fraction").asDouble())
+            .seed(config.path("seed").asLong())
+            .valSplit(TrainingConfig.ValidationSplit.parse(config.path("val_split").asText()))
+            .lrSchedule(
+                TrainingConfig.LearningRateSchedule.parse(config.path("lr_schedule").asText()))
+            .finalLearningRate(config.path("final_learning_rate").asDouble())
+            .build();
     int epochs = Math.min(numEpochs == null ? 2 : numEpochs, committed.path("epochs").size());
     Path file = Files.createTempFile("charstream-reproduce", ".json");
     try {
@@ -367,8 +368,8 @@ public final class BenchTableCommand implements Callable<Integer> {
     result.put("preset", presetName);
     result.put("corpus", corpus.describe());
     result.put("config", config(model, training));
-    result.putAll(BenchCommand.provenance());
-    result.put("machine", BenchCommand.machine());
+    result.putAll(Provenance.describe());
+    result.put("machine", Machine.describe());
     result.put("started_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     List<Map<String, Object>> rows = new ArrayList<>();
     result.put("epochs", rows);
@@ -399,7 +400,7 @@ public final class BenchTableCommand implements Callable<Integer> {
                     training.learningRateAt(
                         r.globalStep() - 1, (long) training.numEpochs() * trainer.stepsPerEpoch()));
                 row.put("chars_per_s", Math.round(charsPerEpoch / r.durationSeconds()));
-                row.put("peak_rss_mb", BenchCommand.memory().get("peak_rss_mb"));
+                row.put("peak_rss_mb", Machine.memory().get("peak_rss_mb"));
                 row.put("elapsed_s", round((System.nanoTime() - start) / 1e9, 3));
                 rows.add(row);
                 err.println(r.logLine());
@@ -456,12 +457,12 @@ public final class BenchTableCommand implements Callable<Integer> {
     result.put(
         "best_val_loss", bestVal == null ? null : pick(bestVal, "epoch", "val_loss", "train_loss"));
     result.put("best_train_loss", pick(bestTrain, "epoch", "train_loss", "val_loss"));
-    result.put("peak_rss_mb", BenchCommand.memory().get("peak_rss_mb"));
+    result.put("peak_rss_mb", Machine.memory().get("peak_rss_mb"));
     @SuppressWarnings("unchecked")
     Map<String, Object> machine = (Map<String, Object>) result.get("machine");
     // ND4J's native library loads with the first batch: known only now.
-    machine.put("native_build", BenchTrainCommand.nativeBuild());
-    machine.put("load_average_1m_end", BenchCommand.loadAverage());
+    machine.put("native_build", Machine.nativeBuild());
+    machine.put("load_average_1m_end", Machine.loadAverage());
   }
 
   private static Map<String, Object> pick(Map<String, Object> row, String... keys) {

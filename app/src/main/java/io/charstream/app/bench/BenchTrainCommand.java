@@ -1,6 +1,7 @@
 package io.charstream.app.bench;
 
 import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.JsonOut;
 import io.charstream.app.cli.NativeTuning;
 import io.charstream.app.cli.UserError;
 import io.charstream.model.ModelConfig;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.bytedeco.javacpp.Loader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,7 +61,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     }
     String text = Commands.readText(textPath, "--text-path");
     Vocabulary vocabulary = Vocabulary.reference();
-    TrainingConfig training = new TrainingConfig(64, 64, 1_000, 0.001, 5.0, 0.0, 1L, 0);
+    TrainingConfig training =
+        TrainingConfig.builder().numEpochs(1_000).valFraction(0.0).seed(1L).build();
     CharRnnTrainer trainer =
         CharRnnTrainer.start(ModelConfig.defaults(vocabulary.size()), training, vocabulary, text);
     if (trainer.stepsPerEpoch() <= warmup + batches) {
@@ -82,11 +83,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
           int call = calls[0]++;
           if (call == warmup) {
             marks[0] = System.nanoTime();
-            marks[2] = BenchCommand.processCpuNanos();
+            marks[2] = Machine.processCpuNanos();
           }
           if (call == warmup + batches) {
             marks[1] = System.nanoTime();
-            marks[3] = BenchCommand.processCpuNanos();
+            marks[3] = Machine.processCpuNanos();
             return true;
           }
           return false;
@@ -105,21 +106,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
     out.put("batch_size", training.batchSize());
     out.put("seq_len", training.seqLen());
     out.put("parameters", ModelConfig.defaults(vocabulary.size()).parameterCount());
-    out.put("native_build", nativeBuild());
+    out.put("native_build", Machine.nativeBuild());
     out.putAll(NativeTuning.describe());
-    out.putAll(BenchCommand.memory());
-    out.put("load_average_1m", BenchCommand.loadAverage());
-    spec.commandLine().getOut().println(BenchCommand.json(out));
+    out.putAll(Machine.memory());
+    out.put("load_average_1m", Machine.loadAverage());
+    spec.commandLine().getOut().println(JsonOut.line(out));
     return 0;
-  }
-
-  /** Which nd4j-native build javacpp loaded: avx512, avx2 or generic. */
-  static String nativeBuild() {
-    for (String path : Loader.getLoadedLibraries().values()) {
-      if (path != null && path.contains("nd4jcpu")) {
-        return path.contains("-avx512") ? "avx512" : path.contains("-avx2") ? "avx2" : "generic";
-      }
-    }
-    return "unknown";
   }
 }

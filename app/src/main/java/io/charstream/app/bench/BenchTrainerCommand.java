@@ -1,8 +1,9 @@
 package io.charstream.app.bench;
 
 import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.cli.JsonOut;
 import io.charstream.app.client.CorpusUploader;
-import io.charstream.app.client.SubmitCommand;
+import io.charstream.app.client.TrainingRequests;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -96,7 +97,7 @@ public final class BenchTrainerCommand implements Callable<Integer> {
         TrainingRequest request =
             TrainingRequest.defaults("bench-job", "bench-model", "bench").withSeed(1);
         long sent = System.nanoTime();
-        SubmitCommand.send(client, topics.trainingRequests(), request);
+        TrainingRequests.send(client, topics.trainingRequests(), request);
         watch.await(s -> s instanceof TrainingStatus.Accepted);
         out.put("request_to_accepted_s", seconds(sent));
         TrainingStatus.Progress first =
@@ -147,9 +148,9 @@ public final class BenchTrainerCommand implements Callable<Integer> {
         }
       }
     }
-    out.put("load_average_1m", BenchCommand.loadAverage());
-    out.putAll(BenchCommand.memory());
-    System.out.println(BenchCommand.json(out));
+    out.put("load_average_1m", Machine.loadAverage());
+    out.putAll(Machine.memory());
+    System.out.println(JsonOut.line(out));
     return 0;
   }
 

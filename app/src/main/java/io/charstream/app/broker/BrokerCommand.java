@@ -1,12 +1,17 @@
 package io.charstream.app.broker;
 
+import io.charstream.app.cli.CommandFailed;
+import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.ShutdownHook;
+import io.charstream.app.cli.UserError;
 import io.charstream.schemas.Topics;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream broker}: a real single-node Kafka broker in this JVM, until Ctrl-C. */
 @Command(
@@ -20,6 +25,8 @@ public final class BrokerCommand implements Callable<Integer> {
   /** Where {@code charstream broker} keeps its data unless told otherwise. */
   public static final Path DEFAULT_DATA_DIR =
       Path.of(System.getProperty("user.home"), ".charstream", "kafka");
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--port",
@@ -42,37 +49,30 @@ public final class BrokerCommand implements Callable<Integer> {
   String topicPrefix;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() {
+    return Commands.run("broker", spec.commandLine().getErr(), this::run);
+  }
+
+  private int run() throws InterruptedException {
     if (port < 0 || port > 65535) {
-      System.err.println("charstream broker: --port must be 0..65535, got " + port);
-      return 2;
+      throw new UserError("--port must be 0..65535, got " + port);
     }
     Topics topics;
     try {
       topics = new Topics(topicPrefix);
     } catch (IllegalArgumentException e) {
-      System.err.println("charstream broker: --topic-prefix: " + e.getMessage());
-      return 2;
+      throw new UserError("--topic-prefix: " + e.getMessage());
     }
     EmbeddedBroker broker;
     try {
       broker = EmbeddedBroker.start(new EmbeddedBroker.Options(port, dataDir, topics, Map.of()));
     } catch (BrokerStartException e) {
-      System.err.println(
-          "charstream broker: "
-              + e.getMessage()
-              + (port != 0 ? " (is port " + port + " in use? try --port 0 or another port)" : ""));
-      return 1;
+      throw new CommandFailed(
+          e.getMessage()
+              + (port != 0 ? " (is port " + port + " in use? try --port 0 or another port)" : ""),
+          e);
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  broker.close();
-                  stopped.countDown();
-                },
-                "broker-shutdown"));
+    ShutdownHook hook = ShutdownHook.install("broker", broker::close);
     System.out.println(
         "charstream broker ready on "
             + broker.bootstrapServers()
@@ -84,7 +84,7 @@ public final class BrokerCommand implements Callable<Integer> {
             + topics.prefix()
             + "); Ctrl-C stops it");
     System.out.flush();
-    stopped.await();
+    hook.awaitStopped();
     return 0;
   }
 }

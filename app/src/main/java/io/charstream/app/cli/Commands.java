@@ -9,9 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Helpers shared by the local model commands: reading inputs and turning failures into one line.
+ * How every command reports what went wrong: {@link #run} turns a {@link UserError} (or a bad flag
+ * value, config value or checkpoint) into one line and exit 2, a {@link CommandFailed} or an I/O
+ * error into one line and exit 1. Also reads input files the same way for every command.
  */
 public final class Commands {
 
@@ -30,9 +33,12 @@ public final class Commands {
   public static int run(String command, PrintWriter err, Callable<Integer> body) {
     try {
       return body.call();
-    } catch (UserError | CheckpointFormatException | IllegalArgumentException e) {
+    } catch (UserError | CheckpointFormatException | IllegalArgumentException | ConfigException e) {
       err.println("charstream " + command + ": " + e.getMessage());
       return USAGE;
+    } catch (CommandFailed e) {
+      err.println("charstream " + command + ": " + e.getMessage());
+      return 1;
     } catch (NoSuchFileException | AccessDeniedException e) {
       err.println("charstream " + command + ": " + describe(e));
       return USAGE;

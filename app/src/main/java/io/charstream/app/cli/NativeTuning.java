@@ -143,20 +143,19 @@ public final class NativeTuning {
     try {
       Process child = builder.start();
       // SIGTERM to this JVM reaches the child too (Ctrl-C reaches both through the process group).
-      Thread hook =
-          new Thread(
+      ShutdownHook hook =
+          ShutdownHook.install(
+              "child",
               () -> {
                 child.destroy();
-                try {
-                  child.waitFor();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              "charstream-child-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
+                child.waitFor();
+              });
       int status = child.waitFor();
-      Runtime.getRuntime().removeShutdownHook(hook);
+      if (hook.fired()) {
+        // Shutdown already in progress: the hook stops the child.
+        return OptionalInt.of(143);
+      }
+      hook.close();
       return OptionalInt.of(status);
     } catch (IOException e) {
       System.err.println(
@@ -169,9 +168,6 @@ public final class NativeTuning {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return OptionalInt.of(130);
-    } catch (IllegalStateException e) {
-      // Shutdown already in progress: the hook could not be removed; the child has been stopped.
-      return OptionalInt.of(143);
     }
   }
 

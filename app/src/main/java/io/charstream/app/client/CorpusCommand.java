@@ -1,6 +1,9 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
+import io.charstream.app.cli.UserError;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -12,8 +15,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream corpus put}: publish a corpus to Kafka for training. */
 @Command(
@@ -37,6 +42,8 @@ public final class CorpusCommand implements Runnable {
         "A later upload with the same id replaces it once complete."
       })
   public static final class Put implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Mixin ClientOptions client;
 
     @Option(
@@ -51,26 +58,24 @@ public final class CorpusCommand implements Runnable {
 
     @Override
     public Integer call() {
+      return Commands.run("corpus put", spec.commandLine().getErr(), this::put);
+    }
+
+    private int put() {
       if (!Checks.ID.matcher(corpusId).matches()) {
-        System.err.println(
-            "charstream corpus put: --corpus-id '"
+        throw new UserError(
+            "--corpus-id '"
                 + corpusId
                 + "' is not a valid id: use 1-128 characters of A-Z a-z 0-9 . _ : -");
-        return 2;
       }
       String text;
       try {
         text = CorpusUploader.decodeUtf8(Files.readAllBytes(file), file.toString());
       } catch (IOException e) {
-        System.err.println("charstream corpus put: cannot read " + file + ": " + e.getMessage());
-        return 2;
-      } catch (IllegalArgumentException e) {
-        System.err.println("charstream corpus put: " + e.getMessage());
-        return 2;
+        throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
       }
       if (text.isEmpty()) {
-        System.err.println("charstream corpus put: " + file + " is empty");
-        return 2;
+        throw new UserError(file + " is empty");
       }
       EnvConfig config = client.config();
       Topics topics = CommonKeys.topics(config);

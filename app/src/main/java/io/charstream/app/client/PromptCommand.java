@@ -1,5 +1,9 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.CommandFailed;
+import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.UserError;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.GenerateRequest;
@@ -14,7 +18,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream prompt}: publishes one generate request and prints the answer. */
 @Command(
@@ -23,6 +29,7 @@ import picocli.CommandLine.Option;
     description =
         "Send a seed prompt to the generators over Kafka and print the seed and the generated text.")
 public final class PromptCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
   @Mixin ClientOptions kafka;
 
@@ -92,7 +99,11 @@ public final class PromptCommand implements Callable<Integer> {
   long timeoutSeconds;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
+    return Commands.run("prompt", spec.commandLine().getErr(), this::prompt);
+  }
+
+  private int prompt() {
     EnvConfig config = kafka.config();
     GenerateRequest request;
     try {
@@ -110,8 +121,7 @@ public final class PromptCommand implements Callable<Integer> {
               stop,
               stream);
     } catch (IllegalArgumentException e) {
-      System.err.println("charstream prompt: " + e.getMessage());
-      return 2;
+      throw new UserError(e.getMessage(), e);
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (PromptClient client =
@@ -129,14 +139,13 @@ public final class PromptCommand implements Callable<Integer> {
               },
               Duration.ofSeconds(timeoutSeconds));
       if (r.finishReason() == GenerateResponse.FinishReason.ERROR) {
-        System.err.println(
-            "charstream prompt: request "
+        throw new CommandFailed(
+            "request "
                 + r.requestId()
                 + " failed ("
                 + r.error().kind()
                 + "): "
                 + r.error().message());
-        return 1;
       }
       if (stream) {
         // The final record holds the whole text; print whatever the chunks did not.
@@ -158,8 +167,7 @@ public final class PromptCommand implements Callable<Integer> {
           t.charsPerSecond());
       return 0;
     } catch (TimeoutException e) {
-      System.err.println("charstream prompt: " + e.getMessage());
-      return 1;
+      throw new CommandFailed(e.getMessage(), e);
     }
   }
 }

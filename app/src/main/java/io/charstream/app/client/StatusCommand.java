@@ -1,5 +1,6 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.ProgressBar;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;

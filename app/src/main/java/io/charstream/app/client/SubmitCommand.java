@@ -1,8 +1,10 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
-import io.charstream.schemas.ClientSizes;
-import io.charstream.schemas.Topic;
+import io.charstream.app.cli.TrainingOptions;
+import io.charstream.app.cli.UserError;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -12,17 +14,13 @@ import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.ValSplit;
-import io.charstream.schemas.message.VocabularyMode;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream submit}: publish a training request; prints the job id. */
 @Command(
@@ -34,6 +32,8 @@ import picocli.CommandLine.Option;
       "Flags and defaults are the reference train command's; watch it with `charstream status --job-id ID --follow`."
     })
 public final class SubmitCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Mixin ClientOptions client;
 
   @Option(
@@ -56,111 +56,7 @@ public final class SubmitCommand implements Callable<Integer> {
       description = "Job id (default: <model-id>-<random>).")
   String jobId;
 
-  @Option(
-      names = "--seq-len",
-      paramLabel = "N",
-      description = "Sequence length (default " + TrainingRequest.DEFAULT_SEQ_LEN + ").")
-  Integer seqLen;
-
-  @Option(
-      names = "--embedding-size",
-      paramLabel = "N",
-      description = "Embedding size (default " + TrainingRequest.DEFAULT_EMBEDDING_SIZE + ").")
-  Integer embeddingSize;
-
-  @Option(
-      names = "--rnn-size",
-      paramLabel = "N",
-      description =
-          "LSTM units per layer (default "
-              + TrainingRequest.DEFAULT_RNN_SIZE
-              + ", or the preset's).")
-  Integer rnnSize;
-
-  @Option(
-      names = "--num-layers",
-      paramLabel = "N",
-      description = "LSTM layers (default " + TrainingRequest.DEFAULT_NUM_LAYERS + ").")
-  Integer numLayers;
-
-  @Option(
-      names = "--drop-rate",
-      paramLabel = "P",
-      description = "Dropout (default " + TrainingRequest.DEFAULT_DROP_RATE + ", or the preset's).")
-  Double dropRate;
-
-  @Option(
-      names = "--learning-rate",
-      paramLabel = "LR",
-      description =
-          "Adam learning rate; the first step's with --lr-schedule cosine (default "
-              + TrainingRequest.DEFAULT_LEARNING_RATE
-              + ", or the preset's).")
-  Double learningRate;
-
-  @Option(
-      names = "--clip-norm",
-      paramLabel = "N",
-      description =
-          "Global gradient norm clip (default " + TrainingRequest.DEFAULT_CLIP_NORM + ").")
-  Double clipNorm;
-
-  @Option(
-      names = "--batch-size",
-      paramLabel = "N",
-      description =
-          "Batch size (default " + TrainingRequest.DEFAULT_BATCH_SIZE + ", or the preset's).")
-  Integer batchSize;
-
-  @Option(
-      names = "--num-epochs",
-      paramLabel = "N",
-      description = "Epochs (default " + TrainingRequest.DEFAULT_NUM_EPOCHS + ").")
-  Integer numEpochs;
-
-  @Option(
-      names = "--val-fraction",
-      paramLabel = "F",
-      description =
-          "Held-out fraction for the validation loss (default "
-              + TrainingRequest.DEFAULT_VAL_FRACTION
-              + ").")
-  Double valFraction;
-
-  @Option(
-      names = "--val-split",
-      paramLabel = "tail|blocks",
-      description =
-          "tail: hold out the end of the corpus; blocks: the end of each of --batch-size equal blocks (char-rnn's split) (default tail).")
-  ValSplit valSplit;
-
-  @Option(
-      names = "--lr-schedule",
-      paramLabel = "constant|cosine",
-      description =
-          "constant, or cosine decay from --learning-rate to --final-learning-rate over all epochs (default constant, or the preset's).")
-  LrSchedule lrSchedule;
-
-  @Option(
-      names = "--final-learning-rate",
-      paramLabel = "LR",
-      description =
-          "Last step's learning rate with --lr-schedule cosine (default: the preset's, else --learning-rate / 20; ignored with constant).")
-  Double finalLearningRate;
-
-  @Option(
-      names = "--preset",
-      paramLabel = "reference|recommended",
-      description =
-          "Fill the flags not given from a recipe: reference (the reference's defaults) or recommended (2 x LSTM 256, dropout 0.05, batch 64, Adam 0.003 with cosine decay to 0.00015); flags given explicitly win (default: none, i.e. the reference's defaults).")
-  Preset preset;
-
-  @Option(
-      names = "--vocabulary",
-      paramLabel = "KIND",
-      description =
-          "reference (98 printable-ASCII ids, default) or learned (the corpus's characters).")
-  VocabularyMode vocabulary;
+  @Mixin TrainingOptions training;
 
   @Option(
       names = "--random-seed",
@@ -180,6 +76,10 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return Commands.run("submit", spec.commandLine().getErr(), this::submit);
+  }
+
+  private int submit() {
     TrainingRequest request;
     String id = jobId;
     try {
@@ -187,12 +87,8 @@ public final class SubmitCommand implements Callable<Integer> {
       if (id == null) id = modelId + "-" + UUID.randomUUID().toString().substring(0, 8);
       request = request(id);
     } catch (InvalidFieldException e) {
-      System.err.println(
-          "charstream submit: "
-              + flagOf(e.field())
-              + ": "
-              + e.getMessage().replaceFirst("^field '[^']*': ", ""));
-      return 2;
+      throw new UserError(
+          flagOf(e.field()) + ": " + e.getMessage().replaceFirst("^field '[^']*': ", ""), e);
     }
     String job = id;
     EnvConfig config = client.config();
@@ -203,7 +99,7 @@ public final class SubmitCommand implements Callable<Integer> {
         watcher = new StatusWatcher(config.kafkaClientProps(), topics, s -> s.jobId().equals(job));
         watcher.fromEnd();
       }
-      send(config.kafkaClientProps(), topics.trainingRequests(), request);
+      TrainingRequests.send(config.kafkaClientProps(), topics.trainingRequests(), request);
       System.out.println(job);
       System.out.flush();
       return follow ? Follow.follow(watcher, job, System.out, ProgressBar.isTerminal()) : 0;
@@ -217,48 +113,29 @@ public final class SubmitCommand implements Callable<Integer> {
    * --preset, the trainer's preset fill them (the preset's numbers live in the engine).
    */
   TrainingRequest request(String id) {
+    TrainingOptions t = training;
     return new TrainingRequest(
         TrainingRequest.SCHEMA_VERSION,
         id,
         modelId,
         corpusId,
-        seqLen,
-        embeddingSize,
-        rnnSize,
-        numLayers,
-        dropRate,
-        learningRate,
-        clipNorm,
-        batchSize,
-        numEpochs,
-        valFraction,
-        vocabulary,
+        t.ifGiven("--seq-len", t.seqLen),
+        t.ifGiven("--embedding-size", t.embeddingSize),
+        t.ifGiven("--rnn-size", t.rnnSize),
+        t.ifGiven("--num-layers", t.numLayers),
+        t.ifGiven("--drop-rate", t.dropRate),
+        t.ifGiven("--learning-rate", t.learningRate),
+        t.ifGiven("--clip-norm", t.clipNorm),
+        t.ifGiven("--batch-size", t.batchSize),
+        t.ifGiven("--num-epochs", t.numEpochs),
+        t.ifGiven("--val-fraction", t.valFraction),
+        t.given("--vocabulary") ? t.vocabulary : null,
         seed,
         restore,
-        valSplit,
-        lrSchedule,
-        finalLearningRate,
-        preset);
-  }
-
-  public static void send(
-      Map<String, Object> clientProps,
-      Topic<String, TrainingRequest> topic,
-      TrainingRequest request) {
-    Map<String, Object> p = new HashMap<>(clientProps);
-    p.putAll(ClientSizes.producer(topic));
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<String, TrainingRequest> producer =
-        new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(topic.name(), request.modelId(), request)).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while sending the request", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(
-          "could not send the request to " + topic.name() + ": " + e.getCause().getMessage(),
-          e.getCause());
-    }
+        t.given("--val-split") ? ValSplit.valueOf(t.valSplit.name()) : null,
+        t.given("--lr-schedule") ? LrSchedule.valueOf(t.lrSchedule.name()) : null,
+        t.finalLearningRate,
+        t.given("--preset") ? Preset.valueOf(t.preset.name()) : null);
   }
 
   /** "rnnSize" -> "--rnn-size". */

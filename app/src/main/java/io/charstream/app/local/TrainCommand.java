@@ -3,7 +3,8 @@ package io.charstream.app.local;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
 import io.charstream.app.cli.RunLog;
-import io.charstream.app.cli.UserError;
+import io.charstream.app.cli.ShutdownHook;
+import io.charstream.app.cli.TrainingOptions;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.CorpusReport;
 import io.charstream.model.EpochResult;
@@ -13,7 +14,6 @@ import io.charstream.model.SamplingOptions;
 import io.charstream.model.SeedText;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;
-import io.charstream.model.TrainingPreset;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.generation.GenerationModel;
@@ -30,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -75,71 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
               + " given) stopped: weights, optimizer, RNN state, data position; --num-epochs is the total")
   String restore;
 
-  @Option(
-      names = "--preset",
-      defaultValue = "reference",
-      paramLabel = "reference|recommended",
-      description =
-          "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
-              + " (2 x LSTM 256, dropout 0.05, Adam 0.003 with cosine decay to 0.00015); flags given explicitly override"
-              + " it (default: ${DEFAULT-VALUE})")
-  String preset;
-
-  @Option(
-      names = "--seq-len",
-      defaultValue = "64",
-      description = "sequence length of inputs and outputs (default: ${DEFAULT-VALUE})")
-  int seqLen;
-
-  @Option(
-      names = "--embedding-size",
-      defaultValue = "32",
-      description = "character embedding size (default: ${DEFAULT-VALUE})")
-  int embeddingSize;
-
-  @Option(
-      names = "--rnn-size",
-      defaultValue = "128",
-      description = "size of rnn cell (default: ${DEFAULT-VALUE})")
-  int rnnSize;
-
-  @Option(
-      names = "--num-layers",
-      defaultValue = "2",
-      description = "number of rnn layers (default: ${DEFAULT-VALUE})")
-  int numLayers;
-
-  @Option(
-      names = "--drop-rate",
-      defaultValue = "0.0",
-      description = "dropout rate for rnn layers (default: ${DEFAULT-VALUE})")
-  double dropRate;
-
-  @Option(
-      names = "--learning-rate",
-      defaultValue = "0.001",
-      description = "learning rate (default: ${DEFAULT-VALUE})")
-  double learningRate;
-
-  @Option(
-      names = "--clip-norm",
-      defaultValue = "5.0",
-      description =
-          "max norm to clip gradient (global norm of the mean-loss gradient, as the reference;"
-              + " 0 = off) (default: ${DEFAULT-VALUE})")
-  double clipNorm;
-
-  @Option(
-      names = "--batch-size",
-      defaultValue = "64",
-      description = "training batch size (default: ${DEFAULT-VALUE})")
-  int batchSize;
-
-  @Option(
-      names = "--num-epochs",
-      defaultValue = "32",
-      description = "number of epochs for training (default: ${DEFAULT-VALUE})")
-  int numEpochs;
+  @Mixin TrainingOptions options;
 
   @Option(
       names = "--log-path",
@@ -147,48 +84,6 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "PATH",
       description = "path of log file (default: ${DEFAULT-VALUE})")
   Path logPath;
-
-  @Option(
-      names = "--val-fraction",
-      defaultValue = "0.05",
-      description =
-          "fraction of the text, from its end, held out for the validation loss (default:"
-              + " ${DEFAULT-VALUE}; 0 = none)")
-  double valFraction;
-
-  @Option(
-      names = "--val-split",
-      defaultValue = "tail",
-      paramLabel = "tail|blocks",
-      description =
-          "tail: hold out the end of the text; blocks: the end of each of --batch-size equal blocks"
-              + " (char-rnn's split, spread over the whole text) (default: ${DEFAULT-VALUE})")
-  String valSplit;
-
-  @Option(
-      names = "--lr-schedule",
-      defaultValue = "constant",
-      paramLabel = "constant|cosine",
-      description =
-          "constant (the reference), or cosine decay from --learning-rate to --final-learning-rate"
-              + " over all --num-epochs (default: ${DEFAULT-VALUE})")
-  String lrSchedule;
-
-  @Option(
-      names = "--final-learning-rate",
-      paramLabel = "RATE",
-      description =
-          "learning rate of the last step with --lr-schedule cosine (default: --learning-rate / 20)")
-  Double finalLearningRate;
-
-  @Option(
-      names = "--vocabulary",
-      defaultValue = "reference",
-      paramLabel = "reference|learned",
-      description =
-          "reference: the reference's 98 printable-ASCII ids; learned: the text's own"
-              + " characters (any Unicode) (default: ${DEFAULT-VALUE})")
-  String vocabulary;
 
   @Option(
       names = "--random-seed",
@@ -213,32 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private int train(PrintWriter err) throws IOException {
-    TrainingConfig training;
-    try {
-      applyPreset(TrainingPreset.parse(preset));
-      training =
-          new TrainingConfig(
-              seqLen,
-              batchSize,
-              numEpochs,
-              learningRate,
-              clipNorm,
-              valFraction,
-              randomSeed,
-              checkpointEvery,
-              TrainingConfig.ValidationSplit.parse(valSplit),
-              TrainingConfig.LearningRateSchedule.parse(lrSchedule),
-              finalLearningRate != null
-                  ? finalLearningRate
-                  : TrainingConfig.defaultFinalLearningRate(learningRate));
-    } catch (IllegalArgumentException e) {
-      throw new UserError(flagMessage(e.getMessage()));
-    }
-    if (!vocabulary.equals(Vocabulary.KIND_REFERENCE)
-        && !vocabulary.equals(Vocabulary.KIND_LEARNED)) {
-      throw new UserError(
-          "--vocabulary must be 'reference' or 'learned', got '" + vocabulary + "'");
-    }
+    TrainingConfig training = options.trainingConfig(randomSeed, checkpointEvery);
     String text = Commands.readText(textPath, "--text-path");
     try (RunLog log = RunLog.open(logPath, "train", err)) {
       log.debug(
@@ -261,25 +131,20 @@ public final class TrainCommand implements Callable<Integer> {
                 + restored.position().globalStep()
                 + ").");
         warnIgnoredModelFlags(log, restored.modelConfig());
-        if (restored.position().epoch() >= numEpochs) {
+        if (restored.position().epoch() >= training.numEpochs()) {
           log.info(
               "the checkpoint has already trained "
                   + restored.position().epoch()
                   + " epochs and"
                   + " --num-epochs is "
-                  + numEpochs
+                  + training.numEpochs()
                   + " (the total): nothing to do; raise --num-epochs to train on.");
           return 0;
         }
         trainer = CharRnnTrainer.resume(restored, text, training);
       } else {
-        Vocabulary vocab = Vocabulary.forKind(vocabulary, text);
-        ModelConfig model;
-        try {
-          model = new ModelConfig(vocab.size(), embeddingSize, rnnSize, numLayers, dropRate);
-        } catch (IllegalArgumentException e) {
-          throw new UserError(flagMessage(e.getMessage()));
-        }
+        Vocabulary vocab = Vocabulary.forKind(options.vocabulary.json(), text);
+        ModelConfig model = options.modelConfig(vocab.size());
         trainer = CharRnnTrainer.start(model, training, vocab, text);
       }
       Checkpoint first = trainer.checkpoint();
@@ -301,22 +166,17 @@ public final class TrainCommand implements Callable<Integer> {
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch finished = new CountDownLatch(1);
     // Ctrl-C / SIGTERM: stop after the current batch and save where training stopped.
-    Thread hook =
-        new Thread(
+    ShutdownHook hook =
+        ShutdownHook.install(
+            "train",
             () -> {
               stop.set(true);
-              try {
-                finished.await(120, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "charstream-train-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
+              finished.await(120, TimeUnit.SECONDS);
+            });
     ConsoleProgress progress = new ConsoleProgress(err, ConsoleProgress.isTerminal(), 30);
     log.info("start of training.");
     try {
-      TrainingResult result = trainer.run(new Listener(log, progress), stop::get);
+      TrainingResult result = trainer.run(new Listener(log, progress, training), stop::get);
       progress.clear();
       if (result.cancelled()) {
         save(result.checkpoint(), log);
@@ -343,12 +203,8 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return 0;
     } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // the JVM is shutting down: the hook is running and has been released above
-      }
+      finished.countDown(); // releases a running hook
+      hook.close();
     }
   }
 
@@ -367,38 +223,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** Takes the preset's value for each flag the user did not give. */
-  private void applyPreset(TrainingPreset p) {
-    if (!given("--rnn-size")) {
-      rnnSize = p.rnnSize();
-    }
-    if (!given("--drop-rate")) {
-      dropRate = p.dropRate();
-    }
-    if (!given("--batch-size")) {
-      batchSize = p.batchSize();
-    }
-    if (!given("--learning-rate")) {
-      learningRate = p.learningRate();
-    }
-    if (!given("--lr-schedule")) {
-      lrSchedule = p.schedule().flag();
-    }
-    if (!given("--final-learning-rate") && p != TrainingPreset.REFERENCE) {
-      finalLearningRate = p.finalLearningRate();
-    }
-  }
-
-  private boolean given(String flag) {
-    return spec.commandLine().getParseResult().hasMatchedOption(flag);
-  }
-
   private void warnIgnoredModelFlags(RunLog log, ModelConfig fromCheckpoint) {
     for (String flag :
         new String[] {
           "--embedding-size", "--rnn-size", "--num-layers", "--drop-rate", "--vocabulary"
         }) {
-      if (given(flag)) {
+      if (options.given(flag)) {
         log.warn(
             flag
                 + " is ignored with --restore: the model's shape and vocabulary come from the checkpoint ("
@@ -408,41 +238,16 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** Maps a config record's field name in a validation message to the flag the user typed. */
-  public static String flagMessage(String message) {
-    String[][] names = {
-      {"seqLen", "--seq-len"},
-      {"batchSize", "--batch-size"},
-      {"numEpochs", "--num-epochs"},
-      {"learningRate", "--learning-rate"},
-      {"clipNorm", "--clip-norm"},
-      {"valFraction", "--val-fraction"},
-      {"checkpointEverySteps", "--checkpoint-every"},
-      {"valSplit", "--val-split"},
-      {"preset", "--preset"},
-      {"lrSchedule", "--lr-schedule"},
-      {"finalLearningRate", "--final-learning-rate"},
-      {"embeddingSize", "--embedding-size"},
-      {"rnnSize", "--rnn-size"},
-      {"numLayers", "--num-layers"},
-      {"dropRate", "--drop-rate"}
-    };
-    for (String[] n : names) {
-      if (message.startsWith(n[0] + " ")) {
-        return n[1] + message.substring(n[0].length());
-      }
-    }
-    return message;
-  }
-
   /** Logs like the reference, drives the progress bar, saves each checkpoint. */
   private final class Listener implements TrainingListener {
     private final RunLog log;
     private final ConsoleProgress progress;
+    private final TrainingConfig training;
 
-    Listener(RunLog log, ConsoleProgress progress) {
+    Listener(RunLog log, ConsoleProgress progress, TrainingConfig training) {
       this.log = log;
       this.progress = progress;
+      this.training = training;
     }
 
     @Override
@@ -451,9 +256,16 @@ public final class TrainCommand implements Callable<Integer> {
         log.warn(r.unknownSummary(10));
       }
       log.info("number of batches: " + r.stepsPerEpoch() + ".");
-      log.info("effective text length: " + (long) r.stepsPerEpoch() * batchSize * seqLen + ".");
       log.info(
-          "validation text length: " + r.valChars() + " (--val-fraction " + valFraction + ").");
+          "effective text length: "
+              + (long) r.stepsPerEpoch() * training.batchSize() * training.seqLen()
+              + ".");
+      log.info(
+          "validation text length: "
+              + r.valChars()
+              + " (--val-fraction "
+              + training.valFraction()
+              + ").");
     }
 
     @Override

@@ -1,8 +1,12 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
+import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.CommandFailed;
+import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
-import io.charstream.app.client.ClientOptions;
+import io.charstream.app.cli.ShutdownHook;
+import io.charstream.app.cli.UserError;
 import io.charstream.app.client.CorpusUploader;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
@@ -12,6 +16,7 @@ import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.VocabularyMode;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,7 +217,11 @@ public final class DemoCommand implements Callable<Integer> {
   boolean verbose;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() {
+    return Commands.run("demo", new PrintWriter(System.err, true), this::run);
+  }
+
+  private int run() throws InterruptedException {
     long t0 = System.nanoTime();
     if (!verbose) Quiet.apply();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -222,7 +231,7 @@ public final class DemoCommand implements Callable<Integer> {
       if (noWorkers && !external)
         throw new IllegalArgumentException("--no-workers needs --bootstrap-servers");
     } catch (ConfigException | IllegalArgumentException e) {
-      return fail(e.getMessage(), 2);
+      throw new UserError(e.getMessage());
     }
     Path corpus;
     String text;
@@ -231,15 +240,15 @@ public final class DemoCommand implements Callable<Integer> {
           new CorpusSource(CorpusSource.findRoot(), CorpusSource::runScript, out).resolve(textPath);
       text = CorpusUploader.decodeUtf8(Files.readAllBytes(corpus), corpus.toString());
     } catch (DemoException | IllegalArgumentException e) {
-      return fail(e.getMessage(), 1);
+      throw new CommandFailed(e.getMessage());
     } catch (IOException e) {
-      return fail("cannot read the corpus: " + e, 1);
+      throw new CommandFailed("cannot read the corpus: " + e);
     }
     DemoPlan plan;
     try {
       plan = plan(corpus, text);
     } catch (IllegalArgumentException e) {
-      return fail(e.getMessage(), 2);
+      throw new UserError(e.getMessage());
     }
 
     EmbeddedStack stack;
@@ -255,22 +264,21 @@ public final class DemoCommand implements Callable<Integer> {
                   Map.of(GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, modelId),
                   this::config));
     } catch (BrokerStartException e) {
-      return fail(e.getMessage(), 1);
+      throw new CommandFailed(e.getMessage());
     } catch (ConfigException | IllegalArgumentException e) {
-      return fail(e.getMessage(), 2);
+      throw new UserError(e.getMessage());
     } catch (RuntimeException e) {
-      return fail("could not start: " + e.getMessage(), 1);
+      throw new CommandFailed("could not start: " + e.getMessage());
     }
     AtomicBoolean finished = new AtomicBoolean();
-    Thread hook =
-        new Thread(
+    ShutdownHook hook =
+        ShutdownHook.install(
+            "demo",
             () -> {
               if (!finished.get())
                 System.err.println("\ncharstream demo: interrupted; stopping the stack...");
               stack.close();
-            },
-            "demo-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+            });
     try {
       out.println(header(stack, external));
       Demo.Result r =
@@ -291,19 +299,15 @@ public final class DemoCommand implements Callable<Integer> {
       return 0;
     } catch (DemoException e) {
       finished.set(true);
-      return fail(e.getMessage(), 1);
+      throw new CommandFailed(e.getMessage());
     } catch (RuntimeException e) {
       // A Kafka error the clients could not ride out (a missing topic, an unreachable cluster).
       finished.set(true);
-      return fail(e.getClass().getSimpleName() + ": " + e.getMessage(), 1);
+      throw new CommandFailed(e.getClass().getSimpleName() + ": " + e.getMessage());
     } finally {
       finished.set(true);
       stack.close();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // Already shutting down: the hook runs (closing again is a no-op).
-      }
+      hook.close(); // already shutting down: the hook runs (closing again is a no-op)
       out.printf(Locale.ROOT, "demo: done in %s.%n", minutes((System.nanoTime() - t0) / 1e9));
     }
   }
@@ -396,11 +400,6 @@ public final class DemoCommand implements Callable<Integer> {
 
   private EnvConfig config(ConfigDef def, Map<String, Object> overrides) {
     return client.config(def, null, overrides);
-  }
-
-  private static int fail(String message, int status) {
-    System.err.println("charstream demo: " + message);
-    return status;
   }
 
   static String minutes(double seconds) {

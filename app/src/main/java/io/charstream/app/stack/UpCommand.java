@@ -1,7 +1,11 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
-import io.charstream.app.client.ClientOptions;
+import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.CommandFailed;
+import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.ShutdownHook;
+import io.charstream.app.cli.UserError;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -11,13 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream up}: broker + trainer + generator in this JVM until Ctrl-C. */
 @Command(
@@ -38,6 +42,8 @@ public final class UpCommand implements Callable<Integer> {
   /** Where {@code up} keeps its data unless told otherwise: next to {@code charstream broker}'s. */
   public static final Path DEFAULT_DATA_DIR =
       Path.of(System.getProperty("user.home"), ".charstream");
+
+  @Spec CommandSpec spec;
 
   @Mixin ClientOptions client;
 
@@ -85,7 +91,11 @@ public final class UpCommand implements Callable<Integer> {
   Path generatorConfig;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() {
+    return Commands.run("up", spec.commandLine().getErr(), this::run);
+  }
+
+  private int run() throws InterruptedException {
     EmbeddedStack stack;
     try {
       boolean external = external();
@@ -103,73 +113,84 @@ public final class UpCommand implements Callable<Integer> {
                   generatorSettings,
                   this::config));
     } catch (ConfigException | IllegalArgumentException e) {
-      System.err.println("charstream up: " + e.getMessage());
-      return 2;
+      throw new UserError(e.getMessage());
     } catch (BrokerStartException e) {
-      System.err.println(
-          "charstream up: "
-              + e.getMessage()
+      throw new CommandFailed(
+          e.getMessage()
               + (port != 0
                   ? " (is port "
                       + port
                       + " in use, e.g. by charstream broker? stop it, or try --port 0)"
-                  : ""));
-      return 1;
+                  : ""),
+          e);
     } catch (RuntimeException e) {
-      System.err.println("charstream up: could not start: " + e.getMessage());
-      return 1;
+      throw new CommandFailed("could not start: " + e.getMessage(), e);
     }
-    AtomicBoolean signalled = new AtomicBoolean();
-    CountDownLatch closed = new CountDownLatch(1);
     CompletableFuture<String> ended = new CompletableFuture<>();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  if (signalled.compareAndSet(false, true)) {
-                    System.err.println(
-                        "charstream up: stopping (generator drains, trainer hands its job over, broker stops)...");
-                  }
-                  stack.close();
-                  closed.countDown();
-                  ended.complete(null);
-                },
-                "up-shutdown"));
+    ShutdownHook hook =
+        ShutdownHook.install(
+            "up",
+            () -> {
+              System.err.println(
+                  "charstream up: stopping (generator drains, trainer hands its job over, broker stops)...");
+              stack.close();
+            });
+    hook.stopped().whenComplete((v, e) -> ended.complete(null));
     System.out.println(UsageHints.up(stack, external() ? null : dataDir));
     System.out.flush();
     // Stays up until Ctrl-C / SIGTERM, or until a worker stops by itself (a fatal error: say so,
     // exit 1).
-    stack
-        .trainer()
-        .orElseThrow()
-        .stopped()
-        .whenComplete(
-            (v, e) ->
-                ended.complete("the trainer stopped" + (e == null ? "" : ": " + e.getMessage())));
-    Thread generatorWatch =
+    watch(
+        "up-trainer-watch",
+        stack.trainer().orElseThrow()::awaitTermination,
+        () ->
+            "the trainer stopped"
+                + stack
+                    .trainer()
+                    .orElseThrow()
+                    .failure()
+                    .map(e -> ": " + e.getMessage())
+                    .orElse(""),
+        ended);
+    watch(
+        "up-generator-watch",
+        stack.generator().orElseThrow()::awaitTermination,
+        () -> "the generator stopped: " + stack.generator().orElseThrow().liveness().reason(),
+        ended);
+    String why = ended.join();
+    if (why == null || hook.fired()) {
+      hook.awaitStopped();
+      return 0;
+    }
+    hook.close();
+    stack.close();
+    throw new CommandFailed(why + "; stopped the rest");
+  }
+
+  /** A worker's blocking wait for its end. */
+  private interface Termination {
+    void await() throws InterruptedException;
+  }
+
+  /** Completes {@code ended} with {@code why} when {@code termination} returns. */
+  private static void watch(
+      String name,
+      Termination termination,
+      java.util.function.Supplier<String> why,
+      CompletableFuture<String> ended) {
+    Thread t =
         new Thread(
             () -> {
               try {
-                stack.generator().orElseThrow().awaitTermination();
-                ended.complete(
-                    "the generator stopped: "
-                        + stack.generator().orElseThrow().liveness().reason());
+                termination.await();
+                ended.complete(why.get());
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
             },
-            "up-generator-watch");
-    generatorWatch.setDaemon(true);
-    generatorWatch.start();
-    String why = ended.join();
-    if (why == null || signalled.get()) {
-      closed.await();
-      return 0;
-    }
-    System.err.println("charstream up: " + why + "; stopping the rest");
-    signalled.set(true);
-    stack.close();
-    return 1;
+            name);
+    t.setDaemon(true);
+    t.start();
   }
 
   private boolean external() {

@@ -1,6 +1,9 @@
 package io.charstream.app.worker;
 
-import io.charstream.app.client.ClientOptions;
+import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.CommandFailed;
+import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.ShutdownHook;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.config.EnvConfig;
@@ -9,10 +12,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream generator}: runs one generator worker until SIGTERM / Ctrl-C. */
 @Command(
@@ -25,6 +29,8 @@ import picocli.CommandLine.Option;
       "requests, commits and leaves the group."
     })
 public final class GeneratorCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
 
   @Mixin ClientOptions kafka;
 
@@ -53,7 +59,11 @@ public final class GeneratorCommand implements Callable<Integer> {
   String modelId;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
+    return Commands.run("generator", spec.commandLine().getErr(), this::run);
+  }
+
+  private int run() throws Exception {
     Map<String, Object> flags = new HashMap<>();
     flags.put(GeneratorConfig.BATCH_CAPACITY, batchCapacity);
     flags.put(GeneratorConfig.HTTP_PORT, httpPort);
@@ -62,22 +72,14 @@ public final class GeneratorCommand implements Callable<Integer> {
     EnvConfig env = kafka.config(GeneratorConfig.DEF, config, flags);
     GeneratorService service = GeneratorService.start(new GeneratorConfig(env));
     System.err.println("generator " + service.instanceId() + " running; " + env);
-    AtomicBoolean signalled = new AtomicBoolean();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  signalled.set(true);
-                  service.close();
-                },
-                "generator-shutdown"));
-    service.awaitTermination();
-    if (signalled.get()) {
-      return 0;
+    try (ShutdownHook hook = ShutdownHook.install("generator", service::close)) {
+      service.awaitTermination();
+      if (hook.fired()) {
+        hook.awaitStopped();
+        return 0;
+      }
+      // The loop ended by itself (a fatal error): report it instead of waiting for a signal.
+      throw new CommandFailed("generator stopped: " + service.liveness().reason());
     }
-    // The loop ended by itself (a fatal error): report it instead of waiting for a signal.
-    String why = service.liveness().reason();
-    System.err.println("generator stopped: " + why);
-    return 1;
   }
 }

@@ -1,6 +1,9 @@
 package io.charstream.app.worker;
 
-import io.charstream.app.client.ClientOptions;
+import io.charstream.app.cli.ClientOptions;
+import io.charstream.app.cli.CommandFailed;
+import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.ShutdownHook;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.trainer.TrainerConfig;
 import io.charstream.trainer.TrainerWorker;
@@ -8,12 +11,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code charstream trainer}: the Kafka trainer worker, until SIGTERM / Ctrl-C. */
 @Command(
@@ -26,6 +30,8 @@ import picocli.CommandLine.Option;
     })
 public final class TrainerCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerCommand.class);
+
+  @Spec CommandSpec spec;
 
   @Mixin ClientOptions client;
 
@@ -54,6 +60,10 @@ public final class TrainerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return Commands.run("trainer", spec.commandLine().getErr(), this::run);
+  }
+
+  private int run() throws InterruptedException {
     if (configDoc) {
       System.out.print(EnvConfig.markdownTable(TrainerConfig.DEF));
       return 0;
@@ -62,29 +72,21 @@ public final class TrainerCommand implements Callable<Integer> {
     if (maxConcurrentJobs != null)
       overrides.put(TrainerConfig.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
     if (workerId != null) overrides.put(TrainerConfig.WORKER_ID, workerId);
-    EnvConfig env;
-    try {
-      env = client.config(TrainerConfig.DEF, configFile, overrides);
-    } catch (ConfigException | IllegalArgumentException e) {
-      System.err.println("charstream trainer: " + e.getMessage());
-      return 2;
-    }
+    EnvConfig env = client.config(TrainerConfig.DEF, configFile, overrides);
     LOG.info("trainer {}", env);
     TrainerWorker worker;
     try {
       worker = TrainerWorker.start(env);
     } catch (IllegalStateException e) {
-      System.err.println("charstream trainer: " + e.getMessage());
-      return 1;
+      throw new CommandFailed(e.getMessage(), e);
     }
-    Thread hook = new Thread(worker::close, "trainer-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      worker.stopped().join();
+    try (ShutdownHook hook = ShutdownHook.install("trainer", worker::close)) {
+      worker.awaitTermination();
+      if (worker.failure().isPresent()) {
+        throw new CommandFailed("stopped on an error: " + worker.failure().get());
+      }
+      hook.awaitStopped();
       return 0;
-    } catch (java.util.concurrent.CompletionException e) {
-      System.err.println("charstream trainer: stopped on an error: " + e.getCause());
-      return 1;
     }
   }
 }

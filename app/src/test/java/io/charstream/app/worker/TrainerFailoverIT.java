@@ -3,7 +3,7 @@ package io.charstream.app.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.client.CorpusUploader;
-import io.charstream.app.client.SubmitCommand;
+import io.charstream.app.client.TrainingRequests;
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.it.TopicReader;
 import io.charstream.schemas.Topics;
@@ -44,7 +44,7 @@ class TrainerFailoverIT {
     settings.put(TrainerConfig.STATE_EVERY_STEPS, 10);
     new CorpusUploader(KAFKA.clientProps(), topics)
         .upload("crash-corpus", TrainerFixture.corpus(10_000, 5), n -> {});
-    SubmitCommand.send(
+    TrainingRequests.send(
         KAFKA.clientProps(),
         topics.trainingRequests(),
         TrainerFixture.tinyRequest("job-crash", "m-crash", "crash-corpus", 4));

@@ -3,7 +3,7 @@ package io.charstream.app.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
-import io.charstream.app.client.SubmitCommand;
+import io.charstream.app.client.TrainingRequests;
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.it.TopicReader;
 import io.charstream.model.Checkpoint;
@@ -304,7 +304,7 @@ class TrainerIT {
   @Test
   void aCancelRequestStopsARunningJobWithAFinalCheckpoint() throws Exception {
     uploadCorpus("tiny-c", TrainerFixture.corpus(10_000, 3));
-    SubmitCommand.send(
+    TrainingRequests.send(
         KAFKA.clientProps(),
         topics.trainingRequests(),
         TrainerFixture.tinyRequest("job-cancel", "m-cancel", "tiny-c", 500));
@@ -404,7 +404,7 @@ class TrainerIT {
             new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
       // One model per partition: whatever the (balanced) assignment, both trainers get jobs.
       for (String model : modelOfPartition.values()) {
-        SubmitCommand.send(
+        TrainingRequests.send(
             KAFKA.clientProps(),
             topics.trainingRequests(),
             TrainerFixture.tinyRequest("job-" + model, model, "tiny-s", 1));

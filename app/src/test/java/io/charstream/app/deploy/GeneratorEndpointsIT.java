@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.FieldSource;
  * worker's own HealthServer is started on a free port and asked for every path the rendered
  * Deployment names, on the port the Deployment and the worker's config agree on.
  */
-class GeneratorEndpointsTest {
+class GeneratorEndpointsIT {
 
   static final java.util.List<String> OVERLAYS = Rendered.OVERLAYS;
 
@@ -33,7 +33,7 @@ class GeneratorEndpointsTest {
     Rendered r = Rendered.overlay(overlay);
     JsonNode deployment = r.one("Deployment", "charstream-generator");
     JsonNode container = r.container("charstream-generator");
-    GeneratorConfig config = ConfigConsistencyTest.generatorConfig(r);
+    GeneratorConfig config = ConfigConsistencyIT.generatorConfig(r);
 
     int containerPort = container.at("/ports/0/containerPort").asInt();
     assertThat(config.env().getInt(GeneratorConfig.HTTP_PORT))

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.FieldSource;
  * the objects say what deploy/README.md promises an operator (probes, termination, spreading,
  * disruption budget, autoscaling bounds, resolvable references).
  */
-class RenderedManifestsTest {
+class RenderedManifestsIT {
 
   static final List<String> OVERLAYS = Rendered.OVERLAYS;
   static final String GENERATOR = "charstream-generator";

@@ -1,4 +1,4 @@
-package io.charstream.app.client;
+package io.charstream.app.cli;
 
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;

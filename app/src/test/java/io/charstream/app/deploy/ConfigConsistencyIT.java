@@ -33,7 +33,7 @@ import picocli.CommandLine;
  * own start-up validation, the KafkaTopics are the Topics registry's topics with its settings, and
  * the autoscaler, ACLs and consumer group line up with the generator's config.
  */
-class ConfigConsistencyTest {
+class ConfigConsistencyIT {
 
   static final List<String> OVERLAYS = Rendered.OVERLAYS;
 

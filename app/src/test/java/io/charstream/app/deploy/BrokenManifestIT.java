@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * object (a typo'd name, a wrong type, a value outside an enum) and expects a violation that names
  * it; the last two break the manifests on disk and expect the render or the validation to fail.
  */
-class BrokenManifestTest {
+class BrokenManifestIT {
 
   /** One deliberate breakage: set {@code pointer} of {@code kind/name} to {@code value}. */
   record Breakage(
