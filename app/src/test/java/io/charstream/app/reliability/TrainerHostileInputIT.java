@@ -151,8 +151,20 @@ class TrainerHostileInputIT {
                   + " ("
                   + rej.reason()
                   + ")");
-        } else if (rej.reason() == null || rej.reason().isBlank()) {
-          wrong.add(h.name() + ": no reason");
+        } else {
+          List<String> expected =
+              h.outcome() instanceof Outcome.Rejected r
+                  ? r.reason()
+                  : ((Outcome.DeadLetterAndRejected) h.outcome()).message();
+          List<String> missing = HostileInputs.missing(expected, rej.reason());
+          if (!missing.isEmpty()) {
+            wrong.add(
+                h.name()
+                    + ": the reason lacks "
+                    + missing
+                    + ": "
+                    + HostileInputs.shown(rej.reason()));
+          }
         }
       }
       assertThat(wrong).as("verdicts that differ from the catalogue").isEmpty();
@@ -263,9 +275,14 @@ class TrainerHostileInputIT {
         assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_KIND))
             .as(h.name())
             .isEqualTo(kind);
-        assertThat(DeadLetters.header(d.headers(), DeadLetters.ERROR_MESSAGE))
-            .as(h.name())
-            .isNotBlank();
+        String message = DeadLetters.header(d.headers(), DeadLetters.ERROR_MESSAGE);
+        List<String> parts =
+            h.outcome() instanceof Outcome.DeadLetter x
+                ? x.message()
+                : ((Outcome.DeadLetterAndRejected) h.outcome()).message();
+        assertThat(HostileInputs.missing(parts, message))
+            .as("%s: parts its dead letter's message (%s) lacks", h.name(), message)
+            .isEmpty();
       }
       assertThat(unmatched).isEmpty();
     }

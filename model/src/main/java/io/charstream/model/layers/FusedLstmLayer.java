@@ -405,17 +405,19 @@ public class FusedLstmLayer extends LSTM {
   }
 
   /**
-   * Dropout as the stock layer applies it, except that a copy (when the input may not be modified
-   * in place) is made in this layer's own layout, which the kernel reads without further copying.
+   * Dropout as the stock layer applies it, except that the dropped input is always a copy, in this
+   * layer's own layout (which the kernel reads without further copying), even where DL4J allows
+   * modifying the input in place (every layer but the first): the input is the output of the layer
+   * below, and a fused LSTM below keeps that output for its backward pass (h[t-1] of its
+   * recurrent-weight gradient), so dropping it in place corrupted that gradient (issue 20,
+   * TrainingOracleTest). The stock LSTM recomputes its forward pass in backprop and never noticed.
    */
   @Override
   protected void applyDropOutIfNecessary(boolean training, LayerWorkspaceMgr workspaceMgr) {
     if (training && !dropoutApplied && layerConf().getIDropout() != null) {
       INDArray result =
-          inputModificationAllowed
-              ? input
-              : Layouts.stepsMajor(
-                  workspaceMgr, ArrayType.INPUT, input.size(0), input.size(1), input.size(2));
+          Layouts.stepsMajor(
+              workspaceMgr, ArrayType.INPUT, input.size(0), input.size(1), input.size(2));
       input =
           layerConf()
               .getIDropout()

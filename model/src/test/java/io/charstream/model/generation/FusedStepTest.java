@@ -3,21 +3,29 @@ package io.charstream.model.generation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.model.Checkpoint;
+import io.charstream.model.Sampler;
 import io.charstream.model.SamplingOptions;
+import io.charstream.model.TopNSampler;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.layers.LayerPair;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The fused generation step against DL4J's rnnTimeStep (the oracle) and against itself one at a
- * time.
+ * time, on the kernel the test execution requires ({@link KernelUnderTest}).
  */
+@Tag(KernelUnderTest.TAG)
 public class FusedStepTest {
 
   @AfterEach
@@ -41,37 +49,48 @@ public class FusedStepTest {
   void probabilitiesMatchDl4jRnnTimeStep() {
     Model two = Model.random(32, 64, 2, 11);
     GenerationOracle.assertMatchesRnnTimeStep(
-        two.net(), FusedStep.from(two.checkpoint()), "To be, or not", 40);
+        two.net(), KernelUnderTest.check(FusedStep.from(two.checkpoint())), "To be, or not", 40);
     Model three = Model.random(16, 48, 3, 5);
     GenerationOracle.assertMatchesRnnTimeStep(
-        three.net(), FusedStep.from(three.checkpoint()), "KING RICHARD", 30);
+        three.net(), KernelUnderTest.check(FusedStep.from(three.checkpoint())), "KING RICHARD", 30);
   }
 
+  /**
+   * 40 streams on 2 threads (GEMMs of 20 rows) against each stream alone (1 row): the same text and
+   * the same logits bit for bit at every step.
+   */
   @Test
   void batchedOutputEqualsOneAtATime() {
     FusedRuntime.setThreads(2);
     Model m = Model.random(16, 32, 2, 12);
-    FusedStep step = FusedStep.from(m.checkpoint());
+    FusedStep step = KernelUnderTest.check(FusedStep.from(m.checkpoint()));
     List<String> prompts = new ArrayList<>();
     List<SamplingOptions> options = new ArrayList<>();
-    for (int i = 0; i < 21; i++) {
+    for (int i = 0; i < 40; i++) {
       prompts.add(i % 3 == 0 ? "KING RICHARD" : "To be or not to be".substring(i % 7));
       options.add(new SamplingOptions(1 + i % 4, 0.5 + 0.25 * (i % 5), 100 + i));
     }
-    List<String> together = generate(step, prompts, options, 80);
+    Run together = generate(step, prompts, options, 80);
     for (int i = 0; i < prompts.size(); i++) {
-      assertThat(generate(step, List.of(prompts.get(i)), List.of(options.get(i)), 80).get(0))
-          .as("prompt %d", i)
-          .isEqualTo(together.get(i));
+      Run alone = generate(step, List.of(prompts.get(i)), List.of(options.get(i)), 80);
+      assertThat(alone.texts().get(0)).as("prompt %d", i).isEqualTo(together.texts().get(i));
+      List<float[]> expected = alone.logits().get(0);
+      List<float[]> actual = together.logits().get(i);
+      assertThat(actual).hasSize(80);
+      for (int t = 0; t < expected.size(); t++) {
+        assertThat(bits(actual.get(t)))
+            .as("logits of prompt %d at step %d, bit for bit", i, t)
+            .isEqualTo(bits(expected.get(t)));
+      }
     }
-    assertThat(together.get(0)).hasSize(80).isNotEqualTo(together.get(3));
+    assertThat(together.texts().get(0)).hasSize(80).isNotEqualTo(together.texts().get(3));
   }
 
   @Test
   void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
     FusedRuntime.setThreads(2);
     Model m = Model.random(8, 16, 1, 13);
-    FusedStep step = FusedStep.from(m.checkpoint());
+    FusedStep step = KernelUnderTest.check(FusedStep.from(m.checkpoint()));
     int[] prompt = Vocabulary.reference().encode("hello").ids();
     FusedGenerationBatch alone = new FusedGenerationBatch(step, 1);
     alone.open(prompt, SamplingOptions.withSeed(7));
@@ -98,9 +117,22 @@ public class FusedStepTest {
     assertThat(actual.toString()).isEqualTo(expected.toString());
   }
 
-  private static List<String> generate(
+  /** Per stream: its text, and the logits it sampled from at each step. */
+  private record Run(List<String> texts, List<List<float[]>> logits) {}
+
+  private static Run generate(
       FusedStep step, List<String> prompts, List<SamplingOptions> options, int length) {
-    FusedGenerationBatch batch = new FusedGenerationBatch(step, prompts.size());
+    // Each stream has its own options object; the sampler is called with it (from any thread).
+    Map<SamplingOptions, List<float[]>> seen = Collections.synchronizedMap(new IdentityHashMap<>());
+    for (SamplingOptions o : options) {
+      seen.put(o, new ArrayList<>());
+    }
+    Sampler recording =
+        (logits, offset, vocabSize, o, random) -> {
+          seen.get(o).add(Arrays.copyOfRange(logits, offset, offset + vocabSize));
+          return TopNSampler.INSTANCE.sample(logits, offset, vocabSize, o, random);
+        };
+    FusedGenerationBatch batch = new FusedGenerationBatch(step, prompts.size(), recording);
     int[] slots = new int[prompts.size()];
     List<StringBuilder> out = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
@@ -113,6 +145,16 @@ public class FusedStepTest {
         out.get(i).append(step.vocabulary().decode(ids[slots[i]]));
       }
     }
-    return out.stream().map(StringBuilder::toString).toList();
+    return new Run(
+        out.stream().map(StringBuilder::toString).toList(),
+        options.stream().map(seen::get).toList());
+  }
+
+  private static int[] bits(float[] values) {
+    int[] out = new int[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = Float.floatToRawIntBits(values[i]);
+    }
+    return out;
   }
 }

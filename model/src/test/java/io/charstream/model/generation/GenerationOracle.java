@@ -33,6 +33,7 @@ public final class GenerationOracle {
    */
   public static double assertMatchesRnnTimeStep(
       MultiLayerNetwork net, FusedStep step, String prompt, int steps) {
+    KernelUnderTest.check(step);
     float[] seen = new float[step.vocabSize()];
     // Records the logits the slot samples from: [vocab].
     Sampler recording =

@@ -17,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The engine's generation ({@link GenerationModel#from}) on checkpoints of the engine's own
- * network.
+ * network, on the kernel the test execution requires ({@link KernelUnderTest}).
  */
+@Tag(KernelUnderTest.TAG)
 public class GenerationTest {
 
   public static Checkpoint checkpointOf(
@@ -55,7 +57,9 @@ public class GenerationTest {
   void probabilitiesMatchDl4jRnnTimeStep() {
     ModelConfig config = new ModelConfig(98, 32, 64, 2, 0.0);
     MultiLayerNetwork net = stockNetwork(config, 11L);
-    GenerationModel model = GenerationModel.from(checkpointOf(net, config, Vocabulary.reference()));
+    GenerationModel model =
+        KernelUnderTest.check(
+            GenerationModel.from(checkpointOf(net, config, Vocabulary.reference())));
     assertThat(model).isInstanceOf(FusedStep.class);
     GenerationOracle.assertMatchesRnnTimeStep(net, (FusedStep) model, "To be, or not", 40);
   }
@@ -64,8 +68,9 @@ public class GenerationTest {
   void batchedOutputEqualsOneAtATime() {
     ModelConfig config = new ModelConfig(98, 16, 32, 2, 0.0);
     GenerationModel model =
-        GenerationModel.from(
-            checkpointOf(stockNetwork(config, 12L), config, Vocabulary.reference()));
+        KernelUnderTest.check(
+            GenerationModel.from(
+                checkpointOf(stockNetwork(config, 12L), config, Vocabulary.reference())));
     TextGenerator generator = new TextGenerator(model);
     List<String> prompts =
         List.of("KING RICHARD", "a", "To be or not to be", "\u00e9t\u00e9 unknown", "Q");
@@ -92,8 +97,9 @@ public class GenerationTest {
   void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
     ModelConfig config = new ModelConfig(98, 8, 16, 1, 0.0);
     GenerationModel model =
-        GenerationModel.from(
-            checkpointOf(stockNetwork(config, 13L), config, Vocabulary.reference()));
+        KernelUnderTest.check(
+            GenerationModel.from(
+                checkpointOf(stockNetwork(config, 13L), config, Vocabulary.reference())));
     int[] prompt = Vocabulary.reference().encode("hello").ids();
     GenerationStreams alone = model.newStreams(1);
     alone.open(prompt, SamplingOptions.withSeed(7));
@@ -143,8 +149,9 @@ public class GenerationTest {
   void aReusedSlotGeneratesAsAFreshOne() {
     ModelConfig config = new ModelConfig(98, 8, 16, 2, 0.0);
     GenerationModel model =
-        GenerationModel.from(
-            checkpointOf(stockNetwork(config, 14L), config, Vocabulary.reference()));
+        KernelUnderTest.check(
+            GenerationModel.from(
+                checkpointOf(stockNetwork(config, 14L), config, Vocabulary.reference())));
     int[] prompt = Vocabulary.reference().encode("To be").ids();
     GenerationStreams batch = model.newStreams(1);
     int[] fresh = new int[40];

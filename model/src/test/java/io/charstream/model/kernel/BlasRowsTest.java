@@ -5,10 +5,16 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.charstream.model.generation.FusedStep;
 import io.charstream.model.generation.FusedStepTest;
+import io.charstream.model.generation.KernelUnderTest;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The OpenBLAS generation kernel against the plain-Java one, and its batch-invariance check. */
+/**
+ * The OpenBLAS generation kernel against the plain-Java one, and its batch-invariance check (run
+ * with both OPENBLAS_CORETYPEs model/pom.xml tests: Haswell and SkylakeX).
+ */
+@Tag(KernelUnderTest.TAG)
 class BlasRowsTest {
 
   @Test
@@ -50,9 +56,13 @@ class BlasRowsTest {
     } else if (core.equalsIgnoreCase("Haswell")) {
       assertThat(invariant).as("Haswell kernels are not").isFalse();
     }
-    // A FusedStep uses OpenBLAS exactly where its own matrices pass the check.
-    FusedStep step = FusedStep.from(FusedStepTest.Model.random(16, 128, 2, 3).checkpoint());
-    assertThat(step.kernel()).isEqualTo(invariant ? "openblas" : "java");
+    // A FusedStep uses OpenBLAS exactly where it may (charstream.fused.generation-blas) and its own
+    // matrices pass the check; and it is the kernel this test execution requires.
+    FusedStep step =
+        KernelUnderTest.check(
+            FusedStep.from(FusedStepTest.Model.random(16, 128, 2, 3).checkpoint()));
+    assertThat(step.kernel())
+        .isEqualTo(FusedRuntime.generationBlas() && invariant ? "openblas" : "java");
   }
 
   private static float[][] matrix(Random random, int rows, int cols) {

@@ -1,9 +1,9 @@
 package io.charstream.model.layers;
 
-import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.api.layers.RecurrentLayer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -26,9 +26,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * every step ({@code updateRnnStateWithTBPTTState()}); this network walks the layers backwards with
  * it.
  */
-final class TbpttOracleNetwork extends MultiLayerNetwork {
+public final class TbpttOracleNetwork extends MultiLayerNetwork {
 
-  TbpttOracleNetwork(MultiLayerConfiguration conf) {
+  public TbpttOracleNetwork(MultiLayerConfiguration conf) {
     super(withoutWorkspaces(conf));
   }
 
@@ -39,32 +39,65 @@ final class TbpttOracleNetwork extends MultiLayerNetwork {
     return copy;
   }
 
-  /** Forward from the stored state (keeping the last state), truncated-BPTT backward, score. */
-  void computeGradientAndScoreFromStoredState(INDArray features, INDArray labels) {
+  /**
+   * What the engine's {@code TrainingStep} calls: here {@link
+   * #computeGradientAndScoreFromStoredState} on the input and labels it set, so that the oracle
+   * runs through the engine's training step too.
+   */
+  @Override
+  public void computeGradientAndScore() {
+    computeGradientAndScoreFromStoredState(getInput(), getLabels());
+  }
+
+  /**
+   * Forward from the stored state (keeping the last state), truncated-BPTT backward, score. The
+   * forward pass stops below the output layer, as {@code MultiLayerNetwork.computeGradientAndScore}
+   * does: activating the output layer too would apply its dropout, in place, to the LSTM output
+   * that its backward pass then reads and drops again.
+   */
+  public void computeGradientAndScoreFromStoredState(INDArray features, INDArray labels) {
     LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
     if (getFlattenedGradients() == null) {
       initGradientsView();
     }
     setInput(features);
     setLabels(labels);
-    List<INDArray> activations = rnnActivateUsingStoredState(features, true, true);
     Layer[] all = getLayers();
-    IOutputLayer output = (IOutputLayer) all[all.length - 1];
-    output.setInput(activations.get(all.length - 1), ws);
-    output.setLabels(labels);
-    Pair<Gradient, INDArray> current = output.backpropGradient(null, ws);
-    DefaultGradient total = new DefaultGradient(getFlattenedGradients());
-    collect(total, all.length - 1, current.getFirst());
-    for (int i = all.length - 2; i >= 0; i--) {
+    int batch = Math.toIntExact(features.size(0));
+    INDArray current = features;
+    for (int i = 0; i < all.length - 1; i++) {
+      current = preProcess(i, current, batch, ws);
       current =
           all[i] instanceof RecurrentLayer r
+              ? r.rnnActivateUsingStoredState(current, true, true, ws)
+              : all[i].activate(current, true, ws);
+    }
+    IOutputLayer output = (IOutputLayer) all[all.length - 1];
+    output.setInput(preProcess(all.length - 1, current, batch, ws), ws);
+    output.setLabels(labels);
+    Pair<Gradient, INDArray> backward = output.backpropGradient(null, ws);
+    DefaultGradient total = new DefaultGradient(getFlattenedGradients());
+    collect(total, all.length - 1, backward.getFirst());
+    for (int i = all.length - 2; i >= 0; i--) {
+      INDArray epsilon = backward.getSecond();
+      InputPreProcessor pre = getLayerWiseConfigurations().getInputPreProcess(i + 1);
+      if (pre != null) {
+        epsilon = pre.backprop(epsilon, batch, ws);
+      }
+      backward =
+          all[i] instanceof RecurrentLayer r
               ? r.tbpttBackpropGradient(
-                  current.getSecond(), getLayerWiseConfigurations().getTbpttBackLength(), ws)
-              : all[i].backpropGradient(current.getSecond(), ws);
-      collect(total, i, current.getFirst());
+                  epsilon, getLayerWiseConfigurations().getTbpttBackLength(), ws)
+              : all[i].backpropGradient(epsilon, ws);
+      collect(total, i, backward.getFirst());
     }
     setGradient(total);
     score = output.computeScore(calcRegularizationScore(true), true, ws);
+  }
+
+  private INDArray preProcess(int layer, INDArray input, int batch, LayerWorkspaceMgr ws) {
+    InputPreProcessor pre = getLayerWiseConfigurations().getInputPreProcess(layer);
+    return pre == null ? input : pre.preProcess(input, batch, ws);
   }
 
   private static void collect(DefaultGradient total, int layer, Gradient g) {

@@ -55,6 +55,43 @@ class CharRnnTrainerTest {
     }
   }
 
+  /**
+   * A loss that stops being finite ends training with an error that says it diverged (the trainer
+   * worker reports it as a failed job of kind "diverged"). No request reaches it: learningRate is
+   * capped at 10, and Adam at 10 with clipping keeps the loss finite; so the run resumes from a
+   * checkpoint with one NaN weight.
+   */
+  @Test
+  void aNonFiniteLossEndsTrainingWithAnErrorSayingItDiverged() {
+    String corpus = repeat("abcdefgh\n", 220);
+    Vocabulary vocabulary = Vocabulary.learn(corpus);
+    ModelConfig model = new ModelConfig(vocabulary.size(), 8, 16, 1, 0.0);
+    TrainingConfig training = new TrainingConfig(16, 4, 2, 0.01, 5.0, 0.1, 1L, 0);
+    AtomicInteger batches = new AtomicInteger();
+    Checkpoint paused =
+        CharRnnTrainer.start(model, training, vocabulary, corpus)
+            .run(TrainingListener.NONE, () -> batches.getAndIncrement() >= 2)
+            .checkpoint();
+    Map<String, Tensor> weights = new java.util.LinkedHashMap<>(paused.weights());
+    Tensor output = weights.get("2_W");
+    float[] poisoned = output.data().clone();
+    poisoned[3] = Float.NaN;
+    weights.put("2_W", new Tensor(output.name(), output.shape(), poisoned));
+    Checkpoint nan =
+        new Checkpoint(
+            paused.modelConfig(),
+            paused.trainingConfig(),
+            paused.vocabulary(),
+            paused.history(),
+            paused.position(),
+            weights,
+            paused.trainingState().orElseThrow());
+    assertThatThrownBy(
+            () -> CharRnnTrainer.resume(nan, corpus).run(TrainingListener.NONE, () -> false))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("training diverged: the loss of epoch 1 batch 3 is NaN");
+  }
+
   @Test
   void overfitsATinyCorpusAndThenContinuesItsPattern() {
     String corpus = repeat("abcdefgh\n", 220);
