@@ -35,9 +35,11 @@ public final class BlasRows {
    * Rows per GEMM call. OpenBLAS (0.3.x, SkylakeX kernels) multiplies products with m n k below
    * {@value #SMALL_PRODUCT} on its small-matrix kernel, straight from the operands, and larger ones
    * after packing W into panels, which costs as much as the arithmetic at these sizes. Measured
-   * here, x [m, 256] times W [256, 512]: m = 4-7 rows per call run at 90-100 GFLOP/s, m = 8 at 34,
-   * m = 32 at 64. So a block of rows is multiplied in calls of at most this many rows. Correctness
-   * does not rest on it: {@link #isBatchInvariant} checks the calls as they are made.
+   * here, x [m, 256] times W [256, 512]: m = 4 rows per call run at 102 GFLOP/s, m = 6 at 94, m = 7
+   * at 69 (odd m leaves a tail), m = 8 at 27-34, m = 32 at 64. So a block of rows is multiplied in
+   * calls of the largest multiple of 4 rows under the bound (4 for K = 256, 12 for K = 128, N =
+   * 512; 68 for the output layer). Correctness does not rest on it: {@link #isBatchInvariant}
+   * checks the calls as they are made.
    */
   private final int rowsPerCall;
 
@@ -77,8 +79,8 @@ public final class BlasRows {
     this.k = k;
     this.n = n;
     this.padded = padded(n);
-    this.rowsPerCall =
-        (int) Math.max(1, Math.min(MAX_ROWS, (SMALL_PRODUCT - 1) / ((long) padded * k)));
+    int small = (int) Math.min(MAX_ROWS, (SMALL_PRODUCT - 1) / ((long) padded * k));
+    this.rowsPerCall = small >= 4 ? small - small % 4 : Math.max(1, small);
     weights = new NativeBuffer((long) k * padded);
     float[] row = new float[padded];
     for (int r = 0; r < k; r++) {
