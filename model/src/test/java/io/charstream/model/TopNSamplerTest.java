@@ -57,6 +57,75 @@ class TopNSamplerTest {
     return last;
   }
 
+  /** The sampler as it was before it stopped allocating a vocabulary-sized row per draw. */
+  private static int previous(
+      float[] logits, int vocabSize, SamplingOptions options, SplittableRandom random) {
+    int n = Math.min(options.topN(), vocabSize);
+    int[] kept = new int[n];
+    double[] keptLogit = new double[n];
+    int count = 0;
+    for (int id = 0; id < vocabSize; id++) {
+      double v = logits[id];
+      if (count == n && !(v > keptLogit[n - 1])) {
+        continue;
+      }
+      int pos = count < n ? count++ : n - 1;
+      while (pos > 0 && v > keptLogit[pos - 1]) {
+        kept[pos] = kept[pos - 1];
+        keptLogit[pos] = keptLogit[pos - 1];
+        pos--;
+      }
+      kept[pos] = id;
+      keptLogit[pos] = v;
+    }
+    double max = keptLogit[0];
+    double t = options.temperature();
+    double[] weight = new double[vocabSize];
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+      double w = Math.exp((keptLogit[i] - max) / t);
+      weight[kept[i]] = w;
+      total += w;
+    }
+    double u = random.nextDouble() * total;
+    double cumulative = 0;
+    int last = -1;
+    for (int id = 0; id < vocabSize; id++) {
+      if (weight[id] > 0) {
+        cumulative += weight[id];
+        last = id;
+        if (u < cumulative) {
+          return id;
+        }
+      }
+    }
+    return last;
+  }
+
+  @Test
+  void drawsExactlyWhatThePreviousImplementationDrew() {
+    SplittableRandom data = new SplittableRandom(11);
+    for (int trial = 0; trial < 20000; trial++) {
+      int vocab = 1 + data.nextInt(120);
+      float[] logits = new float[vocab];
+      boolean coarse = data.nextBoolean();
+      for (int i = 0; i < vocab; i++) {
+        double g = data.nextGaussian() * (coarse ? 4 : 30);
+        logits[i] = coarse ? (float) (Math.round(g) / 2.0) : (float) g;
+      }
+      SamplingOptions o =
+          new SamplingOptions(
+              1 + data.nextInt(Math.min(vocab + 2, 8)), 0.05 + data.nextDouble() * 2, trial);
+      SplittableRandom a = new SplittableRandom(trial);
+      SplittableRandom b = new SplittableRandom(trial);
+      assertThat(TopNSampler.INSTANCE.sample(logits, 0, vocab, o, a))
+          .as("trial %d", trial)
+          .isEqualTo(previous(logits, vocab, o, b));
+      // The same number of draws from the stream's random source.
+      assertThat(a.nextLong()).as("trial %d", trial).isEqualTo(b.nextLong());
+    }
+  }
+
   @Test
   void agreesWithTheNaiveLoop() {
     SplittableRandom data = new SplittableRandom(5);

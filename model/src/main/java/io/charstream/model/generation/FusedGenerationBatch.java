@@ -11,8 +11,10 @@ import java.util.Arrays;
  * {@link GenerationStreams} on {@link FusedStep}: a table of generation slots that advance
  * together, one character per {@link #step()}. Each slot has its own random source seeded from its
  * {@link SamplingOptions}, and a slot's arithmetic does not depend on the other slots, so batched
- * output equals one-at-a-time output. With many open slots a step runs on {@link
- * FusedRuntime#threads()} threads, each advancing its share of the slots.
+ * output equals one-at-a-time output. A step costs what its open slots cost: it runs only the open
+ * slots, compacted ({@link SlotTable#openSlots()}), however large the capacity. With many open
+ * slots a step runs on {@link FusedRuntime#threads()} threads ({@link StepHelpers}), each advancing
+ * its share of the slots through every layer and the sampler, with one join per step.
  *
  * <p>Memory is fixed by the capacity, never by how long a slot runs: the state
  * [layers][capacity][H] twice, logits [capacity][vocab], and per thread the scratch of its share of
@@ -30,6 +32,9 @@ public final class FusedGenerationBatch implements GenerationStreams {
   private final Sampler sampler;
   private final FusedStep.StepState state;
   private final FusedStep.Scratch[] scratch;
+
+  /** Per thread, its reusable share of a step. */
+  private final Share[] shares;
 
   /** [slot][vocab] logits of the last step. */
   private final float[][] logits;
@@ -51,8 +56,10 @@ public final class FusedGenerationBatch implements GenerationStreams {
     state = new FusedStep.StepState(model.numLayers(), capacity, model.hiddenSize());
     int threads = Math.max(1, Math.min(FusedRuntime.threads(), capacity / MIN_SLOTS_PER_THREAD));
     scratch = new FusedStep.Scratch[threads];
+    shares = new Share[threads];
     for (int t = 0; t < threads; t++) {
       scratch[t] = new FusedStep.Scratch(model, (capacity + threads - 1) / threads);
+      shares[t] = new Share(scratch[t]);
     }
     logits = new float[capacity][model.vocabSize()];
   }
@@ -101,18 +108,14 @@ public final class FusedGenerationBatch implements GenerationStreams {
     int[] open = slots.openSlots();
     int[] nextInput = slots.nextInput();
     int threads = Math.max(1, Math.min(scratch.length, openCount / MIN_SLOTS_PER_THREAD));
-    Runnable[] tasks = new Runnable[threads];
     for (int t = 0; t < threads; t++) {
-      int from = openCount * t / threads;
-      int to = openCount * (t + 1) / threads;
-      FusedStep.Scratch s = scratch[t];
-      tasks[t] =
-          () -> {
-            model.step(state, open, from, to, nextInput, logits, s);
-            sample(open, from, to, sampled);
-          };
+      shares[t].set(openCount * t / threads, openCount * (t + 1) / threads, sampled);
     }
-    FusedRuntime.runAll(tasks);
+    if (threads == 1) {
+      shares[0].run();
+    } else {
+      StepHelpers.runAll(threads == shares.length ? shares : Arrays.copyOf(shares, threads));
+    }
     for (int i = 0; i < openCount; i++) {
       int slot = open[i];
       nextInput[slot] = sampled[slot];
@@ -120,11 +123,32 @@ public final class FusedGenerationBatch implements GenerationStreams {
     return sampled;
   }
 
-  private void sample(int[] open, int from, int to, int[] sampled) {
-    int vocab = model.vocabSize();
-    for (int i = from; i < to; i++) {
-      int slot = open[i];
-      sampled[slot] = slots.sample(sampler, slot, logits[slot], vocab);
+  /** One thread's share of a step: open slots [from, to) through the network and the sampler. */
+  private final class Share implements Runnable {
+    private final FusedStep.Scratch scratch;
+    private int from;
+    private int to;
+    private int[] sampled;
+
+    Share(FusedStep.Scratch scratch) {
+      this.scratch = scratch;
+    }
+
+    void set(int from, int to, int[] sampled) {
+      this.from = from;
+      this.to = to;
+      this.sampled = sampled;
+    }
+
+    @Override
+    public void run() {
+      int[] open = slots.openSlots();
+      model.step(state, open, from, to, slots.nextInput(), logits, scratch);
+      int vocab = model.vocabSize();
+      for (int i = from; i < to; i++) {
+        int slot = open[i];
+        sampled[slot] = slots.sample(sampler, slot, logits[slot], vocab);
+      }
     }
   }
 

@@ -184,6 +184,12 @@ public final class FusedStep implements GenerationModel {
    */
   void step(
       StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
+    if (blasRows != null) {
+      for (int at = from; at < to; at += BlasRows.MAX_ROWS) {
+        stepBlas(state, streams, at, Math.min(to, at + BlasRows.MAX_ROWS), input, logits, s);
+      }
+      return;
+    }
     int gates = 4 * hidden;
     int count = to - from;
     for (int l = 0; l < layers; l++) {
@@ -200,10 +206,9 @@ public final class FusedStep implements GenerationModel {
           System.arraycopy(biases[l], 0, s.acc[i], 0, gates);
         }
       }
-      if (blasRows != null) {
-        blasRows[l].accumulate(s.x, 0, s.acc, 0, count, s.staging);
-      } else {
-        MatVec.accumulate(s.x, 0, rows[l], l == 0 ? hidden : 2 * hidden, s.acc, 0, count, gates);
+      MatVec.accumulate(s.x, 0, rows[l], l == 0 ? hidden : 2 * hidden, s.acc, 0, count, gates);
+      for (int i = 0; i < count; i++) {
+        gatherGates(s.acc[i], 0, i, s);
       }
       cell(state, l, streams, from, count, s);
     }
@@ -216,27 +221,74 @@ public final class FusedStep implements GenerationModel {
       s.out[i] = logits[stream];
       System.arraycopy(outputBias, 0, s.out[i], 0, vocab);
     }
-    if (blasOutput != null) {
-      blasOutput.accumulate(s.x, 0, s.out, 0, count, s.staging);
-    } else {
-      MatVec.accumulate(s.x, 0, outputRows, hidden, s.out, 0, count, vocab);
-    }
+    MatVec.accumulate(s.x, 0, outputRows, hidden, s.out, 0, count, vocab);
   }
 
   /**
-   * The gate arithmetic of layer l for the given streams, over all of them in one pass per gate.
+   * {@link #step} on OpenBLAS for at most {@link BlasRows#MAX_ROWS} streams: the inputs and the
+   * initial accumulators (bias, or the first layer's input projection) go straight into the staging
+   * rows, and the gates come straight out of them.
+   */
+  private void stepBlas(
+      StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
+    int gates = 4 * hidden;
+    int count = to - from;
+    float[] a = s.staging.input();
+    float[] c = s.staging.output();
+    for (int l = 0; l < layers; l++) {
+      BlasRows product = blasRows[l];
+      int k = l == 0 ? hidden : 2 * hidden;
+      int stride = product.stride();
+      for (int i = 0; i < count; i++) {
+        int stream = streams[from + i];
+        if (l == 0) {
+          System.arraycopy(state.h[0][stream], 0, a, i * k, hidden);
+          System.arraycopy(firstLayerInput[input[stream]], 0, c, i * stride, gates);
+        } else {
+          System.arraycopy(state.h[l - 1][stream], 0, a, i * k, hidden);
+          System.arraycopy(state.h[l][stream], 0, a, i * k + hidden, hidden);
+          System.arraycopy(biases[l], 0, c, i * stride, gates);
+        }
+      }
+      product.accumulateStaged(count, s.staging);
+      for (int i = 0; i < count; i++) {
+        gatherGates(c, i * stride, i, s);
+      }
+      cell(state, l, streams, from, count, s);
+    }
+    if (logits == null) {
+      return;
+    }
+    int stride = blasOutput.stride();
+    for (int i = 0; i < count; i++) {
+      System.arraycopy(state.h[layers - 1][streams[from + i]], 0, a, i * hidden, hidden);
+      System.arraycopy(outputBias, 0, c, i * stride, vocab);
+    }
+    blasOutput.accumulateStaged(count, s.staging);
+    for (int i = 0; i < count; i++) {
+      System.arraycopy(c, i * stride, logits[streams[from + i]], 0, vocab);
+    }
+  }
+
+  /** Copies one stream's pre-activations [a f o g] (from {@code src[off]}) into the gate rows. */
+  private void gatherGates(float[] src, int off, int i, Scratch s) {
+    int hs = hidden;
+    int dst = i * hs;
+    System.arraycopy(src, off, s.zA, dst, hs);
+    System.arraycopy(src, off + hs, s.zF, dst, hs);
+    System.arraycopy(src, off + 2 * hs, s.zO, dst, hs);
+    System.arraycopy(src, off + 3 * hs, s.zG, dst, hs);
+  }
+
+  /**
+   * The gate arithmetic of layer l for the given streams (pre-activations already in the gate
+   * rows), over all of them in one pass per gate.
    */
   private void cell(StepState state, int l, int[] streams, int from, int count, Scratch s) {
     int hs = hidden;
     int n = count * hs;
     for (int i = 0; i < count; i++) {
-      float[] acc = s.acc[i];
-      int dst = i * hs;
-      System.arraycopy(acc, 0, s.zA, dst, hs);
-      System.arraycopy(acc, hs, s.zF, dst, hs);
-      System.arraycopy(acc, 2 * hs, s.zO, dst, hs);
-      System.arraycopy(acc, 3 * hs, s.zG, dst, hs);
-      System.arraycopy(state.c[l][streams[from + i]], 0, s.c, dst, hs);
+      System.arraycopy(state.c[l][streams[from + i]], 0, s.c, i * hs, hs);
     }
     GateMath.tanh(s.zA, s.a, n);
     GateMath.sigmoid(s.zF, s.zero, s.f, n);
@@ -295,10 +347,12 @@ public final class FusedStep implements GenerationModel {
               ? null
               : new BlasRows.Staging(step.layers > 1 ? 2 * hs : hs, Math.max(4 * hs, step.vocab));
       int n = streams * hs;
-      acc = new float[streams][4 * hs];
-      stacked = new float[streams][2 * hs];
-      x = new float[streams][];
-      out = new float[streams][];
+      // The plain-Java kernel's rows; OpenBLAS works on its staging instead.
+      int javaRows = staging == null ? streams : 0;
+      acc = new float[javaRows][4 * hs];
+      stacked = new float[javaRows][2 * hs];
+      x = new float[javaRows][];
+      out = new float[javaRows][];
       zA = new float[n];
       zF = new float[n];
       zO = new float[n];

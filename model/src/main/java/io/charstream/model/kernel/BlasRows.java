@@ -31,6 +31,21 @@ public final class BlasRows {
 
   private final NativeBuffer weights;
 
+  /**
+   * Rows per GEMM call. OpenBLAS (0.3.x, SkylakeX kernels) multiplies products with m n k below
+   * {@value #SMALL_PRODUCT} on its small-matrix kernel, straight from the operands, and larger ones
+   * after packing W into panels, which costs as much as the arithmetic at these sizes. Measured
+   * here, x [m, 256] times W [256, 512]: m = 4 rows per call run at 102 GFLOP/s, m = 6 at 94, m = 7
+   * at 69 (odd m leaves a tail), m = 8 at 27-34, m = 32 at 64. So a block of rows is multiplied in
+   * calls of the largest multiple of 4 rows under the bound (4 for K = 256, 12 for K = 128, N =
+   * 512; 68 for the output layer). Correctness does not rest on it: {@link #isBatchInvariant}
+   * checks the calls as they are made.
+   */
+  private final int rowsPerCall;
+
+  /** OpenBLAS's bound on m n k for its small-matrix GEMM kernel (SkylakeX: 100^3). */
+  public static final long SMALL_PRODUCT = 1_000_000;
+
   /** Per-thread staging: native A [MAX_ROWS, K] and C [MAX_ROWS, N], and their Java twins. */
   public static final class Staging {
     private final NativeBuffer a;
@@ -45,6 +60,16 @@ public final class BlasRows {
       aRows = new float[MAX_ROWS * maxK];
       cRows = new float[MAX_ROWS * paddedN];
     }
+
+    /** Staged input rows, [MAX_ROWS, K] with stride K (see {@link #accumulateStaged}). */
+    public float[] input() {
+      return aRows;
+    }
+
+    /** Staged accumulator rows, [MAX_ROWS, stride] (see {@link #accumulateStaged}). */
+    public float[] output() {
+      return cRows;
+    }
   }
 
   /**
@@ -54,6 +79,8 @@ public final class BlasRows {
     this.k = k;
     this.n = n;
     this.padded = padded(n);
+    int small = (int) Math.min(MAX_ROWS, (SMALL_PRODUCT - 1) / ((long) padded * k));
+    this.rowsPerCall = small >= 4 ? small - small % 4 : Math.max(1, small);
     weights = new NativeBuffer((long) k * padded);
     float[] row = new float[padded];
     for (int r = 0; r < k; r++) {
@@ -74,26 +101,48 @@ public final class BlasRows {
         System.arraycopy(x[xFrom + from + i], 0, s.aRows, i * k, k);
         System.arraycopy(acc[accFrom + from + i], 0, s.cRows, i * padded, n);
       }
-      s.a.write(0, s.aRows, rows * k);
-      s.c.write(0, s.cRows, rows * padded);
-      Blas.gemm(
-          false,
-          false,
-          rows,
-          padded,
-          k,
-          s.a.at(0),
-          k,
-          weights.at(0),
-          padded,
-          1f,
-          s.c.at(0),
-          padded);
-      s.c.read(0, s.cRows, rows * padded);
+      accumulateStaged(rows, s);
       for (int i = 0; i < rows; i++) {
         System.arraycopy(s.cRows, i * padded, acc[accFrom + from + i], 0, n);
       }
     }
+  }
+
+  /**
+   * The same product on rows the caller staged itself, without the copies through float[][]: row i
+   * of x at {@code s.input()[i * K]}, row i of acc at {@code s.output()[i * stride()]} (read and
+   * written in place; columns from N to the stride are scratch), {@code rows <= MAX_ROWS}.
+   */
+  public void accumulateStaged(int rows, Staging s) {
+    s.a.write(0, s.aRows, rows * k);
+    s.c.write(0, s.cRows, rows * padded);
+    for (int from = 0; from < rows; from += rowsPerCall) {
+      int m = Math.min(rowsPerCall, rows - from);
+      Blas.gemm(
+          false,
+          false,
+          m,
+          padded,
+          k,
+          s.a.at((long) from * k),
+          k,
+          weights.at(0),
+          padded,
+          1f,
+          s.c.at((long) from * padded),
+          padded);
+    }
+    s.c.read(0, s.cRows, rows * padded);
+  }
+
+  /** Rows per GEMM call: the most that stay on OpenBLAS's small-matrix path (see the field). */
+  public int rowsPerCall() {
+    return rowsPerCall;
+  }
+
+  /** The row stride of {@link Staging#output()} for this product: N rounded up. */
+  public int stride() {
+    return padded;
   }
 
   /**
