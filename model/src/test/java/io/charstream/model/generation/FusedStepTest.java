@@ -88,21 +88,14 @@ public class FusedStepTest {
 
   /**
    * The default spec's sizes (hidden 128: OpenBLAS runs the LSTM products in calls of a few rows,
-   * see {@link io.charstream.model.kernel.BlasRows#rowsPerCall}) on the kernel this machine selects
-   * (OpenBLAS under {@code -Dtest.openblas.coretype=SkylakeX}, plain Java under the default
-   * Haswell): the oracle, and 40 streams on 2 threads (shares of 20 rows: several GEMM calls, the
-   * last one short) against each stream alone.
+   * see {@link io.charstream.model.kernel.BlasRows#rowsPerCall}) on the kernel this run names
+   * ({@link KernelUnderTest}): the oracle, and 40 streams on 2 threads (shares of 20 rows: several
+   * GEMM calls, the last one short) against each stream alone, logits bit for bit.
    */
   @Test
   void defaultSpecSizesMatchTheOracleAndThemselvesOnTheSelectedKernel() {
     Model m = Model.random(32, 128, 2, 21);
-    FusedStep step = FusedStep.from(m.checkpoint());
-    String core = System.getenv().getOrDefault("OPENBLAS_CORETYPE", "");
-    if (core.equalsIgnoreCase("SkylakeX")) {
-      assertThat(step.kernel()).isEqualTo("openblas");
-    } else if (core.equalsIgnoreCase("Haswell")) {
-      assertThat(step.kernel()).isEqualTo("java");
-    }
+    FusedStep step = KernelUnderTest.check(FusedStep.from(m.checkpoint()));
     GenerationOracle.assertMatchesRnnTimeStep(m.net(), step, "To be, or not", 30);
     FusedRuntime.setThreads(2);
     List<String> prompts = new ArrayList<>();
@@ -111,11 +104,15 @@ public class FusedStepTest {
       prompts.add("To be or not to be, that is".substring(i % 11));
       options.add(new SamplingOptions(1 + i % 4, 0.5 + 0.25 * (i % 5), 300 + i));
     }
-    List<String> together = generate(step, prompts, options, 40);
+    Run together = generate(step, prompts, options, 40);
     for (int i = 0; i < prompts.size(); i += 3) {
-      assertThat(generate(step, List.of(prompts.get(i)), List.of(options.get(i)), 40).get(0))
-          .as("prompt %d", i)
-          .isEqualTo(together.get(i));
+      Run alone = generate(step, List.of(prompts.get(i)), List.of(options.get(i)), 40);
+      assertThat(alone.texts().get(0)).as("prompt %d", i).isEqualTo(together.texts().get(i));
+      for (int t = 0; t < 40; t++) {
+        assertThat(bits(alone.logits().get(0).get(t)))
+            .as("prompt %d, logits at step %d", i, t)
+            .isEqualTo(bits(together.logits().get(i).get(t)));
+      }
     }
   }
 
