@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """PyTorch side of charstream's speed comparison: the reference's char-RNN (yxtay/char-rnn-text-generation,
 pytorch_model.py) trained and sampled the way the reference does it, timed, printed as one JSON object with
 the same keys as `charstream bench train` / `charstream bench generate`.
@@ -8,13 +8,18 @@ Adam(lr 0.001); clip_grad_norm_(5.0). Data: the corpus cut into 64 contiguous st
 LSTM state carried (detached) from batch to batch. Sampling: prime with a seed, then keep the top-n (3)
 probabilities, renormalise, draw.
 
-Run (Debian's python3-torch with libopenblas0-openmp, see README.md in this folder):
-  OMP_NUM_THREADS=2 OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/pytorch/charrnn_bench.py \
+Run (PyTorch 2 with MKL and oneDNN from bench/pytorch/setup.sh's venv, see README.md in this folder):
+  OMP_NUM_THREADS=2 bench/pytorch/.venv/bin/python bench/pytorch/charrnn_bench.py \
       --text-path ../shared/data/tinyshakespeare.txt
+
+Steady state: --warmup untimed batches, then --batches (200) timed ones; generation warms up at both batch sizes,
+then times --length-batch1 (4096) characters at batch 1 and --length-batch64 (2048) per stream at batch 64.
+The JSON records torch.__version__, the MKL and oneDNN versions from torch.__config__.show(), and the threads.
 """
 import argparse
 import json
 import os
+import re
 import resource
 import time
 
@@ -109,35 +114,60 @@ def bench_generate(model, seed_ids, batch_size, length, top_n=3):
     return batch_size * length / seconds
 
 
+def build_facts():
+    """torch.__version__ plus what torch.__config__.show() says about MKL and oneDNN (MKL-DNN)."""
+    config = torch.__config__.show()
+    mkl = re.search(r"Math Kernel Library Version ([\d.]+)", config)
+    onednn = re.search(r"(?:MKL-DNN|oneDNN) v([\w.\-]+)", config)
+    blas = re.search(r"BLAS_INFO=(\w+)", config)
+    capability = re.search(r"CPU capability usage: (\w+)", config)
+    return {
+        "torch_version": torch.__version__,
+        "mkl_version": mkl.group(1) if mkl else None,
+        "onednn_version": onednn.group(1) if onednn else None,
+        "blas": blas.group(1) if blas else None,
+        "cpu_capability": capability.group(1) if capability else None,
+        "mkldnn_enabled": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text-path", required=True, help="training corpus (UTF-8 text)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed training batches first")
-    parser.add_argument("--batches", type=int, default=60, help="timed training batches")
-    parser.add_argument("--length", type=int, default=1024, help="characters generated per stream")
+    parser.add_argument("--batches", type=int, default=200, help="timed training batches")
+    parser.add_argument("--length-batch1", type=int, default=4096, help="characters generated at batch 1")
+    parser.add_argument("--length-batch64", type=int, default=2048, help="characters generated per stream at batch 64")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")),
+                        help="torch.set_num_threads (default: OMP_NUM_THREADS, else 2)")
     parser.add_argument("--seed", default="KING RICHARD", help="text that primes generation")
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--skip-generate", action="store_true")
     args = parser.parse_args()
 
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     with open(args.text_path, encoding="utf-8") as f:
         ids = encode(f.read())
     model = Model()
-    result = {"impl": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads()}
+    result = {"impl": "pytorch", **build_facts(), "threads": torch.get_num_threads()}
     if not args.skip_train:
         chars_per_s, chars_per_cpu_s, loss = bench_train(model, ids, 64, 64, args.warmup, args.batches)
         result["train_chars_per_s"] = round(chars_per_s)
         result["train_chars_per_cpu_s"] = round(chars_per_cpu_s)
         result["train_batches"] = args.batches
+        result["warmup_batches"] = args.warmup
         result["final_loss"] = round(loss, 4)
     if not args.skip_generate:
         seed = encode(args.seed)
-        bench_generate(model, seed, 1, 64)  # warm-up
-        result["generate_chars_per_s_batch1"] = round(bench_generate(model, seed, 1, args.length))
-        result["generate_chars_per_s_batch64"] = round(bench_generate(model, seed, 64, args.length))
-        result["generate_length"] = args.length
+        bench_generate(model, seed, 1, 512)  # warm-up at both batch sizes
+        bench_generate(model, seed, 64, 256)
+        result["generate_chars_per_s_batch1"] = round(bench_generate(model, seed, 1, args.length_batch1))
+        result["generate_chars_per_s_batch64"] = round(bench_generate(model, seed, 64, args.length_batch64))
+        result["generate_length_batch1"] = args.length_batch1
+        result["generate_length_batch64"] = args.length_batch64
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["load_average_1m"] = os.getloadavg()[0]
     print(json.dumps(result))
 
 

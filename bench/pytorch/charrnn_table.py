@@ -9,9 +9,11 @@ each is held out; the training text is the blocks' heads, in order. The validati
 cross entropy over the held-out text read as up to 64 streams in 64-character chunks from a zero state, in eval
 mode, exactly as charstream measures it. --val-fraction 0 trains on the whole text like the reference.
 
-Run (Debian's python3-torch with libopenblas0-openmp, see README.md in this folder):
-  OMP_NUM_THREADS=2 OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/pytorch/charrnn_table.py \
+Run (the venv from bench/pytorch/setup.sh: PyTorch 2 with MKL and oneDNN, see README.md in this folder):
+  OMP_NUM_THREADS=2 bench/pytorch/.venv/bin/python bench/pytorch/charrnn_table.py \
       --text-path ../shared/data/tinyshakespeare.txt --out results/tinyshakespeare-pytorch-reference.json
+(History: the results/ files written before the venv came from Debian's python3-torch 1.13 on OpenBLAS,
+`OMP_NUM_THREADS=2 OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 ...`.)
 """
 import argparse
 import datetime
