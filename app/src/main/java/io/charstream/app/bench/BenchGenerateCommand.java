@@ -107,8 +107,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     out.put("generate_chars_per_s_batch1", Math.round(length / one));
     out.put("generate_chars_per_s_batch64", Math.round(64L * length / many));
     // Per CPU-second of the process: less sensitive than wall time to other work.
-    out.put("generate_chars_per_cpu_s_batch1", Math.round(length / ((c1 - c0) / 1e9)));
-    out.put("generate_chars_per_cpu_s_batch64", Math.round(64L * length / ((c2 - c1) / 1e9)));
+    // A run shorter than the CPU clock's tick reads 0 ns: no figure (null) rather than infinity.
+    out.put("generate_chars_per_cpu_s_batch1", perCpuSecond(length, c1 - c0));
+    out.put("generate_chars_per_cpu_s_batch64", perCpuSecond(64L * length, c2 - c1));
     out.put("seconds_batch1", Math.round(one * 1000) / 1000.0);
     out.put("seconds_batch64", Math.round(many * 1000) / 1000.0);
     out.put("length", length);
@@ -120,5 +121,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     out.put("load_average_1m", Machine.loadAverage());
     spec.commandLine().getOut().println(JsonOut.line(out));
     return 0;
+  }
+
+  private static Long perCpuSecond(long chars, long cpuNanos) {
+    return cpuNanos > 0 ? Math.round(chars / (cpuNanos / 1e9)) : null;
   }
 }
