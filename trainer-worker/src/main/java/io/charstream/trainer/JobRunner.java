@@ -4,6 +4,7 @@ import io.charstream.model.Checkpoint;
 import io.charstream.model.Metrics;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingDivergedException;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.training.CharRnnTrainer;
@@ -75,9 +76,7 @@ final class JobRunner {
       LOG.error("job {} failed", r.jobId(), e);
       statuses.failed(
           r,
-          e.getMessage() != null && e.getMessage().startsWith("training diverged")
-              ? "diverged"
-              : "internal",
+          e instanceof TrainingDivergedException ? "diverged" : "internal",
           e.getClass().getSimpleName() + ": " + e.getMessage());
       return Outcome.DONE;
     }
