@@ -98,7 +98,7 @@ final class JobRunner {
       prepared = prepare(r, control);
     } catch (Rejection rejection) {
       LOG.info("job {} rejected: {}", r.jobId(), rejection.getMessage());
-      statuses.rejected(r.jobId(), r.modelId(), rejection.getMessage(), rejection.field());
+      statuses.rejected(r, rejection.getMessage(), rejection.field());
       return Outcome.DONE;
     }
     if (prepared == null) return Outcome.RESUME_LATER; // handed over while waiting for the corpus
@@ -154,17 +154,13 @@ final class JobRunner {
     }
     if (listener.lastPublishedVersion() == 0)
       listener.publishFinal(result.checkpoint()); // resumed at the very end
-    statuses.publishSync(
-        new TrainingStatus.Completed(
-            TrainingStatus.SCHEMA_VERSION,
-            r.jobId(),
-            r.modelId(),
-            statuses.now(),
-            listener.lastPublishedVersion(),
-            result.checkpoint().position().epoch(),
-            finiteOr(listener.lastTrainLoss(), 0.0),
-            listener.lastValLoss(),
-            listener.elapsedSeconds()));
+    statuses.completed(
+        r,
+        listener.lastPublishedVersion(),
+        result.checkpoint().position().epoch(),
+        finiteOr(listener.lastTrainLoss(), 0.0),
+        listener.lastValLoss(),
+        listener.elapsedSeconds());
     LOG.info(
         "job {} completed: model {} v{}", r.jobId(), r.modelId(), listener.lastPublishedVersion());
     return Outcome.DONE;
@@ -209,17 +205,13 @@ final class JobRunner {
           last.version(),
           last.epoch());
     } else {
-      statuses.publishSync(
-          new TrainingStatus.Completed(
-              TrainingStatus.SCHEMA_VERSION,
-              r.jobId(),
-              r.modelId(),
-              statuses.now(),
-              last.version(),
-              last.epoch(),
-              last.metrics().trainLoss(),
-              last.metrics().valLoss(),
-              elapsed(CheckpointEvents.decode(last))));
+      statuses.completed(
+          r,
+          last.version(),
+          last.epoch(),
+          last.metrics().trainLoss(),
+          last.metrics().valLoss(),
+          elapsed(CheckpointEvents.decode(last)));
     }
   }
 
