@@ -271,7 +271,7 @@ final class JobRunner {
     return new Prepared(CharRnnTrainer.start(mc, tc, vocabulary, text), null, version, 0);
   }
 
-  /** Waits (bounded by corpus.wait.ms) for the corpus to be completely uploaded and indexed. */
+  /** Waits (bounded by corpus.wait-ms) for the corpus to be completely uploaded and indexed. */
   private CorpusManifest awaitCorpus(TrainingRequest r, JobControl control) throws Rejection {
     long deadline = System.nanoTime() + config.corpusWait().toNanos();
     while (true) {
