@@ -118,20 +118,25 @@ record CheckpointManifest(
           c.finalLearningRate());
     }
 
-    /** Manifests written before valSplit and the schedule: tail split, constant rate. */
+    /**
+     * Manifests written before valSplit and the schedule lack them: the builder's defaults apply
+     * (tail split, constant rate, final rate = learning rate).
+     */
     TrainingConfig toConfig() {
-      return new TrainingConfig(
-          seqLen,
-          batchSize,
-          numEpochs,
-          learningRate,
-          clipNorm,
-          valFraction,
-          Long.parseLong(seed),
-          checkpointEverySteps,
-          TrainingConfig.ValidationSplit.parse(valSplit == null ? "tail" : valSplit),
-          TrainingConfig.LearningRateSchedule.parse(lrSchedule == null ? "constant" : lrSchedule),
-          finalLearningRate == null ? learningRate : finalLearningRate);
+      TrainingConfig.Builder b =
+          TrainingConfig.builder()
+              .seqLen(seqLen)
+              .batchSize(batchSize)
+              .numEpochs(numEpochs)
+              .learningRate(learningRate)
+              .clipNorm(clipNorm)
+              .valFraction(valFraction)
+              .seed(Long.parseLong(seed))
+              .checkpointEverySteps(checkpointEverySteps)
+              .finalLearningRate(finalLearningRate);
+      if (valSplit != null) b.valSplit(TrainingConfig.ValidationSplit.parse(valSplit));
+      if (lrSchedule != null) b.lrSchedule(TrainingConfig.LearningRateSchedule.parse(lrSchedule));
+      return b.build();
     }
   }
 
