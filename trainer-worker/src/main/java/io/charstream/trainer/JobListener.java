@@ -8,7 +8,6 @@ import io.charstream.model.TrainingListener;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.TrainingRequest;
-import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.kafka.TopicProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,22 +66,13 @@ final class JobListener implements TrainingListener {
 
   @Override
   public void onProgress(Progress p) {
-    statuses.publish(
-        new TrainingStatus.Progress(
-            TrainingStatus.SCHEMA_VERSION,
-            request.jobId(),
-            request.modelId(),
-            statuses.now(),
-            p.epoch(),
-            p.numEpochs(),
-            p.step(),
-            p.stepsPerEpoch(),
-            p.globalStep(),
-            p.loss(),
-            lastValLoss,
-            finite(p.charsPerSecond()),
-            finite(p.etaSeconds()),
-            elapsedSeconds()));
+    statuses.progress(
+        request,
+        p,
+        lastValLoss,
+        finite(p.charsPerSecond()),
+        finite(p.etaSeconds()),
+        elapsedSeconds());
   }
 
   @Override
@@ -135,19 +125,7 @@ final class JobListener implements TrainingListener {
             now);
     producer.sendSync(topics.checkpoints(), request.modelId(), weights);
     lastPublishedVersion = version;
-    statuses.publishSync(
-        new TrainingStatus.CheckpointSaved(
-            TrainingStatus.SCHEMA_VERSION,
-            request.jobId(),
-            request.modelId(),
-            now,
-            version,
-            weights.epoch(),
-            weights.globalStep(),
-            weights.metrics().trainLoss(),
-            weights.metrics().valLoss(),
-            weights.sizeBytes(),
-            weights.sha256()));
+    statuses.checkpointSaved(request, weights, now);
     LOG.info(
         "job {}: checkpoint {} v{} published ({} bytes of weights, {} bytes with training state)",
         request.jobId(),

@@ -4,6 +4,7 @@ import io.charstream.model.Checkpoint;
 import io.charstream.model.Metrics;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingDivergedException;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.training.CharRnnTrainer;
@@ -75,9 +76,7 @@ final class JobRunner {
       LOG.error("job {} failed", r.jobId(), e);
       statuses.failed(
           r,
-          e.getMessage() != null && e.getMessage().startsWith("training diverged")
-              ? "diverged"
-              : "internal",
+          e instanceof TrainingDivergedException ? "diverged" : "internal",
           e.getClass().getSimpleName() + ": " + e.getMessage());
       return Outcome.DONE;
     }
@@ -99,7 +98,7 @@ final class JobRunner {
       prepared = prepare(r, control);
     } catch (Rejection rejection) {
       LOG.info("job {} rejected: {}", r.jobId(), rejection.getMessage());
-      statuses.rejected(r.jobId(), r.modelId(), rejection.getMessage(), rejection.field());
+      statuses.rejected(r, rejection.getMessage(), rejection.field());
       return Outcome.DONE;
     }
     if (prepared == null) return Outcome.RESUME_LATER; // handed over while waiting for the corpus
@@ -155,17 +154,13 @@ final class JobRunner {
     }
     if (listener.lastPublishedVersion() == 0)
       listener.publishFinal(result.checkpoint()); // resumed at the very end
-    statuses.publishSync(
-        new TrainingStatus.Completed(
-            TrainingStatus.SCHEMA_VERSION,
-            r.jobId(),
-            r.modelId(),
-            statuses.now(),
-            listener.lastPublishedVersion(),
-            result.checkpoint().position().epoch(),
-            finiteOr(listener.lastTrainLoss(), 0.0),
-            listener.lastValLoss(),
-            listener.elapsedSeconds()));
+    statuses.completed(
+        r,
+        listener.lastPublishedVersion(),
+        result.checkpoint().position().epoch(),
+        finiteOr(listener.lastTrainLoss(), 0.0),
+        listener.lastValLoss(),
+        listener.elapsedSeconds());
     LOG.info(
         "job {} completed: model {} v{}", r.jobId(), r.modelId(), listener.lastPublishedVersion());
     return Outcome.DONE;
@@ -210,17 +205,13 @@ final class JobRunner {
           last.version(),
           last.epoch());
     } else {
-      statuses.publishSync(
-          new TrainingStatus.Completed(
-              TrainingStatus.SCHEMA_VERSION,
-              r.jobId(),
-              r.modelId(),
-              statuses.now(),
-              last.version(),
-              last.epoch(),
-              last.metrics().trainLoss(),
-              last.metrics().valLoss(),
-              elapsed(CheckpointEvents.decode(last))));
+      statuses.completed(
+          r,
+          last.version(),
+          last.epoch(),
+          last.metrics().trainLoss(),
+          last.metrics().valLoss(),
+          elapsed(CheckpointEvents.decode(last)));
     }
   }
 
@@ -280,7 +271,7 @@ final class JobRunner {
     return new Prepared(CharRnnTrainer.start(mc, tc, vocabulary, text), null, version, 0);
   }
 
-  /** Waits (bounded by corpus.wait.ms) for the corpus to be completely uploaded and indexed. */
+  /** Waits (bounded by corpus.wait-ms) for the corpus to be completely uploaded and indexed. */
   private CorpusManifest awaitCorpus(TrainingRequest r, JobControl control) throws Rejection {
     long deadline = System.nanoTime() + config.corpusWait().toNanos();
     while (true) {

@@ -2,28 +2,27 @@ package io.charstream.trainer;
 
 import io.charstream.schemas.DeadLetters;
 import io.charstream.schemas.Topics;
-import io.charstream.schemas.json.Checks;
-import io.charstream.schemas.json.Json;
-import io.charstream.schemas.json.MessageFormatException;
-import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.trainer.kafka.TopicProducer;
-import io.charstream.trainer.request.Rejection;
-import java.nio.charset.StandardCharsets;
+import io.charstream.trainer.request.RequestReader;
+import io.charstream.trainer.request.RequestReader.Accepted;
+import io.charstream.trainer.request.RequestReader.DeadLetter;
+import io.charstream.trainer.request.RequestReader.Rejected;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -33,14 +32,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The polling thread of the training-requests consumer. It never trains: it sorts each record into
- * dead letter (not JSON), rejection (breaks the contract) or job, hands jobs to the executor, and
- * keeps polling. A partition with a running job is paused and rewound to the record after the job,
- * and its offset is committed only when the job ends; so at most one job per partition (and per
- * model, the key) runs, and a job whose worker dies is picked up again by the next owner.
+ * The polling thread of the training-requests consumer. It never trains and never parses: its
+ * {@link RequestReader} sorts each record into job, rejection or dead letter; the loop hands jobs
+ * to the executor, publishes the others' verdicts, and commits. A partition with a running job is
+ * paused and rewound to the record after the job, and its offset is committed only when the job
+ * ends; so at most one job per partition (and per model, the key) runs, and a job whose worker dies
+ * is picked up again by the next owner.
  */
 final class RequestLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RequestLoop.class);
+
+  /** Runs one job to its end or its handover, on an executor thread. */
+  @FunctionalInterface
+  interface Runner {
+    JobRunner.Outcome run(Job job, JobControl control);
+  }
 
   private record Running(Job job, JobControl control, Future<?> future) {}
 
@@ -48,10 +54,11 @@ final class RequestLoop implements Runnable {
 
   private final TrainerConfig config;
   private final Topics topics;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Consumer<byte[], byte[]> consumer;
+  private final RequestReader reader;
   private final TopicProducer producer;
   private final Statuses statuses;
-  private final JobRunner runner;
+  private final Runner runner;
   private final ExecutorService executor;
   private final Map<TopicPartition, Running> running = new HashMap<>();
   private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
@@ -59,14 +66,16 @@ final class RequestLoop implements Runnable {
 
   RequestLoop(
       TrainerConfig config,
-      KafkaConsumer<byte[], byte[]> consumer,
+      Consumer<byte[], byte[]> consumer,
+      RequestReader reader,
       TopicProducer producer,
       Statuses statuses,
-      JobRunner runner,
+      Runner runner,
       ExecutorService executor) {
     this.config = config;
     this.topics = config.topics();
     this.consumer = consumer;
+    this.reader = reader;
     this.producer = producer;
     this.statuses = statuses;
     this.runner = runner;
@@ -81,39 +90,51 @@ final class RequestLoop implements Runnable {
 
   @Override
   public void run() {
-    consumer.subscribe(List.of(topics.trainingRequests().name()), new Rebalance());
+    subscribe();
     try {
-      while (!stopping) {
-        settleFinished();
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(250));
-        for (TopicPartition tp : records.partitions()) {
-          for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-            try {
-              if (!handle(tp, r)) break;
-            } catch (WakeupException e) {
-              throw e;
-            } catch (KafkaException e) {
-              // Could not publish the verdict (broker away?): read the record again later.
-              LOG.warn(
-                  "could not process {}-{}@{}, will retry: {}",
-                  r.topic(),
-                  r.partition(),
-                  r.offset(),
-                  e.toString());
-              consumer.seek(tp, r.offset());
-              break;
-            }
-          }
-        }
-      }
+      while (!stopping) pollOnce();
     } catch (WakeupException e) {
       if (!stopping) throw e;
     } finally {
-      handOver(List.copyOf(running.keySet()), true);
-      settleFinished();
-      consumer.close();
-      LOG.info("trainer left the group");
+      close();
     }
+  }
+
+  void subscribe() {
+    consumer.subscribe(List.of(topics.trainingRequests().name()), new Rebalance());
+  }
+
+  /** One turn of the loop: settle finished jobs, poll, sort and hand over what came. */
+  void pollOnce() {
+    settleFinished();
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(250));
+    for (TopicPartition tp : records.partitions()) {
+      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+        try {
+          if (!handle(tp, r)) break;
+        } catch (WakeupException e) {
+          throw e;
+        } catch (KafkaException e) {
+          // Could not publish the verdict (broker away?): read the record again later.
+          LOG.warn(
+              "could not process {}-{}@{}, will retry: {}",
+              r.topic(),
+              r.partition(),
+              r.offset(),
+              e.toString());
+          consumer.seek(tp, r.offset());
+          break;
+        }
+      }
+    }
+  }
+
+  /** Hands the running jobs over, commits those that ended, and closes the consumer. */
+  void close() {
+    handOver(List.copyOf(running.keySet()), true);
+    settleFinished();
+    consumer.close();
+    LOG.info("trainer left the group");
   }
 
   /**
@@ -124,81 +145,30 @@ final class RequestLoop implements Runnable {
       rewindAndPause(tp, r.offset());
       return false;
     }
-    String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-    String keyModel = key != null && Checks.ID.matcher(key).matches() ? key : null;
-    TrainingRequest request;
-    try {
-      var tree = Json.readTree(r.value());
-      try {
-        request = Json.fromTree(tree, TrainingRequest.class);
-      } catch (MessageFormatException e) {
-        String model = Json.textField(tree, "modelId");
-        String modelId = model != null && Checks.ID.matcher(model).matches() ? model : keyModel;
-        String id = Json.textField(tree, "jobId");
-        String jobId =
-            id != null && Checks.ID.matcher(id).matches()
-                ? id
-                : RequestPolicy.derivedJobId(
-                    modelId != null ? modelId : "unknown", r.partition(), r.offset());
-        statuses.rejected(jobId, modelId, "invalid training request: " + e.getMessage(), e.field());
-        commit(tp, r.offset());
-        return true;
-      }
-    } catch (MessageFormatException e) {
+    RequestReader.Read read = reader.read(r.key(), r.value(), r.partition(), r.offset());
+    if (read instanceof Accepted a) {
+      start(tp, new Job(a.request(), r.topic(), r.partition(), r.offset()));
+      return false;
+    } else if (read instanceof Rejected x) {
+      statuses.rejected(x);
+    } else if (read instanceof DeadLetter d) {
       LOG.warn(
           "training request {}-{}@{} dead-lettered: {}",
           r.topic(),
           r.partition(),
           r.offset(),
-          e.getMessage());
+          d.message());
       producer.sendSync(
           DeadLetters.of(
-              topics,
-              topics.trainingRequests(),
-              r,
-              "not-json",
-              e.getMessage(),
-              statuses.workerId()));
-      if (keyModel != null) {
-        statuses.rejected(
-            RequestPolicy.derivedJobId(keyModel, r.partition(), r.offset()),
-            keyModel,
-            "unreadable training request (sent to "
-                + topics.deadLetter(topics.trainingRequests()).name()
-                + "): "
-                + e.getMessage(),
-            null);
-      }
-      commit(tp, r.offset());
-      return true;
+              topics, topics.trainingRequests(), r, d.kind(), d.message(), statuses.workerId()));
+      if (d.notice() != null) statuses.rejected(d.notice());
     }
-    TrainingRequest effective;
-    try {
-      effective = RequestPolicy.effective(request, r.partition(), r.offset());
-    } catch (Rejection e) {
-      String jobId =
-          request.jobId() != null
-              ? request.jobId()
-              : RequestPolicy.derivedJobId(request.modelId(), r.partition(), r.offset());
-      statuses.rejected(
-          jobId, request.modelId(), "invalid training request: " + e.getMessage(), e.field());
-      commit(tp, r.offset());
-      return true;
-    }
-    if (!request.modelId().equals(key)) {
-      // The key decides the partition, and the partition guarantees one job per model at a time.
-      statuses.rejected(
-          effective.jobId(),
-          request.modelId(),
-          "a training request must be keyed by its modelId '"
-              + request.modelId()
-              + "', but the key is "
-              + (key == null ? "missing" : "'" + key + "'"),
-          "modelId");
-      commit(tp, r.offset());
-      return true;
-    }
-    Job job = new Job(effective, r.topic(), r.partition(), r.offset());
+    commit(tp, r.offset());
+    return true;
+  }
+
+  /** Hands the job to the executor; its partition waits, paused, until the job ends. */
+  private void start(TopicPartition tp, Job job) {
     JobControl control = new JobControl();
     Future<?> future =
         executor.submit(
@@ -211,8 +181,7 @@ final class RequestLoop implements Runnable {
               }
             });
     running.put(tp, new Running(job, control, future));
-    rewindAndPause(tp, r.offset() + 1);
-    return false;
+    rewindAndPause(tp, job.offset() + 1);
   }
 
   /**
@@ -268,7 +237,7 @@ final class RequestLoop implements Runnable {
             config.handoverTimeout().toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         LOG.warn(
             "job {} ended with an error during handover: {}",
             r.job().id(),

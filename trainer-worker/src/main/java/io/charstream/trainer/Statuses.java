@@ -1,12 +1,18 @@
 package io.charstream.trainer;
 
+import io.charstream.model.Progress;
 import io.charstream.schemas.Topics;
+import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.kafka.TopicProducer;
+import io.charstream.trainer.request.RequestReader;
 import java.util.function.LongSupplier;
 
-/** Builds and publishes a job's status events on the training-status topic (keyed by jobId). */
+/**
+ * The one place that builds a job's status events, and publishes them on the training-status topic
+ * (keyed by jobId), stamped with this worker's clock.
+ */
 final class Statuses {
   private final Topics topics;
   private final TopicProducer producer;
@@ -28,26 +34,85 @@ final class Statuses {
     return workerId;
   }
 
-  /** Sends without waiting: progress is frequent and the next one supersedes it. */
-  void publish(TrainingStatus status) {
-    producer.send(topics.trainingStatus(), status.jobId(), status);
-  }
-
-  /** Sends and waits: for the events a job's fate depends on. */
-  void publishSync(TrainingStatus status) {
-    producer.sendSync(topics.trainingStatus(), status.jobId(), status);
-  }
-
   void accepted(TrainingRequest r, TrainingStatus.ResumePoint from) {
     publishSync(
         new TrainingStatus.Accepted(
             TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), workerId, r, from));
   }
 
-  void rejected(String jobId, String modelId, String reason, String field) {
+  void rejected(RequestReader.Rejected x) {
     publishSync(
         new TrainingStatus.Rejected(
-            TrainingStatus.SCHEMA_VERSION, jobId, modelId, now(), reason, field));
+            TrainingStatus.SCHEMA_VERSION, x.jobId(), x.modelId(), now(), x.reason(), x.field()));
+  }
+
+  void rejected(TrainingRequest r, String reason, String field) {
+    rejected(new RequestReader.Rejected(r.jobId(), r.modelId(), field, reason));
+  }
+
+  /** Sent without waiting: progress is frequent and the next one supersedes it. */
+  void progress(
+      TrainingRequest r,
+      Progress p,
+      Double lastValLoss,
+      double charsPerSecond,
+      double etaSeconds,
+      double elapsedSeconds) {
+    producer.send(
+        topics.trainingStatus(),
+        r.jobId(),
+        new TrainingStatus.Progress(
+            TrainingStatus.SCHEMA_VERSION,
+            r.jobId(),
+            r.modelId(),
+            now(),
+            p.epoch(),
+            p.numEpochs(),
+            p.step(),
+            p.stepsPerEpoch(),
+            p.globalStep(),
+            p.loss(),
+            lastValLoss,
+            charsPerSecond,
+            etaSeconds,
+            elapsedSeconds));
+  }
+
+  /** The checkpoint {@code weights} (published for generators) is saved. */
+  void checkpointSaved(TrainingRequest r, CheckpointEvent weights, long at) {
+    publishSync(
+        new TrainingStatus.CheckpointSaved(
+            TrainingStatus.SCHEMA_VERSION,
+            r.jobId(),
+            r.modelId(),
+            at,
+            weights.version(),
+            weights.epoch(),
+            weights.globalStep(),
+            weights.metrics().trainLoss(),
+            weights.metrics().valLoss(),
+            weights.sizeBytes(),
+            weights.sha256()));
+  }
+
+  void completed(
+      TrainingRequest r,
+      long version,
+      int epoch,
+      double trainLoss,
+      Double valLoss,
+      double elapsedSeconds) {
+    publishSync(
+        new TrainingStatus.Completed(
+            TrainingStatus.SCHEMA_VERSION,
+            r.jobId(),
+            r.modelId(),
+            now(),
+            version,
+            epoch,
+            trainLoss,
+            valLoss,
+            elapsedSeconds));
   }
 
   void failed(TrainingRequest r, String kind, String reason) {
@@ -60,5 +125,10 @@ final class Statuses {
     publishSync(
         new TrainingStatus.Cancelled(
             TrainingStatus.SCHEMA_VERSION, r.jobId(), r.modelId(), now(), reason, version, epoch));
+  }
+
+  /** Sends and waits: for the events a job's fate depends on. */
+  private void publishSync(TrainingStatus status) {
+    producer.sendSync(topics.trainingStatus(), status.jobId(), status);
   }
 }

@@ -34,8 +34,17 @@ public record TrainerConfig(
   public static final String MAX_CONCURRENT_JOBS = "max.concurrent.jobs";
   public static final String STATE_DIR = "streams.state.dir";
   public static final String STATE_EVERY_STEPS = "training-state.every.steps";
-  public static final String CORPUS_WAIT_MS = "corpus.wait.ms";
-  public static final String HANDOVER_TIMEOUT_MS = "handover.timeout.ms";
+  public static final String CORPUS_WAIT_MS = "corpus.wait-ms";
+  public static final String HANDOVER_TIMEOUT_MS = "handover.timeout-ms";
+
+  /**
+   * The names {@link #CORPUS_WAIT_MS} and {@link #HANDOVER_TIMEOUT_MS} had before both workers used
+   * the generator's {@code -ms} style: still read (in a config file or as an override) when the new
+   * key is not set. The environment variable is the same for both names.
+   */
+  public static final String CORPUS_WAIT_MS_ALIAS = "corpus.wait.ms";
+
+  public static final String HANDOVER_TIMEOUT_MS_ALIAS = "handover.timeout.ms";
   public static final String MAX_PARAMETERS = "max.parameters";
   public static final String MAX_SEQ_LEN = "max.seq.len";
   public static final String MAX_BATCH_SIZE = "max.batch.size";
@@ -58,8 +67,19 @@ public record TrainerConfig(
       long maxCorpusBytes,
       long maxBatchActivationFloats) {}
 
+  private static final Range CORPUS_WAIT_RANGE = Range.between(0, 3_600_000);
+  private static final Range HANDOVER_TIMEOUT_RANGE = Range.between(1_000, 3_600_000);
+
   public static final ConfigDef DEF =
-      CommonKeys.define(new ConfigDef())
+      alias(
+              alias(
+                  CommonKeys.define(new ConfigDef()),
+                  CORPUS_WAIT_MS_ALIAS,
+                  CORPUS_WAIT_MS,
+                  CORPUS_WAIT_RANGE),
+              HANDOVER_TIMEOUT_MS_ALIAS,
+              HANDOVER_TIMEOUT_MS,
+              HANDOVER_TIMEOUT_RANGE)
           .define(
               GROUP_ID,
               Type.STRING,
@@ -107,7 +127,7 @@ public record TrainerConfig(
               CORPUS_WAIT_MS,
               Type.LONG,
               30_000L,
-              Range.between(0, 3_600_000),
+              CORPUS_WAIT_RANGE,
               Importance.LOW,
               "How long a request waits for its corpus to appear (or finish uploading) in the corpus index before it is "
                   + "rejected.")
@@ -115,7 +135,7 @@ public record TrainerConfig(
               HANDOVER_TIMEOUT_MS,
               Type.LONG,
               60_000L,
-              Range.between(1_000, 3_600_000),
+              HANDOVER_TIMEOUT_RANGE,
               Importance.LOW,
               "On a rebalance or shutdown, how long to wait for a running job to save its state and stop.")
           .define(
@@ -178,8 +198,8 @@ public record TrainerConfig(
         c.getInt(MAX_CONCURRENT_JOBS),
         dir.isBlank() ? null : Path.of(dir),
         c.getInt(STATE_EVERY_STEPS),
-        Duration.ofMillis(c.getLong(CORPUS_WAIT_MS)),
-        Duration.ofMillis(c.getLong(HANDOVER_TIMEOUT_MS)),
+        millis(c, CORPUS_WAIT_MS, CORPUS_WAIT_MS_ALIAS),
+        millis(c, HANDOVER_TIMEOUT_MS, HANDOVER_TIMEOUT_MS_ALIAS),
         new Limits(
             c.getLong(MAX_PARAMETERS),
             c.getInt(MAX_SEQ_LEN),
@@ -188,6 +208,34 @@ public record TrainerConfig(
             c.getLong(MAX_CORPUS_BYTES),
             c.getLong(MAX_BATCH_FLOATS)),
         c);
+  }
+
+  /** An old key name, read only when the new one is left at its default. */
+  private static ConfigDef alias(ConfigDef def, String alias, String key, Range range) {
+    return def.define(
+        alias,
+        Type.LONG,
+        null,
+        ConfigDef.LambdaValidator.with(
+            (name, value) -> {
+              if (value != null) range.ensureValid(name, value);
+            },
+            () -> range + " or unset"),
+        Importance.LOW,
+        "Old name of "
+            + key
+            + ", still read when "
+            + key
+            + " is not set (same environment variable); unset = use "
+            + key
+            + ".");
+  }
+
+  /** The new key when it is set, else its old name when that is set, else the default. */
+  private static Duration millis(EnvConfig c, String key, String alias) {
+    Long old = c.getLong(alias);
+    boolean keySet = !"default".equals(c.source(key));
+    return Duration.ofMillis(keySet || old == null ? c.getLong(key) : old);
   }
 
   private static String hostName() {

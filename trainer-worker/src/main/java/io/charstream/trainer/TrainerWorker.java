@@ -6,6 +6,7 @@ import io.charstream.schemas.Topics;
 import io.charstream.trainer.corpus.CorpusReader;
 import io.charstream.trainer.kafka.PartitionScan;
 import io.charstream.trainer.kafka.TopicProducer;
+import io.charstream.trainer.request.JsonRequestReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -112,9 +113,10 @@ public final class TrainerWorker implements AutoCloseable {
                 consumerProps(clientProps),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer()),
+            new JsonRequestReader(topics.deadLetter(topics.trainingRequests()).name()),
             producer,
             statuses,
-            runner,
+            runner::run,
             executor);
     this.loopThread =
         new Thread(

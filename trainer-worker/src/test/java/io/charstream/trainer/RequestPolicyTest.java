@@ -10,6 +10,7 @@ import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.ValSplit;
+import io.charstream.trainer.request.EffectiveRequest;
 import io.charstream.trainer.request.Rejection;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -72,17 +73,17 @@ class RequestPolicyTest {
 
   @Test
   void derivedIdsAndSeedsAreStableAndValid() throws Rejection {
-    String id = RequestPolicy.derivedJobId("m".repeat(128), 5, 123_456_789L);
+    String id = EffectiveRequest.derivedJobId("m".repeat(128), 5, 123_456_789L);
     assertThat(id).hasSizeLessThanOrEqualTo(128).endsWith("-p5-o123456789");
-    assertThat(RequestPolicy.derivedSeed("job-1"))
-        .isEqualTo(RequestPolicy.derivedSeed("job-1"))
-        .isNotEqualTo(RequestPolicy.derivedSeed("job-2"))
+    assertThat(EffectiveRequest.derivedSeed("job-1"))
+        .isEqualTo(EffectiveRequest.derivedSeed("job-1"))
+        .isNotEqualTo(EffectiveRequest.derivedSeed("job-2"))
         .isNotNegative();
-    TrainingRequest r = RequestPolicy.effective(TrainingRequest.defaults(null, "m", "c"), 3, 9);
+    TrainingRequest r = EffectiveRequest.of(TrainingRequest.defaults(null, "m", "c"), 3, 9);
     assertThat(r.jobId()).isEqualTo("m-p3-o9");
-    assertThat(r.seed()).isEqualTo(RequestPolicy.derivedSeed("m-p3-o9"));
+    assertThat(r.seed()).isEqualTo(EffectiveRequest.derivedSeed("m-p3-o9"));
     TrainingRequest explicit =
-        RequestPolicy.effective(TrainingRequest.defaults("mine", "m", "c").withSeed(5), 3, 9);
+        EffectiveRequest.of(TrainingRequest.defaults("mine", "m", "c").withSeed(5), 3, 9);
     assertThat(explicit.jobId()).isEqualTo("mine");
     assertThat(explicit.seed()).isEqualTo(5);
   }
@@ -136,7 +137,7 @@ class RequestPolicyTest {
   }
 
   static TrainingRequest effective(TrainingRequest r) throws Rejection {
-    return RequestPolicy.effective(r, 0, 0);
+    return EffectiveRequest.of(r, 0, 0);
   }
 
   @Test

@@ -111,7 +111,7 @@ class ConfigConsistencyIT {
         .isLessThanOrEqualTo(config.topics().trainingRequests().settings().partitions());
     long grace = deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
     assertThat(grace)
-        .as("grace period vs handover.timeout.ms")
+        .as("grace period vs handover.timeout-ms")
         .isGreaterThanOrEqualTo(config.handoverTimeout().toSeconds() + 15);
 
     Topics topics = config.topics();

@@ -234,7 +234,7 @@ final class TrainingSession {
                 nextRandom(),
                 learningRate / config.learningRate());
         if (!Double.isFinite(loss)) {
-          throw new IllegalStateException(
+          throw new io.charstream.model.TrainingDivergedException(
               "training diverged: the loss of epoch "
                   + (epoch + 1)
                   + " batch "

@@ -70,29 +70,17 @@ public final class CorpusIndex {
       return before; // a duplicate (e.g. a producer retry), already counted
     }
     if (chunk.index() > pending.received()) {
-      return manifest(
-          chunk.corpusId(),
+      return discarded(
+          chunk,
           current,
-          null,
-          "upload "
-              + chunk.uploadId()
-              + " discarded: chunk "
-              + pending.received()
-              + " is missing (got chunk "
-              + chunk.index()
-              + " next); upload the corpus again",
+          "chunk " + pending.received() + " is missing (got chunk " + chunk.index() + " next)",
           nowMs);
     }
     if (chunk.count() != pending.count() || !chunk.sha256().equals(pending.sha256())) {
-      return manifest(
-          chunk.corpusId(),
+      return discarded(
+          chunk,
           current,
-          null,
-          "upload "
-              + chunk.uploadId()
-              + " discarded: chunk "
-              + chunk.index()
-              + " disagrees with chunk 0 on count or sha256; upload the corpus again",
+          "chunk " + chunk.index() + " disagrees with chunk 0 on count or sha256",
           nowMs);
     }
     Upload grown =
@@ -109,6 +97,17 @@ public final class CorpusIndex {
   }
 
   /** A complete upload becomes current; an incomplete one stays pending. */
+  /** The pending upload of {@code chunk} is dropped; the corpus keeps {@code current}. */
+  private static CorpusManifest discarded(
+      CorpusChunk chunk, Upload current, String why, long nowMs) {
+    return manifest(
+        chunk.corpusId(),
+        current,
+        null,
+        "upload " + chunk.uploadId() + " discarded: " + why + "; upload the corpus again",
+        nowMs);
+  }
+
   private static CorpusManifest settle(
       String corpusId, Upload current, Upload upload, String error, long nowMs) {
     return upload.complete()

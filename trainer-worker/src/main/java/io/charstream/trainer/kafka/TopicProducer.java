@@ -32,6 +32,11 @@ public final class TopicProducer implements AutoCloseable {
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
+  /** Over a producer of the caller's (a {@code MockProducer} in tests); closed with this one. */
+  public TopicProducer(Producer<byte[], byte[]> producer) {
+    this.producer = producer;
+  }
+
   public <K, V> Future<RecordMetadata> send(Topic<K, V> topic, K key, V value) {
     return producer.send(
         new ProducerRecord<>(
