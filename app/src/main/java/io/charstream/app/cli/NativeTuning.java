@@ -25,6 +25,7 @@ import java.util.Set;
  *   <li>OPENBLAS_CORETYPE=SkylakeX with AVX-512 (Haswell with AVX2): the OpenBLAS bundled with nd4j
  *       mis-detects recent CPUs as pre-AVX cores;
  *   <li>the avx512 (or avx2) build of nd4j-native, picked by javacpp's platform extension property;
+ *   <li>the Vector API module ({@value #VECTOR_MODULE}) for the fused LSTM's kernels;
  *   <li>a small serial-GC heap: nd4j frees native buffers only when Java collects their owners, so
  *       a small heap that is collected often keeps the resident memory bounded.
  * </ul>
@@ -45,6 +46,12 @@ public final class NativeTuning {
       Set.of("train", "bench", "trainer", "demo", "up");
 
   public static final String PLATFORM_EXTENSION = "org.bytedeco.javacpp.platform.extension";
+
+  /**
+   * The incubating Vector API, which the fused LSTM's recurrence kernels use (about 1.8x the BLAS
+   * calls they replace); the JVM prints a one-line warning about it on standard error.
+   */
+  public static final String VECTOR_MODULE = "jdk.incubator.vector";
 
   /**
    * Heap per command. Training holds little on the Java heap (the corpus, a few MB of ids); a small
@@ -222,6 +229,9 @@ public final class NativeTuning {
     }
     if (current.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
       out.add("-XX:+UseSerialGC");
+    }
+    if (current.stream().noneMatch(o -> o.contains(VECTOR_MODULE))) {
+      out.add("--add-modules=" + VECTOR_MODULE);
     }
     if (current.stream().noneMatch(o -> o.startsWith("-D" + PLATFORM_EXTENSION + "="))) {
       String extension = cpu.avx512() ? "-avx512" : cpu.avx2() ? "-avx2" : "";

@@ -53,7 +53,13 @@ class NativeTuningTest {
         .containsExactly(
             NativeTuning.HEAP,
             "-XX:+UseSerialGC",
+            "--add-modules=jdk.incubator.vector",
             "-Dorg.bytedeco.javacpp.platform.extension=-avx512");
+    assertThat(
+            NativeTuning.jvmOptions(
+                List.of("--add-modules", "jdk.incubator.vector"), ZEN5, NativeTuning.HEAP))
+        .containsOnlyOnce("jdk.incubator.vector")
+        .doesNotContain("--add-modules=jdk.incubator.vector");
     assertThat(NativeTuning.jvmOptions(List.of(), HASWELL, NativeTuning.HEAP))
         .contains("-Dorg.bytedeco.javacpp.platform.extension=-avx2");
     assertThat(NativeTuning.jvmOptions(List.of(), OLD, NativeTuning.HEAP))

@@ -29,6 +29,18 @@ public final class FusedRuntime {
 
   public static final String GENERATION_BLAS_ENV = "CHARSTREAM_FUSED_GENERATION_BLAS";
 
+  /**
+   * "false" keeps the LSTM recurrence on the BLAS path even where the Vector API module is present.
+   */
+  public static final String VECTOR_PROPERTY = "charstream.fused.vector";
+
+  public static final String VECTOR_ENV = "CHARSTREAM_FUSED_VECTOR";
+
+  /** The incubating module the vector kernels need ({@code --add-modules jdk.incubator.vector}). */
+  public static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+  private static volatile Boolean vectorOverride;
+
   private static volatile int threads = -1;
   private static ExecutorService pool;
   private static int poolThreads;
@@ -72,6 +84,46 @@ public final class FusedRuntime {
           throw new IllegalArgumentException(
               source + " must be true or false, got '" + value + "'");
     };
+  }
+
+  /**
+   * Whether the fused LSTM runs its recurrence on {@link LstmVectorKernels}: the JVM must have the
+   * module {@value #VECTOR_MODULE} (else the BLAS path runs, with the same results up to rounding),
+   * and neither {@link #setVectorKernels}, system property {@value #VECTOR_PROPERTY} nor
+   * environment variable {@value #VECTOR_ENV} says "false".
+   */
+  public static boolean vectorKernels() {
+    Boolean override = vectorOverride;
+    if (override != null) {
+      return override && vectorModulePresent();
+    }
+    String value = System.getProperty(VECTOR_PROPERTY);
+    String source = "system property " + VECTOR_PROPERTY;
+    if (value == null) {
+      value = System.getenv(VECTOR_ENV);
+      source = "environment variable " + VECTOR_ENV;
+    }
+    boolean wanted =
+        value == null
+            || value.isBlank()
+            || switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+              case "true" -> true;
+              case "false" -> false;
+              default ->
+                  throw new IllegalArgumentException(
+                      source + " must be true or false, got '" + value + "'");
+            };
+    return wanted && vectorModulePresent();
+  }
+
+  /** Overrides the setting for this JVM (null: back to the configured one). */
+  public static void setVectorKernels(Boolean enabled) {
+    vectorOverride = enabled;
+  }
+
+  /** Whether this JVM was started with the module {@value #VECTOR_MODULE}. */
+  public static boolean vectorModulePresent() {
+    return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
   }
 
   public static int configuredThreads() {

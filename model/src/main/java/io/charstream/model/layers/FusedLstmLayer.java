@@ -3,10 +3,12 @@ package io.charstream.model.layers;
 import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.kernel.GateMath;
 import io.charstream.model.kernel.Layouts;
+import io.charstream.model.kernel.LstmVectorKernels;
 import io.charstream.model.kernel.NativeBuffer;
 import io.charstream.model.kernel.ParallelGemm;
 import io.charstream.model.kernel.Pointers;
 import io.charstream.model.kernel.Sequence;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -73,6 +75,11 @@ public class FusedLstmLayer extends LSTM {
 
   /** The initial hidden state [mb, H] of the last forward pass (unused when it was zero). */
   private NativeBuffer initialHidden;
+
+  /** RW^T [4H][H] and its packing for the vector kernels, refreshed every pass (or null). */
+  private float[] recurrentTransposed;
+
+  private float[] recurrentPacked;
 
   public FusedLstmLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -241,10 +248,16 @@ public class FusedLstmLayer extends LSTM {
                 gates)),
         active.length);
     Runnable[] tasks = new Runnable[active.length];
+    float[] packed = null;
+    if (vectorKernels(hidden)) {
+      packed = recurrentPacked;
+      LstmVectorKernels.packRecurrent(readRecurrent(params, hidden), hidden, packed);
+    }
+    float[] packedRw = packed;
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
       shard.setInitialState(c0, zeroState);
-      tasks[s] = () -> shard.forward(params.recurrentWeights(), params.bias(), buffers);
+      tasks[s] = () -> shard.forward(params.recurrentWeights(), packedRw, params.bias(), buffers);
     }
     FusedRuntime.runAll(tasks);
 
@@ -312,9 +325,10 @@ public class FusedLstmLayer extends LSTM {
             batch);
     LstmShard[] active = activeShards();
     Runnable[] tasks = new Runnable[active.length];
+    float[] rwt = vectorKernels(hidden) ? readRecurrent(params, hidden) : null;
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
-      tasks[s] = () -> shard.backward(params.recurrentWeights(), firstStep, buffers);
+      tasks[s] = () -> shard.backward(params.recurrentWeights(), rwt, firstStep, buffers);
     }
     FusedRuntime.runAll(tasks);
 
@@ -385,6 +399,9 @@ public class FusedLstmLayer extends LSTM {
             Pointers.address(epsOut),
             nIn));
     ParallelGemm.run(jobs, active.length);
+    // The kernels read eps through its raw address: it must outlive them (a copy made above has no
+    // other reference, and a collection would free its memory under the kernels' feet).
+    Reference.reachabilityFence(eps);
 
     float[] biasGrad = active[0].biasGradient().clone();
     for (int s = 1; s < active.length; s++) {
@@ -445,6 +462,27 @@ public class FusedLstmLayer extends LSTM {
     Pointers.ofVector(table.get(LSTMParamInitializer.BIAS_KEY), 4L * hidden)
         .get(bias, 0, bias.length);
     return new Params(w, rw, bias);
+  }
+
+  /**
+   * Whether the recurrence runs on {@link LstmVectorKernels} for this layer (sizing its arrays).
+   */
+  private boolean vectorKernels(int hidden) {
+    if (!FusedRuntime.vectorKernels() || !LstmVectorKernels.supports(hidden)) {
+      return false;
+    }
+    int size = 4 * hidden * hidden;
+    if (recurrentTransposed == null || recurrentTransposed.length != size) {
+      recurrentTransposed = new float[size];
+      recurrentPacked = new float[size];
+    }
+    return true;
+  }
+
+  /** RW^T [4H][H] (DL4J's column-major RW) copied into {@link #recurrentTransposed}. */
+  private float[] readRecurrent(Params params, int hidden) {
+    Pointers.at(params.recurrentWeights()).get(recurrentTransposed, 0, 4 * hidden * hidden);
+    return recurrentTransposed;
   }
 
   /**

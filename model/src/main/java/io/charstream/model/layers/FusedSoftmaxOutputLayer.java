@@ -5,6 +5,7 @@ import io.charstream.model.kernel.NativeBuffer;
 import io.charstream.model.kernel.ParallelGemm;
 import io.charstream.model.kernel.Pointers;
 import io.charstream.model.kernel.Sequence;
+import io.charstream.model.kernel.SoftmaxKernels;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -45,6 +46,8 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
   private NativeBuffer ones;
   private INDArray logitsArray;
   private float[] probabilities = new float[0];
+  private float[] logitValues = new float[0];
+  private double[] rowLoss = new double[0];
   private int[] labelIds = new int[0];
   private float[] labelValues = new float[0];
 
@@ -271,13 +274,19 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
       }
     }
     ParallelGemm.run(jobs, FusedRuntime.threads());
+    readLabels(batch, steps, vocab);
+    // LossMCXENT clips the softmax output from below at its epsilon (in float) before the log.
+    float clip = (float) ((LossSparseMCXENT) layerConf().getLossFn()).getSoftmaxClipEps();
+    if (FusedRuntime.vectorKernels()) {
+      scoredLossSum = softmaxInJava(rows, vocab, clip, delta);
+      scoredInput = input;
+      scoredLabels = labels;
+      return in;
+    }
     INDArray probs =
         logitsArray.get(NDArrayIndex.interval(0, (long) rows * vocab)).reshape('c', rows, vocab);
     Nd4j.exec(new SoftMax(probs, probs, 1));
     logits.read(0, probabilities, rows * vocab);
-    readLabels(batch, steps, vocab);
-    // LossMCXENT clips the softmax output from below at its epsilon (in float) before the log.
-    float clip = (float) ((LossSparseMCXENT) layerConf().getLossFn()).getSoftmaxClipEps();
     double lossSum = 0;
     for (int r = 0; r < rows; r++) {
       int at = r * vocab + labelIds[r];
@@ -293,6 +302,42 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
     scoredLabels = labels;
     scoredLossSum = lossSum;
     return in;
+  }
+
+  /**
+   * Softmax, loss and (with delta) the loss gradient in {@link SoftmaxKernels}, the rows split over
+   * the fused threads; the row losses are summed in row order, so the score does not depend on the
+   * split. ND4J's op ran on one thread while the other idled, plus two copies of the logits.
+   */
+  private double softmaxInJava(int rows, int vocab, float clip, boolean delta) {
+    int n = rows * vocab;
+    if (logitValues.length < n + SoftmaxKernels.PADDING) {
+      logitValues = new float[n + SoftmaxKernels.PADDING];
+      rowLoss = new double[rows];
+    }
+    if (rowLoss.length < rows) {
+      rowLoss = new double[rows];
+    }
+    logits.read(0, logitValues, n);
+    int threads = Math.max(1, Math.min(FusedRuntime.threads(), rows / 64));
+    Runnable[] tasks = new Runnable[threads];
+    for (int s = 0; s < threads; s++) {
+      int from = rows * s / threads;
+      int to = rows * (s + 1) / threads;
+      tasks[s] =
+          () ->
+              SoftmaxKernels.softmaxCrossEntropy(
+                  logitValues, probabilities, labelIds, rowLoss, from, to, vocab, clip, delta);
+    }
+    FusedRuntime.runAll(tasks);
+    double lossSum = 0;
+    for (int r = 0; r < rows; r++) {
+      lossSum += rowLoss[r];
+    }
+    if (delta) {
+      logits.write(0, probabilities, n);
+    }
+    return lossSum;
   }
 
   /** The address of W, column-major [nIn, V]: row-major W^T [V][nIn]. */

@@ -2,6 +2,7 @@ package io.charstream.model.layers;
 
 import io.charstream.model.kernel.Blas;
 import io.charstream.model.kernel.GateMath;
+import io.charstream.model.kernel.LstmVectorKernels;
 import io.charstream.model.kernel.NativeBuffer;
 import io.charstream.model.kernel.Pointers;
 import java.util.Arrays;
@@ -54,6 +55,8 @@ final class LstmShard {
 
   // Scratch, [B * 4H] or [B * H].
   private float[] zRow;
+  private float[] zNext;
+  private float[] hPrev;
   private float[] zA;
   private float[] zF;
   private float[] zO;
@@ -99,6 +102,8 @@ final class LstmShard {
       int n = Math.multiplyExact(batch, hidden);
       dhRecurrent = new NativeBuffer(n);
       zRow = new float[4 * n];
+      zNext = new float[4 * n];
+      hPrev = new float[n];
       zA = new float[n];
       zF = new float[n];
       zO = new float[n];
@@ -166,6 +171,19 @@ final class LstmShard {
    * #backward} needs.
    */
   void forward(long recurrentWeights, float[] bias, Buffers buffers) {
+    forward(recurrentWeights, null, bias, buffers);
+  }
+
+  /**
+   * As {@link #forward(long, float[], Buffers)}; with {@code packedRecurrent} (RW packed by {@link
+   * LstmVectorKernels#packRecurrent}) each step runs in {@link LstmVectorKernels#forwardStep}
+   * instead of a BLAS call and the gate loops.
+   */
+  void forward(long recurrentWeights, float[] packedRecurrent, float[] bias, Buffers buffers) {
+    if (packedRecurrent != null) {
+      forwardVector(packedRecurrent, bias, buffers);
+      return;
+    }
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
@@ -210,6 +228,20 @@ final class LstmShard {
    * of every step of this slice, and sums the bias gradient ({@link #biasGradient()}).
    */
   void backward(long recurrentWeights, int firstStep, Buffers buffers) {
+    backward(recurrentWeights, null, firstStep, buffers);
+  }
+
+  /**
+   * As {@link #backward(long, int, Buffers)}; with {@code recurrentTransposed} (RW^T [4H][H] in a
+   * Java array) the gradient through the recurrent weights runs in {@link
+   * LstmVectorKernels#recurrentGradient} instead of a BLAS call.
+   */
+  void backward(
+      long recurrentWeights, float[] recurrentTransposed, int firstStep, Buffers buffers) {
+    if (recurrentTransposed != null) {
+      backwardVector(recurrentTransposed, firstStep, buffers);
+      return;
+    }
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
@@ -262,6 +294,111 @@ final class LstmShard {
         System.arraycopy(dG, src, zRow, dst + 3 * hs, hs);
       }
       Pointers.at(buffers.gates() + 4L * rowOffset * gates).put(zRow, 0, bt * gates);
+    }
+    if (firstStep > 0) {
+      Arrays.fill(zRow, 0, bt * gates, 0f);
+      for (int t = 0; t < firstStep; t++) {
+        Pointers.at(buffers.gates() + 4L * (t * mb + row0) * gates).put(zRow, 0, bt * gates);
+      }
+    }
+    reduceBias(sumA, 0);
+    reduceBias(sumF, hs);
+    reduceBias(sumO, 2 * hs);
+    reduceBias(sumG, 3 * hs);
+  }
+
+  private void forwardVector(float[] packed, float[] bias, Buffers buffers) {
+    final int bt = batch;
+    final int hs = hidden;
+    final int gates = 4 * hs;
+    final int n = bt * hs;
+    final long mb = buffers.mb();
+    expandBias(bias);
+    float[] previous = hPrev;
+    float[] current = hRow;
+    if (!zeroInitialState) {
+      Pointers.at(buffers.initialHidden() + 4L * row0 * hs).get(previous, 0, n);
+    }
+    for (int t = 0; t < steps; t++) {
+      long rowOffset = t * mb + row0;
+      Pointers.at(buffers.gates() + 4L * rowOffset * gates).get(zRow, 0, bt * gates);
+      if (t > 0 || !zeroInitialState) {
+        LstmVectorKernels.recurrentProjection(zRow, packed, previous, bt, hs);
+      }
+      gatesAndCell(t, current);
+      Pointers.at(buffers.output() + 4L * rowOffset * hs).put(current, 0, n);
+      float[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+  }
+
+  /** From the pre-activations in zRow (bias not yet added): the gates, c[t + 1] and h. */
+  private void gatesAndCell(int t, float[] h) {
+    final int hs = hidden;
+    final int gates = 4 * hs;
+    final int n = batch * hs;
+    for (int b = 0; b < batch; b++) {
+      int src = b * gates;
+      int dst = b * hs;
+      System.arraycopy(zRow, src, zA, dst, hs);
+      System.arraycopy(zRow, src + hs, zF, dst, hs);
+      System.arraycopy(zRow, src + 2 * hs, zO, dst, hs);
+      System.arraycopy(zRow, src + 3 * hs, zG, dst, hs);
+    }
+    GateMath.tanh(zA, biasA, a[t], n);
+    GateMath.sigmoid(zF, biasF, f[t], n);
+    GateMath.sigmoid(zO, biasO, o[t], n);
+    GateMath.sigmoid(zG, biasG, g[t], n);
+    GateMath.cell(f[t], c[t], g[t], a[t], c[t + 1], n);
+    GateMath.tanh(c[t + 1], tanhC[t], n);
+    GateMath.mul(o[t], tanhC[t], h, n);
+  }
+
+  private void backwardVector(float[] rwt, int firstStep, Buffers buffers) {
+    final int bt = batch;
+    final int hs = hidden;
+    final int gates = 4 * hs;
+    final int n = bt * hs;
+    final long mb = buffers.mb();
+    Arrays.fill(carry, 0, n, 0f);
+    Arrays.fill(sumA, 0, n, 0f);
+    Arrays.fill(sumF, 0, n, 0f);
+    Arrays.fill(sumO, 0, n, 0f);
+    Arrays.fill(sumG, 0, n, 0f);
+    float[] dzThis = zRow;
+    float[] dzLater = zNext;
+    for (int t = steps - 1; t >= firstStep; t--) {
+      long rowOffset = t * mb + row0;
+      Pointers.at(buffers.epsilon() + 4L * rowOffset * hs).get(dh, 0, n);
+      float[] dhTotal = dh;
+      if (t < steps - 1) {
+        // dh[t] += dz[t+1] RW^T: the gradient reaching h[t] through the recurrent weights.
+        LstmVectorKernels.recurrentGradient(dh, dzLater, rwt, bt, hs, dhRow);
+        dhTotal = dhRow;
+      }
+      GateMath.outputGateGrad(dhTotal, tanhC[t], o[t], dO, n);
+      GateMath.cellGrad(dhTotal, o[t], tanhC[t], carry, dc, n);
+      GateMath.sigmoidGateGrad(dc, c[t], f[t], dF, n);
+      GateMath.sigmoidGateGrad(dc, a[t], g[t], dG, n);
+      GateMath.blockInputGrad(dc, g[t], a[t], dA, n);
+      GateMath.mul(dc, f[t], carry, n);
+      GateMath.accumulate(dA, sumA, n);
+      GateMath.accumulate(dF, sumF, n);
+      GateMath.accumulate(dO, sumO, n);
+      GateMath.accumulate(dG, sumG, n);
+      for (int b = 0; b < bt; b++) {
+        int dst = b * gates;
+        int src = b * hs;
+        System.arraycopy(dA, src, dzThis, dst, hs);
+        System.arraycopy(dF, src, dzThis, dst + hs, hs);
+        System.arraycopy(dO, src, dzThis, dst + 2 * hs, hs);
+        System.arraycopy(dG, src, dzThis, dst + 3 * hs, hs);
+      }
+      Pointers.at(buffers.gates() + 4L * rowOffset * gates).put(dzThis, 0, bt * gates);
+      float[] swap = dzLater;
+      dzLater = dzThis;
+      dzThis = swap;
     }
     if (firstStep > 0) {
       Arrays.fill(zRow, 0, bt * gates, 0f);

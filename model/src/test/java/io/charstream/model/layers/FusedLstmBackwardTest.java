@@ -22,6 +22,7 @@ class FusedLstmBackwardTest {
   @AfterEach
   void resetThreads() {
     FusedRuntime.setThreads(FusedRuntime.configuredThreads());
+    FusedRuntime.setVectorKernels(null);
   }
 
   @ParameterizedTest(
@@ -48,6 +49,30 @@ class FusedLstmBackwardTest {
     pair.fused.activate(LayerPair.inLayout(input, inLayout), true, ws);
     Pair<Gradient, INDArray> actual =
         pair.fused.backpropGradient(LayerPair.inLayout(epsilon, epsLayout), ws);
+
+    assertSameGradients(actual, expected);
+  }
+
+  /**
+   * The BLAS recurrence, which runs where the Vector API module is missing, is an oracle match too.
+   */
+  @ParameterizedTest(name = "batch {0}, hidden {1}, threads {2}")
+  @CsvSource({"64, 128, 2", "37, 48, 2", "37, 48, 1"})
+  void blasRecurrenceMatchesStock(int batch, int hidden, int threads) {
+    FusedRuntime.setThreads(threads);
+    FusedRuntime.setVectorKernels(false);
+    assertThat(FusedRuntime.vectorKernels()).isFalse();
+    LayerPair pair = new LayerPair(20, hidden, 21);
+    Random random = new Random(4);
+    INDArray input = LayerPair.uniform(random, new long[] {batch, 20, 17}, 1.5);
+    INDArray epsilon = LayerPair.uniform(random, new long[] {batch, hidden, 17}, 1.0);
+    LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
+
+    pair.stock.activate(input.dup(), true, ws);
+    Pair<Gradient, INDArray> expected = pair.stock.backpropGradient(epsilon.dup(), ws);
+    pair.fused.activate(LayerPair.inLayout(input, 's'), true, ws);
+    Pair<Gradient, INDArray> actual =
+        pair.fused.backpropGradient(LayerPair.inLayout(epsilon, 's'), ws);
 
     assertSameGradients(actual, expected);
   }

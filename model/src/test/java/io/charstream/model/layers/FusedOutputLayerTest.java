@@ -3,6 +3,7 @@ package io.charstream.model.layers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.charstream.model.kernel.FusedRuntime;
 import java.util.Random;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
@@ -11,6 +12,7 @@ import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.common.primitives.Pair;
@@ -25,9 +27,26 @@ class FusedOutputLayerTest {
 
   private static final double TOLERANCE = 5e-6;
 
-  @ParameterizedTest(name = "batch {0}, steps {1}, nIn {2}, vocab {3}, input layout {4}")
-  @CsvSource({"64, 16, 128, 98, s", "64, 16, 128, 98, f", "7, 5, 12, 20, c", "1, 3, 8, 10, s"})
-  void scoreAndGradientsMatchStock(int batch, int steps, int nIn, int vocab, char layout) {
+  @AfterEach
+  void resetVectorKernels() {
+    FusedRuntime.setVectorKernels(null);
+  }
+
+  /** vector false: ND4J's softmax op, as where the Vector API module is missing. */
+  @ParameterizedTest(
+      name = "batch {0}, steps {1}, nIn {2}, vocab {3}, input layout {4}, vector kernels {5}")
+  @CsvSource({
+    "64, 16, 128, 98, s, true",
+    "64, 16, 128, 98, f, true",
+    "7, 5, 12, 20, c, true",
+    "1, 3, 8, 10, s, true",
+    "64, 16, 128, 98, s, false",
+    "7, 5, 12, 20, c, false"
+  })
+  void scoreAndGradientsMatchStock(
+      int batch, int steps, int nIn, int vocab, char layout, boolean vector) {
+    FusedRuntime.setVectorKernels(vector);
+    assertThat(FusedRuntime.vectorKernels()).isEqualTo(vector);
     RnnOutputLayer conf =
         new RnnOutputLayer.Builder(new LossSparseMCXENT())
             .nIn(nIn)
