@@ -57,8 +57,13 @@ public final class FusedGenerationBatch implements GenerationStreams {
     int threads = Math.max(1, Math.min(FusedRuntime.threads(), capacity / MIN_SLOTS_PER_THREAD));
     scratch = new FusedStep.Scratch[threads];
     shares = new Share[threads];
+    // The most rows one share can get: with every thread busy, ceil(capacity / threads); with fewer
+    // open slots, step() uses fewer threads and a share holds up to 2 * MIN_SLOTS_PER_THREAD - 1.
+    int shareRows =
+        Math.min(
+            capacity, Math.max((capacity + threads - 1) / threads, 2 * MIN_SLOTS_PER_THREAD - 1));
     for (int t = 0; t < threads; t++) {
-      scratch[t] = new FusedStep.Scratch(model, (capacity + threads - 1) / threads);
+      scratch[t] = new FusedStep.Scratch(model, shareRows);
       shares[t] = new Share(scratch[t]);
     }
     logits = new float[capacity][model.vocabSize()];

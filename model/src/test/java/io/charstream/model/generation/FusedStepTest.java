@@ -116,6 +116,48 @@ public class FusedStepTest {
     }
   }
 
+  /**
+   * Every occupancy of every small capacity: a share of the step can hold more rows than capacity /
+   * threads when fewer threads run (capacity 16 with 9-15 open slots overflowed its scratch once),
+   * and each occupancy still equals one-at-a-time generation.
+   */
+  @Test
+  void everyOccupancyOfSmallCapacitiesStepsLikeOneAtATime() {
+    FusedRuntime.setThreads(2);
+    Model m = Model.random(8, 16, 2, 5);
+    FusedStep step = KernelUnderTest.check(FusedStep.from(m.checkpoint()));
+    for (int capacity : new int[] {1, 7, 16, 17, 30, 33}) {
+      for (int open = 1; open <= capacity; open++) {
+        List<String> prompts = new ArrayList<>();
+        List<SamplingOptions> options = new ArrayList<>();
+        for (int i = 0; i < open; i++) {
+          prompts.add("slot " + i);
+          options.add(SamplingOptions.withSeed(1000L * capacity + i));
+        }
+        FusedGenerationBatch batch = new FusedGenerationBatch(step, capacity);
+        int[] slots = new int[open];
+        for (int i = 0; i < open; i++) {
+          slots[i] = batch.open(step.vocabulary().encode(prompts.get(i)).ids(), options.get(i));
+        }
+        int[] together = new int[open];
+        for (int t = 0; t < 3; t++) {
+          int[] ids = batch.step();
+          for (int i = 0; i < open; i++) {
+            together[i] = 31 * together[i] + ids[slots[i]];
+          }
+        }
+        int last = open - 1;
+        FusedGenerationBatch alone = new FusedGenerationBatch(step, 1);
+        alone.open(step.vocabulary().encode(prompts.get(last)).ids(), options.get(last));
+        int expected = 0;
+        for (int t = 0; t < 3; t++) {
+          expected = 31 * expected + alone.step()[0];
+        }
+        assertThat(together[last]).as("capacity %d, %d open", capacity, open).isEqualTo(expected);
+      }
+    }
+  }
+
   @Test
   void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
     FusedRuntime.setThreads(2);
