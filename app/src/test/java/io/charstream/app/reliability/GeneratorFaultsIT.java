@@ -86,6 +86,7 @@ class GeneratorFaultsIT {
       for (GenerateRequest r : requests) {
         f.awaitFinal(r.requestId(), WAIT);
       }
+      assertThat(survivor.liveness().ok()).isTrue();
       f.stopGenerators();
       Map<String, String> answeredBy = assertEachAnsweredOnce(f, requests);
       // The survivor answered requests the victim was generating when it died (its uncommitted
@@ -95,7 +96,6 @@ class GeneratorFaultsIT {
           .as("requests streamed by the victim and answered by the survivor")
           .isPositive();
       assertThat(GeneratorFixture.perInstance(answeredBy)).containsKeys("victim", "survivor");
-      assertThat(survivor.liveness().ok()).isTrue();
     }
   }
 
