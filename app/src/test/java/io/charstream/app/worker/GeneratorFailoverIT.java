@@ -129,7 +129,7 @@ class GeneratorFailoverIT {
       }
       f.stopGenerators();
       Map<String, String> by = assertEachAnsweredOnceCorrectly(f, requests);
-      assertThat(answered(by, "heir")).isPositive();
+      assertThat(answered(by, "heir")).as("requests the heir committed answers of").isPositive();
       // The heir answered requests the victim was generating when it died.
       assertThat(streamedByVictim.stream().filter(id -> "heir".equals(by.get(id))).count())
           .as("requests streamed by the victim and answered by the heir")
