@@ -229,6 +229,16 @@ final class GeneratorWorker implements Runnable {
 
   private void admit(ConsumerRecord<String, byte[]> rec) {
     TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+    if (!ledger.tracks(tp)) {
+      // First record of a partition this worker now owns: where the last owner got to, with the
+      // requests it answered past that offset. Asked here, not in onPartitionsAssigned: by now the
+      // consumer has its position, so no earlier owner's transaction holds the offsets any more
+      // (in the callback the fetch waits for such a transaction, up to its timeout).
+      OffsetAndMetadata committed = consumer.committed(Set.of(tp)).get(tp);
+      if (committed != null) {
+        ledger.assigned(tp, committed);
+      }
+    }
     if (!ledger.received(tp, rec.offset())) {
       // Answered past the committed offset before a crash, an abort or a rebalance (see ledger).
       log.debug("{}@{} is answered already; skipped", tp, rec.offset());
@@ -437,17 +447,6 @@ final class GeneratorWorker implements Runnable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (!partitions.isEmpty()) {
-        // Where the last owner got to, with the requests it answered past that offset.
-        consumer
-            .committed(Set.copyOf(partitions))
-            .forEach(
-                (tp, om) -> {
-                  if (om != null) {
-                    ledger.assigned(tp, om);
-                  }
-                });
-      }
       owned.addAll(partitions);
       assignedCount = owned.size();
       if (flow.paused()) {

@@ -70,6 +70,11 @@ final class PartitionLedger {
 
   private final Map<TopicPartition, Entry> entries = new HashMap<>();
 
+  /** True once a request of {@code tp} was received (or the partition seeded) since it came. */
+  boolean tracks(TopicPartition tp) {
+    return entries.containsKey(tp);
+  }
+
   /**
    * Seeds a partition just assigned with its committed offset and metadata, so requests answered
    * past the committed offset (by whoever owned it before) are not answered again.

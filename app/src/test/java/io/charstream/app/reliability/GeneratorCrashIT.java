@@ -214,10 +214,13 @@ class GeneratorCrashIT {
   void aGeneratorPausedPastItsSessionTimeoutIsFencedWhenItWakes() throws Exception {
     try (GeneratorFixture f = new GeneratorFixture(broker)) {
       f.publishModel(1, 11L);
-      // Its open transaction outlives the pause (as with the defaults: session 45 s, transaction
-      // 60 s), so what it does when it wakes is not cut short by the broker aborting it first.
+      // Its transaction timeout (30 s) outlives the pause (about 10 s), so it usually wakes with
+      // a transaction open and must be refused by the group coordinator or its lost partitions.
+      // Paused mid-commit (offsets already in its transaction), it holds the survivor back from
+      // those partitions until the broker aborts that transaction (as in production, for up to
+      // transaction.timeout.ms); woken after that, its producer is fenced and it exits.
       Map<String, String> env = new java.util.HashMap<>(victimEnv());
-      env.put("CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "120000");
+      env.put("CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "30000");
       try (GeneratorProcess victim = GeneratorProcess.start(f, "victim", env, dir)) {
         GeneratorService survivor = survivor(f);
         Work w = send(f, "zombie", victimPartitions(f, victim, survivor));
