@@ -3,7 +3,8 @@
 # kcat (librdkafka) talks to it, with plain JSON built by jq. It publishes a corpus, submits a
 # training request, follows the job on training-status, sends a prompt and a bad prompt, and checks
 # both answers; then it restarts `charstream up` on the same data directory and checks that the
-# trained model still answers (corpora, checkpoints and models persist).
+# trained model still answers (corpora, checkpoints and models persist). Answers are counted after a
+# quiet period (exactly one final per request), and `charstream up` must stop cleanly on SIGTERM.
 #
 #   .ci/e2e-kcat.sh            # builds app/target/charstream.jar first if it is missing
 #
@@ -21,14 +22,14 @@ fi
 work="$(mktemp -d)"
 pid=""
 log="$work/up.log"
-stop_up() {
+# On the way out (any exit): stop `charstream up` if it still runs; its status no longer matters.
+cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid"
-    wait "$pid" || true
+    wait "$pid" 2>/dev/null || true
   fi
-  pid=""
+  rm -rf "$work"
 }
-cleanup() { stop_up; rm -rf "$work"; }
 trap cleanup EXIT
 fail() {
   echo "e2e-kcat: FAILED: $*" >&2
@@ -37,6 +38,23 @@ fail() {
   exit 1
 }
 deadline() { echo $(( $(date +%s) + $1 )); }
+
+# Stops `charstream up` with SIGTERM and checks how it ended: it must still have been running, and
+# end as a JVM does after its shutdown hooks ran on SIGTERM (143), having said it was stopping.
+stop_up() {
+  local status=0
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" || status=$?
+    pid=""
+    fail "charstream up had exited by itself (status $status)"
+  fi
+  kill -TERM "$pid"
+  wait "$pid" || status=$?
+  pid=""
+  [ "$status" -eq 143 ] || [ "$status" -eq 0 ] || fail "charstream up exited with status $status after SIGTERM (expected 143)"
+  grep -q 'charstream up: stopping' "$log" || fail "charstream up did not say it was stopping"
+  echo "e2e-kcat: charstream up stopped (exit status $status)"
+}
 
 # `charstream up` on the given port (0 = any), data in $work/data; waits until it prints its address.
 start_up() {
@@ -57,6 +75,33 @@ start_up() {
 produce() { kcat -b "$bs" -P -X partitioner=murmur2_random -t "$1" -k "$2"; }
 # Everything on a topic now, as "key<TAB>value" lines; read_committed as the generator writes in transactions.
 dump() { kcat -b "$bs" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k\t%s\n'; }
+
+# Exactly one final response per request, counted after the end: waits until generate-responses has
+# been quiet for $1 s (no committed record added), reads every partition to its end and checks that
+# each requestId named has exactly one final record and that no requestId has more than one.
+assert_one_final_each() {
+  local quiet="$1" until before after counts id n; shift
+  until=$(deadline 120)
+  after="$(dump charstream.generate-responses | wc -l)"
+  while true; do
+    sleep "$quiet"
+    before="$after"
+    after="$(dump charstream.generate-responses | wc -l)"
+    [ "$before" = "$after" ] && break
+    [ "$(date +%s)" -lt "$until" ] || fail "generate-responses did not go quiet within 120 s"
+  done
+  # Values are JSON (no raw tab or newline in them): key, tab, value per line.
+  counts="$(dump charstream.generate-responses \
+    | jq -R -r 'split("\t") | select((.[1:] | join("\t") | fromjson? | .type) == "final") | .[0]' \
+    | sort | uniq -c)"
+  for id in "$@"; do
+    n="$(awk -v k="$id" '$2 == k { print $1 }' <<<"$counts")"
+    [ "${n:-0}" -eq 1 ] || fail "$id has ${n:-0} final responses on generate-responses, expected exactly 1"
+  done
+  n="$(awk '$1 > 1' <<<"$counts")"
+  [ -z "$n" ] || fail "requests answered more than once: $n"
+  echo "e2e-kcat: exactly one final response each for $* ($after committed response records, quiet for $quiet s)"
+}
 
 # Waits until a record with key $2 on topic $1 matches the jq filter $3; prints its value.
 await_record() {
@@ -116,9 +161,10 @@ jq -e '.finishReason == "error" and .error.kind == "empty-prompt"' <<<"$bad" >/d
   || fail "the empty prompt did not get an empty-prompt error: $bad"
 echo "e2e-kcat: kcat-bad-1 got its error: $(jq -r .error.message <<<"$bad")"
 
+assert_one_final_each 3 kcat-req-1 kcat-bad-1
+
 # 5. Restart on the same data: the model is still there and answers.
 stop_up
-grep -q 'charstream up: stopping' "$log" || fail "charstream up did not say it was stopping"
 start_up "$port"
 ask kcat-req-2 "Speak" 5
 again="$(await_record charstream.generate-responses kcat-req-2 '.type == "final"' "answer after the restart" 120)"
@@ -126,5 +172,6 @@ jq -e --argjson v "$version" '.finishReason == "length" and .modelVersion == $v'
   || fail "after the restart, kcat-req-2 got: $again"
 echo "e2e-kcat: after the restart kcat-model v$version still answers:"
 printf '  %s\n' "Speak$(jq -r .text <<<"$again")"
+assert_one_final_each 3 kcat-req-1 kcat-bad-1 kcat-req-2
 stop_up
 echo "e2e-kcat: OK"

@@ -229,7 +229,21 @@ final class GeneratorWorker implements Runnable {
 
   private void admit(ConsumerRecord<String, byte[]> rec) {
     TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
-    ledger.received(tp, rec.offset());
+    if (!ledger.tracks(tp)) {
+      // First record of a partition this worker now owns: where the last owner got to, with the
+      // requests it answered past that offset. Asked here, not in onPartitionsAssigned: by now the
+      // consumer has its position, so no earlier owner's transaction holds the offsets any more
+      // (in the callback the fetch waits for such a transaction, up to its timeout).
+      OffsetAndMetadata committed = consumer.committed(Set.of(tp)).get(tp);
+      if (committed != null) {
+        ledger.assigned(tp, committed);
+      }
+    }
+    if (!ledger.received(tp, rec.offset())) {
+      // Answered past the committed offset before a crash, an abort or a rebalance (see ledger).
+      log.debug("{}@{} is answered already; skipped", tp, rec.offset());
+      return;
+    }
     RequestReader.Read read = reader.read(rec.key(), rec.value());
     if (read instanceof RequestReader.Accepted a) {
       Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime());
@@ -249,6 +263,11 @@ final class GeneratorWorker implements Runnable {
   // ---- records out (all inside the open transaction) ----
 
   private void send(ProducerRecord<String, byte[]> record) {
+    if (record.topic().equals(topics.responses())) {
+      // Which instance wrote a response (dead letters carry it among their error headers): lets an
+      // operator, and the fault tests, attribute committed answers to instances.
+      record.headers().add(DeadLetters.WORKER, name.getBytes(StandardCharsets.UTF_8));
+    }
     output.send(record);
   }
 

@@ -1,6 +1,8 @@
 package io.charstream.generator;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
@@ -10,12 +12,30 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Which request offsets of each owned partition are still unanswered, and so which offset may be
  * committed. A request's offset is committed only when it and every earlier request of its
- * partition have their final response in the same or an earlier transaction, so a crash replays
- * exactly the requests whose final response never became visible.
+ * partition have their final response in the same or an earlier transaction.
+ *
+ * <p>Requests of one partition finish out of order (a short one behind a long one). The final
+ * record of such a request commits while its offset cannot, so the committed offset carries, in its
+ * metadata, the offsets past it that are answered already ({@code answered=3-5,9}: committed offset
+ * + 3 to + 5, and + 9). Whoever reads the partition from that offset again (this worker after an
+ * abort, another after a crash or a rebalance) skips them: a crash replays exactly the requests
+ * whose final response never became visible. And every transaction holding a final record also
+ * holds an offset commit of its partition, so a worker the group has moved on from (a zombie) is
+ * refused by the group coordinator before any of its answers commit.
  *
  * <p>Owned by the worker thread; not thread-safe.
  */
 final class PartitionLedger {
+
+  /** Prefix of the offset metadata that lists the answered offsets past the committed one. */
+  static final String ANSWERED = "answered=";
+
+  /**
+   * Longest metadata written: below the broker's offset.metadata.max.bytes (default 4096). The runs
+   * of answered offsets are at most one more than the open requests of the partition (bounded by
+   * queue.capacity and batch.capacity), about 16 characters each.
+   */
+  static final int METADATA_MAX_CHARS = 4000;
 
   /** State of one partition: offsets received but not finished, and the commit watermark. */
   private static final class Entry {
@@ -24,10 +44,19 @@ final class PartitionLedger {
      */
     long committed;
 
+    /** The metadata committed with {@link #committed}: the answered offsets past it. */
+    String committedMetadata = "";
+
     /** One past the last offset received. */
     long next;
 
     final TreeSet<Long> open = new TreeSet<>();
+
+    /**
+     * Answered offsets past the first open one: finished here out of order, or answered in a
+     * committed transaction (read from the committed metadata) and skipped when they arrive.
+     */
+    final TreeSet<Long> answered = new TreeSet<>();
 
     Entry(long start) {
       this.committed = start;
@@ -41,19 +70,41 @@ final class PartitionLedger {
 
   private final Map<TopicPartition, Entry> entries = new HashMap<>();
 
+  /** True once a request of {@code tp} was received (or the partition seeded) since it came. */
+  boolean tracks(TopicPartition tp) {
+    return entries.containsKey(tp);
+  }
+
   /**
-   * Records that the request at {@code offset} was received and is not answered yet. The first
-   * offset seen on a partition is where this worker's ownership starts: the consumer delivers
-   * offsets in order from the committed position.
+   * Seeds a partition just assigned with its committed offset and metadata, so requests answered
+   * past the committed offset (by whoever owned it before) are not answered again.
    */
-  void received(TopicPartition tp, long offset) {
+  void assigned(TopicPartition tp, OffsetAndMetadata committed) {
+    Entry e = new Entry(committed.offset());
+    e.committedMetadata = committed.metadata() == null ? "" : committed.metadata();
+    e.answered.addAll(decode(committed.offset(), e.committedMetadata));
+    entries.put(tp, e);
+  }
+
+  /**
+   * Records that the request at {@code offset} was received and is not answered yet, and returns
+   * true; returns false, recording nothing open, when its answer was committed already (the request
+   * is to be skipped). The first offset seen on a partition without a committed offset is where
+   * this worker's ownership starts: the consumer delivers offsets in order from the committed
+   * position.
+   */
+  boolean received(TopicPartition tp, long offset) {
     Entry e = entries.computeIfAbsent(tp, k -> new Entry(offset));
     if (offset < e.next) {
       throw new IllegalStateException(
           "offset " + offset + " of " + tp + " received twice (next expected " + e.next + ")");
     }
-    e.open.add(offset);
     e.next = offset + 1;
+    if (e.answered.contains(offset)) {
+      return false;
+    }
+    e.open.add(offset);
+    return true;
   }
 
   /** Marks the request at {@code offset} answered (its final record or error sent). */
@@ -62,16 +113,23 @@ final class PartitionLedger {
     if (e == null || !e.open.remove(offset)) {
       throw new IllegalStateException("offset " + offset + " of " + tp + " is not open");
     }
+    e.answered.add(offset);
+    e.answered.headSet(e.committable()).clear();
   }
 
-  /** Offsets to send with the transaction: only partitions whose watermark moved. */
+  /**
+   * Offsets to send with the transaction: each partition whose watermark moved or that has newly
+   * answered requests past it (listed in the metadata). Every final record sent since the last
+   * commit has its partition here.
+   */
   Map<TopicPartition, OffsetAndMetadata> committableOffsets() {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
     entries.forEach(
         (tp, e) -> {
           long c = e.committable();
-          if (c > e.committed) {
-            out.put(tp, new OffsetAndMetadata(c));
+          String metadata = encode(c, e.answered);
+          if (c > e.committed || !metadata.equals(e.committedMetadata)) {
+            out.put(tp, new OffsetAndMetadata(c, metadata));
           }
         });
     return out;
@@ -82,10 +140,71 @@ final class PartitionLedger {
     offsets.forEach(
         (tp, om) -> {
           Entry e = entries.get(tp);
-          if (e != null) {
-            e.committed = Math.max(e.committed, om.offset());
+          if (e != null && om.offset() >= e.committed) {
+            e.committed = om.offset();
+            e.committedMetadata = om.metadata() == null ? "" : om.metadata();
           }
         });
+  }
+
+  /**
+   * {@code answered} offsets from {@code base} on, as metadata: runs relative to {@code base}
+   * ({@code answered=0-2,5}); empty when there are none. Runs that would not fit {@link
+   * #METADATA_MAX_CHARS} are left out (their requests would be answered again after a crash).
+   */
+  static String encode(long base, TreeSet<Long> answered) {
+    StringBuilder b = new StringBuilder();
+    Long runStart = null;
+    long prev = Long.MIN_VALUE;
+    for (long o : answered.tailSet(base)) {
+      if (runStart != null && o == prev + 1) {
+        prev = o;
+        continue;
+      }
+      if (runStart != null && !appendRun(b, runStart - base, prev - base)) {
+        runStart = null;
+        break;
+      }
+      runStart = o;
+      prev = o;
+    }
+    if (runStart != null) {
+      appendRun(b, runStart - base, prev - base);
+    }
+    return b.isEmpty() ? "" : ANSWERED + b;
+  }
+
+  private static boolean appendRun(StringBuilder b, long from, long to) {
+    String run = from == to ? Long.toString(from) : from + "-" + to;
+    if (ANSWERED.length() + b.length() + 1 + run.length() > METADATA_MAX_CHARS) {
+      return false;
+    }
+    if (!b.isEmpty()) {
+      b.append(',');
+    }
+    b.append(run);
+    return true;
+  }
+
+  /** The offsets that {@link #encode} wrote; nothing for metadata it did not write. */
+  static List<Long> decode(long base, String metadata) {
+    List<Long> out = new ArrayList<>();
+    if (metadata == null || !metadata.startsWith(ANSWERED)) {
+      return out;
+    }
+    try {
+      for (String run : metadata.substring(ANSWERED.length()).split(",")) {
+        int dash = run.indexOf('-');
+        long from = Long.parseLong(dash < 0 ? run : run.substring(0, dash));
+        long to = dash < 0 ? from : Long.parseLong(run.substring(dash + 1));
+        for (long o = from; o <= to; o++) {
+          out.add(base + o);
+        }
+      }
+    } catch (NumberFormatException e) {
+      return new ArrayList<>(); // not ours: answer everything again rather than skip wrongly
+    }
+    return out;
   }
 
   /**
@@ -94,7 +213,12 @@ final class PartitionLedger {
    */
   OptionalLong rewind(TopicPartition tp) {
     Entry e = entries.get(tp);
-    if (e == null || e.next == e.committed) {
+    if (e == null) {
+      return OptionalLong.empty();
+    }
+    e.answered.clear();
+    e.answered.addAll(decode(e.committed, e.committedMetadata));
+    if (e.next == e.committed) {
       return OptionalLong.empty();
     }
     e.open.clear();

@@ -22,6 +22,10 @@ class PartitionLedgerTest {
     assertThat(l.committableOffsets()).isEmpty();
 
     l.finished(P0, 11); // out of order: 10 is still running
+    // Its final record commits now: the offset stays at 10, and the metadata says 11 is answered.
+    assertThat(l.committableOffsets())
+        .isEqualTo(Map.of(P0, new OffsetAndMetadata(10, "answered=1")));
+    l.committed(l.committableOffsets());
     assertThat(l.committableOffsets()).isEmpty();
 
     l.finished(P0, 10);
@@ -32,6 +36,69 @@ class PartitionLedgerTest {
     l.finished(P0, 12);
     assertThat(l.committableOffsets()).isEqualTo(Map.of(P0, new OffsetAndMetadata(13)));
     assertThat(l.openCount()).isZero();
+  }
+
+  @Test
+  void aNewOwnerSkipsWhatThePreviousOneAnsweredPastItsCommittedOffset() {
+    PartitionLedger before = new PartitionLedger();
+    for (long o = 20; o < 26; o++) {
+      before.received(P0, o);
+    }
+    before.finished(P0, 22);
+    before.finished(P0, 23);
+    before.finished(P0, 25);
+    Map<TopicPartition, OffsetAndMetadata> committed = before.committableOffsets();
+    assertThat(committed).isEqualTo(Map.of(P0, new OffsetAndMetadata(20, "answered=2-3,5")));
+    before.committed(committed);
+
+    // The worker dies; the next owner starts from offset 20 with that metadata.
+    PartitionLedger after = new PartitionLedger();
+    after.assigned(P0, committed.get(P0));
+    assertThat(after.received(P0, 20)).isTrue();
+    assertThat(after.received(P0, 21)).isTrue();
+    assertThat(after.received(P0, 22)).as("answered already").isFalse();
+    assertThat(after.received(P0, 23)).isFalse();
+    // Until 20 and 21 are answered, what the first owner answered stays in the metadata.
+    after.finished(P0, 21);
+    assertThat(after.committableOffsets())
+        .isEqualTo(Map.of(P0, new OffsetAndMetadata(20, "answered=1-3,5")));
+    after.finished(P0, 20);
+    assertThat(after.committableOffsets())
+        .isEqualTo(Map.of(P0, new OffsetAndMetadata(24, "answered=1")));
+    assertThat(after.received(P0, 24)).isTrue();
+    assertThat(after.received(P0, 25)).isFalse();
+    after.finished(P0, 24);
+    assertThat(after.committableOffsets()).isEqualTo(Map.of(P0, new OffsetAndMetadata(26, "")));
+    assertThat(after.openCount()).isZero();
+  }
+
+  @Test
+  void anAbortForgetsWhatWasAnsweredInItButNotWhatCommittedBefore() {
+    PartitionLedger l = new PartitionLedger();
+    l.received(P0, 0);
+    l.received(P0, 1);
+    l.received(P0, 2);
+    l.finished(P0, 1);
+    l.committed(l.committableOffsets()); // offset 0, answered=1
+    l.finished(P0, 2); // in the transaction that aborts
+    assertThat(l.rewind(P0)).hasValue(0);
+    assertThat(l.received(P0, 0)).isTrue();
+    assertThat(l.received(P0, 1)).as("committed before the abort").isFalse();
+    assertThat(l.received(P0, 2)).as("its answer was aborted").isTrue();
+  }
+
+  @Test
+  void metadataThatIsNotOursSkipsNothingAndLongListsAreCut() {
+    assertThat(PartitionLedger.decode(5, "set by kafka-consumer-groups")).isEmpty();
+    assertThat(PartitionLedger.decode(5, "answered=x")).isEmpty();
+    assertThat(PartitionLedger.decode(5, "answered=0,2-3")).containsExactly(5L, 7L, 8L);
+    java.util.TreeSet<Long> every2nd = new java.util.TreeSet<>();
+    for (long o = 0; o < 10_000; o += 2) {
+      every2nd.add(o);
+    }
+    String m = PartitionLedger.encode(0, every2nd);
+    assertThat(m.length()).isLessThanOrEqualTo(PartitionLedger.METADATA_MAX_CHARS);
+    assertThat(PartitionLedger.decode(0, m)).isSubsetOf(every2nd).startsWith(0L, 2L, 4L);
   }
 
   @Test

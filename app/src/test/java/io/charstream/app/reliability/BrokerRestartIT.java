@@ -11,11 +11,13 @@ import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
+import io.charstream.schemas.message.GenerateResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -85,31 +87,47 @@ class BrokerRestartIT {
       GeneratorService g =
           f.startGenerator(
               "restart",
-              Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.QUEUE_CAPACITY, 4));
+              Map.of(
+                  GeneratorConfig.BATCH_CAPACITY,
+                  4,
+                  GeneratorConfig.QUEUE_CAPACITY,
+                  4,
+                  GeneratorConfig.LENGTH_MAX,
+                  100_000));
       assertThat(g.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
-        // 30 x 5,000 characters on 4 slots: seconds of work, so the restart lands mid-flight.
-        GenerateRequest r = request("br-" + i, "KING", 5_000, i, null, null, i % 3 == 0);
+        // A third long and streamed: the restart waits until some stream, and they are still
+        // generating when it lands.
+        boolean streamed = i % 3 == 0;
+        GenerateRequest r =
+            request("br-" + i, "KING", streamed ? 100_000 : 5_000, i, null, null, streamed);
         requests.add(r);
         f.send(r);
       }
-      f.await(() -> answeredCount(f, requests) >= 3, WAIT, "first answers");
+      // The restart waits for live work: requests streaming and the first answers committed.
+      f.await(
+          () -> f.streamedBy("restart").size() >= 2 && answeredCount(f, requests) >= 1,
+          WAIT,
+          "streamed chunks and first answers");
+      double busy = GeneratorFixture.gauge(g, "charstream.generator.slots.active");
+      Set<String> streamedBefore = f.streamedBy("restart");
       int port = broker.port();
       long t0 = System.nanoTime();
+      long restartedAt = System.currentTimeMillis();
       broker.restart();
       long restartMs = (System.nanoTime() - t0) / 1_000_000;
       assertThat(broker.port()).isEqualTo(port);
-      assertThat(answeredCount(f, requests))
-          .as("answered before the restart")
-          .isLessThan(requests.size());
+      assertThat(busy).as("busy slots when the broker went down").isPositive();
 
       for (int i = 30; i < 40; i++) {
         GenerateRequest r = request("br-" + i, "QUEEN", 100, i, null, null, false);
         requests.add(r);
         f.send(r);
       }
-      assertEachAnsweredOnce(f, requests);
+      for (GenerateRequest r : requests) {
+        f.awaitFinal(r.requestId(), WAIT);
+      }
       assertThat(g.liveness().ok()).as(g.liveness().reason()).isTrue();
       f.await(g::ready, WAIT, "the generator ready again");
       double aborted =
@@ -121,6 +139,19 @@ class BrokerRestartIT {
               .stream()
               .mapToDouble(c -> c.count())
               .sum();
+      // Not asserted: a restart of a few seconds is often ridden out by the producer's retries
+      // (the open transaction commits once the broker is back, nothing aborted); a longer one
+      // aborts and replays. Either way the requests it carried are answered once, checked below.
+      assertEachAnsweredOnce(f, requests);
+      // Requests that were streaming when the broker went down were answered after it came back.
+      long answeredAfter =
+          f.committedResponses().stream()
+              .filter(r -> r.value().type() == GenerateResponse.Type.FINAL)
+              .filter(r -> streamedBefore.contains(r.key()) && r.timestamp() >= restartedAt)
+              .count();
+      assertThat(answeredAfter)
+          .as("requests streaming at the restart, answered after it (of " + streamedBefore + ")")
+          .isPositive();
       System.out.printf(
           "broker restart: down and up again in %d ms; %d requests answered once; %.0f transactions"
               + " aborted and replayed%n",

@@ -1,6 +1,5 @@
 package io.charstream.app.worker;
 
-import static io.charstream.app.worker.GeneratorFixture.expected;
 import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +7,6 @@ import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
-import io.charstream.schemas.message.GenerateResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,22 +51,15 @@ class GeneratorFailoverIT {
     }
   }
 
-  private static double answered(GeneratorService g) {
-    return g.meters().find("charstream.generator.requests").counters().stream()
-        .mapToDouble(c -> c.count())
-        .sum();
+  /** Exactly once, counted after the response topic was read to its end; who answered each. */
+  private static Map<String, String> assertEachAnsweredOnceCorrectly(
+      GeneratorFixture f, List<GenerateRequest> requests) {
+    return f.assertEachAnsweredOnce(requests, 11L, WAIT);
   }
 
-  private static void assertEachAnsweredOnceCorrectly(
-      GeneratorFixture f, List<GenerateRequest> requests) {
-    for (GenerateRequest r : requests) {
-      f.awaitFinal(r.requestId(), WAIT);
-    }
-    for (GenerateRequest r : requests) {
-      List<GenerateResponse> finals = f.finals(r.requestId());
-      assertThat(finals).as("final responses of " + r.requestId()).hasSize(1);
-      assertThat(finals.get(0).text()).as(r.requestId()).isEqualTo(expected(r, 11L));
-    }
+  /** Committed answers of {@code instance} among {@code answeredBy}. */
+  private static long answered(Map<String, String> answeredBy, String instance) {
+    return answeredBy.values().stream().filter(instance::equals).count();
   }
 
   @Test
@@ -86,10 +77,14 @@ class GeneratorFailoverIT {
         requests.add(r);
         f.send(r);
       }
-      assertEachAnsweredOnceCorrectly(f, requests);
-      assertThat(answered(a)).isPositive();
-      assertThat(answered(b)).isPositive();
-      assertThat(answered(a) + answered(b)).isEqualTo(40.0);
+      for (GenerateRequest r : requests) {
+        f.awaitFinal(r.requestId(), WAIT);
+      }
+      f.stopGenerators();
+      Map<String, String> by = assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(by, "share-a")).isPositive();
+      assertThat(answered(by, "share-b")).isPositive();
+      assertThat(answered(by, "share-a") + answered(by, "share-b")).isEqualTo(40);
     }
   }
 
@@ -116,21 +111,29 @@ class GeneratorFailoverIT {
         requests.add(r);
         f.send(r);
       }
-      // Kill it once some answers are committed and others are mid-generation.
+      // Kill it once it streams some requests (they hold slots) and some answers are committed.
       f.await(
-          () -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 3,
+          () -> f.streamedBy("victim").size() >= 2 && !f.answeredBy("victim").isEmpty(),
           WAIT,
-          "first answers");
+          "streamed chunks and first answers");
+      double busy = GeneratorFixture.gauge(victim, "charstream.generator.slots.active");
       victim.kill();
-      long answeredBefore =
-          requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count();
-      assertThat(answeredBefore).isLessThan(requests.size());
+      assertThat(busy).as("the victim's busy slots at the kill").isPositive();
+      java.util.Set<String> streamedByVictim = f.streamedBy("victim");
 
       GeneratorService heir =
           f.startGenerator(
               "heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8, GeneratorConfig.LENGTH_MAX, LONG));
-      assertEachAnsweredOnceCorrectly(f, requests);
-      assertThat(answered(heir)).isPositive();
+      for (GenerateRequest r : requests) {
+        f.awaitFinal(r.requestId(), WAIT);
+      }
+      f.stopGenerators();
+      Map<String, String> by = assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(by, "heir")).as("requests the heir committed answers of").isPositive();
+      // The heir answered requests the victim was generating when it died.
+      assertThat(streamedByVictim.stream().filter(id -> "heir".equals(by.get(id))).count())
+          .as("requests streamed by the victim and answered by the heir")
+          .isPositive();
     }
   }
 
@@ -172,9 +175,13 @@ class GeneratorFailoverIT {
               Map.of(GeneratorConfig.BATCH_CAPACITY, 8, GeneratorConfig.LENGTH_MAX, LONG));
       leaving.close();
       assertThat(leaving.liveness().ok()).isFalse();
-      assertThat(answered(leaving)).isLessThan(16.0);
-      assertEachAnsweredOnceCorrectly(f, requests);
-      assertThat(answered(staying)).isPositive();
+      for (GenerateRequest r : requests) {
+        f.awaitFinal(r.requestId(), WAIT);
+      }
+      f.stopGenerators();
+      Map<String, String> by = assertEachAnsweredOnceCorrectly(f, requests);
+      assertThat(answered(by, "leaving")).isLessThan(16);
+      assertThat(answered(by, "staying")).isPositive();
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.app.client.ModelPublisher;
+import io.charstream.app.it.TopicReader;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.generator.SyntheticCheckpoints;
@@ -11,6 +12,7 @@ import io.charstream.model.Checkpoint;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.generation.TextGenerator;
+import io.charstream.schemas.DeadLetters;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.message.GenerateRequest;
@@ -31,6 +33,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -129,12 +132,133 @@ public final class GeneratorFixture implements AutoCloseable {
   }
 
   public void send(GenerateRequest request) {
+    sendTo(request, null);
+  }
+
+  /**
+   * Sends {@code request} to one partition of generate-requests (null: the key's partition), so a
+   * test can put a long request and short ones behind it on the partitions one worker owns.
+   */
+  public void sendTo(GenerateRequest request, Integer partition) {
     producer.send(
         new ProducerRecord<>(
             topics.generateRequests().name(),
+            partition,
             request.requestId(),
             Json.write(request, GenerateRequest.class)));
     producer.flush();
+  }
+
+  /** The generate-requests partitions the group member with client id {@code clientId} owns. */
+  public List<Integer> ownedPartitions(String groupId, String clientId) throws Exception {
+    var group = broker.admin().describeConsumerGroups(List.of(groupId)).all().get().get(groupId);
+    return group.members().stream()
+        .filter(m -> m.clientId().equals(clientId))
+        .flatMap(m -> m.assignment().topicPartitions().stream())
+        .filter(tp -> tp.topic().equals(topics.generateRequests().name()))
+        .map(TopicPartition::partition)
+        .sorted()
+        .toList();
+  }
+
+  /** A committed final response and the instance that wrote it (its charstream.worker header). */
+  public record Final(GenerateResponse response, String worker) {}
+
+  /**
+   * Every committed response record, with the instance that wrote it, once the response topic has
+   * settled: {@link TopicReader#readCommittedToEnd} reads every partition to its end offset after
+   * every open transaction was committed or aborted. Call after the last answer was seen.
+   */
+  public List<ConsumerRecord<String, GenerateResponse>> committedResponses() {
+    return TopicReader.readCommittedToEnd(
+        new HashMap<>(kafka), topics.generateResponses(), Duration.ofSeconds(120));
+  }
+
+  /** The instance that wrote a response record (header {@value DeadLetters#WORKER}), or null. */
+  public static String worker(ConsumerRecord<?, ?> record) {
+    Header h = record.headers().lastHeader(DeadLetters.WORKER);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  /** Committed final records by request id, counted after the topic settled. */
+  public Map<String, List<Final>> committedFinals() {
+    Map<String, List<Final>> out = new HashMap<>();
+    for (ConsumerRecord<String, GenerateResponse> r : committedResponses()) {
+      if (r.value() != null && r.value().type() == GenerateResponse.Type.FINAL) {
+        out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(new Final(r.value(), worker(r)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Exactly-once, checked after the end: waits until every request has a final record, then reads
+   * the whole response topic to its end ({@link #committedResponses}) and asserts exactly one final
+   * per request, with the text its seed gives on model seed {@code modelSeed}. Returns the instance
+   * that answered each request (from committed records only).
+   */
+  public Map<String, String> assertEachAnsweredOnce(
+      List<GenerateRequest> requests, long modelSeed, Duration wait) {
+    for (GenerateRequest r : requests) {
+      awaitFinal(r.requestId(), wait);
+    }
+    Map<String, List<Final>> finals = committedFinals();
+    Map<String, String> answeredBy = new HashMap<>();
+    for (GenerateRequest r : requests) {
+      List<Final> mine = finals.getOrDefault(r.requestId(), List.of());
+      assertThat(mine.stream().map(Final::worker).toList())
+          .as("instances that committed a final record of " + r.requestId())
+          .hasSize(1);
+      assertThat(mine.get(0).response().text()).as(r.requestId()).isEqualTo(expected(r, modelSeed));
+      answeredBy.put(r.requestId(), mine.get(0).worker());
+    }
+    return answeredBy;
+  }
+
+  /**
+   * How many of {@code requests} each instance answered, from committed finals ({@code
+   * answeredBy}).
+   */
+  public static Map<String, Long> perInstance(Map<String, String> answeredBy) {
+    Map<String, Long> out = new HashMap<>();
+    answeredBy.values().forEach(w -> out.merge(String.valueOf(w), 1L, Long::sum));
+    return out;
+  }
+
+  /** A gauge of a generator now (for example "charstream.generator.slots.active"). */
+  public static double gauge(GeneratorService g, String name) {
+    return g.meters().find(name).gauge().value();
+  }
+
+  /** Request ids that {@code worker} committed chunks of (it had them in its slots). */
+  public java.util.Set<String> streamedBy(String worker) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (ConsumerRecord<String, byte[]> r : responses.records) {
+      if (worker.equals(worker(r))
+          && Json.read(r.value(), GenerateResponse.class).type() == GenerateResponse.Type.CHUNK) {
+        out.add(r.key());
+      }
+    }
+    return out;
+  }
+
+  /** Request ids that {@code worker} committed a final record of, as the collector saw so far. */
+  public java.util.Set<String> answeredBy(String worker) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (ConsumerRecord<String, byte[]> r : responses.records) {
+      if (worker.equals(worker(r))
+          && Json.read(r.value(), GenerateResponse.class).type() == GenerateResponse.Type.FINAL) {
+        out.add(r.key());
+      }
+    }
+    return out;
+  }
+
+  /** Gracefully stops every generator started here (commit, leave), so nothing writes any more. */
+  public void stopGenerators() {
+    for (GeneratorService s : services) {
+      s.close();
+    }
   }
 
   public static GenerateRequest request(
@@ -161,10 +285,21 @@ public final class GeneratorFixture implements AutoCloseable {
 
   /** The text a request must get from the model with weights {@code modelSeed}. */
   public static String expected(GenerateRequest r, long modelSeed) {
-    TextGenerator g = new TextGenerator(GenerationModel.from(checkpoint(modelSeed)));
-    return g.generate(
-        r.prompt(), r.length(), new SamplingOptions(r.topN(), r.temperature(), r.randomSeed()));
+    // Remembered: fault tests ask for the same long texts in several tests.
+    return EXPECTED.computeIfAbsent(
+        java.util.Arrays.asList(
+            r.prompt(), r.length(), r.topN(), r.temperature(), r.randomSeed(), modelSeed),
+        k -> {
+          TextGenerator g = new TextGenerator(GenerationModel.from(checkpoint(modelSeed)));
+          return g.generate(
+              r.prompt(),
+              r.length(),
+              new SamplingOptions(r.topN(), r.temperature(), r.randomSeed()));
+        });
   }
+
+  private static final Map<List<Object>, String> EXPECTED =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Every response record seen so far for {@code requestId}, in order. */
   public List<GenerateResponse> responsesOf(String requestId) {
