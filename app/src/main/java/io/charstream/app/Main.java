@@ -1,5 +1,8 @@
 package io.charstream.app;
 
+import io.charstream.app.cli.Commands;
+import io.charstream.model.EngineOptions;
+import io.charstream.model.kernel.FusedRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,7 +43,20 @@ public final class Main implements Runnable {
     // Training commands re-launch once with nd4j's native tuning in the environment (see
     // NativeTuning).
     java.util.OptionalInt relaunched = io.charstream.app.cli.NativeTuning.relaunchIfNeeded(args);
-    System.exit(relaunched.isPresent() ? relaunched.getAsInt() : newCommandLine().execute(args));
+    if (relaunched.isPresent()) {
+      System.exit(relaunched.getAsInt());
+    }
+    // The engine's settings (README, Configuration) are read and checked here, once, at start-up.
+    int status =
+        Commands.run(
+            "start-up",
+            new java.io.PrintWriter(System.err, true),
+            () -> {
+              FusedRuntime.configure(
+                  EngineOptions.fromSettings(System.getenv(), System.getProperties()));
+              return 0;
+            });
+    System.exit(status != 0 ? status : newCommandLine().execute(args));
   }
 
   /** The command line with every sub-command registered; tests call this too. */

@@ -16,6 +16,7 @@ import io.charstream.model.TrainingListener;
 import io.charstream.model.TrainingPreset;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.training.CharRnnTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -492,7 +493,7 @@ public final class BenchTableCommand implements Callable<Integer> {
     c.put("val_fraction", training.valFraction());
     c.put("val_split", training.valSplit().flag());
     c.put("seed", training.seed());
-    c.put("layers", System.getenv().getOrDefault("CHARSTREAM_LAYERS", "fused"));
+    c.put("layers", FusedRuntime.options().layers().name().toLowerCase(java.util.Locale.ROOT));
     return c;
   }
 

@@ -1,5 +1,6 @@
 package io.charstream.model.kernel;
 
+import io.charstream.model.EngineOptions;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -7,118 +8,78 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * How many threads the fused LSTM uses, and the threads themselves.
+ * The engine's runtime: its {@link EngineOptions} (threads, kernels, layers) and the threads
+ * themselves.
  *
  * <p>A fused layer splits its batch into up to {@link #threads()} slices that run the whole
  * sequence independently (the recurrences of different streams never meet), joined once per pass.
  * Slice 0 runs on the calling thread, the others on a shared pool of daemon threads. Pool threads
  * only call BLAS and plain Java, never ND4J, whose workspaces belong to the calling thread.
  *
- * <p>Setting: system property {@value #THREADS_PROPERTY}, else environment variable {@value
- * #THREADS_ENV}, else min(2, available processors). Values outside 1..{@value #MAX_THREADS} are
- * rejected at first use with a message naming the setting.
+ * <p>The options are set once by the process's {@code Main} with {@link #configure}, read from its
+ * settings by {@link EngineOptions#fromSettings} at start-up. A process that never configures them
+ * (a test JVM, a library user) gets {@link EngineOptions#fromSettings} of its own system properties
+ * and environment at first use, so the switches stay usable from surefire's configuration.
  */
 public final class FusedRuntime {
-
-  public static final String THREADS_PROPERTY = "charstream.fused.threads";
-  public static final String THREADS_ENV = "CHARSTREAM_FUSED_THREADS";
-  public static final int MAX_THREADS = 64;
-
-  /** "false" keeps generation on the plain-Java kernel even where OpenBLAS is batch-invariant. */
-  public static final String GENERATION_BLAS_PROPERTY = "charstream.fused.generation-blas";
-
-  public static final String GENERATION_BLAS_ENV = "CHARSTREAM_FUSED_GENERATION_BLAS";
-
-  /**
-   * "false" keeps the LSTM recurrence on the BLAS path even where the Vector API module is present.
-   */
-  public static final String VECTOR_PROPERTY = "charstream.fused.vector";
-
-  public static final String VECTOR_ENV = "CHARSTREAM_FUSED_VECTOR";
 
   /** The incubating module the vector kernels need ({@code --add-modules jdk.incubator.vector}). */
   public static final String VECTOR_MODULE = "jdk.incubator.vector";
 
-  private static volatile Boolean vectorOverride;
+  public static final int MAX_THREADS = EngineOptions.MAX_THREADS;
 
-  private static volatile int threads = -1;
+  private static volatile EngineOptions options;
   private static ExecutorService pool;
   private static int poolThreads;
 
   private FusedRuntime() {}
 
-  /** The number of batch slices a fused layer runs in parallel. */
-  public static int threads() {
-    int t = threads;
-    if (t < 0) {
-      t = configuredThreads();
-      threads = t;
-    }
-    return t;
+  /** Sets the engine's options for this JVM; a {@code Main} calls it at start-up. */
+  public static void configure(EngineOptions engineOptions) {
+    options = java.util.Objects.requireNonNull(engineOptions, "engineOptions");
   }
 
-  /** Overrides the setting for this JVM (1..{@value #MAX_THREADS}). */
+  /** The engine's options (the process's settings unless {@link #configure}d). */
+  public static EngineOptions options() {
+    EngineOptions o = options;
+    if (o == null) {
+      o = EngineOptions.fromSettings(System.getenv(), System.getProperties());
+      options = o;
+    }
+    return o;
+  }
+
+  /** The number of batch slices a fused layer runs in parallel. */
+  public static int threads() {
+    return options().threads();
+  }
+
+  /** Overrides the thread count for this JVM (1..{@value #MAX_THREADS}); tests use it. */
   public static void setThreads(int count) {
-    threads = validate(count, "FusedRuntime.setThreads");
+    options = options().withThreads(count);
   }
 
   /**
    * Whether {@link io.charstream.model.generation.FusedStep} may use OpenBLAS (it still checks
-   * batch invariance first): system property {@value #GENERATION_BLAS_PROPERTY}, else environment
-   * {@value #GENERATION_BLAS_ENV}, "true" (default) or "false".
+   * batch invariance first).
    */
   public static boolean generationBlas() {
-    String value = System.getProperty(GENERATION_BLAS_PROPERTY);
-    String source = "system property " + GENERATION_BLAS_PROPERTY;
-    if (value == null) {
-      value = System.getenv(GENERATION_BLAS_ENV);
-      source = "environment variable " + GENERATION_BLAS_ENV;
-    }
-    if (value == null || value.isBlank()) {
-      return true;
-    }
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              source + " must be true or false, got '" + value + "'");
-    };
+    return options().generationBlas();
   }
 
   /**
-   * Whether the fused LSTM runs its recurrence on {@link LstmVectorKernels}: the JVM must have the
-   * module {@value #VECTOR_MODULE} (else the BLAS path runs, with the same results up to rounding),
-   * and neither {@link #setVectorKernels}, system property {@value #VECTOR_PROPERTY} nor
-   * environment variable {@value #VECTOR_ENV} says "false".
+   * Whether the fused LSTM runs its recurrence on {@link LstmVectorKernels}: the options allow it
+   * and the JVM has the module {@value #VECTOR_MODULE} (else the BLAS path runs, with the same
+   * results up to rounding).
    */
   public static boolean vectorKernels() {
-    Boolean override = vectorOverride;
-    if (override != null) {
-      return override && vectorModulePresent();
-    }
-    String value = System.getProperty(VECTOR_PROPERTY);
-    String source = "system property " + VECTOR_PROPERTY;
-    if (value == null) {
-      value = System.getenv(VECTOR_ENV);
-      source = "environment variable " + VECTOR_ENV;
-    }
-    boolean wanted =
-        value == null
-            || value.isBlank()
-            || switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-              case "true" -> true;
-              case "false" -> false;
-              default ->
-                  throw new IllegalArgumentException(
-                      source + " must be true or false, got '" + value + "'");
-            };
-    return wanted && vectorModulePresent();
+    return options().vectorKernels() && vectorModulePresent();
   }
 
-  /** Overrides the setting for this JVM (null: back to the configured one). */
+  /** Overrides the vector-kernel switch for this JVM (null: back to the settings); tests use it. */
   public static void setVectorKernels(Boolean enabled) {
-    vectorOverride = enabled;
+    EngineOptions settings = EngineOptions.fromSettings(System.getenv(), System.getProperties());
+    options = options().withVectorKernels(enabled == null ? settings.vectorKernels() : enabled);
   }
 
   /** Whether this JVM was started with the module {@value #VECTOR_MODULE}. */
@@ -126,32 +87,9 @@ public final class FusedRuntime {
     return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
   }
 
+  /** The thread count the process's settings give (tests restore it after overriding). */
   public static int configuredThreads() {
-    String property = System.getProperty(THREADS_PROPERTY);
-    if (property != null) {
-      return parse(property, "system property " + THREADS_PROPERTY);
-    }
-    String env = System.getenv(THREADS_ENV);
-    if (env != null && !env.isBlank()) {
-      return parse(env, "environment variable " + THREADS_ENV);
-    }
-    return Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
-  }
-
-  private static int parse(String value, String source) {
-    try {
-      return validate(Integer.parseInt(value.trim()), source);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          source + " must be an integer 1.." + MAX_THREADS + ", got '" + value + "'", e);
-    }
-  }
-
-  private static int validate(int count, String source) {
-    if (count < 1 || count > MAX_THREADS) {
-      throw new IllegalArgumentException(source + " must be 1.." + MAX_THREADS + ", got " + count);
-    }
-    return count;
+    return EngineOptions.fromSettings(System.getenv(), System.getProperties()).threads();
   }
 
   /** Runs tasks[0] on this thread and the rest on the pool; returns when all are done. */

@@ -1,8 +1,10 @@
 package io.charstream.model.training;
 
 import io.charstream.model.CheckpointFormatException;
+import io.charstream.model.EngineOptions;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
+import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.layers.FusedLayers;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,33 +34,17 @@ import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
  */
 public final class CharRnnNetwork {
 
-  /**
-   * Which LSTM and output layers train: {@code fused} (the default: {@link FusedLayers}, several
-   * times faster, and its gradient follows the carried state as the reference's does) or {@code
-   * stock} (DL4J's own layers, kept as the oracle the fused ones are tested against; note that with
-   * truncated BPTT the stock LSTM differentiates a forward pass from a zero state, see
-   * docs/fused.md).
-   */
-  static final String LAYERS_ENV = "CHARSTREAM_LAYERS";
-
-  static final String LAYERS_PROPERTY = "charstream.layers";
-
   private CharRnnNetwork() {}
 
-  /** True unless {@code charstream.layers} / {@code CHARSTREAM_LAYERS} says {@code stock}. */
+  /**
+   * Which LSTM and output layers train ({@link EngineOptions#layers()}): fused (the default: {@link
+   * FusedLayers}, several times faster, and its gradient follows the carried state as the
+   * reference's does) or stock (DL4J's own layers, kept as the oracle the fused ones are tested
+   * against; with truncated BPTT the stock LSTM differentiates a forward pass from a zero state,
+   * see docs/fused.md).
+   */
   public static boolean fusedLayers() {
-    String value =
-        System.getProperty(LAYERS_PROPERTY, System.getenv().getOrDefault(LAYERS_ENV, "fused"));
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "fused", "" -> true;
-      case "stock" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              LAYERS_ENV
-                  + "='"
-                  + value
-                  + "' is not a layer implementation: use 'fused' (default) or 'stock'");
-    };
+    return FusedRuntime.options().layers() == EngineOptions.Layers.FUSED;
   }
 
   /**

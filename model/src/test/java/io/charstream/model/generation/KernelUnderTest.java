@@ -2,6 +2,7 @@ package io.charstream.model.generation;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.charstream.model.EngineOptions;
 import io.charstream.model.kernel.BlasRows;
 import io.charstream.model.kernel.FusedRuntime;
 import java.io.IOException;
@@ -55,9 +56,9 @@ public final class KernelUnderTest {
   private static String why() {
     String core = System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset)");
     if (!FusedRuntime.generationBlas()) {
-      return FusedRuntime.GENERATION_BLAS_PROPERTY
+      return EngineOptions.Setting.GENERATION_BLAS.property
           + " / "
-          + FusedRuntime.GENERATION_BLAS_ENV
+          + EngineOptions.Setting.GENERATION_BLAS.env
           + " is false, so OpenBLAS is never tried";
     }
     Random random = new Random(1);
