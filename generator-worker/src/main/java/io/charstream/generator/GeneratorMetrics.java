@@ -94,7 +94,7 @@ final class GeneratorMetrics {
   }
 
   void started(Job job) {
-    queueWait.record(millis(job.sinceOriginMs(job.startedNanos)));
+    queueWait.record(millis(job.sinceOriginMs(job.startedNanos())));
   }
 
   void stepped(int chars, int active, int capacity, long nowNanos) {
@@ -111,10 +111,10 @@ final class GeneratorMetrics {
 
   void answered(Job job) {
     registry
-        .counter(P + "requests", "outcome", job.finish.name().toLowerCase(java.util.Locale.ROOT))
+        .counter(P + "requests", "outcome", job.finish().name().toLowerCase(java.util.Locale.ROOT))
         .increment();
-    timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos)));
-    duration.record(millis(job.sinceOriginMs(job.finishedNanos)));
+    timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos())));
+    duration.record(millis(job.sinceOriginMs(job.finishedNanos())));
   }
 
   /** A request answered with an error (or dead-lettered), by kind. */

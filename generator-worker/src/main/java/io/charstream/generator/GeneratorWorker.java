@@ -208,7 +208,8 @@ final class GeneratorWorker implements Runnable {
       SlotScheduler.Filled filled = scheduler.fill(preparer, now);
       filled.started().forEach(metrics::started);
       for (Job job : filled.failed()) {
-        answerError(job.source, job.offset, job.spec.requestId(), job.errorKind, job.errorMessage);
+        answerError(
+            job.source(), job.offset(), job.requestId(), job.errorKind(), job.errorMessage());
       }
       if (scheduler.active() > 0) {
         SlotScheduler.Stepped stepped = scheduler.step(now);
@@ -246,10 +247,9 @@ final class GeneratorWorker implements Runnable {
     }
     RequestReader.Read read = reader.read(rec.key(), rec.value());
     if (read instanceof RequestReader.Accepted a) {
-      Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime());
-      job.originDelayMs =
+      long originDelayMs =
           rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
-      scheduler.enqueue(job);
+      scheduler.enqueue(new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs));
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
         answerError(tp, rec.offset(), r.requestId(), r.kind(), r.message());
@@ -272,20 +272,18 @@ final class GeneratorWorker implements Runnable {
   }
 
   private void answer(Job job) {
-    if (job.spec.stream()) {
+    if (job.spec().stream()) {
       sendChunk(job);
     }
-    send(new ProducerRecord<>(topics.responses(), job.spec.requestId(), writer.complete(job)));
-    ledger.finished(job.source, job.offset);
+    send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.complete(job)));
+    ledger.finished(job.source(), job.offset());
     metrics.answered(job);
   }
 
   private void sendChunk(Job job) {
-    String text = job.takeChunk();
-    if (text != null) {
-      send(
-          new ProducerRecord<>(
-              topics.responses(), job.spec.requestId(), writer.chunk(job, job.nextSeq++, text)));
+    Job.Chunk chunk = job.nextChunk();
+    if (chunk != null) {
+      send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.chunk(job, chunk)));
     }
   }
 
@@ -337,7 +335,7 @@ final class GeneratorWorker implements Runnable {
   private void commit() {
     lastCommitNanos = System.nanoTime();
     for (Job job : scheduler.running()) {
-      if (job.spec.stream()) {
+      if (job.spec().stream()) {
         sendChunk(job);
       }
     }
@@ -383,7 +381,7 @@ final class GeneratorWorker implements Runnable {
   private void handBack(Collection<TopicPartition> partitions) {
     commit();
     Set<TopicPartition> gone = new HashSet<>(partitions);
-    int n = scheduler.remove(j -> gone.contains(j.source)).size();
+    int n = scheduler.remove(j -> gone.contains(j.source())).size();
     for (TopicPartition tp : gone) {
       ledger.remove(tp);
     }
