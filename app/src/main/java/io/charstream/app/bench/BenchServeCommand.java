@@ -168,15 +168,15 @@ public final class BenchServeCommand implements Callable<Integer> {
     EngineRate engine = new EngineRate(GenerationModel.from(checkpoint), prompt);
     out.put("kernel", engine.kernel());
     List<Map<String, Object>> runs = new ArrayList<>();
-    double[] b1 = new double[2];
-    double[] bN = new double[2];
+    EngineRate.Rate[] b1 = new EngineRate.Rate[2];
+    EngineRate.Rate[] bN = new EngineRate.Rate[2];
     try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral())) {
       engine.warmUp(capacity, Math.max(1, engineSeconds / 2));
-      b1[0] = engine.charsPerSecond(1, engineSeconds);
-      bN[0] = engine.charsPerSecond(capacity, engineSeconds);
+      b1[0] = engine.measure(1, engineSeconds);
+      bN[0] = engine.measure(capacity, engineSeconds);
       System.err.printf(
           "bench serve: engine before: batch 1 %.0f, batch %d %.0f chars/s%n",
-          b1[0], capacity, bN[0]);
+          b1[0].charsPerSecond(), capacity, bN[0].charsPerSecond());
       Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
       int run = 0;
       List<Integer> caps = unbatched ? List.of(capacity, 1) : List.of(capacity);
@@ -191,19 +191,23 @@ public final class BenchServeCommand implements Callable<Integer> {
           }
         }
       }
-      b1[1] = engine.charsPerSecond(1, engineSeconds);
-      bN[1] = engine.charsPerSecond(capacity, engineSeconds);
+      b1[1] = engine.measure(1, engineSeconds);
+      bN[1] = engine.measure(capacity, engineSeconds);
     }
     // The reference is the better of the two engine measurements: ratios err against serving.
-    double engine1 = Math.max(b1[0], b1[1]);
-    double engineN = Math.max(bN[0], bN[1]);
+    double engine1 = Math.max(b1[0].charsPerSecond(), b1[1].charsPerSecond());
+    double engineN = Math.max(bN[0].charsPerSecond(), bN[1].charsPerSecond());
+    double engineNCpu = Math.max(bN[0].charsPerCpuSecond(), bN[1].charsPerCpuSecond());
     Map<String, Object> e = new LinkedHashMap<>();
-    e.put("batch1_chars_per_s_before_after", List.of(Math.round(b1[0]), Math.round(b1[1])));
+    e.put(
+        "batch1_chars_per_s_before_after",
+        List.of(Math.round(b1[0].charsPerSecond()), Math.round(b1[1].charsPerSecond())));
     e.put(
         "batch" + capacity + "_chars_per_s_before_after",
-        List.of(Math.round(bN[0]), Math.round(bN[1])));
+        List.of(Math.round(bN[0].charsPerSecond()), Math.round(bN[1].charsPerSecond())));
     e.put("batch1_chars_per_s", Math.round(engine1));
     e.put("batch" + capacity + "_chars_per_s", Math.round(engineN));
+    e.put("batch" + capacity + "_chars_per_cpu_s", Math.round(engineNCpu));
     e.put("seconds_each", engineSeconds);
     out.put("engine", e);
     for (Map<String, Object> row : runs) {
@@ -213,6 +217,10 @@ public final class BenchServeCommand implements Callable<Integer> {
       double requestRate = (double) steady.get("request_chars_per_s");
       steady.put("throughput_vs_engine_batch" + capacity, round(chars / engineN, 3));
       steady.put("request_rate_vs_engine_batch1", round(requestRate / engine1, 3));
+      // Per CPU second (less sensitive to other work on the machine than wall time): what the
+      // Kafka path, the broker and the load generator add to each character.
+      double perCpu = (double) steady.get("generated_chars_per_cpu_s");
+      steady.put("cpu_efficiency_vs_engine_batch" + capacity, round(perCpu / engineNCpu, 3));
     }
     out.put("runs", runs);
     out.put("targets", targets(runs, engine1, engineN));
@@ -324,6 +332,7 @@ public final class BenchServeCommand implements Callable<Integer> {
             () -> {},
             () -> {});
         WorkerCounters[] marks = new WorkerCounters[2];
+        ThreadCpu[] cpu = new ThreadCpu[2];
         LoadGenerator.Run r =
             load.run(
                 runId,
@@ -334,8 +343,14 @@ public final class BenchServeCommand implements Callable<Integer> {
                 Duration.ofMillis(Math.round(seconds * 1000)),
                 requests,
                 Duration.ofMinutes(10),
-                () -> marks[0] = WorkerCounters.of(services),
-                () -> marks[1] = WorkerCounters.of(services));
+                () -> {
+                  marks[0] = WorkerCounters.of(services);
+                  cpu[0] = ThreadCpu.now();
+                },
+                () -> {
+                  marks[1] = WorkerCounters.of(services);
+                  cpu[1] = ThreadCpu.now();
+                });
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("batch_capacity", cap);
         row.put("instances", n);
@@ -346,6 +361,12 @@ public final class BenchServeCommand implements Callable<Integer> {
         steady.put("batch_occupancy_mean", round(d.occupancySum() / d.steps(), 3));
         steady.put("steps_per_s", round(d.steps() / r.steady().seconds(), 1));
         steady.put("transactions_per_s", round(d.transactions() / r.steady().seconds(), 1));
+        steady.put(
+            "transaction_ms_mean", round(1000 * d.transactionSeconds() / d.transactions(), 1));
+        steady.put(
+            "generated_chars_per_cpu_s", round(r.steady().chars() / d.processCpuSeconds(), 0));
+        // Cores busy per thread group in the steady window: where the CPU went.
+        steady.put("cores_by_thread", cpu[1].coresSince(cpu[0], r.steady().seconds(), 8));
         row.put("steady", steady);
         return row;
       }
@@ -367,6 +388,10 @@ public final class BenchServeCommand implements Callable<Integer> {
     m.put("ttfc_ms_p50", round(w.ttfcMs().percentileMs(50), 1));
     m.put("ttfc_ms_p95", round(w.ttfcMs().percentileMs(95), 1));
     m.put("ttfc_ms_p99", round(w.ttfcMs().percentileMs(99), 1));
+    // Where a request's time goes: the worker's side (record timestamp -> final response sent
+    // to the transaction), the rest is the commit and the delivery to the client.
+    m.put("worker_ms_p50", round(w.workerMs().percentileMs(50), 1));
+    m.put("slot_chars_per_s_mean", round(w.slotCharsPerSecondMean(), 0));
     // A request's own rate: its characters over its median latency.
     m.put("request_chars_per_s", round(length / (w.latencyMs().percentileMs(50) / 1000), 0));
     return m;

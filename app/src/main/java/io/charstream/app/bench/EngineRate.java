@@ -29,17 +29,21 @@ final class EngineRate {
 
   /** Steps batch 1 and batch {@code capacity} for a while each, so the JIT has compiled them. */
   void warmUp(int capacity, double seconds) {
-    charsPerSecond(1, seconds / 2);
-    charsPerSecond(capacity, seconds / 2);
+    measure(1, seconds / 2);
+    measure(capacity, seconds / 2);
   }
 
+  /** A measurement: characters per wall-clock second and per CPU second of the process. */
+  record Rate(double charsPerSecond, double charsPerCpuSecond) {}
+
   /** Characters per second of {@code batch} slots stepping together for about {@code seconds}. */
-  double charsPerSecond(int batch, double seconds) {
+  Rate measure(int batch, double seconds) {
     GenerationStreams slots = model.newStreams(batch);
     for (int i = 0; i < batch; i++) {
       slots.open(promptIds, SamplingOptions.withSeed(i));
     }
     long steps = 0;
+    long cpu0 = Machine.processCpuNanos();
     long t0 = System.nanoTime();
     long until = t0 + Math.round(seconds * 1e9);
     long now;
@@ -50,6 +54,7 @@ final class EngineRate {
       steps += STEPS_PER_CHECK;
       now = System.nanoTime();
     } while (now < until);
-    return batch * steps / ((now - t0) / 1e9);
+    double cpu = (Machine.processCpuNanos() - cpu0) / 1e9;
+    return new Rate(batch * steps / ((now - t0) / 1e9), batch * steps / cpu);
   }
 }

@@ -32,8 +32,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class LoadGenerator implements AutoCloseable {
 
-  /** One answered request; times are System.nanoTime of this process. */
-  record Answer(long sentNanos, long answeredNanos, int chars, double ttfcMs, boolean error) {
+  /**
+   * One answered request; times are System.nanoTime of this process. From the worker's timings
+   * (counted from the request record's timestamp): time to first character, time to the final
+   * response (before its commit), and the generation rate of the request in its slot.
+   */
+  record Answer(
+      long sentNanos,
+      long answeredNanos,
+      int chars,
+      double ttfcMs,
+      double workerMs,
+      double slotCharsPerSecond,
+      boolean error) {
     double latencyMs() {
       return (answeredNanos - sentNanos) / 1e6;
     }
@@ -64,11 +75,15 @@ final class LoadGenerator implements AutoCloseable {
       long chars,
       int errors,
       Latencies latencyMs,
-      Latencies ttfcMs) {
+      Latencies ttfcMs,
+      Latencies workerMs,
+      double slotCharsPerSecondMean) {
 
     static Window of(List<Answer> answers, long fromNanos, long toNanos) {
       Latencies latency = new Latencies();
       Latencies ttfc = new Latencies();
+      Latencies worker = new Latencies();
+      double slotRate = 0;
       int requests = 0;
       int answered = 0;
       int errors = 0;
@@ -78,6 +93,8 @@ final class LoadGenerator implements AutoCloseable {
           requests++;
           latency.record(a.latencyMs());
           ttfc.record(a.ttfcMs());
+          worker.record(a.workerMs());
+          slotRate += a.error() ? 0 : a.slotCharsPerSecond();
           errors += a.error() ? 1 : 0;
         }
         if (a.answeredNanos() >= fromNanos && a.answeredNanos() < toNanos) {
@@ -86,7 +103,15 @@ final class LoadGenerator implements AutoCloseable {
         }
       }
       return new Window(
-          (toNanos - fromNanos) / 1e9, requests, answered, chars, errors, latency, ttfc);
+          (toNanos - fromNanos) / 1e9,
+          requests,
+          answered,
+          chars,
+          errors,
+          latency,
+          ttfc,
+          worker,
+          slotRate / Math.max(1, requests - errors));
     }
 
     double requestsPerSecond() {
@@ -208,7 +233,9 @@ final class LoadGenerator implements AutoCloseable {
                 ? Double.NaN
                 : resp.timings().timeToFirstCharMs();
         int chars = error ? 0 : resp.text().codePointCount(0, resp.text().length());
-        answers.add(new Answer(t0, answeredAt, chars, ttfc, error));
+        double workerMs = error ? Double.NaN : resp.timings().totalMs();
+        double slotRate = error ? 0 : resp.timings().charsPerSecond();
+        answers.add(new Answer(t0, answeredAt, chars, ttfc, workerMs, slotRate, error));
         if (t0 >= rampEnd) {
           steadyAnswered++;
         }
