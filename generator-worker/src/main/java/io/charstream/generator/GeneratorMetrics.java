@@ -26,6 +26,7 @@ final class GeneratorMetrics {
   private final Timer timeToFirstChar;
   private final Timer duration;
   private final DistributionSummary occupancy;
+  private final Timer commitDuration;
   private final AtomicInteger activeSlots = new AtomicInteger();
   private final AtomicInteger queueDepth = new AtomicInteger();
   private final AtomicInteger paused = new AtomicInteger();
@@ -54,6 +55,10 @@ final class GeneratorMetrics {
             "From the request record's timestamp to its first generated character");
     duration =
         timer("request.duration", "From the request record's timestamp to its final response");
+    commitDuration =
+        timer(
+            "transaction.duration",
+            "From handing a transaction to the committer to its commit (runs beside the steps)");
     occupancy =
         DistributionSummary.builder(P + "batch.occupancy")
             .description("Busy slots / batch capacity, per batched step")
@@ -126,6 +131,12 @@ final class GeneratorMetrics {
   /** A checkpoint event that could not be read or loaded. */
   void badCheckpoint() {
     registry.counter(P + "errors", "kind", "bad-checkpoint").increment();
+  }
+
+  /** A transaction committed after {@code nanos} in the committer. */
+  void committed(long nanos) {
+    transaction(true);
+    commitDuration.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   void transaction(boolean committed) {
