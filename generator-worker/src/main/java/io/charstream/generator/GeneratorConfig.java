@@ -120,8 +120,10 @@ public final class GeneratorConfig {
               100,
               Range.between(1, 60_000),
               Importance.MEDIUM,
-              "How often the worker commits its transaction (responses, chunks and offsets): the latency a"
-                  + " read_committed client adds to every chunk and response.")
+              "How often streamed chunks of running requests go into a transaction: the granularity in which a"
+                  + " read_committed client sees a stream. Final responses, errors and dead letters do not wait"
+                  + " for it: each goes into the next transaction, which starts as soon as the previous one"
+                  + " has committed.")
           .define(
               PRIME_BUDGET_CHARS,
               Type.INT,
@@ -136,7 +138,8 @@ public final class GeneratorConfig {
               100,
               Range.between(1, 10_000),
               Importance.LOW,
-              "Poll timeout when nothing is generating.")
+              "Poll timeout when nothing is generating (a record arriving ends the wait; 1 ms while a"
+                  + " transaction is in flight).")
           .define(
               POLL_BUSY_MS,
               Type.INT,

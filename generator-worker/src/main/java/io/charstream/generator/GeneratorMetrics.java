@@ -26,6 +26,7 @@ final class GeneratorMetrics {
   private final Timer timeToFirstChar;
   private final Timer duration;
   private final DistributionSummary occupancy;
+  private final Timer commitDuration;
   private final AtomicInteger activeSlots = new AtomicInteger();
   private final AtomicInteger queueDepth = new AtomicInteger();
   private final AtomicInteger paused = new AtomicInteger();
@@ -54,6 +55,10 @@ final class GeneratorMetrics {
             "From the request record's timestamp to its first generated character");
     duration =
         timer("request.duration", "From the request record's timestamp to its final response");
+    commitDuration =
+        timer(
+            "transaction.duration",
+            "From handing a transaction to the committer to its commit (runs beside the steps)");
     occupancy =
         DistributionSummary.builder(P + "batch.occupancy")
             .description("Busy slots / batch capacity, per batched step")
@@ -94,7 +99,7 @@ final class GeneratorMetrics {
   }
 
   void started(Job job) {
-    queueWait.record(millis(job.sinceOriginMs(job.startedNanos)));
+    queueWait.record(millis(job.sinceOriginMs(job.startedNanos())));
   }
 
   void stepped(int chars, int active, int capacity, long nowNanos) {
@@ -111,10 +116,10 @@ final class GeneratorMetrics {
 
   void answered(Job job) {
     registry
-        .counter(P + "requests", "outcome", job.finish.name().toLowerCase(java.util.Locale.ROOT))
+        .counter(P + "requests", "outcome", job.finish().name().toLowerCase(java.util.Locale.ROOT))
         .increment();
-    timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos)));
-    duration.record(millis(job.sinceOriginMs(job.finishedNanos)));
+    timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos())));
+    duration.record(millis(job.sinceOriginMs(job.finishedNanos())));
   }
 
   /** A request answered with an error (or dead-lettered), by kind. */
@@ -126,6 +131,12 @@ final class GeneratorMetrics {
   /** A checkpoint event that could not be read or loaded. */
   void badCheckpoint() {
     registry.counter(P + "errors", "kind", "bad-checkpoint").increment();
+  }
+
+  /** A transaction committed after {@code nanos} in the committer. */
+  void committed(long nanos) {
+    transaction(true);
+    commitDuration.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   void transaction(boolean committed) {

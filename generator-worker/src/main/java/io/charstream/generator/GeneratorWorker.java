@@ -18,19 +18,21 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker loop: one thread owns the consumer, the transactional producer and the slot scheduler.
+ * The worker loop: one thread owns the consumer, the slot scheduler and the transactional output.
  * Each turn polls (without waiting while anything generates, so the consumer polls every few
  * milliseconds however long requests are), admits the records, primes queued requests into free
- * slots, takes one batched step, sends finished responses, applies flow control, and every {@code
- * commit.interval-ms} commits one transaction holding the chunks, final responses, dead letters and
- * the consumed offsets of the requests fully answered (consume-transform-produce).
+ * slots, takes one batched step, adds finished responses to the next transaction, applies flow
+ * control, and hands that transaction (final responses, dead letters, chunks every {@code
+ * commit.interval-ms}, and the consumed offsets of the requests fully answered) to the committer as
+ * soon as the previous one is done (consume-transform-produce, group commit). The loop never waits
+ * for the broker while requests run: a step costs what its slots cost, and a finished request waits
+ * for one commit round trip, not for a timer.
  *
  * <p>Guarantee, for consumers of the responses topic with {@code isolation.level=read_committed}:
  * every request read from the requests topic gets exactly one final record (a response or an
@@ -45,6 +47,9 @@ import org.slf4j.LoggerFactory;
 final class GeneratorWorker implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(GeneratorWorker.class);
+
+  /** Idle poll timeout while a transaction is in flight: how soon its successor can go. */
+  private static final Duration COMMIT_WAIT = Duration.ofMillis(1);
 
   /**
    * Topic names the worker reads and writes (from the Topics registry), and the largest record the
@@ -73,7 +78,7 @@ final class GeneratorWorker implements Runnable {
   private final PartitionLedger ledger = new PartitionLedger();
   private final FlowControl flow;
   private final Set<TopicPartition> owned = new HashSet<>();
-  private long lastCommitNanos = System.nanoTime();
+  private long lastChunksNanos = System.nanoTime();
   private long lastPollNanos;
 
   private volatile boolean stopRequested;
@@ -98,7 +103,7 @@ final class GeneratorWorker implements Runnable {
     this.topics = topics;
     this.settings = settings;
     this.consumer = consumer;
-    this.output = new TransactionalOutput(producers);
+    this.output = new TransactionalOutput(producers, name);
     this.reader = reader;
     this.writer = writer;
     this.scheduler = scheduler;
@@ -187,16 +192,21 @@ final class GeneratorWorker implements Runnable {
       if (stopRequested && (scheduler.idle() || now >= drainDeadline)) {
         return;
       }
-      // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about
-      // as
-      // much as a small batched step); idle, wait for records. Either way the gap between polls
-      // stays
-      // far below max.poll.interval.ms, whatever the requests' lengths.
-      // Nothing running (queued requests, if any, wait for a model still loading): block in poll.
+      settle(output.poll());
       boolean generating = scheduler.active() > 0;
+      // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about
+      // as much as a small batched step). Idle, wait for records in poll (a record arriving ends
+      // the wait), but only briefly while a commit is in flight or answers wait for one, so they
+      // go out the moment the committer is free. Either way the gap between polls stays far below
+      // max.poll.interval.ms, whatever the requests' lengths.
       if (!generating || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
         lastPollNanos = now;
-        Duration timeout = generating ? Duration.ZERO : Duration.ofMillis(settings.pollIdleMs());
+        Duration timeout =
+            generating
+                ? Duration.ZERO
+                : output.inFlight() || output.pending() > 0
+                    ? COMMIT_WAIT
+                    : Duration.ofMillis(settings.pollIdleMs());
         for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
           admit(rec);
         }
@@ -208,7 +218,8 @@ final class GeneratorWorker implements Runnable {
       SlotScheduler.Filled filled = scheduler.fill(preparer, now);
       filled.started().forEach(metrics::started);
       for (Job job : filled.failed()) {
-        answerError(job.source, job.offset, job.spec.requestId(), job.errorKind, job.errorMessage);
+        answerError(
+            job.source(), job.offset(), job.requestId(), job.errorKind(), job.errorMessage());
       }
       if (scheduler.active() > 0) {
         SlotScheduler.Stepped stepped = scheduler.step(now);
@@ -218,8 +229,8 @@ final class GeneratorWorker implements Runnable {
         }
       }
       applyFlowControl();
-      if (System.nanoTime() - lastCommitNanos >= settings.commitIntervalMs() * 1_000_000L) {
-        commit();
+      if (!output.inFlight()) {
+        submit(System.nanoTime(), false);
       }
       metrics.state(scheduler.active(), scheduler.queued(), flow.paused(), owned.size());
     }
@@ -246,10 +257,9 @@ final class GeneratorWorker implements Runnable {
     }
     RequestReader.Read read = reader.read(rec.key(), rec.value());
     if (read instanceof RequestReader.Accepted a) {
-      Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime());
-      job.originDelayMs =
+      long originDelayMs =
           rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
-      scheduler.enqueue(job);
+      scheduler.enqueue(new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs));
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
         answerError(tp, rec.offset(), r.requestId(), r.kind(), r.message());
@@ -268,24 +278,22 @@ final class GeneratorWorker implements Runnable {
       // operator, and the fault tests, attribute committed answers to instances.
       record.headers().add(DeadLetters.WORKER, name.getBytes(StandardCharsets.UTF_8));
     }
-    output.send(record);
+    output.add(record);
   }
 
   private void answer(Job job) {
-    if (job.spec.stream()) {
+    if (job.spec().stream()) {
       sendChunk(job);
     }
-    send(new ProducerRecord<>(topics.responses(), job.spec.requestId(), writer.complete(job)));
-    ledger.finished(job.source, job.offset);
+    send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.complete(job)));
+    ledger.finished(job.source(), job.offset());
     metrics.answered(job);
   }
 
   private void sendChunk(Job job) {
-    String text = job.takeChunk();
-    if (text != null) {
-      send(
-          new ProducerRecord<>(
-              topics.responses(), job.spec.requestId(), writer.chunk(job, job.nextSeq++, text)));
+    Job.Chunk chunk = job.nextChunk();
+    if (chunk != null) {
+      send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.chunk(job, chunk)));
     }
   }
 
@@ -330,36 +338,65 @@ final class GeneratorWorker implements Runnable {
   // ---- transactions ----
 
   /**
-   * Sends pending chunks, then commits the transaction with the offsets of every request answered
-   * in order. On failure the transaction is aborted and unanswered work re-read (see class
-   * comment).
+   * Hands the next transaction to the committer when there is something to commit: the records
+   * added since the last one (final responses, errors, dead letters), the chunks of running
+   * streaming requests when {@code commit.interval-ms} has passed (or {@code allChunks}), and the
+   * offsets of every request answered in order. Call with nothing in flight.
    */
-  private void commit() {
-    lastCommitNanos = System.nanoTime();
-    for (Job job : scheduler.running()) {
-      if (job.spec.stream()) {
-        sendChunk(job);
+  private void submit(long now, boolean allChunks) {
+    if (allChunks || now - lastChunksNanos >= settings.commitIntervalMs() * 1_000_000L) {
+      lastChunksNanos = now;
+      for (Job job : scheduler.running()) {
+        if (job.spec().stream()) {
+          sendChunk(job);
+        }
       }
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committableOffsets();
-    try {
-      boolean any = output.open() || !offsets.isEmpty();
-      output.commit(offsets, consumer.groupMetadata());
-      ledger.committed(offsets);
-      if (any) {
-        metrics.transaction(true);
+    if (output.pending() > 0 || !offsets.isEmpty()) {
+      output.submit(offsets, consumer.groupMetadata());
+    }
+  }
+
+  /** Applies the outcome of a transaction (null: none yet). */
+  private void settle(TransactionalOutput.Outcome outcome) {
+    if (outcome instanceof TransactionalOutput.Committed c) {
+      ledger.committed(c.offsets());
+      if (c.any()) {
+        metrics.committed(c.nanos());
       }
-    } catch (KafkaException e) {
-      log.warn("transaction failed, aborting and re-reading unanswered requests: {}", e.toString());
+    } else if (outcome instanceof TransactionalOutput.Failed f) {
+      if (f.fatal()) {
+        throw f.error(); // another instance took our transactional.id, or we may not write
+      }
+      log.warn(
+          "transaction failed, aborting and re-reading unanswered requests: {}",
+          f.error().toString());
       abortAndRewind();
     }
   }
 
   /**
-   * Throws away the open transaction and everything in flight, and seeks every owned partition back
-   * to its last committed offset, so each request whose answer did not commit is read again.
+   * Commits everything answered so far and waits for it: the transaction in flight, then one with
+   * what was added since and the chunks of every running streaming request. On failure the
+   * transaction is aborted and unanswered work re-read.
+   */
+  private void commitNow() {
+    settle(output.awaitDone()); // after a failure nothing is left to submit: all was rewound
+    submit(System.nanoTime(), true);
+    settle(output.awaitDone());
+  }
+
+  /**
+   * Throws away the open transaction, what was answered but not yet committed, and everything in
+   * flight, and seeks every owned partition back to its last committed offset, so each request
+   * whose answer did not commit is read again.
    */
   private void abortAndRewind() {
+    TransactionalOutput.Outcome last = output.awaitDone();
+    if (last instanceof TransactionalOutput.Committed c) {
+      ledger.committed(c.offsets()); // that one made it: its offsets are the restart points
+    }
     output.abort();
     metrics.transaction(false);
     int dropped = scheduler.remove(j -> true).size();
@@ -381,9 +418,9 @@ final class GeneratorWorker implements Runnable {
 
   /** Hands back what is still running: commits what is answered, forgets the rest uncommitted. */
   private void handBack(Collection<TopicPartition> partitions) {
-    commit();
+    commitNow();
     Set<TopicPartition> gone = new HashSet<>(partitions);
-    int n = scheduler.remove(j -> gone.contains(j.source)).size();
+    int n = scheduler.remove(j -> gone.contains(j.source())).size();
     for (TopicPartition tp : gone) {
       ledger.remove(tp);
     }

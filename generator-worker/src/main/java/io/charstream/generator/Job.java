@@ -4,7 +4,10 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * One accepted request on its way through the worker: where it came from (for the offset commit),
- * the model it runs on, its slot, the text so far and its timings. Owned by the worker thread.
+ * the model it runs on, its slot, the text so far and its timings. Its state changes only through
+ * its own methods, in this order: {@link #prepare} (model known, or {@link #fail}), {@link #start}
+ * (primed into a slot), {@link #append} until it finishes, {@link #leaveSlot}; {@link #nextChunk}
+ * takes streamed text on the way. Owned by the worker thread.
  */
 final class Job {
 
@@ -14,56 +17,95 @@ final class Job {
     STOP
   }
 
-  final RequestSpec spec;
-  final TopicPartition source;
-  final long offset;
+  /** A streamed part of the text: {@code seq} counts from 0 per request. */
+  record Chunk(int seq, String text) {}
+
+  private final RequestSpec spec;
+  private final TopicPartition source;
+  private final long offset;
 
   /** When the worker read the request (System.nanoTime). */
-  final long receivedNanos;
+  private final long receivedNanos;
 
   /**
    * Milliseconds from the request record's timestamp to when the worker read it (0 when the
    * timestamp is missing or ahead of this clock): timings count from the record timestamp.
    */
-  long originDelayMs;
+  private final long originDelayMs;
 
   /** Set once the model is known; the job finishes on this version even if a newer one arrives. */
-  LoadedModel model;
+  private LoadedModel model;
 
   /** Prompt ids in {@link #model}'s vocabulary. */
-  int[] promptIds;
+  private int[] promptIds;
 
-  int slot = -1;
-  long startedNanos;
-  long firstCharNanos;
-  long finishedNanos;
+  private int slot = -1;
+  private long startedNanos;
+  private long firstCharNanos;
+  private long finishedNanos;
 
   /** Steps taken (one per generated character; an unknown id decodes to ""). */
-  int steps;
+  private int steps;
 
-  final StringBuilder text = new StringBuilder();
-  Finish finish;
+  private final StringBuilder text = new StringBuilder();
+  private Finish finish;
 
   /** Chars of {@link #text} already sent in chunks, and the next chunk's sequence number. */
-  int streamed;
+  private int streamed;
 
-  int nextSeq;
+  private int nextSeq;
 
   /** Set when the job can never run (its model is unknown, its prompt has unknown characters). */
-  ErrorKind errorKind;
+  private ErrorKind errorKind;
 
-  String errorMessage;
+  private String errorMessage;
 
   Job(RequestSpec spec, TopicPartition source, long offset, long receivedNanos) {
+    this(spec, source, offset, receivedNanos, 0);
+  }
+
+  Job(
+      RequestSpec spec,
+      TopicPartition source,
+      long offset,
+      long receivedNanos,
+      long originDelayMs) {
     this.spec = spec;
     this.source = source;
     this.offset = offset;
     this.receivedNanos = receivedNanos;
+    this.originDelayMs = originDelayMs;
+  }
+
+  /** The model is known and the prompt encoded in its vocabulary: the job can take a slot. */
+  void prepare(LoadedModel model, int[] promptIds) {
+    this.model = model;
+    this.promptIds = promptIds;
+  }
+
+  /** Marks the job as failed before it ran; it gets an error response instead of text. */
+  void fail(ErrorKind kind, String message) {
+    errorKind = kind;
+    errorMessage = message;
+  }
+
+  /** The job was primed into {@code slot} of its model version's batch. */
+  void start(int slot, long nowNanos) {
+    if (model == null) {
+      throw new IllegalStateException(this + " started before its model was known");
+    }
+    this.slot = slot;
+    this.startedNanos = nowNanos;
+  }
+
+  /** The job left its slot (finished, or removed unfinished). */
+  void leaveSlot() {
+    slot = -1;
   }
 
   /**
    * Appends one generated character and says whether the request is now complete. A stop string is
-   * cut off the text; it never reaches a chunk because {@link #takeChunk()} holds back enough
+   * cut off the text; it never reaches a chunk because {@link #nextChunk()} holds back enough
    * chars.
    */
   boolean append(String chars, long nowNanos) {
@@ -89,10 +131,11 @@ final class Job {
   }
 
   /**
-   * Text generated since the last chunk, or null when there is none to send yet. While the request
-   * runs, the last (longest stop - 1) chars stay back: they may turn out to start a stop string.
+   * Text generated since the last chunk with its sequence number, or null when there is none to
+   * send yet. While the request runs, the last (longest stop - 1) chars stay back: they may turn
+   * out to start a stop string.
    */
-  String takeChunk() {
+  Chunk nextChunk() {
     int end =
         finish != null
             ? text.length()
@@ -109,13 +152,7 @@ final class Job {
     }
     String chunk = text.substring(streamed, end);
     streamed = end;
-    return chunk;
-  }
-
-  /** Marks the job as failed before it ran; it gets an error response instead of text. */
-  void fail(ErrorKind kind, String message) {
-    errorKind = kind;
-    errorMessage = message;
+    return new Chunk(nextSeq++, chunk);
   }
 
   /** Milliseconds from the request's record timestamp to {@code nanos}. */
@@ -123,8 +160,84 @@ final class Job {
     return originDelayMs + (nanos - receivedNanos) / 1e6;
   }
 
+  RequestSpec spec() {
+    return spec;
+  }
+
+  String requestId() {
+    return spec.requestId();
+  }
+
+  TopicPartition source() {
+    return source;
+  }
+
+  long offset() {
+    return offset;
+  }
+
+  long receivedNanos() {
+    return receivedNanos;
+  }
+
+  /** The model version, once {@link #prepare}d; null before. */
+  LoadedModel model() {
+    return model;
+  }
+
+  boolean prepared() {
+    return model != null;
+  }
+
+  int[] promptIds() {
+    return promptIds;
+  }
+
+  /** The slot in its model version's batch, -1 when not in one. */
+  int slot() {
+    return slot;
+  }
+
+  long startedNanos() {
+    return startedNanos;
+  }
+
+  long firstCharNanos() {
+    return firstCharNanos;
+  }
+
+  long finishedNanos() {
+    return finishedNanos;
+  }
+
+  int steps() {
+    return steps;
+  }
+
+  String text() {
+    return text.toString();
+  }
+
+  /** Why it finished, null while running. */
+  Finish finish() {
+    return finish;
+  }
+
   boolean finished() {
     return finish != null;
+  }
+
+  /** The final record's sequence number: one past the last chunk. */
+  int finalSeq() {
+    return nextSeq;
+  }
+
+  ErrorKind errorKind() {
+    return errorKind;
+  }
+
+  String errorMessage() {
+    return errorMessage;
   }
 
   @Override

@@ -30,19 +30,19 @@ final class JobPreparer implements SlotScheduler.Preparer {
 
   @Override
   public Readiness prepare(Job job) {
-    Resolution r = registry.resolve(job.spec.modelId(), job.spec.modelVersion());
+    Resolution r = registry.resolve(job.spec().modelId(), job.spec().modelVersion());
     if (r instanceof Pending) {
       return Readiness.WAIT;
     }
     if (r instanceof Unknown u) {
-      if (System.nanoTime() - job.receivedNanos < waitNanos && !u.failed()) {
+      if (System.nanoTime() - job.receivedNanos() < waitNanos && !u.failed()) {
         return Readiness.WAIT;
       }
       job.fail(ErrorKind.UNKNOWN_MODEL, u.message());
       return Readiness.FAILED;
     }
     LoadedModel model = ((Ready) r).model();
-    Vocabulary.Encoded encoded = model.model().vocabulary().encode(job.spec.prompt());
+    Vocabulary.Encoded encoded = model.model().vocabulary().encode(job.spec().prompt());
     if (encoded.unknownCount() > 0) {
       job.fail(
           ErrorKind.UNKNOWN_CHARACTERS,
@@ -57,8 +57,7 @@ final class JobPreparer implements SlotScheduler.Preparer {
               + "; remove or replace them");
       return Readiness.FAILED;
     }
-    job.model = model;
-    job.promptIds = model.model().vocabulary().primed(encoded.ids());
+    job.prepare(model, model.model().vocabulary().primed(encoded.ids()));
     return Readiness.READY;
   }
 

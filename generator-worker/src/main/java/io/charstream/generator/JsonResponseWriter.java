@@ -9,30 +9,34 @@ import io.charstream.schemas.message.GenerateResponse.Timings;
 final class JsonResponseWriter implements ResponseWriter {
 
   @Override
-  public byte[] chunk(Job job, int seq, String text) {
+  public byte[] chunk(Job job, Job.Chunk chunk) {
     return Json.write(
         GenerateResponse.chunk(
-            job.spec.requestId(), seq, text, job.model.modelId(), job.model.version()),
+            job.requestId(),
+            chunk.seq(),
+            chunk.text(),
+            job.model().modelId(),
+            job.model().version()),
         GenerateResponse.class);
   }
 
   @Override
   public byte[] complete(Job job) {
-    double genSeconds = Math.max(1e-9, (job.finishedNanos - job.startedNanos) / 1e9);
+    double genSeconds = Math.max(1e-9, (job.finishedNanos() - job.startedNanos()) / 1e9);
     Timings timings =
         new Timings(
-            job.sinceOriginMs(job.startedNanos),
-            job.sinceOriginMs(job.firstCharNanos),
-            job.sinceOriginMs(job.finishedNanos),
-            job.steps / genSeconds);
-    FinishReason reason = job.finish == Job.Finish.STOP ? FinishReason.STOP : FinishReason.LENGTH;
+            job.sinceOriginMs(job.startedNanos()),
+            job.sinceOriginMs(job.firstCharNanos()),
+            job.sinceOriginMs(job.finishedNanos()),
+            job.steps() / genSeconds);
+    FinishReason reason = job.finish() == Job.Finish.STOP ? FinishReason.STOP : FinishReason.LENGTH;
     return Json.write(
         GenerateResponse.done(
-            job.spec.requestId(),
-            job.nextSeq,
-            job.text.toString(),
-            job.model.modelId(),
-            job.model.version(),
+            job.requestId(),
+            job.finalSeq(),
+            job.text(),
+            job.model().modelId(),
+            job.model().version(),
             reason,
             timings),
         GenerateResponse.class);

@@ -26,6 +26,11 @@ final class KafkaClients {
    */
   static final int TRANSACTION_TIMEOUT_MS = 10_000;
 
+  /** Producer default: retry backoff, for back-to-back transactions (see below). */
+  static final int RETRY_BACKOFF_MS = 5;
+
+  static final int RETRY_BACKOFF_MAX_MS = 20;
+
   private final GeneratorConfig config;
 
   KafkaClients(GeneratorConfig config) {
@@ -81,6 +86,13 @@ final class KafkaClients {
     Map<String, Object> p = base();
     p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // Back-to-back transactions: the next one's first request meets the previous one's markers
+    // still being written (CONCURRENT_TRANSACTIONS) and is retried after this backoff. The default
+    // 100 ms made every transaction after a busy one cost ~110 ms on the embedded broker; 5 ms:
+    // 10-15 ms (measured at load 14-17 on 2 cores, 300 transactions of one record and offsets);
+    // capping the exponential backoff at 20 ms (default 1 s) cut the p90 from 20-50 ms to 12-20.
+    p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, RETRY_BACKOFF_MS);
+    p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, RETRY_BACKOFF_MAX_MS);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(

@@ -3,8 +3,8 @@ package io.charstream.generator;
 /** Encodes the records the worker sends to the responses topic (all keyed by requestId). */
 interface ResponseWriter {
 
-  /** A streamed part of the text: {@code seq} counts from 0 per request. */
-  byte[] chunk(Job job, int seq, String text);
+  /** A streamed part of the text. */
+  byte[] chunk(Job job, Job.Chunk chunk);
 
   /** The final record of a request that ran: full text, finish reason, model, timings. */
   byte[] complete(Job job);

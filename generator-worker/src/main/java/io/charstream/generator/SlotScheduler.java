@@ -12,32 +12,33 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * Continuous batching: a table of {@code capacity} slots shared by every running request. Each
- * {@link #step} advances all running requests of a model version together in one batched step; a
- * finished request frees its slot at once, and {@link #fill} primes queued requests into free slots
- * while the others keep running.
+ * Continuous batching: a table of {@code capacity} slots shared by every running request. A slot is
+ * one row of a batch (the word used throughout the generator). Each {@link #step} advances all
+ * running requests of a model version together in one batched step; a finished request frees its
+ * slot at once, and {@link #fill} primes queued requests into free slots while the others keep
+ * running.
  *
- * <p>Requests normally all run on one model version (one engine). A request pinned to another
- * version, or started before a newer version arrived, runs in that version's own engine until it
- * finishes; the slot count over all engines never exceeds {@code capacity}. Owned by the worker
+ * <p>Requests normally all run on one model version (one batch). A request pinned to another
+ * version, or started before a newer version arrived, runs in that version's own batch until it
+ * finishes; the slot count over all batches never exceeds {@code capacity}. Owned by the worker
  * thread; not thread-safe.
  */
 final class SlotScheduler {
 
   /**
-   * Makes the engine of a model version; the scheduler opens one per version it runs. The product
+   * Makes the batch of a model version; the scheduler makes one per version it runs. The product
    * uses {@link LoadedModel#newStreams} (the model's own batched generation); scheduler unit tests
-   * use a small deterministic engine.
+   * use a small deterministic one.
    */
   @FunctionalInterface
-  interface Engines {
+  interface Batches {
     GenerationStreams create(LoadedModel model, int capacity);
   }
 
   /** What {@link #fill} needs from the worker: the model and prompt ids of a job, or why not. */
   @FunctionalInterface
   interface Preparer {
-    /** Sets {@code job.model} and {@code job.promptIds} and returns READY, or says why it can't. */
+    /** {@link Job#prepare}s the job and returns READY, or says why it can't ({@link Job#fail}). */
     Readiness prepare(Job job);
   }
 
@@ -55,37 +56,37 @@ final class SlotScheduler {
   /** The result of one call to {@link #step}. */
   record Stepped(List<Job> finished, int charsGenerated, int activeSlots) {}
 
-  /** One model version's engine and the jobs in its slots. */
-  private static final class Lane {
-    final GenerationStreams engine;
-    final Job[] slots;
+  /** One model version's batch and the job in each of its slots (null: free). */
+  private static final class Batch {
+    final GenerationStreams slots;
+    final Job[] jobs;
     int active;
 
-    Lane(GenerationStreams engine) {
-      this.engine = engine;
-      this.slots = new Job[engine.capacity()];
+    Batch(GenerationStreams slots) {
+      this.slots = slots;
+      this.jobs = new Job[slots.capacity()];
     }
   }
 
   private final int capacity;
-  private final Engines engines;
+  private final Batches batchFactory;
   private final int primeCharBudget;
   private final Deque<Job> queue = new ArrayDeque<>();
-  private final Map<ModelKey, Lane> lanes = new LinkedHashMap<>();
+  private final Map<ModelKey, Batch> batches = new LinkedHashMap<>();
   private int active;
 
   /**
-   * @param capacity slots over all engines (1 = no batching)
+   * @param capacity slots over all batches (1 = no batching)
    * @param primeCharBudget prompt chars primed per {@link #fill} (at least one job is always
    *     primed), so priming many long prompts cannot hold up the steps and the consumer's polling
    *     for long
    */
-  SlotScheduler(int capacity, Engines engines, int primeCharBudget) {
+  SlotScheduler(int capacity, Batches batchFactory, int primeCharBudget) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
     }
     this.capacity = capacity;
-    this.engines = engines;
+    this.batchFactory = batchFactory;
     this.primeCharBudget = primeCharBudget;
   }
 
@@ -112,8 +113,8 @@ final class SlotScheduler {
   /** Running jobs (for chunking); a snapshot. */
   List<Job> running() {
     List<Job> out = new ArrayList<>(active);
-    for (Lane lane : lanes.values()) {
-      for (Job j : lane.slots) {
+    for (Batch batch : batches.values()) {
+      for (Job j : batch.jobs) {
         if (j != null) {
           out.add(j);
         }
@@ -132,7 +133,7 @@ final class SlotScheduler {
         break;
       }
       Job job = it.next();
-      Readiness r = job.model != null ? Readiness.READY : preparer.prepare(job);
+      Readiness r = job.prepared() ? Readiness.READY : preparer.prepare(job);
       if (r == Readiness.WAIT) {
         continue;
       }
@@ -141,44 +142,43 @@ final class SlotScheduler {
         failed.add(job);
         continue;
       }
-      Lane lane =
-          lanes.computeIfAbsent(
-              job.model.key(), k -> new Lane(engines.create(job.model, capacity)));
-      job.slot = lane.engine.open(job.promptIds, job.spec.sampling());
-      job.startedNanos = nowNanos;
-      lane.slots[job.slot] = job;
-      lane.active++;
+      Batch batch =
+          batches.computeIfAbsent(
+              job.model().key(), k -> new Batch(batchFactory.create(job.model(), capacity)));
+      int slot = batch.slots.open(job.promptIds(), job.spec().sampling());
+      job.start(slot, nowNanos);
+      batch.jobs[slot] = job;
+      batch.active++;
       active++;
-      primed += job.promptIds.length;
+      primed += job.promptIds().length;
       started.add(job);
     }
     return new Filled(started, failed);
   }
 
-  /** One batched step of every engine that has running jobs; finished jobs leave their slots. */
+  /** One batched step of every batch that has running jobs; finished jobs leave their slots. */
   Stepped step(long nowNanos) {
     List<Job> finished = new ArrayList<>();
     int chars = 0;
     int occupied = active;
-    for (Iterator<Lane> it = lanes.values().iterator(); it.hasNext(); ) {
-      Lane lane = it.next();
-      if (lane.active == 0) {
+    for (Batch batch : batches.values()) {
+      if (batch.active == 0) {
         continue;
       }
-      int[] ids = lane.engine.step();
-      for (int s = 0; s < lane.slots.length; s++) {
-        Job job = lane.slots[s];
+      int[] ids = batch.slots.step();
+      for (int s = 0; s < batch.jobs.length; s++) {
+        Job job = batch.jobs[s];
         if (job == null) {
           continue;
         }
         chars++;
-        if (job.append(lane.engine.vocabulary().decode(ids[s]), nowNanos)) {
-          free(lane, s);
+        if (job.append(batch.slots.vocabulary().decode(ids[s]), nowNanos)) {
+          free(batch, s);
           finished.add(job);
         }
       }
     }
-    dropIdleLanes();
+    dropIdleBatches();
     return new Stepped(finished, chars, occupied);
   }
 
@@ -192,46 +192,46 @@ final class SlotScheduler {
         removed.add(job);
       }
     }
-    for (Lane lane : lanes.values()) {
-      for (int s = 0; s < lane.slots.length; s++) {
-        Job job = lane.slots[s];
+    for (Batch batch : batches.values()) {
+      for (int s = 0; s < batch.jobs.length; s++) {
+        Job job = batch.jobs[s];
         if (job != null && which.test(job)) {
-          free(lane, s);
+          free(batch, s);
           removed.add(job);
         }
       }
     }
-    dropIdleLanes();
+    dropIdleBatches();
     return removed;
   }
 
-  private void free(Lane lane, int slot) {
-    lane.engine.close(slot);
-    lane.slots[slot].slot = -1;
-    lane.slots[slot] = null;
-    lane.active--;
+  private void free(Batch batch, int slot) {
+    batch.slots.close(slot);
+    batch.jobs[slot].leaveSlot();
+    batch.jobs[slot] = null;
+    batch.active--;
     active--;
   }
 
   /**
-   * Keeps only the most recently created idle engine (normally the latest model's), so an old
-   * version's engine and its weights go once its last request finishes.
+   * Keeps only the most recently created idle batch (normally the latest model's), so an old
+   * version's batch and its weights go once its last request finishes.
    */
-  private void dropIdleLanes() {
+  private void dropIdleBatches() {
     ModelKey newest = null;
-    for (Map.Entry<ModelKey, Lane> e : lanes.entrySet()) {
+    for (Map.Entry<ModelKey, Batch> e : batches.entrySet()) {
       newest = e.getKey();
     }
-    for (Iterator<Map.Entry<ModelKey, Lane>> it = lanes.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<ModelKey, Lane> e = it.next();
+    for (Iterator<Map.Entry<ModelKey, Batch>> it = batches.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<ModelKey, Batch> e = it.next();
       if (e.getValue().active == 0 && !e.getKey().equals(newest)) {
         it.remove();
       }
     }
   }
 
-  /** Number of engines held (for tests and metrics). */
-  int engines() {
-    return lanes.size();
+  /** Number of batches (model versions) held (for tests and metrics). */
+  int batches() {
+    return batches.size();
   }
 }

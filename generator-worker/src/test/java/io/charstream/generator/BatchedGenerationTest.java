@@ -79,13 +79,11 @@ class BatchedGenerationTest {
 
     for (int i = 0; i < batched.size(); i++) {
       Job b = batched.get(i);
-      assertThat(b.finish).isEqualTo(Job.Finish.LENGTH);
-      assertThat(b.steps).isEqualTo(b.spec.length());
-      String expected = alone.generate(b.spec.prompt(), b.spec.length(), b.spec.sampling());
-      assertThat(b.text.toString()).as("request %d batched", i).isEqualTo(expected);
-      assertThat(single.get(i).text.toString())
-          .as("request %d at capacity 1", i)
-          .isEqualTo(expected);
+      assertThat(b.finish()).isEqualTo(Job.Finish.LENGTH);
+      assertThat(b.steps()).isEqualTo(b.spec().length());
+      String expected = alone.generate(b.spec().prompt(), b.spec().length(), b.spec().sampling());
+      assertThat(b.text()).as("request %d batched", i).isEqualTo(expected);
+      assertThat(single.get(i).text()).as("request %d at capacity 1", i).isEqualTo(expected);
     }
   }
 
@@ -104,8 +102,8 @@ class BatchedGenerationTest {
     Job job = new Job(spec, new TopicPartition("req", 0), 0, 0);
     assertThat(new JobPreparer(registryWith(model), 0).prepare(job))
         .isEqualTo(SlotScheduler.Readiness.FAILED);
-    assertThat(job.errorKind).isEqualTo(ErrorKind.UNKNOWN_CHARACTERS);
-    assertThat(job.errorMessage).contains("2 character(s)").contains("U+00E9").contains("x2");
+    assertThat(job.errorKind()).isEqualTo(ErrorKind.UNKNOWN_CHARACTERS);
+    assertThat(job.errorMessage()).contains("2 character(s)").contains("U+00E9").contains("x2");
   }
 
   @Test
@@ -120,8 +118,8 @@ class BatchedGenerationTest {
             0,
             0);
     assertThat(p.prepare(other)).isEqualTo(SlotScheduler.Readiness.FAILED);
-    assertThat(other.errorKind).isEqualTo(ErrorKind.UNKNOWN_MODEL);
-    assertThat(other.errorMessage)
+    assertThat(other.errorKind()).isEqualTo(ErrorKind.UNKNOWN_MODEL);
+    assertThat(other.errorMessage())
         .contains("unknown model 'other'")
         .contains("tiny (versions [1])");
 
@@ -133,12 +131,12 @@ class BatchedGenerationTest {
             1,
             0);
     assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.FAILED);
-    assertThat(pinned.errorMessage).contains("unknown version 2");
+    assertThat(pinned.errorMessage()).contains("unknown version 2");
     r.loading("tiny", 2);
     assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.WAIT);
     r.loaded(new LoadedModel("tiny", 2, model.model()));
     assertThat(p.prepare(pinned)).isEqualTo(SlotScheduler.Readiness.READY);
-    assertThat(pinned.model.version()).isEqualTo(2);
+    assertThat(pinned.model().version()).isEqualTo(2);
   }
 
   @Test
@@ -166,6 +164,6 @@ class BatchedGenerationTest {
             System.nanoTime());
     assertThat(p.prepare(broken))
         .isEqualTo(SlotScheduler.Readiness.FAILED); // a failed load: no point waiting
-    assertThat(broken.errorMessage).contains("failed to load: sha256 mismatch");
+    assertThat(broken.errorMessage()).contains("failed to load: sha256 mismatch");
   }
 }

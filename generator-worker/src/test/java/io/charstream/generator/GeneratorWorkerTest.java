@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -44,6 +45,10 @@ class GeneratorWorkerTest {
   private Thread thread;
 
   private void start() {
+    start(20);
+  }
+
+  private void start(int commitIntervalMs) {
     ModelRegistry registry = new ModelRegistry(2);
     registry.loaded(
         new LoadedModel(
@@ -54,7 +59,7 @@ class GeneratorWorkerTest {
     worker =
         new GeneratorWorker(
             new WorkerTopics("req", "resp", "req.dlq", 1_000_000),
-            new Settings(8, 20, 10, 1, 1_000),
+            new Settings(8, commitIntervalMs, 10, 1, 1_000),
             consumer,
             () -> producer,
             new JsonRequestReader(new JsonRequestReader.Limits(100, 1_000, 4, "tiny")),
@@ -158,6 +163,39 @@ class GeneratorWorkerTest {
                 }
               });
     }
+  }
+
+  @Test
+  void answersDoNotWaitForTheChunkInterval() {
+    start(60_000); // chunks every minute: final answers must still commit at once
+    send(0, "a", "");
+    send(1, "b", ",\"stream\":true");
+    await(
+        () -> committedFinals().size() == 2 && Long.valueOf(2).equals(committedOffset()),
+        "both answers well before the chunk interval");
+    // The streaming request's chunk went with its final record: text and chunk agree.
+    List<GenerateResponse> chunks =
+        producer.history().stream()
+            .filter(r -> r.topic().equals("resp"))
+            .map(r -> Json.read(r.value(), GenerateResponse.class))
+            .filter(r -> r.type() == GenerateResponse.Type.CHUNK)
+            .toList();
+    GenerateResponse b =
+        committedFinals().stream().filter(r -> r.requestId().equals("b")).findFirst().orElseThrow();
+    assertThat(chunks).extracting(GenerateResponse::requestId).containsOnly("b");
+    assertThat(String.join("", chunks.stream().map(GenerateResponse::text).toList()))
+        .isEqualTo(b.text());
+  }
+
+  @Test
+  void aFencedProducerStopsTheWorker() {
+    start();
+    await(producer::transactionInitialized, "the worker's producer to start");
+    producer.fenceProducer(); // another instance took this transactional.id
+    send(0, "a", "");
+    await(() -> !worker.running(), "the worker to stop");
+    assertThat(worker.failure()).isInstanceOf(ProducerFencedException.class);
+    assertThat(committedFinals()).isEmpty();
   }
 
   @Test

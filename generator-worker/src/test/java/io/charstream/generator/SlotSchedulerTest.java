@@ -19,7 +19,7 @@ class SlotSchedulerTest {
   private static final LoadedModel V2 = new LoadedModel("m", 2, null);
 
   private final Map<LoadedModel.ModelKey, FakeEngine> engines = new HashMap<>();
-  private final SlotScheduler.Engines factory =
+  private final SlotScheduler.Batches factory =
       (model, capacity) -> {
         FakeEngine e = new FakeEngine(capacity);
         engines.put(model.key(), e);
@@ -39,8 +39,7 @@ class SlotSchedulerTest {
   }
 
   private static Readiness readyOn(Job j, LoadedModel m) {
-    j.model = m;
-    j.promptIds = new int[] {1, 2, 3, 4};
+    j.prepare(m, new int[] {1, 2, 3, 4});
     return Readiness.READY;
   }
 
@@ -70,10 +69,10 @@ class SlotSchedulerTest {
     assertThat(done).containsExactlyInAnyOrderElementsOf(jobs);
     assertThat(engines.get(V1.key()).maxOpen).isEqualTo(3);
     for (Job j : jobs) {
-      assertThat(j.text.toString())
-          .isEqualTo(FakeEngine.expected(j.spec.sampling().randomSeed(), j.spec.length()));
-      assertThat(j.finish).isEqualTo(Job.Finish.LENGTH);
-      assertThat(j.slot).isEqualTo(-1);
+      assertThat(j.text())
+          .isEqualTo(FakeEngine.expected(j.spec().sampling().randomSeed(), j.spec().length()));
+      assertThat(j.finish()).isEqualTo(Job.Finish.LENGTH);
+      assertThat(j.slot()).isEqualTo(-1);
     }
   }
 
@@ -95,8 +94,8 @@ class SlotSchedulerTest {
     SlotScheduler.Stepped st = s.step(0);
     assertThat(st.activeSlots()).isEqualTo(2);
     assertThat(st.charsGenerated()).isEqualTo(2);
-    assertThat(longJob.steps).isEqualTo(3);
-    assertThat(next.steps).isEqualTo(1);
+    assertThat(longJob.steps()).isEqualTo(3);
+    assertThat(next.steps()).isEqualTo(1);
     assertThat(engines.get(V1.key()).steps)
         .isEqualTo(3); // one batched step each time, not one per job
   }
@@ -107,9 +106,9 @@ class SlotSchedulerTest {
     Job j = job("stop", 50, 0, List.of("de", "zz"), P0); // generates "abcde..."
     s.enqueue(j);
     runAll(s, x -> readyOn(x, V1));
-    assertThat(j.text.toString()).isEqualTo("abc");
-    assertThat(j.finish).isEqualTo(Job.Finish.STOP);
-    assertThat(j.steps).isEqualTo(5);
+    assertThat(j.text()).isEqualTo("abc");
+    assertThat(j.finish()).isEqualTo(Job.Finish.STOP);
+    assertThat(j.steps()).isEqualTo(5);
   }
 
   @Test
@@ -141,12 +140,12 @@ class SlotSchedulerTest {
     Job fresh = job("fresh", 2, 0);
     s.enqueue(fresh);
     s.fill(j -> readyOn(j, V2), 0); // version 2 arrived meanwhile
-    assertThat(s.engines()).isEqualTo(2);
+    assertThat(s.batches()).isEqualTo(2);
     List<Job> done = runAll(s, j -> readyOn(j, V2));
     assertThat(done).containsExactly(fresh, old);
-    assertThat(old.model).isEqualTo(V1);
-    assertThat(old.text.toString()).isEqualTo(FakeEngine.expected(0, 5));
-    assertThat(s.engines()).isEqualTo(1); // the old version's engine is gone once idle
+    assertThat(old.model()).isEqualTo(V1);
+    assertThat(old.text()).isEqualTo(FakeEngine.expected(0, 5));
+    assertThat(s.batches()).isEqualTo(1); // the old version's batch is gone once idle
   }
 
   @Test
@@ -174,7 +173,7 @@ class SlotSchedulerTest {
     s.enqueue(c);
     s.fill(j -> readyOn(j, V1), 0);
     s.step(0);
-    assertThat(s.remove(j -> j.source.equals(P0))).containsExactlyInAnyOrder(a, c);
+    assertThat(s.remove(j -> j.source().equals(P0))).containsExactlyInAnyOrder(a, c);
     assertThat(s.active()).isEqualTo(1);
     assertThat(s.queued()).isZero();
     assertThat(runAll(s, j -> readyOn(j, V1))).containsExactly(b);
@@ -183,18 +182,18 @@ class SlotSchedulerTest {
   @Test
   void chunksHoldBackWhatMightStartAStopString() {
     Job j = job("chunks", 50, 0, List.of("xyz"), P0);
-    j.model = V1;
+    j.prepare(V1, new int[] {1});
     j.append("a", 1);
     j.append("b", 2);
-    assertThat(j.takeChunk()).isNull(); // the last 2 chars stay back (longest stop - 1)
+    assertThat(j.nextChunk()).isNull(); // the last 2 chars stay back (longest stop - 1)
     j.append("c", 3);
-    assertThat(j.takeChunk()).isEqualTo("a");
+    assertThat(j.nextChunk()).isEqualTo(new Job.Chunk(0, "a"));
     j.append("x", 4);
     j.append("y", 5);
-    assertThat(j.takeChunk()).isEqualTo("bc");
+    assertThat(j.nextChunk()).isEqualTo(new Job.Chunk(1, "bc"));
     assertThat(j.append("z", 6)).isTrue();
-    assertThat(j.takeChunk()).isNull(); // "xy" was the start of the stop string: never sent
-    assertThat(j.text.toString()).isEqualTo("abc");
-    assertThat(j.firstCharNanos).isEqualTo(1);
+    assertThat(j.nextChunk()).isNull(); // "xy" was the start of the stop string: never sent
+    assertThat(j.text()).isEqualTo("abc");
+    assertThat(j.firstCharNanos()).isEqualTo(1);
   }
 }

@@ -1,6 +1,7 @@
 package io.charstream.app.bench;
 
 import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.cli.NativeTuning;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
@@ -10,6 +11,8 @@ import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;
 import io.charstream.model.Vocabulary;
+import io.charstream.model.generation.GenerationModel;
+import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.json.Json;
@@ -19,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,16 +33,25 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code charstream bench serve}: an embedded broker, one model, N generator instances in this JVM
- * and a closed-loop load generator; prints one JSON object with a row per (batch capacity,
- * instances, concurrency): requests/s, chars/s, latency and time-to-first-char percentiles, batch
- * occupancy. Batching off (capacity 1) runs in the same process for comparison.
+ * and a closed-loop load generator, against the engine's own speed measured in the same process.
+ * Prints one JSON object: the engine's batch-1 and batch-capacity rates (before and after the
+ * serving runs), then per (batch capacity, instances, concurrency) the ramp (the first seconds of
+ * the loop) and the steady state apart: requests/s, chars/s, latency and time-to-first-char
+ * percentiles, batch occupancy, transactions, and the ratios to the engine.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     description =
-        "Benchmark serving: embedded broker + generator instances + load generator; prints JSON.")
+        "Benchmark serving: embedded broker + generator instances + closed-loop load generator,"
+            + " against the engine's batch-1 and batch-capacity rates in the same process;"
+            + " prints JSON with the ramp and the steady state apart, and the ratios.")
 public final class BenchServeCommand implements Callable<Integer> {
+
+  /** Targets of issue 13, reported with the ratios. */
+  static final double THROUGHPUT_TARGET = 0.66;
+
+  static final double REQUEST_RATE_TARGET = 0.25;
 
   @Option(names = "--checkpoint-path", paramLabel = "FILE", description = "Model to serve.")
   Path checkpointPath;
@@ -60,28 +73,57 @@ public final class BenchServeCommand implements Callable<Integer> {
   @Option(
       names = "--instances",
       split = ",",
-      defaultValue = "1,2",
+      defaultValue = "1",
       description = "Generator instances per run (default ${DEFAULT-VALUE}).")
   List<Integer> instances;
 
   @Option(
       names = "--concurrency",
       split = ",",
-      defaultValue = "4,32",
+      defaultValue = "4,64",
       description = "Outstanding requests kept by the load generator (default ${DEFAULT-VALUE}).")
   List<Integer> concurrency;
 
   @Option(
       names = "--batch-capacity",
       defaultValue = "64",
-      description = "Slots per instance when batching (default ${DEFAULT-VALUE}).")
+      description =
+          "Slots per instance when batching, and the engine's large batch (default ${DEFAULT-VALUE}).")
   int capacity;
+
+  @Option(
+      names = "--unbatched",
+      description = "Also run each concurrency with batching off (capacity 1, one instance).")
+  boolean unbatched;
+
+  @Option(
+      names = "--ramp-seconds",
+      defaultValue = "3",
+      description =
+          "Seconds at the start of each run reported apart as the ramp (default ${DEFAULT-VALUE}).")
+  double rampSeconds;
+
+  @Option(
+      names = "--seconds",
+      defaultValue = "15",
+      description = "Seconds of steady state measured per run (default ${DEFAULT-VALUE}).")
+  double seconds;
 
   @Option(
       names = "--requests",
       defaultValue = "96",
-      description = "Requests per run (default ${DEFAULT-VALUE}).")
+      description =
+          "At least this many steady-state requests per run: the window extends until they are"
+              + " answered (default ${DEFAULT-VALUE}).")
   int requests;
+
+  @Option(
+      names = "--engine-seconds",
+      defaultValue = "3",
+      description =
+          "Seconds per engine measurement (batch 1 and batch capacity, before and after the runs;"
+              + " default ${DEFAULT-VALUE}).")
+  double engineSeconds;
 
   @Option(
       names = "--length",
@@ -94,6 +136,14 @@ public final class BenchServeCommand implements Callable<Integer> {
       defaultValue = "KING RICHARD",
       description = "Prompt of every request.")
   String prompt;
+
+  @Option(
+      names = "--worker-config",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A generator config key for every instance (repeatable), e.g. --worker-config"
+              + " commit.interval-ms=50.")
+  Map<String, String> workerConfig = new LinkedHashMap<>();
 
   @Override
   public Integer call() throws Exception {
@@ -108,18 +158,32 @@ public final class BenchServeCommand implements Callable<Integer> {
                 ? "default spec trained " + trainBatches + " batches on " + textPath
                 : "default spec, random weights");
     out.put("parameters", checkpoint.modelConfig().parameterCount());
-    out.put("requests_per_run", requests);
     out.put("length", length);
+    out.put("prompt", prompt);
     out.put("cpus", Runtime.getRuntime().availableProcessors());
-    List<Map<String, Object>> runs = new ArrayList<>();
+    out.put("threads", FusedRuntime.threads());
+    out.put("worker_config", workerConfig);
+    out.put("load_average_1m_start", Machine.loadAverage());
     long t0 = System.nanoTime();
+    EngineRate engine = new EngineRate(GenerationModel.from(checkpoint), prompt);
+    out.put("kernel", engine.kernel());
+    List<Map<String, Object>> runs = new ArrayList<>();
+    EngineRate.Rate[] b1 = new EngineRate.Rate[2];
+    EngineRate.Rate[] bN = new EngineRate.Rate[2];
     try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral())) {
+      engine.warmUp(capacity, Math.max(1, engineSeconds / 2));
+      b1[0] = engine.measure(1, engineSeconds);
+      bN[0] = engine.measure(capacity, engineSeconds);
+      System.err.printf(
+          "bench serve: engine before: batch 1 %.0f, batch %d %.0f chars/s%n",
+          b1[0].charsPerSecond(), capacity, bN[0].charsPerSecond());
       Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
       int run = 0;
-      for (int cap : List.of(capacity, 1)) {
+      List<Integer> caps = unbatched ? List.of(capacity, 1) : List.of(capacity);
+      for (int cap : caps) {
         for (int n : instances) {
           if (cap == 1 && n > 1) {
-            continue; // batching off: one instance is the comparison the issue asks for
+            continue; // batching off: one instance is the comparison
           }
           for (int k : concurrency) {
             runs.add(runOnce(broker, kafka, checkpoint, "b" + run++, cap, n, k));
@@ -127,11 +191,75 @@ public final class BenchServeCommand implements Callable<Integer> {
           }
         }
       }
+      b1[1] = engine.measure(1, engineSeconds);
+      bN[1] = engine.measure(capacity, engineSeconds);
+    }
+    // The reference is the better of the two engine measurements: ratios err against serving.
+    double engine1 = Math.max(b1[0].charsPerSecond(), b1[1].charsPerSecond());
+    double engineN = Math.max(bN[0].charsPerSecond(), bN[1].charsPerSecond());
+    double engineNCpu = Math.max(bN[0].charsPerCpuSecond(), bN[1].charsPerCpuSecond());
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put(
+        "batch1_chars_per_s_before_after",
+        List.of(Math.round(b1[0].charsPerSecond()), Math.round(b1[1].charsPerSecond())));
+    e.put(
+        "batch" + capacity + "_chars_per_s_before_after",
+        List.of(Math.round(bN[0].charsPerSecond()), Math.round(bN[1].charsPerSecond())));
+    e.put("batch1_chars_per_s", Math.round(engine1));
+    e.put("batch" + capacity + "_chars_per_s", Math.round(engineN));
+    e.put("batch" + capacity + "_chars_per_cpu_s", Math.round(engineNCpu));
+    e.put("seconds_each", engineSeconds);
+    out.put("engine", e);
+    for (Map<String, Object> row : runs) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> steady = (Map<String, Object>) row.get("steady");
+      double chars = (double) steady.get("generated_chars_per_s");
+      double requestRate = (double) steady.get("request_chars_per_s");
+      steady.put("throughput_vs_engine_batch" + capacity, round(chars / engineN, 3));
+      steady.put("request_rate_vs_engine_batch1", round(requestRate / engine1, 3));
+      // Per CPU second (less sensitive to other work on the machine than wall time): what the
+      // Kafka path, the broker and the load generator add to each character.
+      double perCpu = (double) steady.get("generated_chars_per_cpu_s");
+      steady.put("cpu_efficiency_vs_engine_batch" + capacity, round(perCpu / engineNCpu, 3));
     }
     out.put("runs", runs);
-    out.put("total_seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
+    out.put("targets", targets(runs, engine1, engineN));
+    out.put("load_average_1m_end", Machine.loadAverage());
+    out.put("total_seconds", round((System.nanoTime() - t0) / 1e9, 1));
+    out.putAll(NativeTuning.describe());
     System.out.println(Json.writeString(out));
     return 0;
+  }
+
+  /**
+   * Issue 13's two targets, from the batching runs of one instance: the worker's steady chars/s at
+   * {@code capacity} outstanding against the engine's batch-capacity rate, and a request's own rate
+   * (length / p50 latency) at 4 outstanding against the engine's batch-1 rate.
+   */
+  private Map<String, Object> targets(
+      List<Map<String, Object>> runs, double engine1, double engineN) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    for (Map<String, Object> row : runs) {
+      if ((int) row.get("batch_capacity") != capacity || (int) row.get("instances") != 1) {
+        continue;
+      }
+      int k = (int) row.get("concurrency");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> steady = (Map<String, Object>) row.get("steady");
+      if (k == capacity) {
+        double r = (double) steady.get("generated_chars_per_s") / engineN;
+        t.put("throughput_at_" + k + "_vs_engine_batch" + capacity, round(r, 3));
+        t.put("throughput_target", THROUGHPUT_TARGET);
+        t.put("throughput_met", r >= THROUGHPUT_TARGET);
+      }
+      if (k == 4) {
+        double r = (double) steady.get("request_chars_per_s") / engine1;
+        t.put("request_rate_at_4_vs_engine_batch1", round(r, 3));
+        t.put("request_rate_target", REQUEST_RATE_TARGET);
+        t.put("request_rate_met", r >= REQUEST_RATE_TARGET);
+      }
+    }
+    return t;
   }
 
   private Checkpoint model() throws IOException {
@@ -172,27 +300,17 @@ public final class BenchServeCommand implements Callable<Integer> {
     List<GeneratorService> services = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
-        services.add(
-            GeneratorService.start(
-                GeneratorConfig.of(
-                    Map.of(
-                        "bootstrap.servers",
-                        broker.bootstrapServers(),
-                        "topic.prefix",
-                        topics.prefix(),
-                        GeneratorConfig.GROUP_ID,
-                        "bench-" + runId,
-                        GeneratorConfig.INSTANCE_ID,
-                        runId + "-" + i,
-                        GeneratorConfig.BATCH_CAPACITY,
-                        cap,
-                        GeneratorConfig.QUEUE_CAPACITY,
-                        Math.max(cap, k),
-                        GeneratorConfig.HTTP_PORT,
-                        -1,
-                        GeneratorConfig.MODEL_DEFAULT_ID,
-                        "bench"),
-                    Map.of())));
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", broker.bootstrapServers());
+        config.put("topic.prefix", topics.prefix());
+        config.put(GeneratorConfig.GROUP_ID, "bench-" + runId);
+        config.put(GeneratorConfig.INSTANCE_ID, runId + "-" + i);
+        config.put(GeneratorConfig.BATCH_CAPACITY, cap);
+        config.put(GeneratorConfig.QUEUE_CAPACITY, Math.max(cap, k));
+        config.put(GeneratorConfig.HTTP_PORT, -1);
+        config.put(GeneratorConfig.MODEL_DEFAULT_ID, "bench");
+        config.putAll(workerConfig);
+        services.add(GeneratorService.start(GeneratorConfig.of(config, Map.of())));
       }
       for (GeneratorService s : services) {
         if (!s.awaitReady(Duration.ofSeconds(120))) {
@@ -201,36 +319,55 @@ public final class BenchServeCommand implements Callable<Integer> {
         }
       }
       try (LoadGenerator load = new LoadGenerator(kafka, topics)) {
+        // A few short requests first, so the worker's first steps are not all JIT compilation.
         load.run(
             runId + "-warmup",
             Math.min(k, 8),
-            k,
             Math.min(length, 64),
             prompt,
-            Duration.ofMinutes(5));
-        LoadGenerator.Result r =
-            load.run(runId, requests, k, length, prompt, Duration.ofMinutes(10));
+            Duration.ZERO,
+            Duration.ZERO,
+            Math.min(k, 8),
+            Duration.ofMinutes(5),
+            () -> {},
+            () -> {});
+        WorkerCounters[] marks = new WorkerCounters[2];
+        ThreadCpu[] cpu = new ThreadCpu[2];
+        LoadGenerator.Run r =
+            load.run(
+                runId,
+                k,
+                length,
+                prompt,
+                Duration.ofMillis(Math.round(rampSeconds * 1000)),
+                Duration.ofMillis(Math.round(seconds * 1000)),
+                requests,
+                Duration.ofMinutes(10),
+                () -> {
+                  marks[0] = WorkerCounters.of(services);
+                  cpu[0] = ThreadCpu.now();
+                },
+                () -> {
+                  marks[1] = WorkerCounters.of(services);
+                  cpu[1] = ThreadCpu.now();
+                });
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("batch_capacity", cap);
         row.put("instances", n);
         row.put("concurrency", k);
-        row.put("requests_per_s", round(r.requestsPerSecond()));
-        row.put("generated_chars_per_s", round(r.charsPerSecond()));
-        row.put("latency_ms_p50", round(LoadGenerator.Result.percentile(r.latencyMs(), 0.50)));
-        row.put("latency_ms_p95", round(LoadGenerator.Result.percentile(r.latencyMs(), 0.95)));
-        row.put("latency_ms_p99", round(LoadGenerator.Result.percentile(r.latencyMs(), 0.99)));
-        row.put("ttfc_ms_p50", round(LoadGenerator.Result.percentile(r.ttfcMs(), 0.50)));
-        row.put("ttfc_ms_p95", round(LoadGenerator.Result.percentile(r.ttfcMs(), 0.95)));
-        row.put("ttfc_ms_p99", round(LoadGenerator.Result.percentile(r.ttfcMs(), 0.99)));
-        row.put(
-            "batch_occupancy_mean",
-            round(
-                services.stream()
-                    .mapToDouble(GeneratorService::meanBatchOccupancy)
-                    .average()
-                    .orElse(Double.NaN)));
-        row.put("errors", r.errors());
-        row.put("seconds", round(r.seconds()));
+        row.put("ramp", window(r.ramp()));
+        Map<String, Object> steady = window(r.steady());
+        WorkerCounters d = marks[1].minus(marks[0]);
+        steady.put("batch_occupancy_mean", round(d.occupancySum() / d.steps(), 3));
+        steady.put("steps_per_s", round(d.steps() / r.steady().seconds(), 1));
+        steady.put("transactions_per_s", round(d.transactions() / r.steady().seconds(), 1));
+        steady.put(
+            "transaction_ms_mean", round(1000 * d.transactionSeconds() / d.transactions(), 1));
+        steady.put(
+            "generated_chars_per_cpu_s", round(r.steady().chars() / d.processCpuSeconds(), 0));
+        // Cores busy per thread group in the steady window: where the CPU went.
+        steady.put("cores_by_thread", cpu[1].coresSince(cpu[0], r.steady().seconds(), 8));
+        row.put("steady", steady);
         return row;
       }
     } finally {
@@ -238,7 +375,33 @@ public final class BenchServeCommand implements Callable<Integer> {
     }
   }
 
-  private static double round(double v) {
-    return Double.isNaN(v) ? v : Math.round(v * 100) / 100.0;
+  private Map<String, Object> window(LoadGenerator.Window w) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("seconds", round(w.seconds(), 2));
+    m.put("requests", w.requests());
+    m.put("errors", w.errors());
+    m.put("requests_per_s", round(w.requestsPerSecond(), 2));
+    m.put("generated_chars_per_s", round(w.charsPerSecond(), 0));
+    m.put("latency_ms_p50", round(w.latencyMs().percentileMs(50), 1));
+    m.put("latency_ms_p95", round(w.latencyMs().percentileMs(95), 1));
+    m.put("latency_ms_p99", round(w.latencyMs().percentileMs(99), 1));
+    m.put("ttfc_ms_p50", round(w.ttfcMs().percentileMs(50), 1));
+    m.put("ttfc_ms_p95", round(w.ttfcMs().percentileMs(95), 1));
+    m.put("ttfc_ms_p99", round(w.ttfcMs().percentileMs(99), 1));
+    // Where a request's time goes: the worker's side (record timestamp -> final response sent
+    // to the transaction), the rest is the commit and the delivery to the client.
+    m.put("worker_ms_p50", round(w.workerMs().percentileMs(50), 1));
+    m.put("slot_chars_per_s_mean", round(w.slotCharsPerSecondMean(), 0));
+    // A request's own rate: its characters over its median latency.
+    m.put("request_chars_per_s", round(length / (w.latencyMs().percentileMs(50) / 1000), 0));
+    return m;
+  }
+
+  static double round(double v, int decimals) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return v;
+    }
+    double scale = Math.pow(10, decimals);
+    return Math.round(v * scale) / scale;
   }
 }

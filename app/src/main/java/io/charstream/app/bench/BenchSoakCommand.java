@@ -246,10 +246,10 @@ public final class BenchSoakCommand implements Callable<Integer> {
     out.put("seconds", round(r.seconds()));
     out.put("requests_per_s", round(r.answered() / r.seconds()));
     out.put("generated_chars_per_s", round(r.chars() / r.seconds()));
-    out.put("latency_ms_p50", round(SoakLoad.Report.percentile(r.latencyMs(), 0.50)));
-    out.put("latency_ms_p95", round(SoakLoad.Report.percentile(r.latencyMs(), 0.95)));
-    out.put("latency_ms_p99", round(SoakLoad.Report.percentile(r.latencyMs(), 0.99)));
-    out.put("latency_ms_max", round(SoakLoad.Report.percentile(r.latencyMs(), 1.0)));
+    out.put("latency_ms_p50", round(r.latencyMs().percentileMs(50)));
+    out.put("latency_ms_p95", round(r.latencyMs().percentileMs(95)));
+    out.put("latency_ms_p99", round(r.latencyMs().percentileMs(99)));
+    out.put("latency_ms_max", round(r.latencyMs().percentileMs(100)));
     // Throughput held: the slowest full window against the mean, leaving out the first (warming
     // up).
     List<Double> w = r.windowRequestsPerSecond();

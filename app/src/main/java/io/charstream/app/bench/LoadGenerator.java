@@ -6,7 +6,6 @@ import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,29 +24,102 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * A closed-loop load generator: keeps {@code concurrency} requests outstanding until {@code total}
- * are answered, reading every response partition with read_committed. Latency is measured here
- * (send to final record); time to first character comes from the worker's timings (same clock).
+ * A closed-loop load generator: keeps {@code concurrency} requests outstanding, reading every
+ * response partition with read_committed (what a client sees). Latency is measured here (send to
+ * final record); time to first character comes from the worker's timings. A run has a ramp (the
+ * first requests, from a cold start of the loop: they all start together) and a steady window,
+ * summarised apart.
  */
 final class LoadGenerator implements AutoCloseable {
 
-  /** What one run measured. */
-  record Result(
-      int requests, double seconds, long chars, double[] latencyMs, double[] ttfcMs, int errors) {
+  /**
+   * One answered request; times are System.nanoTime of this process. From the worker's timings
+   * (counted from the request record's timestamp): time to first character, time to the final
+   * response (before its commit), and the generation rate of the request in its slot.
+   */
+  record Answer(
+      long sentNanos,
+      long answeredNanos,
+      int chars,
+      double ttfcMs,
+      double workerMs,
+      double slotCharsPerSecond,
+      boolean error) {
+    double latencyMs() {
+      return (answeredNanos - sentNanos) / 1e6;
+    }
+  }
+
+  /** A run: its answers in answer order and where the ramp ended and the steady window ended. */
+  record Run(List<Answer> answers, long startNanos, long rampEndNanos, long endNanos) {
+
+    /** The ramp: requests sent before the ramp ended; throughput over the ramp. */
+    Window ramp() {
+      return Window.of(answers, startNanos, rampEndNanos);
+    }
+
+    /** The steady state: requests sent after the ramp; throughput over the steady window. */
+    Window steady() {
+      return Window.of(answers, rampEndNanos, endNanos);
+    }
+  }
+
+  /**
+   * A window of a run: the requests sent in it (latencies, errors) and the characters of the
+   * requests answered in it (throughput).
+   */
+  record Window(
+      double seconds,
+      int requests,
+      int answered,
+      long chars,
+      int errors,
+      Latencies latencyMs,
+      Latencies ttfcMs,
+      Latencies workerMs,
+      double slotCharsPerSecondMean) {
+
+    static Window of(List<Answer> answers, long fromNanos, long toNanos) {
+      Latencies latency = new Latencies();
+      Latencies ttfc = new Latencies();
+      Latencies worker = new Latencies();
+      double slotRate = 0;
+      int requests = 0;
+      int answered = 0;
+      int errors = 0;
+      long chars = 0;
+      for (Answer a : answers) {
+        if (a.sentNanos() >= fromNanos && a.sentNanos() < toNanos) {
+          requests++;
+          latency.record(a.latencyMs());
+          ttfc.record(a.ttfcMs());
+          worker.record(a.workerMs());
+          slotRate += a.error() ? 0 : a.slotCharsPerSecond();
+          errors += a.error() ? 1 : 0;
+        }
+        if (a.answeredNanos() >= fromNanos && a.answeredNanos() < toNanos) {
+          answered++;
+          chars += a.chars();
+        }
+      }
+      return new Window(
+          (toNanos - fromNanos) / 1e9,
+          requests,
+          answered,
+          chars,
+          errors,
+          latency,
+          ttfc,
+          worker,
+          slotRate / Math.max(1, requests - errors));
+    }
+
     double requestsPerSecond() {
-      return requests / seconds;
+      return answered / seconds;
     }
 
     double charsPerSecond() {
       return chars / seconds;
-    }
-
-    static double percentile(double[] sorted, double p) {
-      if (sorted.length == 0) {
-        return Double.NaN;
-      }
-      int i = (int) Math.ceil(p * sorted.length) - 1;
-      return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
   }
 
@@ -73,43 +145,76 @@ final class LoadGenerator implements AutoCloseable {
     tps.forEach(consumer::position);
   }
 
-  Result run(String runId, int total, int concurrency, int length, String prompt, Duration timeout)
+  /**
+   * Keeps {@code concurrency} requests outstanding for {@code ramp} and then {@code steady} (and
+   * until at least {@code minSteady} requests sent after the ramp are answered), then stops sending
+   * and waits for the outstanding ones. {@code atRampEnd} and {@code atEnd} run on this thread when
+   * the steady window starts and ends (to snapshot the workers' counters).
+   */
+  Run run(
+      String runId,
+      int concurrency,
+      int length,
+      String prompt,
+      Duration ramp,
+      Duration steady,
+      int minSteady,
+      Duration timeout,
+      Runnable atRampEnd,
+      Runnable atEnd)
       throws TimeoutException {
     Map<String, Long> sentAt = new HashMap<>();
-    double[] latency = new double[total];
-    double[] ttfc = new double[total];
-    int done = 0;
+    List<Answer> answers = new ArrayList<>();
     int sent = 0;
-    int errors = 0;
-    long chars = 0;
+    int steadyAnswered = 0;
     long start = System.nanoTime();
+    long rampEnd = start + ramp.toNanos();
+    long steadyEnd = rampEnd + steady.toNanos();
+    long end = -1;
+    boolean rampOver = false;
     long deadline = start + timeout.toNanos();
-    while (done < total) {
-      while (sent < total && sent - done < concurrency) {
-        String id = runId + "-" + sent;
-        GenerateRequest r =
-            new GenerateRequest(
-                GenerateRequest.SCHEMA_VERSION,
-                id,
-                prompt,
-                length,
-                null,
-                null,
-                (long) sent,
-                null,
-                null,
-                null,
-                null);
-        sentAt.put(id, System.nanoTime());
-        producer.send(
-            new ProducerRecord<>(
-                topics.generateRequests().name(), id, Json.write(r, GenerateRequest.class)));
-        sent++;
+    while (end < 0 || !sentAt.isEmpty()) {
+      long now = System.nanoTime();
+      if (!rampOver && now >= rampEnd) {
+        rampOver = true;
+        atRampEnd.run();
       }
-      producer.flush();
-      if (System.nanoTime() > deadline) {
+      if (end < 0 && now >= steadyEnd && steadyAnswered >= minSteady) {
+        end = now; // the steady window ends; what is outstanding finishes outside it
+        atEnd.run();
+      }
+      if (end < 0 && sentAt.size() < concurrency) {
+        while (sentAt.size() < concurrency) {
+          String id = runId + "-" + sent;
+          GenerateRequest r =
+              new GenerateRequest(
+                  GenerateRequest.SCHEMA_VERSION,
+                  id,
+                  prompt,
+                  length,
+                  null,
+                  null,
+                  (long) sent,
+                  null,
+                  null,
+                  null,
+                  null);
+          sentAt.put(id, System.nanoTime());
+          producer.send(
+              new ProducerRecord<>(
+                  topics.generateRequests().name(), id, Json.write(r, GenerateRequest.class)));
+          sent++;
+        }
+        producer.flush();
+      }
+      if (now > deadline) {
         throw new TimeoutException(
-            done + " of " + total + " requests answered within " + timeout.toSeconds() + " s");
+            answers.size()
+                + " of "
+                + sent
+                + " requests answered within "
+                + timeout.toSeconds()
+                + " s");
       }
       for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ofMillis(20))) {
         Long t0 = rec.key() == null ? null : sentAt.get(rec.key());
@@ -120,25 +225,23 @@ final class LoadGenerator implements AutoCloseable {
         if (resp.type() != GenerateResponse.Type.FINAL) {
           continue;
         }
+        long answeredAt = System.nanoTime();
         sentAt.remove(rec.key());
-        latency[done] = (System.nanoTime() - t0) / 1e6;
-        if (resp.finishReason() == GenerateResponse.FinishReason.ERROR) {
-          errors++;
-          ttfc[done] = Double.NaN;
-        } else {
-          ttfc[done] =
-              resp.timings().timeToFirstCharMs() == null
-                  ? Double.NaN
-                  : resp.timings().timeToFirstCharMs();
-          chars += resp.text().codePointCount(0, resp.text().length());
+        boolean error = resp.finishReason() == GenerateResponse.FinishReason.ERROR;
+        double ttfc =
+            error || resp.timings().timeToFirstCharMs() == null
+                ? Double.NaN
+                : resp.timings().timeToFirstCharMs();
+        int chars = error ? 0 : resp.text().codePointCount(0, resp.text().length());
+        double workerMs = error ? Double.NaN : resp.timings().totalMs();
+        double slotRate = error ? 0 : resp.timings().charsPerSecond();
+        answers.add(new Answer(t0, answeredAt, chars, ttfc, workerMs, slotRate, error));
+        if (t0 >= rampEnd) {
+          steadyAnswered++;
         }
-        done++;
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    Arrays.sort(latency);
-    Arrays.sort(ttfc);
-    return new Result(total, seconds, chars, latency, ttfc, errors);
+    return new Run(answers, start, rampEnd, end);
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class SoakLoad implements AutoCloseable {
 
-  /** What a run saw. Latencies (send to final record, ms) are sorted. */
+  /** What a run saw. Latencies: send to final record. */
   record Report(
       int sent,
       int answered,
@@ -42,15 +41,8 @@ final class SoakLoad implements AutoCloseable {
       int duplicated,
       long chars,
       double seconds,
-      double[] latencyMs,
-      List<Double> windowRequestsPerSecond) {
-
-    static double percentile(double[] sorted, double p) {
-      if (sorted.length == 0) return Double.NaN;
-      int i = (int) Math.ceil(p * sorted.length) - 1;
-      return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-  }
+      Latencies latencyMs,
+      List<Double> windowRequestsPerSecond) {}
 
   private final Topics topics;
   private final KafkaProducer<String, byte[]> producer;
@@ -93,7 +85,7 @@ final class SoakLoad implements AutoCloseable {
       IntConsumer onAnswered) {
     long[] sentAt = new long[total];
     int[] finals = new int[total];
-    double[] latency = new double[total];
+    Latencies latency = new Latencies();
     List<Double> windows = new ArrayList<>();
     String prefix = runId + "-";
     int sent = 0;
@@ -141,7 +133,8 @@ final class SoakLoad implements AutoCloseable {
           duplicated++;
           continue;
         }
-        latency[answered++] = (lastRecord - sentAt[i]) / 1e6;
+        latency.record((lastRecord - sentAt[i]) / 1e6);
+        answered++;
         windowAnswered++;
         if (resp.finishReason() == GenerateResponse.FinishReason.ERROR) {
           errors++;
@@ -160,10 +153,8 @@ final class SoakLoad implements AutoCloseable {
     }
     // The load ended at the last answer; the quiet tail after it is not part of the throughput.
     double seconds = (lastRecord - start) / 1e9;
-    double[] sorted = Arrays.copyOf(latency, answered);
-    Arrays.sort(sorted);
     return new Report(
-        sent, answered, errors, sent - answered, duplicated, chars, seconds, sorted, windows);
+        sent, answered, errors, sent - answered, duplicated, chars, seconds, latency, windows);
   }
 
   /** The request index of a response key of this run, or -1. */

@@ -1,0 +1,58 @@
+package io.charstream.app.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * CPU time per thread of this process at one moment, so a window can say where the CPU went (the
+ * engine's step, the worker's loop, the broker, the load generator). Thread names are grouped with
+ * their digits replaced by N.
+ */
+final class ThreadCpu {
+
+  private final Map<Long, Long> nanosById = new HashMap<>();
+  private final Map<Long, String> nameById = new HashMap<>();
+
+  static ThreadCpu now() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    ThreadCpu t = new ThreadCpu();
+    if (!mx.isThreadCpuTimeSupported()) {
+      return t;
+    }
+    for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info == null) {
+        continue;
+      }
+      long cpu = mx.getThreadCpuTime(info.getThreadId());
+      if (cpu >= 0) {
+        t.nanosById.put(info.getThreadId(), cpu);
+        t.nameById.put(info.getThreadId(), info.getThreadName());
+      }
+    }
+    return t;
+  }
+
+  /**
+   * CPU seconds per thread group from {@code earlier} to this snapshot, as a share of {@code
+   * seconds} of wall time (1.0 = one core busy), the largest {@code top} groups first.
+   */
+  Map<String, Double> coresSince(ThreadCpu earlier, double seconds, int top) {
+    Map<String, Double> byGroup = new HashMap<>();
+    nanosById.forEach(
+        (id, nanos) -> {
+          long before = earlier.nanosById.getOrDefault(id, 0L);
+          String group = nameById.get(id).replaceAll("[0-9]+", "N");
+          byGroup.merge(group, (nanos - before) / 1e9 / seconds, Double::sum);
+        });
+    Map<String, Double> out = new LinkedHashMap<>();
+    byGroup.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(top)
+        .forEach(e -> out.put(e.getKey(), BenchServeCommand.round(e.getValue(), 3)));
+    return out;
+  }
+}
