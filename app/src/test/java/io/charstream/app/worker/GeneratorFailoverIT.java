@@ -28,6 +28,12 @@ class GeneratorFailoverIT {
   // goes.
   private static final int LONG = 100_000;
 
+  /**
+   * The kill test's requests: the contract's longest, so that a request streaming when the
+   * collector last looked is still running when the kill lands, however fast generation gets.
+   */
+  private static final int KILL_LENGTH = 1_000_000;
+
   private static EmbeddedBroker broker;
 
   @BeforeAll
@@ -55,6 +61,14 @@ class GeneratorFailoverIT {
   private static Map<String, String> assertEachAnsweredOnceCorrectly(
       GeneratorFixture f, List<GenerateRequest> requests) {
     return f.assertEachAnsweredOnce(requests, 11L, WAIT);
+  }
+
+  /** The ids in {@code streamed} with no final record in {@code answered}. */
+  private static java.util.Set<String> unanswered(
+      java.util.Set<String> streamed, java.util.Set<String> answered) {
+    java.util.Set<String> out = new java.util.HashSet<>(streamed);
+    out.removeAll(answered);
+    return out;
   }
 
   /** Committed answers of {@code instance} among {@code answeredBy}. */
@@ -103,27 +117,34 @@ class GeneratorFailoverIT {
                   GeneratorConfig.QUEUE_CAPACITY,
                   4,
                   GeneratorConfig.LENGTH_MAX,
-                  LONG));
+                  KILL_LENGTH));
       assertThat(victim.awaitReady(WAIT)).isTrue();
       List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 24; i++) {
-        GenerateRequest r = request("kill-" + i, "KING", LONG, i, null, null, i % 3 == 0);
+      for (int i = 0; i < 12; i++) {
+        GenerateRequest r = request("kill-" + i, "KING", KILL_LENGTH, i, null, null, i % 3 == 0);
         requests.add(r);
         f.send(r);
       }
-      // Kill it once it streams some requests (they hold slots) and some answers are committed.
+      // Kill it once some answers are committed and a request it streams is still unanswered (it
+      // holds a slot: all requests have the same length, so the first wave of streamed requests
+      // finishes with the first answers; waiting for one of a later wave keeps the kill on live
+      // work however fast generation is).
       f.await(
-          () -> f.streamedBy("victim").size() >= 2 && !f.answeredBy("victim").isEmpty(),
+          () ->
+              !f.answeredBy("victim").isEmpty()
+                  && !unanswered(f.streamedBy("victim"), f.answeredBy("victim")).isEmpty(),
           WAIT,
-          "streamed chunks and first answers");
+          "first answers, and a streamed request still running");
       double busy = GeneratorFixture.gauge(victim, "charstream.generator.slots.active");
       victim.kill();
       assertThat(busy).as("the victim's busy slots at the kill").isPositive();
-      java.util.Set<String> streamedByVictim = f.streamedBy("victim");
+      java.util.Set<String> streamedByVictim =
+          unanswered(f.streamedBy("victim"), f.answeredBy("victim"));
 
       GeneratorService heir =
           f.startGenerator(
-              "heir", Map.of(GeneratorConfig.BATCH_CAPACITY, 8, GeneratorConfig.LENGTH_MAX, LONG));
+              "heir",
+              Map.of(GeneratorConfig.BATCH_CAPACITY, 8, GeneratorConfig.LENGTH_MAX, KILL_LENGTH));
       for (GenerateRequest r : requests) {
         f.awaitFinal(r.requestId(), WAIT);
       }
