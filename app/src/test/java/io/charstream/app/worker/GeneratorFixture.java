@@ -242,6 +242,20 @@ public final class GeneratorFixture implements AutoCloseable {
     return out;
   }
 
+  /** Characters that {@code worker} committed in chunk records, per request id, as seen so far. */
+  public Map<String, Integer> streamedChars(String worker) {
+    Map<String, Integer> out = new java.util.HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : responses.records) {
+      if (worker.equals(worker(r))) {
+        GenerateResponse response = Json.read(r.value(), GenerateResponse.class);
+        if (response.type() == GenerateResponse.Type.CHUNK) {
+          out.merge(r.key(), response.text().length(), Integer::sum);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Request ids that {@code worker} committed a final record of, as the collector saw so far. */
   public java.util.Set<String> answeredBy(String worker) {
     java.util.Set<String> out = new java.util.HashSet<>();
