@@ -186,19 +186,7 @@ final class LoadGenerator implements AutoCloseable {
       if (end < 0 && sentAt.size() < concurrency) {
         while (sentAt.size() < concurrency) {
           String id = runId + "-" + sent;
-          GenerateRequest r =
-              new GenerateRequest(
-                  GenerateRequest.SCHEMA_VERSION,
-                  id,
-                  prompt,
-                  length,
-                  null,
-                  null,
-                  (long) sent,
-                  null,
-                  null,
-                  null,
-                  null);
+          GenerateRequest r = GenerateRequest.of(id, prompt, length, sent);
           sentAt.put(id, System.nanoTime());
           producer.send(
               new ProducerRecord<>(

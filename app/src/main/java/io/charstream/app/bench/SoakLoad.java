@@ -102,19 +102,7 @@ final class SoakLoad implements AutoCloseable {
       if (sent < total && sent - answered < concurrency) {
         while (sent < total && sent - answered < concurrency) {
           String id = prefix + sent;
-          GenerateRequest r =
-              new GenerateRequest(
-                  GenerateRequest.SCHEMA_VERSION,
-                  id,
-                  prompt,
-                  length,
-                  null,
-                  null,
-                  (long) sent,
-                  null,
-                  null,
-                  null,
-                  null);
+          GenerateRequest r = GenerateRequest.of(id, prompt, length, sent);
           sentAt[sent] = System.nanoTime();
           producer.send(
               new ProducerRecord<>(

@@ -1,5 +1,6 @@
 package io.charstream.app.cli;
 
+import io.charstream.model.kernel.FusedRuntime;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ public final class NativeTuning {
    * The incubating Vector API, which the fused LSTM's recurrence kernels use (about 1.8x the BLAS
    * calls they replace); the JVM prints a one-line warning about it on standard error.
    */
-  public static final String VECTOR_MODULE = "jdk.incubator.vector";
+  public static final String VECTOR_MODULE = FusedRuntime.VECTOR_MODULE;
 
   /**
    * Heap per command. Training holds little on the Java heap (the corpus, a few MB of ids); a small

@@ -61,4 +61,10 @@ public record GenerateRequest(
     return new GenerateRequest(
         SCHEMA_VERSION, requestId, prompt, null, null, null, null, null, null, null, null);
   }
+
+  /** A request for {@code length} characters drawn with {@code randomSeed}; the rest defaults. */
+  public static GenerateRequest of(String requestId, String prompt, int length, long randomSeed) {
+    return new GenerateRequest(
+        SCHEMA_VERSION, requestId, prompt, length, null, null, randomSeed, null, null, null, null);
+  }
 }
