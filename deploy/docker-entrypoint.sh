@@ -38,10 +38,15 @@ mem_limit() {
   esac
 }
 
-if [ -z "${OMP_NUM_THREADS:-}" ]; then
+if [ -n "${OMP_NUM_THREADS:-}" ]; then
+  threads_why="set by the environment"
+else
   threads=$(cpu_limit)
-  if [ -z "$threads" ]; then
+  if [ -n "$threads" ]; then
+    threads_why="CPU limit, rounded up"
+  else
     threads=$(nproc)
+    threads_why="no CPU limit: the visible cores"
   fi
   OMP_NUM_THREADS=$threads
   export OMP_NUM_THREADS
@@ -54,7 +59,14 @@ native_opts=""
 memory=$(mem_limit)
 if [ -n "$memory" ]; then
   native_opts="-Dorg.bytedeco.javacpp.maxbytes=$((memory * 40 / 100)) -Dorg.bytedeco.javacpp.maxphysicalbytes=$((memory * 90 / 100))"
+  memory_why="memory limit $memory bytes: JavaCPP maxbytes $((memory * 40 / 100)), maxphysicalbytes $((memory * 90 / 100))"
+else
+  memory_why="no memory limit: JavaCPP's defaults"
 fi
+
+# One line on standard error says what was decided, so a pod's log shows it (deploy/smoke-test.sh
+# checks it against the limits it set).
+echo "charstream-entrypoint: OMP_NUM_THREADS=$OMP_NUM_THREADS ($threads_why); $memory_why" >&2
 
 # JAVA_OPTS and native_opts are lists of flags: split on spaces on purpose.
 # shellcheck disable=SC2086
