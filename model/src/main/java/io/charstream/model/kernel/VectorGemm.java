@@ -13,10 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>C[i][j] = sum over k of A(i, k) B[k][j], where B and C are row-major and A is read one element
  * at a time through two strides, so that A can be a row-major matrix or a transposed (column-major)
  * one alike: the weight gradient dW = dz^T x reads dz's columns, which needs no transposition.
- * Every C element sums its products in ascending k with fused multiply-adds, the same whichever row
- * band, column block or thread computes it, so results do not depend on the thread count. The
- * register tile is 8 rows by two vectors of columns; at these sizes (K up to a few thousand, N of
- * 32 to 512) it runs at 1.2-1.6x OpenBLAS 0.3.19, which spends a third of its time packing.
+ * Every C element sums its products in ascending k with fused multiply-adds, block by block of
+ * {@value #DEPTH_BLOCK} k, each block's sum added to C in order, the same whichever row band,
+ * column block or thread computes it, so results do not depend on the thread count. The register
+ * tile is 8 rows by two vectors of columns; at these sizes (K up to a few thousand, N of 32 to 512)
+ * it runs at 1.2-1.6x OpenBLAS 0.3.19, which spends a third of its time packing.
  *
  * <p>Only loaded when {@link FusedRuntime#vectorKernels()} says the module is there (see {@link
  * LstmVectorKernels}).
@@ -117,7 +118,8 @@ public final class VectorGemm {
     }
     for (int k0 = 0; k0 < job.depth(); k0 += DEPTH_BLOCK) {
       int k1 = Math.min(job.depth(), k0 + DEPTH_BLOCK);
-      // The first block starts from zero unless C accumulates: C is never cleared beforehand.
+      // Each block sums from zero and adds C at the end, unless it is the first of a fresh C: C is
+      // never cleared beforehand.
       boolean load = k0 > 0 || job.accumulate();
       int i = from;
       for (; i + TILE_ROWS <= to; i += TILE_ROWS) {
@@ -139,11 +141,6 @@ public final class VectorGemm {
     }
   }
 
-  /** C's vector at {@code at}, or zeros when this block is the first of a fresh C. */
-  private static FloatVector start(float[] c, int at, boolean load) {
-    return load ? FloatVector.fromArray(S, c, at) : FloatVector.zero(S);
-  }
-
   /** C[i..i+7][j..j+2L) += sum_{k0 <= k < k1} A(i.., k) B[k][j..]. */
   private static void tile8x2(Job job, int i, int j, int k0, int k1, boolean load) {
     float[] a = job.a();
@@ -161,22 +158,22 @@ public final class VectorGemm {
     int c5 = c4 + ldc;
     int c6 = c5 + ldc;
     int c7 = c6 + ldc;
-    FloatVector s00 = start(c, c0, load);
-    FloatVector s01 = start(c, c0 + LANES, load);
-    FloatVector s10 = start(c, c1, load);
-    FloatVector s11 = start(c, c1 + LANES, load);
-    FloatVector s20 = start(c, c2, load);
-    FloatVector s21 = start(c, c2 + LANES, load);
-    FloatVector s30 = start(c, c3, load);
-    FloatVector s31 = start(c, c3 + LANES, load);
-    FloatVector s40 = start(c, c4, load);
-    FloatVector s41 = start(c, c4 + LANES, load);
-    FloatVector s50 = start(c, c5, load);
-    FloatVector s51 = start(c, c5 + LANES, load);
-    FloatVector s60 = start(c, c6, load);
-    FloatVector s61 = start(c, c6 + LANES, load);
-    FloatVector s70 = start(c, c7, load);
-    FloatVector s71 = start(c, c7 + LANES, load);
+    FloatVector s00 = FloatVector.zero(S);
+    FloatVector s01 = FloatVector.zero(S);
+    FloatVector s10 = FloatVector.zero(S);
+    FloatVector s11 = FloatVector.zero(S);
+    FloatVector s20 = FloatVector.zero(S);
+    FloatVector s21 = FloatVector.zero(S);
+    FloatVector s30 = FloatVector.zero(S);
+    FloatVector s31 = FloatVector.zero(S);
+    FloatVector s40 = FloatVector.zero(S);
+    FloatVector s41 = FloatVector.zero(S);
+    FloatVector s50 = FloatVector.zero(S);
+    FloatVector s51 = FloatVector.zero(S);
+    FloatVector s60 = FloatVector.zero(S);
+    FloatVector s61 = FloatVector.zero(S);
+    FloatVector s70 = FloatVector.zero(S);
+    FloatVector s71 = FloatVector.zero(S);
     int ao = job.aOffset() + i * rs + k0 * ds;
     int bo = job.bOffset() + k0 * ldb + j;
     for (int k = k0; k < k1; k++, ao += ds, bo += ldb) {
@@ -207,22 +204,43 @@ public final class VectorGemm {
       s70 = b0.fma(x, s70);
       s71 = b1.fma(x, s71);
     }
-    s00.intoArray(c, c0);
-    s01.intoArray(c, c0 + LANES);
-    s10.intoArray(c, c1);
-    s11.intoArray(c, c1 + LANES);
-    s20.intoArray(c, c2);
-    s21.intoArray(c, c2 + LANES);
-    s30.intoArray(c, c3);
-    s31.intoArray(c, c3 + LANES);
-    s40.intoArray(c, c4);
-    s41.intoArray(c, c4 + LANES);
-    s50.intoArray(c, c5);
-    s51.intoArray(c, c5 + LANES);
-    s60.intoArray(c, c6);
-    s61.intoArray(c, c6 + LANES);
-    s70.intoArray(c, c7);
-    s71.intoArray(c, c7 + LANES);
+    // Stores on both branches, so that no vector value merges after them (C2 in JDK 17 would box
+    // it).
+    if (load) {
+      s00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+      s01.add(FloatVector.fromArray(S, c, c0 + LANES)).intoArray(c, c0 + LANES);
+      s10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1);
+      s11.add(FloatVector.fromArray(S, c, c1 + LANES)).intoArray(c, c1 + LANES);
+      s20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2);
+      s21.add(FloatVector.fromArray(S, c, c2 + LANES)).intoArray(c, c2 + LANES);
+      s30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3);
+      s31.add(FloatVector.fromArray(S, c, c3 + LANES)).intoArray(c, c3 + LANES);
+      s40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4);
+      s41.add(FloatVector.fromArray(S, c, c4 + LANES)).intoArray(c, c4 + LANES);
+      s50.add(FloatVector.fromArray(S, c, c5)).intoArray(c, c5);
+      s51.add(FloatVector.fromArray(S, c, c5 + LANES)).intoArray(c, c5 + LANES);
+      s60.add(FloatVector.fromArray(S, c, c6)).intoArray(c, c6);
+      s61.add(FloatVector.fromArray(S, c, c6 + LANES)).intoArray(c, c6 + LANES);
+      s70.add(FloatVector.fromArray(S, c, c7)).intoArray(c, c7);
+      s71.add(FloatVector.fromArray(S, c, c7 + LANES)).intoArray(c, c7 + LANES);
+    } else {
+      s00.intoArray(c, c0);
+      s01.intoArray(c, c0 + LANES);
+      s10.intoArray(c, c1);
+      s11.intoArray(c, c1 + LANES);
+      s20.intoArray(c, c2);
+      s21.intoArray(c, c2 + LANES);
+      s30.intoArray(c, c3);
+      s31.intoArray(c, c3 + LANES);
+      s40.intoArray(c, c4);
+      s41.intoArray(c, c4 + LANES);
+      s50.intoArray(c, c5);
+      s51.intoArray(c, c5 + LANES);
+      s60.intoArray(c, c6);
+      s61.intoArray(c, c6 + LANES);
+      s70.intoArray(c, c7);
+      s71.intoArray(c, c7 + LANES);
+    }
   }
 
   /**
@@ -235,12 +253,16 @@ public final class VectorGemm {
     int ds = job.aDepthStride();
     int ldb = job.ldb();
     int c0 = job.cOffset() + i * job.ldc() + j;
-    FloatVector s = start(c, c0, load);
+    FloatVector s = FloatVector.zero(S);
     int ao = job.aOffset() + i * job.aRowStride() + k0 * ds;
     int bo = job.bOffset() + k0 * ldb + j;
     for (int k = k0; k < k1; k++, ao += ds, bo += ldb) {
       s = FloatVector.fromArray(S, b, bo).fma(FloatVector.broadcast(S, a[ao]), s);
     }
-    s.intoArray(c, c0);
+    if (load) {
+      s.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    } else {
+      s.intoArray(c, c0);
+    }
   }
 }
