@@ -58,25 +58,25 @@ public final class LstmVectorKernels {
    * @param z [rows][4H], the input projection x W of this step on entry, the gates' pre-activations
    *     (without bias) on exit
    * @param packed RW packed by {@link #packRecurrent}
-   * @param hPrev [rows][H]
+   * @param hPrev [rows][H] from {@code hOffset}
    */
   public static void recurrentProjection(
-      float[] z, float[] packed, float[] hPrev, int rows, int hidden) {
+      float[] z, float[] packed, float[] hPrev, int hOffset, int rows, int hidden) {
     int blocks = hidden / LANES;
     for (int jb = 0; jb < blocks; jb++) {
       int r = 0;
       for (; r + 4 <= rows; r += 4) {
-        forward4(z, packed, hPrev, r, jb, hidden);
+        forward4(z, packed, hPrev, hOffset, r, jb, hidden);
       }
       for (; r < rows; r++) {
-        forward1(z, packed, hPrev, r, jb, hidden);
+        forward1(z, packed, hPrev, hOffset, r, jb, hidden);
       }
     }
   }
 
   /** zin += hPrev RW for rows r..r+3 and the hidden units of block jb, all four gates. */
   private static void forward4(
-      float[] zin, float[] packed, float[] hPrev, int r, int jb, int hidden) {
+      float[] zin, float[] packed, float[] hPrev, int hOffset, int r, int jb, int hidden) {
     int gates = 4 * hidden;
     int j0 = jb * LANES;
     int z0 = r * gates + j0;
@@ -100,7 +100,7 @@ public final class LstmVectorKernels {
     FloatVector o3 = FloatVector.fromArray(S, zin, z3 + 2 * hidden);
     FloatVector g3 = FloatVector.fromArray(S, zin, z3 + 3 * hidden);
     {
-      int h0 = r * hidden;
+      int h0 = hOffset + r * hidden;
       int h1 = h0 + hidden;
       int h2 = h1 + hidden;
       int h3 = h2 + hidden;
@@ -152,7 +152,7 @@ public final class LstmVectorKernels {
 
   /** As forward4 for one row: the same operations in the same order. */
   private static void forward1(
-      float[] zin, float[] packed, float[] hPrev, int r, int jb, int hidden) {
+      float[] zin, float[] packed, float[] hPrev, int hOffset, int r, int jb, int hidden) {
     int j0 = jb * LANES;
     int z0 = r * 4 * hidden + j0;
     FloatVector a0 = FloatVector.fromArray(S, zin, z0);
@@ -160,7 +160,7 @@ public final class LstmVectorKernels {
     FloatVector o0 = FloatVector.fromArray(S, zin, z0 + 2 * hidden);
     FloatVector g0 = FloatVector.fromArray(S, zin, z0 + 3 * hidden);
     {
-      int h0 = r * hidden;
+      int h0 = hOffset + r * hidden;
       int w = jb * hidden * 4 * LANES;
       for (int k = 0; k < hidden; k++, w += 4 * LANES) {
         FloatVector x = FloatVector.broadcast(S, hPrev[h0 + k]);

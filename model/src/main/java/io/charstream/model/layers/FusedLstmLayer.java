@@ -8,6 +8,7 @@ import io.charstream.model.kernel.NativeBuffer;
 import io.charstream.model.kernel.ParallelGemm;
 import io.charstream.model.kernel.Pointers;
 import io.charstream.model.kernel.Sequence;
+import io.charstream.model.kernel.VectorGemm;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,6 +81,9 @@ public class FusedLstmLayer extends LSTM {
   private float[] recurrentTransposed;
 
   private float[] recurrentPacked;
+
+  /** The vector path's per-pass arrays (see {@link ValuePass}), or null. */
+  private ValuePass values;
 
   public FusedLstmLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -208,9 +212,13 @@ public class FusedLstmLayer extends LSTM {
     float[] c0 = zeroState ? null : toFloats(prevMemCell);
     Params params = params(nIn, hidden);
     input = Layouts.stepsMajor(input, workspaceMgr, ArrayType.INPUT);
-    Sequence in = Sequence.of(input);
     int rows = batch * steps;
     int gates = 4 * hidden;
+    if (vectorKernels(hidden)) {
+      return forwardValues(prevAct, zeroState, c0, params, nIn, hidden, batch, steps, workspaceMgr);
+    }
+    values = null;
+    Sequence in = Sequence.of(input);
     if (gateBuffer == null || gateBuffer.capacity() < (long) rows * gates) {
       gateBuffer = new NativeBuffer((long) rows * gates);
     }
@@ -248,23 +256,25 @@ public class FusedLstmLayer extends LSTM {
                 gates)),
         active.length);
     Runnable[] tasks = new Runnable[active.length];
-    float[] packed = null;
-    if (vectorKernels(hidden)) {
-      packed = recurrentPacked;
-      LstmVectorKernels.packRecurrent(readRecurrent(params, hidden), hidden, packed);
-    }
-    float[] packedRw = packed;
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
       shard.setInitialState(c0, zeroState);
-      tasks[s] = () -> shard.forward(params.recurrentWeights(), packedRw, params.bias(), buffers);
+      tasks[s] = () -> shard.forward(params.recurrentWeights(), params.bias(), buffers);
     }
     FusedRuntime.runAll(tasks);
 
     float[] lastAct = new float[batch * hidden];
-    float[] lastMem = new float[batch * hidden];
     Pointers.at(buffers.output() + 4L * (steps - 1) * batch * hidden)
         .get(lastAct, 0, lastAct.length);
+    return finishForward(out, lastAct, active, zeroState);
+  }
+
+  /** Keeps what backward and the state maps need from a forward pass; returns its output. */
+  private INDArray finishForward(
+      INDArray out, float[] lastAct, LstmShard[] active, boolean zeroState) {
+    int batch = Math.toIntExact(out.size(0));
+    int hidden = Math.toIntExact(out.size(1));
+    float[] lastMem = new float[batch * hidden];
     for (LstmShard shard : active) {
       shard.lastCellState(lastMem);
     }
@@ -276,6 +286,73 @@ public class FusedLstmLayer extends LSTM {
     forwardOutput = out;
     forwardZeroState = zeroState;
     return out;
+  }
+
+  /**
+   * The forward pass on Java arrays and the vector kernels: the input projection in {@link
+   * VectorGemm}, the recurrence per slice in {@link LstmShard#forward(float[], float[],
+   * LstmShard.Values)}.
+   */
+  private INDArray forwardValues(
+      INDArray prevAct,
+      boolean zeroState,
+      float[] c0,
+      Params params,
+      int nIn,
+      int hidden,
+      int batch,
+      int steps,
+      LayerWorkspaceMgr workspaceMgr) {
+    int rows = batch * steps;
+    int gates = 4 * hidden;
+    if (values == null || !values.fits(nIn, hidden, batch, steps)) {
+      // A new shape (the validation batch, a generation step) gets arrays of its own size.
+      values = new ValuePass(nIn, hidden, batch, steps);
+    }
+    ValuePass pass = values;
+    pass.readInput(Sequence.of(input).base(), rows, nIn);
+    pass.readInputWeights(params.inputWeights(), nIn, gates);
+    int hs = hidden;
+    if (zeroState) {
+      Arrays.fill(pass.hidden, 0, batch * hs, 0f);
+    } else {
+      float[] h0 = toFloats(prevAct);
+      System.arraycopy(h0, 0, pass.hidden, 0, batch * hs);
+    }
+    LstmShard[] active = prepare(hidden, batch, steps);
+    // The input projection of every step at once: gates = x W, rows (t, b).
+    VectorGemm.run(
+        List.of(
+            new VectorGemm.Job(
+                rows,
+                gates,
+                nIn,
+                pass.input,
+                0,
+                pass.inputStride,
+                1,
+                pass.inputWeights,
+                0,
+                gates,
+                pass.gates,
+                0,
+                gates,
+                false)),
+        active.length);
+    LstmVectorKernels.packRecurrent(readRecurrent(params, hidden), hidden, recurrentPacked);
+    LstmShard.Values shared = new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch);
+    Runnable[] tasks = new Runnable[active.length];
+    for (int s = 0; s < active.length; s++) {
+      LstmShard shard = active[s];
+      shard.setInitialState(c0, zeroState);
+      tasks[s] = () -> shard.forward(recurrentPacked, params.bias(), shared);
+    }
+    FusedRuntime.runAll(tasks);
+
+    INDArray out = Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATIONS, batch, hidden, steps);
+    Pointers.at(Pointers.address(out)).put(pass.hidden, batch * hs, rows * hs);
+    float[] lastAct = Arrays.copyOfRange(pass.hidden, rows * hs, (rows + batch) * hs);
+    return finishForward(out, lastAct, active, zeroState);
   }
 
   private Pair<Gradient, INDArray> backward(
@@ -313,9 +390,13 @@ public class FusedLstmLayer extends LSTM {
     Params params = params(nIn, hidden);
     int rows = batch * steps;
     int gates = 4 * hidden;
-    Sequence in = Sequence.of(input);
     INDArray epsOut =
         Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATION_GRAD, batch, nIn, steps);
+    if (values != null) {
+      backwardValues(eps, epsOut, firstStep, params, nIn, hidden, batch, steps);
+      return finishBackward(epsOut, truncated);
+    }
+    Sequence in = Sequence.of(input);
     LstmShard.Buffers buffers =
         new LstmShard.Buffers(
             Pointers.address(gateBuffer.at(0)),
@@ -325,16 +406,14 @@ public class FusedLstmLayer extends LSTM {
             batch);
     LstmShard[] active = activeShards();
     Runnable[] tasks = new Runnable[active.length];
-    float[] rwt = vectorKernels(hidden) ? readRecurrent(params, hidden) : null;
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
-      tasks[s] = () -> shard.backward(params.recurrentWeights(), rwt, firstStep, buffers);
+      tasks[s] = () -> shard.backward(params.recurrentWeights(), firstStep, buffers);
     }
     FusedRuntime.runAll(tasks);
 
     INDArray gW = gradientViews.get(LSTMParamInitializer.INPUT_WEIGHT_KEY);
     INDArray gRW = gradientViews.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
-    INDArray gB = gradientViews.get(LSTMParamInitializer.BIAS_KEY);
     long gradW = Pointers.address(Pointers.ofColumnMajor(gW, nIn, gates));
     long gradRW = Pointers.address(Pointers.ofColumnMajor(gRW, hidden, gates));
     // Over all steps at once: dW^T = dz^T x; dRW^T = dz[t]^T h[t-1] (h[-1] the initial state); dx =
@@ -403,11 +482,113 @@ public class FusedLstmLayer extends LSTM {
     // other reference, and a collection would free its memory under the kernels' feet).
     Reference.reachabilityFence(eps);
 
+    return finishBackward(epsOut, truncated);
+  }
+
+  /**
+   * The backward pass on Java arrays and the vector kernels: the recurrence per slice in {@link
+   * LstmShard#backward(float[], int, LstmShard.Values)}, then the weight and input gradients of all
+   * steps in {@link VectorGemm}: dW^T = dz^T x, dRW^T = dz^T h[t-1] (the initial state included),
+   * dx = dz W^T.
+   */
+  private void backwardValues(
+      INDArray eps,
+      INDArray epsOut,
+      int firstStep,
+      Params params,
+      int nIn,
+      int hidden,
+      int batch,
+      int steps) {
+    ValuePass pass = values;
+    int rows = batch * steps;
+    int gates = 4 * hidden;
+    Pointers.at(Pointers.address(eps)).get(pass.epsilon, 0, rows * hidden);
+    // Read through its raw address: a copy made by the caller has no other reference, and a
+    // collection would free its memory under the read.
+    Reference.reachabilityFence(eps);
+    float[] rwt = readRecurrent(params, hidden);
+    LstmShard.Values shared = new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch);
+    LstmShard[] active = activeShards();
+    Runnable[] tasks = new Runnable[active.length];
+    for (int s = 0; s < active.length; s++) {
+      LstmShard shard = active[s];
+      tasks[s] = () -> shard.backward(rwt, firstStep, shared);
+    }
+    FusedRuntime.runAll(tasks);
+
+    int inStride = pass.inputStride;
+    VectorGemm.run(
+        List.of(
+            new VectorGemm.Job(
+                gates,
+                inStride,
+                rows,
+                pass.gates,
+                0,
+                1,
+                gates,
+                pass.input,
+                0,
+                inStride,
+                pass.inputWeightGradient,
+                0,
+                inStride,
+                false),
+            new VectorGemm.Job(
+                gates,
+                hidden,
+                rows,
+                pass.gates,
+                0,
+                1,
+                gates,
+                pass.hidden,
+                0,
+                hidden,
+                pass.recurrentWeightGradient,
+                0,
+                hidden,
+                false),
+            new VectorGemm.Job(
+                rows,
+                inStride,
+                gates,
+                pass.gates,
+                0,
+                gates,
+                1,
+                pass.inputWeightsRaw,
+                0,
+                inStride,
+                pass.inputGradient,
+                0,
+                inStride,
+                false)),
+        active.length);
+    INDArray gW = gradientViews.get(LSTMParamInitializer.INPUT_WEIGHT_KEY);
+    INDArray gRW = gradientViews.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
+    pass.writeRows(
+        pass.inputWeightGradient,
+        Pointers.address(Pointers.ofColumnMajor(gW, nIn, gates)),
+        gates,
+        nIn);
+    Pointers.at(Pointers.address(Pointers.ofColumnMajor(gRW, hidden, gates)))
+        .put(pass.recurrentWeightGradient, 0, gates * hidden);
+    pass.writeRows(pass.inputGradient, Pointers.address(epsOut), rows, nIn);
+  }
+
+  /** The bias gradient from the shards' sums, the TBPTT state, and the gradient to return. */
+  private Pair<Gradient, INDArray> finishBackward(INDArray epsOut, boolean truncated) {
+    LstmShard[] active = activeShards();
+    INDArray gW = gradientViews.get(LSTMParamInitializer.INPUT_WEIGHT_KEY);
+    INDArray gRW = gradientViews.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
+    INDArray gB = gradientViews.get(LSTMParamInitializer.BIAS_KEY);
     float[] biasGrad = active[0].biasGradient().clone();
     for (int s = 1; s < active.length; s++) {
       GateMath.accumulate(active[s].biasGradient(), biasGrad, biasGrad.length);
     }
-    Pointers.ofVector(gB, gates).put(biasGrad, 0, biasGrad.length);
+    Pointers.ofVector(gB, biasGrad.length).put(biasGrad, 0, biasGrad.length);
 
     if (truncated) {
       tBpttStateMap.put(STATE_KEY_PREV_ACTIVATION, forwardLastAct);
@@ -513,6 +694,98 @@ public class FusedLstmLayer extends LSTM {
 
   private LstmShard[] activeShards() {
     return Arrays.copyOf(shards, activeSlices);
+  }
+
+  /**
+   * The vector path's arrays, kept across passes of one shape: the input x [rows][nIn'] (nIn'
+   * {@link #inputStride}: nIn rounded up to whole vectors, the padding zero), W as [nIn][4H] for
+   * the projection and as DL4J stores it, [4H][nIn'], for the input gradient, the gates [rows][4H],
+   * the hidden states [rows + mb][H] with the initial state first, epsilon [rows][H], and the
+   * gradients the backward GEMMs write.
+   */
+  private static final class ValuePass {
+    final int nIn;
+    final int hiddenSize;
+    final int rows;
+    final int batch;
+    final int inputStride;
+    final float[] input;
+    final float[] inputWeights;
+    final float[] inputWeightsRaw;
+    final float[] gates;
+    final float[] hidden;
+    final float[] epsilon;
+    final float[] inputWeightGradient;
+    final float[] recurrentWeightGradient;
+    final float[] inputGradient;
+
+    /** Dense [rows][nIn] scratch for copies in and out when nIn is padded (else null). */
+    final float[] dense;
+
+    ValuePass(int nIn, int hiddenSize, int batch, int steps) {
+      this.nIn = nIn;
+      this.hiddenSize = hiddenSize;
+      this.batch = batch;
+      this.rows = Math.multiplyExact(batch, steps);
+      this.inputStride =
+          Math.floorDiv(nIn + VectorGemm.LANES - 1, VectorGemm.LANES) * VectorGemm.LANES;
+      int gateCount = 4 * hiddenSize;
+      input = new float[Math.multiplyExact(rows, inputStride)];
+      inputWeights = new float[nIn * gateCount];
+      inputWeightsRaw = new float[gateCount * inputStride];
+      gates = new float[Math.multiplyExact(rows, gateCount)];
+      hidden = new float[Math.multiplyExact(rows + batch, hiddenSize)];
+      epsilon = new float[Math.multiplyExact(rows, hiddenSize)];
+      inputWeightGradient = new float[gateCount * inputStride];
+      recurrentWeightGradient = new float[gateCount * hiddenSize];
+      inputGradient = new float[Math.multiplyExact(rows, inputStride)];
+      dense = inputStride == nIn ? null : new float[Math.multiplyExact(rows, nIn)];
+    }
+
+    boolean fits(int nIn, int hiddenSize, int batch, int steps) {
+      return this.nIn == nIn
+          && this.hiddenSize == hiddenSize
+          && this.batch == batch
+          && (long) batch * steps == rows;
+    }
+
+    /** x [rows][nIn] from native memory into {@link #input}. */
+    void readInput(long address, int rowCount, int columns) {
+      if (dense == null) {
+        Pointers.at(address).get(input, 0, rowCount * columns);
+        return;
+      }
+      Pointers.at(address).get(dense, 0, rowCount * columns);
+      for (int r = 0; r < rowCount; r++) {
+        System.arraycopy(dense, r * columns, input, r * inputStride, columns);
+      }
+    }
+
+    /** W (DL4J's column-major [nIn, 4H], i.e. [4H][nIn]) into both of its layouts here. */
+    void readInputWeights(long address, int columns, int gateCount) {
+      float[] raw = inputWeightGradient; // scratch until the backward pass writes it
+      Pointers.at(address).get(raw, 0, gateCount * columns);
+      for (int g = gateCount - 1; g >= 0; g--) {
+        for (int n = 0; n < columns; n++) {
+          float w = raw[g * columns + n];
+          inputWeights[n * gateCount + g] = w;
+          inputWeightsRaw[g * inputStride + n] = w;
+        }
+      }
+    }
+
+    /** The first {@code columns} of each of {@code rowCount} rows of {@code values} to native. */
+    void writeRows(float[] values, long address, int rowCount, int columns) {
+      if (inputStride == columns) {
+        Pointers.at(address).put(values, 0, rowCount * columns);
+        return;
+      }
+      float[] out = rowCount * columns <= dense.length ? dense : new float[rowCount * columns];
+      for (int r = 0; r < rowCount; r++) {
+        System.arraycopy(values, r * inputStride, out, r * columns, columns);
+      }
+      Pointers.at(address).put(out, 0, rowCount * columns);
+    }
   }
 
   /** The values of a [batch, H] array, row-major. */

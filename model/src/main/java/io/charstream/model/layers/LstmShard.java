@@ -35,6 +35,13 @@ final class LstmShard {
   /** Native addresses of the layer's buffers for one pass (see the class comment for layouts). */
   record Buffers(long gates, long output, long epsilon, long initialHidden, int mb) {}
 
+  /**
+   * The layer's Java arrays for one pass on the vector kernels, rows (t, b) = t * mb + b: gates [T,
+   * mb, 4H] (pre-activations forward, their gradients backward), hidden [T + 1, mb, H] with the
+   * initial state first (row t * mb + b holds h[t - 1] of stream b), epsilon [T, mb, H].
+   */
+  record Values(float[] gates, float[] hidden, float[] epsilon, int mb) {}
+
   private final int hidden;
   private int batch;
   private int steps;
@@ -56,7 +63,6 @@ final class LstmShard {
   // Scratch, [B * 4H] or [B * H].
   private float[] zRow;
   private float[] zNext;
-  private float[] hPrev;
   private float[] zA;
   private float[] zF;
   private float[] zO;
@@ -103,7 +109,6 @@ final class LstmShard {
       dhRecurrent = new NativeBuffer(n);
       zRow = new float[4 * n];
       zNext = new float[4 * n];
-      hPrev = new float[n];
       zA = new float[n];
       zF = new float[n];
       zO = new float[n];
@@ -171,19 +176,11 @@ final class LstmShard {
    * #backward} needs.
    */
   void forward(long recurrentWeights, float[] bias, Buffers buffers) {
-    forward(recurrentWeights, null, bias, buffers);
+    forwardBlas(recurrentWeights, bias, buffers);
   }
 
-  /**
-   * As {@link #forward(long, float[], Buffers)}; with {@code packedRecurrent} (RW packed by {@link
-   * LstmVectorKernels#packRecurrent}) each step runs in {@link LstmVectorKernels#forwardStep}
-   * instead of a BLAS call and the gate loops.
-   */
-  void forward(long recurrentWeights, float[] packedRecurrent, float[] bias, Buffers buffers) {
-    if (packedRecurrent != null) {
-      forwardVector(packedRecurrent, bias, buffers);
-      return;
-    }
+  /** The BLAS path of {@link #forward(long, float[], Buffers)}. */
+  private void forwardBlas(long recurrentWeights, float[] bias, Buffers buffers) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
@@ -228,20 +225,11 @@ final class LstmShard {
    * of every step of this slice, and sums the bias gradient ({@link #biasGradient()}).
    */
   void backward(long recurrentWeights, int firstStep, Buffers buffers) {
-    backward(recurrentWeights, null, firstStep, buffers);
+    backwardBlas(recurrentWeights, firstStep, buffers);
   }
 
-  /**
-   * As {@link #backward(long, int, Buffers)}; with {@code recurrentTransposed} (RW^T [4H][H] in a
-   * Java array) the gradient through the recurrent weights runs in {@link
-   * LstmVectorKernels#recurrentGradient} instead of a BLAS call.
-   */
-  void backward(
-      long recurrentWeights, float[] recurrentTransposed, int firstStep, Buffers buffers) {
-    if (recurrentTransposed != null) {
-      backwardVector(recurrentTransposed, firstStep, buffers);
-      return;
-    }
+  /** The BLAS path of {@link #backward(long, int, Buffers)}. */
+  private void backwardBlas(long recurrentWeights, int firstStep, Buffers buffers) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
@@ -307,29 +295,28 @@ final class LstmShard {
     reduceBias(sumG, 3 * hs);
   }
 
-  private void forwardVector(float[] packed, float[] bias, Buffers buffers) {
-    final int bt = batch;
+  /**
+   * As {@link #forward(long, float[], Buffers)} on the layer's Java arrays, each step's recurrent
+   * projection in {@link LstmVectorKernels#recurrentProjection} on RW packed by {@link
+   * LstmVectorKernels#packRecurrent}: on entry {@code values.gates()} holds x W of every row and
+   * {@code values.hidden()} the initial state; on exit the hidden array holds h of every step of
+   * this slice.
+   */
+  void forward(float[] packed, float[] bias, Values values) {
     final int hs = hidden;
     final int gates = 4 * hs;
-    final int n = bt * hs;
-    final long mb = buffers.mb();
+    final int n = batch * hs;
+    final int mb = values.mb();
+    float[] hiddenValues = values.hidden();
     expandBias(bias);
-    float[] previous = hPrev;
-    float[] current = hRow;
-    if (!zeroInitialState) {
-      Pointers.at(buffers.initialHidden() + 4L * row0 * hs).get(previous, 0, n);
-    }
     for (int t = 0; t < steps; t++) {
-      long rowOffset = t * mb + row0;
-      Pointers.at(buffers.gates() + 4L * rowOffset * gates).get(zRow, 0, bt * gates);
+      int row = t * mb + row0;
+      System.arraycopy(values.gates(), row * gates, zRow, 0, batch * gates);
       if (t > 0 || !zeroInitialState) {
-        LstmVectorKernels.recurrentProjection(zRow, packed, previous, bt, hs);
+        LstmVectorKernels.recurrentProjection(zRow, packed, hiddenValues, row * hs, batch, hs);
       }
-      gatesAndCell(t, current);
-      Pointers.at(buffers.output() + 4L * rowOffset * hs).put(current, 0, n);
-      float[] swap = previous;
-      previous = current;
-      current = swap;
+      gatesAndCell(t, hRow);
+      System.arraycopy(hRow, 0, hiddenValues, (row + mb) * hs, n);
     }
   }
 
@@ -355,12 +342,18 @@ final class LstmShard {
     GateMath.mul(o[t], tanhC[t], h, n);
   }
 
-  private void backwardVector(float[] rwt, int firstStep, Buffers buffers) {
+  /**
+   * As {@link #backward(long, int, Buffers)} on the layer's Java arrays (see {@link
+   * #forward(float[], float[], Values)}), the gradient through the recurrent weights in {@link
+   * LstmVectorKernels#recurrentGradient} on RW^T [4H][H]: writes the gate-gradient rows of every
+   * step of this slice into {@code values.gates()}.
+   */
+  void backward(float[] rwt, int firstStep, Values values) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
     final int n = bt * hs;
-    final long mb = buffers.mb();
+    final int mb = values.mb();
     Arrays.fill(carry, 0, n, 0f);
     Arrays.fill(sumA, 0, n, 0f);
     Arrays.fill(sumF, 0, n, 0f);
@@ -369,8 +362,8 @@ final class LstmShard {
     float[] dzThis = zRow;
     float[] dzLater = zNext;
     for (int t = steps - 1; t >= firstStep; t--) {
-      long rowOffset = t * mb + row0;
-      Pointers.at(buffers.epsilon() + 4L * rowOffset * hs).get(dh, 0, n);
+      int row = t * mb + row0;
+      System.arraycopy(values.epsilon(), row * hs, dh, 0, n);
       float[] dhTotal = dh;
       if (t < steps - 1) {
         // dh[t] += dz[t+1] RW^T: the gradient reaching h[t] through the recurrent weights.
@@ -395,16 +388,14 @@ final class LstmShard {
         System.arraycopy(dO, src, dzThis, dst + 2 * hs, hs);
         System.arraycopy(dG, src, dzThis, dst + 3 * hs, hs);
       }
-      Pointers.at(buffers.gates() + 4L * rowOffset * gates).put(dzThis, 0, bt * gates);
+      System.arraycopy(dzThis, 0, values.gates(), row * gates, bt * gates);
       float[] swap = dzLater;
       dzLater = dzThis;
       dzThis = swap;
     }
-    if (firstStep > 0) {
-      Arrays.fill(zRow, 0, bt * gates, 0f);
-      for (int t = 0; t < firstStep; t++) {
-        Pointers.at(buffers.gates() + 4L * (t * mb + row0) * gates).put(zRow, 0, bt * gates);
-      }
+    for (int t = 0; t < firstStep; t++) {
+      int from = (t * mb + row0) * gates;
+      Arrays.fill(values.gates(), from, from + bt * gates, 0f);
     }
     reduceBias(sumA, 0);
     reduceBias(sumF, hs);

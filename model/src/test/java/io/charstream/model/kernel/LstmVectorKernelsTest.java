@@ -38,7 +38,7 @@ class LstmVectorKernelsTest {
     float[] packed = new float[gates * hidden];
     LstmVectorKernels.packRecurrent(rwt, hidden, packed);
     float[] zOut = z.clone();
-    LstmVectorKernels.recurrentProjection(zOut, packed, h, rows, hidden);
+    LstmVectorKernels.recurrentProjection(zOut, packed, h, 0, rows, hidden);
     float[] dh = new float[rows * hidden];
     LstmVectorKernels.recurrentGradient(eps, dz, rwt, rows, hidden, dh);
 
@@ -77,13 +77,13 @@ class LstmVectorKernelsTest {
     float[] h = uniform(random, 5 * hidden);
     float[] z = uniform(random, 5 * gates);
     float[] all = z.clone();
-    LstmVectorKernels.recurrentProjection(all, packed, h, 5, hidden);
+    LstmVectorKernels.recurrentProjection(all, packed, h, 0, 5, hidden);
     float[] dhAll = new float[5 * hidden];
     LstmVectorKernels.recurrentGradient(h, z, rwt, 5, hidden, dhAll);
     for (int r = 0; r < 5; r++) {
       float[] one = java.util.Arrays.copyOfRange(z, r * gates, (r + 1) * gates);
       float[] hRow = java.util.Arrays.copyOfRange(h, r * hidden, (r + 1) * hidden);
-      LstmVectorKernels.recurrentProjection(one, packed, hRow, 1, hidden);
+      LstmVectorKernels.recurrentProjection(one, packed, hRow, 0, 1, hidden);
       assertThat(one)
           .containsExactly(java.util.Arrays.copyOfRange(all, r * gates, (r + 1) * gates));
       float[] dh = new float[hidden];
