@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.charstream.generator.GeneratorConfig;
-import io.charstream.generator.HealthServer;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
+import io.charstream.observability.HealthServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,8 +18,8 @@ import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * The generator's probes and scrape annotations point at endpoints its real HTTP server serves: the
- * worker's own HealthServer is started on a free port and asked for every path the rendered
- * Deployment names, on the port the Deployment and the worker's config agree on.
+ * workers' HealthServer is started on a free port and asked for every path the rendered Deployment
+ * names, on the port the Deployment and the worker's config agree on.
  */
 class GeneratorEndpointsIT {
 
@@ -67,23 +65,13 @@ class GeneratorEndpointsIT {
     }
   }
 
-  /**
-   * The worker's HealthServer on a free port, every check healthy. Its constructor is
-   * package-private (the worker builds it), so it is opened here by reflection.
-   */
-  private static HealthServer start() throws Exception {
-    Constructor<HealthServer> c =
-        HealthServer.class.getDeclaredConstructor(
-            int.class, Supplier.class, Supplier.class, Supplier.class);
-    c.setAccessible(true);
-    Supplier<String> metrics = () -> "# TYPE up gauge\nup 1\n";
+  /** The workers' HealthServer on a free port, every check healthy. */
+  static HealthServer start() throws Exception {
     Supplier<HealthServer.Check> ok = () -> new HealthServer.Check(true, "test");
-    return c.newInstance(0, metrics, ok, ok);
+    return new HealthServer(0, () -> "# TYPE up gauge\nup 1\n", ok, ok);
   }
 
-  private static int port(HealthServer server) throws Exception {
-    Method m = HealthServer.class.getDeclaredMethod("port");
-    m.setAccessible(true);
-    return (int) m.invoke(server);
+  static int port(HealthServer server) {
+    return server.port();
   }
 }
