@@ -11,11 +11,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layering of DESIGN.md and STYLE.md, held by the build: app -> workers -> model, schemas,
- * observability; observability imports no other charstream part; model never imports Kafka, schemas never imports the engine, the workers build no networks, and
- * no two packages depend on each other in a cycle (a package and its subpackages count as separate
- * packages, so {@code model} and {@code model.training} may not import each other both ways).
- * Checked on the compiled main classes of every module (app's test classpath holds them all: class
- * folders under `mvn test`, the modules' jars under `mvn verify`, so jars are not excluded).
+ * observability; observability imports no other charstream part; model never imports Kafka, schemas
+ * never imports the engine, the workers build no networks, and no two packages depend on each other
+ * in a cycle (a package and its subpackages count as separate packages, so {@code model} and {@code
+ * model.training} may not import each other both ways). Checked on the compiled main classes of
+ * every module (app's test classpath holds them all: class folders under `mvn test`, the modules'
+ * jars under `mvn verify`, so jars are not excluded).
  */
 class ArchitectureTest {
 
