@@ -61,8 +61,9 @@ public record TrainerConfig(
    * What the trainer refuses to train (rejected status), so that one request cannot exhaust a
    * worker.
    *
-   * @param maxBatchActivationFloats upper bound of batchSize x seqLen x (rnnSize x numLayers x 6 +
-   *     vocab), a proxy of the activation memory (4 bytes each) of one training step
+   * @param maxBatchActivationFloats upper bound of batchSize x seqLen x (embeddingSize + rnnSize x
+   *     numLayers x 6 + vocab), a proxy of the activation memory (4 bytes each) of one training
+   *     step that also bounds its time (deploy/README.md, "Probes")
    */
   public record Limits(
       long maxParameters,
@@ -202,8 +203,9 @@ public record TrainerConfig(
               200_000_000L,
               Range.atLeast(1),
               Importance.LOW,
-              "Largest batchSize x seqLen x (6 x rnnSize x numLayers + vocabulary) accepted: a proxy of one step's "
-                  + "activation memory in floats (200 M = 0.8 GB).");
+              "Largest batchSize x seqLen x (embeddingSize + 6 x rnnSize x numLayers + vocabulary) accepted: a "
+                  + "proxy of one step's activation memory in floats (200 M = 0.8 GB), which also bounds the "
+                  + "longest step (with max.parameters).");
 
   /** Reads and validates the config; every bad value fails here, at start-up. */
   public static TrainerConfig from(EnvConfig c) {
