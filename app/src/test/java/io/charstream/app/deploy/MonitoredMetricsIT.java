@@ -22,10 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Every metric name the Grafana dashboard and the alert rules use is served by a running worker: a
- * trainer training a job and a generator answering from the checkpoints it publishes (and one
- * request with an error), both scraped over HTTP on a real broker. A renamed meter, or a query with
- * a typo, fails here instead of drawing an empty panel or an alert that never fires.
+ * Every metric name the Grafana dashboard, the alert rules and deploy/README.md's PromQL use is
+ * served by a running worker: a trainer training a job and a generator answering from the
+ * checkpoints it publishes (and one request with an error), both scraped over HTTP on a real
+ * broker. A renamed meter, or a query with a typo, fails here instead of drawing an empty panel or
+ * an alert that never fires.
  */
 class MonitoredMetricsIT {
   @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();

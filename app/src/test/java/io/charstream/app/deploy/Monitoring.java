@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -59,6 +61,29 @@ final class Monitoring {
     return out;
   }
 
+  /**
+   * The PromQL deploy/README.md gives for the common questions (its ```promql block), by line
+   * number; comment lines are left out.
+   */
+  static Map<String, String> readmeQueries() {
+    Path readme = Kustomize.repoRoot().resolve("deploy/README.md");
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(readme);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + readme, e);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    boolean in = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String l = lines.get(i).strip();
+      if (l.equals("```promql")) in = true;
+      else if (in && l.equals("```")) in = false;
+      else if (in && !l.isEmpty() && !l.startsWith("#")) out.put("deploy/README.md:" + (i + 1), l);
+    }
+    return out;
+  }
+
   /** The template variables' queries, by variable name (Grafana's label_values(...)). */
   static Map<String, String> templateQueries() {
     Map<String, String> out = new LinkedHashMap<>();
@@ -70,7 +95,7 @@ final class Monitoring {
     return out;
   }
 
-  /** Metric name -> where the alerts and the dashboard use it. */
+  /** Metric name -> where the alerts, the dashboard and deploy/README.md's PromQL use it. */
   static Map<String, Set<String>> metricsUsed() {
     Map<String, Set<String>> out = new TreeMap<>();
     alerts()
@@ -85,6 +110,11 @@ final class Monitoring {
                 PromQl.metricNames(expr)
                     .forEach(
                         m -> out.computeIfAbsent(m, k -> new TreeSet<>()).add("panel " + where)));
+    readmeQueries()
+        .forEach(
+            (where, expr) ->
+                PromQl.metricNames(expr)
+                    .forEach(m -> out.computeIfAbsent(m, k -> new TreeSet<>()).add(where)));
     templateQueries()
         .forEach(
             (name, q) ->

@@ -114,14 +114,17 @@ class MonitoringIT {
   }
 
   @Test
-  void promtoolAcceptsEveryDashboardQuery(@TempDir Path dir) throws Exception {
+  void promtoolAcceptsEveryDashboardQueryAndTheReadmesPromQl(@TempDir Path dir) throws Exception {
     // As recording rules, with Grafana's variables given values.
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     ObjectNode file = yaml.createObjectNode();
     ObjectNode group = file.putArray("groups").addObject().put("name", "dashboard");
     ArrayNode rules = group.putArray("rules");
     int i = 0;
-    for (String expr : Monitoring.dashboardQueries().values()) {
+    List<String> queries = new ArrayList<>(Monitoring.dashboardQueries().values());
+    queries.addAll(Monitoring.readmeQueries().values());
+    assertThat(Monitoring.readmeQueries()).as("deploy/README.md's PromQL").hasSizeGreaterThan(10);
+    for (String expr : queries) {
       rules
           .addObject()
           .put("record", "dashboard:query_" + i++)
