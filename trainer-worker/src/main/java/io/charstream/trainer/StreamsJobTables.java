@@ -63,8 +63,8 @@ final class StreamsJobTables implements JobTables {
           }
         }
       }
-    } catch (InvalidStateStoreException e) {
-      return null;
+    } catch (InvalidStateStoreException | IllegalStateException e) {
+      return null; // not queryable now (IllegalStateException: the client failed or stopped)
     }
     return new TrainerMetrics.CorpusStats(corpora, chars);
   }
