@@ -59,7 +59,7 @@ stop_up() {
 # `charstream up` on the given port (0 = any), data in $work/data; waits until it prints its address.
 start_up() {
   : > "$log"
-  CHARSTREAM_CORPUS_WAIT_MS=60000 ./charstream up --port "$1" --data-dir "$work/data" --http-port -1 >>"$log" 2>&1 &
+  CHARSTREAM_CORPUS_WAIT_MS=60000 ./charstream up --port "$1" --data-dir "$work/data" --http-port -1 --trainer-http-port -1 >>"$log" 2>&1 &
   pid=$!
   local until; until=$(deadline 300)
   while ! grep -q '^charstream up: Kafka broker on ' "$log"; do

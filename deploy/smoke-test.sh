@@ -17,7 +17,8 @@
 #      every process runs as 10001, that the root file system refuses writes, and that nd4j's
 #      natives load;
 #   4. a corpus upload in 256 KiB chunks, a one-epoch training job at the reference spec (no OOM
-#      kill inside the trainer's limit), /livez and /readyz, a prompt answered by the generator;
+#      kill inside the trainer's limit; its step on the trainer's /metrics while it trains), both
+#      workers' /livez and /readyz, a prompt answered by the generator;
 #   5. a SIGTERM drain: 96 requests, SIGTERM while they run, 16 more sent once the generator
 #      drains; the rendered generator Deployment started with `podman kube play` takes over, and
 #      every request has exactly one final answer;
@@ -202,8 +203,10 @@ run_worker() { # name, Deployment, extra env...
     --env-file "$work/$name.env" "${@/#/--env=}" "$image" "${args[@]}" >/dev/null
   say "$name: --cpus ${cpus[$name]} --memory ${memory[$name]} ($deployment in overlay $overlay): ${args[*]}"
 }
+http0="$(free_port)"
 http1="$(free_port)"
-run_worker trainer charstream-trainer "CHARSTREAM_WORKER_ID=$p-trainer"
+# The host's network: each worker on a free port instead of the manifests' 8080.
+run_worker trainer charstream-trainer "CHARSTREAM_WORKER_ID=$p-trainer" "CHARSTREAM_HTTP_PORT=$http0"
 run_worker generator charstream-generator "CHARSTREAM_INSTANCE_ID=$p-generator" "CHARSTREAM_HTTP_PORT=$http1"
 
 # What the entrypoint decided from the container's cgroup limits: the line it printed, and the
@@ -276,14 +279,15 @@ stop_gracefully() { # container, grace seconds
 }
 
 until=$(deadline 240)
-until logs_have "$p-trainer" 'consuming .*training-requests' \
-  && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http1/livez")" = 200 ]; do
+code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2"; }
+until logs_have "$p-trainer" 'consuming .*training-requests' && [ "$(code "$http0" /readyz)" = 200 ] \
+  && [ "$(code "$http1" /livez)" = 200 ]; do
   running "$p-trainer" || fail "the trainer container exited"
   running "$p-generator" || fail "the generator container exited"
   [ "$SECONDS" -lt "$until" ] || fail "trainer or generator not up within 240 s"
   sleep 1
 done
-say "trainer consuming; generator live (/livez 200 on port $http1)"
+say "trainer consuming and ready (/livez $(code "$http0" /livez), /readyz $(code "$http0" /readyz) on port $http0); generator live (/livez 200 on port $http1)"
 for c in trainer generator; do
   check_entrypoint "$p-$c" "${cpus[$c]}" "${memory[$c]}" "CPU limit, rounded up"
   check_user_and_root_fs "$p-$c"
@@ -320,6 +324,16 @@ jq -Rsc --arg sha "$(sha256sum "$work/corpus.txt" | cut -d' ' -f1)" '
 echo '{"schemaVersion":1,"jobId":"smoke-job","modelId":"default","corpusId":"smoke-shakespeare","numEpochs":1,"seed":7}' \
   | produce charstream.training-requests -k default
 say "corpus smoke-shakespeare ($corpus_bytes bytes, 2 chunks) and training request smoke-job sent"
+# While it trains, the trainer's /metrics shows the job's step (its series go when the job ends).
+until=$(deadline 600)
+until curl -s "http://127.0.0.1:$http0/metrics" \
+  | awk '/^charstream_trainer_step\{model_id="default"\}/ && $2 >= 1 { ok = 1 } END { exit !ok }'; do
+  running "$p-trainer" || fail "the trainer container exited"
+  [ "$SECONDS" -lt "$until" ] || fail "the trainer's /metrics showed no step of model default within 600 s"
+  sleep 1
+done
+[ "$(code "$http0" /livez)" = 200 ] || fail "trainer /livez not 200 while training: $(curl -s "http://127.0.0.1:$http0/livez")"
+say "trainer training: /metrics $(curl -s "http://127.0.0.1:$http0/metrics" | grep -m 1 '^charstream_trainer_step{' || true), /livez 200"
 ended="$(await_record charstream.training-status smoke-job \
   '.type == "completed" or .type == "failed" or .type == "rejected" or .type == "cancelled"' "end of smoke-job" 900)"
 [ "$(jq -r .type <<<"$ended")" = completed ] || fail "smoke-job did not complete: $ended"

@@ -2,6 +2,8 @@ package io.charstream.generator;
 
 import io.charstream.generator.GeneratorWorker.Settings;
 import io.charstream.generator.GeneratorWorker.WorkerTopics;
+import io.charstream.observability.HealthServer;
+import io.charstream.observability.WorkerMeters;
 import io.charstream.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -32,6 +34,7 @@ public final class GeneratorService implements AutoCloseable {
   private final Thread followerThread;
   private final Thread workerThread;
   private final HealthServer http;
+  private final WorkerMeters workerMeters;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   private GeneratorService(GeneratorConfig config) throws IOException {
@@ -42,6 +45,7 @@ public final class GeneratorService implements AutoCloseable {
     metrics = new GeneratorMetrics(registry, capacity);
     models = new ModelRegistry(config.getInt(GeneratorConfig.MODEL_KEEP_VERSIONS));
     KafkaClients clients = new KafkaClients(config);
+    var requests = clients.requestConsumer();
 
     follower =
         new CheckpointFollower(
@@ -80,7 +84,7 @@ public final class GeneratorService implements AutoCloseable {
                 config.getInt(GeneratorConfig.POLL_IDLE_MS),
                 config.getInt(GeneratorConfig.POLL_BUSY_MS),
                 config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),
-            clients.requestConsumer(),
+            requests,
             clients::transactionalProducer,
             reader,
             new JsonResponseWriter(),
@@ -90,6 +94,10 @@ public final class GeneratorService implements AutoCloseable {
             follower.caughtUp(),
             instance);
 
+    // JVM, resident memory, probe answers and the request consumer's lag per partition.
+    workerMeters =
+        WorkerMeters.bind(registry, "charstream.generator", this::liveness, this::readiness);
+    workerMeters.bindKafka(requests);
     int port = config.getInt(GeneratorConfig.HTTP_PORT);
     http =
         port < 0 ? null : new HealthServer(port, registry::scrape, this::liveness, this::readiness);
@@ -184,6 +192,7 @@ public final class GeneratorService implements AutoCloseable {
     if (http != null) {
       http.close();
     }
+    workerMeters.close();
     registry.close();
   }
 

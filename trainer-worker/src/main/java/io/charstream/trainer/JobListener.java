@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns the engine's callbacks (on the training thread) into Kafka events: progress statuses,
  * checkpoints each epoch (weights only on the checkpoints topic for generators, the full state on
- * training-state for resuming), and mid-epoch training states.
+ * training-state for resuming), and mid-epoch training states; and into the job's meters.
  */
 final class JobListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(JobListener.class);
@@ -26,6 +26,7 @@ final class JobListener implements TrainingListener {
   private final Statuses statuses;
   private final long startNanos = System.nanoTime();
   private final double elapsedBefore;
+  private final JobMeters meters;
   private long version;
   private Double lastValLoss;
   private double lastTrainLoss = Double.NaN;
@@ -42,13 +43,15 @@ final class JobListener implements TrainingListener {
       TopicProducer producer,
       Statuses statuses,
       long version,
-      double elapsedBefore) {
+      double elapsedBefore,
+      JobMeters meters) {
     this.request = request;
     this.topics = topics;
     this.producer = producer;
     this.statuses = statuses;
     this.version = version;
     this.elapsedBefore = elapsedBefore;
+    this.meters = meters;
   }
 
   @Override
@@ -66,6 +69,7 @@ final class JobListener implements TrainingListener {
 
   @Override
   public void onProgress(Progress p) {
+    meters.progress(p);
     statuses.progress(
         request,
         p,
@@ -80,6 +84,7 @@ final class JobListener implements TrainingListener {
     lastValLoss = Double.isFinite(r.valLoss()) ? r.valLoss() : null;
     lastTrainLoss = r.trainLoss();
     lastEpoch = r.epoch();
+    meters.epochEnd(r);
     boolean last = r.epoch() == r.numEpochs();
     LOG.info("job {}: {}", request.jobId(), r.logLine());
     publish(checkpoint, last, r.trainLoss(), true);
@@ -107,11 +112,13 @@ final class JobListener implements TrainingListener {
   private void publish(Checkpoint full, boolean last, double trainLoss, boolean forGenerators) {
     version++;
     long now = statuses.now();
+    long t0 = System.nanoTime();
     // The training state first: a crash between the two writes then loses no resumable work.
     CheckpointEvent state =
         CheckpointEvents.of(
             full, request.modelId(), version, request.jobId(), last, request, trainLoss, now);
     producer.sendSync(topics.trainingState(), request.modelId(), state);
+    meters.trainingStateWritten(state.sizeBytes());
     if (!forGenerators) return;
     CheckpointEvent weights =
         CheckpointEvents.of(
@@ -124,6 +131,7 @@ final class JobListener implements TrainingListener {
             trainLoss,
             now);
     producer.sendSync(topics.checkpoints(), request.modelId(), weights);
+    meters.checkpointPublished(version, weights.sizeBytes(), System.nanoTime() - t0, now);
     lastPublishedVersion = version;
     statuses.checkpointSaved(request, weights, now);
     LOG.info(

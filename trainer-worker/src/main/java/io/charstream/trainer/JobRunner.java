@@ -45,6 +45,7 @@ final class JobRunner {
   private final TopicProducer producer;
   private final Statuses statuses;
   private final RequestPolicy policy;
+  private final TrainerMetrics metrics;
 
   JobRunner(
       TrainerConfig config,
@@ -52,7 +53,8 @@ final class JobRunner {
       CorpusReader corpora,
       TrainingStates states,
       TopicProducer producer,
-      Statuses statuses) {
+      Statuses statuses,
+      TrainerMetrics metrics) {
     this.config = config;
     this.tables = tables;
     this.corpora = corpora;
@@ -60,10 +62,12 @@ final class JobRunner {
     this.producer = producer;
     this.statuses = statuses;
     this.policy = new RequestPolicy(config.limits());
+    this.metrics = metrics;
   }
 
   Outcome run(Job job, JobControl control) {
     TrainingRequest r = job.request();
+    metrics.jobEntered();
     try {
       return runChecked(job, control);
     } catch (KafkaException e) {
@@ -71,14 +75,17 @@ final class JobRunner {
           "job {}: Kafka error, the job will resume from its last saved state: {}",
           r.jobId(),
           e.toString());
+      metrics.error("kafka");
+      metrics.job("stopped");
       return Outcome.RESUME_LATER;
     } catch (RuntimeException e) {
       LOG.error("job {} failed", r.jobId(), e);
-      statuses.failed(
-          r,
-          e instanceof TrainingDivergedException ? "diverged" : "internal",
-          e.getClass().getSimpleName() + ": " + e.getMessage());
+      String kind = e instanceof TrainingDivergedException ? "diverged" : "internal";
+      metrics.error(kind);
+      statuses.failed(r, kind, e.getClass().getSimpleName() + ": " + e.getMessage());
       return Outcome.DONE;
+    } finally {
+      metrics.jobLeft();
     }
   }
 
@@ -98,10 +105,14 @@ final class JobRunner {
       prepared = prepare(r, control);
     } catch (Rejection rejection) {
       LOG.info("job {} rejected: {}", r.jobId(), rejection.getMessage());
+      metrics.error("job-rejected");
       statuses.rejected(r, rejection.getMessage(), rejection.field());
       return Outcome.DONE;
     }
-    if (prepared == null) return Outcome.RESUME_LATER; // handed over while waiting for the corpus
+    if (prepared == null) { // handed over while waiting for the corpus
+      metrics.job("stopped");
+      return Outcome.RESUME_LATER;
+    }
     if (prepared.ended() != null) {
       announceEnd(r, prepared.ended());
       return Outcome.DONE;
@@ -114,9 +125,27 @@ final class JobRunner {
         prepared.resumedFrom() == null ? "starts" : "resumes",
         r.modelId(),
         r.corpusId());
+    try (JobMeters meters =
+        metrics.job(
+            r.modelId(),
+            prepared.charsPerStep(),
+            prepared.resumedFrom() == null ? 0 : prepared.resumedFrom().globalStep(),
+            statuses.now())) {
+      return train(r, prepared, control, meters);
+    }
+  }
+
+  private Outcome train(
+      TrainingRequest r, Prepared prepared, JobControl control, JobMeters meters) {
     JobListener listener =
         new JobListener(
-            r, config.topics(), producer, statuses, prepared.version(), prepared.elapsedBefore());
+            r,
+            config.topics(),
+            producer,
+            statuses,
+            prepared.version(),
+            prepared.elapsedBefore(),
+            meters);
     long[] lastCheck = {System.nanoTime()};
     boolean[] cancelled = {false};
     TrainingResult result =
@@ -142,6 +171,7 @@ final class JobRunner {
     if (result.cancelled() && !cancelled[0]) {
       listener.saveState(result.checkpoint());
       LOG.info("job {} handed over at {}", r.jobId(), result.checkpoint().position());
+      metrics.job("stopped");
       return Outcome.RESUME_LATER;
     }
     if (result.cancelled()) {
@@ -175,17 +205,19 @@ final class JobRunner {
       TrainingStatus.ResumePoint resumedFrom,
       long version,
       double elapsedBefore,
+      long charsPerStep,
       CheckpointEvent ended) {
     Prepared(
         CharRnnTrainer trainer,
         TrainingStatus.ResumePoint resumedFrom,
         long version,
-        double elapsedBefore) {
-      this(trainer, resumedFrom, version, elapsedBefore, null);
+        double elapsedBefore,
+        TrainingConfig tc) {
+      this(trainer, resumedFrom, version, elapsedBefore, (long) tc.batchSize() * tc.seqLen(), null);
     }
 
     static Prepared ended(CheckpointEvent last) {
-      return new Prepared(null, null, last.version(), 0, last);
+      return new Prepared(null, null, last.version(), 0, 0, last);
     }
   }
 
@@ -236,7 +268,11 @@ final class JobRunner {
     if (state.isPresent() && state.get().jobId().equals(r.jobId())) {
       Checkpoint cp = CheckpointEvents.decode(state.get());
       return new Prepared(
-          CharRnnTrainer.resume(cp, text), resumePoint(state.get(), cp), version, elapsed(cp));
+          CharRnnTrainer.resume(cp, text),
+          resumePoint(state.get(), cp),
+          version,
+          elapsed(cp),
+          cp.trainingConfig());
     }
     if (r.restore()) {
       if (state.isEmpty()) {
@@ -262,13 +298,13 @@ final class JobRunner {
               .trainingConfig(r, text.codePointCount(0, text.length()), config.stateEverySteps())
               .withNumEpochs(cp.position().epoch() + r.numEpochs());
       return new Prepared(
-          CharRnnTrainer.resume(cp, text, tc), resumePoint(state.get(), cp), version, 0);
+          CharRnnTrainer.resume(cp, text, tc), resumePoint(state.get(), cp), version, 0, tc);
     }
     Vocabulary vocabulary = Vocabulary.forKind(r.vocabulary().json(), text);
     ModelConfig mc = policy.modelConfig(r, vocabulary.size());
     TrainingConfig tc =
         policy.trainingConfig(r, text.codePointCount(0, text.length()), config.stateEverySteps());
-    return new Prepared(CharRnnTrainer.start(mc, tc, vocabulary, text), null, version, 0);
+    return new Prepared(CharRnnTrainer.start(mc, tc, vocabulary, text), null, version, 0, tc);
   }
 
   /** Waits (bounded by corpus.wait-ms) for the corpus to be completely uploaded and indexed. */

@@ -10,8 +10,10 @@ import io.charstream.trainer.request.RequestReader.Rejected;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * to the executor, publishes the others' verdicts, and commits. A partition with a running job is
  * paused and rewound to the record after the job, and its offset is committed only when the job
  * ends; so at most one job per partition (and per model, the key) runs, and a job whose worker dies
- * is picked up again by the next owner.
+ * is picked up again by the next owner. Each turn beats the {@link Heartbeat} /livez watches; the
+ * longest a turn may take is a rebalance that waits {@code handover.timeout-ms} for running jobs.
  */
 final class RequestLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RequestLoop.class);
@@ -60,8 +63,12 @@ final class RequestLoop implements Runnable {
   private final Statuses statuses;
   private final Runner runner;
   private final ExecutorService executor;
+  private final TrainerMetrics metrics;
+  private final Heartbeat heartbeat;
   private final Map<TopicPartition, Running> running = new HashMap<>();
   private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
+  private final Set<TopicPartition> owned = new HashSet<>(); // the poll thread's
+  private volatile int assigned;
   private volatile boolean stopping;
 
   RequestLoop(
@@ -71,7 +78,9 @@ final class RequestLoop implements Runnable {
       TopicProducer producer,
       Statuses statuses,
       Runner runner,
-      ExecutorService executor) {
+      ExecutorService executor,
+      TrainerMetrics metrics,
+      Heartbeat heartbeat) {
     this.config = config;
     this.topics = config.topics();
     this.consumer = consumer;
@@ -80,6 +89,13 @@ final class RequestLoop implements Runnable {
     this.statuses = statuses;
     this.runner = runner;
     this.executor = executor;
+    this.metrics = metrics;
+    this.heartbeat = heartbeat;
+  }
+
+  /** Training-requests partitions this worker owns now (any thread may ask). */
+  int assignedPartitions() {
+    return assigned;
   }
 
   /** Asks the loop to hand its jobs over and leave the group. */
@@ -106,6 +122,7 @@ final class RequestLoop implements Runnable {
 
   /** One turn of the loop: settle finished jobs, poll, sort and hand over what came. */
   void pollOnce() {
+    heartbeat.beat();
     settleFinished();
     ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(250));
     for (TopicPartition tp : records.partitions()) {
@@ -148,9 +165,12 @@ final class RequestLoop implements Runnable {
     RequestReader.Read read = reader.read(r.key(), r.value(), r.partition(), r.offset());
     if (read instanceof Accepted a) {
       start(tp, new Job(a.request(), r.topic(), r.partition(), r.offset()));
+      metrics.request("job");
       return false;
     } else if (read instanceof Rejected x) {
       statuses.rejected(x);
+      metrics.request("rejected");
+      metrics.error("invalid-request");
     } else if (read instanceof DeadLetter d) {
       LOG.warn(
           "training request {}-{}@{} dead-lettered: {}",
@@ -162,6 +182,8 @@ final class RequestLoop implements Runnable {
           DeadLetters.of(
               topics, topics.trainingRequests(), r, d.kind(), d.message(), statuses.workerId()));
       if (d.notice() != null) statuses.rejected(d.notice());
+      metrics.request("dead-letter");
+      metrics.error(d.kind());
     }
     commit(tp, r.offset());
     return true;
@@ -222,14 +244,25 @@ final class RequestLoop implements Runnable {
     }
   }
 
-  /** Stops the jobs of these partitions (they save their state) and commits those that ended. */
+  /**
+   * Stops the jobs of these partitions (they save their state) and commits those that ended. All
+   * are asked at once and share one deadline, so a rebalance holds the loop at most {@code
+   * handover.timeout-ms} however many jobs run.
+   */
   private void handOver(Collection<TopicPartition> partitions, boolean canCommit) {
+    Map<TopicPartition, Running> asked = new HashMap<>();
     for (TopicPartition tp : partitions) {
       Running r = running.remove(tp);
       if (r == null) continue;
       r.control().requestHandover();
+      asked.put(tp, r);
+    }
+    long deadline = System.nanoTime() + config.handoverTimeout().toNanos();
+    for (Map.Entry<TopicPartition, Running> s : asked.entrySet()) {
+      TopicPartition tp = s.getKey();
+      Running r = s.getValue();
       try {
-        r.future().get(config.handoverTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        r.future().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         LOG.warn(
             "job {} did not stop within {} ms; its partition moves on anyway",
@@ -255,16 +288,22 @@ final class RequestLoop implements Runnable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      owned.removeAll(partitions);
+      assigned = owned.size();
       handOver(partitions, true);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      owned.removeAll(partitions);
+      assigned = owned.size();
       handOver(partitions, false);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      owned.addAll(partitions);
+      assigned = owned.size();
       if (!partitions.isEmpty()) LOG.info("assigned {}", partitions);
     }
   }

@@ -47,16 +47,20 @@ public final class RequestPolicy {
               params,
               limits.maxParameters()));
     }
+    // The embedding's output is an activation too: without it a wide embedding on a small LSTM
+    // would pass with a step several times larger (in memory and time) than the limit means.
     long floats =
-        (long) r.batchSize() * r.seqLen() * (6L * r.rnnSize() * r.numLayers() + vocabSize);
+        (long) r.batchSize()
+            * r.seqLen()
+            * (r.embeddingSize() + 6L * r.rnnSize() * r.numLayers() + vocabSize);
     if (floats > limits.maxBatchActivationFloats()) {
       throw new Rejection(
           "batchSize",
           String.format(
               java.util.Locale.ROOT,
-              "one training step would hold about %,d activations (batchSize x seqLen x (6 x rnnSize x numLayers + "
-                  + "vocabulary)), more than this trainer's limit of %,d (max.batch.activation.floats): use a smaller "
-                  + "batchSize, seqLen or rnnSize",
+              "one training step would hold about %,d activations (batchSize x seqLen x (embeddingSize + 6 x "
+                  + "rnnSize x numLayers + vocabulary)), more than this trainer's limit of %,d "
+                  + "(max.batch.activation.floats): use a smaller batchSize, seqLen, rnnSize or embeddingSize",
               floats,
               limits.maxBatchActivationFloats()));
     }

@@ -11,19 +11,27 @@ import java.util.function.LongSupplier;
 
 /**
  * The one place that builds a job's status events, and publishes them on the training-status topic
- * (keyed by jobId), stamped with this worker's clock.
+ * (keyed by jobId), stamped with this worker's clock; each one published counts in {@code
+ * charstream.trainer.jobs{state}} (progress and checkpoint events do not).
  */
 final class Statuses {
   private final Topics topics;
   private final TopicProducer producer;
   private final LongSupplier clock;
   private final String workerId;
+  private final TrainerMetrics metrics;
 
-  Statuses(Topics topics, TopicProducer producer, LongSupplier clock, String workerId) {
+  Statuses(
+      Topics topics,
+      TopicProducer producer,
+      LongSupplier clock,
+      String workerId,
+      TrainerMetrics metrics) {
     this.topics = topics;
     this.producer = producer;
     this.clock = clock;
     this.workerId = workerId;
+    this.metrics = metrics;
   }
 
   long now() {
@@ -130,5 +138,6 @@ final class Statuses {
   /** Sends and waits: for the events a job's fate depends on. */
   private void publishSync(TrainingStatus status) {
     producer.sendSync(topics.trainingStatus(), status.jobId(), status);
+    if (TrainerMetrics.JOB_STATES.contains(status.type())) metrics.job(status.type());
   }
 }

@@ -10,6 +10,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -37,6 +38,43 @@ final class StreamsJobTables implements JobTables {
   @Override
   public Optional<CancelRequest> cancel(String jobId) {
     return lookup(TrainerTopology.CANCELS_STORE, jobId, CancelRequest.class);
+  }
+
+  /**
+   * Size of the corpus index (the global corpora table): corpora with a complete upload and their
+   * characters; null while the tables cannot be queried (starting, restoring, stopped). Parses
+   * every manifest: fine at scrape intervals for thousands of corpora.
+   */
+  TrainerMetrics.CorpusStats corpusStats() {
+    long corpora = 0;
+    long chars = 0;
+    try {
+      ReadOnlyKeyValueStore<String, byte[]> kv =
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                  TrainerTopology.CORPORA_STORE,
+                  QueryableStoreTypes.<String, byte[]>keyValueStore()));
+      try (KeyValueIterator<String, byte[]> it = kv.all()) {
+        while (it.hasNext()) {
+          CorpusManifest m = parse(it.next().value);
+          if (m != null && m.current() != null) {
+            corpora++;
+            chars += m.current().chars();
+          }
+        }
+      }
+    } catch (InvalidStateStoreException | IllegalStateException e) {
+      return null; // not queryable now (IllegalStateException: the client failed or stopped)
+    }
+    return new TrainerMetrics.CorpusStats(corpora, chars);
+  }
+
+  private static CorpusManifest parse(byte[] bytes) {
+    try {
+      return bytes == null ? null : Json.read(bytes, CorpusManifest.class);
+    } catch (MessageFormatException e) {
+      return null; // logged when a job looks it up
+    }
   }
 
   private <T> Optional<T> lookup(String store, String key, Class<T> type) {

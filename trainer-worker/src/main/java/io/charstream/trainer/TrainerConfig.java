@@ -9,6 +9,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The trainer worker's typed configuration. Every key has a default, a validator and a doc, and can
@@ -25,6 +26,8 @@ public record TrainerConfig(
     int stateEverySteps,
     Duration corpusWait,
     Duration handoverTimeout,
+    int httpPort,
+    Duration healthStall,
     Limits limits,
     EnvConfig source) {
 
@@ -36,6 +39,8 @@ public record TrainerConfig(
   public static final String STATE_EVERY_STEPS = "training-state.every.steps";
   public static final String CORPUS_WAIT_MS = "corpus.wait-ms";
   public static final String HANDOVER_TIMEOUT_MS = "handover.timeout-ms";
+  public static final String HTTP_PORT = "http.port";
+  public static final String HEALTH_STALL_MS = "health.stall-ms";
 
   /**
    * The names {@link #CORPUS_WAIT_MS} and {@link #HANDOVER_TIMEOUT_MS} had before both workers used
@@ -56,8 +61,9 @@ public record TrainerConfig(
    * What the trainer refuses to train (rejected status), so that one request cannot exhaust a
    * worker.
    *
-   * @param maxBatchActivationFloats upper bound of batchSize x seqLen x (rnnSize x numLayers x 6 +
-   *     vocab), a proxy of the activation memory (4 bytes each) of one training step
+   * @param maxBatchActivationFloats upper bound of batchSize x seqLen x (embeddingSize + rnnSize x
+   *     numLayers x 6 + vocab), a proxy of the activation memory (4 bytes each) of one training
+   *     step that also bounds its time (deploy/README.md, "Probes")
    */
   public record Limits(
       long maxParameters,
@@ -139,6 +145,23 @@ public record TrainerConfig(
               Importance.LOW,
               "On a rebalance or shutdown, how long to wait for a running job to save its state and stop.")
           .define(
+              HTTP_PORT,
+              Type.INT,
+              8081,
+              Range.between(-1, 65_535),
+              Importance.MEDIUM,
+              "Port of /metrics (Prometheus), /livez and /readyz; 0 = any free port, -1 = no HTTP server. "
+                  + "The default is the generator's plus one, so both workers run on one host.")
+          .define(
+              HEALTH_STALL_MS,
+              Type.LONG,
+              180_000L,
+              Range.between(1_000, 3_600_000),
+              Importance.LOW,
+              "/livez fails when the request loop or a Kafka Streams thread has not turned (polled) for this long. "
+                  + "Must be longer than handover.timeout-ms: on a rebalance the request loop waits up to that "
+                  + "long for running jobs to save their state.")
+          .define(
               MAX_PARAMETERS,
               Type.LONG,
               5_000_000L,
@@ -180,8 +203,9 @@ public record TrainerConfig(
               200_000_000L,
               Range.atLeast(1),
               Importance.LOW,
-              "Largest batchSize x seqLen x (6 x rnnSize x numLayers + vocabulary) accepted: a proxy of one step's "
-                  + "activation memory in floats (200 M = 0.8 GB).");
+              "Largest batchSize x seqLen x (embeddingSize + 6 x rnnSize x numLayers + vocabulary) accepted: a "
+                  + "proxy of one step's activation memory in floats (200 M = 0.8 GB), which also bounds the "
+                  + "longest step (with max.parameters).");
 
   /** Reads and validates the config; every bad value fails here, at start-up. */
   public static TrainerConfig from(EnvConfig c) {
@@ -190,6 +214,22 @@ public record TrainerConfig(
             ? hostName() + "-" + ProcessHandle.current().pid()
             : c.getString(WORKER_ID);
     String dir = c.getString(STATE_DIR);
+    Duration handover = millis(c, HANDOVER_TIMEOUT_MS, HANDOVER_TIMEOUT_MS_ALIAS);
+    Duration stall = Duration.ofMillis(c.getLong(HEALTH_STALL_MS));
+    if (stall.compareTo(handover) <= 0) {
+      throw new ConfigException(
+          HEALTH_STALL_MS,
+          stall.toMillis(),
+          "must be longer than "
+              + HANDOVER_TIMEOUT_MS
+              + " ("
+              + handover.toMillis()
+              + " ms): on a rebalance the request loop waits that long for running jobs to save their"
+              + " state, and /livez would call a trainer doing so dead; raise "
+              + HEALTH_STALL_MS
+              + " or lower "
+              + HANDOVER_TIMEOUT_MS);
+    }
     return new TrainerConfig(
         CommonKeys.topics(c),
         c.getString(GROUP_ID),
@@ -199,7 +239,9 @@ public record TrainerConfig(
         dir.isBlank() ? null : Path.of(dir),
         c.getInt(STATE_EVERY_STEPS),
         millis(c, CORPUS_WAIT_MS, CORPUS_WAIT_MS_ALIAS),
-        millis(c, HANDOVER_TIMEOUT_MS, HANDOVER_TIMEOUT_MS_ALIAS),
+        handover,
+        c.getInt(HTTP_PORT),
+        stall,
         new Limits(
             c.getLong(MAX_PARAMETERS),
             c.getInt(MAX_SEQ_LEN),

@@ -33,6 +33,15 @@ public final class TrainerTopology {
   private TrainerTopology() {}
 
   public static Topology build(Topics topics, String workerId) {
+    return build(topics, workerId, kind -> {});
+  }
+
+  /**
+   * @param corpusDeadLettered told the kind of each corpus chunk sent to the dead-letter topic
+   *     (not-json, invalid-field, wrong-key), on the stream thread
+   */
+  public static Topology build(
+      Topics topics, String workerId, java.util.function.Consumer<String> corpusDeadLettered) {
     StreamsBuilder builder = new StreamsBuilder();
     globalBytesTable(builder, topics.corpora().name(), CORPORA_STORE);
     globalBytesTable(builder, topics.trainingStatus().name(), JOBS_STORE);
@@ -54,7 +63,8 @@ public final class TrainerTopology {
                     "corpora-sink",
                     "corpus-dlq-sink",
                     workerId,
-                    topics.deadLetter(topics.corpus()).settings().maxMessageBytes()),
+                    topics.deadLetter(topics.corpus()).settings().maxMessageBytes(),
+                    corpusDeadLettered),
             "corpus-source")
         .addStateStore(
             Stores.keyValueStoreBuilder(

@@ -1,5 +1,7 @@
 package io.charstream.trainer;
 
+import io.charstream.observability.HealthServer;
+import io.charstream.observability.WorkerMeters;
 import io.charstream.schemas.ClientSizes;
 import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;
@@ -7,6 +9,9 @@ import io.charstream.trainer.corpus.CorpusReader;
 import io.charstream.trainer.kafka.PartitionScan;
 import io.charstream.trainer.kafka.TopicProducer;
 import io.charstream.trainer.request.JsonRequestReader;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,9 +41,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The trainer worker: the Kafka Streams tables (corpus index, job states, cancellations), the
- * request-polling thread, and an executor of training threads. {@link #start} returns when the
- * worker is consuming; {@link #close} hands running jobs over (they save their state) and leaves
- * the group, so another replica resumes them.
+ * request-polling thread, an executor of training threads, and the HTTP endpoints ({@code
+ * /metrics}, {@code /livez}, {@code /readyz} on {@code http.port}: {@link TrainerHealth}). {@link
+ * #start} returns when the worker is consuming; {@link #close} hands running jobs over (they save
+ * their state) and leaves the group, so another replica resumes them.
  */
 public final class TrainerWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerWorker.class);
@@ -53,6 +59,14 @@ public final class TrainerWorker implements AutoCloseable {
   private final RequestLoop loop;
   private final Thread loopThread;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final TrainerMetrics metrics = new TrainerMetrics(registry);
+  private final Heartbeat heartbeat = new Heartbeat(System::nanoTime);
+  private final TrainerHealth health;
+  private final WorkerMeters workerMeters;
+  private HealthServer http;
+  private volatile boolean started;
   private volatile Throwable failure;
 
   private TrainerWorker(TrainerConfig config, Map<String, Object> clientProps) {
@@ -78,7 +92,8 @@ public final class TrainerWorker implements AutoCloseable {
     }
     this.streams =
         new KafkaStreams(
-            TrainerTopology.build(topics, config.workerId()),
+            TrainerTopology.build(
+                topics, config.workerId(), kind -> metrics.error("corpus-" + kind)),
             new StreamsConfig(streamsProps(clientProps)));
     streams.setUncaughtExceptionHandler(
         e -> {
@@ -97,27 +112,47 @@ public final class TrainerWorker implements AutoCloseable {
             });
     PartitionScan scan = new PartitionScan(clientProps);
     Statuses statuses =
-        new Statuses(topics, producer, System::currentTimeMillis, config.workerId());
+        new Statuses(topics, producer, System::currentTimeMillis, config.workerId(), metrics);
+    StreamsJobTables tables = new StreamsJobTables(streams);
     JobRunner runner =
         new JobRunner(
             config,
-            new StreamsJobTables(streams),
+            tables,
             new CorpusReader(topics, scan, config.limits().maxCorpusBytes()),
             new TrainingStates(topics, scan),
             producer,
-            statuses);
+            statuses,
+            metrics);
+    KafkaConsumer<byte[], byte[]> requests =
+        new KafkaConsumer<>(
+            consumerProps(clientProps), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.loop =
         new RequestLoop(
             config,
-            new KafkaConsumer<>(
-                consumerProps(clientProps),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer()),
+            requests,
             new JsonRequestReader(topics.deadLetter(topics.trainingRequests()).name()),
             producer,
             statuses,
             runner::run,
-            executor);
+            executor,
+            metrics,
+            heartbeat);
+    this.health =
+        new TrainerHealth(
+            () ->
+                new TrainerHealth.Loop(
+                    started,
+                    running(),
+                    failure,
+                    heartbeat.nanosSinceBeat(),
+                    loop.assignedPartitions()),
+            TrainerHealth.of(streams),
+            config.healthStall());
+    metrics.corpusIndex(tables::corpusStats);
+    this.workerMeters =
+        WorkerMeters.bind(registry, "charstream.trainer", health::live, health::ready);
+    workerMeters.bindKafka(streams);
+    workerMeters.bindKafka(requests);
     this.loopThread =
         new Thread(
             () -> {
@@ -137,6 +172,7 @@ public final class TrainerWorker implements AutoCloseable {
   public static TrainerWorker start(TrainerConfig config, Map<String, Object> clientProps) {
     TrainerWorker w = new TrainerWorker(config, clientProps);
     try {
+      w.openHttp(); // first: a taken port fails the start at once, and probes answer while it runs
       w.streams.start();
       long deadline = System.nanoTime() + STREAMS_READY.toNanos();
       while (w.streams.state() != KafkaStreams.State.RUNNING) {
@@ -152,14 +188,53 @@ public final class TrainerWorker implements AutoCloseable {
       w.closeResources();
       throw e;
     }
+    w.heartbeat.beat();
     w.loopThread.start();
+    w.started = true;
     LOG.info(
-        "trainer {} consuming {} (group {}, up to {} concurrent jobs)",
+        "trainer {} consuming {} (group {}, up to {} concurrent jobs, http port {})",
         config.workerId(),
         config.topics().trainingRequests().name(),
         config.groupId(),
-        config.maxConcurrentJobs());
+        config.maxConcurrentJobs(),
+        w.httpPort());
     return w;
+  }
+
+  private void openHttp() {
+    int port = config.httpPort();
+    if (port < 0) return;
+    try {
+      http = new HealthServer(port, registry::scrape, health::live, health::ready);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot serve /metrics, /livez and /readyz on http.port "
+              + port
+              + " ("
+              + e.getMessage()
+              + "): choose another port, 0 for any free one, or -1 for none",
+          e);
+    }
+  }
+
+  /** The port of /metrics, /livez and /readyz, or -1 when there is no HTTP server. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /** Live while the request loop and the Kafka Streams threads turn (see {@link TrainerHealth}). */
+  public HealthServer.Check liveness() {
+    return health.live();
+  }
+
+  /** Ready once the tables are restored and request partitions are assigned. */
+  public HealthServer.Check readiness() {
+    return health.ready();
+  }
+
+  /** The worker's meters (Prometheus registry): what /metrics serves. */
+  public MeterRegistry meters() {
+    return registry;
   }
 
   /**
@@ -224,6 +299,9 @@ public final class TrainerWorker implements AutoCloseable {
             .withTimeout(Duration.ofSeconds(30)));
     producer.close();
     if (temporaryStateDir) streams.cleanUp();
+    if (http != null) http.close();
+    workerMeters.close();
+    registry.close();
   }
 
   private Map<String, Object> streamsProps(Map<String, Object> clientProps) {

@@ -10,13 +10,17 @@ import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.kafka.TopicProducer;
 import io.charstream.trainer.request.JsonRequestReader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -31,9 +35,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The request loop without a broker, on Kafka's MockConsumer / MockProducer, one poll at a time on
  * the test thread (jobs run on a same-thread executor): what is handed to the job runner, what is
- * published, and when offsets are committed. The real-broker behaviour is in the app module's
- * Trainer*IT. MockConsumer drops the records it returned, so where the loop seeks back a test adds
- * the record again, as the broker would deliver it again.
+ * published, when offsets are committed, and what the worker's meters count. The real-broker
+ * behaviour is in the app module's Trainer*IT. MockConsumer drops the records it returned, so where
+ * the loop seeks back a test adds the record again, as the broker would deliver it again.
  */
 class RequestLoopTest {
   private final Topics topics = Topics.defaults();
@@ -44,6 +48,9 @@ class RequestLoopTest {
   private final List<Job> ran = new ArrayList<>();
   private final List<OffsetAndMetadata> committedWhileRunning = new ArrayList<>();
   private JobRunner.Outcome outcome = JobRunner.Outcome.DONE;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final AtomicLong clock = new AtomicLong();
+  private final Heartbeat heartbeat = new Heartbeat(clock::get);
   private RequestLoop loop;
 
   @BeforeEach
@@ -55,19 +62,22 @@ class RequestLoopTest {
                 .override(TrainerConfig.WORKER_ID, "w1")
                 .build());
     TopicProducer out = new TopicProducer(producer);
+    TrainerMetrics metrics = new TrainerMetrics(registry);
     loop =
         new RequestLoop(
             config,
             consumer,
             new JsonRequestReader(topics.deadLetter(topics.trainingRequests()).name()),
             out,
-            new Statuses(topics, out, () -> 1_000L, "w1"),
+            new Statuses(topics, out, () -> 1_000L, "w1", metrics),
             (job, control) -> {
               committedWhileRunning.add(committed());
               ran.add(job);
               return outcome;
             },
-            new SameThreadExecutor());
+            new SameThreadExecutor(),
+            metrics,
+            heartbeat);
     loop.subscribe();
     consumer.rebalance(List.of(tp));
     consumer.updateBeginningOffsets(Map.of(tp, 0L));
@@ -94,6 +104,9 @@ class RequestLoopTest {
     loop.pollOnce();
     assertThat(committed().offset()).isEqualTo(1);
     assertThat(consumer.paused()).isEmpty();
+    assertThat(count("requests", "outcome", "job")).isEqualTo(1);
+    assertThat(count("requests", "outcome", "rejected")).isZero();
+    assertThat(count("errors", "kind", "invalid-request")).isZero();
   }
 
   @Test
@@ -118,6 +131,10 @@ class RequestLoopTest {
     assertThat(r.field()).isEqualTo("seqLen");
     assertThat(r.reason()).startsWith("invalid training request: ");
     assertThat(committed().offset()).isEqualTo(1);
+    assertThat(count("requests", "outcome", "rejected")).isEqualTo(1);
+    assertThat(count("errors", "kind", "invalid-request")).isEqualTo(1);
+    assertThat(count("jobs", "state", "rejected")).as("its rejected status").isEqualTo(1);
+    assertThat(count("requests", "outcome", "job")).isZero();
   }
 
   @Test
@@ -159,6 +176,9 @@ class RequestLoopTest {
     assertThat(r.jobId()).isEqualTo("m-p0-o0");
     assertThat(r.reason()).contains("unreadable training request (sent to " + dlq + ")");
     assertThat(committed().offset()).isEqualTo(1);
+    assertThat(count("requests", "outcome", "dead-letter")).isEqualTo(1);
+    assertThat(count("errors", "kind", "not-json")).isEqualTo(1);
+    assertThat(count("jobs", "state", "rejected")).as("the notice to its model").isEqualTo(1);
   }
 
   @Test
@@ -181,12 +201,122 @@ class RequestLoopTest {
     loop.pollOnce();
     assertThat(committed()).isNull();
     assertThat(consumer.position(tp)).isZero();
+    assertThat(count("requests", "outcome", "rejected")).as("not until published").isZero();
+    assertThat(count("jobs", "state", "rejected")).isZero();
 
     producer.sendException = null;
     add(0, "other", request("j1", "m")); // MockConsumer forgets polled records: fetch it again
     loop.pollOnce();
     assertThat(onlyRejected().field()).isEqualTo("modelId");
     assertThat(committed().offset()).isEqualTo(1);
+    assertThat(count("requests", "outcome", "rejected")).as("counted once").isEqualTo(1);
+    assertThat(count("jobs", "state", "rejected")).isEqualTo(1);
+  }
+
+  @Test
+  void everyErrorKindAndStateIsCountedFromZeroBeforeItsFirstOccurrence() {
+    // An alert on increase() sees a first failure only on a series that existed before it.
+    for (String kind : TrainerMetrics.ERROR_KINDS) {
+      assertThat(count("errors", "kind", kind)).as(kind).isZero();
+    }
+    for (String state : TrainerMetrics.JOB_STATES) {
+      assertThat(count("jobs", "state", state)).as(state).isZero();
+    }
+    assertThat(registry.get("charstream.trainer.jobs.running").gauge().value()).isZero();
+  }
+
+  @Test
+  void assignedPartitionsFollowTheRebalances() {
+    TopicPartition tp1 = new TopicPartition(tp.topic(), 1);
+    assertThat(loop.assignedPartitions()).isEqualTo(1);
+    consumer.rebalance(List.of(tp, tp1));
+    assertThat(loop.assignedPartitions()).isEqualTo(2);
+    consumer.rebalance(List.of(tp1));
+    assertThat(loop.assignedPartitions()).isEqualTo(1);
+    consumer.rebalance(List.of());
+    assertThat(loop.assignedPartitions()).isZero();
+  }
+
+  @Test
+  void eachTurnBeatsTheHeartbeat() {
+    clock.set(5_000_000_000L);
+    assertThat(heartbeat.nanosSinceBeat()).isEqualTo(5_000_000_000L);
+    loop.pollOnce();
+    assertThat(heartbeat.nanosSinceBeat()).isZero();
+  }
+
+  @Test
+  void aWedgedPollLoopTurnsLivenessRedAndBackWhenItTurnsAgain() throws Exception {
+    Duration stall = Duration.ofSeconds(180);
+    TrainerHealth health =
+        new TrainerHealth(
+            () ->
+                new TrainerHealth.Loop(
+                    true, true, null, heartbeat.nanosSinceBeat(), loop.assignedPartitions()),
+            HealthyTables.INSTANCE,
+            stall);
+    CountDownLatch wedged = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch turnedAgain = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    consumer.schedulePollTask(() -> block(wedged, release)); // a poll that does not return
+    consumer.schedulePollTask(() -> block(turnedAgain, finish));
+    Thread t =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted() && finish.getCount() > 0) {
+                loop.pollOnce();
+              }
+            },
+            "test-poll");
+    t.start();
+    assertThat(wedged.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(health.live().ok()).as(health.live().reason()).isTrue();
+    clock.addAndGet(stall.toNanos() + 1_000_000); // the stall limit passes while it is wedged
+    assertThat(health.live().ok()).isFalse();
+    assertThat(health.live().reason()).startsWith("request loop has not turned for 180001 ms");
+    assertThat(health.ready().ok()).as("not ready while not live").isFalse();
+
+    release.countDown();
+    assertThat(turnedAgain.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(health.live().ok()).as(health.live().reason()).isTrue();
+    assertThat(health.ready().ok()).as(health.ready().reason()).isTrue();
+    finish.countDown();
+    t.join(30_000);
+    assertThat(t.isAlive()).isFalse();
+  }
+
+  private static void block(CountDownLatch entered, CountDownLatch until) {
+    entered.countDown();
+    try {
+      assertThat(until.await(60, TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Kafka Streams tables that are running, with a thread that polled a moment ago. */
+  private enum HealthyTables implements TrainerHealth.Tables {
+    INSTANCE;
+
+    @Override
+    public org.apache.kafka.streams.KafkaStreams.State state() {
+      return org.apache.kafka.streams.KafkaStreams.State.RUNNING;
+    }
+
+    @Override
+    public int liveThreads() {
+      return 1;
+    }
+
+    @Override
+    public Map<String, Double> secondsSincePoll() {
+      return Map.of("w1-tables-StreamThread-1-consumer", 0.0);
+    }
+  }
+
+  private double count(String name, String tag, String value) {
+    return registry.get("charstream.trainer." + name).tag(tag, value).counter().count();
   }
 
   @Test

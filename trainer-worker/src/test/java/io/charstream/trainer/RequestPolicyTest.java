@@ -65,6 +65,20 @@ class RequestPolicyTest {
   }
 
   @Test
+  void aWideEmbeddingCountsInTheActivationLimit() {
+    // 2.9 M parameters; 131,072 characters a step x (8192 + 6 x 64 + 98) = 1.14 G floats. Without
+    // the embedding in the proxy it would be 63 M, under the 200 M limit.
+    TrainingRequest wide =
+        new TrainingRequest(
+            1, "j", "m", "c", 512, 8192, 64, 1, null, null, null, 256, null, null, null, null,
+            null);
+    assertThatThrownBy(() -> policy.modelConfig(wide, 98))
+        .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.field()).isEqualTo("batchSize"))
+        .hasMessageContaining("1,136,918,528 activations")
+        .hasMessageContaining("embeddingSize");
+  }
+
+  @Test
   void aCorpusSmallerThanOneBatchIsRejected() {
     assertThatThrownBy(() -> policy.trainingConfig(request(null, null, null).withSeed(1), 4000, 0))
         .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.field()).isEqualTo("batchSize"))

@@ -91,4 +91,57 @@ class TrainerConfigTest {
         .contains("Old name of corpus.wait-ms")
         .contains("Old name of handover.timeout-ms");
   }
+
+  @Test
+  void httpPortAndStallLimitHaveDefaultsAndComeFromTheEnvironment() {
+    TrainerConfig c = config(Map.of(), Map.of());
+    assertThat(c.httpPort()).as("the generator's 8080 plus one").isEqualTo(8081);
+    assertThat(c.healthStall()).isEqualTo(Duration.ofMinutes(3));
+    TrainerConfig e =
+        config(
+            Map.of("CHARSTREAM_HTTP_PORT", "0", "CHARSTREAM_HEALTH_STALL_MS", "90000"), Map.of());
+    assertThat(e.httpPort()).isZero();
+    assertThat(e.healthStall()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(config(Map.of(), Map.of(TrainerConfig.HTTP_PORT, -1)).httpPort()).isEqualTo(-1);
+  }
+
+  @Test
+  void aBadPortOrStallLimitFailsAtStartUpNamingTheKey() {
+    assertThatThrownBy(() -> config(Map.of("CHARSTREAM_HTTP_PORT", "65536"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.port");
+    assertThatThrownBy(() -> config(Map.of("CHARSTREAM_HTTP_PORT", "eighty"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.port");
+    assertThatThrownBy(() -> config(Map.of(), Map.of(TrainerConfig.HEALTH_STALL_MS, 999L)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("health.stall-ms");
+  }
+
+  @Test
+  void theStallLimitMustOutlastAHandover() {
+    // A rebalance holds the request loop for up to handover.timeout-ms while jobs save their state.
+    assertThatThrownBy(
+            () ->
+                config(
+                    Map.of(),
+                    Map.of(
+                        TrainerConfig.HANDOVER_TIMEOUT_MS, 60_000L,
+                        TrainerConfig.HEALTH_STALL_MS, 60_000L)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("health.stall-ms")
+        .hasMessageContaining("must be longer than handover.timeout-ms (60000 ms)");
+    assertThatThrownBy(() -> config(Map.of("CHARSTREAM_HANDOVER_TIMEOUT_MS", "200000"), Map.of()))
+        .as("a longer handover needs a longer stall limit than the default")
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("raise health.stall-ms");
+    assertThat(
+            config(
+                    Map.of(),
+                    Map.of(
+                        TrainerConfig.HANDOVER_TIMEOUT_MS, 60_000L,
+                        TrainerConfig.HEALTH_STALL_MS, 60_001L))
+                .healthStall())
+        .isEqualTo(Duration.ofMillis(60_001));
+  }
 }

@@ -34,13 +34,14 @@ class TrainerTopologyTest {
   TestInputTopic<byte[], byte[]> corpus;
   TestOutputTopic<String, CorpusManifest> corpora;
   TestOutputTopic<byte[], byte[]> dlq;
+  final List<String> deadLettered = new java.util.ArrayList<>(); // what the worker's meters see
 
   @BeforeEach
   void setUp() {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(TrainerTopology.build(topics, "w1"), p);
+    driver = new TopologyTestDriver(TrainerTopology.build(topics, "w1", deadLettered::add), p);
     corpus =
         driver.createInputTopic(
             topics.corpus().name(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -77,6 +78,7 @@ class TrainerTopologyTest {
     assertThat(out.get(1).current().firstOffset()).isEqualTo(0);
     assertThat(out.get(1).current().lastOffset()).isEqualTo(1);
     assertThat(dlq.isEmpty()).isTrue();
+    assertThat(deadLettered).isEmpty();
   }
 
   @Test
@@ -90,6 +92,7 @@ class TrainerTopologyTest {
     assertThat(dead)
         .extracting(r -> DeadLetters.header(r.headers(), DeadLetters.ERROR_KIND))
         .containsExactly("not-json", "invalid-field", "wrong-key");
+    assertThat(deadLettered).containsExactly("not-json", "invalid-field", "wrong-key");
     assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8))
         .isEqualTo("not json at all");
     assertThat(DeadLetters.header(dead.get(1).headers(), DeadLetters.ERROR_MESSAGE))

@@ -89,6 +89,7 @@ public final class BenchTrainerCommand implements Callable<Integer> {
       settings.put(TrainerConfig.APPLICATION_ID, run + "-index");
       settings.put(TrainerConfig.STATE_EVERY_STEPS, stateEverySteps);
       settings.put(TrainerConfig.WORKER_ID, "bench-a");
+      settings.put(TrainerConfig.HTTP_PORT, -1);
       long startA = System.nanoTime();
       TrainerWorker a = start(settings);
       out.put("trainer_start_s", seconds(startA));

@@ -14,6 +14,7 @@ import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.json.InvalidFieldException;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.VocabularyMode;
+import io.charstream.trainer.TrainerConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -260,7 +261,7 @@ public final class DemoCommand implements Callable<Integer> {
                       ? Optional.empty()
                       : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)),
                   !noWorkers,
-                  Map.of(),
+                  Map.of(TrainerConfig.HTTP_PORT, -1),
                   Map.of(GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, modelId),
                   this::config));
     } catch (BrokerStartException e) {

@@ -72,6 +72,14 @@ public final class UpCommand implements Callable<Integer> {
   int httpPort;
 
   @Option(
+      names = "--trainer-http-port",
+      defaultValue = "8081",
+      paramLabel = "PORT",
+      description =
+          "Trainer's /metrics, /livez, /readyz (0 = any free port, -1 = off). Default: ${DEFAULT-VALUE}.")
+  int trainerHttpPort;
+
+  @Option(
       names = "--model-id",
       paramLabel = "ID",
       description =
@@ -109,7 +117,7 @@ public final class UpCommand implements Callable<Integer> {
                       ? Optional.empty()
                       : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)),
                   true,
-                  Map.of(),
+                  Map.of(TrainerConfig.HTTP_PORT, trainerHttpPort),
                   generatorSettings,
                   this::config));
     } catch (ConfigException | IllegalArgumentException e) {

@@ -15,15 +15,17 @@ final class UsageHints {
         stack.bootstrapServers(),
         stack.topics(),
         stack.broker().isPresent() ? dataDir : null,
-        stack.generator().map(g -> g.httpPort()).orElse(-1));
+        stack.generator().map(g -> g.httpPort()).orElse(-1),
+        stack.trainer().map(t -> t.httpPort()).orElse(-1));
   }
 
   /**
    * @param dataDir the embedded broker's data directory, or null when the stack uses an external
    *     cluster
    * @param http the generator's HTTP port, or -1 for none
+   * @param trainerHttp the trainer's HTTP port, or -1 for none
    */
-  static String up(String bs, Topics t, Path dataDir, int http) {
+  static String up(String bs, Topics t, Path dataDir, int http, int trainerHttp) {
     // Client commands need the address only when it is not their default.
     String flags = bs.equals("127.0.0.1:9092") ? "" : " --bootstrap-servers " + bs;
     String prefix = t.prefix().equals(Topics.DEFAULT_PREFIX) ? "" : " --topic-prefix " + t.prefix();
@@ -35,10 +37,11 @@ final class UsageHints {
             ? "Kafka broker on " + bs + " (data in " + dataDir + ")"
             : "workers on the Kafka cluster at " + bs);
     sb.append(", trainer and generator running");
-    if (http > 0)
-      sb.append(" (generator metrics and health on http://127.0.0.1:")
-          .append(http)
-          .append("/metrics)");
+    java.util.List<String> endpoints = new java.util.ArrayList<>();
+    if (http > 0) endpoints.add("generator http://127.0.0.1:" + http + "/metrics");
+    if (trainerHttp > 0) endpoints.add("trainer http://127.0.0.1:" + trainerHttp + "/metrics");
+    if (!endpoints.isEmpty())
+      sb.append(" (metrics, /livez, /readyz: ").append(String.join(", ", endpoints)).append(')');
     sb.append(".\n\nDrive it from another terminal:\n");
     sb.append("  ")
         .append(cs)

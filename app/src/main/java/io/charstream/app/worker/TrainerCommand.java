@@ -54,6 +54,13 @@ public final class TrainerCommand implements Callable<Integer> {
   String workerId;
 
   @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description =
+          "Port of /metrics, /livez, /readyz (default 8081; 0 = any free port, -1 = off).")
+  Integer httpPort;
+
+  @Option(
       names = "--config-doc",
       description = "Print the table of config keys (Markdown) and exit.")
   boolean configDoc;
@@ -72,6 +79,7 @@ public final class TrainerCommand implements Callable<Integer> {
     if (maxConcurrentJobs != null)
       overrides.put(TrainerConfig.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
     if (workerId != null) overrides.put(TrainerConfig.WORKER_ID, workerId);
+    if (httpPort != null) overrides.put(TrainerConfig.HTTP_PORT, httpPort);
     EnvConfig env = client.config(TrainerConfig.DEF, configFile, overrides);
     LOG.info("trainer {}", env);
     TrainerWorker worker;

@@ -10,12 +10,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering of DESIGN.md and STYLE.md, held by the build: app -> workers -> model, schemas;
- * model never imports Kafka, schemas never imports the engine, the workers build no networks, and
- * no two packages depend on each other in a cycle (a package and its subpackages count as separate
- * packages, so {@code model} and {@code model.training} may not import each other both ways).
- * Checked on the compiled main classes of every module (app's test classpath holds them all: class
- * folders under `mvn test`, the modules' jars under `mvn verify`, so jars are not excluded).
+ * The layering of DESIGN.md and STYLE.md, held by the build: app -> workers -> model, schemas,
+ * observability; observability imports no other charstream part; model never imports Kafka, schemas
+ * never imports the engine, the workers build no networks, and no two packages depend on each other
+ * in a cycle (a package and its subpackages count as separate packages, so {@code model} and {@code
+ * model.training} may not import each other both ways). Checked on the compiled main classes of
+ * every module (app's test classpath holds them all: class folders under `mvn test`, the modules'
+ * jars under `mvn verify`, so jars are not excluded).
  */
 class ArchitectureTest {
 
@@ -35,6 +36,7 @@ class ArchitectureTest {
         new String[] {
           "io.charstream.schemas",
           "io.charstream.model",
+          "io.charstream.observability",
           "io.charstream.trainer",
           "io.charstream.generator",
           "io.charstream.app"
@@ -78,6 +80,26 @@ class ArchitectureTest {
             "io.charstream.generator..",
             "io.charstream.app..")
         .because("schemas/ is the Kafka contract any client can use without the engine")
+        .check(classes);
+  }
+
+  @Test
+  void observabilityKnowsNoCharstreamPart() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.charstream.observability..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.charstream.schemas..",
+            "io.charstream.model..",
+            "io.charstream.trainer..",
+            "io.charstream.generator..",
+            "io.charstream.app..",
+            "org.deeplearning4j..",
+            "org.nd4j..",
+            "org.bytedeco..")
+        .because("observability/ is what both workers share: endpoints and common meters only")
         .check(classes);
   }
 

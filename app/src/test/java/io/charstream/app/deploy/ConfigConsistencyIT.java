@@ -152,6 +152,69 @@ class ConfigConsistencyIT {
             rule -> rule.type().equals("transactionalId") || rule.operations().contains("All"));
   }
 
+  /**
+   * The trainer's probe timings, from the longest step a job may take (deploy/README.md, "Probes"):
+   * a running job stops at its next step and saves its state within handover.timeout-ms; the
+   * request loop may wait that long in a rebalance, so /livez's stall limit is longer; the probes
+   * never watch a training thread.
+   */
+  @ParameterizedTest
+  @FieldSource("OVERLAYS")
+  void trainerProbesOutlastItsLongestStep(String overlay) {
+    Rendered r = Rendered.overlay(overlay);
+    TrainerConfig config =
+        TrainerConfig.from(
+            EnvConfig.builder(TrainerConfig.DEF)
+                .env(WorkerEnv.of(r, "charstream-trainer"))
+                .build());
+    JsonNode c = r.container("charstream-trainer");
+    double cpus = cpus(c.at("/resources/limits/cpu").asText());
+    double stepS = Sizing.longestStepFlops(config.limits()) / Sizing.trainingFlopPerSecond(cpus);
+    double handoverS = stepS + Sizing.stateSaveSeconds(config.limits().maxParameters());
+    assertThat(stepS).as("the longest step is bounded").isBetween(1.0, 600.0);
+    assertThat((double) config.handoverTimeout().toSeconds())
+        .as(
+            "handover.timeout-ms vs the longest step (%.1f s) plus saving the state (%.1f s)",
+            stepS, handoverS - stepS)
+        .isGreaterThan(handoverS);
+    // The request loop's longest legitimate waits: a rebalance handing jobs over, a commit
+    // (default.api.timeout.ms) and the send of a verdict (delivery.timeout.ms).
+    Map<String, Object> kafka = config.source().kafkaClientProps();
+    long commitS =
+        Long.parseLong(String.valueOf(kafka.getOrDefault("default.api.timeout.ms", 60_000))) / 1000;
+    long sendS =
+        Long.parseLong(String.valueOf(kafka.getOrDefault("delivery.timeout.ms", 120_000))) / 1000;
+    assertThat(config.healthStall().toSeconds())
+        .as("health.stall-ms vs the request loop's longest wait")
+        .isGreaterThan(Math.max(config.handoverTimeout().toSeconds(), Math.max(commitS, sendS)));
+    // Until the HTTP port opens: the JVM (started twice, for native tuning) and the topic check,
+    // which waits up to 60 s for the brokers.
+    assertThat(window(c.path("startupProbe")))
+        .as("startupProbe window, s")
+        .isGreaterThanOrEqualTo(90);
+    assertThat(c.at("/livenessProbe/failureThreshold").asInt())
+        .as("a restart needs failures in a row")
+        .isGreaterThanOrEqualTo(3);
+    int containerPort = c.at("/ports/0/containerPort").asInt();
+    assertThat(config.httpPort()).as("http.port vs containerPort").isEqualTo(containerPort);
+    assertThat(
+            r.one("Deployment", "charstream-trainer")
+                .at("/spec/template/metadata/annotations/prometheus.io~1port")
+                .asInt())
+        .isEqualTo(containerPort);
+  }
+
+  private static int window(JsonNode probe) {
+    return probe.path("periodSeconds").asInt() * probe.path("failureThreshold").asInt();
+  }
+
+  /** A CPU quantity ("2", "1500m") in cores. */
+  static double cpus(String quantity) {
+    return quantity.endsWith("m")
+        ? Double.parseDouble(quantity.substring(0, quantity.length() - 1)) / 1000
+        : Double.parseDouble(quantity);
+  }
+
   @ParameterizedTest
   @FieldSource("OVERLAYS")
   void kafkaTopicsAreTheRegistrysTopicsWithItsSettings(String overlay) {

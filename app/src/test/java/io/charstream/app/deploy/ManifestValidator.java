@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
@@ -26,9 +28,10 @@ import java.util.Map;
 
 /**
  * Validates rendered objects strictly, each against the schema of its apiVersion and kind: built-in
- * kinds with the fabric8 Kubernetes model, Strimzi kinds with Strimzi's API model, KEDA kinds with
- * the JSON Schema vendored in src/test/resources/deploy/keda. A kind without a schema here is
- * itself a violation: nothing rendered goes unchecked.
+ * kinds with the fabric8 Kubernetes model, Strimzi kinds with Strimzi's API model, the Prometheus
+ * Operator's with fabric8's monitoring model, KEDA kinds with the JSON Schema vendored in
+ * src/test/resources/deploy/keda. A kind without a schema here is itself a violation: nothing
+ * rendered goes unchecked.
  */
 final class ManifestValidator {
 
@@ -47,7 +50,10 @@ final class ManifestValidator {
           Map.entry("kafka.strimzi.io/v1/Kafka", Kafka.class),
           Map.entry("kafka.strimzi.io/v1/KafkaNodePool", KafkaNodePool.class),
           Map.entry("kafka.strimzi.io/v1/KafkaTopic", KafkaTopic.class),
-          Map.entry("kafka.strimzi.io/v1/KafkaUser", KafkaUser.class));
+          Map.entry("kafka.strimzi.io/v1/KafkaUser", KafkaUser.class),
+          // deploy/monitoring: the Prometheus Operator's kinds.
+          Map.entry("monitoring.coreos.com/v1/PodMonitor", PodMonitor.class),
+          Map.entry("monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class));
 
   /** apiVersion/kind -> vendored CRD schema (classpath resource). */
   private static final Map<String, String> SCHEMAS =

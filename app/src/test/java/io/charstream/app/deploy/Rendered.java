@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 record Rendered(String overlay, List<ObjectNode> objects) {
 
   /** The overlays an operator applies; each is rendered once per test JVM. */
-  static final List<String> OVERLAYS = List.of("dev", "prod", "prod-hpa");
+  static final List<String> OVERLAYS = List.of("dev", "prod", "prod-hpa", "prod-monitoring");
 
   private static final Map<String, Rendered> CACHE = new ConcurrentHashMap<>();
 

@@ -145,6 +145,27 @@ class RenderedManifestsIT {
 
   @ParameterizedTest
   @FieldSource("OVERLAYS")
+  void trainerHasProbesOnItsHttpEndpoints(String overlay) {
+    Rendered r = Rendered.overlay(overlay);
+    JsonNode c = r.container(TRAINER);
+    JsonNode port = c.path("ports").get(0);
+    assertThat(port.path("name").asText()).isEqualTo("http");
+    assertThat(port.path("containerPort").asInt()).isEqualTo(8080);
+    Map<String, String> probes =
+        Map.of("startupProbe", "/livez", "livenessProbe", "/livez", "readinessProbe", "/readyz");
+    probes.forEach(
+        (probe, path) -> {
+          assertThat(c.at("/" + probe + "/httpGet/path").asText()).as(probe).isEqualTo(path);
+          assertThat(c.at("/" + probe + "/httpGet/port").asText()).as(probe).isEqualTo("http");
+        });
+    JsonNode annotations = r.one("Deployment", TRAINER).at("/spec/template/metadata/annotations");
+    assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
+    assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("8080");
+    assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/metrics");
+  }
+
+  @ParameterizedTest
+  @FieldSource("OVERLAYS")
   void workersRunNonRootWithBoundedResourcesAndThreadsTiedToTheCpuLimit(String overlay) {
     Rendered r = Rendered.overlay(overlay);
     for (String d : List.of(TRAINER, GENERATOR)) {

@@ -21,13 +21,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Binds a manifest object to a typed model (fabric8 for built-in kinds, Strimzi's API model for
- * Strimzi kinds) as strictly as the API server's strict field validation: a wrong type fails the
- * binding (no string-to-number, number-to-string or float-to-int coercion), and an unknown field
- * fails too. Both models keep unknown fields in an {@code additionalProperties} map instead of
- * rejecting them, so after binding the object graph is walked and every non-empty such map is a
- * violation. Last, the bound object is written back and must still hold every input value: a model
- * that maps a value it does not know to null (Strimzi's enums do) is caught there.
+ * Binds a manifest object to a typed model (fabric8 for built-in kinds and the Prometheus
+ * Operator's, Strimzi's API model for Strimzi kinds) as strictly as the API server's strict field
+ * validation: a wrong type fails the binding (no string-to-number, number-to-string or float-to-int
+ * coercion), and an unknown field fails too. Both models keep unknown fields in an {@code
+ * additionalProperties} map instead of rejecting them, so after binding the object graph is walked
+ * and every non-empty such map is a violation. Last, the bound object is written back and must
+ * still hold every input value: a model that maps a value it does not know to null (Strimzi's enums
+ * do) is caught there.
  */
 final class StrictModel {
 
@@ -171,6 +172,7 @@ final class StrictModel {
   private static boolean isModel(Class<?> c) {
     String name = c.getName();
     return (name.startsWith("io.fabric8.kubernetes.api.model.")
+            || name.startsWith("io.fabric8.openshift.api.model.")
             || name.startsWith("io.strimzi.api."))
         && !c.isEnum();
   }

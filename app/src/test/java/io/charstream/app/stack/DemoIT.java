@@ -92,7 +92,9 @@ class DemoIT {
             TrainerConfig.GROUP_ID,
             unique + "-trainer",
             TrainerConfig.APPLICATION_ID,
-            unique + "-trainer-index");
+            unique + "-trainer-index",
+            TrainerConfig.HTTP_PORT,
+            -1);
     Map<String, Object> generator =
         Map.of(
             GeneratorConfig.GROUP_ID,
@@ -272,7 +274,9 @@ class DemoIT {
                     TrainerConfig.GROUP_ID,
                     unique + "-t",
                     TrainerConfig.APPLICATION_ID,
-                    unique + "-ti"),
+                    unique + "-ti",
+                    TrainerConfig.HTTP_PORT,
+                    -1),
                 Map.of(GeneratorConfig.GROUP_ID, unique + "-g", GeneratorConfig.HTTP_PORT, -1),
                 settings))) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();

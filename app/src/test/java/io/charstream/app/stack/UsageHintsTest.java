@@ -17,10 +17,13 @@ class UsageHintsTest {
   @Test
   void theEmbeddedDefaultNeedsNoFlagsAndNamesTheDataDirectory() {
     String s =
-        UsageHints.up("127.0.0.1:9092", Topics.defaults(), Path.of("/home/u/.charstream"), 8080);
+        UsageHints.up(
+            "127.0.0.1:9092", Topics.defaults(), Path.of("/home/u/.charstream"), 8080, 8081);
     assertThat(s)
         .startsWith("charstream up: Kafka broker on 127.0.0.1:9092 (data in /home/u/.charstream)")
-        .contains("http://127.0.0.1:8080/metrics")
+        .contains(
+            "(metrics, /livez, /readyz: generator http://127.0.0.1:8080/metrics,"
+                + " trainer http://127.0.0.1:8081/metrics)")
         .contains("./charstream corpus put --corpus-id shakespeare data/tinyshakespeare.txt")
         .contains("./charstream prompt --model-id default --seed \"KING RICHARD\"")
         .contains("kcat -b 127.0.0.1:9092 -P -t charstream.generate-requests -k r1")
@@ -31,7 +34,7 @@ class UsageHintsTest {
 
   @Test
   void anotherPortOrPrefixIsSpelledOutInEveryCommand() {
-    String s = UsageHints.up("127.0.0.1:19092", new Topics("team-a."), null, -1);
+    String s = UsageHints.up("127.0.0.1:19092", new Topics("team-a."), null, -1, -1);
     assertThat(s)
         .startsWith("charstream up: workers on the Kafka cluster at 127.0.0.1:19092")
         .contains(
@@ -46,7 +49,7 @@ class UsageHintsTest {
   @Test
   void everyCharstreamCommandItPrintsIsARealCommandLine() {
     assertEveryCommandParses(
-        UsageHints.up("127.0.0.1:9092", Topics.defaults(), Path.of("/d"), 8080));
+        UsageHints.up("127.0.0.1:9092", Topics.defaults(), Path.of("/d"), 8080, 8081));
   }
 
   /** Each "./charstream ..." line parses with the real command line: no renamed command or flag. */

@@ -27,6 +27,7 @@ public final class TrainerFixture {
     s.put(TrainerConfig.APPLICATION_ID, topics.prefix().replace('.', '-') + "trainer-index");
     s.put(TrainerConfig.WORKER_ID, workerId);
     s.put(TrainerConfig.CORPUS_WAIT_MS, 3_000L);
+    s.put(TrainerConfig.HTTP_PORT, 0); // any free port: tests read it from the worker
     return s;
   }
 

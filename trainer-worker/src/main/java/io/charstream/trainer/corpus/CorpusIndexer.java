@@ -28,24 +28,28 @@ public final class CorpusIndexer implements Processor<byte[], byte[], Object, Ob
   private final String deadLetterSink;
   private final String workerId;
   private final int deadLetterMaxBytes;
+  private final java.util.function.Consumer<String> deadLettered;
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, CorpusManifest> store;
 
   /**
    * @param deadLetterMaxBytes the largest record the dead-letter topic (and the Streams producer)
    *     takes
+   * @param deadLettered told the kind of each chunk sent to the dead-letter topic (metrics)
    */
   public CorpusIndexer(
       String storeName,
       String manifestSink,
       String deadLetterSink,
       String workerId,
-      int deadLetterMaxBytes) {
+      int deadLetterMaxBytes,
+      java.util.function.Consumer<String> deadLettered) {
     this.storeName = storeName;
     this.manifestSink = manifestSink;
     this.deadLetterSink = deadLetterSink;
     this.workerId = workerId;
     this.deadLetterMaxBytes = deadLetterMaxBytes;
+    this.deadLettered = deadLettered;
   }
 
   @Override
@@ -127,5 +131,6 @@ public final class CorpusIndexer implements Processor<byte[], byte[], Object, Ob
     context.forward(
         new Record<Object, Object>(record.key(), value, record.timestamp(), headers),
         deadLetterSink);
+    deadLettered.accept(kind);
   }
 }

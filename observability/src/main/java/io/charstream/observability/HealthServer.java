@@ -1,4 +1,4 @@
-package io.charstream.generator;
+package io.charstream.observability;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -11,10 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The worker's HTTP endpoints on the JDK's built-in server: {@code /metrics} (Prometheus text
- * format), {@code /livez} (200 while the worker loop turns) and {@code /readyz} (200 once
- * partitions are assigned and a model is loaded). Each probe answers a one-line reason, so a
- * failing probe says why in the pod's events.
+ * A worker's HTTP endpoints on the JDK's built-in server: {@code /metrics} (Prometheus text
+ * format), {@code /livez} and {@code /readyz} (200 or 503; what each means is the worker's: see
+ * docs/generator.md and docs/trainer.md). Each probe answers a one-line reason, so a failing probe
+ * says why in the pod's events. Both workers serve the same three paths, so one probe and scrape
+ * configuration fits both.
  */
 public final class HealthServer implements AutoCloseable {
 
@@ -24,14 +25,20 @@ public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
 
-  HealthServer(int port, Supplier<String> metrics, Supplier<Check> live, Supplier<Check> ready)
+  /**
+   * Starts serving on {@code port} (0 = any free port: see {@link #port()}).
+   *
+   * @throws IOException when the port cannot be bound (taken, or not allowed)
+   */
+  public HealthServer(
+      int port, Supplier<String> metrics, Supplier<Check> live, Supplier<Check> ready)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 16);
     // One daemon thread: probes and scrapes are cheap, and must never keep the JVM alive.
     executor =
         Executors.newSingleThreadExecutor(
             r -> {
-              Thread t = new Thread(r, "generator-http");
+              Thread t = new Thread(r, "charstream-http");
               t.setDaemon(true);
               return t;
             });
@@ -44,7 +51,8 @@ public final class HealthServer implements AutoCloseable {
     server.start();
   }
 
-  int port() {
+  /** The port it listens on. */
+  public int port() {
     return server.getAddress().getPort();
   }
 
