@@ -167,7 +167,8 @@ function drawCurve(root, train, val, numEpochs) {
   if (!all.length) { yMin = 0; yMax = 1; }
   if (yMax - yMin < 1e-6) { yMin -= 0.5; yMax += 0.5; }
   const pad = (yMax - yMin) * 0.08;
-  yMin -= pad; yMax += pad;
+  yMin = yMin >= 0 ? Math.max(0, yMin - pad) : yMin - pad; // a loss is never below 0
+  yMax += pad;
   const sx = (x) => L + (x / xMax) * (W - L - R);
   const sy = (y) => T + (1 - (y - yMin) / (yMax - yMin)) * (H - T - B);
 
