@@ -41,24 +41,28 @@ public final class Chromium implements AutoCloseable {
     this.socket = socket;
   }
 
-  /** The chromium binary: {@code $CHROMIUM}, else {@code chromium} on the PATH. */
+  /**
+   * The browser: {@code $CHROMIUM}, else on the PATH Debian's {@code chromium-headless-shell} (the
+   * same engine without the desktop parts, about half the packages to install), else {@code
+   * chromium}.
+   */
   static String binary() {
     String configured = System.getenv("CHROMIUM");
     if (configured != null && !configured.isBlank()) return configured;
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      for (String name : List.of("chromium", "chromium-browser")) {
+    for (String name : List.of("chromium-headless-shell", "chromium", "chromium-browser")) {
+      for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
         if (Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name).toString();
       }
     }
     throw new IllegalStateException(
-        "no chromium on the PATH: the browser tests need Debian's chromium"
-            + " (apt-get install --no-install-recommends chromium; .ci/run installs it), or"
-            + " CHROMIUM=/path/to/chrome");
+        "no chromium on the PATH: the browser tests need Debian's headless chromium"
+            + " (apt-get install --no-install-recommends chromium-headless-shell; .ci/run installs"
+            + " it), or CHROMIUM=/path/to/chrome");
   }
 
   /**
-   * Starts headless chromium with a fresh profile in {@code profileDir} and a window of the given
-   * size, and attaches to its page.
+   * Starts headless chromium (the headless shell ignores {@code --headless}) with a fresh profile
+   * in {@code profileDir} and a window of the given size, and attaches to its page.
    */
   public static Chromium launch(Path profileDir, int width, int height) throws Exception {
     Files.createDirectories(profileDir);
