@@ -106,11 +106,6 @@ public final class Console implements AutoCloseable {
     return "http://" + host + ":" + port() + "/";
   }
 
-  /** Why the topic follower stopped, if it did (the page then shows stale state). */
-  public Optional<Throwable> failure() {
-    return Optional.ofNullable(follower.failure());
-  }
-
   @Override
   public void close() {
     server.close();

@@ -34,6 +34,7 @@ final class ConsoleState {
   private final Set<Sink> sinks = new LinkedHashSet<>();
   private Map<String, Long> lastServed = Map.of();
   private boolean caughtUp;
+  private String stoppedBecause;
 
   ConsoleState(ServedVersions served) {
     this.served = served;
@@ -81,6 +82,14 @@ final class ConsoleState {
     publish("caughtUp", HttpIo.JSON.createObjectNode());
   }
 
+  /** The topic reader stopped on an error: what the page shows no longer changes. */
+  synchronized void stopped(String reason) {
+    stoppedBecause = reason;
+    ObjectNode e = HttpIo.JSON.createObjectNode();
+    e.put("reason", reason);
+    publish("stopped", e);
+  }
+
   synchronized boolean isCaughtUp() {
     return caughtUp;
   }
@@ -89,6 +98,7 @@ final class ConsoleState {
   synchronized ObjectNode snapshot() {
     ObjectNode s = HttpIo.JSON.createObjectNode();
     s.put("caughtUp", caughtUp);
+    if (stoppedBecause != null) s.put("stopped", stoppedBecause);
     ArrayNode js = s.putArray("jobs");
     jobs.values().stream()
         .sorted(Comparator.comparingLong(JobView::updatedAtMs).reversed())

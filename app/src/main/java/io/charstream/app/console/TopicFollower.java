@@ -35,7 +35,6 @@ final class TopicFollower implements Runnable, AutoCloseable {
   private final Topics topics;
   private final ConsoleState state;
   private volatile boolean closed;
-  private volatile Throwable failure;
 
   TopicFollower(Map<String, Object> clientProps, Topics topics, ConsoleState state) {
     Map<String, Object> p = new HashMap<>(clientProps);
@@ -65,9 +64,9 @@ final class TopicFollower implements Runnable, AutoCloseable {
         state.refreshServed();
       }
     } catch (WakeupException e) {
-      if (!closed) failure = e;
+      if (!closed) LOG.error("the console's topic reader was woken unexpectedly", e);
     } catch (RuntimeException e) {
-      failure = e;
+      state.stopped(e.toString());
       LOG.error("the console stopped following the topics: {}", e.toString(), e);
     } finally {
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -88,14 +87,20 @@ final class TopicFollower implements Runnable, AutoCloseable {
               topics.trainingStatus().name(),
               topics.checkpoints().name(),
               topics.corpora().name())) {
-        List<org.apache.kafka.common.PartitionInfo> info =
-            consumer.partitionsFor(t, Duration.ofSeconds(60));
+        List<org.apache.kafka.common.PartitionInfo> info;
+        try {
+          info = consumer.partitionsFor(t, Duration.ofSeconds(60));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+          info = List.of(); // Kafka not reachable (yet): the same wait
+        }
         if (info.isEmpty()) missing.add(t);
         info.forEach(i -> all.add(new TopicPartition(t, i.partition())));
       }
       if (missing.isEmpty()) return all;
       if (!warned) {
-        LOG.warn("waiting for topics {} (start the workers, or create the topics)", missing);
+        LOG.warn(
+            "waiting for topics {} (is Kafka reachable? start the workers, or create the topics)",
+            missing);
         warned = true;
       }
       try {
@@ -121,11 +126,6 @@ final class TopicFollower implements Runnable, AutoCloseable {
     } catch (MessageFormatException e) {
       LOG.warn("skipping {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
     }
-  }
-
-  /** Why the reader stopped, or null while it runs. */
-  Throwable failure() {
-    return failure;
   }
 
   @Override

@@ -152,6 +152,18 @@ class ConsoleStateTest {
   }
 
   @Test
+  void aStoppedReaderIsToldToFeedsAndInEverySnapshot() {
+    ConsoleState s = state();
+    Recorder feed = new Recorder();
+    s.subscribe(feed);
+    s.stopped("org.apache.kafka.common.errors.AuthorizationException: no");
+    assertThat(feed.events).containsExactly("snapshot", "stopped");
+    assertThat(feed.data.get(1).path("reason").asText()).contains("AuthorizationException");
+    assertThat(feed.data.get(0).has("stopped")).isFalse();
+    assertThat(s.snapshot().path("stopped").asText()).contains("AuthorizationException");
+  }
+
+  @Test
   void servedVersionsArePublishedWhenTheyChange() {
     ServedVersions.FromAnswers answers = new ServedVersions.FromAnswers();
     ConsoleState s = new ConsoleState(answers);

@@ -67,6 +67,7 @@ async function start() {
     renderModels();
   });
   events.addEventListener('caughtUp', () => setConn('live', 'live'));
+  events.addEventListener('stopped', (e) => stale(JSON.parse(e.data).reason));
 }
 
 function setConn(kind, text) {
@@ -88,6 +89,11 @@ function applySnapshot(s) {
   renderModels();
   renderCorpora();
   setConn('live', s.caughtUp ? 'live' : 'live (reading history…)');
+  if (s.stopped) stale(s.stopped);
+}
+
+function stale(reason) {
+  setConn('error', `not following the topics any more (${reason}): restart the console`);
 }
 
 function applyJob(e) {
