@@ -67,7 +67,9 @@ class ConsoleBrowserIT {
             TrainerConfig.GROUP_ID,
             unique + "-trainer",
             TrainerConfig.APPLICATION_ID,
-            unique + "-trainer-index");
+            unique + "-trainer-index",
+            TrainerConfig.HTTP_PORT,
+            -1);
     Map<String, Object> generator =
         Map.of(
             GeneratorConfig.GROUP_ID,
