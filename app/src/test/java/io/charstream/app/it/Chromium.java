@@ -121,6 +121,7 @@ public final class Chromium implements AutoCloseable {
       c.call("Runtime.enable", JSON.createObjectNode());
       return c;
     } catch (Exception e) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
       throw e;
     }
@@ -191,12 +192,23 @@ public final class Chromium implements AutoCloseable {
     } catch (Exception ignored) {
       // the browser is being killed anyway
     }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
+    // Debian's launcher is a shell script that runs the browser as its child, and the browser has
+    // children of its own: stop the whole tree, not just the script.
+    List<ProcessHandle> tree =
+        java.util.stream.Stream.concat(
+                java.util.stream.Stream.of(process.toHandle()), process.descendants())
+            .toList();
+    tree.forEach(ProcessHandle::destroy);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    for (ProcessHandle p : tree) {
+      try {
+        p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      } catch (Exception e) {
+        p.destroyForcibly();
+      }
     }
   }
 
