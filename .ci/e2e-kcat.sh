@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# End to end through a client nobody here wrote: `charstream up` runs in the background, and only
-# kcat (librdkafka) talks to it, with plain JSON built by jq. It publishes a corpus, submits a
+# End to end through clients nobody here wrote: `charstream up` runs in the background, and kcat
+# (librdkafka) talks to it, with plain JSON built by jq. It publishes a corpus, submits a
 # training request, follows the job on training-status, sends a prompt and a bad prompt, and checks
-# both answers; then it restarts `charstream up` on the same data directory and checks that the
-# trained model still answers (corpora, checkpoints and models persist). Answers are counted after a
-# quiet period (exactly one final per request), and `charstream up` must stop cleanly on SIGTERM.
+# both answers; curl then asks the same model through `up`'s HTTP API (POST /v1/completions, whole
+# and streamed) and must get the text kcat got; then it restarts `charstream up` on the same data
+# directory and checks that the trained model still answers (corpora, checkpoints and models
+# persist). Answers are counted after a quiet period (exactly one final per request), and
+# `charstream up` must stop cleanly on SIGTERM.
 #
 #   .ci/e2e-kcat.sh            # builds app/target/charstream.jar first if it is missing
 #
@@ -59,7 +61,7 @@ stop_up() {
 # `charstream up` on the given port (0 = any), data in $work/data; waits until it prints its address.
 start_up() {
   : > "$log"
-  CHARSTREAM_CORPUS_WAIT_MS=60000 ./charstream up --port "$1" --data-dir "$work/data" --http-port -1 --trainer-http-port -1 >>"$log" 2>&1 &
+  CHARSTREAM_CORPUS_WAIT_MS=60000 ./charstream up --port "$1" --data-dir "$work/data" --http-port 0 --trainer-http-port -1 >>"$log" 2>&1 &
   pid=$!
   local until; until=$(deadline 300)
   while ! grep -q '^charstream up: Kafka broker on ' "$log"; do
@@ -68,7 +70,9 @@ start_up() {
     sleep 1
   done
   bs="$(sed -n 's/^charstream up: Kafka broker on \([0-9.:]*\) .*/\1/p' "$log" | head -n 1)"
-  echo "e2e-kcat: charstream up is running, broker $bs"
+  console="$(sed -n 's|^Open the console: \(http://[0-9.:]*/\) .*|\1|p' "$log" | head -n 1)"
+  [ -n "$console" ] || fail "charstream up printed no console address"
+  echo "e2e-kcat: charstream up is running, broker $bs, console $console"
 }
 
 # kcat with the Java client's partitioner (murmur2), so keys land where charstream's own clients put them.
@@ -160,6 +164,27 @@ bad="$(await_record charstream.generate-responses kcat-bad-1 '.type == "final"' 
 jq -e '.finishReason == "error" and .error.kind == "empty-prompt"' <<<"$bad" >/dev/null \
   || fail "the empty prompt did not get an empty-prompt error: $bad"
 echo "e2e-kcat: kcat-bad-1 got its error: $(jq -r .error.message <<<"$bad")"
+
+# 4b. The same model through the HTTP API, with curl: the same prompt, options and seed as
+# kcat-req-1 (top-n 3 and temperature 1 are both sides' defaults) give the same text, whole or
+# streamed as Server-Sent Events ending in [DONE]; a broken body gets an OpenAI-style error.
+curl -sS --fail "$console" | grep -q '<title>charstream console</title>' || fail "GET $console is not the console page"
+body="{\"model\":\"kcat-model@$version\",\"prompt\":\"First\",\"max_tokens\":50,\"seed\":3"
+whole="$(curl -sS --fail-with-body "${console}v1/completions" -d "$body}")" || fail "POST /v1/completions: $whole"
+jq -e --arg m "kcat-model@$version" --argjson kcat "$answer" \
+  '.object == "text_completion" and .model == $m and .choices[0].finish_reason == "length"
+   and .choices[0].text == $kcat.text and .usage.completion_tokens == 50' <<<"$whole" >/dev/null \
+  || fail "curl's completion differs from kcat's answer ($(jq -c .text <<<"$answer")): $whole"
+streamed="$(curl -sS -N --fail-with-body "${console}v1/completions" -d "$body,\"stream\":true}")" \
+  || fail "streamed POST /v1/completions: $streamed"
+[ "$(grep '^data: ' <<<"$streamed" | tail -n 1)" = "data: [DONE]" ] || fail "the stream did not end in [DONE]: $streamed"
+grep '^data: {' <<<"$streamed" | sed 's/^data: //' \
+  | jq -e -s --argjson whole "$whole" 'map(.choices[0].text) | join("") == $whole.choices[0].text' >/dev/null \
+  || fail "the streamed chunks do not join to the same text: $streamed"
+status="$(curl -sS -o "$work/err.json" -w '%{http_code}' "${console}v1/completions" -d '{"prompt":')"
+[ "$status" = 400 ] && jq -e '.error.code == "malformed-json"' "$work/err.json" >/dev/null \
+  || fail "a broken body got $status: $(cat "$work/err.json")"
+echo "e2e-kcat: curl got kcat-req-1's text from ${console}v1/completions, whole and in $(grep -c '^data: {' <<<"$streamed") SSE events"
 
 assert_one_final_each 3 kcat-req-1 kcat-bad-1
 

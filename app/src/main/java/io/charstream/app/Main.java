@@ -33,7 +33,8 @@ import picocli.CommandLine.Command;
       io.charstream.app.client.CorpusCommand.class,
       io.charstream.app.client.SubmitCommand.class,
       io.charstream.app.client.StatusCommand.class,
-      io.charstream.app.client.PromptCommand.class
+      io.charstream.app.client.PromptCommand.class,
+      io.charstream.app.console.ConsoleCommand.class
     })
 public final class Main implements Runnable {
 

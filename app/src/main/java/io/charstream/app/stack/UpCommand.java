@@ -6,6 +6,8 @@ import io.charstream.app.cli.CommandFailed;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
+import io.charstream.app.console.Console;
+import io.charstream.app.console.ConsoleConfig;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
@@ -36,6 +38,8 @@ import picocli.CommandLine.Spec;
       "checkpoints and models. With --bootstrap-servers (or the env",
       "CHARSTREAM_BOOTSTRAP_SERVERS) it starts only the two workers, on that",
       "cluster. Worker keys also come from the environment (CHARSTREAM_<KEY>).",
+      "The web console and the HTTP API (POST /v1/completions) run on --http-port,",
+      "on 127.0.0.1 (console.* keys, README).",
       ""
     })
 public final class UpCommand implements Callable<Integer> {
@@ -65,11 +69,12 @@ public final class UpCommand implements Callable<Integer> {
 
   @Option(
       names = "--http-port",
-      defaultValue = "8080",
       paramLabel = "PORT",
       description =
-          "Generator's /metrics, /livez, /readyz (0 = any free port, -1 = off). Default: ${DEFAULT-VALUE}.")
-  int httpPort;
+          "Port of the web console, the HTTP API (/v1/completions) and the generator's /metrics,"
+              + " /livez, /readyz (0 = any free port, -1 = no HTTP server). Default: 8080 (env"
+              + " CHARSTREAM_CONSOLE_HTTP_PORT).")
+  Integer httpPort;
 
   @Option(
       names = "--trainer-http-port",
@@ -105,10 +110,19 @@ public final class UpCommand implements Callable<Integer> {
 
   private int run() throws InterruptedException {
     EmbeddedStack stack;
+    EnvConfig consoleEnv;
+    ConsoleConfig consoleConfig;
     try {
+      // Checked before anything starts: a bad console setting fails in a second, not after the
+      // broker.
+      Map<String, Object> consoleFlags = new java.util.HashMap<>();
+      if (httpPort != null) consoleFlags.put(ConsoleConfig.HTTP_PORT, httpPort);
+      consoleEnv = config(ConsoleConfig.DEF, consoleFlags);
+      consoleConfig = ConsoleConfig.from(consoleEnv);
       boolean external = external();
+      // The console owns the HTTP port and answers the generator's endpoints on it.
       Map<String, Object> generatorSettings =
-          new java.util.HashMap<>(Map.of(GeneratorConfig.HTTP_PORT, httpPort));
+          new java.util.HashMap<>(Map.of(GeneratorConfig.HTTP_PORT, -1));
       if (modelId != null) generatorSettings.put(GeneratorConfig.MODEL_DEFAULT_ID, modelId);
       stack =
           EmbeddedStack.start(
@@ -134,6 +148,16 @@ public final class UpCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       throw new CommandFailed("could not start: " + e.getMessage(), e);
     }
+    Console console = null;
+    if (consoleConfig.port() >= 0) {
+      try {
+        console = Console.start(consoleConfig, stack.clientProps(), stack.generator());
+      } catch (RuntimeException e) {
+        stack.close();
+        throw new CommandFailed(e.getMessage(), e);
+      }
+    }
+    Console web = console;
     CompletableFuture<String> ended = new CompletableFuture<>();
     ShutdownHook hook =
         ShutdownHook.install(
@@ -141,10 +165,12 @@ public final class UpCommand implements Callable<Integer> {
             () -> {
               System.err.println(
                   "charstream up: stopping (generator drains, trainer hands its job over, broker stops)...");
+              if (web != null) web.close();
               stack.close();
             });
     hook.stopped().whenComplete((v, e) -> ended.complete(null));
-    System.out.println(UsageHints.up(stack, external() ? null : dataDir));
+    System.out.println(
+        UsageHints.up(stack, external() ? null : dataDir, web == null ? null : web.url()));
     System.out.flush();
     // Stays up until Ctrl-C / SIGTERM, or until a worker stops by itself (a fatal error: say so,
     // exit 1).
@@ -171,6 +197,7 @@ public final class UpCommand implements Callable<Integer> {
       return 0;
     }
     hook.close();
+    if (web != null) web.close();
     stack.close();
     throw new CommandFailed(why + "; stopped the rest");
   }

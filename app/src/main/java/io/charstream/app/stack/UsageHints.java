@@ -10,22 +10,30 @@ import java.nio.file.Path;
 final class UsageHints {
   private UsageHints() {}
 
-  static String up(EmbeddedStack stack, Path dataDir) {
+  /**
+   * @param console the console's address ({@code http://127.0.0.1:8080/}), or null when it is off
+   */
+  static String up(EmbeddedStack stack, Path dataDir, String console) {
     return up(
         stack.bootstrapServers(),
         stack.topics(),
         stack.broker().isPresent() ? dataDir : null,
-        stack.generator().map(g -> g.httpPort()).orElse(-1),
+        console,
         stack.trainer().map(t -> t.httpPort()).orElse(-1));
   }
 
   /**
    * @param dataDir the embedded broker's data directory, or null when the stack uses an external
    *     cluster
-   * @param http the generator's HTTP port, or -1 for none
+   * @param http the console's port on 127.0.0.1 (it answers the generator's endpoints too), or -1
+   *     for none
    * @param trainerHttp the trainer's HTTP port, or -1 for none
    */
   static String up(String bs, Topics t, Path dataDir, int http, int trainerHttp) {
+    return up(bs, t, dataDir, http <= 0 ? null : "http://127.0.0.1:" + http + "/", trainerHttp);
+  }
+
+  private static String up(String bs, Topics t, Path dataDir, String console, int trainerHttp) {
     // Client commands need the address only when it is not their default.
     String flags = bs.equals("127.0.0.1:9092") ? "" : " --bootstrap-servers " + bs;
     String prefix = t.prefix().equals(Topics.DEFAULT_PREFIX) ? "" : " --topic-prefix " + t.prefix();
@@ -38,11 +46,20 @@ final class UsageHints {
             : "workers on the Kafka cluster at " + bs);
     sb.append(", trainer and generator running");
     java.util.List<String> endpoints = new java.util.ArrayList<>();
-    if (http > 0) endpoints.add("generator http://127.0.0.1:" + http + "/metrics");
+    if (console != null) endpoints.add("generator " + console + "metrics");
     if (trainerHttp > 0) endpoints.add("trainer http://127.0.0.1:" + trainerHttp + "/metrics");
     if (!endpoints.isEmpty())
       sb.append(" (metrics, /livez, /readyz: ").append(String.join(", ", endpoints)).append(')');
-    sb.append(".\n\nDrive it from another terminal:\n");
+    sb.append(".\n");
+    if (console != null) {
+      sb.append("\nOpen the console: ")
+          .append(console)
+          .append(" (training jobs and loss curves, models, a prompt playground).\n")
+          .append("HTTP API (OpenAI-style):\n  curl -s ")
+          .append(console)
+          .append("v1/completions -d '{\"prompt\":\"ROMEO:\",\"max_tokens\":100}'\n");
+    }
+    sb.append("\nDrive it from another terminal:\n");
     sb.append("  ")
         .append(cs)
         .append(" corpus put")
