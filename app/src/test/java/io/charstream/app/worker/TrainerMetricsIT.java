@@ -69,8 +69,12 @@ class TrainerMetricsIT {
               WAIT,
               "the job's step and characters moving, and its first checkpoint",
               () -> {
+                // The step gauge and the characters counter are read one after the other by a
+                // scrape, so a step can land between them: wait for a scrape that saw both agree.
                 Scrape s = withStep(port, step(first) + 1);
                 return s != null
+                        && chars(s) == step(s) * 8 * 32
+                        && chars(s) > chars(first)
                         && s.value("charstream_trainer_checkpoint_version", "model_id", MODEL)
                             != null
                         && s.value("charstream_trainer_checkpoint_version", "model_id", MODEL) >= 1
