@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.charstream.app.it.Await;
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.it.TopicReader;
 import io.charstream.app.worker.GeneratorFixture;
@@ -284,9 +285,21 @@ class ConsoleApiIT {
 
   @Test
   void modelsAreListedAsIdsAndIdAtVersion() throws Exception {
-    HttpResponse<String> r = get("/v1/models");
-    assertThat(r.statusCode()).isEqualTo(200);
-    JsonNode list = json(r);
+    // The console reads the checkpoints topic on its own consumer: the model shows once it is read.
+    JsonNode list =
+        Await.value(
+            WAIT,
+            "the published model in /v1/models",
+            () -> {
+              try {
+                HttpResponse<String> r = get("/v1/models");
+                assertThat(r.statusCode()).isEqualTo(200);
+                JsonNode l = json(r);
+                return l.path("data").size() > 0 ? l : null;
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertThat(list.path("object").asText()).isEqualTo("list");
     List<String> ids = new ArrayList<>();
     list.path("data").forEach(m -> ids.add(m.path("id").asText()));
