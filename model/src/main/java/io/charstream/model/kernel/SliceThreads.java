@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * the caller spins up to as long at the join before it parks, so passes that follow each other
  * closely hand over without the scheduler. The spin budgets adapt ({@link Spin}): on a machine
  * where our two threads do not run side by side (more runnable threads than cores), a fixed 50 us
- * spin made a join 2-3x slower than the executor's (measured at load 10 on 2 cores), so there they
- * fall to a plain park/unpark.
+ * spin made a join several times slower than the executor's (measured at load 10-12 on 2 cores), so
+ * there they fall to a plain park/unpark.
  *
  * <p>Helpers are shared by every caller in the JVM (training, generation, several batches on
  * several threads). A caller claims a free helper per slice; when none is free (another caller
