@@ -13,8 +13,9 @@ import java.util.Arrays;
  * {@link SamplingOptions}, and a slot's arithmetic does not depend on the other slots, so batched
  * output equals one-at-a-time output. A step costs what its open slots cost: it runs only the open
  * slots, compacted ({@link SlotTable#openSlots()}), however large the capacity. With many open
- * slots a step runs on {@link FusedRuntime#threads()} threads ({@link StepHelpers}), each advancing
- * its share of the slots through every layer and the sampler, with one join per step.
+ * slots a step runs on {@link FusedRuntime#threads()} threads ({@link FusedRuntime#runAll}: helpers
+ * that spin briefly between steps), each advancing its share of the slots through every layer and
+ * the sampler, with one join per step.
  *
  * <p>Memory is fixed by the capacity, never by how long a slot runs: the state
  * [layers][capacity][H] twice, logits [capacity][vocab], and per thread the scratch of its share of
@@ -119,7 +120,7 @@ public final class FusedGenerationBatch implements GenerationStreams {
     if (threads == 1) {
       shares[0].run();
     } else {
-      StepHelpers.runAll(threads == shares.length ? shares : Arrays.copyOf(shares, threads));
+      FusedRuntime.runAll(threads == shares.length ? shares : Arrays.copyOf(shares, threads));
     }
     for (int i = 0; i < openCount; i++) {
       int slot = open[i];

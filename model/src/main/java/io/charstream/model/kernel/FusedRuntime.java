@@ -1,11 +1,6 @@
 package io.charstream.model.kernel;
 
 import io.charstream.model.EngineOptions;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The engine's runtime: its {@link EngineOptions} (threads, kernels, layers) and the threads
@@ -13,8 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A fused layer splits its batch into up to {@link #threads()} slices that run the whole
  * sequence independently (the recurrences of different streams never meet), joined once per pass.
- * Slice 0 runs on the calling thread, the others on a shared pool of daemon threads. Pool threads
- * only call BLAS and plain Java, never ND4J, whose workspaces belong to the calling thread.
+ * Slice 0 runs on the calling thread, the others on shared daemon helper threads ({@link
+ * SliceThreads}: they spin briefly between passes, then park). Helper threads only call BLAS and
+ * plain Java, never ND4J, whose workspaces belong to the calling thread.
  *
  * <p>The options are set once by the process's {@code Main} with {@link #configure}, read from its
  * settings by {@link EngineOptions#fromSettings} at start-up. A process that never configures them
@@ -29,8 +25,6 @@ public final class FusedRuntime {
   public static final int MAX_THREADS = EngineOptions.MAX_THREADS;
 
   private static volatile EngineOptions options;
-  private static ExecutorService pool;
-  private static int poolThreads;
 
   private FusedRuntime() {}
 
@@ -92,72 +86,13 @@ public final class FusedRuntime {
     return EngineOptions.fromSettings(System.getenv(), System.getProperties()).threads();
   }
 
-  /** Runs tasks[0] on this thread and the rest on the pool; returns when all are done. */
+  /**
+   * Runs tasks[0] on this thread and the others on the runtime's helper threads; returns when all
+   * are done. A failing task fails the call once every task has finished: the first failure by task
+   * index is thrown as it is (RuntimeException or Error), the others added to it as suppressed. See
+   * {@link SliceThreads} for the hand-off (spin, then park) and for concurrent and nested callers.
+   */
   public static void runAll(Runnable[] tasks) {
-    if (tasks.length == 1) {
-      tasks[0].run();
-      return;
-    }
-    ExecutorService executor = pool(tasks.length - 1);
-    Future<?>[] futures = new Future<?>[tasks.length - 1];
-    for (int i = 1; i < tasks.length; i++) {
-      futures[i - 1] = executor.submit(tasks[i]);
-    }
-    RuntimeException failure = null;
-    try {
-      tasks[0].run();
-    } catch (RuntimeException e) {
-      failure = e;
-    }
-    for (Future<?> future : futures) {
-      try {
-        future.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failure =
-            chain(
-                failure,
-                new IllegalStateException("interrupted while waiting for an LSTM slice", e));
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        failure =
-            chain(
-                failure,
-                cause instanceof RuntimeException r
-                    ? r
-                    : new IllegalStateException("an LSTM slice failed", cause));
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
-  }
-
-  private static RuntimeException chain(RuntimeException first, RuntimeException next) {
-    if (first == null) {
-      return next;
-    }
-    first.addSuppressed(next);
-    return first;
-  }
-
-  private static synchronized ExecutorService pool(int needed) {
-    if (pool == null || poolThreads < needed) {
-      if (pool != null) {
-        pool.shutdown();
-      }
-      AtomicInteger counter = new AtomicInteger();
-      pool =
-          Executors.newFixedThreadPool(
-              needed,
-              runnable -> {
-                Thread thread =
-                    new Thread(runnable, "charstream-fused-" + counter.incrementAndGet());
-                thread.setDaemon(true);
-                return thread;
-              });
-      poolThreads = needed;
-    }
-    return pool;
+    SliceThreads.runAll(tasks);
   }
 }

@@ -1,7 +1,5 @@
 package io.charstream.model.training;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 /**
  * Global gradient-norm clipping as PyTorch's clip_grad_norm: when the L2 norm over ALL parameters'
  * gradients exceeds the threshold, every gradient is scaled by threshold / norm. (DL4J only clips
@@ -10,23 +8,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class GlobalNormClip {
 
   private GlobalNormClip() {}
-
-  /**
-   * Scales {@code gradient} in place so that its norm, measured as {@code norm}, becomes at most
-   * {@code maxNorm}.
-   *
-   * @param norm the norm in the units of {@code maxNorm} (may differ from gradient's own norm by a
-   *     constant factor, e.g. summed vs mean loss; the scale factor is the same)
-   * @param maxNorm 0 disables clipping
-   * @return the factor applied (1 when not clipped)
-   */
-  static double clipScaled(INDArray gradient, double norm, double maxNorm) {
-    double factor = factor(norm, maxNorm);
-    if (factor != 1.0) {
-      gradient.muli(factor);
-    }
-    return factor;
-  }
 
   /** The factor PyTorch applies: maxNorm / (norm + 1e-6) when norm exceeds maxNorm, else 1. */
   static double factor(double norm, double maxNorm) {

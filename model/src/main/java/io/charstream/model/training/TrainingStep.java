@@ -4,6 +4,7 @@ import io.charstream.model.CheckpointFormatException;
 import io.charstream.model.Tensor;
 import java.util.HashMap;
 import java.util.Map;
+import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.layers.recurrent.LSTM;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -20,7 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * fit's truncated-BPTT loop does for one segment, minus the clearing: forward from the stored state
  * and backward (computeGradientAndScore, which with TruncatedBPTT configured starts from the stored
  * state and records the last one), a global gradient-norm clip, the Adam updater, the parameter
- * update, and finally the recorded last state becomes the stored state for the next step.
+ * update (the last three fused into two passes on two threads by {@link FusedAdam} where it
+ * reproduces DL4J's updater), and finally the recorded last state becomes the stored state for the
+ * next step.
  *
  * <p>Scale: DL4J's score is the summed cross entropy divided by the number of sequences, and its
  * raw gradient (before the updater) is the gradient of the summed cross entropy. The reference's
@@ -36,15 +39,36 @@ final class TrainingStep {
   private final int seqLen;
   private final double clipNorm;
   private final LayerWorkspaceMgr workspaceMgr = LayerWorkspaceMgr.noWorkspaces();
+  private final boolean fusedUpdate;
+
+  /** The fused update for the network's current updater (null: DL4J's path); see {@link #fused}. */
+  private FusedAdam fused;
+
+  /** The updater {@link #fused} was planned for (also when it could not be fused). */
+  private Updater plannedFor;
 
   /** The norm of the last step's mean-loss gradient, before clipping. */
   private double lastGradientNorm;
 
+  /** The factor {@link #clipGradient} found for the next {@link #applyUpdate} (1: no clipping). */
+  private double clipFactor = 1.0;
+
   TrainingStep(MultiLayerNetwork net, int batchSize, int seqLen, double clipNorm) {
+    this(net, batchSize, seqLen, clipNorm, true);
+  }
+
+  /**
+   * @param fusedUpdate whether clipping and Adam may run fused ({@link FusedAdam}, where it
+   *     reproduces DL4J's updater); false always runs DL4J's updater, the fused path's twin in
+   *     tests
+   */
+  TrainingStep(
+      MultiLayerNetwork net, int batchSize, int seqLen, double clipNorm, boolean fusedUpdate) {
     this.net = net;
     this.batchSize = batchSize;
     this.seqLen = seqLen;
     this.clipNorm = clipNorm;
+    this.fusedUpdate = fusedUpdate;
   }
 
   MultiLayerNetwork network() {
@@ -89,31 +113,81 @@ final class TrainingStep {
     return net.score() / seqLen;
   }
 
-  /** Scales the gradient so that the norm of the MEAN-loss gradient is at most clipNorm. */
-  void clipGradient() {
-    INDArray gradient = net.getFlattenedGradients();
-    lastGradientNorm = gradient.norm2Number().doubleValue() / charsPerBatch();
-    GlobalNormClip.clipScaled(gradient, lastGradientNorm, clipNorm);
+  /**
+   * Measures the norm of the MEAN-loss gradient and finds the factor that scales it to at most
+   * clipNorm; {@link #applyUpdate} applies it (the gradient view is left as it is).
+   *
+   * @return the factor (1: no clipping)
+   */
+  double clipGradient() {
+    FusedAdam adam = fused();
+    if (adam != null) {
+      FusedAdam.Clip clip = adam.clip(charsPerBatch(), clipNorm);
+      lastGradientNorm = clip.norm();
+      clipFactor = clip.factor();
+    } else {
+      INDArray gradient = net.getFlattenedGradients();
+      lastGradientNorm = gradient.norm2Number().doubleValue() / charsPerBatch();
+      clipFactor = GlobalNormClip.factor(lastGradientNorm, clipNorm);
+    }
+    return clipFactor;
   }
 
   /**
-   * Adam on the mean-loss gradient (the updater divides by batch x seqLen), then params -= update.
-   * Adam's step is proportional to its learning rate, so scaling the step by {@code rateScale} is
-   * Adam at {@code rateScale} times the configured rate, with its moment estimates untouched.
+   * The clipped gradient, Adam on the mean-loss gradient (the updater divides by batch x seqLen),
+   * then params -= update. Adam's step is proportional to its learning rate, so scaling the step by
+   * {@code rateScale} is Adam at {@code rateScale} times the configured rate, with its moment
+   * estimates untouched. Fused into two passes where {@link FusedAdam} reproduces DL4J's updater;
+   * else DL4J's updater, with the same results.
    */
   void applyUpdate(long iteration, int epoch, double rateScale) {
-    INDArray gradient = net.getFlattenedGradients();
-    net.getUpdater()
-        .update(
-            net, net.gradient(), Math.toIntExact(iteration), epoch, charsPerBatch(), workspaceMgr);
-    if (rateScale != 1.0) {
-      gradient.muli(rateScale);
+    FusedAdam adam = fused();
+    if (adam != null) {
+      adam.update(Math.toIntExact(iteration), epoch, clipFactor, charsPerBatch(), rateScale);
+    } else {
+      INDArray gradient = net.getFlattenedGradients();
+      if (clipFactor != 1.0) {
+        gradient.muli(clipFactor);
+      }
+      net.getUpdater()
+          .update(
+              net,
+              net.gradient(),
+              Math.toIntExact(iteration),
+              epoch,
+              charsPerBatch(),
+              workspaceMgr);
+      if (rateScale != 1.0) {
+        gradient.muli(rateScale);
+      }
+      INDArray params = net.params();
+      params.subi(gradient.reshape(params.shape()));
     }
-    INDArray params = net.params();
-    params.subi(gradient.reshape(params.shape()));
+    clipFactor = 1.0;
     net.setIterationCount(Math.toIntExact(iteration + 1));
     net.updateRnnStateWithTBPTTState();
     net.clearLayerMaskArrays();
+  }
+
+  /** The fused update for the network's current updater, or null for DL4J's path. */
+  private FusedAdam fused() {
+    if (!fusedUpdate) {
+      return null;
+    }
+    Updater updater = net.getUpdater();
+    if (net.getFlattenedGradients() == null) {
+      return null; // no gradient yet (the first computeGradient makes the view): ask again then
+    }
+    if (updater != plannedFor || (fused != null && !fused.isCurrent())) {
+      fused = FusedAdam.plan(net);
+      plannedFor = updater;
+    }
+    return fused;
+  }
+
+  /** Whether clipping and the update run fused for the current updater (tests check their path). */
+  boolean usesFusedUpdate() {
+    return fused() != null;
   }
 
   int charsPerBatch() {

@@ -8,9 +8,14 @@ import io.charstream.model.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Sgd;
 
 class TrainingStepTest {
 
@@ -18,12 +23,24 @@ class TrainingStepTest {
   private static final int BATCH = 3;
   private static final int SEQ = 5;
 
-  /** Global clipping against a plain loop over every parameter's mean-loss gradient. */
-  @Test
-  void clipsTheGlobalNormOfTheMeanLossGradientLikeAPlainLoop() {
+  /**
+   * Global clipping against a plain loop over every parameter's mean-loss gradient, on both paths:
+   * the fused update (Adam) and DL4J's updater (SGD, which the fused update leaves to DL4J). The
+   * factor is applied by the update; the gradient view keeps the raw gradient until then.
+   */
+  @ParameterizedTest(name = "fused update {0}")
+  @ValueSource(booleans = {true, false})
+  void clipsTheGlobalNormOfTheMeanLossGradientLikeAPlainLoop(boolean fusedUpdate) {
     double clipNorm = 0.05;
-    MultiLayerNetwork net = CharRnnNetwork.create(SMALL, SEQ, 0.001, 21L);
+    MultiLayerConfiguration conf = CharRnnNetwork.configuration(SMALL, SEQ, 0.001, 21L);
+    if (!fusedUpdate) {
+      conf.getConfs().forEach(c -> ((BaseLayer) c.getLayer()).setIUpdater(new Sgd(0.001)));
+    }
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    CharRnnNetwork.initialiseLikePyTorch(net, SMALL, 21L);
     TrainingStep step = new TrainingStep(net, BATCH, SEQ, clipNorm);
+    assertThat(step.usesFusedUpdate()).isEqualTo(fusedUpdate);
     float[][] x = CharRnnNetworkTest.randomIds(1, BATCH * SEQ, 22L);
     float[][] y = CharRnnNetworkTest.randomIds(1, BATCH * SEQ, 23L);
     step.computeGradient(x[0], y[0], 1L);
@@ -41,12 +58,13 @@ class TrainingStepTest {
     double factor = GlobalNormClip.clip(expected, clipNorm);
     assertThat(factor).as("the test must actually clip").isLessThan(0.9);
 
-    step.clipGradient();
+    double applied = step.clipGradient();
+    assertThat(applied).isCloseTo(factor, within(1e-5 * factor));
     double sumSquares = 0;
     for (int i = 0; i < names.size(); i++) {
       float[] actual = net.gradient().getGradientFor(names.get(i)).dup('c').data().asFloat();
       for (int j = 0; j < actual.length; j++) {
-        float mean = actual[j] / (BATCH * SEQ);
+        float mean = (float) (actual[j] * applied) / (BATCH * SEQ);
         assertThat((double) mean)
             .isCloseTo(expected[i][j], within(1e-7 + 1e-5 * Math.abs(expected[i][j])));
         sumSquares += (double) mean * mean;
@@ -65,6 +83,7 @@ class TrainingStepTest {
     double lr = 0.01;
     MultiLayerNetwork net = CharRnnNetwork.create(SMALL, SEQ, lr, 24L);
     TrainingStep step = new TrainingStep(net, BATCH, SEQ, 0.0);
+    assertThat(step.usesFusedUpdate()).isTrue();
     float[][] x = CharRnnNetworkTest.randomIds(2, BATCH * SEQ, 25L);
     float[][] y = CharRnnNetworkTest.randomIds(2, BATCH * SEQ, 26L);
     int n = (int) net.numParams();
