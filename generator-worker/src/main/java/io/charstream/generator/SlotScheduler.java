@@ -111,6 +111,38 @@ final class SlotScheduler {
     return active == 0 && queue.isEmpty();
   }
 
+  /**
+   * Steps until the first running job reaches its length (it may finish sooner, on a stop string);
+   * {@link Integer#MAX_VALUE} when none runs.
+   */
+  int stepsToNextFinish() {
+    int soonest = Integer.MAX_VALUE;
+    for (Batch batch : batches.values()) {
+      if (batch.active == 0) {
+        continue;
+      }
+      for (Job j : batch.jobs) {
+        if (j != null) {
+          soonest = Math.min(soonest, j.spec().length() - j.steps());
+        }
+      }
+    }
+    return soonest;
+  }
+
+  /** Running jobs that reach their length within {@code steps} steps. */
+  List<Job> finishingWithin(int steps) {
+    List<Job> out = new ArrayList<>();
+    for (Batch batch : batches.values()) {
+      for (Job j : batch.jobs) {
+        if (j != null && j.spec().length() - j.steps() <= steps) {
+          out.add(j);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Running jobs (for chunking); a snapshot. */
   List<Job> running() {
     List<Job> out = new ArrayList<>(active);
