@@ -146,7 +146,9 @@ public final class GeneratorConfig {
               5,
               Range.between(0, 1_000),
               Importance.LOW,
-              "While generating, the worker polls (without waiting) at most this often, between batched steps.")
+              "While generating, the worker polls (without waiting) at most this often, between batched steps,"
+                  + " while a new request could start; with every slot taken (or as many requests queued as"
+                  + " slots free) it polls only every poll.idle-ms.")
           .define(
               HTTP_PORT,
               Type.INT,

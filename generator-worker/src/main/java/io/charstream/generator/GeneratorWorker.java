@@ -3,7 +3,9 @@ package io.charstream.generator;
 import io.charstream.schemas.DeadLetters;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +28,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker loop: one thread owns the consumer, the slot scheduler and the transactional output.
  * Each turn polls (without waiting while anything generates, so the consumer polls every few
- * milliseconds however long requests are), admits the records, primes queued requests into free
- * slots, takes one batched step, adds finished responses to the next transaction, applies flow
- * control, and hands that transaction (final responses, dead letters, chunks every {@code
- * commit.interval-ms}, and the consumed offsets of the requests fully answered) to the committer as
- * soon as the previous one is done (consume-transform-produce, group commit). The loop never waits
- * for the broker while requests run: a step costs what its slots cost, and a finished request waits
- * for one commit round trip, not for a timer.
+ * milliseconds however long requests are; only every poll.idle-ms while no new request could
+ * start), admits the records, primes queued requests into free slots (together: one batched step
+ * per prompt position), takes one batched step, adds finished responses to the next transaction,
+ * applies flow control, and hands that transaction (final responses, dead letters, chunks every
+ * {@code commit.interval-ms}, and the consumed offsets of the requests fully answered) to the
+ * committer as soon as the previous one is done (consume-transform-produce, group commit). The loop
+ * never waits for the broker while requests run: a step costs what its slots cost, and a finished
+ * request waits for one commit round trip, not for a timer.
+ *
+ * <p>Two things make that round trip short ({@link CommitPace}): when a running request will finish
+ * within about one round trip, the next transaction is prepared ahead (begun, with the offsets that
+ * will be committable once the requests finishing by then are answered), so the answers then wait
+ * only for their own records and the commit; and answers hold their transaction back while another
+ * request finishes within half a round trip, so a request a few steps behind does not wait for a
+ * whole commit and then its own. What a prepared transaction finally commits is corrected to what
+ * was answered ({@link PartitionLedger#corrections}).
  *
  * <p>Guarantee, for consumers of the responses topic with {@code isolation.level=read_committed}:
  * every request read from the requests topic gets exactly one final record (a response or an
@@ -50,6 +61,12 @@ final class GeneratorWorker implements Runnable {
 
   /** Idle poll timeout while a transaction is in flight: how soon its successor can go. */
   private static final Duration COMMIT_WAIT = Duration.ofMillis(1);
+
+  /**
+   * A prepared transaction whose expected answers have not come (their requests were handed back,
+   * say) commits after this long anyway, far below any transaction timeout.
+   */
+  private static final long PREPARED_MAX_NANOS = 1_000_000_000L;
 
   /**
    * Topic names the worker reads and writes (from the Topics registry), and the largest record the
@@ -76,6 +93,7 @@ final class GeneratorWorker implements Runnable {
   private final String name;
 
   private final PartitionLedger ledger = new PartitionLedger();
+  private final CommitPace pace = new CommitPace();
   private final FlowControl flow;
   private final Set<TopicPartition> owned = new HashSet<>();
   private long lastChunksNanos = System.nanoTime();
@@ -195,11 +213,15 @@ final class GeneratorWorker implements Runnable {
       settle(output.poll());
       boolean generating = scheduler.active() > 0;
       // While generating, poll without waiting but at most every poll.busy-ms (a poll costs about
-      // as much as a small batched step). Idle, wait for records in poll (a record arriving ends
-      // the wait), but only briefly while a commit is in flight or answers wait for one, so they
-      // go out the moment the committer is free. Either way the gap between polls stays far below
-      // max.poll.interval.ms, whatever the requests' lengths.
-      if (!generating || now - lastPollNanos >= settings.pollBusyMs() * 1_000_000L) {
+      // as much as a small batched step), and only every poll.idle-ms while no new request could
+      // start (every slot taken, or as many requests queued as slots free): such a poll would only
+      // cost. Idle, wait for records in poll (a record arriving ends the wait), but only briefly
+      // while a commit is in flight or answers wait for one, so they go out the moment the
+      // committer is free. Either way the gap between polls stays far below max.poll.interval.ms,
+      // whatever the requests' lengths.
+      boolean room = scheduler.queued() < scheduler.capacity() - scheduler.active();
+      long pollEvery = (room ? settings.pollBusyMs() : settings.pollIdleMs()) * 1_000_000L;
+      if (!generating || now - lastPollNanos >= pollEvery) {
         lastPollNanos = now;
         Duration timeout =
             generating
@@ -222,15 +244,25 @@ final class GeneratorWorker implements Runnable {
             job.source(), job.offset(), job.requestId(), job.errorKind(), job.errorMessage());
       }
       if (scheduler.active() > 0) {
+        long before = System.nanoTime();
         SlotScheduler.Stepped stepped = scheduler.step(now);
-        metrics.stepped(stepped.charsGenerated(), stepped.activeSlots(), scheduler.capacity(), now);
+        long after = System.nanoTime();
+        pace.stepped(after - before);
+        metrics.stepped(
+            stepped.charsGenerated(), stepped.activeSlots(), scheduler.capacity(), after);
         for (Job job : stepped.finished()) {
           answer(job);
         }
       }
       applyFlowControl();
       if (!output.inFlight()) {
-        submit(System.nanoTime(), false);
+        long t = System.nanoTime();
+        if (!pace.hold(t, scheduler::stepsToNextFinish)) {
+          submit(t, false);
+        }
+        if (!output.inFlight() && !stopRequested) {
+          prepareAhead();
+        }
       }
       metrics.state(scheduler.active(), scheduler.queued(), flow.paused(), owned.size());
     }
@@ -286,6 +318,7 @@ final class GeneratorWorker implements Runnable {
       sendChunk(job);
     }
     send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.complete(job)));
+    pace.answered(System.nanoTime());
     ledger.finished(job.source(), job.offset());
     metrics.answered(job);
   }
@@ -302,6 +335,7 @@ final class GeneratorWorker implements Runnable {
     send(
         new ProducerRecord<>(
             topics.responses(), requestId, writer.error(requestId, kind, message)));
+    pace.answered(System.nanoTime());
     ledger.finished(tp, offset);
     metrics.error(kind);
   }
@@ -340,11 +374,13 @@ final class GeneratorWorker implements Runnable {
   /**
    * Hands the next transaction to the committer when there is something to commit: the records
    * added since the last one (final responses, errors, dead letters), the chunks of running
-   * streaming requests when {@code commit.interval-ms} has passed (or {@code allChunks}), and the
-   * offsets of every request answered in order. Call with nothing in flight.
+   * streaming requests when {@code commit.interval-ms} has passed (or {@code everything}), and the
+   * offsets of every request answered in order. A prepared transaction goes when records wait for
+   * it (or {@code everything}, or it has been open for {@link #PREPARED_MAX_NANOS}), with the
+   * offsets that differ from the prepared ones. Call with nothing in flight.
    */
-  private void submit(long now, boolean allChunks) {
-    if (allChunks || now - lastChunksNanos >= settings.commitIntervalMs() * 1_000_000L) {
+  private void submit(long now, boolean everything) {
+    if (everything || now - lastChunksNanos >= settings.commitIntervalMs() * 1_000_000L) {
       lastChunksNanos = now;
       for (Job job : scheduler.running()) {
         if (job.spec().stream()) {
@@ -352,18 +388,66 @@ final class GeneratorWorker implements Runnable {
         }
       }
     }
+    Map<TopicPartition, OffsetAndMetadata> prepared = output.prepared();
+    if (prepared != null) {
+      if (!everything
+          && output.pending() == 0
+          && now - output.preparedNanos() < PREPARED_MAX_NANOS) {
+        return;
+      }
+      Map<TopicPartition, OffsetAndMetadata> corrections = ledger.corrections(prepared);
+      if (corrections != null) {
+        output.submit(corrections, consumer.groupMetadata());
+        pace.submitted();
+        return;
+      }
+      output.abortPrepared(); // it holds a partition this worker no longer tracks
+    }
     Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committableOffsets();
     if (output.pending() > 0 || !offsets.isEmpty()) {
       output.submit(offsets, consumer.groupMetadata());
+      pace.submitted();
     }
+  }
+
+  /**
+   * Prepares the next transaction when a running request will finish within about one commit round
+   * trip: begins it with the offsets that will be committable once the requests finishing by then
+   * (within the commit hold of the first) are answered, so their answers wait only for their own
+   * records and the commit. Call with nothing in flight.
+   */
+  private void prepareAhead() {
+    if (output.prepared() != null) {
+      return;
+    }
+    int soonest = scheduler.stepsToNextFinish();
+    if (soonest == Integer.MAX_VALUE || soonest > pace.prepareWindowSteps()) {
+      return;
+    }
+    Map<TopicPartition, List<Long>> expected = new HashMap<>();
+    for (Job job : scheduler.finishingWithin(soonest + pace.holdSteps())) {
+      expected.computeIfAbsent(job.source(), tp -> new ArrayList<>()).add(job.offset());
+    }
+    output.prepare(ledger.committableOffsets(expected), consumer.groupMetadata());
   }
 
   /** Applies the outcome of a transaction (null: none yet). */
   private void settle(TransactionalOutput.Outcome outcome) {
+    if (outcome instanceof TransactionalOutput.Prepared) {
+      return; // the next submit continues it
+    }
+    if (outcome instanceof TransactionalOutput.Failed f && f.preparing() && !f.fatal()) {
+      // Nothing was answered in it: throw it away and commit the next answers in a new one.
+      log.warn("preparing a transaction failed, aborting it: {}", f.error().toString());
+      output.abortPrepared();
+      metrics.transaction(false);
+      return;
+    }
     if (outcome instanceof TransactionalOutput.Committed c) {
       ledger.committed(c.offsets());
       if (c.any()) {
         metrics.committed(c.nanos());
+        pace.committed(c.nanos());
       }
     } else if (outcome instanceof TransactionalOutput.Failed f) {
       if (f.fatal()) {

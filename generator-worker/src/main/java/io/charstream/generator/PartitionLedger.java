@@ -1,6 +1,7 @@
 package io.charstream.generator;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,15 +124,73 @@ final class PartitionLedger {
    * commit has its partition here.
    */
   Map<TopicPartition, OffsetAndMetadata> committableOffsets() {
+    return committableOffsets(Map.of());
+  }
+
+  /**
+   * What {@link #committableOffsets()} would return once the open requests in {@code expected}
+   * (offsets per partition) are answered too: the offsets a transaction prepared ahead of those
+   * answers sends. Offsets in {@code expected} that are not open are ignored.
+   */
+  Map<TopicPartition, OffsetAndMetadata> committableOffsets(
+      Map<TopicPartition, ? extends Collection<Long>> expected) {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
     entries.forEach(
         (tp, e) -> {
-          long c = e.committable();
-          String metadata = encode(c, e.answered);
+          Collection<Long> soon = expected.containsKey(tp) ? expected.get(tp) : List.of();
+          long c;
+          TreeSet<Long> answered;
+          if (soon.isEmpty()) {
+            c = e.committable();
+            answered = e.answered;
+          } else {
+            TreeSet<Long> open = new TreeSet<>(e.open);
+            answered = new TreeSet<>(e.answered);
+            for (long o : soon) {
+              if (open.remove(o)) {
+                answered.add(o);
+              }
+            }
+            c = open.isEmpty() ? e.next : open.first();
+          }
+          String metadata = encode(c, answered);
           if (c > e.committed || !metadata.equals(e.committedMetadata)) {
             out.put(tp, new OffsetAndMetadata(c, metadata));
           }
         });
+    return out;
+  }
+
+  /**
+   * The offsets to send in a transaction that was prepared with {@code prepared}, so that it
+   * commits exactly {@link #committableOffsets()}: those that differ from the prepared ones, and,
+   * for a prepared partition that should not move after all (a request expected to finish did not),
+   * its last committed offset again. Null when a prepared partition is no longer tracked here: then
+   * the prepared transaction must be aborted instead.
+   */
+  Map<TopicPartition, OffsetAndMetadata> corrections(
+      Map<TopicPartition, OffsetAndMetadata> prepared) {
+    Map<TopicPartition, OffsetAndMetadata> wanted = committableOffsets();
+    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+    wanted.forEach(
+        (tp, om) -> {
+          if (!om.equals(prepared.get(tp))) {
+            out.put(tp, om);
+          }
+        });
+    for (Map.Entry<TopicPartition, OffsetAndMetadata> p : prepared.entrySet()) {
+      if (wanted.containsKey(p.getKey())) {
+        continue;
+      }
+      Entry e = entries.get(p.getKey());
+      if (e == null) {
+        return null;
+      }
+      OffsetAndMetadata committed = new OffsetAndMetadata(e.committed, e.committedMetadata);
+      if (!committed.equals(p.getValue())) {
+        out.put(p.getKey(), committed);
+      }
+    }
     return out;
   }
 

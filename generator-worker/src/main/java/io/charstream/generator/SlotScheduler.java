@@ -1,6 +1,7 @@
 package io.charstream.generator;
 
 import io.charstream.generator.LoadedModel.ModelKey;
+import io.charstream.model.SamplingOptions;
 import io.charstream.model.generation.GenerationStreams;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -110,6 +111,38 @@ final class SlotScheduler {
     return active == 0 && queue.isEmpty();
   }
 
+  /**
+   * Steps until the first running job reaches its length (it may finish sooner, on a stop string);
+   * {@link Integer#MAX_VALUE} when none runs.
+   */
+  int stepsToNextFinish() {
+    int soonest = Integer.MAX_VALUE;
+    for (Batch batch : batches.values()) {
+      if (batch.active == 0) {
+        continue;
+      }
+      for (Job j : batch.jobs) {
+        if (j != null) {
+          soonest = Math.min(soonest, j.spec().length() - j.steps());
+        }
+      }
+    }
+    return soonest;
+  }
+
+  /** Running jobs that reach their length within {@code steps} steps. */
+  List<Job> finishingWithin(int steps) {
+    List<Job> out = new ArrayList<>();
+    for (Batch batch : batches.values()) {
+      for (Job j : batch.jobs) {
+        if (j != null && j.spec().length() - j.steps() <= steps) {
+          out.add(j);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Running jobs (for chunking); a snapshot. */
   List<Job> running() {
     List<Job> out = new ArrayList<>(active);
@@ -123,12 +156,19 @@ final class SlotScheduler {
     return out;
   }
 
-  /** Primes queued jobs into free slots, in arrival order, skipping jobs whose model is loading. */
+  /**
+   * Primes queued jobs into free slots, in arrival order, skipping jobs whose model is loading. The
+   * jobs taken for one model version are primed together ({@link GenerationStreams#openAll}: one
+   * batched step per prompt position), so a wave of new requests costs about what its longest
+   * prompt costs, not the sum of its prompts.
+   */
   Filled fill(Preparer preparer, long nowNanos) {
     List<Job> started = new ArrayList<>();
     List<Job> failed = new ArrayList<>();
+    Map<ModelKey, List<Job>> taken = new LinkedHashMap<>();
     long primed = 0;
-    for (Iterator<Job> it = queue.iterator(); it.hasNext() && active < capacity; ) {
+    int free = capacity - active;
+    for (Iterator<Job> it = queue.iterator(); it.hasNext() && started.size() < free; ) {
       if (!started.isEmpty() && primed >= primeCharBudget) {
         break;
       }
@@ -142,16 +182,29 @@ final class SlotScheduler {
         failed.add(job);
         continue;
       }
-      Batch batch =
-          batches.computeIfAbsent(
-              job.model().key(), k -> new Batch(batchFactory.create(job.model(), capacity)));
-      int slot = batch.slots.open(job.promptIds(), job.spec().sampling());
-      job.start(slot, nowNanos);
-      batch.jobs[slot] = job;
-      batch.active++;
-      active++;
+      taken.computeIfAbsent(job.model().key(), k -> new ArrayList<>()).add(job);
       primed += job.promptIds().length;
       started.add(job);
+    }
+    for (List<Job> jobs : taken.values()) {
+      LoadedModel model = jobs.get(0).model();
+      Batch batch =
+          batches.computeIfAbsent(
+              model.key(), k -> new Batch(batchFactory.create(model, capacity)));
+      List<int[]> prompts = new ArrayList<>(jobs.size());
+      List<SamplingOptions> options = new ArrayList<>(jobs.size());
+      for (Job job : jobs) {
+        prompts.add(job.promptIds());
+        options.add(job.spec().sampling());
+      }
+      int[] slots = batch.slots.openAll(prompts, options);
+      for (int i = 0; i < slots.length; i++) {
+        Job job = jobs.get(i);
+        job.start(slots[i], nowNanos);
+        batch.jobs[slots[i]] = job;
+        batch.active++;
+        active++;
+      }
     }
     return new Filled(started, failed);
   }

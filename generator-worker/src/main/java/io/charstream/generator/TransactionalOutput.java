@@ -2,6 +2,7 @@ package io.charstream.generator;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +34,14 @@ import org.slf4j.LoggerFactory;
  * finished request waits for one commit round trip, not for a timer, and the number of transactions
  * adapts to the load. At most one transaction is in flight; outcomes arrive in order.
  *
+ * <p>A transaction can also be {@link #prepare}d ahead of its answers: begun, with the offsets the
+ * worker expects to commit once the requests about to finish are answered. The offset commit is the
+ * slow part of a transaction (the group coordinator adds its partition to the transaction, and
+ * waits for the previous transaction's markers), so the answers then wait only for their own
+ * records and the commit. The next {@link #submit} continues the prepared transaction; offsets it
+ * sends for a partition replace the prepared ones (the group coordinator keeps a transaction's last
+ * offset commit per partition).
+ *
  * <p>Errors are sorted at this boundary: a failed commit is reported as {@link Failed}, and {@link
  * #abort} then throws away the transaction and what was not handed over yet; fencing, authorization
  * and protocol errors are fatal there (rethrown); any other abort failure replaces the producer.
@@ -42,8 +51,11 @@ final class TransactionalOutput {
 
   private static final Logger log = LoggerFactory.getLogger(TransactionalOutput.class);
 
-  /** What became of a submitted transaction. */
-  sealed interface Outcome permits Committed, Failed {}
+  /** What became of a submitted (or prepared) transaction. */
+  sealed interface Outcome permits Prepared, Committed, Failed {}
+
+  /** A prepared transaction is open with its offsets: the next {@link #submit} continues it. */
+  record Prepared() implements Outcome {}
 
   /**
    * The transaction committed: its records are visible and {@code offsets} are the new restart
@@ -54,11 +66,12 @@ final class TransactionalOutput {
       implements Outcome {}
 
   /**
-   * The transaction failed: {@link #abort} it, and re-read what it answered. When {@link #fatal}
-   * (fenced by another instance, not authorized, unsupported), nothing is worth retrying: the
-   * worker stops.
+   * The transaction failed: {@link #abort} it, and re-read what it answered (nothing when {@code
+   * preparing}: it failed before it held any record, and {@link #abortPrepared} keeps the records
+   * added since). When {@link #fatal} (fenced by another instance, not authorized, unsupported),
+   * nothing is worth retrying: the worker stops.
    */
-  record Failed(KafkaException error) implements Outcome {
+  record Failed(KafkaException error, boolean preparing) implements Outcome {
     boolean fatal() {
       return error instanceof ProducerFencedException
           || error instanceof InvalidProducerEpochException
@@ -77,6 +90,11 @@ final class TransactionalOutput {
   private volatile boolean open;
 
   private Future<Outcome> inFlight;
+
+  /** Offsets sent with the prepared transaction, or null when none is prepared. */
+  private Map<TopicPartition, OffsetAndMetadata> prepared;
+
+  private long preparedNanos;
 
   TransactionalOutput(Supplier<Producer<String, byte[]>> producers, String name) {
     this.producers = producers;
@@ -105,15 +123,62 @@ final class TransactionalOutput {
     return pending.size();
   }
 
-  /** True while a submitted transaction has no outcome collected yet. */
+  /** True while a submitted (or prepared) transaction has no outcome collected yet. */
   boolean inFlight() {
     return inFlight != null;
   }
 
   /**
+   * The offsets sent with the prepared transaction (the next {@link #submit} continues it), or null
+   * when none is prepared.
+   */
+  Map<TopicPartition, OffsetAndMetadata> prepared() {
+    return prepared;
+  }
+
+  /** When the prepared transaction was handed over (System.nanoTime); meaningless without one. */
+  long preparedNanos() {
+    return preparedNanos;
+  }
+
+  /**
+   * Has the committer begin the next transaction and send {@code offsets} (for {@code group}) with
+   * it, ahead of its records; returns at once, its {@link Prepared} outcome comes from {@link
+   * #poll} or {@link #awaitDone}.
+   *
+   * @throws IllegalStateException while a transaction is in flight or prepared
+   */
+  void prepare(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+    if (inFlight != null || prepared != null) {
+      throw new IllegalStateException("a transaction is in flight or prepared already");
+    }
+    Map<TopicPartition, OffsetAndMetadata> o = Map.copyOf(offsets);
+    prepared = o;
+    preparedNanos = System.nanoTime();
+    inFlight = committer.submit(() -> begin(o, group));
+  }
+
+  /** Runs on the committer thread. */
+  private Outcome begin(
+      Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+    try {
+      producer.beginTransaction();
+      open = true;
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, group);
+      }
+      return new Prepared();
+    } catch (KafkaException e) {
+      return new Failed(e, true);
+    }
+  }
+
+  /**
    * Hands the added records and {@code offsets} (for {@code group}) to the committer as one
-   * transaction and returns at once; its {@link Outcome} comes from {@link #poll} or {@link
-   * #awaitDone}.
+   * transaction, the prepared one if there is one, and returns at once; its {@link Outcome} comes
+   * from {@link #poll} or {@link #awaitDone}. With a prepared transaction, {@code offsets} need
+   * only hold what differs from {@link #prepared()}; the outcome's offsets are the prepared ones
+   * with these in their place.
    *
    * @throws IllegalStateException while another transaction is in flight
    */
@@ -123,34 +188,51 @@ final class TransactionalOutput {
     }
     List<ProducerRecord<String, byte[]>> records = List.copyOf(pending);
     pending.clear();
-    Map<TopicPartition, OffsetAndMetadata> o = Map.copyOf(offsets);
+    Map<TopicPartition, OffsetAndMetadata> send = Map.copyOf(offsets);
+    Map<TopicPartition, OffsetAndMetadata> o;
+    boolean begun = prepared != null;
+    if (begun) {
+      Map<TopicPartition, OffsetAndMetadata> effective = new HashMap<>(prepared);
+      effective.putAll(send);
+      o = Map.copyOf(effective);
+      prepared = null;
+    } else {
+      o = send;
+    }
     long submitted = System.nanoTime();
-    inFlight = committer.submit(() -> commit(records, o, group, submitted));
+    inFlight = committer.submit(() -> commit(records, send, o, group, begun, submitted));
   }
 
-  /** Runs on the committer thread. */
+  /**
+   * Runs on the committer thread: sends {@code records} and {@code send} in the transaction (begun
+   * already when {@code begun}) and commits it; {@code offsets} are what it commits in all.
+   */
   private Outcome commit(
       List<ProducerRecord<String, byte[]>> records,
+      Map<TopicPartition, OffsetAndMetadata> send,
       Map<TopicPartition, OffsetAndMetadata> offsets,
       ConsumerGroupMetadata group,
+      boolean begun,
       long submitted) {
-    if (records.isEmpty() && offsets.isEmpty()) {
+    if (!begun && records.isEmpty() && offsets.isEmpty()) {
       return new Committed(offsets, false, 0);
     }
     try {
-      producer.beginTransaction();
-      open = true;
+      if (!begun) {
+        producer.beginTransaction();
+        open = true;
+      }
       for (ProducerRecord<String, byte[]> r : records) {
         producer.send(r);
       }
-      if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, group);
+      if (!send.isEmpty()) {
+        producer.sendOffsetsToTransaction(send, group);
       }
       producer.commitTransaction();
       open = false;
       return new Committed(offsets, true, System.nanoTime() - submitted);
     } catch (KafkaException e) {
-      return new Failed(e);
+      return new Failed(e, false);
     }
   }
 
@@ -186,14 +268,25 @@ final class TransactionalOutput {
   }
 
   /**
-   * Throws away the open transaction (after a {@link Failed} outcome) and the records not yet
-   * submitted; a producer that cannot abort is replaced. Call with nothing in flight.
+   * Throws away the open transaction (after a {@link Failed} outcome, or a prepared one) and the
+   * records not yet submitted; a producer that cannot abort is replaced. Call with nothing in
+   * flight.
    */
   void abort() {
+    abortPrepared();
+    pending.clear();
+  }
+
+  /**
+   * Throws away the open transaction when it holds no records (a prepared one, or one whose
+   * preparing failed), keeping the records added since for the next one. Call with nothing in
+   * flight.
+   */
+  void abortPrepared() {
     if (inFlight != null) {
       throw new IllegalStateException("a transaction is in flight: collect its outcome first");
     }
-    pending.clear();
+    prepared = null;
     try {
       if (open) {
         producer.abortTransaction();

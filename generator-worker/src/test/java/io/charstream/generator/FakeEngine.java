@@ -3,6 +3,8 @@ package io.charstream.generator;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.generation.GenerationStreams;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A deterministic slot engine for scheduler tests: slot output depends only on its own seed and
@@ -15,6 +17,9 @@ final class FakeEngine implements GenerationStreams {
   private final boolean[] open;
   int steps;
   int maxOpen;
+
+  /** Calls of {@link #openAll} and the prompts each primed. */
+  final List<Integer> primedTogether = new ArrayList<>();
 
   FakeEngine(int capacity) {
     seed = new long[capacity];
@@ -34,6 +39,12 @@ final class FakeEngine implements GenerationStreams {
       }
     }
     throw new IllegalStateException("no free slot");
+  }
+
+  @Override
+  public int[] openAll(List<int[]> promptIds, List<SamplingOptions> options) {
+    primedTogether.add(promptIds.size());
+    return GenerationStreams.super.openAll(promptIds, options);
   }
 
   @Override

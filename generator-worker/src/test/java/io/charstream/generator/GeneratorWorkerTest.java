@@ -39,8 +39,7 @@ class GeneratorWorkerTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
-  private final MockProducer<String, byte[]> producer =
-      new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+  private final SlowCommits producer = new SlowCommits();
   private GeneratorWorker worker;
   private Thread thread;
 
@@ -84,11 +83,70 @@ class GeneratorWorkerTest {
     }
   }
 
+  /**
+   * The transactional mock, with commits that take {@link #commitMillis} (a broker's round trip, so
+   * the worker prepares transactions ahead), remembering what each commit made visible and how many
+   * transactions sent offsets before any record (prepared ones).
+   */
+  static final class SlowCommits extends MockProducer<String, byte[]> {
+    volatile long commitMillis;
+    volatile int prepared;
+    private boolean recordsInTransaction;
+
+    /** Per commit: how many records the history held after it, and the offsets it committed. */
+    final List<Map.Entry<Integer, Map<TopicPartition, OffsetAndMetadata>>> commits =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    SlowCommits() {
+      super(true, null, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @Override
+    public synchronized java.util.concurrent.Future<
+            org.apache.kafka.clients.producer.RecordMetadata>
+        send(ProducerRecord<String, byte[]> record) {
+      recordsInTransaction = true;
+      return super.send(record);
+    }
+
+    @Override
+    public synchronized void sendOffsetsToTransaction(
+        Map<TopicPartition, OffsetAndMetadata> offsets,
+        org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
+      if (!recordsInTransaction) {
+        prepared++;
+      }
+      super.sendOffsetsToTransaction(offsets, group);
+    }
+
+    @Override
+    public void commitTransaction() {
+      LockSupport.parkNanos(commitMillis * 1_000_000L); // the broker's round trip, not a sync
+      synchronized (this) {
+        super.commitTransaction();
+        recordsInTransaction = false;
+        List<Map<String, Map<TopicPartition, OffsetAndMetadata>>> h = consumerGroupOffsetsHistory();
+        Map<TopicPartition, OffsetAndMetadata> last =
+            h.isEmpty()
+                ? Map.of()
+                : h.get(h.size() - 1).values().stream().findFirst().orElse(Map.of());
+        commits.add(Map.entry(history().size(), last));
+      }
+    }
+
+    @Override
+    public synchronized void abortTransaction() {
+      super.abortTransaction();
+      recordsInTransaction = false;
+    }
+  }
+
   private void send(long offset, String id, String extra) {
     String json =
         "{\"schemaVersion\":1,\"requestId\":\""
             + id
-            + "\",\"prompt\":\"KING\",\"length\":12"
+            + "\",\"prompt\":\"KING\""
+            + (extra.contains("\"length\"") ? "" : ",\"length\":12")
             + extra
             + "}";
     consumer.schedulePollTask(
@@ -235,5 +293,45 @@ class GeneratorWorkerTest {
     assertThat(dlq).hasSize(1);
     assertThat(new String(dlq.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage");
     assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactly("ok");
+  }
+
+  /**
+   * With commits as slow as a broker's, the worker prepares transactions with the offsets of the
+   * requests about to finish; requests of many lengths (some ending early on a stop string) finish
+   * before or after the commit they were expected in. After every commit, each request below the
+   * committed offset, and each one its metadata lists, has its final record visible: a prepared
+   * offset never commits past an unanswered request.
+   */
+  @Test
+  void preparedTransactionsCommitOnlyWhatIsAnswered() {
+    producer.commitMillis = 3;
+    start();
+    int n = 48;
+    for (int i = 0; i < n; i++) {
+      int length = 5 + (i * 37) % 600;
+      String stop = i % 5 == 0 ? ",\"stop\":[\"e\"]" : "";
+      send(i, "p" + i, ",\"length\":" + length + stop);
+    }
+    await(() -> committedFinals().size() == n && Long.valueOf(n).equals(committedOffset()), "all");
+    assertThat(producer.prepared).as("transactions prepared ahead").isPositive();
+    for (Map.Entry<Integer, Map<TopicPartition, OffsetAndMetadata>> commit : producer.commits) {
+      OffsetAndMetadata om = commit.getValue().get(TP);
+      if (om == null) {
+        continue;
+      }
+      java.util.Set<String> visible = new java.util.HashSet<>();
+      for (ProducerRecord<String, byte[]> r : producer.history().subList(0, commit.getKey())) {
+        GenerateResponse resp = Json.read(r.value(), GenerateResponse.class);
+        if (resp.type() == GenerateResponse.Type.FINAL) {
+          visible.add(resp.requestId());
+        }
+      }
+      for (long o = 0; o < om.offset(); o++) {
+        assertThat(visible).as("committed offset %d", om.offset()).contains("p" + o);
+      }
+      for (long o : PartitionLedger.decode(om.offset(), om.metadata())) {
+        assertThat(visible).as("listed in %s", om.metadata()).contains("p" + o);
+      }
+    }
   }
 }

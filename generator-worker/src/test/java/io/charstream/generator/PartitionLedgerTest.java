@@ -3,6 +3,7 @@ package io.charstream.generator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -149,5 +150,43 @@ class PartitionLedgerTest {
     assertThatThrownBy(() -> l.finished(P0, 8)).hasMessageContaining("is not open");
     l.remove(P0);
     assertThat(l.openCount()).isZero();
+  }
+
+  /**
+   * A transaction prepared ahead of answers carries the offsets as if the expected requests were
+   * answered; what it finally sends makes it commit exactly what is answered, whatever finished.
+   */
+  @Test
+  void aPreparedTransactionIsCorrectedToWhatWasAnswered() {
+    PartitionLedger l = new PartitionLedger();
+    for (long o = 5; o < 8; o++) {
+      l.received(P0, o);
+    }
+    l.received(P1, 40);
+    Map<TopicPartition, OffsetAndMetadata> prepared =
+        l.committableOffsets(Map.of(P0, List.of(5L, 6L)));
+    assertThat(prepared).isEqualTo(Map.of(P0, new OffsetAndMetadata(7)));
+    assertThat(l.committableOffsets(Map.of(P0, List.of(6L, 99L))))
+        .as("6 past the running 5; 99 is not open")
+        .isEqualTo(Map.of(P0, new OffsetAndMetadata(5, "answered=1")));
+    assertThat(l.committableOffsets()).as("nothing answered yet").isEmpty();
+
+    // Nothing expected finished: the prepared offset goes back to the committed one.
+    assertThat(l.corrections(prepared)).isEqualTo(Map.of(P0, new OffsetAndMetadata(5)));
+    // Only 5 did: the offset stops at 6.
+    l.finished(P0, 5);
+    assertThat(l.corrections(prepared)).isEqualTo(Map.of(P0, new OffsetAndMetadata(6)));
+    // Both did, as expected: nothing to send again; a request of another partition answered
+    // meanwhile is sent too.
+    l.finished(P0, 6);
+    l.finished(P1, 40);
+    assertThat(l.corrections(prepared)).isEqualTo(Map.of(P1, new OffsetAndMetadata(41)));
+    // More than expected: the offset moves past the prepared one.
+    l.finished(P0, 7);
+    assertThat(l.corrections(prepared))
+        .isEqualTo(Map.of(P0, new OffsetAndMetadata(8), P1, new OffsetAndMetadata(41)));
+    // A prepared partition this worker no longer tracks: the transaction cannot be corrected.
+    l.remove(P0);
+    assertThat(l.corrections(prepared)).isNull();
   }
 }

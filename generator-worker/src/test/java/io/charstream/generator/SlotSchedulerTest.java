@@ -162,6 +162,32 @@ class SlotSchedulerTest {
     assertThat(tight.fill(j -> readyOn(j, V1), 0).started()).hasSize(1);
   }
 
+  /** A wave of new requests is primed in one call per model version, not one call per request. */
+  @Test
+  void queuedJobsOfOneVersionArePrimedTogether() {
+    SlotScheduler s = new SlotScheduler(8, factory, 1_000);
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      Job j = job("w" + i, 3, i);
+      jobs.add(j);
+      s.enqueue(j);
+    }
+    Job pinned = job("old", 3, 9);
+    s.enqueue(pinned);
+    SlotScheduler.Preparer p = j -> readyOn(j, j == pinned ? V2 : V1);
+    assertThat(s.fill(p, 0).started()).hasSize(7);
+    assertThat(engines.get(V1.key()).primedTogether).containsExactly(6);
+    assertThat(engines.get(V2.key()).primedTogether).containsExactly(1);
+    assertThat(jobs).extracting(Job::slot).containsExactly(0, 1, 2, 3, 4, 5);
+    assertThat(s.active()).isEqualTo(7);
+    List<Job> done = runAll(s, p);
+    assertThat(done).hasSize(7);
+    for (Job j : done) {
+      assertThat(j.text())
+          .isEqualTo(FakeEngine.expected(j.spec().sampling().randomSeed(), j.spec().length()));
+    }
+  }
+
   @Test
   void removeHandsBackQueuedAndRunningJobsOfAPartition() {
     SlotScheduler s = new SlotScheduler(2, factory, 1_000);

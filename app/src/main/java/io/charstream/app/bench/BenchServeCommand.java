@@ -100,8 +100,25 @@ public final class BenchServeCommand implements Callable<Integer> {
       names = "--ramp-seconds",
       defaultValue = "3",
       description =
-          "Seconds at the start of each run reported apart as the ramp (default ${DEFAULT-VALUE}).")
+          "Least seconds at the start of each run reported apart as the ramp; it lasts until the JIT"
+              + " compilers are quiet (below 5% of a core over 2 s: the broker and clients in this JVM"
+              + " compile for tens of seconds) or --ramp-max-seconds (default ${DEFAULT-VALUE}).")
   double rampSeconds;
+
+  @Option(
+      names = "--warmup-seconds",
+      defaultValue = "10",
+      description =
+          "Seconds of short requests at full occupancy before the first run, not measured: most of"
+              + " the JIT compilation of the broker, the worker and the clients happens here (default"
+              + " ${DEFAULT-VALUE}).")
+  double warmupSeconds;
+
+  @Option(
+      names = "--ramp-max-seconds",
+      defaultValue = "60",
+      description = "Longest ramp (default ${DEFAULT-VALUE}).")
+  double rampMaxSeconds;
 
   @Option(
       names = "--seconds",
@@ -186,7 +203,9 @@ public final class BenchServeCommand implements Callable<Integer> {
             continue; // batching off: one instance is the comparison
           }
           for (int k : concurrency) {
-            runs.add(runOnce(broker, kafka, checkpoint, "b" + run++, cap, n, k));
+            // The first run warms the JIT up (the broker's code too) at a high request rate.
+            double warm = runs.isEmpty() ? warmupSeconds : 0;
+            runs.add(runOnce(broker, kafka, checkpoint, "b" + run++, cap, n, k, warm));
             System.err.println("bench serve: " + Json.writeString(runs.get(runs.size() - 1)));
           }
         }
@@ -292,7 +311,8 @@ public final class BenchServeCommand implements Callable<Integer> {
       String runId,
       int cap,
       int n,
-      int k)
+      int k,
+      double warmSeconds)
       throws Exception {
     Topics topics = new Topics("bench-" + runId + ".");
     broker.createTopics(topics);
@@ -319,6 +339,23 @@ public final class BenchServeCommand implements Callable<Integer> {
         }
       }
       try (LoadGenerator load = new LoadGenerator(kafka, topics)) {
+        if (warmSeconds > 0) {
+          // Short requests at full occupancy: many requests per second through the broker, the
+          // worker and the clients, so most of their code is compiled before anything is measured.
+          load.run(
+              runId + "-jit",
+              capacity,
+              Math.min(length, 32),
+              prompt,
+              Duration.ZERO,
+              Duration.ZERO,
+              () -> true,
+              Duration.ofMillis(Math.round(warmSeconds * 1000)),
+              0,
+              Duration.ofMinutes(5),
+              () -> {},
+              () -> {});
+        }
         // A few short requests first, so the worker's first steps are not all JIT compilation.
         load.run(
             runId + "-warmup",
@@ -327,12 +364,17 @@ public final class BenchServeCommand implements Callable<Integer> {
             prompt,
             Duration.ZERO,
             Duration.ZERO,
+            () -> true,
+            Duration.ZERO,
             Math.min(k, 8),
             Duration.ofMinutes(5),
             () -> {},
             () -> {});
         WorkerCounters[] marks = new WorkerCounters[2];
         ThreadCpu[] cpu = new ThreadCpu[2];
+        JitWatch jit = new JitWatch();
+        long[] jitMillis = {jit.compileMillis(), 0, 0};
+        boolean[] quietAtRampEnd = {false};
         LoadGenerator.Run r =
             load.run(
                 runId,
@@ -340,23 +382,33 @@ public final class BenchServeCommand implements Callable<Integer> {
                 length,
                 prompt,
                 Duration.ofMillis(Math.round(rampSeconds * 1000)),
+                Duration.ofMillis(Math.round(rampMaxSeconds * 1000)),
+                () -> quietAtRampEnd[0] = jit.quiet(System.nanoTime()),
                 Duration.ofMillis(Math.round(seconds * 1000)),
                 requests,
                 Duration.ofMinutes(10),
                 () -> {
                   marks[0] = WorkerCounters.of(services);
                   cpu[0] = ThreadCpu.now();
+                  jitMillis[1] = jit.compileMillis();
                 },
                 () -> {
                   marks[1] = WorkerCounters.of(services);
                   cpu[1] = ThreadCpu.now();
+                  jitMillis[2] = jit.compileMillis();
                 });
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("batch_capacity", cap);
         row.put("instances", n);
         row.put("concurrency", k);
-        row.put("ramp", window(r.ramp()));
+        Map<String, Object> ramp = window(r.ramp());
+        // The compilers' share of a core (elapsed time, summed over their threads) per window.
+        ramp.put("jit_cores", round((jitMillis[1] - jitMillis[0]) / 1e3 / r.ramp().seconds(), 3));
+        ramp.put("ended_with_jit_quiet", quietAtRampEnd[0]);
+        row.put("ramp", ramp);
         Map<String, Object> steady = window(r.steady());
+        steady.put(
+            "jit_cores", round((jitMillis[2] - jitMillis[1]) / 1e3 / r.steady().seconds(), 3));
         WorkerCounters d = marks[1].minus(marks[0]);
         steady.put("batch_occupancy_mean", round(d.occupancySum() / d.steps(), 3));
         steady.put("steps_per_s", round(d.steps() / r.steady().seconds(), 1));
@@ -366,7 +418,7 @@ public final class BenchServeCommand implements Callable<Integer> {
         steady.put(
             "generated_chars_per_cpu_s", round(r.steady().chars() / d.processCpuSeconds(), 0));
         // Cores busy per thread group in the steady window: where the CPU went.
-        steady.put("cores_by_thread", cpu[1].coresSince(cpu[0], r.steady().seconds(), 8));
+        steady.put("cores_by_thread", cpu[1].coresSince(cpu[0], r.steady().seconds(), 10));
         row.put("steady", steady);
         return row;
       }

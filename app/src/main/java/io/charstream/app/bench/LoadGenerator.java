@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -146,7 +147,8 @@ final class LoadGenerator implements AutoCloseable {
   }
 
   /**
-   * Keeps {@code concurrency} requests outstanding for {@code ramp} and then {@code steady} (and
+   * Keeps {@code concurrency} requests outstanding through the ramp (at least {@code minRamp}, then
+   * until {@code steadyNow} says so or {@code maxRamp} has passed) and then {@code steady} (and
    * until at least {@code minSteady} requests sent after the ramp are answered), then stops sending
    * and waits for the outstanding ones. {@code atRampEnd} and {@code atEnd} run on this thread when
    * the steady window starts and ends (to snapshot the workers' counters).
@@ -156,7 +158,9 @@ final class LoadGenerator implements AutoCloseable {
       int concurrency,
       int length,
       String prompt,
-      Duration ramp,
+      Duration minRamp,
+      Duration maxRamp,
+      BooleanSupplier steadyNow,
       Duration steady,
       int minSteady,
       Duration timeout,
@@ -168,15 +172,18 @@ final class LoadGenerator implements AutoCloseable {
     int sent = 0;
     int steadyAnswered = 0;
     long start = System.nanoTime();
-    long rampEnd = start + ramp.toNanos();
-    long steadyEnd = rampEnd + steady.toNanos();
+    long rampEnd = Long.MAX_VALUE;
+    long steadyEnd = Long.MAX_VALUE;
     long end = -1;
-    boolean rampOver = false;
     long deadline = start + timeout.toNanos();
     while (end < 0 || !sentAt.isEmpty()) {
       long now = System.nanoTime();
-      if (!rampOver && now >= rampEnd) {
-        rampOver = true;
+      if (rampEnd == Long.MAX_VALUE
+          && now - start >= minRamp.toNanos()
+          && (steadyNow.getAsBoolean() || now - start >= maxRamp.toNanos())) {
+        rampEnd = now;
+        steadyEnd = rampEnd + steady.toNanos();
+        deadline = Math.max(deadline, rampEnd + timeout.toNanos());
         atRampEnd.run();
       }
       if (end < 0 && now >= steadyEnd && steadyAnswered >= minSteady) {

@@ -10,16 +10,22 @@ import java.util.Map;
 /**
  * CPU time per thread of this process at one moment, so a window can say where the CPU went (the
  * engine's step, the worker's loop, the broker, the load generator). Thread names are grouped with
- * their digits replaced by N.
+ * their digits replaced by N; what the process spent outside its Java threads (the JIT compilers,
+ * the garbage collector, the VM) is the group {@value #JVM}.
  */
 final class ThreadCpu {
 
+  /** The group of the process CPU not spent in a Java thread. */
+  static final String JVM = "jvm (JIT, GC, VM)";
+
   private final Map<Long, Long> nanosById = new HashMap<>();
+  private long processNanos;
   private final Map<Long, String> nameById = new HashMap<>();
 
   static ThreadCpu now() {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     ThreadCpu t = new ThreadCpu();
+    t.processNanos = Machine.processCpuNanos();
     if (!mx.isThreadCpuTimeSupported()) {
       return t;
     }
@@ -42,12 +48,18 @@ final class ThreadCpu {
    */
   Map<String, Double> coresSince(ThreadCpu earlier, double seconds, int top) {
     Map<String, Double> byGroup = new HashMap<>();
+    long[] threads = {0};
     nanosById.forEach(
         (id, nanos) -> {
           long before = earlier.nanosById.getOrDefault(id, 0L);
           String group = nameById.get(id).replaceAll("[0-9]+", "N");
           byGroup.merge(group, (nanos - before) / 1e9 / seconds, Double::sum);
+          threads[0] += nanos - before;
         });
+    if (processNanos > 0 && earlier.processNanos > 0) {
+      long outside = processNanos - earlier.processNanos - threads[0];
+      byGroup.put(JVM, Math.max(0, outside) / 1e9 / seconds);
+    }
     Map<String, Double> out = new LinkedHashMap<>();
     byGroup.entrySet().stream()
         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())

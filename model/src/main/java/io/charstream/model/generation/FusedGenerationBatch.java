@@ -6,6 +6,7 @@ import io.charstream.model.TopNSampler;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.kernel.FusedRuntime;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * {@link GenerationStreams} on {@link FusedStep}: a table of generation slots that advance
@@ -15,7 +16,9 @@ import java.util.Arrays;
  * slots, compacted ({@link SlotTable#openSlots()}), however large the capacity. With many open
  * slots a step runs on {@link FusedRuntime#threads()} threads ({@link FusedRuntime#runAll}: helpers
  * that spin briefly between steps), each advancing its share of the slots through every layer and
- * the sampler, with one join per step.
+ * the sampler, with one join per step. {@link #openAll} primes many prompts the same way: one
+ * batched step (without the output layer) per prompt position over the prompts that are still that
+ * long.
  *
  * <p>Memory is fixed by the capacity, never by how long a slot runs: the state
  * [layers][capacity][H] twice, logits [capacity][vocab], and per thread the scratch of its share of
@@ -41,9 +44,6 @@ public final class FusedGenerationBatch implements GenerationStreams {
   private final float[][] logits;
 
   private final SlotTable slots;
-
-  /** The slot being primed, as a one-entry stream list for {@link FusedStep#step}. */
-  private final int[] one = new int[1];
 
   public FusedGenerationBatch(FusedStep model, int capacity) {
     this(model, capacity, TopNSampler.INSTANCE);
@@ -82,20 +82,52 @@ public final class FusedGenerationBatch implements GenerationStreams {
 
   @Override
   public int open(int[] promptIds, SamplingOptions samplingOptions) {
-    SlotTable.checkPrompt(promptIds, model.vocabSize());
-    int slot = slots.lowestFree();
-    for (int l = 0; l < model.numLayers(); l++) {
-      Arrays.fill(state.h[l][slot], 0f);
-      Arrays.fill(state.c[l][slot], 0f);
+    return openAll(List.of(promptIds), List.of(samplingOptions))[0];
+  }
+
+  /**
+   * Primes the prompts together: at position t one batched step, without the output layer, of the
+   * slots whose prompt has more than t + 1 ids (all ids but the last run through the network; the
+   * last is the slot's first input). Each slot's arithmetic is the same as priming it alone.
+   */
+  @Override
+  public int[] openAll(List<int[]> promptIds, List<SamplingOptions> options) {
+    int n = promptIds.size();
+    if (n != options.size()) {
+      throw new IllegalArgumentException(
+          n + " prompts but " + options.size() + " sampling options");
+    }
+    int longest = 0;
+    for (int[] prompt : promptIds) {
+      SlotTable.checkPrompt(prompt, model.vocabSize());
+      longest = Math.max(longest, prompt.length - 1);
+    }
+    int[] opened = slots.lowestFree(n);
+    for (int slot : opened) {
+      for (int l = 0; l < model.numLayers(); l++) {
+        Arrays.fill(state.h[l][slot], 0f);
+        Arrays.fill(state.c[l][slot], 0f);
+      }
     }
     int[] nextInput = slots.nextInput();
-    one[0] = slot;
-    for (int t = 0; t < promptIds.length - 1; t++) {
-      nextInput[slot] = promptIds[t];
-      model.step(state, one, 0, 1, nextInput, null, scratch[0]);
+    // [count] the slots primed at position t, ascending.
+    int[] priming = new int[n];
+    for (int t = 0; t < longest; t++) {
+      int count = 0;
+      for (int i = 0; i < n; i++) {
+        int[] prompt = promptIds.get(i);
+        if (prompt.length - 1 > t) {
+          priming[count++] = opened[i];
+          nextInput[opened[i]] = prompt[t];
+        }
+      }
+      run(priming, count, null);
     }
-    slots.activate(slot, promptIds[promptIds.length - 1], samplingOptions);
-    return slot;
+    for (int i = 0; i < n; i++) {
+      int[] prompt = promptIds.get(i);
+      slots.activate(opened[i], prompt[prompt.length - 1], options.get(i));
+    }
+    return opened;
   }
 
   @Override
@@ -112,16 +144,8 @@ public final class FusedGenerationBatch implements GenerationStreams {
       return sampled;
     }
     int[] open = slots.openSlots();
+    run(open, openCount, sampled);
     int[] nextInput = slots.nextInput();
-    int threads = Math.max(1, Math.min(scratch.length, openCount / MIN_SLOTS_PER_THREAD));
-    for (int t = 0; t < threads; t++) {
-      shares[t].set(openCount * t / threads, openCount * (t + 1) / threads, sampled);
-    }
-    if (threads == 1) {
-      shares[0].run();
-    } else {
-      FusedRuntime.runAll(threads == shares.length ? shares : Arrays.copyOf(shares, threads));
-    }
     for (int i = 0; i < openCount; i++) {
       int slot = open[i];
       nextInput[slot] = sampled[slot];
@@ -129,9 +153,30 @@ public final class FusedGenerationBatch implements GenerationStreams {
     return sampled;
   }
 
-  /** One thread's share of a step: open slots [from, to) through the network and the sampler. */
+  /**
+   * One batched step of slots {@code rows[0, count)}, split over the threads when there are enough
+   * of them; samples into {@code sampled[slot]}, or, when {@code sampled} is null (priming), skips
+   * the output layer and the sampler.
+   */
+  private void run(int[] rows, int count, int[] sampled) {
+    int threads = Math.max(1, Math.min(scratch.length, count / MIN_SLOTS_PER_THREAD));
+    for (int t = 0; t < threads; t++) {
+      shares[t].set(rows, count * t / threads, count * (t + 1) / threads, sampled);
+    }
+    if (threads == 1) {
+      shares[0].run();
+    } else {
+      FusedRuntime.runAll(threads == shares.length ? shares : Arrays.copyOf(shares, threads));
+    }
+  }
+
+  /**
+   * One thread's share of a step: slots rows[from, to) through the network and the sampler (or,
+   * priming, through the LSTM layers only).
+   */
   private final class Share implements Runnable {
     private final FusedStep.Scratch scratch;
+    private int[] rows;
     private int from;
     private int to;
     private int[] sampled;
@@ -140,7 +185,8 @@ public final class FusedGenerationBatch implements GenerationStreams {
       this.scratch = scratch;
     }
 
-    void set(int from, int to, int[] sampled) {
+    void set(int[] rows, int from, int to, int[] sampled) {
+      this.rows = rows;
       this.from = from;
       this.to = to;
       this.sampled = sampled;
@@ -148,11 +194,14 @@ public final class FusedGenerationBatch implements GenerationStreams {
 
     @Override
     public void run() {
-      int[] open = slots.openSlots();
-      model.step(state, open, from, to, slots.nextInput(), logits, scratch);
+      if (sampled == null) {
+        model.step(state, rows, from, to, slots.nextInput(), null, scratch);
+        return;
+      }
+      model.step(state, rows, from, to, slots.nextInput(), logits, scratch);
       int vocab = model.vocabSize();
       for (int i = from; i < to; i++) {
-        int slot = open[i];
+        int slot = rows[i];
         sampled[slot] = slots.sample(sampler, slot, logits[slot], vocab);
       }
     }

@@ -2,6 +2,7 @@ package io.charstream.model.generation;
 
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Vocabulary;
+import java.util.List;
 
 /**
  * A batch of generation streams ("slots") that advance together, one character per {@link #step()}.
@@ -23,6 +24,34 @@ public interface GenerationStreams {
    * @throws IllegalArgumentException on an empty prompt or an id outside the vocabulary
    */
   int open(int[] promptIds, SamplingOptions options);
+
+  /**
+   * Primes several free slots at once, prompt i with options i: the same slots, states and texts as
+   * calling {@link #open} for each in turn, but an implementation may run the prompts through the
+   * network together (one batched step per prompt position), which costs about what the longest
+   * prompt costs alone.
+   *
+   * @return the slot of each prompt, in order
+   * @throws IllegalStateException when fewer slots are free than prompts are given (nothing is
+   *     opened)
+   * @throws IllegalArgumentException on an empty prompt, an id outside the vocabulary, or a count
+   *     of options other than the count of prompts (nothing is opened)
+   */
+  default int[] openAll(List<int[]> promptIds, List<SamplingOptions> options) {
+    if (promptIds.size() != options.size()) {
+      throw new IllegalArgumentException(
+          promptIds.size() + " prompts but " + options.size() + " sampling options");
+    }
+    if (promptIds.size() > freeSlots()) {
+      throw new IllegalStateException(
+          promptIds.size() + " prompts but only " + freeSlots() + " free slots");
+    }
+    int[] slots = new int[promptIds.size()];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = open(promptIds.get(i), options.get(i));
+    }
+    return slots;
+  }
 
   /**
    * Advances every open slot by one character.

@@ -62,6 +62,30 @@ public final class SlotTable {
   }
 
   /**
+   * The {@code count} lowest free slots, ascending: the slots {@code count} calls of {@link
+   * #lowestFree} would give, each followed by {@link #activate}.
+   */
+  public int[] lowestFree(int count) {
+    int[] out = new int[count];
+    int n = 0;
+    for (int s = 0; s < capacity && n < count; s++) {
+      if (!open[s]) {
+        out[n++] = s;
+      }
+    }
+    if (n < count) {
+      throw new IllegalStateException(
+          count
+              + " slots wanted but "
+              + (capacity - n)
+              + " of "
+              + capacity
+              + " are busy: close some first");
+    }
+    return out;
+  }
+
+  /**
    * Opens a primed slot: its first step feeds {@code firstInput}; its sampler is seeded from the
    * options.
    */

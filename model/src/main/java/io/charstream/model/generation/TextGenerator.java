@@ -38,18 +38,18 @@ public final class TextGenerator {
       return List.of();
     }
     GenerationStreams batch = model.newStreams(prompts.size());
-    int[] slotOf = new int[prompts.size()];
+    Vocabulary vocabulary = model.vocabulary();
+    List<int[]> promptIds = new ArrayList<>(prompts.size());
     List<StringBuilder> out = new ArrayList<>();
-    for (int i = 0; i < prompts.size(); i++) {
-      Vocabulary vocabulary = model.vocabulary();
-      slotOf[i] =
-          batch.open(vocabulary.primed(vocabulary.encode(prompts.get(i)).ids()), options.get(i));
+    for (String prompt : prompts) {
+      promptIds.add(vocabulary.primed(vocabulary.encode(prompt).ids()));
       out.add(new StringBuilder(length));
     }
+    int[] slotOf = batch.openAll(promptIds, options);
     for (int t = 0; t < length; t++) {
       int[] ids = batch.step();
       for (int i = 0; i < prompts.size(); i++) {
-        out.get(i).append(model.vocabulary().decode(ids[slotOf[i]]));
+        out.get(i).append(vocabulary.decode(ids[slotOf[i]]));
       }
     }
     List<String> texts = new ArrayList<>(out.size());

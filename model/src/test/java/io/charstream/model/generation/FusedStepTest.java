@@ -1,6 +1,7 @@
 package io.charstream.model.generation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.charstream.model.Checkpoint;
 import io.charstream.model.Sampler;
@@ -158,6 +159,86 @@ public class FusedStepTest {
     }
   }
 
+  /**
+   * Prompts of 1 to 30 ids primed together (both threads, fewer rows at each later position) into
+   * the free slots between running ones: the slots sequential opens would take, and each stream's
+   * text and logits equal to priming it alone; the running slots are not disturbed.
+   */
+  @Test
+  void primingTogetherIntoScatteredSlotsEqualsOneAtATime() {
+    FusedRuntime.setThreads(2);
+    Model m = Model.random(16, 32, 2, 17);
+    FusedStep step = KernelUnderTest.check(FusedStep.from(m.checkpoint()));
+    String text = "Now is the winter of our discontent made glorious";
+    FusedGenerationBatch batch = new FusedGenerationBatch(step, 48);
+    for (int i = 0; i < 10; i++) {
+      batch.open(step.vocabulary().encode("noise " + i).ids(), SamplingOptions.withSeed(i));
+    }
+    batch.step();
+    batch.close(2);
+    batch.close(5);
+    batch.close(7);
+    int[] running = {0, 1, 3, 4, 6, 8, 9};
+    List<int[]> ids = new ArrayList<>();
+    List<SamplingOptions> options = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      ids.add(step.vocabulary().encode(text.substring(i % 7, i % 7 + 1 + i)).ids());
+      options.add(new SamplingOptions(1 + i % 3, 0.75 + 0.1 * (i % 4), 500 + i));
+    }
+    int[] slots = batch.openAll(ids, options);
+    int[] expectedSlots = new int[30];
+    expectedSlots[0] = 2;
+    expectedSlots[1] = 5;
+    expectedSlots[2] = 7;
+    for (int i = 3; i < 30; i++) {
+      expectedSlots[i] = 7 + i;
+    }
+    assertThat(slots).isEqualTo(expectedSlots);
+    assertThat(batch.openCount()).isEqualTo(37);
+    int[][] together = new int[30][20];
+    int[] noise4 = new int[20];
+    for (int t = 0; t < 20; t++) {
+      int[] sampled = batch.step();
+      for (int i = 0; i < 30; i++) {
+        together[i][t] = sampled[slots[i]];
+      }
+      noise4[t] = sampled[running[3]];
+    }
+    for (int i = 0; i < 30; i++) {
+      FusedGenerationBatch alone = new FusedGenerationBatch(step, 1);
+      alone.open(ids.get(i), options.get(i));
+      for (int t = 0; t < 20; t++) {
+        assertThat(together[i][t]).as("prompt %d, step %d", i, t).isEqualTo(alone.step()[0]);
+      }
+    }
+    FusedGenerationBatch alone = new FusedGenerationBatch(step, 1);
+    alone.open(step.vocabulary().encode("noise 4").ids(), SamplingOptions.withSeed(4));
+    alone.step();
+    for (int t = 0; t < 20; t++) {
+      assertThat(noise4[t]).as("a running slot, step %d", t).isEqualTo(alone.step()[0]);
+    }
+  }
+
+  @Test
+  void openAllChecksEverythingBeforeOpeningAnything() {
+    Model m = Model.random(8, 16, 1, 3);
+    FusedStep step = KernelUnderTest.check(FusedStep.from(m.checkpoint()));
+    FusedGenerationBatch batch = new FusedGenerationBatch(step, 3);
+    int[] ok = step.vocabulary().encode("ok").ids();
+    SamplingOptions o = SamplingOptions.withSeed(1);
+    assertThatThrownBy(() -> batch.openAll(List.of(ok, new int[0]), List.of(o, o)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
+    assertThatThrownBy(() -> batch.openAll(List.of(ok, ok, ok, ok), List.of(o, o, o, o)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("busy");
+    assertThatThrownBy(() -> batch.openAll(List.of(ok, ok), List.of(o)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("2 prompts but 1 sampling options");
+    assertThat(batch.openCount()).isZero();
+    assertThat(batch.openAll(List.of(ok, ok, ok), List.of(o, o, o))).containsExactly(0, 1, 2);
+  }
+
   @Test
   void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
     FusedRuntime.setThreads(2);
@@ -205,12 +286,17 @@ public class FusedStepTest {
           return TopNSampler.INSTANCE.sample(logits, offset, vocabSize, o, random);
         };
     FusedGenerationBatch batch = new FusedGenerationBatch(step, prompts.size(), recording);
-    int[] slots = new int[prompts.size()];
+    // Several prompts are primed together (openAll), one alone through open.
+    List<int[]> promptIds = new ArrayList<>();
     List<StringBuilder> out = new ArrayList<>();
-    for (int i = 0; i < prompts.size(); i++) {
-      slots[i] = batch.open(step.vocabulary().encode(prompts.get(i)).ids(), options.get(i));
+    for (String prompt : prompts) {
+      promptIds.add(step.vocabulary().encode(prompt).ids());
       out.add(new StringBuilder());
     }
+    int[] slots =
+        promptIds.size() == 1
+            ? new int[] {batch.open(promptIds.get(0), options.get(0))}
+            : batch.openAll(promptIds, options);
     for (int t = 0; t < length; t++) {
       int[] ids = batch.step();
       for (int i = 0; i < slots.length; i++) {
