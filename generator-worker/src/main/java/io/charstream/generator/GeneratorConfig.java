@@ -143,7 +143,7 @@ public final class GeneratorConfig {
           .define(
               POLL_BUSY_MS,
               Type.INT,
-              5,
+              1,
               Range.between(0, 1_000),
               Importance.LOW,
               "While generating, the worker polls (without waiting) at most this often, between batched steps,"
