@@ -176,11 +176,6 @@ final class LstmShard {
    * #backward} needs.
    */
   void forward(long recurrentWeights, float[] bias, Buffers buffers) {
-    forwardBlas(recurrentWeights, bias, buffers);
-  }
-
-  /** The BLAS path of {@link #forward(long, float[], Buffers)}. */
-  private void forwardBlas(long recurrentWeights, float[] bias, Buffers buffers) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
@@ -200,21 +195,7 @@ final class LstmShard {
         Blas.gemm(false, true, bt, gates, hs, Pointers.at(previous), hs, rw, hs, 1f, z, gates);
       }
       z.get(zRow, 0, bt * gates);
-      for (int b = 0; b < bt; b++) {
-        int src = b * gates;
-        int dst = b * hs;
-        System.arraycopy(zRow, src, zA, dst, hs);
-        System.arraycopy(zRow, src + hs, zF, dst, hs);
-        System.arraycopy(zRow, src + 2 * hs, zO, dst, hs);
-        System.arraycopy(zRow, src + 3 * hs, zG, dst, hs);
-      }
-      GateMath.tanh(zA, biasA, a[t], n);
-      GateMath.sigmoid(zF, biasF, f[t], n);
-      GateMath.sigmoid(zO, biasO, o[t], n);
-      GateMath.sigmoid(zG, biasG, g[t], n);
-      GateMath.cell(f[t], c[t], g[t], a[t], c[t + 1], n);
-      GateMath.tanh(c[t + 1], tanhC[t], n);
-      GateMath.mul(o[t], tanhC[t], hRow, n);
+      gatesAndCell(t, hRow);
       Pointers.at(buffers.output() + 4L * rowOffset * hs).put(hRow, 0, n);
     }
   }
@@ -225,11 +206,6 @@ final class LstmShard {
    * of every step of this slice, and sums the bias gradient ({@link #biasGradient()}).
    */
   void backward(long recurrentWeights, int firstStep, Buffers buffers) {
-    backwardBlas(recurrentWeights, firstStep, buffers);
-  }
-
-  /** The BLAS path of {@link #backward(long, int, Buffers)}. */
-  private void backwardBlas(long recurrentWeights, int firstStep, Buffers buffers) {
     final int bt = batch;
     final int hs = hidden;
     final int gates = 4 * hs;
@@ -237,11 +213,7 @@ final class LstmShard {
     final long mb = buffers.mb();
     FloatPointer rw = Pointers.at(recurrentWeights);
     FloatPointer dhNative = dhRecurrent.at(0);
-    Arrays.fill(carry, 0, n, 0f);
-    Arrays.fill(sumA, 0, n, 0f);
-    Arrays.fill(sumF, 0, n, 0f);
-    Arrays.fill(sumO, 0, n, 0f);
-    Arrays.fill(sumG, 0, n, 0f);
+    clearGradientSums();
     for (int t = steps - 1; t >= firstStep; t--) {
       long rowOffset = t * mb + row0;
       Pointers.at(buffers.epsilon() + 4L * rowOffset * hs).get(dh, 0, n);
@@ -263,24 +235,7 @@ final class LstmShard {
         dhRecurrent.read(0, dhRow, n);
         GateMath.add(dh, dhRow, dh, n);
       }
-      GateMath.outputGateGrad(dh, tanhC[t], o[t], dO, n);
-      GateMath.cellGrad(dh, o[t], tanhC[t], carry, dc, n);
-      GateMath.sigmoidGateGrad(dc, c[t], f[t], dF, n);
-      GateMath.sigmoidGateGrad(dc, a[t], g[t], dG, n);
-      GateMath.blockInputGrad(dc, g[t], a[t], dA, n);
-      GateMath.mul(dc, f[t], carry, n);
-      GateMath.accumulate(dA, sumA, n);
-      GateMath.accumulate(dF, sumF, n);
-      GateMath.accumulate(dO, sumO, n);
-      GateMath.accumulate(dG, sumG, n);
-      for (int b = 0; b < bt; b++) {
-        int dst = b * gates;
-        int src = b * hs;
-        System.arraycopy(dA, src, zRow, dst, hs);
-        System.arraycopy(dF, src, zRow, dst + hs, hs);
-        System.arraycopy(dO, src, zRow, dst + 2 * hs, hs);
-        System.arraycopy(dG, src, zRow, dst + 3 * hs, hs);
-      }
+      gateGradients(t, dh, zRow);
       Pointers.at(buffers.gates() + 4L * rowOffset * gates).put(zRow, 0, bt * gates);
     }
     if (firstStep > 0) {
@@ -289,10 +244,7 @@ final class LstmShard {
         Pointers.at(buffers.gates() + 4L * (t * mb + row0) * gates).put(zRow, 0, bt * gates);
       }
     }
-    reduceBias(sumA, 0);
-    reduceBias(sumF, hs);
-    reduceBias(sumO, 2 * hs);
-    reduceBias(sumG, 3 * hs);
+    reduceBiasSums();
   }
 
   /**
@@ -342,6 +294,53 @@ final class LstmShard {
     GateMath.mul(o[t], tanhC[t], h, n);
   }
 
+  /** Sums each gate's per-example bias gradients over this slice into {@link #biasGradient()}. */
+  private void reduceBiasSums() {
+    reduceBias(sumA, 0);
+    reduceBias(sumF, hidden);
+    reduceBias(sumO, 2 * hidden);
+    reduceBias(sumG, 3 * hidden);
+  }
+
+  /** Zeroes the carried cell gradient and the bias-gradient sums before a backward pass. */
+  private void clearGradientSums() {
+    int n = batch * hidden;
+    Arrays.fill(carry, 0, n, 0f);
+    Arrays.fill(sumA, 0, n, 0f);
+    Arrays.fill(sumF, 0, n, 0f);
+    Arrays.fill(sumO, 0, n, 0f);
+    Arrays.fill(sumG, 0, n, 0f);
+  }
+
+  /**
+   * Step t's gate gradients from dh, the whole gradient reaching h[t]: writes them into {@code dz}
+   * one row of four gates per example (DL4J's layout), carries the cell gradient to step t - 1 and
+   * adds them to the bias-gradient sums.
+   */
+  private void gateGradients(int t, float[] dh, float[] dz) {
+    final int hs = hidden;
+    final int gates = 4 * hs;
+    final int n = batch * hs;
+    GateMath.outputGateGrad(dh, tanhC[t], o[t], dO, n);
+    GateMath.cellGrad(dh, o[t], tanhC[t], carry, dc, n);
+    GateMath.sigmoidGateGrad(dc, c[t], f[t], dF, n);
+    GateMath.sigmoidGateGrad(dc, a[t], g[t], dG, n);
+    GateMath.blockInputGrad(dc, g[t], a[t], dA, n);
+    GateMath.mul(dc, f[t], carry, n);
+    GateMath.accumulate(dA, sumA, n);
+    GateMath.accumulate(dF, sumF, n);
+    GateMath.accumulate(dO, sumO, n);
+    GateMath.accumulate(dG, sumG, n);
+    for (int b = 0; b < batch; b++) {
+      int dst = b * gates;
+      int src = b * hs;
+      System.arraycopy(dA, src, dz, dst, hs);
+      System.arraycopy(dF, src, dz, dst + hs, hs);
+      System.arraycopy(dO, src, dz, dst + 2 * hs, hs);
+      System.arraycopy(dG, src, dz, dst + 3 * hs, hs);
+    }
+  }
+
   /**
    * As {@link #backward(long, int, Buffers)} on the layer's Java arrays (see {@link
    * #forward(float[], float[], Values)}), the gradient through the recurrent weights in {@link
@@ -354,11 +353,7 @@ final class LstmShard {
     final int gates = 4 * hs;
     final int n = bt * hs;
     final int mb = values.mb();
-    Arrays.fill(carry, 0, n, 0f);
-    Arrays.fill(sumA, 0, n, 0f);
-    Arrays.fill(sumF, 0, n, 0f);
-    Arrays.fill(sumO, 0, n, 0f);
-    Arrays.fill(sumG, 0, n, 0f);
+    clearGradientSums();
     float[] dzThis = zRow;
     float[] dzLater = zNext;
     for (int t = steps - 1; t >= firstStep; t--) {
@@ -370,24 +365,7 @@ final class LstmShard {
         LstmVectorKernels.recurrentGradient(dh, dzLater, rwt, bt, hs, dhRow);
         dhTotal = dhRow;
       }
-      GateMath.outputGateGrad(dhTotal, tanhC[t], o[t], dO, n);
-      GateMath.cellGrad(dhTotal, o[t], tanhC[t], carry, dc, n);
-      GateMath.sigmoidGateGrad(dc, c[t], f[t], dF, n);
-      GateMath.sigmoidGateGrad(dc, a[t], g[t], dG, n);
-      GateMath.blockInputGrad(dc, g[t], a[t], dA, n);
-      GateMath.mul(dc, f[t], carry, n);
-      GateMath.accumulate(dA, sumA, n);
-      GateMath.accumulate(dF, sumF, n);
-      GateMath.accumulate(dO, sumO, n);
-      GateMath.accumulate(dG, sumG, n);
-      for (int b = 0; b < bt; b++) {
-        int dst = b * gates;
-        int src = b * hs;
-        System.arraycopy(dA, src, dzThis, dst, hs);
-        System.arraycopy(dF, src, dzThis, dst + hs, hs);
-        System.arraycopy(dO, src, dzThis, dst + 2 * hs, hs);
-        System.arraycopy(dG, src, dzThis, dst + 3 * hs, hs);
-      }
+      gateGradients(t, dhTotal, dzThis);
       System.arraycopy(dzThis, 0, values.gates(), row * gates, bt * gates);
       float[] swap = dzLater;
       dzLater = dzThis;
@@ -397,10 +375,7 @@ final class LstmShard {
       int from = (t * mb + row0) * gates;
       Arrays.fill(values.gates(), from, from + bt * gates, 0f);
     }
-    reduceBias(sumA, 0);
-    reduceBias(sumF, hs);
-    reduceBias(sumO, 2 * hs);
-    reduceBias(sumG, 3 * hs);
+    reduceBiasSums();
   }
 
   /** The bias gradient [4H] of the last {@link #backward}. */
