@@ -1,6 +1,8 @@
 package io.charstream.model.kernel;
 
 import io.charstream.model.EngineOptions;
+import java.util.List;
+import java.util.function.ToIntFunction;
 
 /**
  * The engine's runtime: its {@link EngineOptions} (threads, kernels, layers) and the threads
@@ -94,5 +96,44 @@ public final class FusedRuntime {
    */
   public static void runAll(Runnable[] tasks) {
     SliceThreads.runAll(tasks);
+  }
+
+  /** Runs rows [from, to) of one job. */
+  @FunctionalInterface
+  public interface Band<J> {
+    void run(J job, int from, int to);
+  }
+
+  /**
+   * Cuts each job's rows into {@code threads} bands (boundaries on multiples of {@code align} rows,
+   * the last band taking what is left) and runs them with {@link #runAll}: thread t runs band t of
+   * every job in list order, so a job that reads or accumulates into an earlier job's rows finds
+   * them finished within its own band.
+   */
+  public static <J> void runBands(
+      List<J> jobs, int threads, ToIntFunction<J> rows, int align, Band<J> band) {
+    Runnable[] tasks = new Runnable[Math.max(1, threads)];
+    for (int t = 0; t < tasks.length; t++) {
+      int slice = t;
+      tasks[t] =
+          () -> {
+            for (J job : jobs) {
+              int from = bandStart(rows.applyAsInt(job), slice, tasks.length, align);
+              int to = bandStart(rows.applyAsInt(job), slice + 1, tasks.length, align);
+              if (from < to) {
+                band.run(job, from, to);
+              }
+            }
+          };
+    }
+    runAll(tasks);
+  }
+
+  private static int bandStart(int rows, int band, int bands, int align) {
+    if (band == bands) {
+      return rows;
+    }
+    int units = rows / align;
+    return Math.min(rows, units * band / bands * align);
   }
 }

@@ -1,6 +1,5 @@
 package io.charstream.model.kernel;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -67,14 +66,6 @@ public final class ParallelGemm {
 
   /** Runs the jobs on up to {@code threads} threads (the caller's included). */
   public static void run(List<Job> jobs, int threads) {
-    Runnable[] tasks = new Runnable[Math.max(1, threads)];
-    for (int i = 0; i < tasks.length; i++) {
-      List<Job> bands = new ArrayList<>();
-      for (Job job : jobs) {
-        bands.add(job.band(job.m() * i / tasks.length, job.m() * (i + 1) / tasks.length));
-      }
-      tasks[i] = () -> bands.forEach(Job::run);
-    }
-    FusedRuntime.runAll(tasks);
+    FusedRuntime.runBands(jobs, threads, Job::m, 1, (job, from, to) -> job.band(from, to).run());
   }
 }

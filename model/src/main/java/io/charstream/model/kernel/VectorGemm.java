@@ -1,6 +1,5 @@
 package io.charstream.model.kernel;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
@@ -81,31 +80,11 @@ public final class VectorGemm {
 
   /**
    * Runs the jobs on up to {@code threads} threads (the caller's included): each job's rows are cut
-   * into as many bands, thread i runs band i of every job in list order.
+   * into as many bands, on whole register tiles, and thread i runs band i of every job in list
+   * order.
    */
   public static void run(List<Job> jobs, int threads) {
-    Runnable[] tasks = new Runnable[Math.max(1, threads)];
-    for (int t = 0; t < tasks.length; t++) {
-      List<Runnable> bands = new ArrayList<>(jobs.size());
-      for (Job job : jobs) {
-        int from = bandStart(job.rows(), t, tasks.length);
-        int to = bandStart(job.rows(), t + 1, tasks.length);
-        if (from < to) {
-          bands.add(() -> job.run(from, to));
-        }
-      }
-      tasks[t] = () -> bands.forEach(Runnable::run);
-    }
-    FusedRuntime.runAll(tasks);
-  }
-
-  /** Band boundaries on whole register tiles where possible. */
-  private static int bandStart(int rows, int band, int bands) {
-    if (band == bands) {
-      return rows;
-    }
-    int tiles = rows / TILE_ROWS;
-    return Math.min(rows, tiles * band / bands * TILE_ROWS);
+    FusedRuntime.runBands(jobs, threads, Job::rows, TILE_ROWS, VectorGemm::multiply);
   }
 
   private static void multiply(Job job, int from, int to) {
