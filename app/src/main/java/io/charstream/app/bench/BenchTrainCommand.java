@@ -46,7 +46,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(
       names = "--warmup",
       defaultValue = "8",
-      description = "untimed warm-up batches (default: ${DEFAULT-VALUE})")
+      description =
+          "untimed warm-up batches at least (default: ${DEFAULT-VALUE}); the warm-up goes on until"
+              + " the JIT compilers are quiet, as far as the epoch allows")
   int warmup;
 
   @Override
@@ -75,19 +77,29 @@ public final class BenchTrainCommand implements Callable<Integer> {
               + ": use a longer text");
     }
     // The cancel check runs before each batch: it marks the start and end of the timed batches.
-    long[] marks = new long[4];
+    // The warm-up lasts at least --warmup batches and then until the JIT compilers are quiet (the
+    // vector kernels run many times slower before C2 compiles them, and C2 competes with the
+    // threads for the two cores), as long as the epoch still holds the timed batches.
+    int lastWarmup = trainer.stepsPerEpoch() - batches - 1;
+    JitWatch jit = new JitWatch();
+    long[] marks = new long[6];
     int[] calls = {0};
+    int[] timedFrom = {-1};
     trainer.run(
         TrainingListener.NONE,
         () -> {
           int call = calls[0]++;
-          if (call == warmup) {
-            marks[0] = System.nanoTime();
+          long now = System.nanoTime();
+          if (timedFrom[0] < 0 && call >= warmup && (jit.quiet(now) || call >= lastWarmup)) {
+            timedFrom[0] = call;
+            marks[0] = now;
             marks[2] = Machine.processCpuNanos();
+            marks[4] = jit.compileMillis();
           }
-          if (call == warmup + batches) {
-            marks[1] = System.nanoTime();
+          if (timedFrom[0] >= 0 && call == timedFrom[0] + batches) {
+            marks[1] = now;
             marks[3] = Machine.processCpuNanos();
+            marks[5] = jit.compileMillis();
             return true;
           }
           return false;
@@ -101,7 +113,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
     // Per CPU-second of this process: less sensitive than wall time to other work on the machine.
     out.put("train_chars_per_cpu_s", Math.round(chars / cpuSeconds));
     out.put("batches", batches);
-    out.put("warmup_batches", warmup);
+    out.put("warmup_batches", timedFrom[0]);
+    // Compiler threads' time per second during the timed batches (0.05 or less: a steady state).
+    out.put("jit_cores", Math.round((marks[5] - marks[4]) / 1e3 / seconds * 1000) / 1000.0);
     out.put("seconds", Math.round(seconds * 1000) / 1000.0);
     out.put("batch_size", training.batchSize());
     out.put("seq_len", training.seqLen());
