@@ -1,5 +1,7 @@
 package io.charstream.model.kernel;
 
+import java.util.Arrays;
+import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -51,5 +53,28 @@ public final class Layouts {
     INDArray copy = stepsMajor(workspaceMgr, type, array.size(0), array.size(1), array.size(2));
     copy.assign(array);
     return copy;
+  }
+
+  /**
+   * Checks that a layer's incoming gradient has its output's shape [batch, features, steps].
+   *
+   * @throws DL4JInvalidInputException naming both shapes when it has not
+   */
+  public static void checkEpsilon(INDArray epsilon, long batch, long features, long steps) {
+    if (epsilon.rank() != 3
+        || epsilon.size(0) != batch
+        || epsilon.size(1) != features
+        || epsilon.size(2) != steps) {
+      throw new DL4JInvalidInputException(
+          "epsilon shape "
+              + Arrays.toString(epsilon.shape())
+              + " does not match the layer output ["
+              + batch
+              + ", "
+              + features
+              + ", "
+              + steps
+              + "]");
+    }
   }
 }

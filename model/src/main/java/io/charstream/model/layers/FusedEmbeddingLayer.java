@@ -92,21 +92,7 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
     int width = Math.toIntExact(layerConf().getNOut());
     int batch = Math.toIntExact(input.size(0));
     int steps = Math.toIntExact(input.size(input.rank() - 1));
-    if (epsilon.rank() != 3
-        || epsilon.size(0) != batch
-        || epsilon.size(1) != width
-        || epsilon.size(2) != steps) {
-      throw new DL4JInvalidInputException(
-          "epsilon shape "
-              + java.util.Arrays.toString(epsilon.shape())
-              + " does not match the layer output ["
-              + batch
-              + ", "
-              + width
-              + ", "
-              + steps
-              + "]");
-    }
+    Layouts.checkEpsilon(epsilon, batch, width, steps);
     readIds(batch, steps, vocab);
     int n = batch * steps * width;
     if (rows.length < n) {

@@ -370,21 +370,7 @@ public class FusedLstmLayer extends LSTM {
     int hidden = Math.toIntExact(layerConf().getNOut());
     int batch = Math.toIntExact(input.size(0));
     int steps = Math.toIntExact(input.size(2));
-    if (epsilon.rank() != 3
-        || epsilon.size(0) != batch
-        || epsilon.size(1) != hidden
-        || epsilon.size(2) != steps) {
-      throw new DL4JInvalidInputException(
-          "epsilon shape "
-              + Arrays.toString(epsilon.shape())
-              + " does not match the layer output ["
-              + batch
-              + ", "
-              + hidden
-              + ", "
-              + steps
-              + "]");
-    }
+    Layouts.checkEpsilon(epsilon, batch, hidden, steps);
     INDArray eps = Layouts.stepsMajor(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM);
     int firstStep = truncated ? Math.max(0, steps - backwardLength) : 0;
     Params params = params(nIn, hidden);
