@@ -114,28 +114,26 @@ public final class SubmitCommand implements Callable<Integer> {
    */
   TrainingRequest request(String id) {
     TrainingOptions t = training;
-    return new TrainingRequest(
-        TrainingRequest.SCHEMA_VERSION,
-        id,
-        modelId,
-        corpusId,
-        t.ifGiven("--seq-len", t.seqLen),
-        t.ifGiven("--embedding-size", t.embeddingSize),
-        t.ifGiven("--rnn-size", t.rnnSize),
-        t.ifGiven("--num-layers", t.numLayers),
-        t.ifGiven("--drop-rate", t.dropRate),
-        t.ifGiven("--learning-rate", t.learningRate),
-        t.ifGiven("--clip-norm", t.clipNorm),
-        t.ifGiven("--batch-size", t.batchSize),
-        t.ifGiven("--num-epochs", t.numEpochs),
-        t.ifGiven("--val-fraction", t.valFraction),
-        t.given("--vocabulary") ? t.vocabulary : null,
-        seed,
-        restore,
-        t.given("--val-split") ? ValSplit.valueOf(t.valSplit.name()) : null,
-        t.given("--lr-schedule") ? LrSchedule.valueOf(t.lrSchedule.name()) : null,
-        t.finalLearningRate,
-        t.given("--preset") ? Preset.valueOf(t.preset.name()) : null);
+    return TrainingRequest.builder(modelId, corpusId)
+        .jobId(id)
+        .seqLen(t.ifGiven("--seq-len", t.seqLen))
+        .embeddingSize(t.ifGiven("--embedding-size", t.embeddingSize))
+        .rnnSize(t.ifGiven("--rnn-size", t.rnnSize))
+        .numLayers(t.ifGiven("--num-layers", t.numLayers))
+        .dropRate(t.ifGiven("--drop-rate", t.dropRate))
+        .learningRate(t.ifGiven("--learning-rate", t.learningRate))
+        .clipNorm(t.ifGiven("--clip-norm", t.clipNorm))
+        .batchSize(t.ifGiven("--batch-size", t.batchSize))
+        .numEpochs(t.ifGiven("--num-epochs", t.numEpochs))
+        .valFraction(t.ifGiven("--val-fraction", t.valFraction))
+        .vocabulary(t.given("--vocabulary") ? t.vocabulary : null)
+        .seed(seed)
+        .restore(restore)
+        .valSplit(t.given("--val-split") ? ValSplit.valueOf(t.valSplit.name()) : null)
+        .lrSchedule(t.given("--lr-schedule") ? LrSchedule.valueOf(t.lrSchedule.name()) : null)
+        .finalLearningRate(t.finalLearningRate)
+        .preset(t.given("--preset") ? Preset.valueOf(t.preset.name()) : null)
+        .build();
   }
 
   /** "rnnSize" -> "--rnn-size". */

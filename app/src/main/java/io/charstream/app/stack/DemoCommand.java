@@ -318,24 +318,22 @@ public final class DemoCommand implements Callable<Integer> {
     TrainingRequest request;
     try {
       request =
-          new TrainingRequest(
-              TrainingRequest.SCHEMA_VERSION,
-              modelId + "-" + UUID.randomUUID().toString().substring(0, 8),
-              modelId,
-              id,
-              seqLen,
-              embeddingSize,
-              rnnSize,
-              numLayers,
-              dropRate,
-              learningRate,
-              clipNorm,
-              batchSize,
-              numEpochs,
-              valFraction,
-              vocabulary,
-              randomSeed,
-              false);
+          TrainingRequest.builder(modelId, id)
+              .jobId(modelId + "-" + UUID.randomUUID().toString().substring(0, 8))
+              .seqLen(seqLen)
+              .embeddingSize(embeddingSize)
+              .rnnSize(rnnSize)
+              .numLayers(numLayers)
+              .dropRate(dropRate)
+              .learningRate(learningRate)
+              .clipNorm(clipNorm)
+              .batchSize(batchSize)
+              .numEpochs(numEpochs)
+              .valFraction(valFraction)
+              .vocabulary(vocabulary)
+              .seed(randomSeed)
+              .restore(false)
+              .build();
     } catch (InvalidFieldException e) {
       throw new IllegalArgumentException(
           "--"

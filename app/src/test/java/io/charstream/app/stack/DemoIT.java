@@ -53,24 +53,21 @@ class DemoIT {
 
   /** A small model and few steps: a run is seconds on one core. */
   static TrainingRequest tinyRequest(String jobId, String corpusId) {
-    return new TrainingRequest(
-        TrainingRequest.SCHEMA_VERSION,
-        jobId,
-        "tiny-demo",
-        corpusId,
-        16,
-        8,
-        16,
-        1,
-        0.0,
-        0.01,
-        5.0,
-        4,
-        2,
-        0.1,
-        null,
-        7L,
-        false);
+    return TrainingRequest.builder("tiny-demo", corpusId)
+        .jobId(jobId)
+        .seqLen(16)
+        .embeddingSize(8)
+        .rnnSize(16)
+        .numLayers(1)
+        .dropRate(0.0)
+        .learningRate(0.01)
+        .clipNorm(5.0)
+        .batchSize(4)
+        .numEpochs(2)
+        .valFraction(0.1)
+        .seed(7L)
+        .restore(false)
+        .build();
   }
 
   @Test
