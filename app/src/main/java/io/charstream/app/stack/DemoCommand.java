@@ -1,9 +1,9 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.CommandFailed;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
@@ -27,7 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -50,7 +49,7 @@ import picocli.CommandLine.Option;
       "cluster's).",
       ""
     })
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand extends CliCommand {
   /**
    * Characters of the corpus the demo trains on by default, and epochs: measured to finish in a few
    * minutes on 2 cores (see docs/demo.md).
@@ -218,11 +217,7 @@ public final class DemoCommand implements Callable<Integer> {
   boolean verbose;
 
   @Override
-  public Integer call() {
-    return Commands.run("demo", new PrintWriter(System.err, true), this::run);
-  }
-
-  private int run() throws InterruptedException {
+  protected int run(PrintWriter err) throws InterruptedException {
     long t0 = System.nanoTime();
     if (!verbose) Quiet.apply();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);

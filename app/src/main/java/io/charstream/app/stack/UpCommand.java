@@ -1,9 +1,9 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.CommandFailed;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
 import io.charstream.app.console.Console;
@@ -12,18 +12,16 @@ import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.trainer.TrainerConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream up}: broker + trainer + generator in this JVM until Ctrl-C. */
 @Command(
@@ -42,12 +40,10 @@ import picocli.CommandLine.Spec;
       "on 127.0.0.1 (console.* keys, README).",
       ""
     })
-public final class UpCommand implements Callable<Integer> {
+public final class UpCommand extends CliCommand {
   /** Where {@code up} keeps its data unless told otherwise: next to {@code charstream broker}'s. */
   public static final Path DEFAULT_DATA_DIR =
       Path.of(System.getProperty("user.home"), ".charstream");
-
-  @Spec CommandSpec spec;
 
   @Mixin ClientOptions client;
 
@@ -104,11 +100,7 @@ public final class UpCommand implements Callable<Integer> {
   Path generatorConfig;
 
   @Override
-  public Integer call() {
-    return Commands.run("up", spec.commandLine().getErr(), this::run);
-  }
-
-  private int run() throws InterruptedException {
+  protected int run(PrintWriter err) throws InterruptedException {
     EmbeddedStack stack;
     EnvConfig consoleEnv;
     ConsoleConfig consoleConfig;
