@@ -3,6 +3,7 @@ package io.charstream.app.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
+import io.charstream.app.cli.CliRun;
 import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
@@ -12,38 +13,29 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Bad flags and files stop the client commands before they touch Kafka, with a one-line reason. */
 class ClientCommandsTest {
-  record Run(int status, String err) {}
-
-  static Run run(String... args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      // An address nothing listens on: the commands must fail before they would connect.
-      String[] full = new String[args.length + 2];
-      System.arraycopy(args, 0, full, 0, args.length);
-      full[args.length] = "--bootstrap-servers";
-      full[args.length + 1] = "127.0.0.1:1";
-      return new Run(Main.newCommandLine().execute(full), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+  /** Runs the command against an address nothing listens on: it must fail before it connects. */
+  static CliRun run(String... args) {
+    String[] full = Arrays.copyOf(args, args.length + 2);
+    full[args.length] = "--bootstrap-servers";
+    full[args.length + 1] = "127.0.0.1:1";
+    return CliRun.run(full);
   }
 
   @Test
   void submitRejectsAnAbsurdHyperparameterNamingTheFlag() {
-    Run r = run("submit", "--model-id", "m", "--corpus-id", "c", "--batch-size", "0");
+    CliRun r = run("submit", "--model-id", "m", "--corpus-id", "c", "--batch-size", "0");
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("--batch-size").contains("must be >= 1");
-    Run drop = run("submit", "--model-id", "m", "--corpus-id", "c", "--drop-rate", "1.5");
+    CliRun drop = run("submit", "--model-id", "m", "--corpus-id", "c", "--drop-rate", "1.5");
     assertThat(drop.err()).contains("--drop-rate");
-    Run id = run("submit", "--model-id", "bad id", "--corpus-id", "c");
+    CliRun id = run("submit", "--model-id", "bad id", "--corpus-id", "c");
     assertThat(id.status()).isEqualTo(2);
     assertThat(id.err()).contains("--model-id").contains("not a valid id");
   }
@@ -115,15 +107,16 @@ class ClientCommandsTest {
 
   @Test
   void submitRejectsBadPresetSplitAndScheduleValuesNamingTheFlag() {
-    Run split = run("submit", "--model-id", "m", "--corpus-id", "c", "--val-split", "random");
+    CliRun split = run("submit", "--model-id", "m", "--corpus-id", "c", "--val-split", "random");
     assertThat(split.status()).isEqualTo(2);
     assertThat(split.err()).contains("--val-split").contains("TAIL").contains("BLOCKS");
-    Run preset = run("submit", "--model-id", "m", "--corpus-id", "c", "--preset", "fast");
+    CliRun preset = run("submit", "--model-id", "m", "--corpus-id", "c", "--preset", "fast");
     assertThat(preset.status()).isEqualTo(2);
     assertThat(preset.err()).contains("--preset").contains("RECOMMENDED");
-    Run schedule = run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "linear");
+    CliRun schedule =
+        run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "linear");
     assertThat(schedule.err()).contains("--lr-schedule").contains("COSINE");
-    Run above =
+    CliRun above =
         run(
             "submit",
             "--model-id",
@@ -136,7 +129,8 @@ class ClientCommandsTest {
             "0.01");
     assertThat(above.status()).isEqualTo(2);
     assertThat(above.err()).contains("--final-learning-rate").contains("learningRate = 0.001");
-    Run zero = run("submit", "--model-id", "m", "--corpus-id", "c", "--final-learning-rate", "0");
+    CliRun zero =
+        run("submit", "--model-id", "m", "--corpus-id", "c", "--final-learning-rate", "0");
     assertThat(zero.status()).isEqualTo(2);
     assertThat(zero.err()).contains("--final-learning-rate").contains("> 0");
   }
@@ -168,7 +162,7 @@ class ClientCommandsTest {
         .contains("is empty");
     Path latin1 =
         Files.write(dir.resolve("latin1.txt"), "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
-    Run r = run("corpus", "put", "--corpus-id", "c", latin1.toString());
+    CliRun r = run("corpus", "put", "--corpus-id", "c", latin1.toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("not valid UTF-8");
     assertThat(run("corpus", "put", "--corpus-id", "no spaces", latin1.toString()).err())
@@ -178,7 +172,7 @@ class ClientCommandsTest {
   @Test
   void trainerRefusesABadConfigFileAtStartUp(@TempDir Path dir) throws Exception {
     Path config = Files.writeString(dir.resolve("trainer.properties"), "max.concurrent.jobs=0\n");
-    Run r = run("trainer", "--config", config.toString());
+    CliRun r = run("trainer", "--config", config.toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("max.concurrent.jobs").contains("trainer.properties");
     Path typo = Files.writeString(dir.resolve("typo.properties"), "max.concurent.jobs=2\n");
