@@ -6,6 +6,7 @@ import io.charstream.app.Main;
 import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.app.it.Await;
+import io.charstream.app.it.OwnBroker;
 import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;
@@ -26,9 +27,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,23 +45,12 @@ class SecurityIT {
   private static final String USER = "charstream-gen";
   private static final String PASSWORD = "s3cret-Pa55word-" + Long.toHexString(System.nanoTime());
   private static final Duration WAIT = Duration.ofSeconds(120);
-  private static EmbeddedBroker broker;
+
+  @RegisterExtension
+  static final OwnBroker BROKER =
+      new OwnBroker(EmbeddedBroker.Options.ephemeral().withSaslPlainUsers(Map.of(USER, PASSWORD)));
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startBroker() {
-    broker =
-        EmbeddedBroker.start(
-            EmbeddedBroker.Options.ephemeral().withSaslPlainUsers(Map.of(USER, PASSWORD)));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   private static String jaas(String password) {
     return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
@@ -84,7 +73,7 @@ class SecurityIT {
 
   private static Map<String, Object> saslProps(String password) {
     Map<String, Object> p = new HashMap<>();
-    p.put("bootstrap.servers", broker.saslBootstrapServers());
+    p.put("bootstrap.servers", BROKER.get().saslBootstrapServers());
     p.put("security.protocol", "SASL_PLAINTEXT");
     p.put("sasl.mechanism", "PLAIN");
     p.put("sasl.jaas.config", jaas(password));
@@ -94,7 +83,7 @@ class SecurityIT {
   @Test
   void saslSettingsPassThroughToTheGeneratorAndAClientAndNoSecretIsPrintedOrExported()
       throws Exception {
-    Topics topics = broker.topics();
+    Topics topics = BROKER.get().topics();
     ModelPublisher.publish(
         saslProps(PASSWORD), topics, GeneratorFixture.MODEL, 1, GeneratorFixture.checkpoint(11L));
     int httpPort = freePort();
@@ -112,7 +101,7 @@ class SecurityIT {
             Main.class.getName(),
             "generator",
             "--bootstrap-servers",
-            broker.saslBootstrapServers(),
+            BROKER.get().saslBootstrapServers(),
             "--client-config",
             clientConfig("generator.properties", null).toString(),
             "--model-id",
@@ -197,7 +186,7 @@ class SecurityIT {
             List.of(
                 "prompt",
                 "--bootstrap-servers",
-                broker.saslBootstrapServers(),
+                BROKER.get().saslBootstrapServers(),
                 "--client-config",
                 clientConfig.toString()));
     all.addAll(List.of(args));
