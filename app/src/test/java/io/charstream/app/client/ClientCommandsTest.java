@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -30,27 +31,40 @@ class ClientCommandsTest {
 
   @Test
   void submitRejectsAnAbsurdHyperparameterNamingTheFlag() {
-    CliRun r = run("submit", "--model-id", "m", "--corpus-id", "c", "--batch-size", "0");
+    CliRun r = submit("--batch-size", "0");
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("--batch-size").contains("must be >= 1");
-    CliRun drop = run("submit", "--model-id", "m", "--corpus-id", "c", "--drop-rate", "1.5");
+    CliRun drop = submit("--drop-rate", "1.5");
     assertThat(drop.err()).contains("--drop-rate");
     CliRun id = run("submit", "--model-id", "bad id", "--corpus-id", "c");
     assertThat(id.status()).isEqualTo(2);
     assertThat(id.err()).contains("--model-id").contains("not a valid id");
   }
 
-  static SubmitCommand parsedSubmit(String... args) {
+  /** {@code charstream submit} of model m on corpus c with {@code flags}. */
+  static CliRun submit(String... flags) {
+    return run(
+        Stream.concat(Stream.of("submit"), Stream.of(modelMOnCorpusC(flags)))
+            .toArray(String[]::new));
+  }
+
+  /** {@code charstream submit}'s flags for model m on corpus c and {@code flags}, parsed. */
+  static SubmitCommand parsedSubmit(String... flags) {
     SubmitCommand command = new SubmitCommand();
     new CommandLine(command)
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .parseArgs(args); // as Main sets it
+        .parseArgs(modelMOnCorpusC(flags)); // as Main sets it
     return command;
+  }
+
+  private static String[] modelMOnCorpusC(String... flags) {
+    return Stream.concat(Stream.of("--model-id", "m", "--corpus-id", "c"), Stream.of(flags))
+        .toArray(String[]::new);
   }
 
   @Test
   void submitWithoutTheNewFlagsSendsTheOldRequest() {
-    TrainingRequest r = parsedSubmit("--model-id", "m", "--corpus-id", "c").request("j");
+    TrainingRequest r = parsedSubmit().request("j");
     assertThat(r).isEqualTo(TrainingRequest.defaults("j", "m", "c"));
     assertThat(r.valSplit()).isEqualTo(ValSplit.TAIL);
     assertThat(r.lrSchedule()).isEqualTo(LrSchedule.CONSTANT);
@@ -62,10 +76,6 @@ class ClientCommandsTest {
   void submitMapsPresetSplitAndScheduleFlagsOntoTheRequest() {
     TrainingRequest all =
         parsedSubmit(
-                "--model-id",
-                "m",
-                "--corpus-id",
-                "c",
                 "--preset",
                 "recommended",
                 "--val-split",
@@ -83,23 +93,14 @@ class ClientCommandsTest {
     assertThat(all.finalLearningRate()).isEqualTo(0.0002);
     assertThat(all.rnnSize()).isEqualTo(64);
     // Flags not given stay absent: the trainer fills them from the preset (explicit flags win).
-    TrainingRequest preset =
-        parsedSubmit("--model-id", "m", "--corpus-id", "c", "--preset", "recommended").request("j");
+    TrainingRequest preset = parsedSubmit("--preset", "recommended").request("j");
     assertThat(preset.rnnSize()).isNull();
     assertThat(preset.learningRate()).isNull();
     assertThat(preset.lrSchedule()).isNull();
     assertThat(preset.resolved()).isFalse();
     // Without a preset, cosine decays to a twentieth of the learning rate.
     assertThat(
-            parsedSubmit(
-                    "--model-id",
-                    "m",
-                    "--corpus-id",
-                    "c",
-                    "--lr-schedule",
-                    "cosine",
-                    "--learning-rate",
-                    "0.002")
+            parsedSubmit("--lr-schedule", "cosine", "--learning-rate", "0.002")
                 .request("j")
                 .finalLearningRate())
         .isEqualTo(0.002 / 20);
@@ -107,30 +108,18 @@ class ClientCommandsTest {
 
   @Test
   void submitRejectsBadPresetSplitAndScheduleValuesNamingTheFlag() {
-    CliRun split = run("submit", "--model-id", "m", "--corpus-id", "c", "--val-split", "random");
+    CliRun split = submit("--val-split", "random");
     assertThat(split.status()).isEqualTo(2);
     assertThat(split.err()).contains("--val-split").contains("TAIL").contains("BLOCKS");
-    CliRun preset = run("submit", "--model-id", "m", "--corpus-id", "c", "--preset", "fast");
+    CliRun preset = submit("--preset", "fast");
     assertThat(preset.status()).isEqualTo(2);
     assertThat(preset.err()).contains("--preset").contains("RECOMMENDED");
-    CliRun schedule =
-        run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "linear");
+    CliRun schedule = submit("--lr-schedule", "linear");
     assertThat(schedule.err()).contains("--lr-schedule").contains("COSINE");
-    CliRun above =
-        run(
-            "submit",
-            "--model-id",
-            "m",
-            "--corpus-id",
-            "c",
-            "--lr-schedule",
-            "cosine",
-            "--final-learning-rate",
-            "0.01");
+    CliRun above = submit("--lr-schedule", "cosine", "--final-learning-rate", "0.01");
     assertThat(above.status()).isEqualTo(2);
     assertThat(above.err()).contains("--final-learning-rate").contains("learningRate = 0.001");
-    CliRun zero =
-        run("submit", "--model-id", "m", "--corpus-id", "c", "--final-learning-rate", "0");
+    CliRun zero = submit("--final-learning-rate", "0");
     assertThat(zero.status()).isEqualTo(2);
     assertThat(zero.err()).contains("--final-learning-rate").contains("> 0");
   }
