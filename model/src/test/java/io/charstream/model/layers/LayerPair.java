@@ -81,6 +81,13 @@ public final class LayerPair {
     };
   }
 
+  /** A random stored state of {@code batch} rows on both: h in [-0.9, 0.9], c in [-2, 2]. */
+  void setRandomState(Random random, int batch) {
+    setState(
+        uniform(random, new long[] {batch, hidden}, 0.9),
+        uniform(random, new long[] {batch, hidden}, 2.0));
+  }
+
   /** Sets the same initial state into the RNN-state and TBPTT-state maps of both layers. */
   void setState(INDArray h0, INDArray c0) {
     for (Layer layer : new Layer[] {stock, fused}) {
