@@ -7,6 +7,7 @@ import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.app.it.Await;
 import io.charstream.app.it.OwnBroker;
+import io.charstream.app.it.Scrape;
 import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;
@@ -14,10 +15,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,8 +111,6 @@ class SecurityIT {
     pb.environment().put("CHARSTREAM_PROMPT_MAX_CHARS", "32");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     Process generator = pb.start();
-    HttpClient http = HttpClient.newHttpClient();
-    String base = "http://127.0.0.1:" + httpPort;
     try {
       try {
         Await.until(
@@ -125,7 +120,7 @@ class SecurityIT {
               if (!generator.isAlive()) {
                 throw new AssertionError("the generator exited with " + generator.exitValue());
               }
-              return status(http, base + "/readyz") == 200;
+              return Scrape.status(httpPort, "/readyz") == 200;
             });
       } catch (AssertionError e) {
         throw new AssertionError(e.getMessage() + "; its output:\n" + read(log), e);
@@ -155,7 +150,7 @@ class SecurityIT {
       assertThat(refused.status).isNotZero();
       assertThat(refused.output).containsIgnoringCase("authentication failed");
 
-      String metrics = body(http, base + "/metrics");
+      String metrics = Scrape.get(httpPort, "/metrics").body();
       assertThat(metrics).contains("charstream_generator_requests_total");
       assertThat(metrics).doesNotContain(PASSWORD);
       for (Run r : List.of(ok, tooLong, bigPrompt, refused)) {
@@ -207,26 +202,6 @@ class SecurityIT {
     System.out.println(
         "charstream " + String.join(" ", args) + " -> " + status + ": " + output.strip());
     return new Run(status, output);
-  }
-
-  private static int status(HttpClient http, String url) {
-    try {
-      return http.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      return -1; // not listening yet
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
-  private static String body(HttpClient http, String url) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 
   private static String read(Path file) {
