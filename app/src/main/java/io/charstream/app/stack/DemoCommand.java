@@ -9,7 +9,6 @@ import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
 import io.charstream.app.client.CorpusUploader;
 import io.charstream.generator.GeneratorConfig;
-import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.json.InvalidFieldException;
 import io.charstream.schemas.message.TrainingRequest;
@@ -25,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.config.ConfigDef;
@@ -223,7 +221,7 @@ public final class DemoCommand extends CliCommand {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     boolean external;
     try {
-      external = !"default".equals(client.config().source(CommonKeys.BOOTSTRAP_SERVERS));
+      external = client.clusterGiven();
       if (noWorkers && !external)
         throw new IllegalArgumentException("--no-workers needs --bootstrap-servers");
     } catch (ConfigException | IllegalArgumentException e) {
@@ -252,9 +250,7 @@ public final class DemoCommand extends CliCommand {
       stack =
           EmbeddedStack.start(
               new EmbeddedStack.Options(
-                  external
-                      ? Optional.empty()
-                      : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)),
+                  EmbeddedStack.BrokerSettings.unless(external, port, dataDir),
                   !noWorkers,
                   Map.of(TrainerConfig.HTTP_PORT, -1),
                   Map.of(GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, modelId),

@@ -9,13 +9,11 @@ import io.charstream.app.cli.UserError;
 import io.charstream.app.console.Console;
 import io.charstream.app.console.ConsoleConfig;
 import io.charstream.generator.GeneratorConfig;
-import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.trainer.TrainerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -111,7 +109,7 @@ public final class UpCommand extends CliCommand {
       if (httpPort != null) consoleFlags.put(ConsoleConfig.HTTP_PORT, httpPort);
       consoleEnv = config(ConsoleConfig.DEF, consoleFlags);
       consoleConfig = ConsoleConfig.from(consoleEnv);
-      boolean external = external();
+      boolean external = client.clusterGiven();
       // The console owns the HTTP port and answers the generator's endpoints on it.
       Map<String, Object> generatorSettings =
           new java.util.HashMap<>(Map.of(GeneratorConfig.HTTP_PORT, -1));
@@ -119,9 +117,7 @@ public final class UpCommand extends CliCommand {
       stack =
           EmbeddedStack.start(
               new EmbeddedStack.Options(
-                  external
-                      ? Optional.empty()
-                      : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)),
+                  EmbeddedStack.BrokerSettings.unless(external, port, dataDir),
                   true,
                   Map.of(TrainerConfig.HTTP_PORT, trainerHttpPort),
                   generatorSettings,
@@ -162,7 +158,8 @@ public final class UpCommand extends CliCommand {
             });
     hook.stopped().whenComplete((v, e) -> ended.complete(null));
     System.out.println(
-        UsageHints.up(stack, external() ? null : dataDir, web == null ? null : web.url()));
+        UsageHints.up(
+            stack, client.clusterGiven() ? null : dataDir, web == null ? null : web.url()));
     System.out.flush();
     // Stays up until Ctrl-C / SIGTERM, or until a worker stops by itself (a fatal error: say so,
     // exit 1).
@@ -218,10 +215,6 @@ public final class UpCommand extends CliCommand {
             name);
     t.setDaemon(true);
     t.start();
-  }
-
-  private boolean external() {
-    return !"default".equals(client.config().source(CommonKeys.BOOTSTRAP_SERVERS));
   }
 
   /** Each worker reads its own properties file; both read the flags and the environment. */
