@@ -59,6 +59,11 @@ class ContractExamplesTest {
     return FACTORY.getSchema(SchemaLocation.of(ID_PREFIX + base + ".schema.json"));
   }
 
+  /** The example file {@code name}, read with the contract's codec. */
+  static <T> T example(String name, Class<T> type) throws IOException, URISyntaxException {
+    return Json.read(Files.readAllBytes(examples().resolve(name)), type);
+  }
+
   static Path examples() throws URISyntaxException {
     return Path.of(ContractExamplesTest.class.getResource("/schemas/examples").toURI());
   }
@@ -123,10 +128,7 @@ class ContractExamplesTest {
 
   @Test
   void minimalRequestsGetTheReferenceDefaults() throws IOException, URISyntaxException {
-    TrainingRequest r =
-        Json.read(
-            Files.readAllBytes(examples().resolve("training-request.minimal.json")),
-            TrainingRequest.class);
+    TrainingRequest r = example("training-request.minimal.json", TrainingRequest.class);
     assertThat(
             List.of(
                 r.seqLen(),
@@ -147,10 +149,7 @@ class ContractExamplesTest {
     assertThat(r.preset()).isNull();
     assertThat(r.resolved()).isTrue();
 
-    GenerateRequest g =
-        Json.read(
-            Files.readAllBytes(examples().resolve("generate-request.minimal.json")),
-            GenerateRequest.class);
+    GenerateRequest g = example("generate-request.minimal.json", GenerateRequest.class);
     assertThat(g.length()).isEqualTo(1024);
     assertThat(g.topN()).isEqualTo(3);
     assertThat(g.temperature()).isEqualTo(1.0);
@@ -160,10 +159,7 @@ class ContractExamplesTest {
 
   @Test
   void aPresetRequestLeavesThePresetsFieldsToTheTrainer() throws IOException, URISyntaxException {
-    TrainingRequest r =
-        Json.read(
-            Files.readAllBytes(examples().resolve("training-request.recommended.minimal.json")),
-            TrainingRequest.class);
+    TrainingRequest r = example("training-request.recommended.minimal.json", TrainingRequest.class);
     assertThat(r.preset()).isEqualTo(Preset.RECOMMENDED);
     assertThat(r.valSplit()).isEqualTo(ValSplit.BLOCKS);
     assertThat(List.of(r.seqLen(), r.embeddingSize(), r.numLayers(), r.numEpochs()))

@@ -21,9 +21,12 @@ class RequestPolicyTest {
   final RequestPolicy policy = new RequestPolicy(LIMITS);
 
   static TrainingRequest request(Integer rnnSize, Integer batchSize, Integer seqLen) {
-    return new TrainingRequest(
-        1, "j", "m", "c", seqLen, null, rnnSize, null, null, null, null, batchSize, null, null,
-        null, null, null);
+    return TrainingRequest.builder("m", "c")
+        .jobId("j")
+        .seqLen(seqLen)
+        .rnnSize(rnnSize)
+        .batchSize(batchSize)
+        .build();
   }
 
   @Test
@@ -69,9 +72,14 @@ class RequestPolicyTest {
     // 2.9 M parameters; 131,072 characters a step x (8192 + 6 x 64 + 98) = 1.14 G floats. Without
     // the embedding in the proxy it would be 63 M, under the 200 M limit.
     TrainingRequest wide =
-        new TrainingRequest(
-            1, "j", "m", "c", 512, 8192, 64, 1, null, null, null, 256, null, null, null, null,
-            null);
+        TrainingRequest.builder("m", "c")
+            .jobId("j")
+            .seqLen(512)
+            .embeddingSize(8192)
+            .rnnSize(64)
+            .numLayers(1)
+            .batchSize(256)
+            .build();
     assertThatThrownBy(() -> policy.modelConfig(wide, 98))
         .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.field()).isEqualTo("batchSize"))
         .hasMessageContaining("1,136,918,528 activations")
@@ -126,28 +134,16 @@ class RequestPolicyTest {
       Double finalRate,
       Integer rnnSize,
       Double learningRate) {
-    return new TrainingRequest(
-        1,
-        "j",
-        "m",
-        "c",
-        null,
-        null,
-        rnnSize,
-        null,
-        null,
-        learningRate,
-        null,
-        null,
-        null,
-        null,
-        null,
-        7L,
-        null,
-        split,
-        schedule,
-        finalRate,
-        preset);
+    return TrainingRequest.builder("m", "c")
+        .jobId("j")
+        .rnnSize(rnnSize)
+        .learningRate(learningRate)
+        .seed(7L)
+        .valSplit(split)
+        .lrSchedule(schedule)
+        .finalLearningRate(finalRate)
+        .preset(preset)
+        .build();
   }
 
   static TrainingRequest effective(TrainingRequest r) throws Rejection {

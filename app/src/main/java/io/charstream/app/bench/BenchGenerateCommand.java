@@ -1,5 +1,6 @@
 package io.charstream.app.bench;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.JsonOut;
 import io.charstream.app.cli.NativeTuning;
@@ -22,11 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream bench generate}: generation chars/s at batch 1 and batch 64. */
 @Command(
@@ -35,9 +33,7 @@ import picocli.CommandLine.Spec;
     description =
         "Generation speed (the fused generation step) at batch 1 and batch 64, prompts drawn from"
             + " the text; a checkpoint's weights or, without one, a freshly initialised default-spec model.")
-public final class BenchGenerateCommand implements Callable<Integer> {
-
-  @Spec CommandSpec spec;
+public final class BenchGenerateCommand extends CliCommand {
 
   @Option(
       names = "--text-path",
@@ -59,12 +55,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
   int length;
 
   @Override
-  public Integer call() {
-    PrintWriter err = spec.commandLine().getErr();
-    return Commands.run("bench generate", err, this::bench);
-  }
-
-  private int bench() throws IOException {
+  protected int run(PrintWriter err) throws IOException {
     if (length < 1) {
       throw new UserError("--length must be at least 1, got " + length);
     }

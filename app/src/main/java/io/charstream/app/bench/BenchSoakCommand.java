@@ -1,7 +1,7 @@
 package io.charstream.app.bench;
 
 import io.charstream.app.broker.EmbeddedBroker;
-import io.charstream.app.cli.Commands;
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.UserError;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.generator.GeneratorConfig;
@@ -12,17 +12,15 @@ import io.charstream.model.ModelConfig;
 import io.charstream.model.Vocabulary;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.json.Json;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code charstream bench soak}: an embedded broker, N generator instances in this JVM and a fixed
@@ -39,8 +37,7 @@ import picocli.CommandLine.Spec;
       "Sustained-load test: embedded broker + generator instances + a counted load; prints JSON.",
       "Exits 1 if any request was lost or answered twice."
     })
-public final class BenchSoakCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+public final class BenchSoakCommand extends CliCommand {
 
   @Option(
       names = "--requests",
@@ -106,11 +103,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
   Path checkpointPath;
 
   @Override
-  public Integer call() {
-    return Commands.run("bench soak", spec.commandLine().getErr(), this::soak);
-  }
-
-  private int soak() throws Exception {
+  protected int run(PrintWriter err) throws Exception {
     if (requests < 1
         || length < 1
         || instances < 1

@@ -3,6 +3,7 @@ package io.charstream.app.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
 import io.charstream.app.cli.FlagNames;
@@ -32,12 +33,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code charstream bench table}: the reference's benchmark (32 epochs of the default spec) as a
@@ -56,12 +54,10 @@ import picocli.CommandLine.Spec;
       "With --reproduce FILE: re-run the first --num-epochs epochs of FILE's configuration on the same text and"
           + " check that the losses match FILE's within --tolerance (exit 1 if not)."
     })
-public final class BenchTableCommand implements Callable<Integer> {
+public final class BenchTableCommand extends CliCommand {
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-  @Spec CommandSpec spec;
 
   @Option(
       names = "--text-path",
@@ -140,26 +136,20 @@ public final class BenchTableCommand implements Callable<Integer> {
   double tolerance;
 
   @Override
-  public Integer call() {
-    PrintWriter err = spec.commandLine().getErr();
-    return Commands.run(
-        "bench table",
-        err,
-        () -> {
-          if (markdown != null) {
-            List<JsonNode> results = new ArrayList<>();
-            for (Path file : markdown) {
-              results.add(JSON.readTree(file.toFile()));
-            }
-            markdownRows(results).forEach(spec.commandLine().getOut()::println);
-            return 0;
-          }
-          if (textPath == null) {
-            throw new UserError(
-                "--text-path is required (the text to train on, e.g. data/tinyshakespeare.txt)");
-          }
-          return reproduce != null ? reproduce(err) : table(err);
-        });
+  protected int run(PrintWriter err) throws IOException {
+    if (markdown != null) {
+      List<JsonNode> results = new ArrayList<>();
+      for (Path file : markdown) {
+        results.add(JSON.readTree(file.toFile()));
+      }
+      markdownRows(results).forEach(spec.commandLine().getOut()::println);
+      return 0;
+    }
+    if (textPath == null) {
+      throw new UserError(
+          "--text-path is required (the text to train on, e.g. data/tinyshakespeare.txt)");
+    }
+    return reproduce != null ? reproduce(err) : table(err);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.charstream.app.bench;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.JsonOut;
 import io.charstream.app.cli.NativeTuning;
@@ -13,11 +14,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream bench train}: training chars/s of the reference spec after a warm-up. */
 @Command(
@@ -26,9 +24,7 @@ import picocli.CommandLine.Spec;
     description =
         "Training speed of the default spec (reference vocabulary, 2 x LSTM 128, batch 64 x 64):"
             + " a few warm-up batches, then a timed run of --batches batches.")
-public final class BenchTrainCommand implements Callable<Integer> {
-
-  @Spec CommandSpec spec;
+public final class BenchTrainCommand extends CliCommand {
 
   @Option(
       names = "--text-path",
@@ -52,12 +48,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   int warmup;
 
   @Override
-  public Integer call() {
-    PrintWriter err = spec.commandLine().getErr();
-    return Commands.run("bench train", err, this::bench);
-  }
-
-  private int bench() {
+  protected int run(PrintWriter err) {
     if (batches < 1 || warmup < 0) {
       throw new UserError("--batches must be >= 1 and --warmup >= 0");
     }

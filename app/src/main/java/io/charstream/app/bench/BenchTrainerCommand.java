@@ -9,7 +9,6 @@ import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.json.MessageFormatException;
-import io.charstream.schemas.message.CancelRequest;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
@@ -28,8 +27,6 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -133,18 +130,7 @@ public final class BenchTrainerCommand implements Callable<Integer> {
               (TrainingStatus.Progress) watch.await(s -> s instanceof TrainingStatus.Progress);
           out.put("resume_to_first_progress_s", seconds(startB));
           out.put("first_progress_step_after_resume", next.globalStep());
-          try (KafkaProducer<String, CancelRequest> p =
-              new KafkaProducer<>(
-                  client,
-                  topics.trainingControl().keySerde().serializer(),
-                  topics.trainingControl().valueSerde().serializer())) {
-            p.send(
-                    new ProducerRecord<>(
-                        topics.trainingControl().name(),
-                        "bench-job",
-                        CancelRequest.of("bench-job", "benchmark done")))
-                .get();
-          }
+          TrainingRequests.cancel(client, topics.trainingControl(), "bench-job", "benchmark done");
           watch.await(TrainingStatus::terminal);
         }
       }

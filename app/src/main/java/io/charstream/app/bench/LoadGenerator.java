@@ -136,7 +136,14 @@ final class LoadGenerator implements AutoCloseable {
     Map<String, Object> c = new HashMap<>(kafka);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    String topic = topics.generateResponses().name();
+    assignAtEnd(consumer, topics.generateResponses().name());
+  }
+
+  /**
+   * Assigns {@code consumer} every partition of {@code topic} at its end, resolved now: before the
+   * first request goes out, so every answer to a request sent later is read.
+   */
+  static void assignAtEnd(KafkaConsumer<?, ?> consumer, String topic) {
     List<TopicPartition> tps = new ArrayList<>();
     for (PartitionInfo i : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
       tps.add(new TopicPartition(topic, i.partition()));

@@ -16,8 +16,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -59,14 +57,7 @@ final class SoakLoad implements AutoCloseable {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    String topic = topics.generateResponses().name();
-    List<TopicPartition> tps = new ArrayList<>();
-    for (PartitionInfo i : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-      tps.add(new TopicPartition(topic, i.partition()));
-    }
-    consumer.assign(tps);
-    consumer.seekToEnd(tps);
-    tps.forEach(consumer::position); // resolve the end offsets before the first request goes out
+    LoadGenerator.assignAtEnd(consumer, topics.generateResponses().name());
   }
 
   /**

@@ -1,17 +1,15 @@
 package io.charstream.app.broker;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.CommandFailed;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
 import io.charstream.schemas.Topics;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream broker}: a real single-node Kafka broker in this JVM, until Ctrl-C. */
 @Command(
@@ -21,12 +19,10 @@ import picocli.CommandLine.Spec;
       "Run a single-node Kafka broker (KRaft, in-process) on 127.0.0.1 with the charstream topics.",
       "Data persists in --data-dir, so a restarted broker keeps its corpora, jobs and checkpoints."
     })
-public final class BrokerCommand implements Callable<Integer> {
+public final class BrokerCommand extends CliCommand {
   /** Where {@code charstream broker} keeps its data unless told otherwise. */
   public static final Path DEFAULT_DATA_DIR =
       Path.of(System.getProperty("user.home"), ".charstream", "kafka");
-
-  @Spec CommandSpec spec;
 
   @Option(
       names = "--port",
@@ -49,11 +45,7 @@ public final class BrokerCommand implements Callable<Integer> {
   String topicPrefix;
 
   @Override
-  public Integer call() {
-    return Commands.run("broker", spec.commandLine().getErr(), this::run);
-  }
-
-  private int run() throws InterruptedException {
+  protected int run(PrintWriter err) throws InterruptedException {
     if (port < 0 || port > 65535) {
       throw new UserError("--port must be 0..65535, got " + port);
     }

@@ -73,6 +73,14 @@ public final class ClientOptions {
     return b.build();
   }
 
+  /**
+   * Whether a Kafka cluster is named (by flag, environment or client config), rather than the
+   * default address: {@code up} and {@code demo} then start no broker of their own.
+   */
+  public boolean clusterGiven() {
+    return !"default".equals(config().source(CommonKeys.BOOTSTRAP_SERVERS));
+  }
+
   /** The config of a plain client command: just the common keys. */
   public EnvConfig config() {
     return config(CommonKeys.define(new ConfigDef()), null, Map.of());

@@ -1,7 +1,7 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
 import io.charstream.app.cli.UserError;
 import io.charstream.schemas.Topics;
@@ -9,16 +9,14 @@ import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.json.Checks;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream corpus put}: publish a corpus to Kafka for training. */
 @Command(
@@ -41,9 +39,7 @@ public final class CorpusCommand implements Runnable {
         "Upload a UTF-8 text file as corpus ID (ordered 256 KiB chunks with a SHA-256).",
         "A later upload with the same id replaces it once complete."
       })
-  public static final class Put implements Callable<Integer> {
-    @Spec CommandSpec spec;
-
+  public static final class Put extends CliCommand {
     @Mixin ClientOptions client;
 
     @Option(
@@ -57,11 +53,7 @@ public final class CorpusCommand implements Runnable {
     Path file;
 
     @Override
-    public Integer call() {
-      return Commands.run("corpus put", spec.commandLine().getErr(), this::put);
-    }
-
-    private int put() {
+    protected int run(PrintWriter err) {
       if (!Checks.ID.matcher(corpusId).matches()) {
         throw new UserError(
             "--corpus-id '"

@@ -44,7 +44,7 @@ public final class StatusView {
               c.version(),
               c.epoch(),
               c.trainLoss(),
-              c.valLoss() == null ? "" : String.format(Locale.ROOT, ", val loss %.4f", c.valLoss()),
+              valLoss(c.valLoss()),
               c.sizeBytes());
     }
     if (s instanceof TrainingStatus.Completed c) {
@@ -56,9 +56,7 @@ public final class StatusView {
               c.epochs(),
               c.durationSeconds(),
               c.trainLoss(),
-              c.valLoss() == null
-                  ? ""
-                  : String.format(Locale.ROOT, ", val loss %.4f", c.valLoss()));
+              valLoss(c.valLoss()));
     }
     if (s instanceof TrainingStatus.Failed f) {
       return head + "FAILED (" + f.kind() + "): " + f.reason();
@@ -69,6 +67,11 @@ public final class StatusView {
         + c.epoch()
         + (c.version() == null ? "" : ", last checkpoint v" + c.version())
         + (c.reason() == null ? "" : ": " + c.reason());
+  }
+
+  /** ", val loss 1.2345", or nothing without a validation loss. */
+  private static String valLoss(Double valLoss) {
+    return valLoss == null ? "" : String.format(Locale.ROOT, ", val loss %.4f", valLoss);
   }
 
   public static String progressLabel(TrainingStatus.Progress p) {

@@ -1,7 +1,7 @@
 package io.charstream.app.client;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
 import io.charstream.app.cli.TrainingOptions;
 import io.charstream.app.cli.UserError;
@@ -14,13 +14,11 @@ import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.ValSplit;
+import java.io.PrintWriter;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream submit}: publish a training request; prints the job id. */
 @Command(
@@ -31,8 +29,7 @@ import picocli.CommandLine.Spec;
       "Submit a training request to the trainers over Kafka and print its job id.",
       "Flags and defaults are the reference train command's; watch it with `charstream status --job-id ID --follow`."
     })
-public final class SubmitCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+public final class SubmitCommand extends CliCommand {
 
   @Mixin ClientOptions client;
 
@@ -75,11 +72,7 @@ public final class SubmitCommand implements Callable<Integer> {
   boolean follow;
 
   @Override
-  public Integer call() {
-    return Commands.run("submit", spec.commandLine().getErr(), this::submit);
-  }
-
-  private int submit() {
+  protected int run(PrintWriter err) {
     TrainingRequest request;
     String id = jobId;
     try {
@@ -114,28 +107,26 @@ public final class SubmitCommand implements Callable<Integer> {
    */
   TrainingRequest request(String id) {
     TrainingOptions t = training;
-    return new TrainingRequest(
-        TrainingRequest.SCHEMA_VERSION,
-        id,
-        modelId,
-        corpusId,
-        t.ifGiven("--seq-len", t.seqLen),
-        t.ifGiven("--embedding-size", t.embeddingSize),
-        t.ifGiven("--rnn-size", t.rnnSize),
-        t.ifGiven("--num-layers", t.numLayers),
-        t.ifGiven("--drop-rate", t.dropRate),
-        t.ifGiven("--learning-rate", t.learningRate),
-        t.ifGiven("--clip-norm", t.clipNorm),
-        t.ifGiven("--batch-size", t.batchSize),
-        t.ifGiven("--num-epochs", t.numEpochs),
-        t.ifGiven("--val-fraction", t.valFraction),
-        t.given("--vocabulary") ? t.vocabulary : null,
-        seed,
-        restore,
-        t.given("--val-split") ? ValSplit.valueOf(t.valSplit.name()) : null,
-        t.given("--lr-schedule") ? LrSchedule.valueOf(t.lrSchedule.name()) : null,
-        t.finalLearningRate,
-        t.given("--preset") ? Preset.valueOf(t.preset.name()) : null);
+    return TrainingRequest.builder(modelId, corpusId)
+        .jobId(id)
+        .seqLen(t.ifGiven("--seq-len", t.seqLen))
+        .embeddingSize(t.ifGiven("--embedding-size", t.embeddingSize))
+        .rnnSize(t.ifGiven("--rnn-size", t.rnnSize))
+        .numLayers(t.ifGiven("--num-layers", t.numLayers))
+        .dropRate(t.ifGiven("--drop-rate", t.dropRate))
+        .learningRate(t.ifGiven("--learning-rate", t.learningRate))
+        .clipNorm(t.ifGiven("--clip-norm", t.clipNorm))
+        .batchSize(t.ifGiven("--batch-size", t.batchSize))
+        .numEpochs(t.ifGiven("--num-epochs", t.numEpochs))
+        .valFraction(t.ifGiven("--val-fraction", t.valFraction))
+        .vocabulary(t.given("--vocabulary") ? t.vocabulary : null)
+        .seed(seed)
+        .restore(restore)
+        .valSplit(t.given("--val-split") ? ValSplit.valueOf(t.valSplit.name()) : null)
+        .lrSchedule(t.given("--lr-schedule") ? LrSchedule.valueOf(t.lrSchedule.name()) : null)
+        .finalLearningRate(t.finalLearningRate)
+        .preset(t.given("--preset") ? Preset.valueOf(t.preset.name()) : null)
+        .build();
   }
 
   /** "rnnSize" -> "--rnn-size". */

@@ -1,21 +1,19 @@
 package io.charstream.app.console;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
+import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream console}: the web console and the HTTP API against any cluster. */
 @Command(
@@ -29,8 +27,7 @@ import picocli.CommandLine.Spec;
       "CHARSTREAM_CONSOLE_AUTH_TOKEN.",
       ""
     })
-public final class ConsoleCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+public final class ConsoleCommand extends CliCommand {
 
   @Mixin ClientOptions client;
 
@@ -47,11 +44,7 @@ public final class ConsoleCommand implements Callable<Integer> {
   String bindAddress;
 
   @Override
-  public Integer call() {
-    return Commands.run("console", spec.commandLine().getErr(), this::run);
-  }
-
-  private int run() throws InterruptedException {
+  protected int run(PrintWriter err) throws InterruptedException {
     Map<String, Object> flags = new HashMap<>();
     flags.put(ConsoleConfig.HTTP_PORT, httpPort);
     flags.put(ConsoleConfig.BIND_ADDRESS, bindAddress);

@@ -1,5 +1,6 @@
 package io.charstream.app.local;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.RunLog;
 import io.charstream.app.cli.UserError;
@@ -13,12 +14,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code charstream generate}: the reference's generate command, plus temperature and a random
@@ -33,9 +31,7 @@ import picocli.CommandLine.Spec;
       "Prints the seed followed by the generated characters on stdout; log lines go to stderr and"
           + " --log-path."
     })
-public final class GenerateCommand implements Callable<Integer> {
-
-  @Spec CommandSpec spec;
+public final class GenerateCommand extends CliCommand {
 
   @Option(
       names = "--checkpoint-path",
@@ -98,12 +94,7 @@ public final class GenerateCommand implements Callable<Integer> {
   static final int MAX_LENGTH = 10_000_000;
 
   @Override
-  public Integer call() {
-    PrintWriter err = spec.commandLine().getErr();
-    return Commands.run("generate", err, () -> generate(err));
-  }
-
-  private int generate(PrintWriter err) throws IOException {
+  protected int run(PrintWriter err) throws IOException {
     if (length < 0 || length > MAX_LENGTH) {
       throw new UserError("--length must be in [0, " + MAX_LENGTH + "], got " + length);
     }

@@ -1,5 +1,6 @@
 package io.charstream.app.local;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
 import io.charstream.app.cli.RunLog;
@@ -25,15 +26,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code charstream train}: the reference's train command, flags and defaults, plus resumable
@@ -48,9 +46,7 @@ import picocli.CommandLine.Spec;
       "Each epoch logs its loss and validation loss, saves a checkpoint (with optimizer and RNN state,"
           + " so --restore continues exactly) and prints a short sample."
     })
-public final class TrainCommand implements Callable<Integer> {
-
-  @Spec CommandSpec spec;
+public final class TrainCommand extends CliCommand {
 
   @Option(
       names = "--checkpoint-path",
@@ -102,12 +98,7 @@ public final class TrainCommand implements Callable<Integer> {
   int checkpointEvery;
 
   @Override
-  public Integer call() {
-    PrintWriter err = spec.commandLine().getErr();
-    return Commands.run("train", err, () -> train(err));
-  }
-
-  private int train(PrintWriter err) throws IOException {
+  protected int run(PrintWriter err) throws IOException {
     TrainingConfig training = options.trainingConfig(randomSeed, checkpointEvery);
     String text = Commands.readText(textPath, "--text-path");
     try (RunLog log = RunLog.open(logPath, "train", err)) {

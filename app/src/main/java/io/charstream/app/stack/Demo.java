@@ -4,7 +4,7 @@ import io.charstream.app.cli.ProgressBar;
 import io.charstream.app.client.CorpusUploader;
 import io.charstream.app.client.StatusView;
 import io.charstream.app.client.StatusWatcher;
-import io.charstream.schemas.ClientSizes;
+import io.charstream.app.client.TrainingRequests;
 import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.json.Json;
@@ -25,9 +25,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The demo's path through Kafka, as any client would walk it: publish a corpus to {@code corpus},
@@ -139,12 +136,8 @@ public final class Demo {
 
   private void submit(TrainingRequest request) throws InterruptedException, DemoException {
     Topic<String, TrainingRequest> topic = topics.trainingRequests();
-    Map<String, Object> p = new HashMap<>(clientProps);
-    p.putAll(ClientSizes.producer(topic));
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<String, TrainingRequest> producer =
-        new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(topic.name(), request.modelId(), request)).get();
+    try {
+      TrainingRequests.sendAcked(clientProps, topic, request.modelId(), request);
     } catch (ExecutionException e) {
       throw new DemoException(
           "could not send the training request to "

@@ -1,15 +1,14 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.CommandFailed;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ProgressBar;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
 import io.charstream.app.client.CorpusUploader;
 import io.charstream.generator.GeneratorConfig;
-import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.json.InvalidFieldException;
 import io.charstream.schemas.message.TrainingRequest;
@@ -25,9 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -50,7 +47,7 @@ import picocli.CommandLine.Option;
       "cluster's).",
       ""
     })
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand extends CliCommand {
   /**
    * Characters of the corpus the demo trains on by default, and epochs: measured to finish in a few
    * minutes on 2 cores (see docs/demo.md).
@@ -218,17 +215,13 @@ public final class DemoCommand implements Callable<Integer> {
   boolean verbose;
 
   @Override
-  public Integer call() {
-    return Commands.run("demo", new PrintWriter(System.err, true), this::run);
-  }
-
-  private int run() throws InterruptedException {
+  protected int run(PrintWriter err) throws InterruptedException {
     long t0 = System.nanoTime();
     if (!verbose) Quiet.apply();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     boolean external;
     try {
-      external = !"default".equals(client.config().source(CommonKeys.BOOTSTRAP_SERVERS));
+      external = client.clusterGiven();
       if (noWorkers && !external)
         throw new IllegalArgumentException("--no-workers needs --bootstrap-servers");
     } catch (ConfigException | IllegalArgumentException e) {
@@ -257,9 +250,7 @@ public final class DemoCommand implements Callable<Integer> {
       stack =
           EmbeddedStack.start(
               new EmbeddedStack.Options(
-                  external
-                      ? Optional.empty()
-                      : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)),
+                  EmbeddedStack.BrokerSettings.unless(external, port, dataDir),
                   !noWorkers,
                   Map.of(TrainerConfig.HTTP_PORT, -1),
                   Map.of(GeneratorConfig.HTTP_PORT, -1, GeneratorConfig.MODEL_DEFAULT_ID, modelId),
@@ -318,24 +309,22 @@ public final class DemoCommand implements Callable<Integer> {
     TrainingRequest request;
     try {
       request =
-          new TrainingRequest(
-              TrainingRequest.SCHEMA_VERSION,
-              modelId + "-" + UUID.randomUUID().toString().substring(0, 8),
-              modelId,
-              id,
-              seqLen,
-              embeddingSize,
-              rnnSize,
-              numLayers,
-              dropRate,
-              learningRate,
-              clipNorm,
-              batchSize,
-              numEpochs,
-              valFraction,
-              vocabulary,
-              randomSeed,
-              false);
+          TrainingRequest.builder(modelId, id)
+              .jobId(modelId + "-" + UUID.randomUUID().toString().substring(0, 8))
+              .seqLen(seqLen)
+              .embeddingSize(embeddingSize)
+              .rnnSize(rnnSize)
+              .numLayers(numLayers)
+              .dropRate(dropRate)
+              .learningRate(learningRate)
+              .clipNorm(clipNorm)
+              .batchSize(batchSize)
+              .numEpochs(numEpochs)
+              .valFraction(valFraction)
+              .vocabulary(vocabulary)
+              .seed(randomSeed)
+              .restore(false)
+              .build();
     } catch (InvalidFieldException e) {
       throw new IllegalArgumentException(
           "--"

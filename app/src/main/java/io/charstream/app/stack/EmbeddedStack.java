@@ -69,6 +69,11 @@ public final class EmbeddedStack implements AutoCloseable {
         throw new IllegalArgumentException("--port must be 0..65535, got " + port);
     }
 
+    /** These settings, or none when the stack uses a cluster it is given ({@code external}). */
+    public static Optional<BrokerSettings> unless(boolean external, int port, Path dataDir) {
+      return external ? Optional.empty() : Optional.of(new BrokerSettings(port, dataDir));
+    }
+
     /** Where {@code charstream broker} keeps its log too, so both commands see the same data. */
     public Path kafkaDir() {
       return dataDir == null ? null : dataDir.resolve("kafka");

@@ -1,29 +1,25 @@
 package io.charstream.app.stack;
 
 import io.charstream.app.broker.BrokerStartException;
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.CommandFailed;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.app.cli.UserError;
 import io.charstream.app.console.Console;
 import io.charstream.app.console.ConsoleConfig;
 import io.charstream.generator.GeneratorConfig;
-import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.trainer.TrainerConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream up}: broker + trainer + generator in this JVM until Ctrl-C. */
 @Command(
@@ -42,12 +38,10 @@ import picocli.CommandLine.Spec;
       "on 127.0.0.1 (console.* keys, README).",
       ""
     })
-public final class UpCommand implements Callable<Integer> {
+public final class UpCommand extends CliCommand {
   /** Where {@code up} keeps its data unless told otherwise: next to {@code charstream broker}'s. */
   public static final Path DEFAULT_DATA_DIR =
       Path.of(System.getProperty("user.home"), ".charstream");
-
-  @Spec CommandSpec spec;
 
   @Mixin ClientOptions client;
 
@@ -104,11 +98,7 @@ public final class UpCommand implements Callable<Integer> {
   Path generatorConfig;
 
   @Override
-  public Integer call() {
-    return Commands.run("up", spec.commandLine().getErr(), this::run);
-  }
-
-  private int run() throws InterruptedException {
+  protected int run(PrintWriter err) throws InterruptedException {
     EmbeddedStack stack;
     EnvConfig consoleEnv;
     ConsoleConfig consoleConfig;
@@ -119,7 +109,7 @@ public final class UpCommand implements Callable<Integer> {
       if (httpPort != null) consoleFlags.put(ConsoleConfig.HTTP_PORT, httpPort);
       consoleEnv = config(ConsoleConfig.DEF, consoleFlags);
       consoleConfig = ConsoleConfig.from(consoleEnv);
-      boolean external = external();
+      boolean external = client.clusterGiven();
       // The console owns the HTTP port and answers the generator's endpoints on it.
       Map<String, Object> generatorSettings =
           new java.util.HashMap<>(Map.of(GeneratorConfig.HTTP_PORT, -1));
@@ -127,9 +117,7 @@ public final class UpCommand implements Callable<Integer> {
       stack =
           EmbeddedStack.start(
               new EmbeddedStack.Options(
-                  external
-                      ? Optional.empty()
-                      : Optional.of(new EmbeddedStack.BrokerSettings(port, dataDir)),
+                  EmbeddedStack.BrokerSettings.unless(external, port, dataDir),
                   true,
                   Map.of(TrainerConfig.HTTP_PORT, trainerHttpPort),
                   generatorSettings,
@@ -170,7 +158,8 @@ public final class UpCommand implements Callable<Integer> {
             });
     hook.stopped().whenComplete((v, e) -> ended.complete(null));
     System.out.println(
-        UsageHints.up(stack, external() ? null : dataDir, web == null ? null : web.url()));
+        UsageHints.up(
+            stack, client.clusterGiven() ? null : dataDir, web == null ? null : web.url()));
     System.out.flush();
     // Stays up until Ctrl-C / SIGTERM, or until a worker stops by itself (a fatal error: say so,
     // exit 1).
@@ -226,10 +215,6 @@ public final class UpCommand implements Callable<Integer> {
             name);
     t.setDaemon(true);
     t.start();
-  }
-
-  private boolean external() {
-    return !"default".equals(client.config().source(CommonKeys.BOOTSTRAP_SERVERS));
   }
 
   /** Each worker reads its own properties file; both read the flags and the environment. */

@@ -1,22 +1,20 @@
 package io.charstream.app.worker;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.CommandFailed;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.config.EnvConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream generator}: runs one generator worker until SIGTERM / Ctrl-C. */
 @Command(
@@ -28,9 +26,7 @@ import picocli.CommandLine.Spec;
       "come from --client-config FILE or CHARSTREAM_KAFKA_<PROPERTY>. SIGTERM finishes (or hands back) running",
       "requests, commits and leaves the group."
     })
-public final class GeneratorCommand implements Callable<Integer> {
-
-  @Spec CommandSpec spec;
+public final class GeneratorCommand extends CliCommand {
 
   @Mixin ClientOptions kafka;
 
@@ -59,11 +55,7 @@ public final class GeneratorCommand implements Callable<Integer> {
   String modelId;
 
   @Override
-  public Integer call() {
-    return Commands.run("generator", spec.commandLine().getErr(), this::run);
-  }
-
-  private int run() throws Exception {
+  protected int run(PrintWriter err) throws Exception {
     Map<String, Object> flags = new HashMap<>();
     flags.put(GeneratorConfig.BATCH_CAPACITY, batchCapacity);
     flags.put(GeneratorConfig.HTTP_PORT, httpPort);

@@ -1,23 +1,21 @@
 package io.charstream.app.worker;
 
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
 import io.charstream.app.cli.CommandFailed;
-import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ShutdownHook;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.trainer.TrainerConfig;
 import io.charstream.trainer.TrainerWorker;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code charstream trainer}: the Kafka trainer worker, until SIGTERM / Ctrl-C. */
 @Command(
@@ -28,10 +26,8 @@ import picocli.CommandLine.Spec;
       "progress and checkpoints. Replicas with the same group.id share the jobs. Every config key can be",
       "set in --config FILE or as env CHARSTREAM_<KEY>; see --config-doc."
     })
-public final class TrainerCommand implements Callable<Integer> {
+public final class TrainerCommand extends CliCommand {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerCommand.class);
-
-  @Spec CommandSpec spec;
 
   @Mixin ClientOptions client;
 
@@ -66,11 +62,7 @@ public final class TrainerCommand implements Callable<Integer> {
   boolean configDoc;
 
   @Override
-  public Integer call() {
-    return Commands.run("trainer", spec.commandLine().getErr(), this::run);
-  }
-
-  private int run() throws InterruptedException {
+  protected int run(PrintWriter err) throws InterruptedException {
     if (configDoc) {
       System.out.print(EnvConfig.markdownTable(TrainerConfig.DEF));
       return 0;

@@ -3,6 +3,7 @@ package io.charstream.app.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
+import io.charstream.app.cli.CliRun;
 import io.charstream.schemas.message.LrSchedule;
 import io.charstream.schemas.message.Preset;
 import io.charstream.schemas.message.TrainingRequest;
@@ -12,53 +13,58 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Bad flags and files stop the client commands before they touch Kafka, with a one-line reason. */
 class ClientCommandsTest {
-  record Run(int status, String err) {}
-
-  static Run run(String... args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      // An address nothing listens on: the commands must fail before they would connect.
-      String[] full = new String[args.length + 2];
-      System.arraycopy(args, 0, full, 0, args.length);
-      full[args.length] = "--bootstrap-servers";
-      full[args.length + 1] = "127.0.0.1:1";
-      return new Run(Main.newCommandLine().execute(full), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+  /** Runs the command against an address nothing listens on: it must fail before it connects. */
+  static CliRun run(String... args) {
+    String[] full = Arrays.copyOf(args, args.length + 2);
+    full[args.length] = "--bootstrap-servers";
+    full[args.length + 1] = "127.0.0.1:1";
+    return CliRun.run(full);
   }
 
   @Test
   void submitRejectsAnAbsurdHyperparameterNamingTheFlag() {
-    Run r = run("submit", "--model-id", "m", "--corpus-id", "c", "--batch-size", "0");
+    CliRun r = submit("--batch-size", "0");
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("--batch-size").contains("must be >= 1");
-    Run drop = run("submit", "--model-id", "m", "--corpus-id", "c", "--drop-rate", "1.5");
+    CliRun drop = submit("--drop-rate", "1.5");
     assertThat(drop.err()).contains("--drop-rate");
-    Run id = run("submit", "--model-id", "bad id", "--corpus-id", "c");
+    CliRun id = run("submit", "--model-id", "bad id", "--corpus-id", "c");
     assertThat(id.status()).isEqualTo(2);
     assertThat(id.err()).contains("--model-id").contains("not a valid id");
   }
 
-  static SubmitCommand parsedSubmit(String... args) {
+  /** {@code charstream submit} of model m on corpus c with {@code flags}. */
+  static CliRun submit(String... flags) {
+    return run(
+        Stream.concat(Stream.of("submit"), Stream.of(modelMOnCorpusC(flags)))
+            .toArray(String[]::new));
+  }
+
+  /** {@code charstream submit}'s flags for model m on corpus c and {@code flags}, parsed. */
+  static SubmitCommand parsedSubmit(String... flags) {
     SubmitCommand command = new SubmitCommand();
     new CommandLine(command)
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .parseArgs(args); // as Main sets it
+        .parseArgs(modelMOnCorpusC(flags)); // as Main sets it
     return command;
+  }
+
+  private static String[] modelMOnCorpusC(String... flags) {
+    return Stream.concat(Stream.of("--model-id", "m", "--corpus-id", "c"), Stream.of(flags))
+        .toArray(String[]::new);
   }
 
   @Test
   void submitWithoutTheNewFlagsSendsTheOldRequest() {
-    TrainingRequest r = parsedSubmit("--model-id", "m", "--corpus-id", "c").request("j");
+    TrainingRequest r = parsedSubmit().request("j");
     assertThat(r).isEqualTo(TrainingRequest.defaults("j", "m", "c"));
     assertThat(r.valSplit()).isEqualTo(ValSplit.TAIL);
     assertThat(r.lrSchedule()).isEqualTo(LrSchedule.CONSTANT);
@@ -70,10 +76,6 @@ class ClientCommandsTest {
   void submitMapsPresetSplitAndScheduleFlagsOntoTheRequest() {
     TrainingRequest all =
         parsedSubmit(
-                "--model-id",
-                "m",
-                "--corpus-id",
-                "c",
                 "--preset",
                 "recommended",
                 "--val-split",
@@ -91,23 +93,14 @@ class ClientCommandsTest {
     assertThat(all.finalLearningRate()).isEqualTo(0.0002);
     assertThat(all.rnnSize()).isEqualTo(64);
     // Flags not given stay absent: the trainer fills them from the preset (explicit flags win).
-    TrainingRequest preset =
-        parsedSubmit("--model-id", "m", "--corpus-id", "c", "--preset", "recommended").request("j");
+    TrainingRequest preset = parsedSubmit("--preset", "recommended").request("j");
     assertThat(preset.rnnSize()).isNull();
     assertThat(preset.learningRate()).isNull();
     assertThat(preset.lrSchedule()).isNull();
     assertThat(preset.resolved()).isFalse();
     // Without a preset, cosine decays to a twentieth of the learning rate.
     assertThat(
-            parsedSubmit(
-                    "--model-id",
-                    "m",
-                    "--corpus-id",
-                    "c",
-                    "--lr-schedule",
-                    "cosine",
-                    "--learning-rate",
-                    "0.002")
+            parsedSubmit("--lr-schedule", "cosine", "--learning-rate", "0.002")
                 .request("j")
                 .finalLearningRate())
         .isEqualTo(0.002 / 20);
@@ -115,28 +108,18 @@ class ClientCommandsTest {
 
   @Test
   void submitRejectsBadPresetSplitAndScheduleValuesNamingTheFlag() {
-    Run split = run("submit", "--model-id", "m", "--corpus-id", "c", "--val-split", "random");
+    CliRun split = submit("--val-split", "random");
     assertThat(split.status()).isEqualTo(2);
     assertThat(split.err()).contains("--val-split").contains("TAIL").contains("BLOCKS");
-    Run preset = run("submit", "--model-id", "m", "--corpus-id", "c", "--preset", "fast");
+    CliRun preset = submit("--preset", "fast");
     assertThat(preset.status()).isEqualTo(2);
     assertThat(preset.err()).contains("--preset").contains("RECOMMENDED");
-    Run schedule = run("submit", "--model-id", "m", "--corpus-id", "c", "--lr-schedule", "linear");
+    CliRun schedule = submit("--lr-schedule", "linear");
     assertThat(schedule.err()).contains("--lr-schedule").contains("COSINE");
-    Run above =
-        run(
-            "submit",
-            "--model-id",
-            "m",
-            "--corpus-id",
-            "c",
-            "--lr-schedule",
-            "cosine",
-            "--final-learning-rate",
-            "0.01");
+    CliRun above = submit("--lr-schedule", "cosine", "--final-learning-rate", "0.01");
     assertThat(above.status()).isEqualTo(2);
     assertThat(above.err()).contains("--final-learning-rate").contains("learningRate = 0.001");
-    Run zero = run("submit", "--model-id", "m", "--corpus-id", "c", "--final-learning-rate", "0");
+    CliRun zero = submit("--final-learning-rate", "0");
     assertThat(zero.status()).isEqualTo(2);
     assertThat(zero.err()).contains("--final-learning-rate").contains("> 0");
   }
@@ -168,7 +151,7 @@ class ClientCommandsTest {
         .contains("is empty");
     Path latin1 =
         Files.write(dir.resolve("latin1.txt"), "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
-    Run r = run("corpus", "put", "--corpus-id", "c", latin1.toString());
+    CliRun r = run("corpus", "put", "--corpus-id", "c", latin1.toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("not valid UTF-8");
     assertThat(run("corpus", "put", "--corpus-id", "no spaces", latin1.toString()).err())
@@ -178,7 +161,7 @@ class ClientCommandsTest {
   @Test
   void trainerRefusesABadConfigFileAtStartUp(@TempDir Path dir) throws Exception {
     Path config = Files.writeString(dir.resolve("trainer.properties"), "max.concurrent.jobs=0\n");
-    Run r = run("trainer", "--config", config.toString());
+    CliRun r = run("trainer", "--config", config.toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("max.concurrent.jobs").contains("trainer.properties");
     Path typo = Files.writeString(dir.resolve("typo.properties"), "max.concurent.jobs=2\n");

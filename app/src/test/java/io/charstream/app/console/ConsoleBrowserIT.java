@@ -6,18 +6,15 @@ import io.charstream.app.client.CorpusUploader;
 import io.charstream.app.it.Await;
 import io.charstream.app.it.Chromium;
 import io.charstream.app.it.KafkaBroker;
+import io.charstream.app.it.Stacks;
 import io.charstream.app.stack.EmbeddedStack;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.Topics;
-import io.charstream.schemas.config.CommonKeys;
-import io.charstream.schemas.config.EnvConfig;
-import io.charstream.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,46 +48,24 @@ class ConsoleBrowserIT {
   @Test
   void thePageTrainsAModelDrawsItsCurveLiveAndStreamsItsAnswer() throws Exception {
     Topics topics = KAFKA.newTopics();
-    String unique = topics.prefix().replace(".", "");
-    EmbeddedStack.Settings settings =
-        (def, overrides) -> {
-          EnvConfig.Builder b =
-              EnvConfig.builder(def)
-                  .env(Map.of())
-                  .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
-                  .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
-          overrides.forEach(b::override);
-          return b.build();
-        };
-    Map<String, Object> trainer =
-        Map.of(
-            TrainerConfig.GROUP_ID,
-            unique + "-trainer",
-            TrainerConfig.APPLICATION_ID,
-            unique + "-trainer-index",
-            TrainerConfig.HTTP_PORT,
-            -1);
-    Map<String, Object> generator =
-        Map.of(
-            GeneratorConfig.GROUP_ID,
-            unique + "-generator",
-            GeneratorConfig.INSTANCE_ID,
-            unique + "-generator",
-            GeneratorConfig.HTTP_PORT,
-            -1,
-            GeneratorConfig.MODEL_DEFAULT_ID,
-            "web",
-            GeneratorConfig.COMMIT_INTERVAL_MS,
-            5,
-            GeneratorConfig.LENGTH_MAX,
-            ANSWER_CHARS);
-    try (EmbeddedStack stack =
-            EmbeddedStack.start(
-                new EmbeddedStack.Options(Optional.empty(), true, trainer, generator, settings));
+    EmbeddedStack.Options options =
+        Stacks.workers(
+            KAFKA,
+            topics,
+            Map.of(
+                GeneratorConfig.MODEL_DEFAULT_ID,
+                "web",
+                GeneratorConfig.COMMIT_INTERVAL_MS,
+                5,
+                GeneratorConfig.LENGTH_MAX,
+                ANSWER_CHARS));
+    try (EmbeddedStack stack = EmbeddedStack.start(options);
         Console console =
             Console.start(
                 ConsoleConfig.from(
-                    settings.config(ConsoleConfig.DEF, Map.of(ConsoleConfig.HTTP_PORT, 0))),
+                    options
+                        .settings()
+                        .config(ConsoleConfig.DEF, Map.of(ConsoleConfig.HTTP_PORT, 0))),
                 stack.clientProps(),
                 stack.generator());
         Chromium browser = Chromium.launch(profile, 1400, 1300)) {

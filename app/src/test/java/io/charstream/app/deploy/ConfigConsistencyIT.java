@@ -99,11 +99,7 @@ class ConfigConsistencyIT {
   @FieldSource("OVERLAYS")
   void trainerScaleTerminationAndAclsFollowItsConfig(String overlay) {
     Rendered r = Rendered.overlay(overlay);
-    TrainerConfig config =
-        TrainerConfig.from(
-            EnvConfig.builder(TrainerConfig.DEF)
-                .env(WorkerEnv.of(r, "charstream-trainer"))
-                .build());
+    TrainerConfig config = trainerConfig(r);
     JsonNode deployment = r.one("Deployment", "charstream-trainer");
     int jobs = deployment.at("/spec/replicas").asInt() * config.maxConcurrentJobs();
     assertThat(jobs)
@@ -162,11 +158,7 @@ class ConfigConsistencyIT {
   @FieldSource("OVERLAYS")
   void trainerProbesOutlastItsLongestStep(String overlay) {
     Rendered r = Rendered.overlay(overlay);
-    TrainerConfig config =
-        TrainerConfig.from(
-            EnvConfig.builder(TrainerConfig.DEF)
-                .env(WorkerEnv.of(r, "charstream-trainer"))
-                .build());
+    TrainerConfig config = trainerConfig(r);
     JsonNode c = r.container("charstream-trainer");
     double cpus = cpus(c.at("/resources/limits/cpu").asText());
     double stepS = Sizing.longestStepFlops(config.limits()) / Sizing.trainingFlopPerSecond(cpus);
@@ -364,6 +356,11 @@ class ConfigConsistencyIT {
         EnvConfig.builder(GeneratorConfig.DEF)
             .env(WorkerEnv.of(r, "charstream-generator"))
             .build());
+  }
+
+  static TrainerConfig trainerConfig(Rendered r) {
+    return TrainerConfig.from(
+        EnvConfig.builder(TrainerConfig.DEF).env(WorkerEnv.of(r, "charstream-trainer")).build());
   }
 
   static Topics topics(Rendered r) {

@@ -127,27 +127,21 @@ class RenderedManifestsIT {
     Rendered r = Rendered.overlay(overlay);
     JsonNode c = r.container(GENERATOR);
     assertThat(c.at("/args/0").asText()).isEqualTo("generator");
-    JsonNode port = c.path("ports").get(0);
-    assertThat(port.path("name").asText()).isEqualTo("http");
-    assertThat(port.path("containerPort").asInt()).isEqualTo(8080);
-    Map<String, String> probes =
-        Map.of("startupProbe", "/livez", "livenessProbe", "/livez", "readinessProbe", "/readyz");
-    probes.forEach(
-        (probe, path) -> {
-          assertThat(c.at("/" + probe + "/httpGet/path").asText()).as(probe).isEqualTo(path);
-          assertThat(c.at("/" + probe + "/httpGet/port").asText()).as(probe).isEqualTo("http");
-        });
-    JsonNode annotations = r.one("Deployment", GENERATOR).at("/spec/template/metadata/annotations");
-    assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
-    assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("8080");
-    assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/metrics");
+    assertHttpProbesAndScraping(r, GENERATOR);
   }
 
   @ParameterizedTest
   @FieldSource("OVERLAYS")
   void trainerHasProbesOnItsHttpEndpoints(String overlay) {
-    Rendered r = Rendered.overlay(overlay);
-    JsonNode c = r.container(TRAINER);
+    assertHttpProbesAndScraping(Rendered.overlay(overlay), TRAINER);
+  }
+
+  /**
+   * The worker's container serves port 8080 as "http" with its probes on /livez and /readyz, and
+   * its pods are annotated for Prometheus to scrape /metrics there.
+   */
+  private static void assertHttpProbesAndScraping(Rendered r, String deployment) {
+    JsonNode c = r.container(deployment);
     JsonNode port = c.path("ports").get(0);
     assertThat(port.path("name").asText()).isEqualTo("http");
     assertThat(port.path("containerPort").asInt()).isEqualTo(8080);
@@ -158,7 +152,8 @@ class RenderedManifestsIT {
           assertThat(c.at("/" + probe + "/httpGet/path").asText()).as(probe).isEqualTo(path);
           assertThat(c.at("/" + probe + "/httpGet/port").asText()).as(probe).isEqualTo("http");
         });
-    JsonNode annotations = r.one("Deployment", TRAINER).at("/spec/template/metadata/annotations");
+    JsonNode annotations =
+        r.one("Deployment", deployment).at("/spec/template/metadata/annotations");
     assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
     assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("8080");
     assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/metrics");

@@ -51,6 +51,23 @@ public final class Scrape {
     }
   }
 
+  /** The status of GET {@code path} on 127.0.0.1:{@code port}, or -1 while nothing listens. */
+  public static int status(int port, String path) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1; // not listening yet
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** Scrapes {@code /metrics} on 127.0.0.1:{@code port}; fails unless it answers 200. */
   public static Scrape of(int port) {
     HttpResponse<String> r = get(port, "/metrics");

@@ -80,34 +80,24 @@ public class LocalCommandsTest {
     assertThat(two.history()).hasSize(2);
     assertThat(two.history().get(0)).isEqualTo(one.history().get(0));
 
-    Run generated =
-        run(
-            "generate",
-            "--checkpoint-path",
-            ckpt.toString(),
-            "--seed",
-            "First",
-            "--length",
-            "50",
-            "--random-seed",
-            "3",
-            "--log-path",
-            log.toString());
+    // The same seed text and random seed twice: the same text.
+    String[] firstSeeded = {
+      "generate",
+      "--checkpoint-path",
+      ckpt.toString(),
+      "--seed",
+      "First",
+      "--length",
+      "50",
+      "--random-seed",
+      "3",
+      "--log-path",
+      log.toString()
+    };
+    Run generated = run(firstSeeded);
     assertThat(generated.status()).as(generated.err()).isZero();
     assertThat(generated.out()).startsWith("First").hasSizeGreaterThanOrEqualTo(5 + 40);
-    Run again =
-        run(
-            "generate",
-            "--checkpoint-path",
-            ckpt.toString(),
-            "--seed",
-            "First",
-            "--length",
-            "50",
-            "--random-seed",
-            "3",
-            "--log-path",
-            log.toString());
+    Run again = run(firstSeeded);
     assertThat(again.out()).isEqualTo(generated.out());
     Run fromText =
         run(

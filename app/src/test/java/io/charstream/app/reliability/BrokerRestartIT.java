@@ -6,7 +6,7 @@ import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.it.OwnBroker;
 import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
@@ -21,9 +21,8 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The broker stopped and started again (same port, same data directory) while a generator is in the
@@ -34,19 +33,7 @@ import org.junit.jupiter.api.Test;
 class BrokerRestartIT {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
-  private static EmbeddedBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral());
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final OwnBroker BROKER = new OwnBroker();
 
   /**
    * A generator started while the broker is down (a pod scheduled before Kafka): it keeps asking
@@ -54,9 +41,9 @@ class BrokerRestartIT {
    */
   @Test
   void aGeneratorStartedWhileTheBrokerIsDownServesOnceItIsUp() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
-      broker.stop();
+      BROKER.get().stop();
       GeneratorService g;
       try {
         g = f.startGenerator("early", Map.of());
@@ -71,7 +58,7 @@ class BrokerRestartIT {
         }
         assertThat(g.ready()).isFalse();
       } finally {
-        broker.resume();
+        BROKER.get().resume();
       }
       GenerateRequest r = request("early-1", "KING", 30, 1, null, null, false);
       f.send(r);
@@ -82,7 +69,7 @@ class BrokerRestartIT {
 
   @Test
   void workersRideOutABrokerRestartAndAnswerEveryRequestOnce() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       GeneratorService g =
           f.startGenerator(
@@ -112,12 +99,12 @@ class BrokerRestartIT {
           "streamed chunks and first answers");
       double busy = GeneratorFixture.gauge(g, "charstream.generator.slots.active");
       Set<String> streamedBefore = f.streamedBy("restart");
-      int port = broker.port();
+      int port = BROKER.get().port();
       long t0 = System.nanoTime();
       long restartedAt = System.currentTimeMillis();
-      broker.restart();
+      BROKER.get().restart();
       long restartMs = (System.nanoTime() - t0) / 1_000_000;
-      assertThat(broker.port()).isEqualTo(port);
+      assertThat(BROKER.get().port()).isEqualTo(port);
       assertThat(busy).as("busy slots when the broker went down").isPositive();
 
       for (int i = 30; i < 40; i++) {

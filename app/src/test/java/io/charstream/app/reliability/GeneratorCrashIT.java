@@ -3,12 +3,11 @@ package io.charstream.app.reliability;
 import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.it.OwnBroker;
 import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.app.worker.GeneratorProcess;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
-import io.charstream.schemas.Topics;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
 import java.nio.file.Path;
@@ -20,9 +19,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,28 +47,9 @@ class GeneratorCrashIT {
   private static final int SHORT = 5_000;
   private static final int SHORTS_PER_PARTITION = 30;
 
-  private static EmbeddedBroker broker;
+  @RegisterExtension static final OwnBroker BROKER = OwnBroker.abortingDeadTransactionsQuickly();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startBroker() {
-    // A dead worker's open transaction is aborted after transaction.timeout.ms, checked this often.
-    broker =
-        EmbeddedBroker.start(
-            new EmbeddedBroker.Options(
-                0,
-                null,
-                Topics.defaults(),
-                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   /** The work of one test: long requests and the short ones queued behind them. */
   private record Work(List<GenerateRequest> longs, List<GenerateRequest> shorts) {
@@ -181,7 +160,7 @@ class GeneratorCrashIT {
 
   @Test
   void aGeneratorProcessKilledMidBatchHasItsWorkAnsweredOnceByTheSurvivor() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       try (GeneratorProcess victim = GeneratorProcess.start(f, "victim", victimEnv(), dir)) {
         GeneratorService survivor = survivor(f);
@@ -212,7 +191,7 @@ class GeneratorCrashIT {
 
   @Test
   void aGeneratorPausedPastItsSessionTimeoutIsFencedWhenItWakes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       // Its transaction timeout (30 s) outlives the pause (about 10 s), so it usually wakes with
       // a transaction open and must be refused by the group coordinator or its lost partitions.

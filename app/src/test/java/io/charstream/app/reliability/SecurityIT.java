@@ -6,6 +6,8 @@ import io.charstream.app.Main;
 import io.charstream.app.broker.EmbeddedBroker;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.app.it.Await;
+import io.charstream.app.it.OwnBroker;
+import io.charstream.app.it.Scrape;
 import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;
@@ -13,10 +15,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,23 +42,12 @@ class SecurityIT {
   private static final String USER = "charstream-gen";
   private static final String PASSWORD = "s3cret-Pa55word-" + Long.toHexString(System.nanoTime());
   private static final Duration WAIT = Duration.ofSeconds(120);
-  private static EmbeddedBroker broker;
+
+  @RegisterExtension
+  static final OwnBroker BROKER =
+      new OwnBroker(EmbeddedBroker.Options.ephemeral().withSaslPlainUsers(Map.of(USER, PASSWORD)));
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startBroker() {
-    broker =
-        EmbeddedBroker.start(
-            EmbeddedBroker.Options.ephemeral().withSaslPlainUsers(Map.of(USER, PASSWORD)));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   private static String jaas(String password) {
     return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
@@ -84,7 +70,7 @@ class SecurityIT {
 
   private static Map<String, Object> saslProps(String password) {
     Map<String, Object> p = new HashMap<>();
-    p.put("bootstrap.servers", broker.saslBootstrapServers());
+    p.put("bootstrap.servers", BROKER.get().saslBootstrapServers());
     p.put("security.protocol", "SASL_PLAINTEXT");
     p.put("sasl.mechanism", "PLAIN");
     p.put("sasl.jaas.config", jaas(password));
@@ -94,7 +80,7 @@ class SecurityIT {
   @Test
   void saslSettingsPassThroughToTheGeneratorAndAClientAndNoSecretIsPrintedOrExported()
       throws Exception {
-    Topics topics = broker.topics();
+    Topics topics = BROKER.get().topics();
     ModelPublisher.publish(
         saslProps(PASSWORD), topics, GeneratorFixture.MODEL, 1, GeneratorFixture.checkpoint(11L));
     int httpPort = freePort();
@@ -112,7 +98,7 @@ class SecurityIT {
             Main.class.getName(),
             "generator",
             "--bootstrap-servers",
-            broker.saslBootstrapServers(),
+            BROKER.get().saslBootstrapServers(),
             "--client-config",
             clientConfig("generator.properties", null).toString(),
             "--model-id",
@@ -125,8 +111,6 @@ class SecurityIT {
     pb.environment().put("CHARSTREAM_PROMPT_MAX_CHARS", "32");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     Process generator = pb.start();
-    HttpClient http = HttpClient.newHttpClient();
-    String base = "http://127.0.0.1:" + httpPort;
     try {
       try {
         Await.until(
@@ -136,7 +120,7 @@ class SecurityIT {
               if (!generator.isAlive()) {
                 throw new AssertionError("the generator exited with " + generator.exitValue());
               }
-              return status(http, base + "/readyz") == 200;
+              return Scrape.status(httpPort, "/readyz") == 200;
             });
       } catch (AssertionError e) {
         throw new AssertionError(e.getMessage() + "; its output:\n" + read(log), e);
@@ -166,7 +150,7 @@ class SecurityIT {
       assertThat(refused.status).isNotZero();
       assertThat(refused.output).containsIgnoringCase("authentication failed");
 
-      String metrics = body(http, base + "/metrics");
+      String metrics = Scrape.get(httpPort, "/metrics").body();
       assertThat(metrics).contains("charstream_generator_requests_total");
       assertThat(metrics).doesNotContain(PASSWORD);
       for (Run r : List.of(ok, tooLong, bigPrompt, refused)) {
@@ -197,7 +181,7 @@ class SecurityIT {
             List.of(
                 "prompt",
                 "--bootstrap-servers",
-                broker.saslBootstrapServers(),
+                BROKER.get().saslBootstrapServers(),
                 "--client-config",
                 clientConfig.toString()));
     all.addAll(List.of(args));
@@ -218,26 +202,6 @@ class SecurityIT {
     System.out.println(
         "charstream " + String.join(" ", args) + " -> " + status + ": " + output.strip());
     return new Run(status, output);
-  }
-
-  private static int status(HttpClient http, String url) {
-    try {
-      return http.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      return -1; // not listening yet
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
-  private static String body(HttpClient http, String url) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 
   private static String read(Path file) {

@@ -26,17 +26,17 @@ class CorpusSourceTest {
         root.resolve(CorpusSource.FETCH_SCRIPT), "#!/usr/bin/env bash\nset -e\n" + body);
   }
 
+  /** For the cases that must not download anything. */
+  private static final CorpusSource.Fetcher MUST_NOT_FETCH =
+      (script, name) -> {
+        throw new AssertionError("must not fetch");
+      };
+
   @Test
   void anExistingDefaultCorpusIsUsedWithoutFetching() throws Exception {
     Files.createDirectories(root.resolve("data"));
     Files.writeString(root.resolve("data/tinyshakespeare.txt"), "First Citizen:\n");
-    CorpusSource source =
-        new CorpusSource(
-            root,
-            (s, n) -> {
-              throw new AssertionError("must not fetch");
-            },
-            out);
+    CorpusSource source = new CorpusSource(root, MUST_NOT_FETCH, out);
     assertThat(source.resolve(null)).isEqualTo(root.resolve("data/tinyshakespeare.txt"));
   }
 
@@ -80,13 +80,7 @@ class CorpusSourceTest {
 
   @Test
   void aGivenTextPathMustExistAndIsNeverFetched() throws Exception {
-    CorpusSource source =
-        new CorpusSource(
-            root,
-            (s, n) -> {
-              throw new AssertionError("must not fetch");
-            },
-            out);
+    CorpusSource source = new CorpusSource(root, MUST_NOT_FETCH, out);
     Path missing = root.resolve("nope.txt");
     assertThatThrownBy(() -> source.resolve(missing))
         .isInstanceOf(DemoException.class)

@@ -1,11 +1,9 @@
 package io.charstream.app.stack;
 
+import static io.charstream.app.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.app.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.charstream.app.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,22 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoCommandTest {
   @TempDir Path dir;
 
-  record Run(int status, String err) {}
-
-  static Run run(String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream original = System.err;
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      return new Run(Main.newCommandLine().execute(args), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(original);
-    }
-  }
-
   @Test
   void aMissingTextPathSaysSoAndExitsNonZero() {
-    Run r = run("demo", "--text-path", dir.resolve("missing.txt").toString());
+    CliRun r = run("demo", "--text-path", dir.resolve("missing.txt").toString());
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err())
         .contains("charstream demo: --text-path " + dir.resolve("missing.txt") + ": no such file");
@@ -39,10 +24,10 @@ class DemoCommandTest {
   @Test
   void absurdTrainingValuesNameTheirFlag() throws Exception {
     Path corpus = Files.writeString(dir.resolve("c.txt"), "some text\n");
-    Run r = run("demo", "--text-path", corpus.toString(), "--num-epochs", "0");
+    CliRun r = run("demo", "--text-path", corpus.toString(), "--num-epochs", "0");
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).startsWith("charstream demo: --num-epochs: ");
-    Run v = run("demo", "--text-path", corpus.toString(), "--val-fraction", "0.9");
+    CliRun v = run("demo", "--text-path", corpus.toString(), "--val-fraction", "0.9");
     assertThat(v.status()).isEqualTo(2);
     assertThat(v.err()).startsWith("charstream demo: --val-fraction: ");
   }
@@ -51,14 +36,14 @@ class DemoCommandTest {
   void aCorpusThatIsNotUtf8IsRefusedWithAFix() throws Exception {
     Path latin1 =
         Files.write(dir.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xe9, '\n'});
-    Run r = run("demo", "--text-path", latin1.toString());
+    CliRun r = run("demo", "--text-path", latin1.toString());
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("is not valid UTF-8").contains("iconv");
   }
 
   @Test
   void noWorkersNeedsAnExternalCluster() {
-    Run r = run("demo", "--no-workers");
+    CliRun r = run("demo", "--no-workers");
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("--no-workers needs --bootstrap-servers");
   }

@@ -4,26 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
 import io.charstream.app.it.KafkaBroker;
+import io.charstream.app.it.Stacks;
 import io.charstream.app.it.TopicReader;
-import io.charstream.generator.GeneratorConfig;
 import io.charstream.schemas.Topics;
-import io.charstream.schemas.config.CommonKeys;
-import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.GenerateResponse;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
-import io.charstream.trainer.TrainerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -53,56 +50,26 @@ class DemoIT {
 
   /** A small model and few steps: a run is seconds on one core. */
   static TrainingRequest tinyRequest(String jobId, String corpusId) {
-    return new TrainingRequest(
-        TrainingRequest.SCHEMA_VERSION,
-        jobId,
-        "tiny-demo",
-        corpusId,
-        16,
-        8,
-        16,
-        1,
-        0.0,
-        0.01,
-        5.0,
-        4,
-        2,
-        0.1,
-        null,
-        7L,
-        false);
+    return TrainingRequest.builder("tiny-demo", corpusId)
+        .jobId(jobId)
+        .seqLen(16)
+        .embeddingSize(8)
+        .rnnSize(16)
+        .numLayers(1)
+        .dropRate(0.0)
+        .learningRate(0.01)
+        .clipNorm(5.0)
+        .batchSize(4)
+        .numEpochs(2)
+        .valFraction(0.1)
+        .seed(7L)
+        .restore(false)
+        .build();
   }
 
   @Test
   void demoPathPublishesTrainsAndAnswersThroughKafka() throws Exception {
     Topics topics = KAFKA.newTopics();
-    String unique = topics.prefix().replace(".", "");
-    EmbeddedStack.Settings settings =
-        (def, overrides) -> {
-          EnvConfig.Builder b =
-              EnvConfig.builder(def)
-                  .env(Map.of())
-                  .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
-                  .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
-          overrides.forEach(b::override);
-          return b.build();
-        };
-    Map<String, Object> trainer =
-        Map.of(
-            TrainerConfig.GROUP_ID,
-            unique + "-trainer",
-            TrainerConfig.APPLICATION_ID,
-            unique + "-trainer-index",
-            TrainerConfig.HTTP_PORT,
-            -1);
-    Map<String, Object> generator =
-        Map.of(
-            GeneratorConfig.GROUP_ID,
-            unique + "-generator",
-            GeneratorConfig.HTTP_PORT,
-            -1,
-            GeneratorConfig.INSTANCE_ID,
-            unique + "-generator");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     DemoPlan plan =
@@ -118,9 +85,7 @@ class DemoIT {
             Duration.ofSeconds(60));
 
     Demo.Result result;
-    try (EmbeddedStack stack =
-        EmbeddedStack.start(
-            new EmbeddedStack.Options(Optional.empty(), true, trainer, generator, settings))) {
+    try (EmbeddedStack stack = EmbeddedStack.start(Stacks.workers(KAFKA, topics, Map.of()))) {
       assertThat(stack.broker()).isEmpty();
       assertThat(stack.bootstrapServers()).isEqualTo(KAFKA.bootstrapServers());
       result =
@@ -198,43 +163,10 @@ class DemoIT {
 
   @Test
   void demoCommandRunsOnItsOwnEmbeddedBrokerAndStops() throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    PrintStream original = System.out;
-    int status;
-    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    try {
-      status =
-          Main.newCommandLine()
-              .execute(
-                  "demo",
-                  "--text-path",
-                  corpus.toString(),
-                  "--corpus-chars",
-                  "500",
-                  "--model-id",
-                  "cli-demo",
-                  "--num-epochs",
-                  "1",
-                  "--seq-len",
-                  "16",
-                  "--batch-size",
-                  "4",
-                  "--rnn-size",
-                  "16",
-                  "--num-layers",
-                  "1",
-                  "--embedding-size",
-                  "8",
-                  "--length",
-                  "30",
-                  "--seed",
-                  "First",
-                  "--seed",
-                  "Speak");
-    } finally {
-      System.setOut(original);
-    }
-    String seen = bytes.toString(StandardCharsets.UTF_8);
+    Printed demo =
+        demo("--model-id", "cli-demo", "--length", "30", "--seed", "First", "--seed", "Speak");
+    int status = demo.status();
+    String seen = demo.out();
     assertThat(status).as(seen).isZero();
     assertThat(seen)
         .startsWith("charstream demo: embedded Kafka broker on 127.0.0.1:")
@@ -253,72 +185,23 @@ class DemoIT {
   @Test
   void demoCommandRunsOnAnExternalClusterWithTheClustersWorkers() throws Exception {
     Topics topics = KAFKA.newTopics();
-    String unique = topics.prefix().replace(".", "");
-    EmbeddedStack.Settings settings =
-        (def, overrides) -> {
-          EnvConfig.Builder b =
-              EnvConfig.builder(def)
-                  .env(Map.of())
-                  .override(CommonKeys.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers())
-                  .override(CommonKeys.TOPIC_PREFIX, topics.prefix());
-          overrides.forEach(b::override);
-          return b.build();
-        };
     // The cluster's workers: started here, as `charstream up --bootstrap-servers` would.
-    try (EmbeddedStack workers =
-        EmbeddedStack.start(
-            new EmbeddedStack.Options(
-                Optional.empty(),
-                true,
-                Map.of(
-                    TrainerConfig.GROUP_ID,
-                    unique + "-t",
-                    TrainerConfig.APPLICATION_ID,
-                    unique + "-ti",
-                    TrainerConfig.HTTP_PORT,
-                    -1),
-                Map.of(GeneratorConfig.GROUP_ID, unique + "-g", GeneratorConfig.HTTP_PORT, -1),
-                settings))) {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      PrintStream original = System.out;
-      int status;
-      System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-      try {
-        status =
-            Main.newCommandLine()
-                .execute(
-                    "demo",
-                    "--bootstrap-servers",
-                    KAFKA.bootstrapServers(),
-                    "--topic-prefix",
-                    topics.prefix(),
-                    "--no-workers",
-                    "--text-path",
-                    corpus.toString(),
-                    "--corpus-chars",
-                    "500",
-                    "--model-id",
-                    "ext-demo",
-                    "--num-epochs",
-                    "1",
-                    "--seq-len",
-                    "16",
-                    "--batch-size",
-                    "4",
-                    "--rnn-size",
-                    "16",
-                    "--num-layers",
-                    "1",
-                    "--embedding-size",
-                    "8",
-                    "--length",
-                    "20",
-                    "--seed",
-                    "All");
-      } finally {
-        System.setOut(original);
-      }
-      String seen = bytes.toString(StandardCharsets.UTF_8);
+    try (EmbeddedStack workers = EmbeddedStack.start(Stacks.workers(KAFKA, topics, Map.of()))) {
+      Printed demo =
+          demo(
+              "--bootstrap-servers",
+              KAFKA.bootstrapServers(),
+              "--topic-prefix",
+              topics.prefix(),
+              "--no-workers",
+              "--model-id",
+              "ext-demo",
+              "--length",
+              "20",
+              "--seed",
+              "All");
+      int status = demo.status();
+      String seen = demo.out();
       assertThat(status).as(seen).isZero();
       assertThat(seen)
           .startsWith(
@@ -330,6 +213,45 @@ class DemoIT {
       assertThat(seen)
           .contains("COMPLETED: model v1")
           .contains("--- \"All\" -> ext-demo v1, 20 chars");
+    }
+  }
+
+  record Printed(int status, String out) {}
+
+  /**
+   * {@code charstream demo} on the tiny corpus (its first 500 characters) with a tiny one-epoch
+   * model, and {@code flags}: its exit status and what it printed on stdout.
+   */
+  private static Printed demo(String... flags) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "demo",
+                "--text-path",
+                corpus.toString(),
+                "--corpus-chars",
+                "500",
+                "--num-epochs",
+                "1",
+                "--seq-len",
+                "16",
+                "--batch-size",
+                "4",
+                "--rnn-size",
+                "16",
+                "--num-layers",
+                "1",
+                "--embedding-size",
+                "8"));
+    args.addAll(List.of(flags));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      int status = Main.newCommandLine().execute(args.toArray(String[]::new));
+      return new Printed(status, bytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(original);
     }
   }
 

@@ -3,7 +3,7 @@ package io.charstream.app.worker;
 import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.it.OwnBroker;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
@@ -11,9 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Delivery on a real broker: several workers in one group, and a worker that dies mid-batch. A
@@ -34,28 +33,7 @@ class GeneratorFailoverIT {
    */
   private static final int KILL_LENGTH = 1_000_000;
 
-  private static EmbeddedBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    // A dead worker's open transaction is aborted after transaction.timeout.ms (5 s in the
-    // fixture),
-    // checked this often; the default (10 s) would only make the kill test slower.
-    broker =
-        EmbeddedBroker.start(
-            new EmbeddedBroker.Options(
-                0,
-                null,
-                io.charstream.schemas.Topics.defaults(),
-                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final OwnBroker BROKER = OwnBroker.abortingDeadTransactionsQuickly();
 
   /** Exactly once, counted after the response topic was read to its end; who answered each. */
   private static Map<String, String> assertEachAnsweredOnceCorrectly(
@@ -84,7 +62,7 @@ class GeneratorFailoverIT {
 
   @Test
   void twoWorkersInOneGroupShareThePartitionsAndAnswerEachRequestOnce() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       GeneratorService a = f.startGenerator("share-a", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       GeneratorService b = f.startGenerator("share-b", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
@@ -110,7 +88,7 @@ class GeneratorFailoverIT {
 
   @Test
   void aWorkerKilledMidBatchLosesNothingAndDuplicatesNothing() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       // Long requests (the tiny model generates tens of thousands of characters a second): when the
       // first answers are visible, most requests are still running or waiting.
@@ -162,7 +140,7 @@ class GeneratorFailoverIT {
 
   @Test
   void aGracefulShutdownFinishesOrHandsBackItsWorkWhileAnotherWorkerJoins() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       // A drain time too short to finish everything: what is left is handed back uncommitted.
       GeneratorService leaving =
@@ -210,7 +188,7 @@ class GeneratorFailoverIT {
 
   @Test
   void requestsLongerThanMaxPollIntervalNeitherCostTheMembershipNorDuplicate() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       // Each request takes longer than max.poll.interval.ms, and with one slot and a queue of one
       // the partitions stay paused most of the time: the worker must keep polling throughout.

@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.Main;
 import io.charstream.app.it.Await;
+import io.charstream.app.it.Scrape;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,14 +27,13 @@ public final class GeneratorProcess implements AutoCloseable {
   private final String instance;
   private final Process process;
   private final Path log;
-  private final String base;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final int httpPort;
 
   private GeneratorProcess(String instance, Process process, Path log, int httpPort) {
     this.instance = instance;
     this.process = process;
     this.log = log;
-    this.base = "http://127.0.0.1:" + httpPort;
+    this.httpPort = httpPort;
   }
 
   /**
@@ -104,7 +100,7 @@ public final class GeneratorProcess implements AutoCloseable {
             throw new AssertionError(
                 instance + " exited with " + process.exitValue() + "; its output:\n" + log());
           }
-          return status("/readyz") == 200;
+          return Scrape.status(httpPort, "/readyz") == 200;
         });
   }
 
@@ -118,13 +114,7 @@ public final class GeneratorProcess implements AutoCloseable {
 
   /** As {@link #metric(String)}, over the samples whose labels contain {@code label}. */
   public double metric(String name, String label) throws IOException, InterruptedException {
-    String body =
-        http.send(
-                HttpRequest.newBuilder(URI.create(base + "/metrics"))
-                    .timeout(Duration.ofSeconds(10))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
+    String body = Scrape.get(httpPort, "/metrics").body();
     double sum = 0;
     for (String line : body.split("\n")) {
       if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(label)) {
@@ -182,22 +172,6 @@ public final class GeneratorProcess implements AutoCloseable {
     Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).start();
     assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(kill.exitValue()).as("kill -" + name + " " + pid()).isZero();
-  }
-
-  private int status(String path) {
-    try {
-      return http.send(
-              HttpRequest.newBuilder(URI.create(base + path))
-                  .timeout(Duration.ofSeconds(5))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      return -1; // not listening yet
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 
   private static int freePort() throws IOException {

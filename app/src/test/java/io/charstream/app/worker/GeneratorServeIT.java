@@ -4,7 +4,7 @@ import static io.charstream.app.worker.GeneratorFixture.expected;
 import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.it.OwnBroker;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.DeadLetters;
@@ -19,9 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The generator on a real in-process broker: answers, streaming, bad input, hot model swap, probes.
@@ -29,23 +28,11 @@ import org.junit.jupiter.api.Test;
 class GeneratorServeIT {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static EmbeddedBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral());
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final OwnBroker BROKER = new OwnBroker();
 
   @Test
   void answersRequestsWithTheModelsTextStreamedAndStopped() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       GeneratorService g = f.startGenerator("serve", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       List<GenerateRequest> plain =
@@ -115,7 +102,7 @@ class GeneratorServeIT {
 
   @Test
   void everyKindOfBadInputGetsItsErrorOrDeadLetterAndTheWorkerKeepsGoing() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       f.startGenerator(
           "bad", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 20, GeneratorConfig.LENGTH_MAX, 1024));
@@ -202,7 +189,7 @@ class GeneratorServeIT {
 
   @Test
   void aNewCheckpointIsPickedUpWithoutRestartAndOldVersionsCanBePinned() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       GeneratorService g = f.startGenerator("swap", Map.of(GeneratorConfig.MODEL_WAIT_MS, 60_000L));
       GenerateRequest first = request("v-first", "KING", 20, 1, null, null, false);

@@ -64,23 +64,17 @@ public final class TrainerFixture {
   /** A tiny model that trains in seconds: rnn 16, one layer, batches of 8 x 32. */
   public static TrainingRequest tinyRequest(
       String jobId, String modelId, String corpusId, int epochs) {
-    return new TrainingRequest(
-        TrainingRequest.SCHEMA_VERSION,
-        jobId,
-        modelId,
-        corpusId,
-        32,
-        8,
-        16,
-        1,
-        null,
-        0.01,
-        null,
-        8,
-        epochs,
-        0.1,
-        null,
-        7L,
-        null);
+    return TrainingRequest.builder(modelId, corpusId)
+        .jobId(jobId)
+        .seqLen(32)
+        .embeddingSize(8)
+        .rnnSize(16)
+        .numLayers(1)
+        .learningRate(0.01)
+        .batchSize(8)
+        .numEpochs(epochs)
+        .valFraction(0.1)
+        .seed(7L)
+        .build();
   }
 }

@@ -14,7 +14,6 @@ import io.charstream.model.generation.GenerationModel;
 import io.charstream.model.generation.TextGenerator;
 import io.charstream.schemas.DeadLetters;
 import io.charstream.schemas.Topics;
-import io.charstream.schemas.message.CancelRequest;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.CorpusChunk;
 import io.charstream.schemas.message.LrSchedule;
@@ -314,18 +313,8 @@ class TrainerIT {
           JOB_TIMEOUT,
           "job-cancel progressing",
           r -> r.key().equals("job-cancel") && r.value() instanceof TrainingStatus.Progress);
-      try (KafkaProducer<String, CancelRequest> p =
-          new KafkaProducer<>(
-              KAFKA.clientProps(),
-              topics.trainingControl().keySerde().serializer(),
-              topics.trainingControl().valueSerde().serializer())) {
-        p.send(
-                new ProducerRecord<>(
-                    topics.trainingControl().name(),
-                    "job-cancel",
-                    CancelRequest.of("job-cancel", "changed my mind")))
-            .get();
-      }
+      TrainingRequests.cancel(
+          KAFKA.clientProps(), topics.trainingControl(), "job-cancel", "changed my mind");
       TrainingStatus.Cancelled c =
           (TrainingStatus.Cancelled)
               status

@@ -8,7 +8,6 @@ import io.charstream.app.it.Await;
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.it.Scrape;
 import io.charstream.schemas.Topics;
-import io.charstream.schemas.message.CancelRequest;
 import io.charstream.trainer.TrainerWorker;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -104,18 +103,8 @@ class TrainerMetricsIT {
       assertThat(Scrape.get(port, "/livez").statusCode()).as("live while training").isEqualTo(200);
 
       // Cancelled: counted, and the model's series go with the job.
-      try (KafkaProducer<String, CancelRequest> p =
-          new KafkaProducer<>(
-              KAFKA.clientProps(),
-              topics.trainingControl().keySerde().serializer(),
-              topics.trainingControl().valueSerde().serializer())) {
-        p.send(
-                new ProducerRecord<>(
-                    topics.trainingControl().name(),
-                    "job-metrics",
-                    CancelRequest.of("job-metrics", "enough")))
-            .get();
-      }
+      TrainingRequests.cancel(
+          KAFKA.clientProps(), topics.trainingControl(), "job-metrics", "enough");
       Await.until(
           WAIT,
           "the cancellation counted",

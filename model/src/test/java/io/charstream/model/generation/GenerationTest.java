@@ -67,10 +67,7 @@ public class GenerationTest {
   @Test
   void batchedOutputEqualsOneAtATime() {
     ModelConfig config = new ModelConfig(98, 16, 32, 2, 0.0);
-    GenerationModel model =
-        KernelUnderTest.check(
-            GenerationModel.from(
-                checkpointOf(stockNetwork(config, 12L), config, Vocabulary.reference())));
+    GenerationModel model = modelOf(config, 12L);
     TextGenerator generator = new TextGenerator(model);
     List<String> prompts =
         List.of("KING RICHARD", "a", "To be or not to be", "\u00e9t\u00e9 unknown", "Q");
@@ -96,10 +93,7 @@ public class GenerationTest {
   @Test
   void slotsJoiningAndLeavingDoNotChangeOtherSlots() {
     ModelConfig config = new ModelConfig(98, 8, 16, 1, 0.0);
-    GenerationModel model =
-        KernelUnderTest.check(
-            GenerationModel.from(
-                checkpointOf(stockNetwork(config, 13L), config, Vocabulary.reference())));
+    GenerationModel model = modelOf(config, 13L);
     int[] prompt = Vocabulary.reference().encode("hello").ids();
     GenerationStreams alone = model.newStreams(1);
     alone.open(prompt, SamplingOptions.withSeed(7));
@@ -148,10 +142,7 @@ public class GenerationTest {
   @Test
   void aReusedSlotGeneratesAsAFreshOne() {
     ModelConfig config = new ModelConfig(98, 8, 16, 2, 0.0);
-    GenerationModel model =
-        KernelUnderTest.check(
-            GenerationModel.from(
-                checkpointOf(stockNetwork(config, 14L), config, Vocabulary.reference())));
+    GenerationModel model = modelOf(config, 14L);
     int[] prompt = Vocabulary.reference().encode("To be").ids();
     GenerationStreams batch = model.newStreams(1);
     int[] fresh = new int[40];
@@ -169,5 +160,12 @@ public class GenerationTest {
     for (int t = 0; t < fresh.length; t++) {
       assertThat(batch.step()[0]).as("step %d", t).isEqualTo(fresh[t]);
     }
+  }
+
+  /** A stock network of {@code config} with weights from {@code seed}, as the engine loads it. */
+  private static GenerationModel modelOf(ModelConfig config, long seed) {
+    return KernelUnderTest.check(
+        GenerationModel.from(
+            checkpointOf(stockNetwork(config, seed), config, Vocabulary.reference())));
   }
 }

@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Random;
 import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -33,17 +31,11 @@ class FusedEmbeddingLayerTest {
             .hasBias(false)
             .outputDataFormat(RNNFormat.NCW)
             .build();
-    Layer stock = instantiate(conf);
-    Layer fused = instantiate(FusedEmbeddingSequenceLayer.of(conf));
+    Layer stock = LayerPair.instantiate(conf);
+    Layer fused = LayerPair.instantiate(FusedEmbeddingSequenceLayer.of(conf));
     assertThat(fused).isInstanceOf(FusedEmbeddingLayer.class);
     Random random = new Random(8);
-    INDArray params = LayerPair.uniform(random, stock.params().shape(), 1.0);
-    stock.setParams(params.dup());
-    fused.setParams(params.dup());
-    INDArray stockGrad = Nd4j.create(DataType.FLOAT, stock.params().shape());
-    INDArray fusedGrad = Nd4j.create(DataType.FLOAT, stock.params().shape());
-    stock.setBackpropGradientsViewArray(stockGrad);
-    fused.setBackpropGradientsViewArray(fusedGrad);
+    LayerPair.setSameParams(stock, fused, LayerPair.uniform(random, stock.params().shape(), 1.0));
     float[] ids = new float[batch * steps];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = random.nextInt(4) == 0 ? 3 : random.nextInt(vocab); // repeated ids accumulate
@@ -75,18 +67,11 @@ class FusedEmbeddingLayerTest {
             .hasBias(false)
             .outputDataFormat(RNNFormat.NCW)
             .build();
-    Layer fused = instantiate(FusedEmbeddingSequenceLayer.of(conf));
+    Layer fused = LayerPair.instantiate(FusedEmbeddingSequenceLayer.of(conf));
     INDArray input = Nd4j.create(new float[] {1, 7}, new long[] {1, 1, 2}, 'c');
     assertThatThrownBy(() -> fused.activate(input, false, LayerWorkspaceMgr.noWorkspaces()))
         .isInstanceOf(DL4JInvalidInputException.class)
         .hasMessageContaining("7.0")
         .hasMessageContaining("[0, 5)");
-  }
-
-  private static Layer instantiate(EmbeddingSequenceLayer conf) {
-    NeuralNetConfiguration nnc =
-        new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
-    long n = conf.initializer().numParams(nnc);
-    return conf.instantiate(nnc, null, 0, Nd4j.create(DataType.FLOAT, 1, n), true, DataType.FLOAT);
   }
 }

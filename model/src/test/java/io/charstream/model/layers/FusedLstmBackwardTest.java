@@ -86,9 +86,7 @@ class FusedLstmBackwardTest {
     int hidden = 64;
     LayerPair pair = new LayerPair(nIn, hidden, 8);
     Random random = new Random(13);
-    pair.setState(
-        LayerPair.uniform(random, new long[] {batch, hidden}, 0.9),
-        LayerPair.uniform(random, new long[] {batch, hidden}, 2.0));
+    pair.setRandomState(random, batch);
     INDArray input = LayerPair.uniform(random, new long[] {batch, nIn, steps}, 1.5);
     INDArray epsilon = LayerPair.uniform(random, new long[] {batch, hidden, steps}, 1.0);
     LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();

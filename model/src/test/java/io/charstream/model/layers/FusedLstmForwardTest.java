@@ -55,9 +55,7 @@ class FusedLstmForwardTest {
     int hidden = 64;
     LayerPair pair = new LayerPair(nIn, hidden, 3);
     Random random = new Random(9);
-    pair.setState(
-        LayerPair.uniform(random, new long[] {batch, hidden}, 0.9),
-        LayerPair.uniform(random, new long[] {batch, hidden}, 2.0));
+    pair.setRandomState(random, batch);
     LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
     LSTM stock = (LSTM) pair.stock;
     LSTM fused = (LSTM) pair.fused;

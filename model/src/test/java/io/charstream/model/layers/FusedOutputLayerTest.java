@@ -7,7 +7,6 @@ import io.charstream.model.kernel.FusedRuntime;
 import java.util.Random;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -17,7 +16,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
@@ -54,17 +52,11 @@ class FusedOutputLayerTest {
             .activation(Activation.SOFTMAX)
             .dataFormat(RNNFormat.NCW)
             .build();
-    Layer stock = instantiate(conf);
-    Layer fused = instantiate(FusedRnnOutputLayer.of(conf));
+    Layer stock = LayerPair.instantiate(conf);
+    Layer fused = LayerPair.instantiate(FusedRnnOutputLayer.of(conf));
     assertThat(fused).isInstanceOf(FusedSoftmaxOutputLayer.class);
     Random random = new Random(batch * 31L + steps);
-    INDArray params = LayerPair.uniform(random, stock.params().shape(), 0.5);
-    stock.setParams(params.dup());
-    fused.setParams(params.dup());
-    INDArray stockGrad = Nd4j.create(DataType.FLOAT, stock.params().shape());
-    INDArray fusedGrad = Nd4j.create(DataType.FLOAT, stock.params().shape());
-    stock.setBackpropGradientsViewArray(stockGrad);
-    fused.setBackpropGradientsViewArray(fusedGrad);
+    LayerPair.setSameParams(stock, fused, LayerPair.uniform(random, stock.params().shape(), 0.5));
     INDArray input = LayerPair.uniform(random, new long[] {batch, nIn, steps}, 2.0);
     float[] ids = new float[batch * steps];
     for (int i = 0; i < ids.length; i++) {
@@ -105,12 +97,5 @@ class FusedOutputLayerTest {
     layer.setInput(input, ws);
     ((IOutputLayer) layer).setLabels(labels);
     return layer.backpropGradient(null, ws);
-  }
-
-  private static Layer instantiate(RnnOutputLayer conf) {
-    NeuralNetConfiguration nnc =
-        new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
-    long n = conf.initializer().numParams(nnc);
-    return conf.instantiate(nnc, null, 0, Nd4j.create(DataType.FLOAT, 1, n), true, DataType.FLOAT);
   }
 }

@@ -18,8 +18,6 @@ public final class LayerPair {
 
   final Layer stock;
   final Layer fused;
-  final INDArray stockGradients;
-  final INDArray fusedGradients;
   final int nIn;
   final int hidden;
 
@@ -36,21 +34,24 @@ public final class LayerPair {
     LSTM stockConf = builder.build();
     stock = instantiate(stockConf);
     fused = instantiate(FusedLSTM.of(stockConf));
-    INDArray params = uniform(new Random(seed), stock.params().shape(), 0.3);
-    stock.setParams(params.dup());
-    fused.setParams(params.dup());
-    stockGradients = Nd4j.create(DataType.FLOAT, stock.params().shape());
-    fusedGradients = Nd4j.create(DataType.FLOAT, stock.params().shape());
-    stock.setBackpropGradientsViewArray(stockGradients);
-    fused.setBackpropGradientsViewArray(fusedGradients);
+    setSameParams(stock, fused, uniform(new Random(seed), stock.params().shape(), 0.3));
   }
 
-  private static Layer instantiate(LSTM conf) {
+  /** A layer of {@code conf} on its own (float, with its own parameter view), as a network has. */
+  static Layer instantiate(org.deeplearning4j.nn.conf.layers.Layer conf) {
     NeuralNetConfiguration nnc =
         new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).layer(conf).build();
     long n = conf.initializer().numParams(nnc);
     INDArray view = Nd4j.create(DataType.FLOAT, 1, n);
     return conf.instantiate(nnc, null, 0, view, true, DataType.FLOAT);
+  }
+
+  /** Sets both layers' parameters to copies of {@code params}, each with its own gradient view. */
+  static void setSameParams(Layer stock, Layer fused, INDArray params) {
+    for (Layer layer : new Layer[] {stock, fused}) {
+      layer.setParams(params.dup());
+      layer.setBackpropGradientsViewArray(Nd4j.create(DataType.FLOAT, params.shape()));
+    }
   }
 
   /** Uniform values in [-scale, scale], as float, c order. */
@@ -78,6 +79,13 @@ public final class LayerPair {
       case 's' -> array.permute(2, 0, 1).dup('c').permute(1, 2, 0);
       default -> throw new IllegalArgumentException("layout " + layout);
     };
+  }
+
+  /** A random stored state of {@code batch} rows on both: h in [-0.9, 0.9], c in [-2, 2]. */
+  void setRandomState(Random random, int batch) {
+    setState(
+        uniform(random, new long[] {batch, hidden}, 0.9),
+        uniform(random, new long[] {batch, hidden}, 2.0));
   }
 
   /** Sets the same initial state into the RNN-state and TBPTT-state maps of both layers. */

@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -52,27 +53,26 @@ public final class Json {
             .build();
     // No scalar coercion in either direction: a string is not a number and a number is not a
     // string.
-    for (LogicalType t :
-        new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
-      mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
-      mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+    for (LogicalType t : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean)) {
+      refuse(mapper, t, CoercionInputShape.String, CoercionInputShape.EmptyString);
     }
-    mapper
-        .coercionConfigFor(LogicalType.Textual)
-        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-    mapper
-        .coercionConfigFor(LogicalType.Textual)
-        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
-    mapper
-        .coercionConfigFor(LogicalType.Textual)
-        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-    mapper
-        .coercionConfigFor(LogicalType.Boolean)
-        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-    mapper
-        .coercionConfigFor(LogicalType.Integer)
-        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    refuse(
+        mapper,
+        LogicalType.Textual,
+        CoercionInputShape.Integer,
+        CoercionInputShape.Float,
+        CoercionInputShape.Boolean);
+    refuse(mapper, LogicalType.Boolean, CoercionInputShape.Integer);
+    refuse(mapper, LogicalType.Integer, CoercionInputShape.Float);
     return mapper;
+  }
+
+  /** Makes reading a {@code target} from any of {@code inputs} fail instead of converting it. */
+  private static void refuse(
+      ObjectMapper mapper, LogicalType target, CoercionInputShape... inputs) {
+    for (CoercionInputShape input : inputs) {
+      mapper.coercionConfigFor(target).setCoercion(input, CoercionAction.Fail);
+    }
   }
 
   /** Parses bytes into a JSON object tree; fails with kind NOT_JSON if they are not one. */

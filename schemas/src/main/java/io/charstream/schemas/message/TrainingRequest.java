@@ -172,78 +172,15 @@ public record TrainingRequest(
 
   /** A request with every default: what {@code charstream submit} sends without flags. */
   public static TrainingRequest defaults(String jobId, String modelId, String corpusId) {
-    return new TrainingRequest(
-        SCHEMA_VERSION,
-        jobId,
-        modelId,
-        corpusId,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+    return builder(modelId, corpusId).jobId(jobId).build();
   }
 
   public TrainingRequest withJobId(String id) {
-    return new TrainingRequest(
-        schemaVersion,
-        id,
-        modelId,
-        corpusId,
-        seqLen,
-        embeddingSize,
-        rnnSize,
-        numLayers,
-        dropRate,
-        learningRate,
-        clipNorm,
-        batchSize,
-        numEpochs,
-        valFraction,
-        vocabulary,
-        seed,
-        restore,
-        valSplit,
-        lrSchedule,
-        finalLearningRate,
-        preset);
+    return toBuilder().jobId(id).build();
   }
 
   public TrainingRequest withSeed(long s) {
-    return new TrainingRequest(
-        schemaVersion,
-        jobId,
-        modelId,
-        corpusId,
-        seqLen,
-        embeddingSize,
-        rnnSize,
-        numLayers,
-        dropRate,
-        learningRate,
-        clipNorm,
-        batchSize,
-        numEpochs,
-        valFraction,
-        vocabulary,
-        s,
-        restore,
-        valSplit,
-        lrSchedule,
-        finalLearningRate,
-        preset);
+    return toBuilder().seed(s).build();
   }
 
   /**
@@ -265,28 +202,14 @@ public record TrainingRequest(
         finalLearningRate != null || schedule != LrSchedule.COSINE
             ? finalLearningRate
             : presetFinalLearningRate;
-    return new TrainingRequest(
-        schemaVersion,
-        jobId,
-        modelId,
-        corpusId,
-        seqLen,
-        embeddingSize,
-        or(rnnSize, presetRnnSize),
-        numLayers,
-        or(dropRate, presetDropRate),
-        or(learningRate, presetLearningRate),
-        clipNorm,
-        or(batchSize, presetBatchSize),
-        numEpochs,
-        valFraction,
-        vocabulary,
-        seed,
-        restore,
-        valSplit,
-        schedule,
-        finalRate,
-        preset);
+    return toBuilder()
+        .rnnSize(or(rnnSize, presetRnnSize))
+        .dropRate(or(dropRate, presetDropRate))
+        .learningRate(or(learningRate, presetLearningRate))
+        .batchSize(or(batchSize, presetBatchSize))
+        .lrSchedule(schedule)
+        .finalLearningRate(finalRate)
+        .build();
   }
 
   /**
@@ -298,6 +221,198 @@ public record TrainingRequest(
         && learningRate != null
         && batchSize != null
         && lrSchedule != null;
+  }
+
+  /**
+   * A builder of a request for {@code modelId} on {@code corpusId} at the current schema version;
+   * the fields it is not given stay absent, so the defaults (or a preset) fill them.
+   */
+  public static Builder builder(String modelId, String corpusId) {
+    return new Builder().modelId(modelId).corpusId(corpusId);
+  }
+
+  /** A builder starting from this request. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.schemaVersion = schemaVersion;
+    b.jobId = jobId;
+    b.modelId = modelId;
+    b.corpusId = corpusId;
+    b.seqLen = seqLen;
+    b.embeddingSize = embeddingSize;
+    b.rnnSize = rnnSize;
+    b.numLayers = numLayers;
+    b.dropRate = dropRate;
+    b.learningRate = learningRate;
+    b.clipNorm = clipNorm;
+    b.batchSize = batchSize;
+    b.numEpochs = numEpochs;
+    b.valFraction = valFraction;
+    b.vocabulary = vocabulary;
+    b.seed = seed;
+    b.restore = restore;
+    b.valSplit = valSplit;
+    b.lrSchedule = lrSchedule;
+    b.finalLearningRate = finalLearningRate;
+    b.preset = preset;
+    return b;
+  }
+
+  /** Builds a request field by field; {@link #build} validates it. */
+  public static final class Builder {
+    private int schemaVersion = SCHEMA_VERSION;
+    private String jobId;
+    private String modelId;
+    private String corpusId;
+    private Integer seqLen;
+    private Integer embeddingSize;
+    private Integer rnnSize;
+    private Integer numLayers;
+    private Double dropRate;
+    private Double learningRate;
+    private Double clipNorm;
+    private Integer batchSize;
+    private Integer numEpochs;
+    private Double valFraction;
+    private VocabularyMode vocabulary;
+    private Long seed;
+    private Boolean restore;
+    private ValSplit valSplit;
+    private LrSchedule lrSchedule;
+    private Double finalLearningRate;
+    private Preset preset;
+
+    private Builder() {}
+
+    public Builder schemaVersion(int value) {
+      schemaVersion = value;
+      return this;
+    }
+
+    public Builder jobId(String value) {
+      jobId = value;
+      return this;
+    }
+
+    public Builder modelId(String value) {
+      modelId = value;
+      return this;
+    }
+
+    public Builder corpusId(String value) {
+      corpusId = value;
+      return this;
+    }
+
+    public Builder seqLen(Integer value) {
+      seqLen = value;
+      return this;
+    }
+
+    public Builder embeddingSize(Integer value) {
+      embeddingSize = value;
+      return this;
+    }
+
+    public Builder rnnSize(Integer value) {
+      rnnSize = value;
+      return this;
+    }
+
+    public Builder numLayers(Integer value) {
+      numLayers = value;
+      return this;
+    }
+
+    public Builder dropRate(Double value) {
+      dropRate = value;
+      return this;
+    }
+
+    public Builder learningRate(Double value) {
+      learningRate = value;
+      return this;
+    }
+
+    public Builder clipNorm(Double value) {
+      clipNorm = value;
+      return this;
+    }
+
+    public Builder batchSize(Integer value) {
+      batchSize = value;
+      return this;
+    }
+
+    public Builder numEpochs(Integer value) {
+      numEpochs = value;
+      return this;
+    }
+
+    public Builder valFraction(Double value) {
+      valFraction = value;
+      return this;
+    }
+
+    public Builder vocabulary(VocabularyMode value) {
+      vocabulary = value;
+      return this;
+    }
+
+    public Builder seed(Long value) {
+      seed = value;
+      return this;
+    }
+
+    public Builder restore(Boolean value) {
+      restore = value;
+      return this;
+    }
+
+    public Builder valSplit(ValSplit value) {
+      valSplit = value;
+      return this;
+    }
+
+    public Builder lrSchedule(LrSchedule value) {
+      lrSchedule = value;
+      return this;
+    }
+
+    public Builder finalLearningRate(Double value) {
+      finalLearningRate = value;
+      return this;
+    }
+
+    public Builder preset(Preset value) {
+      preset = value;
+      return this;
+    }
+
+    public TrainingRequest build() {
+      return new TrainingRequest(
+          schemaVersion,
+          jobId,
+          modelId,
+          corpusId,
+          seqLen,
+          embeddingSize,
+          rnnSize,
+          numLayers,
+          dropRate,
+          learningRate,
+          clipNorm,
+          batchSize,
+          numEpochs,
+          valFraction,
+          vocabulary,
+          seed,
+          restore,
+          valSplit,
+          lrSchedule,
+          finalLearningRate,
+          preset);
+    }
   }
 
   private static <T> T or(T value, T fallback) {

@@ -19,9 +19,13 @@ class JsonTest {
   static final String BASE = "\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\"";
 
   static MessageFormatException readRequest(String json) {
+    return readFailure(json, TrainingRequest.class);
+  }
+
+  /** What reading {@code json} as a {@code type} throws (null if it reads). */
+  static MessageFormatException readFailure(String json, Class<?> type) {
     return catchThrowableOfType(
-        MessageFormatException.class,
-        () -> Json.read(json.getBytes(StandardCharsets.UTF_8), TrainingRequest.class));
+        MessageFormatException.class, () -> Json.read(json.getBytes(StandardCharsets.UTF_8), type));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -68,14 +72,10 @@ class JsonTest {
   @Test
   void missingPrimitiveFieldIsNamed() {
     MessageFormatException e =
-        catchThrowableOfType(
-            MessageFormatException.class,
-            () ->
-                Json.read(
-                    "{\"schemaVersion\":1,\"corpusId\":\"k\",\"uploadId\":\"u\",\"count\":1,\"sha256\":\"%s\",\"text\":\"\"}"
-                        .formatted("a".repeat(64))
-                        .getBytes(StandardCharsets.UTF_8),
-                    io.charstream.schemas.message.CorpusChunk.class));
+        readFailure(
+            "{\"schemaVersion\":1,\"corpusId\":\"k\",\"uploadId\":\"u\",\"count\":1,\"sha256\":\"%s\",\"text\":\"\"}"
+                .formatted("a".repeat(64)),
+            io.charstream.schemas.message.CorpusChunk.class);
     assertThat(e.field()).isEqualTo("index");
     assertThat(e.getMessage()).isEqualTo("field 'index': is required but missing");
     MessageFormatException nul = readRequest("{" + BASE + ",\"rnnSize\":null}");
@@ -157,13 +157,9 @@ class JsonTest {
   @Test
   void statusVariantsNeedAKnownType() {
     MessageFormatException e =
-        catchThrowableOfType(
-            MessageFormatException.class,
-            () ->
-                Json.read(
-                    "{\"schemaVersion\":1,\"type\":\"paused\",\"jobId\":\"j\",\"modelId\":\"m\",\"timestampMs\":1}"
-                        .getBytes(StandardCharsets.UTF_8),
-                    TrainingStatus.class));
+        readFailure(
+            "{\"schemaVersion\":1,\"type\":\"paused\",\"jobId\":\"j\",\"modelId\":\"m\",\"timestampMs\":1}",
+            TrainingStatus.class);
     assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.INVALID_FIELD);
     assertThat(e.getMessage()).contains("paused");
   }

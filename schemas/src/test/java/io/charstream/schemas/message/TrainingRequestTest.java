@@ -100,55 +100,20 @@ class TrainingRequestTest {
   void badScheduleValuesNameTheField() {
     assertThatThrownBy(
             () ->
-                new TrainingRequest(
-                    1,
-                    null,
-                    "m",
-                    "c",
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    0.001,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    LrSchedule.COSINE,
-                    0.002,
-                    null))
+                TrainingRequest.builder("m", "c")
+                    .learningRate(0.001)
+                    .lrSchedule(LrSchedule.COSINE)
+                    .finalLearningRate(0.002)
+                    .build())
         .isInstanceOfSatisfying(
             InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("finalLearningRate"))
         .hasMessageContaining("learningRate = 0.001");
     assertThatThrownBy(
             () ->
-                new TrainingRequest(
-                    1,
-                    null,
-                    "m",
-                    "c",
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    -1.0,
-                    Preset.RECOMMENDED))
+                TrainingRequest.builder("m", "c")
+                    .finalLearningRate(-1.0)
+                    .preset(Preset.RECOMMENDED)
+                    .build())
         .isInstanceOfSatisfying(
             InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("finalLearningRate"));
   }
