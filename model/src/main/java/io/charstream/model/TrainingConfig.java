@@ -47,17 +47,11 @@ public record TrainingConfig(
     BLOCKS;
 
     public String flag() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return flagOf(this);
     }
 
     public static ValidationSplit parse(String value) {
-      for (ValidationSplit v : values()) {
-        if (v.flag().equals(value)) {
-          return v;
-        }
-      }
-      throw new IllegalArgumentException(
-          "valSplit must be 'tail' or 'blocks', got '" + value + "'");
+      return parseFlag(ValidationSplit.class, "valSplit", value);
     }
   }
 
@@ -69,17 +63,11 @@ public record TrainingConfig(
     COSINE;
 
     public String flag() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return flagOf(this);
     }
 
     public static LearningRateSchedule parse(String value) {
-      for (LearningRateSchedule v : values()) {
-        if (v.flag().equals(value)) {
-          return v;
-        }
-      }
-      throw new IllegalArgumentException(
-          "lrSchedule must be 'constant' or 'cosine', got '" + value + "'");
+      return parseFlag(LearningRateSchedule.class, "lrSchedule", value);
     }
   }
 
@@ -167,6 +155,26 @@ public record TrainingConfig(
   /** A builder starting from the reference's defaults ({@link #defaults()}). */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** An enum constant's name on the command line and in JSON: lower case. */
+  private static String flagOf(Enum<?> constant) {
+    return constant.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** The constant whose {@link #flagOf flag} is {@code value}, or an error naming the choices. */
+  private static <E extends Enum<E>> E parseFlag(Class<E> type, String field, String value) {
+    E[] constants = type.getEnumConstants();
+    for (E constant : constants) {
+      if (flagOf(constant).equals(value)) {
+        return constant;
+      }
+    }
+    String choices =
+        java.util.Arrays.stream(constants)
+            .map(c -> "'" + flagOf(c) + "'")
+            .collect(java.util.stream.Collectors.joining(" or "));
+    throw new IllegalArgumentException(field + " must be " + choices + ", got '" + value + "'");
   }
 
   /** A builder starting from this config. */

@@ -121,27 +121,23 @@ final class TrainingSession {
       Vocabulary vocabulary,
       String corpus) {
     requireVocabularyFits(modelConfig, vocabulary);
-    MultiLayerNetwork net =
-        CharRnnNetwork.create(
-            modelConfig,
-            trainingConfig.seqLen(),
-            trainingConfig.learningRate(),
-            trainingConfig.seed());
+    MultiLayerNetwork net = network(modelConfig, trainingConfig);
     TrainingSession s =
         new TrainingSession(modelConfig, trainingConfig, vocabulary, corpus, net, List.of());
     s.rngState = trainingConfig.seed();
     return s;
   }
 
+  /** A fresh network of this model for this training run (its TBPTT length, Adam, seed). */
+  private static MultiLayerNetwork network(ModelConfig modelConfig, TrainingConfig trainingConfig) {
+    return CharRnnNetwork.create(
+        modelConfig, trainingConfig.seqLen(), trainingConfig.learningRate(), trainingConfig.seed());
+  }
+
   static TrainingSession resume(
       Checkpoint checkpoint, String corpus, TrainingConfig trainingConfig) {
     ModelConfig modelConfig = checkpoint.modelConfig();
-    MultiLayerNetwork net =
-        CharRnnNetwork.create(
-            modelConfig,
-            trainingConfig.seqLen(),
-            trainingConfig.learningRate(),
-            trainingConfig.seed());
+    MultiLayerNetwork net = network(modelConfig, trainingConfig);
     CharRnnNetwork.importWeights(net, checkpoint.weights());
     TrainingSession s =
         new TrainingSession(
