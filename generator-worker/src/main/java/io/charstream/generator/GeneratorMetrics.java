@@ -118,7 +118,9 @@ final class GeneratorMetrics {
     registry
         .counter(P + "requests", "outcome", job.finish().name().toLowerCase(java.util.Locale.ROOT))
         .increment();
-    timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos())));
+    if (job.steps() > 0) { // a request cancelled before its first character has none
+      timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos())));
+    }
     duration.record(millis(job.sinceOriginMs(job.finishedNanos())));
   }
 

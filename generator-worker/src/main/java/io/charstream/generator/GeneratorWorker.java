@@ -292,6 +292,15 @@ final class GeneratorWorker implements Runnable {
       long originDelayMs =
           rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
       scheduler.enqueue(new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs));
+    } else if (read instanceof RequestReader.Cancel c) {
+      // A tombstone: nothing to answer for itself; it cancels the request(s) with its key read
+      // before it from this partition, which are answered now with the text so far. Replayed after
+      // a crash it cancels the same requests again (those answered already are skipped above).
+      for (Job job : scheduler.cancel(c.requestId(), tp, rec.offset(), System.nanoTime())) {
+        answer(job);
+        log.debug("{} cancelled after {} characters", job, job.steps());
+      }
+      ledger.finished(tp, rec.offset());
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
         answerError(tp, rec.offset(), r.requestId(), r.kind(), r.message());

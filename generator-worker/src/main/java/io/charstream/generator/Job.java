@@ -14,7 +14,9 @@ final class Job {
   /** Why a request ended; the response's finish reason. */
   enum Finish {
     LENGTH,
-    STOP
+    STOP,
+    /** A tombstone with the request's key arrived: the text so far is the answer. */
+    CANCELLED
   }
 
   /** A streamed part of the text: {@code seq} counts from 0 per request. */
@@ -40,6 +42,7 @@ final class Job {
   private int[] promptIds;
 
   private int slot = -1;
+  private boolean started;
   private long startedNanos;
   private long firstCharNanos;
   private long finishedNanos;
@@ -95,6 +98,7 @@ final class Job {
       throw new IllegalStateException(this + " started before its model was known");
     }
     this.slot = slot;
+    this.started = true;
     this.startedNanos = nowNanos;
   }
 
@@ -122,6 +126,21 @@ final class Job {
       }
     }
     return steps >= spec.length() && finish(Finish.LENGTH, nowNanos);
+  }
+
+  /**
+   * Ends the job early (a cancel, queued or running): the text so far is its answer. Call after it
+   * left its slot, if it had one.
+   */
+  void end(Finish reason, long nowNanos) {
+    if (finish == null) {
+      finish(reason, nowNanos);
+    }
+  }
+
+  /** True once the job was primed into a slot (it may have left it since). */
+  boolean started() {
+    return started;
   }
 
   private boolean finish(Finish reason, long nowNanos) {

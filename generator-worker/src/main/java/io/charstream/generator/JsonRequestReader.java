@@ -32,6 +32,9 @@ final class JsonRequestReader implements RequestReader {
 
   @Override
   public Read read(String key, byte[] value) {
+    if (value == null && validId(key) != null) {
+      return new Cancel(key);
+    }
     if (value == null || value.length == 0) {
       return new Rejected(
           validId(key),

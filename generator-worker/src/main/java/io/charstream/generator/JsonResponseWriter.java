@@ -22,23 +22,36 @@ final class JsonResponseWriter implements ResponseWriter {
 
   @Override
   public byte[] complete(Job job) {
-    double genSeconds = Math.max(1e-9, (job.finishedNanos() - job.startedNanos()) / 1e9);
-    Timings timings =
-        new Timings(
-            job.sinceOriginMs(job.startedNanos()),
-            job.sinceOriginMs(job.firstCharNanos()),
-            job.sinceOriginMs(job.finishedNanos()),
-            job.steps() / genSeconds);
-    FinishReason reason = job.finish() == Job.Finish.STOP ? FinishReason.STOP : FinishReason.LENGTH;
+    Timings timings = null;
+    if (job.started()) {
+      double genSeconds = Math.max(1e-9, (job.finishedNanos() - job.startedNanos()) / 1e9);
+      timings =
+          new Timings(
+              job.sinceOriginMs(job.startedNanos()),
+              job.steps() == 0 ? null : job.sinceOriginMs(job.firstCharNanos()),
+              job.sinceOriginMs(job.finishedNanos()),
+              job.steps() / genSeconds);
+    }
+    FinishReason reason =
+        switch (job.finish()) {
+          case LENGTH -> FinishReason.LENGTH;
+          case STOP -> FinishReason.STOP;
+          case CANCELLED -> FinishReason.CANCELLED;
+        };
+    // A job ended before it was primed (cancelled while queued) may not know its model yet.
+    LoadedModel model = job.model();
     return Json.write(
-        GenerateResponse.done(
+        new GenerateResponse(
+            GenerateResponse.SCHEMA_VERSION,
             job.requestId(),
+            GenerateResponse.Type.FINAL,
             job.finalSeq(),
             job.text(),
-            job.model().modelId(),
-            job.model().version(),
+            model == null ? null : model.modelId(),
+            model == null ? null : model.version(),
             reason,
-            timings),
+            timings,
+            null),
         GenerateResponse.class);
   }
 

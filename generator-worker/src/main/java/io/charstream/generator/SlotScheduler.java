@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Continuous batching: a table of {@code capacity} slots shared by every running request. A slot is
@@ -233,6 +234,25 @@ final class SlotScheduler {
     }
     dropIdleBatches();
     return new Stepped(finished, chars, occupied);
+  }
+
+  /**
+   * Cancels the queued or running jobs with {@code requestId} read from {@code source} before
+   * {@code offset} (a tombstone's position: it cancels only what came before it): each leaves its
+   * slot at once and ends {@link Job.Finish#CANCELLED} with its text so far. Returns them (none for
+   * a request that is unknown here or already finished).
+   */
+  List<Job> cancel(String requestId, TopicPartition source, long offset, long nowNanos) {
+    List<Job> cancelled =
+        remove(
+            j ->
+                j.requestId().equals(requestId)
+                    && j.source().equals(source)
+                    && j.offset() < offset);
+    for (Job job : cancelled) {
+      job.end(Job.Finish.CANCELLED, nowNanos);
+    }
+    return cancelled;
   }
 
   /** Removes matching jobs, queued or running, without finishing them (their partition moved). */

@@ -28,6 +28,16 @@ class JsonRequestReaderTest {
   }
 
   @Test
+  void aKeyedTombstoneIsACancelAndOnlyAKeyedTombstone() {
+    assertThat(read("r1", null)).isEqualTo(new RequestReader.Cancel("r1"));
+    // An empty value is not a tombstone; a tombstone without a usable key names no request.
+    assertThat(rejected("r1", "").kind()).isEqualTo(ErrorKind.MALFORMED_JSON);
+    assertThat(rejected("r1", "").requestId()).isEqualTo("r1");
+    assertThat(rejected("a b/c", null).requestId()).isNull();
+    assertThat(rejected(null, null).requestId()).isNull();
+  }
+
+  @Test
   void aMinimalRequestTakesTheDefaults() {
     Read r = read("r1", req(""));
     assertThat(r).isInstanceOf(Accepted.class);

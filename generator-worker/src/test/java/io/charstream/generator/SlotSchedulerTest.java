@@ -77,6 +77,40 @@ class SlotSchedulerTest {
   }
 
   @Test
+  void aCancelFreesTheSlotAtOnceAndEndsRunningAndQueuedJobsWithTheirTextSoFar() {
+    SlotScheduler s = new SlotScheduler(1, factory, 1_000);
+    Job running = job("c1", 50, 1);
+    Job queued = job("c2", 50, 2);
+    Job other = job("c3", 5, 3);
+    s.enqueue(running);
+    s.enqueue(queued);
+    s.enqueue(other);
+    SlotScheduler.Preparer p = j -> readyOn(j, V1);
+    s.fill(p, 0);
+    s.step(0);
+    s.step(0);
+
+    // Only requests read before the tombstone, from its partition, are cancelled.
+    assertThat(s.cancel("c1", P1, Long.MAX_VALUE, 0)).isEmpty();
+    assertThat(s.cancel("c1", P0, running.offset(), 0)).isEmpty();
+    List<Job> cancelled = s.cancel("c1", P0, running.offset() + 100, 7);
+    assertThat(cancelled).containsExactly(running);
+    assertThat(running.finish()).isEqualTo(Job.Finish.CANCELLED);
+    assertThat(running.text()).isEqualTo(FakeEngine.expected(1, 2));
+    assertThat(running.slot()).isEqualTo(-1);
+    assertThat(running.finishedNanos()).isEqualTo(7);
+    assertThat(s.active()).isZero();
+
+    assertThat(s.cancel("c2", P0, queued.offset() + 1, 0)).containsExactly(queued);
+    assertThat(queued.finish()).isEqualTo(Job.Finish.CANCELLED);
+    assertThat(queued.started()).isFalse();
+    assertThat(queued.text()).isEmpty();
+    // The freed slot goes to the next request; a second cancel of a gone request is a no-op.
+    assertThat(runAll(s, p)).containsExactly(other);
+    assertThat(s.cancel("c1", P0, Long.MAX_VALUE, 0)).isEmpty();
+  }
+
+  @Test
   void aFinishedRequestFreesItsSlotForTheNextWhileOthersRun() {
     SlotScheduler s = new SlotScheduler(2, factory, 1_000);
     Job shortJob = job("short", 2, 0);

@@ -47,7 +47,13 @@ public record GenerateResponse(
     STOP,
     /** The request failed; see {@code error}. */
     @JsonProperty("error")
-    ERROR
+    ERROR,
+    /**
+     * A tombstone (the request's key, null value) on the requests topic cancelled it; the text is
+     * what was generated until then.
+     */
+    @JsonProperty("cancelled")
+    CANCELLED
   }
 
   public GenerateResponse {
