@@ -16,9 +16,11 @@ enum ErrorKind {
   PROMPT_TOO_LONG("prompt-too-long"),
   UNKNOWN_CHARACTERS("unknown-characters"),
   LENGTH_OUT_OF_RANGE("length-out-of-range"),
-  /** topN, temperature or stop strings outside their limits. */
+  /** topN, temperature, timeoutMs or stop strings outside their limits. */
   INVALID_OPTION("invalid-option"),
-  UNKNOWN_MODEL("unknown-model");
+  UNKNOWN_MODEL("unknown-model"),
+  /** Still queued when its timeoutMs (or queue.max-wait-ms) passed: answered without work. */
+  DEADLINE_EXCEEDED("deadline-exceeded");
 
   private final String code;
 

@@ -27,6 +27,7 @@ public final class GeneratorConfig {
   public static final String INSTANCE_ID = "instance.id";
   public static final String BATCH_CAPACITY = "batch.capacity";
   public static final String QUEUE_CAPACITY = "queue.capacity";
+  public static final String QUEUE_MAX_WAIT_MS = "queue.max-wait-ms";
   public static final String PROMPT_MAX_CHARS = "prompt.max-chars";
   public static final String LENGTH_MAX = "length.max";
   public static final String STOP_MAX = "stop.max";
@@ -71,6 +72,15 @@ public final class GeneratorConfig {
               Range.between(1, 100_000),
               Importance.MEDIUM,
               "Requests fetched and waiting for a slot before the worker pauses its partitions (resumes at half).")
+          .define(
+              QUEUE_MAX_WAIT_MS,
+              Type.LONG,
+              0L,
+              Range.between(0, 86_400_000),
+              Importance.MEDIUM,
+              "Longest a request without its own timeoutMs may wait for a slot, counted from its record"
+                  + " timestamp; past it the request is answered with error kind deadline-exceeded and"
+                  + " not generated. 0 = no bound. A running request is never cut by this.")
           .define(
               PROMPT_MAX_CHARS,
               Type.INT,

@@ -78,7 +78,19 @@ final class GeneratorWorker implements Runnable {
 
   /** Everything the loop's behaviour depends on, from {@link GeneratorConfig}. */
   record Settings(
-      int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {}
+      int queueCapacity,
+      int commitIntervalMs,
+      int pollIdleMs,
+      int pollBusyMs,
+      long drainMs,
+      long queueMaxWaitMs) {
+
+    /** Without a bound on the queue wait of requests that carry no timeoutMs. */
+    Settings(
+        int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {
+      this(queueCapacity, commitIntervalMs, pollIdleMs, pollBusyMs, drainMs, 0);
+    }
+  }
 
   private final WorkerTopics topics;
   private final Settings settings;
@@ -237,6 +249,7 @@ final class GeneratorWorker implements Runnable {
         return;
       }
       now = System.nanoTime();
+      expire(now);
       SlotScheduler.Filled filled = scheduler.fill(preparer, now);
       filled.started().forEach(metrics::started);
       for (Job job : filled.failed()) {
@@ -291,7 +304,9 @@ final class GeneratorWorker implements Runnable {
     if (read instanceof RequestReader.Accepted a) {
       long originDelayMs =
           rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
-      scheduler.enqueue(new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs));
+      Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs);
+      job.limitQueueWait(settings.queueMaxWaitMs());
+      scheduler.enqueue(job);
     } else if (read instanceof RequestReader.Cancel c) {
       // A tombstone: nothing to answer for itself; it cancels the request(s) with its key read
       // before it from this partition, which are answered now with the text so far. Replayed after
@@ -308,6 +323,31 @@ final class GeneratorWorker implements Runnable {
         deadLetter(rec, r.kind(), r.message());
         ledger.finished(tp, rec.offset());
       }
+    }
+  }
+
+  /**
+   * Answers the requests whose deadline passed: queued ones with deadline-exceeded (no work),
+   * running ones with their text so far (finishReason deadline).
+   */
+  private void expire(long now) {
+    SlotScheduler.Expired expired = scheduler.expire(now);
+    for (Job job : expired.queued()) {
+      answerError(
+          job.source(),
+          job.offset(),
+          job.requestId(),
+          ErrorKind.DEADLINE_EXCEEDED,
+          "waited "
+              + Math.round(job.sinceOriginMs(now))
+              + " ms for a slot, past "
+              + (job.spec().timeoutMs() != null
+                  ? "its timeoutMs of " + job.spec().timeoutMs()
+                  : "this generator's queue.max-wait-ms of " + settings.queueMaxWaitMs())
+              + " (counted from the record timestamp); not generated");
+    }
+    for (Job job : expired.running()) {
+      answer(job);
     }
   }
 

@@ -16,7 +16,9 @@ final class Job {
     LENGTH,
     STOP,
     /** A tombstone with the request's key arrived: the text so far is the answer. */
-    CANCELLED
+    CANCELLED,
+    /** Its timeoutMs passed while it ran: the text so far is the answer. */
+    DEADLINE
   }
 
   /** A streamed part of the text: {@code seq} counts from 0 per request. */
@@ -34,6 +36,15 @@ final class Job {
    * timestamp is missing or ahead of this clock): timings count from the record timestamp.
    */
   private final long originDelayMs;
+
+  /**
+   * When the request must have left the queue (System.nanoTime; Long.MAX_VALUE: never): its
+   * timeoutMs, else the worker's queue.max-wait-ms, counted from the record timestamp.
+   */
+  private long queueDeadlineNanos = Long.MAX_VALUE;
+
+  /** When a running request ends with what it has (its timeoutMs); Long.MAX_VALUE: never. */
+  private long runDeadlineNanos = Long.MAX_VALUE;
 
   /** Set once the model is known; the job finishes on this version even if a newer one arrives. */
   private LoadedModel model;
@@ -78,6 +89,39 @@ final class Job {
     this.offset = offset;
     this.receivedNanos = receivedNanos;
     this.originDelayMs = originDelayMs;
+    if (spec.timeoutMs() != null) {
+      runDeadlineNanos = originPlus(spec.timeoutMs());
+      queueDeadlineNanos = runDeadlineNanos;
+    }
+  }
+
+  /**
+   * Bounds the queue wait of a request that carries no timeoutMs to {@code maxWaitMs} from its
+   * record timestamp (0: no bound).
+   */
+  void limitQueueWait(long maxWaitMs) {
+    if (spec.timeoutMs() == null && maxWaitMs > 0) {
+      queueDeadlineNanos = originPlus(maxWaitMs);
+    }
+  }
+
+  /** System.nanoTime of the record timestamp plus {@code ms}, saturating. */
+  private long originPlus(long ms) {
+    long delta = ms - originDelayMs;
+    if (delta > Long.MAX_VALUE / 2_000_000L) {
+      return Long.MAX_VALUE;
+    }
+    return receivedNanos + delta * 1_000_000L;
+  }
+
+  /** True when {@code nowNanos} is past the queue deadline (only meaningful while queued). */
+  boolean queueExpired(long nowNanos) {
+    return queueDeadlineNanos != Long.MAX_VALUE && nowNanos - queueDeadlineNanos >= 0;
+  }
+
+  /** True when {@code nowNanos} is past the request's timeoutMs (only meaningful while running). */
+  boolean runExpired(long nowNanos) {
+    return runDeadlineNanos != Long.MAX_VALUE && nowNanos - runDeadlineNanos >= 0;
   }
 
   /** The model is known and the prompt encoded in its vocabulary: the job can take a slot. */

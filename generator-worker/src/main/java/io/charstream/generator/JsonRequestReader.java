@@ -113,7 +113,8 @@ final class JsonRequestReader implements RequestReader {
             modelId,
             req.modelVersion(),
             req.stop(),
-            req.stream()));
+            req.stream(),
+            req.timeoutMs()));
   }
 
   /**
@@ -136,7 +137,7 @@ final class JsonRequestReader implements RequestReader {
     String field = e.field() == null ? "" : e.field();
     return switch (field) {
       case "length" -> ErrorKind.LENGTH_OUT_OF_RANGE;
-      case "topN", "temperature", "randomSeed" -> ErrorKind.INVALID_OPTION;
+      case "topN", "temperature", "randomSeed", "timeoutMs" -> ErrorKind.INVALID_OPTION;
       default -> field.startsWith("stop") ? ErrorKind.INVALID_OPTION : ErrorKind.INVALID_FIELD;
     };
   }

@@ -37,6 +37,7 @@ final class JsonResponseWriter implements ResponseWriter {
           case LENGTH -> FinishReason.LENGTH;
           case STOP -> FinishReason.STOP;
           case CANCELLED -> FinishReason.CANCELLED;
+          case DEADLINE -> FinishReason.DEADLINE;
         };
     // A job ended before it was primed (cancelled while queued) may not know its model yet.
     LoadedModel model = job.model();

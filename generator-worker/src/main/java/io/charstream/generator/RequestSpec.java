@@ -14,6 +14,7 @@ import java.util.List;
  *     requestId)
  * @param stop generation ends before the first of these strings; it is not part of the text
  * @param stream send partial chunks before the final record
+ * @param timeoutMs deadline from the request record's timestamp, or null for none
  */
 record RequestSpec(
     String requestId,
@@ -23,7 +24,8 @@ record RequestSpec(
     String modelId,
     Long modelVersion,
     List<String> stop,
-    boolean stream) {
+    boolean stream,
+    Long timeoutMs) {
 
   RequestSpec {
     if (requestId == null || requestId.isEmpty()) {
@@ -44,6 +46,19 @@ record RequestSpec(
         throw new IllegalArgumentException("stop strings must not be empty");
       }
     }
+  }
+
+  /** A request without the serving-contract options (no deadline). */
+  RequestSpec(
+      String requestId,
+      String prompt,
+      int length,
+      SamplingOptions sampling,
+      String modelId,
+      Long modelVersion,
+      List<String> stop,
+      boolean stream) {
+    this(requestId, prompt, length, sampling, modelId, modelVersion, stop, stream, null);
   }
 
   /** Length in chars of the longest stop string (0 without stop strings). */

@@ -255,6 +255,42 @@ final class SlotScheduler {
     return cancelled;
   }
 
+  /** The result of {@link #expire}. */
+  record Expired(List<Job> queued, List<Job> running) {}
+
+  /**
+   * Takes out the jobs whose deadline passed: queued ones past their queue deadline (to be answered
+   * deadline-exceeded, without work) and running ones past their timeoutMs, which leave their slot
+   * and end {@link Job.Finish#DEADLINE} with their text so far. Costs one comparison per job.
+   */
+  Expired expire(long nowNanos) {
+    List<Job> queued = new ArrayList<>();
+    for (Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
+      Job job = it.next();
+      if (job.queueExpired(nowNanos)) {
+        it.remove();
+        queued.add(job);
+      }
+    }
+    List<Job> running = new ArrayList<>();
+    if (active > 0) {
+      for (Batch batch : batches.values()) {
+        for (int s = 0; s < batch.jobs.length; s++) {
+          Job job = batch.jobs[s];
+          if (job != null && job.runExpired(nowNanos)) {
+            free(batch, s);
+            job.end(Job.Finish.DEADLINE, nowNanos);
+            running.add(job);
+          }
+        }
+      }
+      if (!running.isEmpty()) {
+        dropIdleBatches();
+      }
+    }
+    return new Expired(queued, running);
+  }
+
   /** Removes matching jobs, queued or running, without finishing them (their partition moved). */
   List<Job> remove(Predicate<Job> which) {
     List<Job> removed = new ArrayList<>();

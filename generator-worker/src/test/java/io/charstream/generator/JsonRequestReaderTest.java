@@ -38,6 +38,18 @@ class JsonRequestReaderTest {
   }
 
   @Test
+  void timeoutMsIsCarriedOverAndMustBePositive() {
+    assertThat(((Accepted) read("r1", req(""))).spec().timeoutMs()).isNull();
+    assertThat(((Accepted) read("r1", req(",\"timeoutMs\":250"))).spec().timeoutMs())
+        .isEqualTo(250L);
+    Rejected zero = rejected("r1", req(",\"timeoutMs\":0"));
+    assertThat(zero.kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(zero.message()).contains("timeoutMs");
+    assertThat(rejected("r1", req(",\"timeoutMs\":\"1s\"")).kind())
+        .isEqualTo(ErrorKind.INVALID_FIELD);
+  }
+
+  @Test
   void aMinimalRequestTakesTheDefaults() {
     Read r = read("r1", req(""));
     assertThat(r).isInstanceOf(Accepted.class);

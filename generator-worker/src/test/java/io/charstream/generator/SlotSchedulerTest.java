@@ -110,6 +110,60 @@ class SlotSchedulerTest {
     assertThat(s.cancel("c1", P0, Long.MAX_VALUE, 0)).isEmpty();
   }
 
+  private static Job timed(String id, int length, Long timeoutMs, long originDelayMs) {
+    RequestSpec spec =
+        new RequestSpec(
+            id,
+            "KING",
+            length,
+            SamplingOptions.withSeed(1),
+            "m",
+            null,
+            List.of(),
+            false,
+            timeoutMs);
+    return new Job(spec, P0, offsets++, 0L, originDelayMs);
+  }
+
+  @Test
+  void deadlinesEndQueuedJobsWithoutWorkAndRunningOnesWithTheirTextSoFar() {
+    long ms = 1_000_000L;
+    SlotScheduler s = new SlotScheduler(1, factory, 1_000);
+    Job running = timed("d-run", 50, 10L, 0);
+    Job queued = timed("d-queued", 50, 5L, 0);
+    Job late = timed("d-late", 50, 100L, 98); // its record is 98 ms old when read: 2 ms left
+    Job bounded = timed("d-bounded", 50, null, 0);
+    bounded.limitQueueWait(3);
+    Job free = timed("d-free", 3, null, 0);
+    free.limitQueueWait(0); // 0: no bound
+    for (Job j : List.of(running, queued, late, bounded, free)) {
+      s.enqueue(j);
+    }
+    SlotScheduler.Preparer p = j -> readyOn(j, V1);
+    s.fill(p, 0);
+    s.step(ms);
+    s.step(ms);
+
+    SlotScheduler.Expired at1 = s.expire(ms);
+    assertThat(at1.queued()).isEmpty();
+    assertThat(at1.running()).isEmpty();
+    assertThat(s.expire(2 * ms).queued()).containsExactly(late);
+    assertThat(s.expire(3 * ms).queued()).containsExactly(bounded);
+    assertThat(s.expire(5 * ms).queued()).containsExactly(queued);
+    assertThat(s.expire(9 * ms).running()).isEmpty();
+    SlotScheduler.Expired at10 = s.expire(10 * ms);
+    assertThat(at10.queued()).isEmpty();
+    assertThat(at10.running()).containsExactly(running);
+    assertThat(running.finish()).isEqualTo(Job.Finish.DEADLINE);
+    assertThat(running.text()).isEqualTo(FakeEngine.expected(1, 2));
+    assertThat(running.slot()).isEqualTo(-1);
+    assertThat(s.active()).isZero();
+    // A request without a deadline is never expired, however long it waits or runs.
+    assertThat(s.expire(Long.MAX_VALUE / 2).queued()).isEmpty();
+    assertThat(runAll(s, p)).containsExactly(free);
+    assertThat(free.finish()).isEqualTo(Job.Finish.LENGTH);
+  }
+
   @Test
   void aFinishedRequestFreesItsSlotForTheNextWhileOthersRun() {
     SlotScheduler s = new SlotScheduler(2, factory, 1_000);

@@ -106,4 +106,91 @@ class GeneratorContractIT {
           .isEqualTo(2.0);
     }
   }
+
+  private static GenerateRequest timed(String id, int length, long seed, Long timeoutMs) {
+    GenerateRequest r = request(id, "KING", length, seed, null, null, true);
+    return new GenerateRequest(
+        r.schemaVersion(),
+        id,
+        r.prompt(),
+        r.length(),
+        r.topN(),
+        r.temperature(),
+        r.randomSeed(),
+        null,
+        null,
+        null,
+        true,
+        timeoutMs);
+  }
+
+  @Test
+  void deadlinesAnswerQueuedRequestsWithoutWorkAndCutRunningOnes() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      GeneratorService g =
+          f.startGenerator(
+              "deadline",
+              Map.of(
+                  GeneratorConfig.BATCH_CAPACITY,
+                  1,
+                  GeneratorConfig.LENGTH_MAX,
+                  LONG,
+                  GeneratorConfig.QUEUE_MAX_WAIT_MS,
+                  400L));
+      GenerateRequest quick = timed("d-quick", 20, 1, 60_000L);
+      f.send(quick);
+      assertThat(f.awaitFinal("d-quick", WAIT).text()).isEqualTo(expected(quick, 11L));
+
+      // One slot, taken by a request that runs until its deadline; three wait behind it.
+      f.send(timed("d-long", LONG, 2, 2_000L));
+      f.await(() -> streaming(f, "d-long"), WAIT, "d-long streaming");
+      f.send(timed("d-1ms", 20, 3, 1L)); // expired before it is read
+      f.send(timed("d-300ms", 20, 4, 300L)); // expires while queued
+      f.send(timed("d-unbounded", 20, 5, null)); // queue.max-wait-ms 400 applies
+      for (String id : List.of("d-1ms", "d-300ms", "d-unbounded")) {
+        GenerateResponse r = f.awaitFinal(id, WAIT);
+        assertThat(r.finishReason()).as(id).isEqualTo(FinishReason.ERROR);
+        assertThat(r.error().kind()).as(id).isEqualTo("deadline-exceeded");
+        assertThat(r.text()).isEmpty();
+      }
+      assertThat(f.awaitFinal("d-unbounded", WAIT).error().message())
+          .contains("queue.max-wait-ms of 400");
+      assertThat(f.awaitFinal("d-300ms", WAIT).error().message()).contains("timeoutMs of 300");
+
+      GenerateResponse cut = f.awaitFinal("d-long", WAIT);
+      assertThat(cut.finishReason()).isEqualTo(FinishReason.DEADLINE);
+      assertThat(cut.text().length()).isPositive().isLessThan(LONG);
+      assertThat(cut.text())
+          .isEqualTo(expected(timed("d-long", cut.text().length(), 2, null), 11L));
+      assertThat(cut.timings().totalMs()).isGreaterThanOrEqualTo(2_000.0);
+
+      // Without timeoutMs and with a free slot, nothing changes.
+      GenerateRequest after = request("d-after", "KING", 30, 6, null, null, false);
+      f.send(after);
+      GenerateResponse a = f.awaitFinal("d-after", WAIT);
+      assertThat(a.text()).isEqualTo(expected(after, 11L));
+      assertThat(a.finishReason()).isEqualTo(FinishReason.LENGTH);
+
+      f.stopGenerators();
+      Map<String, List<GeneratorFixture.Final>> finals = f.committedFinals();
+      for (String id : List.of("d-quick", "d-long", "d-1ms", "d-300ms", "d-unbounded", "d-after")) {
+        assertThat(finals.get(id)).as(id).hasSize(1);
+      }
+      assertThat(
+              g.meters()
+                  .find("charstream.generator.errors")
+                  .tag("kind", "deadline-exceeded")
+                  .counter()
+                  .count())
+          .isEqualTo(3.0);
+      assertThat(
+              g.meters()
+                  .find("charstream.generator.requests")
+                  .tag("outcome", "deadline")
+                  .counter()
+                  .count())
+          .isEqualTo(1.0);
+    }
+  }
 }

@@ -18,6 +18,9 @@ import java.util.List;
  * @param modelVersion null = the latest checkpoint of the model
  * @param stop generation ends early after any of these strings
  * @param stream send chunks as they are generated before the final response
+ * @param timeoutMs null = no deadline; else milliseconds from the record's timestamp after which
+ *     the request is answered as it stands: a queued one with error {@code deadline-exceeded}, a
+ *     running one with finishReason {@code deadline} and its text so far
  */
 public record GenerateRequest(
     int schemaVersion,
@@ -30,7 +33,8 @@ public record GenerateRequest(
     String modelId,
     Long modelVersion,
     List<String> stop,
-    Boolean stream) {
+    Boolean stream,
+    Long timeoutMs) {
   public static final int SCHEMA_VERSION = 1;
   public static final int DEFAULT_LENGTH = 1024;
   public static final int DEFAULT_TOP_N = 3;
@@ -54,6 +58,35 @@ public record GenerateRequest(
     }
     stop = List.copyOf(stop);
     stream = stream != null && stream;
+    if (timeoutMs != null) Checks.atLeast(timeoutMs, 1, "timeoutMs");
+  }
+
+  /** A request without the serving-contract options of issue 16 (all at their defaults). */
+  public GenerateRequest(
+      int schemaVersion,
+      String requestId,
+      String prompt,
+      Integer length,
+      Integer topN,
+      Double temperature,
+      Long randomSeed,
+      String modelId,
+      Long modelVersion,
+      List<String> stop,
+      Boolean stream) {
+    this(
+        schemaVersion,
+        requestId,
+        prompt,
+        length,
+        topN,
+        temperature,
+        randomSeed,
+        modelId,
+        modelVersion,
+        stop,
+        stream,
+        null);
   }
 
   /** A request with every default but the prompt. */

@@ -53,7 +53,10 @@ public record GenerateResponse(
      * what was generated until then.
      */
     @JsonProperty("cancelled")
-    CANCELLED
+    CANCELLED,
+    /** The request's {@code timeoutMs} passed while it ran; the text is what was generated. */
+    @JsonProperty("deadline")
+    DEADLINE
   }
 
   public GenerateResponse {
