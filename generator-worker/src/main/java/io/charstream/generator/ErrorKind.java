@@ -20,7 +20,12 @@ enum ErrorKind {
   INVALID_OPTION("invalid-option"),
   UNKNOWN_MODEL("unknown-model"),
   /** Still queued when its timeoutMs (or queue.max-wait-ms) passed: answered without work. */
-  DEADLINE_EXCEEDED("deadline-exceeded");
+  DEADLINE_EXCEEDED("deadline-exceeded"),
+  /**
+   * kafka_replyTopic not matching reply.topic-pattern, a reply topic that does not exist, a bad
+   * kafka_replyPartition: answered on the responses topic.
+   */
+  REPLY_TOPIC_NOT_ALLOWED("reply-topic-not-allowed");
 
   private final String code;
 

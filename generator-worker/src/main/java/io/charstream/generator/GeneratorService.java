@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +85,8 @@ public final class GeneratorService implements AutoCloseable {
                 config.getInt(GeneratorConfig.POLL_IDLE_MS),
                 config.getInt(GeneratorConfig.POLL_BUSY_MS),
                 config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS),
-                config.getLong(GeneratorConfig.QUEUE_MAX_WAIT_MS)),
+                config.getLong(GeneratorConfig.QUEUE_MAX_WAIT_MS),
+                Pattern.compile(config.getString(GeneratorConfig.REPLY_TOPIC_PATTERN))),
             requests,
             clients::transactionalProducer,
             reader,

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -20,6 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -83,12 +86,26 @@ final class GeneratorWorker implements Runnable {
       int pollIdleMs,
       int pollBusyMs,
       long drainMs,
-      long queueMaxWaitMs) {
+      long queueMaxWaitMs,
+      Pattern replyTopics) {
 
-    /** Without a bound on the queue wait of requests that carry no timeoutMs. */
+    /** The default allow-list of reply topics (config reply.topic-pattern). */
+    static final Pattern DEFAULT_REPLY_TOPICS = Pattern.compile("charstream\\.replies\\..+");
+
+    /**
+     * Without a bound on the queue wait of requests that carry no timeoutMs, with the default reply
+     * topics.
+     */
     Settings(
         int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {
-      this(queueCapacity, commitIntervalMs, pollIdleMs, pollBusyMs, drainMs, 0);
+      this(
+          queueCapacity,
+          commitIntervalMs,
+          pollIdleMs,
+          pollBusyMs,
+          drainMs,
+          0,
+          DEFAULT_REPLY_TOPICS);
     }
   }
 
@@ -104,6 +121,7 @@ final class GeneratorWorker implements Runnable {
   private final CountDownLatch modelsCaughtUp;
   private final String name;
 
+  private final ReplyRoutes routes;
   private final PartitionLedger ledger = new PartitionLedger();
   private final CommitPace pace = new CommitPace();
   private final FlowControl flow;
@@ -142,6 +160,18 @@ final class GeneratorWorker implements Runnable {
     this.modelsCaughtUp = modelsCaughtUp;
     this.name = name;
     this.flow = new FlowControl(settings.queueCapacity());
+    this.routes = new ReplyRoutes(settings.replyTopics(), topics.responses(), this::partitionCount);
+  }
+
+  /** Partitions of a reply topic (0: it does not exist, or the broker could not say). */
+  private int partitionCount(String topic) {
+    try {
+      List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+      return info == null ? 0 : info.size();
+    } catch (KafkaException e) {
+      log.warn("could not read the partitions of reply topic {}: {}", topic, e.toString());
+      return 0;
+    }
   }
 
   // ---- life cycle (called from other threads) ----
@@ -254,7 +284,12 @@ final class GeneratorWorker implements Runnable {
       filled.started().forEach(metrics::started);
       for (Job job : filled.failed()) {
         answerError(
-            job.source(), job.offset(), job.requestId(), job.errorKind(), job.errorMessage());
+            job.source(),
+            job.offset(),
+            job.requestId(),
+            job.route(),
+            job.errorKind(),
+            job.errorMessage());
       }
       if (scheduler.active() > 0) {
         long before = System.nanoTime();
@@ -301,11 +336,29 @@ final class GeneratorWorker implements Runnable {
       return;
     }
     RequestReader.Read read = reader.read(rec.key(), rec.value());
+    ReplyRoutes.Resolved where =
+        read instanceof RequestReader.Cancel
+            ? new ReplyRoutes.Routed(ReplyRoute.DEFAULT)
+            : routes.resolve(rec.headers(), System.nanoTime());
+    if (where instanceof ReplyRoutes.Refused refused && answerable(read) != null) {
+      // The answer cannot go where the request asked: say so where every client can read it.
+      answerError(
+          tp,
+          rec.offset(),
+          answerable(read),
+          refused.fallback(),
+          ErrorKind.REPLY_TOPIC_NOT_ALLOWED,
+          refused.message());
+      return;
+    }
+    ReplyRoute route =
+        where instanceof ReplyRoutes.Routed routed ? routed.route() : ReplyRoute.DEFAULT;
     if (read instanceof RequestReader.Accepted a) {
       long originDelayMs =
           rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
       Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs);
       job.limitQueueWait(settings.queueMaxWaitMs());
+      job.routeTo(route);
       scheduler.enqueue(job);
     } else if (read instanceof RequestReader.Cancel c) {
       // A tombstone: nothing to answer for itself; it cancels the request(s) with its key read
@@ -318,7 +371,7 @@ final class GeneratorWorker implements Runnable {
       ledger.finished(tp, rec.offset());
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
-        answerError(tp, rec.offset(), r.requestId(), r.kind(), r.message());
+        answerError(tp, rec.offset(), r.requestId(), route, r.kind(), r.message());
       } else {
         deadLetter(rec, r.kind(), r.message());
         ledger.finished(tp, rec.offset());
@@ -337,6 +390,7 @@ final class GeneratorWorker implements Runnable {
           job.source(),
           job.offset(),
           job.requestId(),
+          job.route(),
           ErrorKind.DEADLINE_EXCEEDED,
           "waited "
               + Math.round(job.sinceOriginMs(now))
@@ -351,10 +405,31 @@ final class GeneratorWorker implements Runnable {
     }
   }
 
+  /**
+   * The requestId a read gets its answer under, or null when it gets none (a cancel, a dead
+   * letter).
+   */
+  private static String answerable(RequestReader.Read read) {
+    if (read instanceof RequestReader.Accepted a) {
+      return a.spec().requestId();
+    }
+    return read instanceof RequestReader.Rejected r ? r.requestId() : null;
+  }
+
   // ---- records out (all inside the open transaction) ----
 
+  /** A response record along {@code route}: its topic and partition, with the echoed headers. */
+  private ProducerRecord<String, byte[]> response(ReplyRoute route, String key, byte[] value) {
+    return new ProducerRecord<>(
+        route.topic() == null ? topics.responses() : route.topic(),
+        route.partition(),
+        key,
+        value,
+        new RecordHeaders(route.echo()));
+  }
+
   private void send(ProducerRecord<String, byte[]> record) {
-    if (record.topic().equals(topics.responses())) {
+    if (!record.topic().equals(topics.deadLetters())) {
       // Which instance wrote a response (dead letters carry it among their error headers): lets an
       // operator, and the fault tests, attribute committed answers to instances.
       record.headers().add(DeadLetters.WORKER, name.getBytes(StandardCharsets.UTF_8));
@@ -366,7 +441,7 @@ final class GeneratorWorker implements Runnable {
     if (job.spec().stream()) {
       sendChunk(job);
     }
-    send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.complete(job)));
+    send(response(job.route(), job.requestId(), writer.complete(job)));
     pace.answered(System.nanoTime());
     ledger.finished(job.source(), job.offset());
     metrics.answered(job);
@@ -375,15 +450,18 @@ final class GeneratorWorker implements Runnable {
   private void sendChunk(Job job) {
     Job.Chunk chunk = job.nextChunk();
     if (chunk != null) {
-      send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.chunk(job, chunk)));
+      send(response(job.route(), job.requestId(), writer.chunk(job, chunk)));
     }
   }
 
   private void answerError(
-      TopicPartition tp, long offset, String requestId, ErrorKind kind, String message) {
-    send(
-        new ProducerRecord<>(
-            topics.responses(), requestId, writer.error(requestId, kind, message)));
+      TopicPartition tp,
+      long offset,
+      String requestId,
+      ReplyRoute route,
+      ErrorKind kind,
+      String message) {
+    send(response(route, requestId, writer.error(requestId, kind, message)));
     pace.answered(System.nanoTime());
     ledger.finished(tp, offset);
     metrics.error(kind);

@@ -46,6 +46,9 @@ final class Job {
   /** When a running request ends with what it has (its timeoutMs); Long.MAX_VALUE: never. */
   private long runDeadlineNanos = Long.MAX_VALUE;
 
+  /** Where its response records go, with the request headers they echo. */
+  private ReplyRoute route = ReplyRoute.DEFAULT;
+
   /** Set once the model is known; the job finishes on this version even if a newer one arrives. */
   private LoadedModel model;
 
@@ -112,6 +115,15 @@ final class Job {
       return Long.MAX_VALUE;
     }
     return receivedNanos + delta * 1_000_000L;
+  }
+
+  /** Sends the job's responses along {@code route} (a reply topic, echoed headers). */
+  void routeTo(ReplyRoute route) {
+    this.route = route;
+  }
+
+  ReplyRoute route() {
+    return route;
   }
 
   /** True when {@code nowNanos} is past the queue deadline (only meaningful while queued). */

@@ -18,6 +18,8 @@ class GeneratorConfigTest {
     assertThat(c.topics().generateRequests().name()).isEqualTo("charstream.generate-requests");
     assertThat(c.instanceId()).matches("[A-Za-z0-9._-]+");
     assertThat(c.getLong(GeneratorConfig.QUEUE_MAX_WAIT_MS)).isZero(); // off
+    assertThat(c.getString(GeneratorConfig.REPLY_TOPIC_PATTERN))
+        .isEqualTo("charstream\\.replies\\..+");
     GeneratorConfig.DEF
         .configKeys()
         .values()
@@ -63,6 +65,10 @@ class GeneratorConfigTest {
             () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_QUEUE_MAX_WAIT_MS", "-1")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("queue.max-wait-ms");
+    assertThatThrownBy(
+            () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_REPLY_TOPIC_PATTERN", "(")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("reply.topic-pattern");
     assertThatThrownBy(
             () -> GeneratorConfig.of(Map.of(GeneratorConfig.INSTANCE_ID, "bad id!"), Map.of()))
         .isInstanceOf(ConfigException.class)

@@ -5,17 +5,39 @@ import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.it.TopicReader;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
+import io.charstream.schemas.Topic;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
 import io.charstream.schemas.message.GenerateResponse.FinishReason;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.requestreply.ReplyingKafkaTemplate;
+import org.springframework.kafka.requestreply.RequestReplyFuture;
 
 /**
  * The serving contract of issue 16 on a real in-process broker: cancels (tombstones), deadlines,
@@ -191,6 +213,206 @@ class GeneratorContractIT {
                   .counter()
                   .count())
           .isEqualTo(1.0);
+    }
+  }
+
+  private static final String TRACEPARENT =
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  /** A reply topic of {@code partitions} on the shared broker, unique to the calling test. */
+  private static Topic<String, GenerateResponse> replyTopic(
+      GeneratorFixture f, String name, int partitions) throws Exception {
+    String full = "charstream.replies." + name + "-" + System.nanoTime() % 1_000_000;
+    broker.admin().createTopics(List.of(new NewTopic(full, partitions, (short) 1))).all().get();
+    Topic<String, GenerateResponse> r = f.topics.generateResponses();
+    return new Topic<>("replies", full, r.keySerde(), r.valueSerde(), r.settings());
+  }
+
+  private static String header(ConsumerRecord<?, ?> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static ProducerRecord<String, byte[]> withHeaders(
+      String topic, String key, String json, String... nameValue) {
+    ProducerRecord<String, byte[]> rec =
+        new ProducerRecord<>(
+            topic, key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < nameValue.length; i += 2) {
+      rec.headers().add(nameValue[i], nameValue[i + 1].getBytes(StandardCharsets.UTF_8));
+    }
+    return rec;
+  }
+
+  @Test
+  void replyTopicsGetTheAnswersWithCorrelationAndTraceContextEchoed() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker);
+        KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                new HashMap<>(f.kafka), new StringSerializer(), new ByteArraySerializer())) {
+      f.publishModel(1, 11L);
+      f.startGenerator("replies", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
+      Topic<String, GenerateResponse> replies = replyTopic(f, "me", 2);
+      String requests = f.topics.generateRequests().name();
+      GenerateRequest streamed = request("r-reply", "KING", 300, 1, null, null, true);
+      ProducerRecord<String, byte[]> rec =
+          withHeaders(
+              requests,
+              "r-reply",
+              new String(
+                  io.charstream.schemas.json.Json.write(streamed, GenerateRequest.class),
+                  StandardCharsets.UTF_8),
+              "kafka_replyTopic",
+              replies.name(),
+              "kafka_correlationId",
+              "corr-1",
+              "traceparent",
+              TRACEPARENT,
+              "tracestate",
+              "congo=t61rcWkgMzE");
+      rec.headers().add("kafka_replyPartition", ByteBuffer.allocate(4).putInt(1).array());
+      producer.send(rec);
+      String ok = "{\"schemaVersion\":1,\"prompt\":\"KING\",\"length\":5,\"requestId\":";
+      producer.send(
+          withHeaders(
+              requests,
+              "r-refused",
+              ok + "\"r-refused\"}",
+              "kafka_replyTopic",
+              f.topics.generateRequests().name(),
+              "kafka_correlationId",
+              "corr-2"));
+      producer.send(
+          withHeaders(
+              requests,
+              "r-missing",
+              ok + "\"r-missing\"}",
+              "kafka_replyTopic",
+              "charstream.replies.nobody-made-this"));
+      producer.send(
+          withHeaders(requests, "r-traced", ok + "\"r-traced\"}", "traceparent", TRACEPARENT));
+      producer.send(withHeaders(requests, null, "not json", "traceparent", TRACEPARENT));
+      producer.flush();
+
+      for (String id : List.of("r-refused", "r-missing")) {
+        GenerateResponse r = f.awaitFinal(id, WAIT);
+        assertThat(r.finishReason()).as(id).isEqualTo(FinishReason.ERROR);
+        assertThat(r.error().kind()).as(id).isEqualTo("reply-topic-not-allowed");
+      }
+      assertThat(f.awaitFinal("r-missing", WAIT).error().message()).contains("does not exist");
+      assertThat(f.awaitFinal("r-traced", WAIT).text()).hasSize(5);
+      f.await(() -> !f.deadLetters().isEmpty(), WAIT, "the dead letter");
+      assertThat(header(f.deadLetters().get(0), "traceparent")).isEqualTo(TRACEPARENT);
+
+      f.await(
+          () ->
+              TopicReader.readCommittedToEnd(new HashMap<>(f.kafka), replies, WAIT).stream()
+                  .anyMatch(r -> r.value().type() == GenerateResponse.Type.FINAL),
+          WAIT,
+          "the final record on the reply topic");
+      f.stopGenerators();
+      List<ConsumerRecord<String, GenerateResponse>> onReply =
+          TopicReader.readCommittedToEnd(new HashMap<>(f.kafka), replies, WAIT);
+      assertThat(onReply).isNotEmpty();
+      StringBuilder chunks = new StringBuilder();
+      for (ConsumerRecord<String, GenerateResponse> r : onReply) {
+        assertThat(r.key()).isEqualTo("r-reply");
+        assertThat(r.partition()).isEqualTo(1);
+        assertThat(header(r, "kafka_correlationId")).isEqualTo("corr-1");
+        assertThat(header(r, "traceparent")).isEqualTo(TRACEPARENT);
+        assertThat(header(r, "tracestate")).isEqualTo("congo=t61rcWkgMzE");
+        assertThat(GeneratorFixture.worker(r)).isEqualTo("replies");
+        if (r.value().type() == GenerateResponse.Type.CHUNK) {
+          chunks.append(r.value().text());
+        }
+      }
+      GenerateResponse last = onReply.get(onReply.size() - 1).value();
+      assertThat(last.type()).isEqualTo(GenerateResponse.Type.FINAL);
+      assertThat(last.text()).isEqualTo(chunks.toString()).isEqualTo(expected(streamed, 11L));
+      assertThat(onReply.stream().filter(r -> r.value().type() == GenerateResponse.Type.FINAL))
+          .hasSize(1);
+
+      List<ConsumerRecord<String, GenerateResponse>> onDefault = f.committedResponses();
+      assertThat(onDefault).noneMatch(r -> r.key().equals("r-reply"));
+      for (ConsumerRecord<String, GenerateResponse> r : onDefault) {
+        switch (r.key()) {
+          case "r-refused" -> assertThat(header(r, "kafka_correlationId")).isEqualTo("corr-2");
+          case "r-traced" -> assertThat(header(r, "traceparent")).isEqualTo(TRACEPARENT);
+          default -> assertThat(header(r, "traceparent")).as(r.key()).isNull();
+        }
+      }
+      assertThat(onDefault).hasSize(3);
+    }
+  }
+
+  @Test
+  void springKafkasReplyingKafkaTemplateGetsItsAnswers() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      f.startGenerator("spring", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
+      Topic<String, GenerateResponse> replies = replyTopic(f, "spring", 2);
+      Map<String, Object> producerProps = new HashMap<>(f.kafka);
+      producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+      producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      Map<String, Object> consumerProps = new HashMap<>(f.kafka);
+      consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+      consumerProps.put(
+          ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      ContainerProperties container = new ContainerProperties(replies.name());
+      container.setGroupId("spring-replies-" + System.nanoTime());
+      ReplyingKafkaTemplate<String, byte[], byte[]> template =
+          new ReplyingKafkaTemplate<>(
+              new DefaultKafkaProducerFactory<>(producerProps),
+              new KafkaMessageListenerContainer<>(
+                  new DefaultKafkaConsumerFactory<>(consumerProps), container));
+      template.setDefaultReplyTimeout(WAIT);
+      template.afterPropertiesSet();
+      template.start();
+      try {
+        assertThat(template.waitForAssignment(WAIT)).isTrue();
+        List<GenerateRequest> sent = new java.util.ArrayList<>();
+        List<RequestReplyFuture<String, byte[], byte[]>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+          GenerateRequest r = request("spring-" + i, "KING", 20 + i, i, null, null, false);
+          sent.add(r);
+          futures.add(
+              template.sendAndReceive(
+                  new ProducerRecord<>(
+                      f.topics.generateRequests().name(),
+                      r.requestId(),
+                      io.charstream.schemas.json.Json.write(r, GenerateRequest.class))));
+        }
+        for (int i = 0; i < sent.size(); i++) {
+          ConsumerRecord<String, byte[]> reply =
+              futures.get(i).get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+          GenerateResponse r =
+              io.charstream.schemas.json.Json.read(reply.value(), GenerateResponse.class);
+          assertThat(reply.key()).isEqualTo(sent.get(i).requestId());
+          assertThat(reply.topic()).isEqualTo(replies.name());
+          assertThat(r.type()).isEqualTo(GenerateResponse.Type.FINAL);
+          assertThat(r.text()).isEqualTo(expected(sent.get(i), 11L));
+        }
+        // An error reaches the template the same way.
+        ConsumerRecord<String, byte[]> bad =
+            template
+                .sendAndReceive(
+                    new ProducerRecord<>(
+                        f.topics.generateRequests().name(),
+                        "spring-bad",
+                        "{\"schemaVersion\":1,\"requestId\":\"spring-bad\",\"prompt\":\"\"}"
+                            .getBytes(StandardCharsets.UTF_8)))
+                .get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(
+                io.charstream.schemas.json.Json.read(bad.value(), GenerateResponse.class)
+                    .error()
+                    .kind())
+            .isEqualTo("empty-prompt");
+      } finally {
+        template.stop();
+        template.destroy();
+      }
     }
   }
 }
