@@ -31,6 +31,7 @@ public final class GeneratorConfig {
   public static final String QUEUE_CAPACITY = "queue.capacity";
   public static final String QUEUE_MAX_WAIT_MS = "queue.max-wait-ms";
   public static final String REPLY_TOPIC_PATTERN = "reply.topic-pattern";
+  public static final String PRIORITY_BATCH_EVERY = "priority.batch-every";
   public static final String PROMPT_MAX_CHARS = "prompt.max-chars";
   public static final String LENGTH_MAX = "length.max";
   public static final String STOP_MAX = "stop.max";
@@ -96,6 +97,15 @@ public final class GeneratorConfig {
                   + " there. Other reply topics, missing ones and bad kafka_replyPartition values are"
                   + " answered with error kind reply-topic-not-allowed on the responses topic, which"
                   + " is always allowed. Topics named by it must exist.")
+          .define(
+              PRIORITY_BATCH_EVERY,
+              Type.INT,
+              AdmissionQueue.DEFAULT_BATCH_EVERY,
+              Range.between(2, 1_000),
+              Importance.LOW,
+              "Free slots go to interactive requests first; while batch requests (priority batch) wait,"
+                  + " at least one of every this many slots handed out goes to the oldest of them, so"
+                  + " batch work is never starved (2: every other slot).")
           .define(
               PROMPT_MAX_CHARS,
               Type.INT,

@@ -115,9 +115,9 @@ final class GeneratorMetrics {
   }
 
   void answered(Job job) {
-    registry
-        .counter(P + "requests", "outcome", job.finish().name().toLowerCase(java.util.Locale.ROOT))
-        .increment();
+    String outcome = job.finish().name().toLowerCase(java.util.Locale.ROOT);
+    registry.counter(P + "requests", "outcome", outcome).increment();
+    byPriority(job, outcome);
     if (job.steps() > 0) { // a request cancelled before its first character has none
       timeToFirstChar.record(millis(job.sinceOriginMs(job.firstCharNanos())));
     }
@@ -128,6 +128,21 @@ final class GeneratorMetrics {
   void error(ErrorKind kind) {
     registry.counter(P + "requests", "outcome", "error").increment();
     registry.counter(P + "errors", "kind", kind.code()).increment();
+  }
+
+  /**
+   * An accepted request (one that had a priority) answered with {@code outcome}: the finish reason,
+   * or "error" for one that failed or expired before it ran.
+   */
+  void byPriority(Job job, String outcome) {
+    registry
+        .counter(
+            P + "requests.by.priority",
+            "priority",
+            job.spec().priority().json(),
+            "outcome",
+            outcome)
+        .increment();
   }
 
   /** A checkpoint event that could not be read or loaded. */

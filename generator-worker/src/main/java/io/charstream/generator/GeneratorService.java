@@ -65,7 +65,10 @@ public final class GeneratorService implements AutoCloseable {
                 config.getString(GeneratorConfig.MODEL_DEFAULT_ID)));
     SlotScheduler scheduler =
         new SlotScheduler(
-            capacity, LoadedModel::newStreams, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));
+            capacity,
+            LoadedModel::newStreams,
+            config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS),
+            config.getInt(GeneratorConfig.PRIORITY_BATCH_EVERY));
     worker =
         new GeneratorWorker(
             new WorkerTopics(

@@ -283,6 +283,7 @@ final class GeneratorWorker implements Runnable {
       SlotScheduler.Filled filled = scheduler.fill(preparer, now);
       filled.started().forEach(metrics::started);
       for (Job job : filled.failed()) {
+        metrics.byPriority(job, "error");
         answerError(
             job.source(),
             job.offset(),
@@ -386,6 +387,7 @@ final class GeneratorWorker implements Runnable {
   private void expire(long now) {
     SlotScheduler.Expired expired = scheduler.expire(now);
     for (Job job : expired.queued()) {
+      metrics.byPriority(job, "error");
       answerError(
           job.source(),
           job.offset(),

@@ -114,7 +114,8 @@ final class JsonRequestReader implements RequestReader {
             req.modelVersion(),
             req.stop(),
             req.stream(),
-            req.timeoutMs()));
+            req.timeoutMs(),
+            req.priority()));
   }
 
   /**

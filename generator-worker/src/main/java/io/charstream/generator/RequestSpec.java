@@ -1,6 +1,7 @@
 package io.charstream.generator;
 
 import io.charstream.model.SamplingOptions;
+import io.charstream.schemas.message.Priority;
 import java.util.List;
 
 /**
@@ -15,6 +16,7 @@ import java.util.List;
  * @param stop generation ends before the first of these strings; it is not part of the text
  * @param stream send partial chunks before the final record
  * @param timeoutMs deadline from the request record's timestamp, or null for none
+ * @param priority which free slots it gets first ({@link AdmissionQueue})
  */
 record RequestSpec(
     String requestId,
@@ -25,7 +27,8 @@ record RequestSpec(
     Long modelVersion,
     List<String> stop,
     boolean stream,
-    Long timeoutMs) {
+    Long timeoutMs,
+    Priority priority) {
 
   RequestSpec {
     if (requestId == null || requestId.isEmpty()) {
@@ -40,6 +43,7 @@ record RequestSpec(
     if (modelId == null || modelId.isEmpty()) {
       throw new IllegalArgumentException("modelId must not be empty");
     }
+    priority = priority == null ? Priority.INTERACTIVE : priority;
     stop = List.copyOf(stop);
     for (String s : stop) {
       if (s.isEmpty()) {
@@ -58,7 +62,7 @@ record RequestSpec(
       Long modelVersion,
       List<String> stop,
       boolean stream) {
-    this(requestId, prompt, length, sampling, modelId, modelVersion, stop, stream, null);
+    this(requestId, prompt, length, sampling, modelId, modelVersion, stop, stream, null, null);
   }
 
   /** Length in chars of the longest stop string (0 without stop strings). */

@@ -3,9 +3,7 @@ package io.charstream.generator;
 import io.charstream.generator.LoadedModel.ModelKey;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.generation.GenerationStreams;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +71,7 @@ final class SlotScheduler {
   private final int capacity;
   private final Batches batchFactory;
   private final int primeCharBudget;
-  private final Deque<Job> queue = new ArrayDeque<>();
+  private final AdmissionQueue queue;
   private final Map<ModelKey, Batch> batches = new LinkedHashMap<>();
   private int active;
 
@@ -84,6 +82,15 @@ final class SlotScheduler {
    *     for long
    */
   SlotScheduler(int capacity, Batches batchFactory, int primeCharBudget) {
+    this(capacity, batchFactory, primeCharBudget, AdmissionQueue.DEFAULT_BATCH_EVERY);
+  }
+
+  /**
+   * @param batchEvery while batch requests wait, at least one of this many admissions goes to one
+   *     ({@link AdmissionQueue})
+   */
+  SlotScheduler(int capacity, Batches batchFactory, int primeCharBudget, int batchEvery) {
+    this.queue = new AdmissionQueue(batchEvery);
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
     }
@@ -93,7 +100,7 @@ final class SlotScheduler {
   }
 
   void enqueue(Job job) {
-    queue.addLast(job);
+    queue.add(job);
   }
 
   int queued() {
@@ -158,10 +165,11 @@ final class SlotScheduler {
   }
 
   /**
-   * Primes queued jobs into free slots, in arrival order, skipping jobs whose model is loading. The
-   * jobs taken for one model version are primed together ({@link GenerationStreams#openAll}: one
-   * batched step per prompt position), so a wave of new requests costs about what its longest
-   * prompt costs, not the sum of its prompts.
+   * Primes queued jobs into free slots, interactive ones first, in arrival order per priority
+   * ({@link AdmissionQueue}), skipping jobs whose model is loading. The jobs taken for one model
+   * version are primed together ({@link GenerationStreams#openAll}: one batched step per prompt
+   * position), so a wave of new requests costs about what its longest prompt costs, not the sum of
+   * its prompts.
    */
   Filled fill(Preparer preparer, long nowNanos) {
     List<Job> started = new ArrayList<>();
@@ -169,7 +177,7 @@ final class SlotScheduler {
     Map<ModelKey, List<Job>> taken = new LinkedHashMap<>();
     long primed = 0;
     int free = capacity - active;
-    for (Iterator<Job> it = queue.iterator(); it.hasNext() && started.size() < free; ) {
+    for (Iterator<Job> it = queue.candidates(); it.hasNext() && started.size() < free; ) {
       if (!started.isEmpty() && primed >= primeCharBudget) {
         break;
       }
@@ -183,6 +191,7 @@ final class SlotScheduler {
         failed.add(job);
         continue;
       }
+      queue.admitted(job);
       taken.computeIfAbsent(job.model().key(), k -> new ArrayList<>()).add(job);
       primed += job.promptIds().length;
       started.add(job);
@@ -264,14 +273,7 @@ final class SlotScheduler {
    * and end {@link Job.Finish#DEADLINE} with their text so far. Costs one comparison per job.
    */
   Expired expire(long nowNanos) {
-    List<Job> queued = new ArrayList<>();
-    for (Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
-      Job job = it.next();
-      if (job.queueExpired(nowNanos)) {
-        it.remove();
-        queued.add(job);
-      }
-    }
+    List<Job> queued = queue.removeIf(job -> job.queueExpired(nowNanos));
     List<Job> running = new ArrayList<>();
     if (active > 0) {
       for (Batch batch : batches.values()) {
@@ -293,14 +295,7 @@ final class SlotScheduler {
 
   /** Removes matching jobs, queued or running, without finishing them (their partition moved). */
   List<Job> remove(Predicate<Job> which) {
-    List<Job> removed = new ArrayList<>();
-    for (Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
-      Job job = it.next();
-      if (which.test(job)) {
-        it.remove();
-        removed.add(job);
-      }
-    }
+    List<Job> removed = queue.removeIf(which);
     for (Batch batch : batches.values()) {
       for (int s = 0; s < batch.jobs.length; s++) {
         Job job = batch.jobs[s];

@@ -70,6 +70,10 @@ class GeneratorConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("reply.topic-pattern");
     assertThatThrownBy(
+            () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_PRIORITY_BATCH_EVERY", "1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("priority.batch-every");
+    assertThatThrownBy(
             () -> GeneratorConfig.of(Map.of(GeneratorConfig.INSTANCE_ID, "bad id!"), Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("instance.id");

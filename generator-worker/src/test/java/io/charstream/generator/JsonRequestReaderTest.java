@@ -50,6 +50,17 @@ class JsonRequestReaderTest {
   }
 
   @Test
+  void priorityDefaultsToInteractiveAndOtherValuesAreRejectedNamingTheField() {
+    assertThat(((Accepted) read("r1", req(""))).spec().priority())
+        .isEqualTo(io.charstream.schemas.message.Priority.INTERACTIVE);
+    assertThat(((Accepted) read("r1", req(",\"priority\":\"batch\""))).spec().priority())
+        .isEqualTo(io.charstream.schemas.message.Priority.BATCH);
+    Rejected urgent = rejected("r1", req(",\"priority\":\"urgent\""));
+    assertThat(urgent.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
+    assertThat(urgent.message()).contains("priority");
+  }
+
+  @Test
   void aMinimalRequestTakesTheDefaults() {
     Read r = read("r1", req(""));
     assertThat(r).isInstanceOf(Accepted.class);

@@ -121,7 +121,8 @@ class SlotSchedulerTest {
             null,
             List.of(),
             false,
-            timeoutMs);
+            timeoutMs,
+            null);
     return new Job(spec, P0, offsets++, 0L, originDelayMs);
   }
 

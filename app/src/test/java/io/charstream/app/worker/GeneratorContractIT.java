@@ -12,6 +12,7 @@ import io.charstream.schemas.Topic;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
 import io.charstream.schemas.message.GenerateResponse.FinishReason;
+import io.charstream.schemas.message.Priority;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -143,7 +144,8 @@ class GeneratorContractIT {
         null,
         null,
         true,
-        timeoutMs);
+        timeoutMs,
+        null);
   }
 
   @Test
@@ -413,6 +415,66 @@ class GeneratorContractIT {
         template.stop();
         template.destroy();
       }
+    }
+  }
+
+  @Test
+  void freeSlotsGoToInteractiveRequestsBeforeBatchOnes() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      GeneratorService g =
+          f.startGenerator(
+              "priority",
+              Map.of(GeneratorConfig.BATCH_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, LONG));
+      // One slot, held until cancelled, while batch and then interactive requests queue.
+      f.send(timed("q-hold", LONG, 1, null));
+      f.await(() -> streaming(f, "q-hold"), WAIT, "q-hold streaming");
+      List<String> order = List.of("q-b1", "q-b2", "q-i1", "q-i2");
+      for (String id : order) {
+        GenerateRequest r = request(id, "KING", 2_000, 2, null, null, false);
+        f.send(
+            new GenerateRequest(
+                r.schemaVersion(),
+                id,
+                r.prompt(),
+                r.length(),
+                r.topN(),
+                r.temperature(),
+                r.randomSeed(),
+                null,
+                null,
+                null,
+                false,
+                null,
+                id.startsWith("q-b") ? Priority.BATCH : null));
+      }
+      // All four are queued once the worker reads past the last one; then the slot frees.
+      f.await(
+          () -> GeneratorFixture.gauge(g, "charstream.generator.queue.depth") == 4.0,
+          WAIT,
+          "four requests queued");
+      f.send("q-hold", null);
+      for (String id : order) {
+        assertThat(f.awaitFinal(id, WAIT).finishReason()).isEqualTo(FinishReason.LENGTH);
+      }
+      f.stopGenerators();
+      // One slot: the answers were produced, and so timestamped, in the order the requests started.
+      List<String> answered =
+          f.committedResponses().stream()
+              .filter(r -> r.key().startsWith("q-") && !r.key().equals("q-hold"))
+              .filter(r -> r.value().type() == GenerateResponse.Type.FINAL)
+              .sorted(java.util.Comparator.comparingLong(ConsumerRecord::timestamp))
+              .map(ConsumerRecord::key)
+              .toList();
+      assertThat(answered).containsExactly("q-i1", "q-i2", "q-b1", "q-b2");
+      assertThat(
+              g.meters()
+                  .find("charstream.generator.requests.by.priority")
+                  .tag("priority", "batch")
+                  .tag("outcome", "length")
+                  .counter()
+                  .count())
+          .isEqualTo(2.0);
     }
   }
 }

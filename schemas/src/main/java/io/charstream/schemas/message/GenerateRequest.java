@@ -21,6 +21,7 @@ import java.util.List;
  * @param timeoutMs null = no deadline; else milliseconds from the record's timestamp after which
  *     the request is answered as it stands: a queued one with error {@code deadline-exceeded}, a
  *     running one with finishReason {@code deadline} and its text so far
+ * @param priority interactive (null: the default) or batch: which requests free slots go to first
  */
 public record GenerateRequest(
     int schemaVersion,
@@ -34,7 +35,8 @@ public record GenerateRequest(
     Long modelVersion,
     List<String> stop,
     Boolean stream,
-    Long timeoutMs) {
+    Long timeoutMs,
+    Priority priority) {
   public static final int SCHEMA_VERSION = 1;
   public static final int DEFAULT_LENGTH = 1024;
   public static final int DEFAULT_TOP_N = 3;
@@ -59,6 +61,8 @@ public record GenerateRequest(
     stop = List.copyOf(stop);
     stream = stream != null && stream;
     if (timeoutMs != null) Checks.atLeast(timeoutMs, 1, "timeoutMs");
+    // priority stays null when absent (interactive): written back, the request stays readable by
+    // generators older than the field.
   }
 
   /** A request without the serving-contract options of issue 16 (all at their defaults). */
@@ -86,6 +90,7 @@ public record GenerateRequest(
         modelVersion,
         stop,
         stream,
+        null,
         null);
   }
 
