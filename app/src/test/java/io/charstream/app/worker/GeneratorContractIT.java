@@ -127,6 +127,10 @@ class GeneratorContractIT {
                   .counter()
                   .count())
           .isEqualTo(2.0);
+      // The chars/s gauge that kept reading the last window's rate while idle is gone (issue 16).
+      assertThat(g.meters().find("charstream.generator.chars.per.second").meter()).isNull();
+      assertThat(g.meters().find("charstream.generator.generated.chars").counter().count())
+          .isPositive();
     }
   }
 
