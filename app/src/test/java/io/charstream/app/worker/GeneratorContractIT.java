@@ -55,7 +55,15 @@ class GeneratorContractIT {
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral());
+    // A killed worker's open transaction is aborted after transaction.timeout.ms (5 s in the
+    // fixture), checked this often (as in GeneratorFailoverIT).
+    broker =
+        EmbeddedBroker.start(
+            new EmbeddedBroker.Options(
+                0,
+                null,
+                io.charstream.schemas.Topics.defaults(),
+                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
   }
 
   @AfterAll
@@ -479,6 +487,64 @@ class GeneratorContractIT {
                   .counter()
                   .count())
           .isEqualTo(2.0);
+    }
+  }
+
+  @Test
+  void cancelsInFlightWhenAWorkerIsKilledStillGiveExactlyOneFinalPerRequest() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      Map<String, Object> config =
+          Map.of(
+              GeneratorConfig.BATCH_CAPACITY,
+              4,
+              GeneratorConfig.QUEUE_CAPACITY,
+              4,
+              GeneratorConfig.LENGTH_MAX,
+              LONG);
+      GeneratorService victim = f.startGenerator("victim", config);
+      assertThat(victim.awaitReady(WAIT)).isTrue();
+      List<GenerateRequest> requests = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        GenerateRequest r = request("k-" + i, "KING", LONG, i, null, null, true);
+        requests.add(r);
+        f.send(r);
+      }
+      f.await(() -> !f.streamedBy("victim").isEmpty(), WAIT, "the victim streaming");
+      // Cancels of half the requests, the kill right behind them: some may be answered and
+      // committed by the victim, some read again by the heir with their tombstones.
+      for (int i = 0; i < 3; i++) {
+        f.send("k-" + i, null);
+      }
+      victim.kill();
+      GeneratorService heir = f.startGenerator("heir", config);
+      assertThat(heir.awaitReady(WAIT)).isTrue();
+      f.await(
+          () -> !f.streamedBy("heir").isEmpty() || !f.answeredBy("heir").isEmpty(),
+          WAIT,
+          "the heir at work");
+      for (int i = 3; i < 6; i++) {
+        f.send("k-" + i, null); // the rest, cancelled while the heir runs or queues them
+      }
+      for (GenerateRequest r : requests) {
+        f.awaitFinal(r.requestId(), WAIT);
+      }
+      f.stopGenerators();
+      Map<String, List<GeneratorFixture.Final>> finals = f.committedFinals();
+      for (GenerateRequest r : requests) {
+        List<GeneratorFixture.Final> mine = finals.get(r.requestId());
+        assertThat(mine).as(r.requestId()).hasSize(1);
+        GenerateResponse resp = mine.get(0).response();
+        assertThat(resp.finishReason()).as(r.requestId()).isEqualTo(FinishReason.CANCELLED);
+        int n = Math.min(resp.text().length(), 2_000);
+        assertThat(resp.text().substring(0, n))
+            .as(r.requestId())
+            .isEqualTo(
+                n == 0
+                    ? ""
+                    : expected(
+                        request(r.requestId(), "KING", n, r.randomSeed(), null, null, true), 11L));
+      }
     }
   }
 }
