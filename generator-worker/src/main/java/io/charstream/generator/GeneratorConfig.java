@@ -32,6 +32,7 @@ public final class GeneratorConfig {
   public static final String QUEUE_MAX_WAIT_MS = "queue.max-wait-ms";
   public static final String REPLY_TOPIC_PATTERN = "reply.topic-pattern";
   public static final String PRIORITY_BATCH_EVERY = "priority.batch-every";
+  public static final String N_MAX = "n.max";
   public static final String PROMPT_MAX_CHARS = "prompt.max-chars";
   public static final String LENGTH_MAX = "length.max";
   public static final String STOP_MAX = "stop.max";
@@ -106,6 +107,14 @@ public final class GeneratorConfig {
               "Free slots go to interactive requests first; while batch requests (priority batch) wait,"
                   + " at least one of every this many slots handed out goes to the oldest of them, so"
                   + " batch work is never starved (2: every other slot).")
+          .define(
+              N_MAX,
+              Type.INT,
+              4,
+              Range.between(1, 1_024),
+              Importance.LOW,
+              "Most samples a request may ask for (n); each takes a slot, so a request never gets more"
+                  + " than batch.capacity. More get an invalid-option error.")
           .define(
               PROMPT_MAX_CHARS,
               Type.INT,

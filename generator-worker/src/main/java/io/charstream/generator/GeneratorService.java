@@ -62,7 +62,8 @@ public final class GeneratorService implements AutoCloseable {
                 config.getInt(GeneratorConfig.PROMPT_MAX_CHARS),
                 config.getInt(GeneratorConfig.LENGTH_MAX),
                 config.getInt(GeneratorConfig.STOP_MAX),
-                config.getString(GeneratorConfig.MODEL_DEFAULT_ID)));
+                config.getString(GeneratorConfig.MODEL_DEFAULT_ID),
+                Math.min(config.getInt(GeneratorConfig.N_MAX), capacity)));
     SlotScheduler scheduler =
         new SlotScheduler(
             capacity,

@@ -1,13 +1,17 @@
 package io.charstream.generator;
 
+import io.charstream.schemas.message.GenerateResponse.CharLogprob;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * One accepted request on its way through the worker: where it came from (for the offset commit),
- * the model it runs on, its slot, the text so far and its timings. Its state changes only through
- * its own methods, in this order: {@link #prepare} (model known, or {@link #fail}), {@link #start}
- * (primed into a slot), {@link #append} until it finishes, {@link #leaveSlot}; {@link #nextChunk}
- * takes streamed text on the way. Owned by the worker thread.
+ * the model it runs on, its slot (one per sample: {@code n}), the text so far and its timings. Its
+ * state changes only through its own methods, in this order: {@link #prepare} (model known, or
+ * {@link #fail}), {@link #start} (primed into its slots), {@link #append} until each sample
+ * finishes, {@link #leaveSlot}; {@link #nextChunk} takes streamed text (of the first sample) on the
+ * way. The job is finished when every sample is. Owned by the worker thread.
  */
 final class Job {
 
@@ -23,6 +27,42 @@ final class Job {
 
   /** A streamed part of the text: {@code seq} counts from 0 per request. */
   record Chunk(int seq, String text) {}
+
+  /** One sample of the request (of {@code n}): its slot, its text and why it ended. */
+  static final class Sample {
+    private int slot = -1;
+
+    /** Steps taken (one per generated character; an unknown id decodes to ""). */
+    private int steps;
+
+    private final StringBuilder text = new StringBuilder();
+
+    /** Per character of {@link #text}, when the request asked for logprobs; else null. */
+    private final List<CharLogprob> logprobs;
+
+    private Finish finish;
+
+    Sample(boolean withLogprobs) {
+      logprobs = withLogprobs ? new ArrayList<>() : null;
+    }
+
+    String text() {
+      return text.toString();
+    }
+
+    Finish finish() {
+      return finish;
+    }
+
+    int steps() {
+      return steps;
+    }
+
+    /** A copy, or null when the request asked for none. */
+    List<CharLogprob> logprobs() {
+      return logprobs == null ? null : List.copyOf(logprobs);
+    }
+  }
 
   private final RequestSpec spec;
   private final TopicPartition source;
@@ -55,16 +95,13 @@ final class Job {
   /** Prompt ids in {@link #model}'s vocabulary. */
   private int[] promptIds;
 
-  private int slot = -1;
+  private final Sample[] samples;
   private boolean started;
   private long startedNanos;
   private long firstCharNanos;
   private long finishedNanos;
 
-  /** Steps taken (one per generated character; an unknown id decodes to ""). */
-  private int steps;
-
-  private final StringBuilder text = new StringBuilder();
+  /** Set when every sample has finished: the first sample's reason. */
   private Finish finish;
 
   /** Chars of {@link #text} already sent in chunks, and the next chunk's sequence number. */
@@ -92,6 +129,10 @@ final class Job {
     this.offset = offset;
     this.receivedNanos = receivedNanos;
     this.originDelayMs = originDelayMs;
+    this.samples = new Sample[spec.n()];
+    for (int i = 0; i < samples.length; i++) {
+      samples[i] = new Sample(spec.logprobs() > 0);
+    }
     if (spec.timeoutMs() != null) {
       runDeadlineNanos = originPlus(spec.timeoutMs());
       queueDeadlineNanos = runDeadlineNanos;
@@ -148,49 +189,98 @@ final class Job {
     errorMessage = message;
   }
 
-  /** The job was primed into {@code slot} of its model version's batch. */
+  /** The job (one sample) was primed into {@code slot} of its model version's batch. */
   void start(int slot, long nowNanos) {
+    start(new int[] {slot}, nowNanos);
+  }
+
+  /** The job was primed into {@code slots} of its model version's batch, sample i into slot i. */
+  void start(int[] slots, long nowNanos) {
     if (model == null) {
       throw new IllegalStateException(this + " started before its model was known");
     }
-    this.slot = slot;
+    if (slots.length != samples.length) {
+      throw new IllegalArgumentException(
+          slots.length + " slots for " + samples.length + " samples");
+    }
+    for (int i = 0; i < slots.length; i++) {
+      samples[i].slot = slots[i];
+    }
     this.started = true;
     this.startedNanos = nowNanos;
   }
 
-  /** The job left its slot (finished, or removed unfinished). */
+  /** Every sample left its slot (finished, or removed unfinished). */
   void leaveSlot() {
-    slot = -1;
+    for (Sample sample : samples) {
+      sample.slot = -1;
+    }
+  }
+
+  /** Sample {@code sample} left its slot. */
+  void leaveSlot(int sample) {
+    samples[sample].slot = -1;
   }
 
   /**
-   * Appends one generated character and says whether the request is now complete. A stop string is
-   * cut off the text; it never reaches a chunk because {@link #nextChunk()} holds back enough
-   * chars.
+   * Appends one generated character to the (only) sample and says whether the request is now
+   * complete.
    */
   boolean append(String chars, long nowNanos) {
-    if (steps == 0) {
-      firstCharNanos = nowNanos;
-    }
-    steps++;
-    text.append(chars);
-    for (String s : spec.stop()) {
-      int at = text.length() - s.length();
-      if (at >= 0 && text.indexOf(s, at) == at) {
-        text.setLength(at);
-        return finish(Finish.STOP, nowNanos);
-      }
-    }
-    return steps >= spec.length() && finish(Finish.LENGTH, nowNanos);
+    append(0, chars, null, nowNanos);
+    return finished();
   }
 
   /**
-   * Ends the job early (a cancel, queued or running): the text so far is its answer. Call after it
-   * left its slot, if it had one.
+   * Appends one generated character (with its log-probability, when the request asked for them) to
+   * sample {@code sample} and says whether that sample is now complete; the job is once every
+   * sample is. A stop string is cut off the text; it never reaches a chunk because {@link
+   * #nextChunk()} holds back enough chars.
+   */
+  boolean append(int sample, String chars, CharLogprob logprob, long nowNanos) {
+    Sample x = samples[sample];
+    if (totalSteps() == 0) {
+      firstCharNanos = nowNanos;
+    }
+    x.steps++;
+    x.text.append(chars);
+    if (x.logprobs != null && logprob != null) {
+      x.logprobs.add(logprob);
+    }
+    for (String s : spec.stop()) {
+      int at = x.text.length() - s.length();
+      if (at >= 0 && x.text.indexOf(s, at) == at) {
+        x.text.setLength(at);
+        trimLogprobs(x, at);
+        return finish(x, Finish.STOP, nowNanos);
+      }
+    }
+    return x.steps >= spec.length() && finish(x, Finish.LENGTH, nowNanos);
+  }
+
+  /** Drops the log-probabilities of the characters cut off with a stop string. */
+  private static void trimLogprobs(Sample x, int length) {
+    if (x.logprobs == null) {
+      return;
+    }
+    int chars = 0;
+    for (CharLogprob c : x.logprobs) {
+      chars += c.text().length();
+    }
+    while (chars > length && !x.logprobs.isEmpty()) {
+      chars -= x.logprobs.remove(x.logprobs.size() - 1).text().length();
+    }
+  }
+
+  /**
+   * Ends the job early (a cancel, queued or running): every unfinished sample's text so far is its
+   * answer. Call after it left its slots, if it had any.
    */
   void end(Finish reason, long nowNanos) {
-    if (finish == null) {
-      finish(reason, nowNanos);
+    for (Sample x : samples) {
+      if (x.finish == null) {
+        finish(x, reason, nowNanos);
+      }
     }
   }
 
@@ -199,8 +289,15 @@ final class Job {
     return started;
   }
 
-  private boolean finish(Finish reason, long nowNanos) {
-    finish = reason;
+  /** Ends a sample; the job ends with its last sample, with the first sample's reason. */
+  private boolean finish(Sample x, Finish reason, long nowNanos) {
+    x.finish = reason;
+    for (Sample other : samples) {
+      if (other.finish == null) {
+        return true;
+      }
+    }
+    finish = samples[0].finish;
     finishedNanos = nowNanos;
     return true;
   }
@@ -211,15 +308,17 @@ final class Job {
    * out to start a stop string.
    */
   Chunk nextChunk() {
+    StringBuilder text = samples[0].text;
+    boolean done = samples[0].finish != null;
     int end =
-        finish != null
+        done
             ? text.length()
             : Math.max(streamed, text.length() - Math.max(0, spec.longestStop() - 1));
     if (end <= streamed) {
       return null;
     }
     // Never split a surrogate pair between two chunks.
-    if (finish == null && end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+    if (!done && end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
       end--;
       if (end <= streamed) {
         return null;
@@ -268,9 +367,14 @@ final class Job {
     return promptIds;
   }
 
-  /** The slot in its model version's batch, -1 when not in one. */
+  /** The (first sample's) slot in its model version's batch, -1 when not in one. */
   int slot() {
-    return slot;
+    return samples[0].slot;
+  }
+
+  /** The samples, in order (n of them); sample 0 is the request's text. */
+  List<Sample> samples() {
+    return List.of(samples);
   }
 
   long startedNanos() {
@@ -285,12 +389,27 @@ final class Job {
     return finishedNanos;
   }
 
+  /** Steps of the sample that took most (samples step together until each finishes). */
   int steps() {
-    return steps;
+    int most = 0;
+    for (Sample x : samples) {
+      most = Math.max(most, x.steps);
+    }
+    return most;
   }
 
+  /** Characters generated over all samples. */
+  int totalSteps() {
+    int sum = 0;
+    for (Sample x : samples) {
+      sum += x.steps;
+    }
+    return sum;
+  }
+
+  /** The first sample's text: the response's {@code text}. */
   String text() {
-    return text.toString();
+    return samples[0].text.toString();
   }
 
   /** Why it finished, null while running. */

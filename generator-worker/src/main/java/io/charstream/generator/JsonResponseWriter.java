@@ -4,6 +4,8 @@ import io.charstream.schemas.json.Json;
 import io.charstream.schemas.message.GenerateResponse;
 import io.charstream.schemas.message.GenerateResponse.FinishReason;
 import io.charstream.schemas.message.GenerateResponse.Timings;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Writes responses as the contract's {@link GenerateResponse} JSON. */
 final class JsonResponseWriter implements ResponseWriter {
@@ -30,15 +32,20 @@ final class JsonResponseWriter implements ResponseWriter {
               job.sinceOriginMs(job.startedNanos()),
               job.steps() == 0 ? null : job.sinceOriginMs(job.firstCharNanos()),
               job.sinceOriginMs(job.finishedNanos()),
-              job.steps() / genSeconds);
+              job.totalSteps() / genSeconds);
     }
-    FinishReason reason =
-        switch (job.finish()) {
-          case LENGTH -> FinishReason.LENGTH;
-          case STOP -> FinishReason.STOP;
-          case CANCELLED -> FinishReason.CANCELLED;
-          case DEADLINE -> FinishReason.DEADLINE;
-        };
+    FinishReason reason = reason(job.finish());
+    List<GenerateResponse.Choice> choices = null;
+    if (job.spec().n() > 1) {
+      choices = new ArrayList<>(job.spec().n());
+      List<Job.Sample> samples = job.samples();
+      for (int i = 0; i < samples.size(); i++) {
+        Job.Sample x = samples.get(i);
+        choices.add(new GenerateResponse.Choice(i, x.text(), reason(x.finish()), x.logprobs()));
+      }
+    }
+    List<GenerateResponse.CharLogprob> logprobs =
+        job.spec().logprobs() > 0 ? job.samples().get(0).logprobs() : null;
     // A job ended before it was primed (cancelled while queued) may not know its model yet.
     LoadedModel model = job.model();
     return Json.write(
@@ -52,8 +59,19 @@ final class JsonResponseWriter implements ResponseWriter {
             model == null ? null : model.version(),
             reason,
             timings,
-            null),
+            null,
+            choices,
+            logprobs),
         GenerateResponse.class);
+  }
+
+  private static FinishReason reason(Job.Finish finish) {
+    return switch (finish) {
+      case LENGTH -> FinishReason.LENGTH;
+      case STOP -> FinishReason.STOP;
+      case CANCELLED -> FinishReason.CANCELLED;
+      case DEADLINE -> FinishReason.DEADLINE;
+    };
   }
 
   @Override

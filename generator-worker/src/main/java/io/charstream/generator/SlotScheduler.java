@@ -2,12 +2,16 @@ package io.charstream.generator;
 
 import io.charstream.generator.LoadedModel.ModelKey;
 import io.charstream.model.SamplingOptions;
+import io.charstream.model.Vocabulary;
 import io.charstream.model.generation.GenerationStreams;
+import io.charstream.schemas.message.GenerateResponse;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 
@@ -56,15 +60,20 @@ final class SlotScheduler {
   /** The result of one call to {@link #step}. */
   record Stepped(List<Job> finished, int charsGenerated, int activeSlots) {}
 
-  /** One model version's batch and the job in each of its slots (null: free). */
+  /**
+   * One model version's batch, the job in each of its slots (null: free) and which of the job's
+   * samples the slot runs (a job with n samples has n slots).
+   */
   private static final class Batch {
     final GenerationStreams slots;
     final Job[] jobs;
+    final int[] sampleOf;
     int active;
 
     Batch(GenerationStreams slots) {
       this.slots = slots;
       this.jobs = new Job[slots.capacity()];
+      this.sampleOf = new int[slots.capacity()];
     }
   }
 
@@ -142,8 +151,9 @@ final class SlotScheduler {
   List<Job> finishingWithin(int steps) {
     List<Job> out = new ArrayList<>();
     for (Batch batch : batches.values()) {
-      for (Job j : batch.jobs) {
-        if (j != null && j.spec().length() - j.steps() <= steps) {
+      for (int s = 0; s < batch.jobs.length; s++) {
+        Job j = batch.jobs[s];
+        if (j != null && batch.sampleOf[s] == 0 && j.spec().length() - j.steps() <= steps) {
           out.add(j);
         }
       }
@@ -153,15 +163,15 @@ final class SlotScheduler {
 
   /** Running jobs (for chunking); a snapshot. */
   List<Job> running() {
-    List<Job> out = new ArrayList<>(active);
+    Set<Job> out = new LinkedHashSet<>();
     for (Batch batch : batches.values()) {
       for (Job j : batch.jobs) {
         if (j != null) {
-          out.add(j);
+          out.add(j); // a job with several samples holds several slots
         }
       }
     }
-    return out;
+    return new ArrayList<>(out);
   }
 
   /**
@@ -177,11 +187,15 @@ final class SlotScheduler {
     Map<ModelKey, List<Job>> taken = new LinkedHashMap<>();
     long primed = 0;
     int free = capacity - active;
-    for (Iterator<Job> it = queue.candidates(); it.hasNext() && started.size() < free; ) {
+    int takenSlots = 0;
+    for (Iterator<Job> it = queue.candidates(); it.hasNext() && takenSlots < free; ) {
       if (!started.isEmpty() && primed >= primeCharBudget) {
         break;
       }
       Job job = it.next();
+      if (takenSlots + job.spec().n() > free) {
+        break; // it waits for enough slots; the requests behind it wait behind it
+      }
       Readiness r = job.prepared() ? Readiness.READY : preparer.prepare(job);
       if (r == Readiness.WAIT) {
         continue;
@@ -194,6 +208,7 @@ final class SlotScheduler {
       queue.admitted(job);
       taken.computeIfAbsent(job.model().key(), k -> new ArrayList<>()).add(job);
       primed += job.promptIds().length;
+      takenSlots += job.spec().n();
       started.add(job);
     }
     for (List<Job> jobs : taken.values()) {
@@ -201,25 +216,48 @@ final class SlotScheduler {
       Batch batch =
           batches.computeIfAbsent(
               model.key(), k -> new Batch(batchFactory.create(model, capacity)));
+      List<Job> single = new ArrayList<>(jobs.size());
       List<int[]> prompts = new ArrayList<>(jobs.size());
       List<SamplingOptions> options = new ArrayList<>(jobs.size());
       for (Job job : jobs) {
-        prompts.add(job.promptIds());
-        options.add(job.spec().sampling());
+        if (job.spec().n() == 1) {
+          single.add(job);
+          prompts.add(job.promptIds());
+          options.add(job.spec().sampling());
+        }
       }
       int[] slots = batch.slots.openAll(prompts, options);
       for (int i = 0; i < slots.length; i++) {
-        Job job = jobs.get(i);
-        job.start(slots[i], nowNanos);
-        batch.jobs[slots[i]] = job;
-        batch.active++;
-        active++;
+        place(batch, single.get(i), new int[] {slots[i]}, nowNanos);
+      }
+      // Several samples: the prompt primed once, its state copied to each sample's slot.
+      for (Job job : jobs) {
+        if (job.spec().n() > 1) {
+          List<SamplingOptions> samples = new ArrayList<>(job.spec().n());
+          for (int i = 0; i < job.spec().n(); i++) {
+            samples.add(job.spec().sampling(i));
+          }
+          place(batch, job, batch.slots.openShared(job.promptIds(), samples), nowNanos);
+        }
       }
     }
     return new Filled(started, failed);
   }
 
-  /** One batched step of every batch that has running jobs; finished jobs leave their slots. */
+  private void place(Batch batch, Job job, int[] slots, long nowNanos) {
+    job.start(slots, nowNanos);
+    for (int i = 0; i < slots.length; i++) {
+      batch.jobs[slots[i]] = job;
+      batch.sampleOf[slots[i]] = i;
+      batch.active++;
+      active++;
+    }
+  }
+
+  /**
+   * One batched step of every batch that has running jobs; finished samples leave their slots, and
+   * a job whose samples have all finished is returned.
+   */
   Stepped step(long nowNanos) {
     List<Job> finished = new ArrayList<>();
     int chars = 0;
@@ -229,15 +267,21 @@ final class SlotScheduler {
         continue;
       }
       int[] ids = batch.slots.step();
+      Vocabulary vocabulary = batch.slots.vocabulary();
       for (int s = 0; s < batch.jobs.length; s++) {
         Job job = batch.jobs[s];
         if (job == null) {
           continue;
         }
         chars++;
-        if (job.append(batch.slots.vocabulary().decode(ids[s]), nowNanos)) {
+        int top = job.spec().logprobs();
+        GenerateResponse.CharLogprob logprob =
+            top == 0 ? null : Logprobs.of(batch.slots.lastLogits(s), ids[s], top, vocabulary);
+        if (job.append(batch.sampleOf[s], vocabulary.decode(ids[s]), logprob, nowNanos)) {
           free(batch, s);
-          finished.add(job);
+          if (job.finished()) {
+            finished.add(job);
+          }
         }
       }
     }
@@ -281,13 +325,17 @@ final class SlotScheduler {
           Job job = batch.jobs[s];
           if (job != null && job.runExpired(nowNanos)) {
             free(batch, s);
-            job.end(Job.Finish.DEADLINE, nowNanos);
-            running.add(job);
+            if (!running.contains(job)) {
+              running.add(job);
+            }
           }
         }
       }
       if (!running.isEmpty()) {
         dropIdleBatches();
+      }
+      for (Job job : running) {
+        job.end(Job.Finish.DEADLINE, nowNanos);
       }
     }
     return new Expired(queued, running);
@@ -301,7 +349,9 @@ final class SlotScheduler {
         Job job = batch.jobs[s];
         if (job != null && which.test(job)) {
           free(batch, s);
-          removed.add(job);
+          if (!removed.contains(job)) {
+            removed.add(job); // once, however many samples (slots) it had
+          }
         }
       }
     }
@@ -311,7 +361,7 @@ final class SlotScheduler {
 
   private void free(Batch batch, int slot) {
     batch.slots.close(slot);
-    batch.jobs[slot].leaveSlot();
+    batch.jobs[slot].leaveSlot(batch.sampleOf[slot]);
     batch.jobs[slot] = null;
     batch.active--;
     active--;

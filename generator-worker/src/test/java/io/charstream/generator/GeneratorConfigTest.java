@@ -73,6 +73,9 @@ class GeneratorConfigTest {
             () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_PRIORITY_BATCH_EVERY", "1")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("priority.batch-every");
+    assertThatThrownBy(() -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_N_MAX", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("n.max");
     assertThatThrownBy(
             () -> GeneratorConfig.of(Map.of(GeneratorConfig.INSTANCE_ID, "bad id!"), Map.of()))
         .isInstanceOf(ConfigException.class)

@@ -61,6 +61,31 @@ class JsonRequestReaderTest {
   }
 
   @Test
+  void nAndLogprobsAreCarriedOverWithinTheirLimits() {
+    JsonRequestReader three =
+        new JsonRequestReader(new JsonRequestReader.Limits(10, 2000, 2, "shakespeare", 3));
+    RequestSpec spec =
+        ((Accepted)
+                three.read("r1", req(",\"n\":3,\"logprobs\":5").getBytes(StandardCharsets.UTF_8)))
+            .spec();
+    assertThat(spec.n()).isEqualTo(3);
+    assertThat(spec.logprobs()).isEqualTo(5);
+    RequestSpec plain =
+        ((Accepted) three.read("r1", req("").getBytes(StandardCharsets.UTF_8))).spec();
+    assertThat(plain.n()).isEqualTo(1);
+    assertThat(plain.logprobs()).isZero();
+    Read four = three.read("r1", req(",\"n\":4").getBytes(StandardCharsets.UTF_8));
+    assertThat(((Rejected) four).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(((Rejected) four).message()).contains("field 'n'").contains("1..3");
+    // The default limits allow one sample.
+    assertThat(rejected("r1", req(",\"n\":2")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("r1", req(",\"n\":0")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    Rejected six = rejected("r1", req(",\"logprobs\":6"));
+    assertThat(six.kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(six.message()).contains("logprobs").contains("0..5");
+  }
+
+  @Test
   void aMinimalRequestTakesTheDefaults() {
     Read r = read("r1", req(""));
     assertThat(r).isInstanceOf(Accepted.class);

@@ -166,6 +166,67 @@ class SlotSchedulerTest {
   }
 
   @Test
+  void aRequestWithSeveralSamplesTakesASlotPerSampleAndFinishesWithTheLast() {
+    SlotScheduler s = new SlotScheduler(4, factory, 1_000);
+    RequestSpec three =
+        new RequestSpec(
+            "n3",
+            "KING",
+            6,
+            SamplingOptions.withSeed(10),
+            "m",
+            null,
+            List.of("m"),
+            false,
+            null,
+            null,
+            3,
+            0);
+    Job samples = new Job(three, P0, offsets++, 0L);
+    Job two = job("n2", 3, 20);
+    Job pair =
+        new Job(
+            new RequestSpec(
+                "p2",
+                "KING",
+                3,
+                SamplingOptions.withSeed(30),
+                "m",
+                null,
+                List.of(),
+                false,
+                null,
+                null,
+                2,
+                0),
+            P0,
+            offsets++,
+            0L);
+    s.enqueue(samples);
+    s.enqueue(pair); // needs 2 slots: only 1 left, so it waits, and so does what is behind it
+    s.enqueue(two);
+    SlotScheduler.Preparer p = j -> readyOn(j, V1);
+    assertThat(s.fill(p, 0).started()).containsExactly(samples);
+    assertThat(s.active()).isEqualTo(3);
+    List<Job> done = runAll(s, p);
+    assertThat(done).containsExactly(samples, pair, two);
+    // Sample i is the text of seed + i; a stop string ends only its own sample.
+    for (int i = 0; i < 3; i++) {
+      String full = FakeEngine.expected(10 + i, 6);
+      Job.Sample x = samples.samples().get(i);
+      int stop = full.indexOf('m');
+      assertThat(x.text()).isEqualTo(stop < 0 ? full : full.substring(0, stop));
+      assertThat(x.finish()).isEqualTo(stop < 0 ? Job.Finish.LENGTH : Job.Finish.STOP);
+    }
+    assertThat(samples.text()).isEqualTo(samples.samples().get(0).text());
+    assertThat(samples.finish()).isEqualTo(samples.samples().get(0).finish());
+    assertThat(pair.samples())
+        .extracting(Job.Sample::text)
+        .containsExactly(FakeEngine.expected(30, 3), FakeEngine.expected(31, 3));
+    assertThat(engines.get(V1.key()).maxOpen).isLessThanOrEqualTo(4);
+  }
+
+  @Test
   void aFinishedRequestFreesItsSlotForTheNextWhileOthersRun() {
     SlotScheduler s = new SlotScheduler(2, factory, 1_000);
     Job shortJob = job("short", 2, 0);

@@ -157,6 +157,8 @@ class GeneratorContractIT {
         null,
         true,
         timeoutMs,
+        null,
+        null,
         null);
   }
 
@@ -443,8 +445,9 @@ class GeneratorContractIT {
       f.await(() -> streaming(f, "q-hold"), WAIT, "q-hold streaming");
       List<String> order = List.of("q-b1", "q-b2", "q-i1", "q-i2");
       for (String id : order) {
-        GenerateRequest r = request(id, "KING", 2_000, 2, null, null, false);
-        f.send(
+        GenerateRequest r = request(id, "KING", 5_000, 2, null, null, false);
+        // One partition: the worker reads them in the order sent (across partitions it need not).
+        f.sendTo(
             new GenerateRequest(
                 r.schemaVersion(),
                 id,
@@ -458,7 +461,10 @@ class GeneratorContractIT {
                 null,
                 false,
                 null,
-                id.startsWith("q-b") ? Priority.BATCH : null));
+                id.startsWith("q-b") ? Priority.BATCH : null,
+                null,
+                null),
+            0);
       }
       // All four are queued once the worker reads past the last one; then the slot frees.
       f.await(
@@ -470,13 +476,16 @@ class GeneratorContractIT {
         assertThat(f.awaitFinal(id, WAIT).finishReason()).isEqualTo(FinishReason.LENGTH);
       }
       f.stopGenerators();
-      // One slot: the answers were produced, and so timestamped, in the order the requests started.
+      // When each started: its request record's timestamp plus its queue wait (one slot, so
+      // starts are a whole request's generation apart).
+      Map<String, Long> sentAt = new HashMap<>();
+      TopicReader.readCommittedToEnd(new HashMap<>(f.kafka), f.topics.generateRequests(), WAIT)
+          .forEach(r -> sentAt.put(r.key(), r.timestamp()));
       List<String> answered =
-          f.committedResponses().stream()
-              .filter(r -> r.key().startsWith("q-") && !r.key().equals("q-hold"))
-              .filter(r -> r.value().type() == GenerateResponse.Type.FINAL)
-              .sorted(java.util.Comparator.comparingLong(ConsumerRecord::timestamp))
-              .map(ConsumerRecord::key)
+          order.stream()
+              .sorted(
+                  java.util.Comparator.comparingDouble(
+                      id -> sentAt.get(id) + f.finals(id).get(0).timings().queueWaitMs()))
               .toList();
       assertThat(answered).containsExactly("q-i1", "q-i2", "q-b1", "q-b2");
       assertThat(
@@ -545,6 +554,39 @@ class GeneratorContractIT {
                     : expected(
                         request(r.requestId(), "KING", n, r.randomSeed(), null, null, true), 11L));
       }
+    }
+  }
+
+  @Test
+  void severalSamplesAndLogprobsComeInTheFinalRecord() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      f.startGenerator("samples", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
+      f.send(
+          "s-3",
+          "{\"schemaVersion\":1,\"requestId\":\"s-3\",\"prompt\":\"KING\",\"length\":40,"
+              + "\"topN\":2,\"temperature\":0.9,\"randomSeed\":5,\"n\":3,\"logprobs\":2}");
+      f.send("s-5", "{\"schemaVersion\":1,\"requestId\":\"s-5\",\"prompt\":\"KING\",\"n\":5}");
+      GenerateResponse r = f.awaitFinal("s-3", WAIT);
+      assertThat(r.choices()).hasSize(3);
+      for (int i = 0; i < 3; i++) {
+        GenerateResponse.Choice c = r.choices().get(i);
+        assertThat(c.index()).isEqualTo(i);
+        assertThat(c.text())
+            .as("choice %d: the text of randomSeed 5 + %d", i, i)
+            .isEqualTo(expected(request("s", "KING", 40, 5 + i, null, null, false), 11L));
+        assertThat(c.finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(c.logprobs()).hasSize(40);
+      }
+      assertThat(r.text()).isEqualTo(r.choices().get(0).text());
+      assertThat(r.logprobs()).isEqualTo(r.choices().get(0).logprobs());
+      for (GenerateResponse.CharLogprob lp : r.logprobs()) {
+        assertThat(lp.top()).hasSize(2);
+        assertThat(lp.logprob()).isBetween(lp.top().get(1).logprob(), 0.0);
+      }
+      GenerateResponse five = f.awaitFinal("s-5", WAIT);
+      assertThat(five.error().kind()).isEqualTo("invalid-option");
+      assertThat(five.error().message()).contains("1..4");
     }
   }
 }
