@@ -589,4 +589,67 @@ class GeneratorContractIT {
       assertThat(five.error().message()).contains("1..4");
     }
   }
+
+  /** Runs {@code charstream prompt} in this JVM against the fixture's topics; status and output. */
+  private static Map.Entry<Integer, String> prompt(GeneratorFixture f, String... args) {
+    List<String> all =
+        new java.util.ArrayList<>(
+            List.of(
+                "prompt",
+                "--bootstrap-servers",
+                broker.bootstrapServers(),
+                "--topic-prefix",
+                f.topics.prefix()));
+    all.addAll(List.of(args));
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out = System.out;
+    java.io.PrintStream err = System.err;
+    java.io.PrintStream capture = new java.io.PrintStream(buffer, true, StandardCharsets.UTF_8);
+    int status;
+    try {
+      System.setOut(capture);
+      System.setErr(capture);
+      status = io.charstream.app.Main.newCommandLine().execute(all.toArray(String[]::new));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    return Map.entry(status, buffer.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void thePromptCommandCancelsSamplesAndShowsLogprobs() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      f.startGenerator(
+          "cli", Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.LENGTH_MAX, LONG));
+      var cancelled =
+          prompt(f, "--seed", "KING", "--length", String.valueOf(LONG), "--cancel-after", "300");
+      assertThat(cancelled.getKey()).as(cancelled.getValue()).isZero();
+      assertThat(cancelled.getValue()).contains("finish cancelled");
+      var samples =
+          prompt(
+              f,
+              "--seed",
+              "KING",
+              "--length",
+              "10",
+              "-n",
+              "2",
+              "--logprobs",
+              "1",
+              "--priority",
+              "batch",
+              "--timeout-ms",
+              "60000");
+      assertThat(samples.getKey()).as(samples.getValue()).isZero();
+      assertThat(samples.getValue())
+          .contains("--- sample 1 (length) ---")
+          .contains("finish length");
+      assertThat(samples.getValue().lines().filter(l -> l.contains(" | "))).hasSize(10);
+      var bad = prompt(f, "--seed", "KING", "--priority", "urgent");
+      assertThat(bad.getKey()).as(bad.getValue()).isEqualTo(2);
+      assertThat(bad.getValue()).contains("--priority must be interactive or batch");
+    }
+  }
 }
