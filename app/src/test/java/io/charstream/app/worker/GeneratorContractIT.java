@@ -73,6 +73,15 @@ class GeneratorContractIT {
     }
   }
 
+  /** A tombstone for {@code requestId} on one partition of the requests topic. */
+  private static void tombstone(GeneratorFixture f, String requestId, int partition) {
+    try (KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(
+            new HashMap<>(f.kafka), new StringSerializer(), new ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(f.topics.generateRequests().name(), partition, requestId, null));
+    }
+  }
+
   /** True once {@code requestId} has streamed at least one committed chunk: it is running. */
   private static boolean streaming(GeneratorFixture f, String requestId) {
     return f.responsesOf(requestId).stream().anyMatch(r -> r.type() == GenerateResponse.Type.CHUNK);
@@ -90,21 +99,22 @@ class GeneratorContractIT {
       f.send(done);
       assertThat(f.awaitFinal("c-done", WAIT).text()).isEqualTo(expected(done, 11L));
 
-      // One slot: c-long runs, c-queued waits behind it.
+      // One slot: c-long runs, c-queued waits behind it (one partition keeps them in that order;
+      // a tombstone goes where its request went).
       GenerateRequest running = request("c-long", "KING", LONG, 2, null, null, true);
       GenerateRequest queued = request("c-queued", "KING", LONG, 3, null, null, false);
-      f.send(running);
-      f.send(queued);
+      f.sendTo(running, 0);
+      f.sendTo(queued, 0);
       f.await(() -> streaming(f, "c-long"), WAIT, "c-long streaming");
 
-      f.send("c-queued", null); // cancel the queued one: answered without work
+      tombstone(f, "c-queued", 0); // cancel the queued one: answered without work
       GenerateResponse q = f.awaitFinal("c-queued", WAIT);
       assertThat(q.finishReason()).isEqualTo(FinishReason.CANCELLED);
       assertThat(q.text()).isEmpty();
       assertThat(q.timings()).isNull();
       assertThat(f.finals("c-long")).as("c-long still running").isEmpty();
 
-      f.send("c-long", null); // cancel the running one: answered with the text so far
+      tombstone(f, "c-long", 0); // cancel the running one: answered with the text so far
       GenerateResponse c = f.awaitFinal("c-long", WAIT);
       assertThat(c.finishReason()).isEqualTo(FinishReason.CANCELLED);
       assertThat(c.text().length()).isPositive().isLessThan(LONG);
