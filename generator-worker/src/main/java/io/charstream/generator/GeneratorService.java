@@ -99,7 +99,11 @@ public final class GeneratorService implements AutoCloseable {
             new JobPreparer(models, config.getLong(GeneratorConfig.MODEL_WAIT_MS)),
             metrics,
             follower.caughtUp(),
-            instance);
+            instance,
+            // A no-op unless an OpenTelemetry SDK or the Java agent installed the global instance.
+            new RequestTracing(
+                io.opentelemetry.api.GlobalOpenTelemetry.get(),
+                config.getString(GeneratorConfig.GROUP_ID)));
 
     // JVM, resident memory, probe answers and the request consumer's lag per partition.
     workerMeters =

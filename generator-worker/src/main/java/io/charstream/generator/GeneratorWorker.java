@@ -122,6 +122,7 @@ final class GeneratorWorker implements Runnable {
   private final String name;
 
   private final ReplyRoutes routes;
+  private final RequestTracing tracing;
   private final PartitionLedger ledger = new PartitionLedger();
   private final CommitPace pace = new CommitPace();
   private final FlowControl flow;
@@ -148,6 +149,35 @@ final class GeneratorWorker implements Runnable {
       GeneratorMetrics metrics,
       CountDownLatch modelsCaughtUp,
       String name) {
+    this(
+        topics,
+        settings,
+        consumer,
+        producers,
+        reader,
+        writer,
+        scheduler,
+        preparer,
+        metrics,
+        modelsCaughtUp,
+        name,
+        new RequestTracing(io.opentelemetry.api.OpenTelemetry.noop(), ""));
+  }
+
+  GeneratorWorker(
+      WorkerTopics topics,
+      Settings settings,
+      Consumer<String, byte[]> consumer,
+      Supplier<Producer<String, byte[]>> producers,
+      RequestReader reader,
+      ResponseWriter writer,
+      SlotScheduler scheduler,
+      JobPreparer preparer,
+      GeneratorMetrics metrics,
+      CountDownLatch modelsCaughtUp,
+      String name,
+      RequestTracing tracing) {
+    this.tracing = tracing;
     this.topics = topics;
     this.settings = settings;
     this.consumer = consumer;
@@ -282,7 +312,14 @@ final class GeneratorWorker implements Runnable {
       expire(now);
       SlotScheduler.Filled filled = scheduler.fill(preparer, now);
       filled.started().forEach(metrics::started);
+      if (!filled.started().isEmpty()) {
+        long epoch = RequestTracing.epochNanos();
+        for (Job job : filled.started()) {
+          job.trace().started(job.model().key().toString(), epoch);
+        }
+      }
       for (Job job : filled.failed()) {
+        job.trace().failed(job.errorKind().code(), job.errorMessage(), RequestTracing.epochNanos());
         metrics.byPriority(job, "error");
         answerError(
             job.source(),
@@ -343,6 +380,11 @@ final class GeneratorWorker implements Runnable {
             : routes.resolve(rec.headers(), System.nanoTime());
     if (where instanceof ReplyRoutes.Refused refused && answerable(read) != null) {
       // The answer cannot go where the request asked: say so where every client can read it.
+      trace(rec, answerable(read))
+          .failed(
+              ErrorKind.REPLY_TOPIC_NOT_ALLOWED.code(),
+              refused.message(),
+              RequestTracing.epochNanos());
       answerError(
           tp,
           rec.offset(),
@@ -360,6 +402,7 @@ final class GeneratorWorker implements Runnable {
       Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs);
       job.limitQueueWait(settings.queueMaxWaitMs());
       job.routeTo(route);
+      job.traceWith(trace(rec, job.requestId()));
       scheduler.enqueue(job);
     } else if (read instanceof RequestReader.Cancel c) {
       // A tombstone: nothing to answer for itself; it cancels the request(s) with its key read
@@ -372,6 +415,7 @@ final class GeneratorWorker implements Runnable {
       ledger.finished(tp, rec.offset());
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
+        trace(rec, r.requestId()).failed(r.kind().code(), r.message(), RequestTracing.epochNanos());
         answerError(tp, rec.offset(), r.requestId(), route, r.kind(), r.message());
       } else {
         deadLetter(rec, r.kind(), r.message());
@@ -387,6 +431,9 @@ final class GeneratorWorker implements Runnable {
   private void expire(long now) {
     SlotScheduler.Expired expired = scheduler.expire(now);
     for (Job job : expired.queued()) {
+      job.trace()
+          .failed(
+              ErrorKind.DEADLINE_EXCEEDED.code(), "deadline exceeded", RequestTracing.epochNanos());
       metrics.byPriority(job, "error");
       answerError(
           job.source(),
@@ -405,6 +452,16 @@ final class GeneratorWorker implements Runnable {
     for (Job job : expired.running()) {
       answer(job);
     }
+  }
+
+  private RequestTracing.Trace trace(ConsumerRecord<String, byte[]> rec, String requestId) {
+    return tracing.start(
+        rec.topic(),
+        rec.partition(),
+        rec.offset(),
+        requestId,
+        rec.headers(),
+        RequestTracing.epochNanos());
   }
 
   /**
@@ -444,6 +501,11 @@ final class GeneratorWorker implements Runnable {
       sendChunk(job);
     }
     send(response(job.route(), job.requestId(), writer.complete(job)));
+    job.trace()
+        .finished(
+            job.finish().name().toLowerCase(java.util.Locale.ROOT),
+            job.totalSteps(),
+            RequestTracing.epochNanos());
     pace.answered(System.nanoTime());
     ledger.finished(job.source(), job.offset());
     metrics.answered(job);
@@ -612,7 +674,9 @@ final class GeneratorWorker implements Runnable {
     }
     output.abort();
     metrics.transaction(false);
-    int dropped = scheduler.remove(j -> true).size();
+    List<Job> droppedJobs = scheduler.remove(j -> true);
+    abandon(droppedJobs);
+    int dropped = droppedJobs.size();
     for (TopicPartition tp : owned) {
       ledger.rewind(tp).ifPresent(offset -> consumer.seek(tp, offset));
     }
@@ -629,11 +693,20 @@ final class GeneratorWorker implements Runnable {
     }
   }
 
+  private static void abandon(List<Job> jobs) {
+    long epoch = RequestTracing.epochNanos();
+    for (Job job : jobs) {
+      job.trace().abandoned(epoch);
+    }
+  }
+
   /** Hands back what is still running: commits what is answered, forgets the rest uncommitted. */
   private void handBack(Collection<TopicPartition> partitions) {
     commitNow();
     Set<TopicPartition> gone = new HashSet<>(partitions);
-    int n = scheduler.remove(j -> gone.contains(j.source())).size();
+    List<Job> handed = scheduler.remove(j -> gone.contains(j.source()));
+    abandon(handed);
+    int n = handed.size();
     for (TopicPartition tp : gone) {
       ledger.remove(tp);
     }

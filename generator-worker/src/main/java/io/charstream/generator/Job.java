@@ -86,6 +86,13 @@ final class Job {
   /** When a running request ends with what it has (its timeoutMs); Long.MAX_VALUE: never. */
   private long runDeadlineNanos = Long.MAX_VALUE;
 
+  /** Its spans (a no-op trace until the worker gives it one). */
+  private RequestTracing.Trace trace = NO_TRACE;
+
+  private static final RequestTracing.Trace NO_TRACE =
+      new RequestTracing(io.opentelemetry.api.OpenTelemetry.noop(), "")
+          .start("", 0, 0, null, new org.apache.kafka.common.header.internals.RecordHeaders(), 0);
+
   /** Where its response records go, with the request headers they echo. */
   private ReplyRoute route = ReplyRoute.DEFAULT;
 
@@ -165,6 +172,15 @@ final class Job {
 
   ReplyRoute route() {
     return route;
+  }
+
+  /** Records its life in {@code trace} (spans of the OpenTelemetry API). */
+  void traceWith(RequestTracing.Trace trace) {
+    this.trace = trace;
+  }
+
+  RequestTracing.Trace trace() {
+    return trace;
   }
 
   /** True when {@code nowNanos} is past the queue deadline (only meaningful while queued). */
