@@ -4,7 +4,7 @@ import static io.charstream.app.worker.GeneratorFixture.expected;
 import static io.charstream.app.worker.GeneratorFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.it.OwnBroker;
 import io.charstream.app.it.TopicReader;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
@@ -30,9 +30,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.listener.ContainerProperties;
@@ -51,27 +50,9 @@ class GeneratorContractIT {
   /** The contract's longest request: still running when the test acts on it. */
   private static final int LONG = 1_000_000;
 
-  private static EmbeddedBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    // A killed worker's open transaction is aborted after transaction.timeout.ms (5 s in the
-    // fixture), checked this often (as in GeneratorFailoverIT).
-    broker =
-        EmbeddedBroker.start(
-            new EmbeddedBroker.Options(
-                0,
-                null,
-                io.charstream.schemas.Topics.defaults(),
-                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  // A killed worker's open transaction is aborted soon after transaction.timeout.ms (5 s in the
+  // fixture), as in GeneratorFailoverIT.
+  @RegisterExtension static final OwnBroker BROKER = OwnBroker.abortingDeadTransactionsQuickly();
 
   /** A tombstone for {@code requestId} on one partition of the requests topic. */
   private static void tombstone(GeneratorFixture f, String requestId, int partition) {
@@ -89,7 +70,7 @@ class GeneratorContractIT {
 
   @Test
   void aTombstoneCancelsARunningOrQueuedRequestOnceAndIsANoOpOtherwise() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       GeneratorService g =
           f.startGenerator(
@@ -174,7 +155,7 @@ class GeneratorContractIT {
 
   @Test
   void deadlinesAnswerQueuedRequestsWithoutWorkAndCutRunningOnes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       GeneratorService g =
           f.startGenerator(
@@ -245,11 +226,16 @@ class GeneratorContractIT {
   private static final String TRACEPARENT =
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-  /** A reply topic of {@code partitions} on the shared broker, unique to the calling test. */
+  /** A reply topic of {@code partitions} on this class's broker, unique to the calling test. */
   private static Topic<String, GenerateResponse> replyTopic(
       GeneratorFixture f, String name, int partitions) throws Exception {
     String full = "charstream.replies." + name + "-" + System.nanoTime() % 1_000_000;
-    broker.admin().createTopics(List.of(new NewTopic(full, partitions, (short) 1))).all().get();
+    BROKER
+        .get()
+        .admin()
+        .createTopics(List.of(new NewTopic(full, partitions, (short) 1)))
+        .all()
+        .get();
     Topic<String, GenerateResponse> r = f.topics.generateResponses();
     return new Topic<>("replies", full, r.keySerde(), r.valueSerde(), r.settings());
   }
@@ -272,7 +258,7 @@ class GeneratorContractIT {
 
   @Test
   void replyTopicsGetTheAnswersWithCorrelationAndTraceContextEchoed() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker);
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get());
         KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(
                 new HashMap<>(f.kafka), new StringSerializer(), new ByteArraySerializer())) {
@@ -373,7 +359,7 @@ class GeneratorContractIT {
 
   @Test
   void springKafkasReplyingKafkaTemplateGetsItsAnswers() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       f.startGenerator("spring", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       Topic<String, GenerateResponse> replies = replyTopic(f, "spring", 2);
@@ -444,7 +430,7 @@ class GeneratorContractIT {
 
   @Test
   void freeSlotsGoToInteractiveRequestsBeforeBatchOnes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       GeneratorService g =
           f.startGenerator(
@@ -511,7 +497,7 @@ class GeneratorContractIT {
 
   @Test
   void cancelsInFlightWhenAWorkerIsKilledStillGiveExactlyOneFinalPerRequest() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       Map<String, Object> config =
           Map.of(
@@ -569,7 +555,7 @@ class GeneratorContractIT {
 
   @Test
   void severalSamplesAndLogprobsComeInTheFinalRecord() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       f.startGenerator("samples", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       f.send(
@@ -607,7 +593,7 @@ class GeneratorContractIT {
             List.of(
                 "prompt",
                 "--bootstrap-servers",
-                broker.bootstrapServers(),
+                BROKER.get().bootstrapServers(),
                 "--topic-prefix",
                 f.topics.prefix()));
     all.addAll(List.of(args));
@@ -629,7 +615,7 @@ class GeneratorContractIT {
 
   @Test
   void thePromptCommandCancelsSamplesAndShowsLogprobs() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
       f.publishModel(1, 11L);
       f.startGenerator(
           "cli", Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.LENGTH_MAX, LONG));

@@ -93,10 +93,7 @@ public class GenerationTest {
   @Test
   void sharedPromptSamplesEqualSeparatelyPrimedOnes() {
     ModelConfig config = new ModelConfig(98, 8, 16, 2, 0.0);
-    GenerationModel model =
-        KernelUnderTest.check(
-            GenerationModel.from(
-                checkpointOf(stockNetwork(config, 13L), config, Vocabulary.reference())));
+    GenerationModel model = modelOf(config, 13L);
     int[] prompt = Vocabulary.reference().encode("KING RICHARD").ids();
     List<SamplingOptions> options =
         List.of(
