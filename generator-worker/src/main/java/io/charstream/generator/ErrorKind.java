@@ -16,9 +16,16 @@ enum ErrorKind {
   PROMPT_TOO_LONG("prompt-too-long"),
   UNKNOWN_CHARACTERS("unknown-characters"),
   LENGTH_OUT_OF_RANGE("length-out-of-range"),
-  /** topN, temperature or stop strings outside their limits. */
+  /** topN, temperature, timeoutMs or stop strings outside their limits. */
   INVALID_OPTION("invalid-option"),
-  UNKNOWN_MODEL("unknown-model");
+  UNKNOWN_MODEL("unknown-model"),
+  /** Still queued when its timeoutMs (or queue.max-wait-ms) passed: answered without work. */
+  DEADLINE_EXCEEDED("deadline-exceeded"),
+  /**
+   * kafka_replyTopic not matching reply.topic-pattern, a reply topic that does not exist, a bad
+   * kafka_replyPartition: answered on the responses topic.
+   */
+  REPLY_TOPIC_NOT_ALLOWED("reply-topic-not-allowed");
 
   private final String code;
 

@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -27,6 +29,10 @@ public final class GeneratorConfig {
   public static final String INSTANCE_ID = "instance.id";
   public static final String BATCH_CAPACITY = "batch.capacity";
   public static final String QUEUE_CAPACITY = "queue.capacity";
+  public static final String QUEUE_MAX_WAIT_MS = "queue.max-wait-ms";
+  public static final String REPLY_TOPIC_PATTERN = "reply.topic-pattern";
+  public static final String PRIORITY_BATCH_EVERY = "priority.batch-every";
+  public static final String N_MAX = "n.max";
   public static final String PROMPT_MAX_CHARS = "prompt.max-chars";
   public static final String LENGTH_MAX = "length.max";
   public static final String STOP_MAX = "stop.max";
@@ -71,6 +77,44 @@ public final class GeneratorConfig {
               Range.between(1, 100_000),
               Importance.MEDIUM,
               "Requests fetched and waiting for a slot before the worker pauses its partitions (resumes at half).")
+          .define(
+              QUEUE_MAX_WAIT_MS,
+              Type.LONG,
+              0L,
+              Range.between(0, 86_400_000),
+              Importance.MEDIUM,
+              "Longest a request without its own timeoutMs may wait for a slot, counted from its record"
+                  + " timestamp; past it the request is answered with error kind deadline-exceeded and"
+                  + " not generated. 0 = no bound. A running request is never cut by this.")
+          .define(
+              REPLY_TOPIC_PATTERN,
+              Type.STRING,
+              GeneratorWorker.Settings.DEFAULT_REPLY_TOPICS.pattern(),
+              ConfigDef.LambdaValidator.with(
+                  GeneratorConfig::validRegex, () -> "a Java regular expression"),
+              Importance.MEDIUM,
+              "Java regular expression (whole name) of the topics a request may name in its"
+                  + " kafka_replyTopic header (Spring Kafka's request/reply); its responses then go"
+                  + " there. Other reply topics, missing ones and bad kafka_replyPartition values are"
+                  + " answered with error kind reply-topic-not-allowed on the responses topic, which"
+                  + " is always allowed. Topics named by it must exist.")
+          .define(
+              PRIORITY_BATCH_EVERY,
+              Type.INT,
+              AdmissionQueue.DEFAULT_BATCH_EVERY,
+              Range.between(2, 1_000),
+              Importance.LOW,
+              "Free slots go to interactive requests first; while batch requests (priority batch) wait,"
+                  + " at least one of every this many slots handed out goes to the oldest of them, so"
+                  + " batch work is never starved (2: every other slot).")
+          .define(
+              N_MAX,
+              Type.INT,
+              4,
+              Range.between(1, 1_024),
+              Importance.LOW,
+              "Most samples a request may ask for (n); each takes a slot, so a request never gets more"
+                  + " than batch.capacity. More get an invalid-option error.")
           .define(
               PROMPT_MAX_CHARS,
               Type.INT,
@@ -171,6 +215,14 @@ public final class GeneratorConfig {
               Range.between(1_000, 3_600_000),
               Importance.LOW,
               "/livez fails when the worker loop has not turned for this long.");
+
+  private static void validRegex(String name, Object value) {
+    try {
+      Pattern.compile((String) value);
+    } catch (PatternSyntaxException | NullPointerException e) {
+      throw new ConfigException(name, value, "not a Java regular expression: " + e.getMessage());
+    }
+  }
 
   private final EnvConfig config;
   private final String instanceId;

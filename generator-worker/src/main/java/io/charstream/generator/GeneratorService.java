@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +62,14 @@ public final class GeneratorService implements AutoCloseable {
                 config.getInt(GeneratorConfig.PROMPT_MAX_CHARS),
                 config.getInt(GeneratorConfig.LENGTH_MAX),
                 config.getInt(GeneratorConfig.STOP_MAX),
-                config.getString(GeneratorConfig.MODEL_DEFAULT_ID)));
+                config.getString(GeneratorConfig.MODEL_DEFAULT_ID),
+                Math.min(config.getInt(GeneratorConfig.N_MAX), capacity)));
     SlotScheduler scheduler =
         new SlotScheduler(
-            capacity, LoadedModel::newStreams, config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS));
+            capacity,
+            LoadedModel::newStreams,
+            config.getInt(GeneratorConfig.PRIME_BUDGET_CHARS),
+            config.getInt(GeneratorConfig.PRIORITY_BATCH_EVERY));
     worker =
         new GeneratorWorker(
             new WorkerTopics(
@@ -83,7 +88,9 @@ public final class GeneratorService implements AutoCloseable {
                 config.getInt(GeneratorConfig.COMMIT_INTERVAL_MS),
                 config.getInt(GeneratorConfig.POLL_IDLE_MS),
                 config.getInt(GeneratorConfig.POLL_BUSY_MS),
-                config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS)),
+                config.getLong(GeneratorConfig.SHUTDOWN_DRAIN_MS),
+                config.getLong(GeneratorConfig.QUEUE_MAX_WAIT_MS),
+                Pattern.compile(config.getString(GeneratorConfig.REPLY_TOPIC_PATTERN))),
             requests,
             clients::transactionalProducer,
             reader,
@@ -92,7 +99,11 @@ public final class GeneratorService implements AutoCloseable {
             new JobPreparer(models, config.getLong(GeneratorConfig.MODEL_WAIT_MS)),
             metrics,
             follower.caughtUp(),
-            instance);
+            instance,
+            // A no-op unless an OpenTelemetry SDK or the Java agent installed the global instance.
+            new RequestTracing(
+                io.opentelemetry.api.GlobalOpenTelemetry.get(),
+                config.getString(GeneratorConfig.GROUP_ID)));
 
     // JVM, resident memory, probe answers and the request consumer's lag per partition.
     workerMeters =

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -20,6 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -78,7 +81,33 @@ final class GeneratorWorker implements Runnable {
 
   /** Everything the loop's behaviour depends on, from {@link GeneratorConfig}. */
   record Settings(
-      int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {}
+      int queueCapacity,
+      int commitIntervalMs,
+      int pollIdleMs,
+      int pollBusyMs,
+      long drainMs,
+      long queueMaxWaitMs,
+      Pattern replyTopics) {
+
+    /** The default allow-list of reply topics (config reply.topic-pattern). */
+    static final Pattern DEFAULT_REPLY_TOPICS = Pattern.compile("charstream\\.replies\\..+");
+
+    /**
+     * Without a bound on the queue wait of requests that carry no timeoutMs, with the default reply
+     * topics.
+     */
+    Settings(
+        int queueCapacity, int commitIntervalMs, int pollIdleMs, int pollBusyMs, long drainMs) {
+      this(
+          queueCapacity,
+          commitIntervalMs,
+          pollIdleMs,
+          pollBusyMs,
+          drainMs,
+          0,
+          DEFAULT_REPLY_TOPICS);
+    }
+  }
 
   private final WorkerTopics topics;
   private final Settings settings;
@@ -92,6 +121,8 @@ final class GeneratorWorker implements Runnable {
   private final CountDownLatch modelsCaughtUp;
   private final String name;
 
+  private final ReplyRoutes routes;
+  private final RequestTracing tracing;
   private final PartitionLedger ledger = new PartitionLedger();
   private final CommitPace pace = new CommitPace();
   private final FlowControl flow;
@@ -118,6 +149,35 @@ final class GeneratorWorker implements Runnable {
       GeneratorMetrics metrics,
       CountDownLatch modelsCaughtUp,
       String name) {
+    this(
+        topics,
+        settings,
+        consumer,
+        producers,
+        reader,
+        writer,
+        scheduler,
+        preparer,
+        metrics,
+        modelsCaughtUp,
+        name,
+        new RequestTracing(io.opentelemetry.api.OpenTelemetry.noop(), ""));
+  }
+
+  GeneratorWorker(
+      WorkerTopics topics,
+      Settings settings,
+      Consumer<String, byte[]> consumer,
+      Supplier<Producer<String, byte[]>> producers,
+      RequestReader reader,
+      ResponseWriter writer,
+      SlotScheduler scheduler,
+      JobPreparer preparer,
+      GeneratorMetrics metrics,
+      CountDownLatch modelsCaughtUp,
+      String name,
+      RequestTracing tracing) {
+    this.tracing = tracing;
     this.topics = topics;
     this.settings = settings;
     this.consumer = consumer;
@@ -130,6 +190,18 @@ final class GeneratorWorker implements Runnable {
     this.modelsCaughtUp = modelsCaughtUp;
     this.name = name;
     this.flow = new FlowControl(settings.queueCapacity());
+    this.routes = new ReplyRoutes(settings.replyTopics(), topics.responses(), this::partitionCount);
+  }
+
+  /** Partitions of a reply topic (0: it does not exist, or the broker could not say). */
+  private int partitionCount(String topic) {
+    try {
+      List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+      return info == null ? 0 : info.size();
+    } catch (KafkaException e) {
+      log.warn("could not read the partitions of reply topic {}: {}", topic, e.toString());
+      return 0;
+    }
   }
 
   // ---- life cycle (called from other threads) ----
@@ -237,11 +309,25 @@ final class GeneratorWorker implements Runnable {
         return;
       }
       now = System.nanoTime();
+      expire(now);
       SlotScheduler.Filled filled = scheduler.fill(preparer, now);
       filled.started().forEach(metrics::started);
+      if (!filled.started().isEmpty()) {
+        long epoch = RequestTracing.epochNanos();
+        for (Job job : filled.started()) {
+          job.trace().started(job.model().key().toString(), epoch);
+        }
+      }
       for (Job job : filled.failed()) {
+        job.trace().failed(job.errorKind().code(), job.errorMessage(), RequestTracing.epochNanos());
+        metrics.byPriority(job, "error");
         answerError(
-            job.source(), job.offset(), job.requestId(), job.errorKind(), job.errorMessage());
+            job.source(),
+            job.offset(),
+            job.requestId(),
+            job.route(),
+            job.errorKind(),
+            job.errorMessage());
       }
       if (scheduler.active() > 0) {
         long before = System.nanoTime();
@@ -288,13 +374,49 @@ final class GeneratorWorker implements Runnable {
       return;
     }
     RequestReader.Read read = reader.read(rec.key(), rec.value());
+    ReplyRoutes.Resolved where =
+        read instanceof RequestReader.Cancel
+            ? new ReplyRoutes.Routed(ReplyRoute.DEFAULT)
+            : routes.resolve(rec.headers(), System.nanoTime());
+    if (where instanceof ReplyRoutes.Refused refused && answerable(read) != null) {
+      // The answer cannot go where the request asked: say so where every client can read it.
+      trace(rec, answerable(read))
+          .failed(
+              ErrorKind.REPLY_TOPIC_NOT_ALLOWED.code(),
+              refused.message(),
+              RequestTracing.epochNanos());
+      answerError(
+          tp,
+          rec.offset(),
+          answerable(read),
+          refused.fallback(),
+          ErrorKind.REPLY_TOPIC_NOT_ALLOWED,
+          refused.message());
+      return;
+    }
+    ReplyRoute route =
+        where instanceof ReplyRoutes.Routed routed ? routed.route() : ReplyRoute.DEFAULT;
     if (read instanceof RequestReader.Accepted a) {
       long originDelayMs =
           rec.timestamp() < 0 ? 0 : Math.max(0, System.currentTimeMillis() - rec.timestamp());
-      scheduler.enqueue(new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs));
+      Job job = new Job(a.spec(), tp, rec.offset(), System.nanoTime(), originDelayMs);
+      job.limitQueueWait(settings.queueMaxWaitMs());
+      job.routeTo(route);
+      job.traceWith(trace(rec, job.requestId()));
+      scheduler.enqueue(job);
+    } else if (read instanceof RequestReader.Cancel c) {
+      // A tombstone: nothing to answer for itself; it cancels the request(s) with its key read
+      // before it from this partition, which are answered now with the text so far. Replayed after
+      // a crash it cancels the same requests again (those answered already are skipped above).
+      for (Job job : scheduler.cancel(c.requestId(), tp, rec.offset(), System.nanoTime())) {
+        answer(job);
+        log.debug("{} cancelled after {} characters", job, job.steps());
+      }
+      ledger.finished(tp, rec.offset());
     } else if (read instanceof RequestReader.Rejected r) {
       if (r.requestId() != null) {
-        answerError(tp, rec.offset(), r.requestId(), r.kind(), r.message());
+        trace(rec, r.requestId()).failed(r.kind().code(), r.message(), RequestTracing.epochNanos());
+        answerError(tp, rec.offset(), r.requestId(), route, r.kind(), r.message());
       } else {
         deadLetter(rec, r.kind(), r.message());
         ledger.finished(tp, rec.offset());
@@ -302,10 +424,71 @@ final class GeneratorWorker implements Runnable {
     }
   }
 
+  /**
+   * Answers the requests whose deadline passed: queued ones with deadline-exceeded (no work),
+   * running ones with their text so far (finishReason deadline).
+   */
+  private void expire(long now) {
+    SlotScheduler.Expired expired = scheduler.expire(now);
+    for (Job job : expired.queued()) {
+      job.trace()
+          .failed(
+              ErrorKind.DEADLINE_EXCEEDED.code(), "deadline exceeded", RequestTracing.epochNanos());
+      metrics.byPriority(job, "error");
+      answerError(
+          job.source(),
+          job.offset(),
+          job.requestId(),
+          job.route(),
+          ErrorKind.DEADLINE_EXCEEDED,
+          "waited "
+              + Math.round(job.sinceOriginMs(now))
+              + " ms for a slot, past "
+              + (job.spec().timeoutMs() != null
+                  ? "its timeoutMs of " + job.spec().timeoutMs()
+                  : "this generator's queue.max-wait-ms of " + settings.queueMaxWaitMs())
+              + " (counted from the record timestamp); not generated");
+    }
+    for (Job job : expired.running()) {
+      answer(job);
+    }
+  }
+
+  private RequestTracing.Trace trace(ConsumerRecord<String, byte[]> rec, String requestId) {
+    return tracing.start(
+        rec.topic(),
+        rec.partition(),
+        rec.offset(),
+        requestId,
+        rec.headers(),
+        RequestTracing.epochNanos());
+  }
+
+  /**
+   * The requestId a read gets its answer under, or null when it gets none (a cancel, a dead
+   * letter).
+   */
+  private static String answerable(RequestReader.Read read) {
+    if (read instanceof RequestReader.Accepted a) {
+      return a.spec().requestId();
+    }
+    return read instanceof RequestReader.Rejected r ? r.requestId() : null;
+  }
+
   // ---- records out (all inside the open transaction) ----
 
+  /** A response record along {@code route}: its topic and partition, with the echoed headers. */
+  private ProducerRecord<String, byte[]> response(ReplyRoute route, String key, byte[] value) {
+    return new ProducerRecord<>(
+        route.topic() == null ? topics.responses() : route.topic(),
+        route.partition(),
+        key,
+        value,
+        new RecordHeaders(route.echo()));
+  }
+
   private void send(ProducerRecord<String, byte[]> record) {
-    if (record.topic().equals(topics.responses())) {
+    if (!record.topic().equals(topics.deadLetters())) {
       // Which instance wrote a response (dead letters carry it among their error headers): lets an
       // operator, and the fault tests, attribute committed answers to instances.
       record.headers().add(DeadLetters.WORKER, name.getBytes(StandardCharsets.UTF_8));
@@ -317,7 +500,12 @@ final class GeneratorWorker implements Runnable {
     if (job.spec().stream()) {
       sendChunk(job);
     }
-    send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.complete(job)));
+    send(response(job.route(), job.requestId(), writer.complete(job)));
+    job.trace()
+        .finished(
+            job.finish().name().toLowerCase(java.util.Locale.ROOT),
+            job.totalSteps(),
+            RequestTracing.epochNanos());
     pace.answered(System.nanoTime());
     ledger.finished(job.source(), job.offset());
     metrics.answered(job);
@@ -326,15 +514,18 @@ final class GeneratorWorker implements Runnable {
   private void sendChunk(Job job) {
     Job.Chunk chunk = job.nextChunk();
     if (chunk != null) {
-      send(new ProducerRecord<>(topics.responses(), job.requestId(), writer.chunk(job, chunk)));
+      send(response(job.route(), job.requestId(), writer.chunk(job, chunk)));
     }
   }
 
   private void answerError(
-      TopicPartition tp, long offset, String requestId, ErrorKind kind, String message) {
-    send(
-        new ProducerRecord<>(
-            topics.responses(), requestId, writer.error(requestId, kind, message)));
+      TopicPartition tp,
+      long offset,
+      String requestId,
+      ReplyRoute route,
+      ErrorKind kind,
+      String message) {
+    send(response(route, requestId, writer.error(requestId, kind, message)));
     pace.answered(System.nanoTime());
     ledger.finished(tp, offset);
     metrics.error(kind);
@@ -483,7 +674,9 @@ final class GeneratorWorker implements Runnable {
     }
     output.abort();
     metrics.transaction(false);
-    int dropped = scheduler.remove(j -> true).size();
+    List<Job> droppedJobs = scheduler.remove(j -> true);
+    abandon(droppedJobs);
+    int dropped = droppedJobs.size();
     for (TopicPartition tp : owned) {
       ledger.rewind(tp).ifPresent(offset -> consumer.seek(tp, offset));
     }
@@ -500,11 +693,20 @@ final class GeneratorWorker implements Runnable {
     }
   }
 
+  private static void abandon(List<Job> jobs) {
+    long epoch = RequestTracing.epochNanos();
+    for (Job job : jobs) {
+      job.trace().abandoned(epoch);
+    }
+  }
+
   /** Hands back what is still running: commits what is answered, forgets the rest uncommitted. */
   private void handBack(Collection<TopicPartition> partitions) {
     commitNow();
     Set<TopicPartition> gone = new HashSet<>(partitions);
-    int n = scheduler.remove(j -> gone.contains(j.source())).size();
+    List<Job> handed = scheduler.remove(j -> gone.contains(j.source()));
+    abandon(handed);
+    int n = handed.size();
     for (TopicPartition tp : gone) {
       ledger.remove(tp);
     }

@@ -22,7 +22,16 @@ final class JsonRequestReader implements RequestReader {
   static final int STOP_MAX_CHARS = 64;
 
   /** The configured limits. */
-  record Limits(int promptMaxChars, int lengthMax, int stopMax, String defaultModelId) {}
+  /**
+   * @param nMax most samples per request (n.max, at most batch.capacity: every sample needs a slot)
+   */
+  record Limits(int promptMaxChars, int lengthMax, int stopMax, String defaultModelId, int nMax) {
+
+    /** One sample per request at most. */
+    Limits(int promptMaxChars, int lengthMax, int stopMax, String defaultModelId) {
+      this(promptMaxChars, lengthMax, stopMax, defaultModelId, 1);
+    }
+  }
 
   private final Limits limits;
 
@@ -32,6 +41,9 @@ final class JsonRequestReader implements RequestReader {
 
   @Override
   public Read read(String key, byte[] value) {
+    if (value == null && validId(key) != null) {
+      return new Cancel(key);
+    }
     if (value == null || value.length == 0) {
       return new Rejected(
           validId(key),
@@ -93,6 +105,16 @@ final class JsonRequestReader implements RequestReader {
             "field 'stop[" + i + "]': longer than " + STOP_MAX_CHARS + " characters");
       }
     }
+    int n = req.n() == null ? 1 : req.n();
+    if (n > limits.nMax()) {
+      return new Rejected(
+          id,
+          ErrorKind.INVALID_OPTION,
+          "field 'n': "
+              + n
+              + " samples is more than this generator gives (n.max and batch.capacity): use 1.."
+              + limits.nMax());
+    }
     SamplingOptions sampling;
     try {
       long seed = req.randomSeed() != null ? req.randomSeed() : seedOf(id);
@@ -110,7 +132,11 @@ final class JsonRequestReader implements RequestReader {
             modelId,
             req.modelVersion(),
             req.stop(),
-            req.stream()));
+            req.stream(),
+            req.timeoutMs(),
+            req.priority(),
+            n,
+            req.logprobs() == null ? 0 : req.logprobs()));
   }
 
   /**
@@ -133,7 +159,8 @@ final class JsonRequestReader implements RequestReader {
     String field = e.field() == null ? "" : e.field();
     return switch (field) {
       case "length" -> ErrorKind.LENGTH_OUT_OF_RANGE;
-      case "topN", "temperature", "randomSeed" -> ErrorKind.INVALID_OPTION;
+      case "topN", "temperature", "randomSeed", "timeoutMs", "n", "logprobs" ->
+          ErrorKind.INVALID_OPTION;
       default -> field.startsWith("stop") ? ErrorKind.INVALID_OPTION : ErrorKind.INVALID_FIELD;
     };
   }

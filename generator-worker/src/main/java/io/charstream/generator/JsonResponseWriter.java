@@ -4,6 +4,8 @@ import io.charstream.schemas.json.Json;
 import io.charstream.schemas.message.GenerateResponse;
 import io.charstream.schemas.message.GenerateResponse.FinishReason;
 import io.charstream.schemas.message.GenerateResponse.Timings;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Writes responses as the contract's {@link GenerateResponse} JSON. */
 final class JsonResponseWriter implements ResponseWriter {
@@ -22,24 +24,54 @@ final class JsonResponseWriter implements ResponseWriter {
 
   @Override
   public byte[] complete(Job job) {
-    double genSeconds = Math.max(1e-9, (job.finishedNanos() - job.startedNanos()) / 1e9);
-    Timings timings =
-        new Timings(
-            job.sinceOriginMs(job.startedNanos()),
-            job.sinceOriginMs(job.firstCharNanos()),
-            job.sinceOriginMs(job.finishedNanos()),
-            job.steps() / genSeconds);
-    FinishReason reason = job.finish() == Job.Finish.STOP ? FinishReason.STOP : FinishReason.LENGTH;
+    Timings timings = null;
+    if (job.started()) {
+      double genSeconds = Math.max(1e-9, (job.finishedNanos() - job.startedNanos()) / 1e9);
+      timings =
+          new Timings(
+              job.sinceOriginMs(job.startedNanos()),
+              job.steps() == 0 ? null : job.sinceOriginMs(job.firstCharNanos()),
+              job.sinceOriginMs(job.finishedNanos()),
+              job.totalSteps() / genSeconds);
+    }
+    FinishReason reason = reason(job.finish());
+    List<GenerateResponse.Choice> choices = null;
+    if (job.spec().n() > 1) {
+      choices = new ArrayList<>(job.spec().n());
+      List<Job.Sample> samples = job.samples();
+      for (int i = 0; i < samples.size(); i++) {
+        Job.Sample x = samples.get(i);
+        choices.add(new GenerateResponse.Choice(i, x.text(), reason(x.finish()), x.logprobs()));
+      }
+    }
+    List<GenerateResponse.CharLogprob> logprobs =
+        job.spec().logprobs() > 0 ? job.samples().get(0).logprobs() : null;
+    // A job ended before it was primed (cancelled while queued) may not know its model yet.
+    LoadedModel model = job.model();
     return Json.write(
-        GenerateResponse.done(
+        new GenerateResponse(
+            GenerateResponse.SCHEMA_VERSION,
             job.requestId(),
+            GenerateResponse.Type.FINAL,
             job.finalSeq(),
             job.text(),
-            job.model().modelId(),
-            job.model().version(),
+            model == null ? null : model.modelId(),
+            model == null ? null : model.version(),
             reason,
-            timings),
+            timings,
+            null,
+            choices,
+            logprobs),
         GenerateResponse.class);
+  }
+
+  private static FinishReason reason(Job.Finish finish) {
+    return switch (finish) {
+      case LENGTH -> FinishReason.LENGTH;
+      case STOP -> FinishReason.STOP;
+      case CANCELLED -> FinishReason.CANCELLED;
+      case DEADLINE -> FinishReason.DEADLINE;
+    };
   }
 
   @Override

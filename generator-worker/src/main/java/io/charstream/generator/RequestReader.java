@@ -10,9 +10,15 @@ interface RequestReader {
 
   Read read(String key, byte[] value);
 
-  sealed interface Read permits Accepted, Rejected {}
+  sealed interface Read permits Accepted, Rejected, Cancel {}
 
   record Accepted(RequestSpec spec) implements Read {}
+
+  /**
+   * A tombstone (null value) keyed by a valid requestId: cancels that request if it is queued or
+   * running; nothing to answer otherwise.
+   */
+  record Cancel(String requestId) implements Read {}
 
   /**
    * @param requestId the id to answer to, or null when none could be read

@@ -2,15 +2,18 @@ package io.charstream.generator;
 
 import io.charstream.generator.LoadedModel.ModelKey;
 import io.charstream.model.SamplingOptions;
+import io.charstream.model.Vocabulary;
 import io.charstream.model.generation.GenerationStreams;
-import java.util.ArrayDeque;
+import io.charstream.schemas.message.GenerateResponse;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Continuous batching: a table of {@code capacity} slots shared by every running request. A slot is
@@ -57,22 +60,27 @@ final class SlotScheduler {
   /** The result of one call to {@link #step}. */
   record Stepped(List<Job> finished, int charsGenerated, int activeSlots) {}
 
-  /** One model version's batch and the job in each of its slots (null: free). */
+  /**
+   * One model version's batch, the job in each of its slots (null: free) and which of the job's
+   * samples the slot runs (a job with n samples has n slots).
+   */
   private static final class Batch {
     final GenerationStreams slots;
     final Job[] jobs;
+    final int[] sampleOf;
     int active;
 
     Batch(GenerationStreams slots) {
       this.slots = slots;
       this.jobs = new Job[slots.capacity()];
+      this.sampleOf = new int[slots.capacity()];
     }
   }
 
   private final int capacity;
   private final Batches batchFactory;
   private final int primeCharBudget;
-  private final Deque<Job> queue = new ArrayDeque<>();
+  private final AdmissionQueue queue;
   private final Map<ModelKey, Batch> batches = new LinkedHashMap<>();
   private int active;
 
@@ -83,6 +91,15 @@ final class SlotScheduler {
    *     for long
    */
   SlotScheduler(int capacity, Batches batchFactory, int primeCharBudget) {
+    this(capacity, batchFactory, primeCharBudget, AdmissionQueue.DEFAULT_BATCH_EVERY);
+  }
+
+  /**
+   * @param batchEvery while batch requests wait, at least one of this many admissions goes to one
+   *     ({@link AdmissionQueue})
+   */
+  SlotScheduler(int capacity, Batches batchFactory, int primeCharBudget, int batchEvery) {
+    this.queue = new AdmissionQueue(batchEvery);
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
     }
@@ -92,7 +109,7 @@ final class SlotScheduler {
   }
 
   void enqueue(Job job) {
-    queue.addLast(job);
+    queue.add(job);
   }
 
   int queued() {
@@ -134,8 +151,9 @@ final class SlotScheduler {
   List<Job> finishingWithin(int steps) {
     List<Job> out = new ArrayList<>();
     for (Batch batch : batches.values()) {
-      for (Job j : batch.jobs) {
-        if (j != null && j.spec().length() - j.steps() <= steps) {
+      for (int s = 0; s < batch.jobs.length; s++) {
+        Job j = batch.jobs[s];
+        if (j != null && batch.sampleOf[s] == 0 && j.spec().length() - j.steps() <= steps) {
           out.add(j);
         }
       }
@@ -145,22 +163,23 @@ final class SlotScheduler {
 
   /** Running jobs (for chunking); a snapshot. */
   List<Job> running() {
-    List<Job> out = new ArrayList<>(active);
+    Set<Job> out = new LinkedHashSet<>();
     for (Batch batch : batches.values()) {
       for (Job j : batch.jobs) {
         if (j != null) {
-          out.add(j);
+          out.add(j); // a job with several samples holds several slots
         }
       }
     }
-    return out;
+    return new ArrayList<>(out);
   }
 
   /**
-   * Primes queued jobs into free slots, in arrival order, skipping jobs whose model is loading. The
-   * jobs taken for one model version are primed together ({@link GenerationStreams#openAll}: one
-   * batched step per prompt position), so a wave of new requests costs about what its longest
-   * prompt costs, not the sum of its prompts.
+   * Primes queued jobs into free slots, interactive ones first, in arrival order per priority
+   * ({@link AdmissionQueue}), skipping jobs whose model is loading. The jobs taken for one model
+   * version are primed together ({@link GenerationStreams#openAll}: one batched step per prompt
+   * position), so a wave of new requests costs about what its longest prompt costs, not the sum of
+   * its prompts.
    */
   Filled fill(Preparer preparer, long nowNanos) {
     List<Job> started = new ArrayList<>();
@@ -168,11 +187,15 @@ final class SlotScheduler {
     Map<ModelKey, List<Job>> taken = new LinkedHashMap<>();
     long primed = 0;
     int free = capacity - active;
-    for (Iterator<Job> it = queue.iterator(); it.hasNext() && started.size() < free; ) {
+    int takenSlots = 0;
+    for (Iterator<Job> it = queue.candidates(); it.hasNext() && takenSlots < free; ) {
       if (!started.isEmpty() && primed >= primeCharBudget) {
         break;
       }
       Job job = it.next();
+      if (takenSlots + job.spec().n() > free) {
+        break; // it waits for enough slots; the requests behind it wait behind it
+      }
       Readiness r = job.prepared() ? Readiness.READY : preparer.prepare(job);
       if (r == Readiness.WAIT) {
         continue;
@@ -182,8 +205,10 @@ final class SlotScheduler {
         failed.add(job);
         continue;
       }
+      queue.admitted(job);
       taken.computeIfAbsent(job.model().key(), k -> new ArrayList<>()).add(job);
       primed += job.promptIds().length;
+      takenSlots += job.spec().n();
       started.add(job);
     }
     for (List<Job> jobs : taken.values()) {
@@ -191,25 +216,48 @@ final class SlotScheduler {
       Batch batch =
           batches.computeIfAbsent(
               model.key(), k -> new Batch(batchFactory.create(model, capacity)));
+      List<Job> single = new ArrayList<>(jobs.size());
       List<int[]> prompts = new ArrayList<>(jobs.size());
       List<SamplingOptions> options = new ArrayList<>(jobs.size());
       for (Job job : jobs) {
-        prompts.add(job.promptIds());
-        options.add(job.spec().sampling());
+        if (job.spec().n() == 1) {
+          single.add(job);
+          prompts.add(job.promptIds());
+          options.add(job.spec().sampling());
+        }
       }
       int[] slots = batch.slots.openAll(prompts, options);
       for (int i = 0; i < slots.length; i++) {
-        Job job = jobs.get(i);
-        job.start(slots[i], nowNanos);
-        batch.jobs[slots[i]] = job;
-        batch.active++;
-        active++;
+        place(batch, single.get(i), new int[] {slots[i]}, nowNanos);
+      }
+      // Several samples: the prompt primed once, its state copied to each sample's slot.
+      for (Job job : jobs) {
+        if (job.spec().n() > 1) {
+          List<SamplingOptions> samples = new ArrayList<>(job.spec().n());
+          for (int i = 0; i < job.spec().n(); i++) {
+            samples.add(job.spec().sampling(i));
+          }
+          place(batch, job, batch.slots.openShared(job.promptIds(), samples), nowNanos);
+        }
       }
     }
     return new Filled(started, failed);
   }
 
-  /** One batched step of every batch that has running jobs; finished jobs leave their slots. */
+  private void place(Batch batch, Job job, int[] slots, long nowNanos) {
+    job.start(slots, nowNanos);
+    for (int i = 0; i < slots.length; i++) {
+      batch.jobs[slots[i]] = job;
+      batch.sampleOf[slots[i]] = i;
+      batch.active++;
+      active++;
+    }
+  }
+
+  /**
+   * One batched step of every batch that has running jobs; finished samples leave their slots, and
+   * a job whose samples have all finished is returned.
+   */
   Stepped step(long nowNanos) {
     List<Job> finished = new ArrayList<>();
     int chars = 0;
@@ -219,15 +267,21 @@ final class SlotScheduler {
         continue;
       }
       int[] ids = batch.slots.step();
+      Vocabulary vocabulary = batch.slots.vocabulary();
       for (int s = 0; s < batch.jobs.length; s++) {
         Job job = batch.jobs[s];
         if (job == null) {
           continue;
         }
         chars++;
-        if (job.append(batch.slots.vocabulary().decode(ids[s]), nowNanos)) {
+        int top = job.spec().logprobs();
+        GenerateResponse.CharLogprob logprob =
+            top == 0 ? null : Logprobs.of(batch.slots.lastLogits(s), ids[s], top, vocabulary);
+        if (job.append(batch.sampleOf[s], vocabulary.decode(ids[s]), logprob, nowNanos)) {
           free(batch, s);
-          finished.add(job);
+          if (job.finished()) {
+            finished.add(job);
+          }
         }
       }
     }
@@ -235,22 +289,69 @@ final class SlotScheduler {
     return new Stepped(finished, chars, occupied);
   }
 
-  /** Removes matching jobs, queued or running, without finishing them (their partition moved). */
-  List<Job> remove(Predicate<Job> which) {
-    List<Job> removed = new ArrayList<>();
-    for (Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
-      Job job = it.next();
-      if (which.test(job)) {
-        it.remove();
-        removed.add(job);
+  /**
+   * Cancels the queued or running jobs with {@code requestId} read from {@code source} before
+   * {@code offset} (a tombstone's position: it cancels only what came before it): each leaves its
+   * slot at once and ends {@link Job.Finish#CANCELLED} with its text so far. Returns them (none for
+   * a request that is unknown here or already finished).
+   */
+  List<Job> cancel(String requestId, TopicPartition source, long offset, long nowNanos) {
+    List<Job> cancelled =
+        remove(
+            j ->
+                j.requestId().equals(requestId)
+                    && j.source().equals(source)
+                    && j.offset() < offset);
+    for (Job job : cancelled) {
+      job.end(Job.Finish.CANCELLED, nowNanos);
+    }
+    return cancelled;
+  }
+
+  /** The result of {@link #expire}. */
+  record Expired(List<Job> queued, List<Job> running) {}
+
+  /**
+   * Takes out the jobs whose deadline passed: queued ones past their queue deadline (to be answered
+   * deadline-exceeded, without work) and running ones past their timeoutMs, which leave their slot
+   * and end {@link Job.Finish#DEADLINE} with their text so far. Costs one comparison per job.
+   */
+  Expired expire(long nowNanos) {
+    List<Job> queued = queue.removeIf(job -> job.queueExpired(nowNanos));
+    List<Job> running = new ArrayList<>();
+    if (active > 0) {
+      for (Batch batch : batches.values()) {
+        for (int s = 0; s < batch.jobs.length; s++) {
+          Job job = batch.jobs[s];
+          if (job != null && job.runExpired(nowNanos)) {
+            free(batch, s);
+            if (!running.contains(job)) {
+              running.add(job);
+            }
+          }
+        }
+      }
+      if (!running.isEmpty()) {
+        dropIdleBatches();
+      }
+      for (Job job : running) {
+        job.end(Job.Finish.DEADLINE, nowNanos);
       }
     }
+    return new Expired(queued, running);
+  }
+
+  /** Removes matching jobs, queued or running, without finishing them (their partition moved). */
+  List<Job> remove(Predicate<Job> which) {
+    List<Job> removed = queue.removeIf(which);
     for (Batch batch : batches.values()) {
       for (int s = 0; s < batch.jobs.length; s++) {
         Job job = batch.jobs[s];
         if (job != null && which.test(job)) {
           free(batch, s);
-          removed.add(job);
+          if (!removed.contains(job)) {
+            removed.add(job); // once, however many samples (slots) it had
+          }
         }
       }
     }
@@ -260,7 +361,7 @@ final class SlotScheduler {
 
   private void free(Batch batch, int slot) {
     batch.slots.close(slot);
-    batch.jobs[slot].leaveSlot();
+    batch.jobs[slot].leaveSlot(batch.sampleOf[slot]);
     batch.jobs[slot] = null;
     batch.active--;
     active--;

@@ -69,6 +69,78 @@ class BatchedGenerationTest {
     return r;
   }
 
+  /**
+   * Several samples of one prompt (primed once, the state copied) and log-probabilities, among
+   * one-sample requests joining and leaving: sample i is the text of the request alone with seed +
+   * i, bit for bit; the log-probabilities cover the text exactly (stop strings cut off both), are
+   * at most 0, and their top alternatives come most probable first.
+   */
+  @Test
+  void severalSamplesAndLogprobsKeepEachTextAsGeneratedAlone() {
+    List<Job> jobs = new ArrayList<>();
+    String[] prompts = {"KING RICHARD", "a", "To be or not"};
+    for (int i = 0; i < 9; i++) {
+      SamplingOptions options = new SamplingOptions(1 + i % 3, 0.8, 2000 + i);
+      int n = 1 + i % 3;
+      jobs.add(
+          new Job(
+              new RequestSpec(
+                  "m" + i,
+                  prompts[i % prompts.length],
+                  10 + 9 * (i % 4),
+                  options,
+                  "tiny",
+                  null,
+                  i == 5 ? List.of("e") : List.of(),
+                  false,
+                  null,
+                  null,
+                  n,
+                  i % 2 == 0 ? 0 : 1 + i % 5),
+              new TopicPartition("req", 0),
+              i,
+              0));
+    }
+    run(new SlotScheduler(5, LoadedModel::newStreams, 1_000), jobs);
+    TextGenerator alone = new TextGenerator(model.model());
+    for (Job job : jobs) {
+      RequestSpec spec = job.spec();
+      assertThat(job.finished()).as(job.toString()).isTrue();
+      assertThat(job.samples()).hasSize(spec.n());
+      for (int i = 0; i < spec.n(); i++) {
+        Job.Sample x = job.samples().get(i);
+        String expected = alone.generate(spec.prompt(), spec.length(), spec.sampling(i));
+        if (x.finish() == Job.Finish.STOP) {
+          expected = expected.substring(0, expected.indexOf("e"));
+        } else {
+          assertThat(x.finish()).isEqualTo(Job.Finish.LENGTH);
+        }
+        assertThat(x.text()).as("%s sample %d", job, i).isEqualTo(expected);
+        if (spec.logprobs() == 0) {
+          assertThat(x.logprobs()).isNull();
+          continue;
+        }
+        assertThat(x.logprobs()).hasSize(x.text().length());
+        for (int c = 0; c < x.text().length(); c++) {
+          var lp = x.logprobs().get(c);
+          assertThat(lp.text()).isEqualTo(x.text().substring(c, c + 1));
+          assertThat(lp.logprob()).isLessThanOrEqualTo(0.0);
+          assertThat(lp.top()).hasSize(spec.logprobs());
+          for (int k = 1; k < lp.top().size(); k++) {
+            assertThat(lp.top().get(k).logprob())
+                .isLessThanOrEqualTo(lp.top().get(k - 1).logprob());
+          }
+          // The chosen character is one of the topN (of the raw logits) the sampler drew from.
+          if (spec.sampling().topN() <= spec.logprobs()) {
+            assertThat(lp.logprob())
+                .isGreaterThanOrEqualTo(lp.top().get(spec.sampling().topN() - 1).logprob());
+          }
+        }
+      }
+      assertThat(job.text()).isEqualTo(job.samples().get(0).text());
+    }
+  }
+
   @Test
   void continuousBatchingEqualsOneAtATime() {
     List<Job> batched = jobs();

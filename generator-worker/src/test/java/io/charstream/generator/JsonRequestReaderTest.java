@@ -28,6 +28,64 @@ class JsonRequestReaderTest {
   }
 
   @Test
+  void aKeyedTombstoneIsACancelAndOnlyAKeyedTombstone() {
+    assertThat(read("r1", null)).isEqualTo(new RequestReader.Cancel("r1"));
+    // An empty value is not a tombstone; a tombstone without a usable key names no request.
+    assertThat(rejected("r1", "").kind()).isEqualTo(ErrorKind.MALFORMED_JSON);
+    assertThat(rejected("r1", "").requestId()).isEqualTo("r1");
+    assertThat(rejected("a b/c", null).requestId()).isNull();
+    assertThat(rejected(null, null).requestId()).isNull();
+  }
+
+  @Test
+  void timeoutMsIsCarriedOverAndMustBePositive() {
+    assertThat(((Accepted) read("r1", req(""))).spec().timeoutMs()).isNull();
+    assertThat(((Accepted) read("r1", req(",\"timeoutMs\":250"))).spec().timeoutMs())
+        .isEqualTo(250L);
+    Rejected zero = rejected("r1", req(",\"timeoutMs\":0"));
+    assertThat(zero.kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(zero.message()).contains("timeoutMs");
+    assertThat(rejected("r1", req(",\"timeoutMs\":\"1s\"")).kind())
+        .isEqualTo(ErrorKind.INVALID_FIELD);
+  }
+
+  @Test
+  void priorityDefaultsToInteractiveAndOtherValuesAreRejectedNamingTheField() {
+    assertThat(((Accepted) read("r1", req(""))).spec().priority())
+        .isEqualTo(io.charstream.schemas.message.Priority.INTERACTIVE);
+    assertThat(((Accepted) read("r1", req(",\"priority\":\"batch\""))).spec().priority())
+        .isEqualTo(io.charstream.schemas.message.Priority.BATCH);
+    Rejected urgent = rejected("r1", req(",\"priority\":\"urgent\""));
+    assertThat(urgent.kind()).isEqualTo(ErrorKind.INVALID_FIELD);
+    assertThat(urgent.message()).contains("priority");
+  }
+
+  @Test
+  void nAndLogprobsAreCarriedOverWithinTheirLimits() {
+    JsonRequestReader three =
+        new JsonRequestReader(new JsonRequestReader.Limits(10, 2000, 2, "shakespeare", 3));
+    RequestSpec spec =
+        ((Accepted)
+                three.read("r1", req(",\"n\":3,\"logprobs\":5").getBytes(StandardCharsets.UTF_8)))
+            .spec();
+    assertThat(spec.n()).isEqualTo(3);
+    assertThat(spec.logprobs()).isEqualTo(5);
+    RequestSpec plain =
+        ((Accepted) three.read("r1", req("").getBytes(StandardCharsets.UTF_8))).spec();
+    assertThat(plain.n()).isEqualTo(1);
+    assertThat(plain.logprobs()).isZero();
+    Read four = three.read("r1", req(",\"n\":4").getBytes(StandardCharsets.UTF_8));
+    assertThat(((Rejected) four).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(((Rejected) four).message()).contains("field 'n'").contains("1..3");
+    // The default limits allow one sample.
+    assertThat(rejected("r1", req(",\"n\":2")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(rejected("r1", req(",\"n\":0")).kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    Rejected six = rejected("r1", req(",\"logprobs\":6"));
+    assertThat(six.kind()).isEqualTo(ErrorKind.INVALID_OPTION);
+    assertThat(six.message()).contains("logprobs").contains("0..5");
+  }
+
+  @Test
   void aMinimalRequestTakesTheDefaults() {
     Read r = read("r1", req(""));
     assertThat(r).isInstanceOf(Accepted.class);

@@ -77,6 +77,156 @@ class SlotSchedulerTest {
   }
 
   @Test
+  void aCancelFreesTheSlotAtOnceAndEndsRunningAndQueuedJobsWithTheirTextSoFar() {
+    SlotScheduler s = new SlotScheduler(1, factory, 1_000);
+    Job running = job("c1", 50, 1);
+    Job queued = job("c2", 50, 2);
+    Job other = job("c3", 5, 3);
+    s.enqueue(running);
+    s.enqueue(queued);
+    s.enqueue(other);
+    SlotScheduler.Preparer p = j -> readyOn(j, V1);
+    s.fill(p, 0);
+    s.step(0);
+    s.step(0);
+
+    // Only requests read before the tombstone, from its partition, are cancelled.
+    assertThat(s.cancel("c1", P1, Long.MAX_VALUE, 0)).isEmpty();
+    assertThat(s.cancel("c1", P0, running.offset(), 0)).isEmpty();
+    List<Job> cancelled = s.cancel("c1", P0, running.offset() + 100, 7);
+    assertThat(cancelled).containsExactly(running);
+    assertThat(running.finish()).isEqualTo(Job.Finish.CANCELLED);
+    assertThat(running.text()).isEqualTo(FakeEngine.expected(1, 2));
+    assertThat(running.slot()).isEqualTo(-1);
+    assertThat(running.finishedNanos()).isEqualTo(7);
+    assertThat(s.active()).isZero();
+
+    assertThat(s.cancel("c2", P0, queued.offset() + 1, 0)).containsExactly(queued);
+    assertThat(queued.finish()).isEqualTo(Job.Finish.CANCELLED);
+    assertThat(queued.started()).isFalse();
+    assertThat(queued.text()).isEmpty();
+    // The freed slot goes to the next request; a second cancel of a gone request is a no-op.
+    assertThat(runAll(s, p)).containsExactly(other);
+    assertThat(s.cancel("c1", P0, Long.MAX_VALUE, 0)).isEmpty();
+  }
+
+  private static Job timed(String id, int length, Long timeoutMs, long originDelayMs) {
+    RequestSpec spec =
+        new RequestSpec(
+            id,
+            "KING",
+            length,
+            SamplingOptions.withSeed(1),
+            "m",
+            null,
+            List.of(),
+            false,
+            timeoutMs,
+            null);
+    return new Job(spec, P0, offsets++, 0L, originDelayMs);
+  }
+
+  @Test
+  void deadlinesEndQueuedJobsWithoutWorkAndRunningOnesWithTheirTextSoFar() {
+    long ms = 1_000_000L;
+    SlotScheduler s = new SlotScheduler(1, factory, 1_000);
+    Job running = timed("d-run", 50, 10L, 0);
+    Job queued = timed("d-queued", 50, 5L, 0);
+    Job late = timed("d-late", 50, 100L, 98); // its record is 98 ms old when read: 2 ms left
+    Job bounded = timed("d-bounded", 50, null, 0);
+    bounded.limitQueueWait(3);
+    Job free = timed("d-free", 3, null, 0);
+    free.limitQueueWait(0); // 0: no bound
+    for (Job j : List.of(running, queued, late, bounded, free)) {
+      s.enqueue(j);
+    }
+    SlotScheduler.Preparer p = j -> readyOn(j, V1);
+    s.fill(p, 0);
+    s.step(ms);
+    s.step(ms);
+
+    SlotScheduler.Expired at1 = s.expire(ms);
+    assertThat(at1.queued()).isEmpty();
+    assertThat(at1.running()).isEmpty();
+    assertThat(s.expire(2 * ms).queued()).containsExactly(late);
+    assertThat(s.expire(3 * ms).queued()).containsExactly(bounded);
+    assertThat(s.expire(5 * ms).queued()).containsExactly(queued);
+    assertThat(s.expire(9 * ms).running()).isEmpty();
+    SlotScheduler.Expired at10 = s.expire(10 * ms);
+    assertThat(at10.queued()).isEmpty();
+    assertThat(at10.running()).containsExactly(running);
+    assertThat(running.finish()).isEqualTo(Job.Finish.DEADLINE);
+    assertThat(running.text()).isEqualTo(FakeEngine.expected(1, 2));
+    assertThat(running.slot()).isEqualTo(-1);
+    assertThat(s.active()).isZero();
+    // A request without a deadline is never expired, however long it waits or runs.
+    assertThat(s.expire(Long.MAX_VALUE / 2).queued()).isEmpty();
+    assertThat(runAll(s, p)).containsExactly(free);
+    assertThat(free.finish()).isEqualTo(Job.Finish.LENGTH);
+  }
+
+  @Test
+  void aRequestWithSeveralSamplesTakesASlotPerSampleAndFinishesWithTheLast() {
+    SlotScheduler s = new SlotScheduler(4, factory, 1_000);
+    RequestSpec three =
+        new RequestSpec(
+            "n3",
+            "KING",
+            6,
+            SamplingOptions.withSeed(10),
+            "m",
+            null,
+            List.of("m"),
+            false,
+            null,
+            null,
+            3,
+            0);
+    Job samples = new Job(three, P0, offsets++, 0L);
+    Job two = job("n2", 3, 20);
+    Job pair =
+        new Job(
+            new RequestSpec(
+                "p2",
+                "KING",
+                3,
+                SamplingOptions.withSeed(30),
+                "m",
+                null,
+                List.of(),
+                false,
+                null,
+                null,
+                2,
+                0),
+            P0,
+            offsets++,
+            0L);
+    s.enqueue(samples);
+    s.enqueue(pair); // needs 2 slots: only 1 left, so it waits, and so does what is behind it
+    s.enqueue(two);
+    SlotScheduler.Preparer p = j -> readyOn(j, V1);
+    assertThat(s.fill(p, 0).started()).containsExactly(samples);
+    assertThat(s.active()).isEqualTo(3);
+    List<Job> done = runAll(s, p);
+    assertThat(done).containsExactly(samples, pair, two);
+    // Sample i is the text of seed + i; a stop string ends only its own sample.
+    for (int i = 0; i < 3; i++) {
+      String full = FakeEngine.expected(10 + i, 6);
+      Job.Sample x = samples.samples().get(i);
+      int stop = full.indexOf('m');
+      assertThat(x.text()).isEqualTo(stop < 0 ? full : full.substring(0, stop));
+      assertThat(x.finish()).isEqualTo(stop < 0 ? Job.Finish.LENGTH : Job.Finish.STOP);
+    }
+    assertThat(samples.text()).isEqualTo(samples.samples().get(0).text());
+    assertThat(samples.finish()).isEqualTo(samples.samples().get(0).finish());
+    assertThat(pair.samples())
+        .extracting(Job.Sample::text)
+        .containsExactly(FakeEngine.expected(30, 3), FakeEngine.expected(31, 3));
+    assertThat(engines.get(V1.key()).maxOpen).isLessThanOrEqualTo(4);
+  }
+
+  @Test
   void aFinishedRequestFreesItsSlotForTheNextWhileOthersRun() {
     SlotScheduler s = new SlotScheduler(2, factory, 1_000);
     Job shortJob = job("short", 2, 0);

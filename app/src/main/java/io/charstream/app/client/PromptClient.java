@@ -139,6 +139,16 @@ public final class PromptClient implements AutoCloseable {
     return p.result;
   }
 
+  /**
+   * Cancels {@code requestId}: a tombstone (its key, a null value) on the requests topic. The
+   * generator answers a queued or running request at once, finishReason cancelled with the text so
+   * far; for an answered one it does nothing. Keep waiting for the answer.
+   */
+  public void cancel(String requestId) {
+    producer.send(new ProducerRecord<>(topics.generateRequests().name(), requestId, null));
+    producer.flush();
+  }
+
   /** Stops waiting for {@code requestId}: its answer, if it comes, is dropped. */
   public void forget(String requestId) {
     Pending p = pending.remove(requestId);

@@ -8,6 +8,7 @@ import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
+import io.charstream.schemas.message.Priority;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -92,11 +93,64 @@ public final class PromptCommand implements Callable<Integer> {
   String requestId;
 
   @Option(
+      names = "--timeout-ms",
+      paramLabel = "MS",
+      description =
+          "Deadline for the generator, from when the request is sent: still queued then, it is"
+              + " answered deadline-exceeded; running, it ends with the text so far.")
+  Long timeoutMs;
+
+  @Option(
+      names = "--priority",
+      paramLabel = "P",
+      description = "interactive (default) or batch: batch requests start after interactive ones.")
+  String priority;
+
+  @Option(
+      names = "-n",
+      paramLabel = "N",
+      description = "Samples of the prompt (default 1); each is printed, the first as the text.")
+  Integer n;
+
+  @Option(
+      names = "--logprobs",
+      paramLabel = "K",
+      description =
+          "0..5: print each generated character's log-probability and its K most probable"
+              + " alternatives (to stderr).")
+  Integer logprobs;
+
+  @Option(
+      names = "--cancel-after",
+      paramLabel = "MS",
+      description =
+          "Cancel the request after this many milliseconds (a tombstone on the requests topic) and"
+              + " print what was generated until then.")
+  Long cancelAfterMs;
+
+  @Option(
       names = "--timeout",
       paramLabel = "SECONDS",
       defaultValue = "120",
       description = "Give up after (default ${DEFAULT-VALUE}).")
   long timeoutSeconds;
+
+  /** A character as one visible token ("\\n" for a newline). */
+  private static String printable(String c) {
+    return c.replace("\n", "\\n").replace("\t", "\\t").replace(" ", "\u2423");
+  }
+
+  private static Priority priority(String value) {
+    if (value == null) {
+      return null;
+    }
+    for (Priority p : Priority.values()) {
+      if (p.json().equals(value)) {
+        return p;
+      }
+    }
+    throw new UserError("--priority must be interactive or batch, got '" + value + "'");
+  }
 
   @Override
   public Integer call() {
@@ -119,7 +173,11 @@ public final class PromptCommand implements Callable<Integer> {
               modelId,
               modelVersion,
               stop,
-              stream);
+              stream,
+              timeoutMs,
+              priority(priority),
+              n,
+              logprobs);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
     }
@@ -129,6 +187,25 @@ public final class PromptCommand implements Callable<Integer> {
       StringBuilder streamed = new StringBuilder();
       if (stream) {
         out.print(seed);
+      }
+      if (cancelAfterMs != null) {
+        if (cancelAfterMs < 0) {
+          throw new UserError("--cancel-after must not be negative, got " + cancelAfterMs);
+        }
+        String id = request.requestId();
+        Thread canceller =
+            new Thread(
+                () -> {
+                  try {
+                    Thread.sleep(cancelAfterMs);
+                    client.cancel(id); // a no-op on the generator if it answered already
+                  } catch (InterruptedException | RuntimeException e) {
+                    // answered (or closed) first: nothing to cancel
+                  }
+                },
+                "prompt-cancel");
+        canceller.setDaemon(true);
+        canceller.start();
       }
       GenerateResponse r =
           client.call(
@@ -154,17 +231,37 @@ public final class PromptCommand implements Callable<Integer> {
       } else {
         out.println(seed + r.text());
       }
+      if (r.choices() != null) {
+        for (GenerateResponse.Choice c : r.choices().subList(1, r.choices().size())) {
+          out.printf(
+              Locale.ROOT,
+              "--- sample %d (%s) ---%n%s%s%n",
+              c.index(),
+              c.finishReason().name().toLowerCase(Locale.ROOT),
+              seed,
+              c.text());
+        }
+      }
+      if (r.logprobs() != null) {
+        for (GenerateResponse.CharLogprob lp : r.logprobs()) {
+          StringBuilder top = new StringBuilder();
+          for (GenerateResponse.Alternative a : lp.top()) {
+            top.append(String.format(Locale.ROOT, " %s %.3f", printable(a.text()), a.logprob()));
+          }
+          System.err.printf(Locale.ROOT, "%s %.3f |%s%n", printable(lp.text()), lp.logprob(), top);
+        }
+      }
       GenerateResponse.Timings t = r.timings();
       System.err.printf(
           Locale.ROOT,
-          "[%s v%d, finish %s, %d chars, first char %.0f ms, total %.0f ms, %.0f chars/s]%n",
+          "[%s v%s, finish %s, %d chars, first char %.0f ms, total %.0f ms, %.0f chars/s]%n",
           r.modelId(),
           r.modelVersion(),
           r.finishReason().name().toLowerCase(Locale.ROOT),
           r.text().length(),
-          t.timeToFirstCharMs() == null ? Double.NaN : t.timeToFirstCharMs(),
-          t.totalMs(),
-          t.charsPerSecond());
+          t == null || t.timeToFirstCharMs() == null ? Double.NaN : t.timeToFirstCharMs(),
+          t == null ? Double.NaN : t.totalMs(),
+          t == null ? Double.NaN : t.charsPerSecond());
       return 0;
     } catch (TimeoutException e) {
       throw new CommandFailed(e.getMessage(), e);

@@ -301,6 +301,8 @@ class ConfigConsistencyIT {
     assertThat(gen.allows("topic", topics.generateResponses().name(), "Write")).isTrue();
     assertThat(gen.allows("topic", topics.deadLetter(topics.generateRequests()).name(), "Write"))
         .isTrue();
+    assertThat(gen.allows("topic", "charstream.replies.me", "Write")).isTrue(); // reply topics
+    assertThat(gen.allows("topic", "charstream.replies.me", "Read")).isFalse();
     assertThat(gen.allows("group", group, "Read")).isTrue();
     assertThat(
             gen.allows(

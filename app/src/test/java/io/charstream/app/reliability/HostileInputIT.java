@@ -131,6 +131,11 @@ class HostileInputIT {
       for (GenerateRequest ok : valid) {
         assertThat(finals.get(ok.requestId())).as(ok.requestId()).hasSize(1);
       }
+      for (Hostile h : catalogue) {
+        if (h.outcome() instanceof Outcome.Ignored) {
+          assertThat(finals).as(h.name()).doesNotContainKey(h.key());
+        }
+      }
       double counted =
           g.meters().find("charstream.generator.errors").counters().stream()
               .mapToDouble(c -> c.count())

@@ -410,13 +410,9 @@ final class HostileInputs {
             "h-empty-keyed",
             new byte[0],
             new Outcome.ErrorResponse("h-empty-keyed", "malformed-json", List.of("empty record"))));
-    out.add(
-        new Hostile(
-            "h-tombstone-keyed",
-            "h-tombstone-keyed",
-            null,
-            new Outcome.ErrorResponse(
-                "h-tombstone-keyed", "malformed-json", List.of("empty record"))));
+    // A keyed tombstone cancels the request with its key (issue 16): for an unknown request that
+    // is nothing at all, no answer and no dead letter.
+    out.add(new Hostile("h-tombstone-keyed", "h-tombstone-keyed", null, new Outcome.Ignored()));
     // No key and no readable requestId: nobody to answer, so the dead-letter topic.
     out.add(
         new Hostile(

@@ -130,6 +130,38 @@ public final class FusedGenerationBatch implements GenerationStreams {
     return opened;
   }
 
+  /**
+   * Primes the prompt in one slot, then copies its state into the others: exactly the same state.
+   */
+  @Override
+  public int[] openShared(int[] promptIds, List<SamplingOptions> options) {
+    if (options.isEmpty()) {
+      return new int[0];
+    }
+    if (options.size() > slots.freeSlots()) {
+      throw new IllegalStateException(
+          options.size() + " samples but only " + slots.freeSlots() + " free slots");
+    }
+    int[] opened = new int[options.size()];
+    opened[0] = openAll(List.of(promptIds), options.subList(0, 1))[0];
+    int[] others = slots.lowestFree(options.size() - 1);
+    for (int i = 0; i < others.length; i++) {
+      int slot = others[i];
+      for (int l = 0; l < model.numLayers(); l++) {
+        System.arraycopy(state.h[l][opened[0]], 0, state.h[l][slot], 0, state.h[l][slot].length);
+        System.arraycopy(state.c[l][opened[0]], 0, state.c[l][slot], 0, state.c[l][slot].length);
+      }
+      slots.activate(slot, promptIds[promptIds.length - 1], options.get(i + 1));
+      opened[i + 1] = slot;
+    }
+    return opened;
+  }
+
+  @Override
+  public float[] lastLogits(int slot) {
+    return logits[slot];
+  }
+
   @Override
   public int openCount() {
     return slots.openCount();

@@ -54,6 +54,30 @@ public interface GenerationStreams {
   }
 
   /**
+   * Primes one prompt once and opens a slot per option from its state: each slot's state is a copy
+   * of the primed one, with its own options and random source, so its text is the text that {@link
+   * #open} of the same prompt with that option gives (several samples of one prompt, the prompt
+   * read once). This default primes the prompt once per option.
+   *
+   * @return the slot of each option, in order
+   * @throws IllegalStateException when fewer slots are free than options are given
+   */
+  default int[] openShared(int[] promptIds, List<SamplingOptions> options) {
+    return openAll(java.util.Collections.nCopies(options.size(), promptIds), options);
+  }
+
+  /**
+   * The logits (unnormalised log-probabilities, one per vocabulary id) that {@code slot}'s id of
+   * the last {@link #step} was sampled from: a live row, valid until the next step. For
+   * log-probabilities of generated text.
+   *
+   * @throws UnsupportedOperationException when the implementation does not keep them
+   */
+  default float[] lastLogits(int slot) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no logits");
+  }
+
+  /**
    * Advances every open slot by one character.
    *
    * @return the sampled id per slot ({@link #capacity()} entries; -1 for free slots)

@@ -87,6 +87,39 @@ public class GenerationTest {
   }
 
   /**
+   * Several samples of one prompt primed once ({@link GenerationStreams#openShared}): each slot's
+   * ids and logits are those of opening the prompt alone with its options, bit for bit.
+   */
+  @Test
+  void sharedPromptSamplesEqualSeparatelyPrimedOnes() {
+    ModelConfig config = new ModelConfig(98, 8, 16, 2, 0.0);
+    GenerationModel model = modelOf(config, 13L);
+    int[] prompt = Vocabulary.reference().encode("KING RICHARD").ids();
+    List<SamplingOptions> options =
+        List.of(
+            new SamplingOptions(3, 1.0, 7),
+            new SamplingOptions(3, 1.0, 8),
+            new SamplingOptions(5, 0.7, 9));
+    GenerationStreams shared = model.newStreams(6);
+    int other = shared.open(Vocabulary.reference().encode("Q").ids(), SamplingOptions.withSeed(1));
+    int[] slots = shared.openShared(prompt, options);
+    assertThat(slots).hasSize(3).doesNotContain(other);
+    GenerationStreams alone = model.newStreams(3);
+    int[] aloneSlots = new int[3];
+    for (int i = 0; i < 3; i++) {
+      aloneSlots[i] = alone.open(prompt, options.get(i));
+    }
+    for (int step = 0; step < 40; step++) {
+      int[] a = shared.step();
+      int[] b = alone.step();
+      for (int i = 0; i < 3; i++) {
+        assertThat(a[slots[i]]).as("step %d sample %d", step, i).isEqualTo(b[aloneSlots[i]]);
+        assertThat(shared.lastLogits(slots[i])).isEqualTo(alone.lastLogits(aloneSlots[i]));
+      }
+    }
+  }
+
+  /**
    * Continuous batching: slots opened and closed while others run do not disturb them; freed slots
    * are reused.
    */

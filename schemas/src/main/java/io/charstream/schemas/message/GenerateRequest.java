@@ -18,6 +18,14 @@ import java.util.List;
  * @param modelVersion null = the latest checkpoint of the model
  * @param stop generation ends early after any of these strings
  * @param stream send chunks as they are generated before the final response
+ * @param timeoutMs null = no deadline; else milliseconds from the record's timestamp after which
+ *     the request is answered as it stands: a queued one with error {@code deadline-exceeded}, a
+ *     running one with finishReason {@code deadline} and its text so far
+ * @param priority interactive (null: the default) or batch: which requests free slots go to first
+ * @param n samples of the prompt (null: 1); the response's choices carry each, choice i drawn with
+ *     randomSeed + i
+ * @param logprobs 0..5 (null: 0): per generated character its log-probability and this many most
+ *     probable alternatives
  */
 public record GenerateRequest(
     int schemaVersion,
@@ -30,11 +38,18 @@ public record GenerateRequest(
     String modelId,
     Long modelVersion,
     List<String> stop,
-    Boolean stream) {
+    Boolean stream,
+    Long timeoutMs,
+    Priority priority,
+    Integer n,
+    Integer logprobs) {
   public static final int SCHEMA_VERSION = 1;
   public static final int DEFAULT_LENGTH = 1024;
   public static final int DEFAULT_TOP_N = 3;
   public static final double DEFAULT_TEMPERATURE = 1.0;
+
+  /** Most alternatives per character a request may ask for ({@code logprobs}). */
+  public static final int MAX_LOGPROBS = 5;
 
   public GenerateRequest {
     Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
@@ -54,6 +69,45 @@ public record GenerateRequest(
     }
     stop = List.copyOf(stop);
     stream = stream != null && stream;
+    if (timeoutMs != null) Checks.atLeast(timeoutMs, 1, "timeoutMs");
+    if (n != null) Checks.atLeast(n, 1, "n");
+    if (logprobs != null && (logprobs < 0 || logprobs > MAX_LOGPROBS)) {
+      throw new InvalidFieldException(
+          "logprobs", logprobs + " is out of range: use 0.." + MAX_LOGPROBS);
+    }
+    // priority stays null when absent (interactive): written back, the request stays readable by
+    // generators older than the field.
+  }
+
+  /** A request without the serving-contract options of issue 16 (all at their defaults). */
+  public GenerateRequest(
+      int schemaVersion,
+      String requestId,
+      String prompt,
+      Integer length,
+      Integer topN,
+      Double temperature,
+      Long randomSeed,
+      String modelId,
+      Long modelVersion,
+      List<String> stop,
+      Boolean stream) {
+    this(
+        schemaVersion,
+        requestId,
+        prompt,
+        length,
+        topN,
+        temperature,
+        randomSeed,
+        modelId,
+        modelVersion,
+        stop,
+        stream,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** A request with every default but the prompt. */

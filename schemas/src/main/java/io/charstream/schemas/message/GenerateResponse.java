@@ -3,6 +3,7 @@ package io.charstream.schemas.message;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.charstream.schemas.json.Checks;
 import io.charstream.schemas.json.InvalidFieldException;
+import java.util.List;
 
 /**
  * A generation result, on {@code charstream.generate-responses} keyed by requestId. Every request
@@ -15,6 +16,10 @@ import io.charstream.schemas.json.InvalidFieldException;
  * @param finishReason final records only: why generation ended
  * @param timings final records only (absent when the request failed before it was queued)
  * @param error final records with finishReason error only
+ * @param choices final records of requests with n > 1 only: every sample, in order ({@code text}
+ *     and {@code finishReason} are the first one's)
+ * @param logprobs final records of requests with logprobs > 0 only: per character of {@code text},
+ *     its log-probability and the most probable alternatives
  */
 public record GenerateResponse(
     int schemaVersion,
@@ -26,7 +31,9 @@ public record GenerateResponse(
     Long modelVersion,
     FinishReason finishReason,
     Timings timings,
-    Error error) {
+    Error error,
+    List<Choice> choices,
+    List<CharLogprob> logprobs) {
   public static final int SCHEMA_VERSION = 1;
 
   /** A streamed piece, or the record that closes the request. */
@@ -47,7 +54,79 @@ public record GenerateResponse(
     STOP,
     /** The request failed; see {@code error}. */
     @JsonProperty("error")
-    ERROR
+    ERROR,
+    /**
+     * A tombstone (the request's key, null value) on the requests topic cancelled it; the text is
+     * what was generated until then.
+     */
+    @JsonProperty("cancelled")
+    CANCELLED,
+    /** The request's {@code timeoutMs} passed while it ran; the text is what was generated. */
+    @JsonProperty("deadline")
+    DEADLINE
+  }
+
+  /** A response without the several-samples and log-probability fields. */
+  public GenerateResponse(
+      int schemaVersion,
+      String requestId,
+      Type type,
+      int sequence,
+      String text,
+      String modelId,
+      Long modelVersion,
+      FinishReason finishReason,
+      Timings timings,
+      Error error) {
+    this(
+        schemaVersion,
+        requestId,
+        type,
+        sequence,
+        text,
+        modelId,
+        modelVersion,
+        finishReason,
+        timings,
+        error,
+        null,
+        null);
+  }
+
+  /**
+   * One sample of a request with n > 1.
+   *
+   * @param index 0..n-1; sample i was drawn with the request's randomSeed + i
+   * @param logprobs as the response's, for this sample (null unless logprobs > 0)
+   */
+  public record Choice(
+      int index, String text, FinishReason finishReason, List<CharLogprob> logprobs) {
+    public Choice {
+      Checks.atLeast(index, 0, "choices.index");
+      Checks.required(text, "choices.text");
+      Checks.required(finishReason, "choices.finishReason");
+    }
+  }
+
+  /**
+   * A generated character and its log-probability under the model (natural log of the softmax of
+   * the raw logits, before temperature and top-n).
+   *
+   * @param text the character
+   * @param top the most probable characters at that position, most probable first
+   */
+  public record CharLogprob(String text, double logprob, List<Alternative> top) {
+    public CharLogprob {
+      Checks.required(text, "logprobs.text");
+      top = top == null ? List.of() : List.copyOf(top);
+    }
+  }
+
+  /** A character the model could have generated there, with its log-probability. */
+  public record Alternative(String text, double logprob) {
+    public Alternative {
+      Checks.required(text, "logprobs.top.text");
+    }
   }
 
   public GenerateResponse {
@@ -61,6 +140,11 @@ public record GenerateResponse(
       throw new InvalidFieldException("type", "a chunk carries no finishReason, timings or error");
     }
     if (type == Type.FINAL) Checks.required(finishReason, "finishReason");
+    if (type == Type.CHUNK && (choices != null || logprobs != null)) {
+      throw new InvalidFieldException("type", "a chunk carries no choices or logprobs");
+    }
+    choices = choices == null ? null : List.copyOf(choices);
+    logprobs = logprobs == null ? null : List.copyOf(logprobs);
     if ((finishReason == FinishReason.ERROR) != (error != null)) {
       throw new InvalidFieldException(
           "error", "is required exactly when finishReason is \"error\"");
