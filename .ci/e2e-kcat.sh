@@ -2,7 +2,8 @@
 # End to end through clients nobody here wrote: `charstream up` runs in the background, and kcat
 # (librdkafka) talks to it, with plain JSON built by jq. It publishes a corpus, submits a
 # training request, follows the job on training-status, sends a prompt and a bad prompt, and checks
-# both answers; curl then asks the same model through `up`'s HTTP API (POST /v1/completions, whole
+# both answers; asks for three samples with log-probabilities, cancels a long request with a
+# tombstone and lets a 1 ms deadline pass; curl then asks the same model through `up`'s HTTP API (POST /v1/completions, whole
 # and streamed) and must get the text kcat got; then it restarts `charstream up` on the same data
 # directory and checks that the trained model still answers (corpora, checkpoints and models
 # persist). Answers are counted after a quiet period (exactly one final per request), and
@@ -61,7 +62,8 @@ stop_up() {
 # `charstream up` on the given port (0 = any), data in $work/data; waits until it prints its address.
 start_up() {
   : > "$log"
-  CHARSTREAM_CORPUS_WAIT_MS=60000 ./charstream up --port "$1" --data-dir "$work/data" --http-port 0 --trainer-http-port -1 >>"$log" 2>&1 &
+  # length.max raised from 10,000 so that a 1,000,000-character request (seconds, even for the tiny model) can be cancelled in 4c.
+  CHARSTREAM_CORPUS_WAIT_MS=60000 CHARSTREAM_LENGTH_MAX=1000000 ./charstream up --port "$1" --data-dir "$work/data" --http-port 0 --trainer-http-port -1 >>"$log" 2>&1 &
   pid=$!
   local until; until=$(deadline 300)
   while ! grep -q '^charstream up: Kafka broker on ' "$log"; do
@@ -186,7 +188,34 @@ status="$(curl -sS -o "$work/err.json" -w '%{http_code}' "${console}v1/completio
   || fail "a broken body got $status: $(cat "$work/err.json")"
 echo "e2e-kcat: curl got kcat-req-1's text from ${console}v1/completions, whole and in $(grep -c '^data: {' <<<"$streamed") SSE events"
 
-assert_one_final_each 3 kcat-req-1 kcat-bad-1
+# 4c. The serving contract with kcat alone (issue 16): three samples with per-character
+# log-probabilities; a tombstone (the key, a null value: -Z) cancels a 1,000,000-character request
+# well before its end; a 1 ms deadline has passed before the worker reads the request.
+jq -cn --argjson v "$version" \
+  '{schemaVersion: 1, requestId: "kcat-n-1", prompt: "First", length: 20, randomSeed: 11, n: 3, logprobs: 2, modelId: "kcat-model", modelVersion: $v}' \
+  | produce charstream.generate-requests kcat-n-1
+samples="$(await_record charstream.generate-responses kcat-n-1 '.type == "final"' "answer to kcat-n-1" 120)"
+jq -e '(.choices | length) == 3 and ([.choices[].index] == [0, 1, 2]) and .text == .choices[0].text
+       and (.logprobs | length) == 20 and all(.logprobs[]; (.top | length) == 2 and .logprob <= 0)' \
+  <<<"$samples" >/dev/null || fail "n 3 / logprobs 2 gave: $samples"
+echo "e2e-kcat: kcat-n-1 got 3 samples ($(jq -c '[.choices[].text]' <<<"$samples")) with log-probabilities"
+jq -cn --argjson v "$version" \
+  '{schemaVersion: 1, requestId: "kcat-long-1", prompt: "First", length: 1000000, randomSeed: 12, modelId: "kcat-model", modelVersion: $v}' \
+  | produce charstream.generate-requests kcat-long-1
+printf 'kcat-long-1:\n' | kcat -b "$bs" -P -X partitioner=murmur2_random -t charstream.generate-requests -K: -Z
+cancelled="$(await_record charstream.generate-responses kcat-long-1 '.type == "final"' "answer to kcat-long-1" 120)"
+jq -e '.finishReason == "cancelled" and (.text | length) < 1000000' <<<"$cancelled" >/dev/null \
+  || fail "the tombstone did not cancel kcat-long-1: $(jq -c '{finishReason, chars: (.text | length), error}' <<<"$cancelled")"
+echo "e2e-kcat: kcat-long-1 cancelled by a tombstone after $(jq '.text | length' <<<"$cancelled") of 1000000 characters"
+jq -cn --argjson v "$version" \
+  '{schemaVersion: 1, requestId: "kcat-late-1", prompt: "First", length: 5000, timeoutMs: 1, modelId: "kcat-model", modelVersion: $v}' \
+  | produce charstream.generate-requests kcat-late-1
+late="$(await_record charstream.generate-responses kcat-late-1 '.type == "final"' "answer to kcat-late-1" 120)"
+jq -e '(.finishReason == "error" and .error.kind == "deadline-exceeded") or .finishReason == "deadline"' <<<"$late" >/dev/null \
+  || fail "a 1 ms deadline gave: $(jq -c '{finishReason, chars: (.text | length), error}' <<<"$late")"
+echo "e2e-kcat: kcat-late-1 ended by its deadline: $(jq -c '{finishReason, kind: .error.kind}' <<<"$late")"
+
+assert_one_final_each 3 kcat-req-1 kcat-bad-1 kcat-n-1 kcat-long-1 kcat-late-1
 
 # 5. Restart on the same data: the model is still there and answers.
 stop_up
@@ -197,6 +226,6 @@ jq -e --argjson v "$version" '.finishReason == "length" and .modelVersion == $v'
   || fail "after the restart, kcat-req-2 got: $again"
 echo "e2e-kcat: after the restart kcat-model v$version still answers:"
 printf '  %s\n' "Speak$(jq -r .text <<<"$again")"
-assert_one_final_each 3 kcat-req-1 kcat-bad-1 kcat-req-2
+assert_one_final_each 3 kcat-req-1 kcat-bad-1 kcat-n-1 kcat-long-1 kcat-late-1 kcat-req-2
 stop_up
 echo "e2e-kcat: OK"
