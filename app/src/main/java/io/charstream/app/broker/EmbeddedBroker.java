@@ -253,14 +253,18 @@ public final class EmbeddedBroker implements AutoCloseable {
    * superuser on the internal listener.
    */
   public Admin admin() {
-    Map<String, Object> props = new java.util.HashMap<>();
-    if (security != null) {
-      props.putAll(security.internalClientProps("127.0.0.1:" + internalPort));
-    } else {
-      props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    }
+    Map<String, Object> props = new java.util.HashMap<>(adminClientProps());
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     return Admin.create(props);
+  }
+
+  /**
+   * Client properties with every right on this broker: its client listener, or in secure mode the
+   * broker's own superuser on the internal listener (for tests and the broker's own set-up only).
+   */
+  public Map<String, Object> adminClientProps() {
+    if (security != null) return security.internalClientProps("127.0.0.1:" + internalPort);
+    return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
   }
 
   /**

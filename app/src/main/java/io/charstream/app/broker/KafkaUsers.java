@@ -68,13 +68,14 @@ public final class KafkaUsers {
       while (docs.hasNext()) {
         JsonNode doc = docs.next();
         if (doc == null || !"KafkaUser".equals(doc.path("kind").asText())) continue;
-        users.add(user(doc));
+        users.add(of(doc));
       }
     }
     return List.copyOf(users);
   }
 
-  private static User user(JsonNode doc) {
+  /** One KafkaUser object (as rendered by kustomize, or one document of the manifest). */
+  public static User of(JsonNode doc) {
     String name = doc.at("/metadata/name").asText();
     if (name.isEmpty()) throw new IllegalArgumentException("a KafkaUser without metadata.name");
     String auth = doc.at("/spec/authentication/type").asText();
