@@ -99,7 +99,7 @@ public final class BrokerCommand extends CliCommand {
   }
 
   /** What a user of the secure broker needs: the files, and how to use them (no secret). */
-  static String secureHints(LocalSecurity s, String bootstrap) {
+  public static String secureHints(LocalSecurity s, String bootstrap) {
     StringBuilder sb =
         new StringBuilder("SASL_SSL + SCRAM-SHA-512 only, ACLs of deploy/k8s/strimzi/users.yaml:");
     for (KafkaUsers.User u : s.users()) {
