@@ -308,7 +308,30 @@ public final class EmbeddedBroker implements AutoCloseable {
       throw new BrokerStartException("interrupted while setting users and ACLs", e);
     }
     security.writeClientProperties(bootstrapServers());
+    awaitCredentials();
     for (KafkaUsers.User u : security.users()) awaitLogin(u.name());
+  }
+
+  /**
+   * Waits until the broker (which answers from its metadata image) lists every user's credential,
+   * so the logins below do not fail first and log errors.
+   */
+  private void awaitCredentials() {
+    Set<String> names = Set.copyOf(security.users().stream().map(KafkaUsers.User::name).toList());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    try (Admin admin = admin()) {
+      while (!admin.describeUserScramCredentials().users().get().containsAll(names)) {
+        if (System.nanoTime() > deadline)
+          throw new BrokerStartException("the users' SCRAM credentials did not appear within 30 s");
+        LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      }
+    } catch (ExecutionException e) {
+      throw new BrokerStartException(
+          "cannot list the SCRAM users: " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while waiting for the SCRAM users", e);
+    }
   }
 
   /** Retries until {@code user} authenticates on the client listener (SCRAM propagates async). */
