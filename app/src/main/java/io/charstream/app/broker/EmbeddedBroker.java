@@ -65,6 +65,9 @@ public final class EmbeddedBroker implements AutoCloseable {
    *     then takes only SASL_SSL with SCRAM-SHA-512 as one of the deploy manifests' KafkaUsers, the
    *     StandardAuthorizer grants each exactly its manifest ACLs, and DIR gets a CA, the broker's
    *     keystore and a client properties file per user ({@link LocalSecurity})
+   * @param proxied null, or a second PLAINTEXT listener for network-fault tests: it listens on
+   *     {@code port} and is advertised at {@code advertisedPort}, where a test's proxy forwards to
+   *     it, so clients that bootstrap there keep all their connections on the proxy
    */
   public record Options(
       int port,
@@ -72,7 +75,8 @@ public final class EmbeddedBroker implements AutoCloseable {
       Topics topics,
       Map<String, String> brokerOverrides,
       Map<String, String> saslPlainUsers,
-      Path secureDir) {
+      Path secureDir,
+      ProxiedListener proxied) {
     public Options {
       if (port < 0 || port > 65535)
         throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -97,17 +101,29 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     public Options(int port, Path dataDir, Topics topics, Map<String, String> brokerOverrides) {
-      this(port, dataDir, topics, brokerOverrides, Map.of(), null);
+      this(port, dataDir, topics, brokerOverrides, Map.of(), null, null);
     }
 
     /** These options plus a SASL/PLAIN listener for {@code users} (name to password). */
     public Options withSaslPlainUsers(Map<String, String> users) {
-      return new Options(port, dataDir, topics, brokerOverrides, users, secureDir);
+      return new Options(port, dataDir, topics, brokerOverrides, users, secureDir, proxied);
     }
 
     /** These options in secure mode, with its certificates and client files in {@code dir}. */
     public Options withSecureDir(Path dir) {
-      return new Options(port, dataDir, topics, brokerOverrides, saslPlainUsers, dir);
+      return new Options(port, dataDir, topics, brokerOverrides, saslPlainUsers, dir, proxied);
+    }
+
+    /** These options plus a listener on {@code port} advertised at {@code advertisedPort}. */
+    public Options withProxiedListener(int port, int advertisedPort) {
+      return new Options(
+          this.port,
+          dataDir,
+          topics,
+          brokerOverrides,
+          saslPlainUsers,
+          secureDir,
+          new ProxiedListener(port, advertisedPort));
     }
 
     /** A temporary broker on a free port with the default topics: what tests use. */
@@ -115,6 +131,9 @@ public final class EmbeddedBroker implements AutoCloseable {
       return new Options(0, null, Topics.defaults(), Map.of());
     }
   }
+
+  /** A PLAINTEXT listener on 127.0.0.1:{@code port} advertised as 127.0.0.1:{@code advertised}. */
+  public record ProxiedListener(int port, int advertisedPort) {}
 
   private final Options options;
   private final Path dataDir;
@@ -444,6 +463,17 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
     if (security != null) {
       p.putAll(security.brokerProperties(port, internalPort, controllerPort));
+    }
+    if (options.proxied() != null) {
+      p.put("listeners", p.get("listeners") + ",PROXIED://127.0.0.1:" + options.proxied().port());
+      p.put(
+          "advertised.listeners",
+          p.get("advertised.listeners")
+              + ",PROXIED://127.0.0.1:"
+              + options.proxied().advertisedPort());
+      p.put(
+          "listener.security.protocol.map",
+          p.get("listener.security.protocol.map") + ",PROXIED:PLAINTEXT");
     }
     if (saslPort >= 0) {
       // Clients authenticate on this listener; the broker itself and admin() stay on PLAINTEXT.
