@@ -30,6 +30,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile boolean closed;
   private volatile long latencyMs;
   private final AtomicLong connections = new AtomicLong();
+  private final AtomicLong resets = new AtomicLong();
 
   /** Listens on {@code listenPort} (0 = any free one) and forwards to 127.0.0.1:{@code target}. */
   public FaultProxy(int listenPort, int targetPort) throws IOException {
@@ -71,6 +72,20 @@ public final class FaultProxy implements AutoCloseable {
   /** Resets every open connection (RST to both ends); new ones are accepted as before. */
   public void resetAll() {
     for (Socket s : List.copyOf(sockets)) reset(s);
+  }
+
+  /** Resets one open connection chosen at random; false when none is open. */
+  public boolean resetRandom(java.util.Random random) {
+    List<Socket> open = List.copyOf(sockets);
+    if (open.isEmpty()) return false;
+    reset(open.get(random.nextInt(open.size())));
+    resets.incrementAndGet();
+    return true;
+  }
+
+  /** Connections reset by {@link #resetRandom}. */
+  public long resets() {
+    return resets.get();
   }
 
   private static void reset(Socket s) {

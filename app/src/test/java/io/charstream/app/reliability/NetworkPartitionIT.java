@@ -154,6 +154,73 @@ class NetworkPartitionIT {
     }
   }
 
+  /**
+   * 100 ms added to every chunk each way (about 200 ms per round trip) and one of the generator's
+   * connections reset every 500 ms, while a closed loop keeps 8 requests outstanding: every request
+   * is answered once, with the right text.
+   */
+  @Test
+  void latencyAndConnectionResetsUnderLoadLoseAndDuplicateNothing() throws Exception {
+    try (GeneratorFixture f = new GeneratorFixture(broker)) {
+      f.publishModel(1, 11L);
+      Map<String, Object> viaProxy =
+          Map.of(
+              GeneratorConfig.BATCH_CAPACITY,
+              8,
+              GeneratorConfig.QUEUE_CAPACITY,
+              8,
+              "bootstrap.servers",
+              "127.0.0.1:" + proxy.port());
+      GeneratorService g = f.startGenerator("slow-net", viaProxy);
+      assertThat(g.awaitReady(WAIT)).isTrue();
+      long resetsBefore = proxy.resets();
+      proxy.latencyMs(100);
+      java.util.Random random = new java.util.Random(5);
+      List<GenerateRequest> requests = new ArrayList<>();
+      int total = 80;
+      long t0 = System.nanoTime();
+      long[] nextReset = {t0};
+      try {
+        f.await(
+            () -> {
+              long done = requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count();
+              while (requests.size() < total && requests.size() - done < 8) {
+                GenerateRequest r =
+                    request(
+                        "slow-" + requests.size(),
+                        "KING",
+                        1_000,
+                        requests.size(),
+                        null,
+                        null,
+                        false);
+                requests.add(r);
+                f.send(r);
+              }
+              if (System.nanoTime() >= nextReset[0]) {
+                proxy.resetRandom(random);
+                nextReset[0] += Duration.ofMillis(500).toNanos();
+              }
+              if (!g.liveness().ok())
+                throw new AssertionError("the generator is not live: " + g.liveness().reason());
+              return done >= total;
+            },
+            WAIT,
+            total + " requests answered through latency and resets");
+      } finally {
+        proxy.latencyMs(0);
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      long resets = proxy.resets() - resetsBefore;
+      assertThat(resets).as("connections reset during the load").isGreaterThan(5);
+      f.stopGenerators();
+      f.assertEachAnsweredOnce(requests, 11L, WAIT);
+      System.out.printf(
+          "latency 100 ms each way, %d connections reset: %d requests answered once each in %d ms%n",
+          resets, total, ms);
+    }
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
