@@ -28,7 +28,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -55,13 +61,22 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param saslPlainUsers user name to password; when not empty, a second listener on 127.0.0.1
    *     takes only clients that authenticate with SASL/PLAIN as one of these users ({@link
    *     #saslBootstrapServers()})
+   * @param secureDir null, or the directory of {@code charstream broker --secure}: the client port
+   *     then takes only SASL_SSL with SCRAM-SHA-512 as one of the deploy manifests' KafkaUsers, the
+   *     StandardAuthorizer grants each exactly its manifest ACLs, and DIR gets a CA, the broker's
+   *     keystore and a client properties file per user ({@link LocalSecurity})
+   * @param proxied null, or a second PLAINTEXT listener for network-fault tests: it listens on
+   *     {@code port} and is advertised at {@code advertisedPort}, where a test's proxy forwards to
+   *     it, so clients that bootstrap there keep all their connections on the proxy
    */
   public record Options(
       int port,
       Path dataDir,
       Topics topics,
       Map<String, String> brokerOverrides,
-      Map<String, String> saslPlainUsers) {
+      Map<String, String> saslPlainUsers,
+      Path secureDir,
+      ProxiedListener proxied) {
     public Options {
       if (port < 0 || port > 65535)
         throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -72,15 +87,43 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (!user.matches("[A-Za-z0-9._-]+"))
           throw new IllegalArgumentException("SASL user name '" + user + "' is invalid");
       }
+      if (secureDir != null && !saslPlainUsers.isEmpty())
+        throw new IllegalArgumentException(
+            "a secure broker has no SASL/PLAIN listener: use its SCRAM users");
+      if (secureDir != null && !topics.prefix().equals(Topics.DEFAULT_PREFIX))
+        throw new IllegalArgumentException(
+            "--secure grants the ACLs of deploy/k8s/strimzi/users.yaml, which name the topics "
+                + Topics.DEFAULT_PREFIX
+                + "*: the topic prefix must be "
+                + Topics.DEFAULT_PREFIX
+                + ", got "
+                + topics.prefix());
     }
 
     public Options(int port, Path dataDir, Topics topics, Map<String, String> brokerOverrides) {
-      this(port, dataDir, topics, brokerOverrides, Map.of());
+      this(port, dataDir, topics, brokerOverrides, Map.of(), null, null);
     }
 
     /** These options plus a SASL/PLAIN listener for {@code users} (name to password). */
     public Options withSaslPlainUsers(Map<String, String> users) {
-      return new Options(port, dataDir, topics, brokerOverrides, users);
+      return new Options(port, dataDir, topics, brokerOverrides, users, secureDir, proxied);
+    }
+
+    /** These options in secure mode, with its certificates and client files in {@code dir}. */
+    public Options withSecureDir(Path dir) {
+      return new Options(port, dataDir, topics, brokerOverrides, saslPlainUsers, dir, proxied);
+    }
+
+    /** These options plus a listener on {@code port} advertised at {@code advertisedPort}. */
+    public Options withProxiedListener(int port, int advertisedPort) {
+      return new Options(
+          this.port,
+          dataDir,
+          topics,
+          brokerOverrides,
+          saslPlainUsers,
+          secureDir,
+          new ProxiedListener(port, advertisedPort));
     }
 
     /** A temporary broker on a free port with the default topics: what tests use. */
@@ -89,12 +132,17 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
   }
 
+  /** A PLAINTEXT listener on 127.0.0.1:{@code port} advertised as 127.0.0.1:{@code advertised}. */
+  public record ProxiedListener(int port, int advertisedPort) {}
+
   private final Options options;
   private final Path dataDir;
   private final boolean temporary;
   private final int port;
   private final int controllerPort;
   private final int saslPort;
+  private final LocalSecurity security;
+  private final int internalPort;
   private KafkaRaftServer server;
 
   private EmbeddedBroker(
@@ -105,6 +153,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     this.port = port;
     this.controllerPort = controllerPort;
     this.saslPort = options.saslPlainUsers().isEmpty() ? -1 : freePort();
+    this.security =
+        options.secureDir() == null
+            ? null
+            : LocalSecurity.prepare(options.secureDir(), KafkaUsers.bundled());
+    this.internalPort = security == null ? -1 : freePort();
   }
 
   /**
@@ -130,21 +183,28 @@ public final class EmbeddedBroker implements AutoCloseable {
           e);
     }
     int port = options.port() == 0 ? freePort() : options.port();
-    EmbeddedBroker broker = new EmbeddedBroker(options, dir, temporary, port, freePort());
+    EmbeddedBroker broker;
+    try {
+      broker = new EmbeddedBroker(options, dir, temporary, port, freePort());
+    } catch (RuntimeException e) {
+      if (temporary) deleteRecursively(dir);
+      throw e;
+    }
     try {
       broker.startServer();
       broker.createTopics(options.topics());
+      if (broker.security != null) broker.secure();
     } catch (RuntimeException e) {
       broker.close();
       throw e instanceof BrokerStartException b
           ? b
           : new BrokerStartException(
-              "the embedded Kafka broker failed to start: " + e.getMessage(), e);
+              "the embedded Kafka broker failed to start: " + messages(e), e);
     }
     return broker;
   }
 
-  /** {@code 127.0.0.1:PORT}. */
+  /** {@code 127.0.0.1:PORT} (in secure mode: the SASL_SSL listener). */
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
   }
@@ -163,6 +223,11 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  /** The secure mode's directory, users and client settings; empty unless {@code --secure}. */
+  public java.util.Optional<LocalSecurity> security() {
+    return java.util.Optional.ofNullable(security);
   }
 
   public Topics topics() {
@@ -202,14 +267,118 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
   }
 
-  /** An admin client for this broker; the caller closes it. */
+  /**
+   * An admin client for this broker; the caller closes it. In secure mode it is the broker's own
+   * superuser on the internal listener.
+   */
   public Admin admin() {
-    return Admin.create(
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrapServers(),
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-            30_000));
+    Map<String, Object> props = new java.util.HashMap<>(adminClientProps());
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    return Admin.create(props);
+  }
+
+  /**
+   * Client properties with every right on this broker: its client listener, or in secure mode the
+   * broker's own superuser on the internal listener (for tests and the broker's own set-up only).
+   */
+  public Map<String, Object> adminClientProps() {
+    if (security != null) return security.internalClientProps("127.0.0.1:" + internalPort);
+    return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+  }
+
+  /**
+   * Secure mode, once the broker runs: every KafkaUser's SCRAM-SHA-512 credential (upserted, so a
+   * reused DIR keeps working), exactly the manifests' ACLs (missing ones created, others deleted),
+   * the client properties files, then a login as every user, which also waits until the broker
+   * applies what the controller committed (credentials are written after the ACLs).
+   */
+  private void secure() {
+    Set<AclBinding> wanted = new java.util.LinkedHashSet<>();
+    security.users().forEach(u -> wanted.addAll(u.acls()));
+    try (Admin admin = admin()) {
+      Set<AclBinding> existing =
+          new java.util.HashSet<>(admin.describeAcls(AclBindingFilter.ANY).values().get());
+      List<AclBinding> create = wanted.stream().filter(b -> !existing.contains(b)).toList();
+      List<AclBindingFilter> delete =
+          existing.stream().filter(b -> !wanted.contains(b)).map(AclBinding::toFilter).toList();
+      if (!delete.isEmpty()) admin.deleteAcls(delete).all().get();
+      if (!create.isEmpty()) admin.createAcls(create).all().get();
+      List<UserScramCredentialAlteration> credentials = new ArrayList<>();
+      for (KafkaUsers.User u : security.users()) {
+        credentials.add(
+            new UserScramCredentialUpsertion(
+                u.name(),
+                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
+                security.password(u.name())));
+      }
+      admin.alterUserScramCredentials(credentials).all().get();
+      LOG.info(
+          "secure mode: {} ACLs of {} users ({} created, {} removed), SCRAM-SHA-512 credentials set",
+          wanted.size(),
+          security.users().size(),
+          create.size(),
+          delete.size());
+    } catch (ExecutionException e) {
+      throw new BrokerStartException(
+          "cannot set the users and ACLs of the secure broker: " + e.getCause().getMessage(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while setting users and ACLs", e);
+    }
+    security.writeClientProperties(bootstrapServers());
+    awaitCredentials();
+    for (KafkaUsers.User u : security.users()) awaitLogin(u.name());
+  }
+
+  /**
+   * Waits until the broker (which answers from its metadata image) lists every user's credential,
+   * so the logins below do not fail first and log errors.
+   */
+  private void awaitCredentials() {
+    Set<String> names = Set.copyOf(security.users().stream().map(KafkaUsers.User::name).toList());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    try (Admin admin = admin()) {
+      while (!admin.describeUserScramCredentials().users().get().containsAll(names)) {
+        if (System.nanoTime() > deadline)
+          throw new BrokerStartException("the users' SCRAM credentials did not appear within 30 s");
+        LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      }
+    } catch (ExecutionException e) {
+      throw new BrokerStartException(
+          "cannot list the SCRAM users: " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while waiting for the SCRAM users", e);
+    }
+  }
+
+  /** Retries until {@code user} authenticates on the client listener (SCRAM propagates async). */
+  private void awaitLogin(String user) {
+    Map<String, Object> props =
+        new java.util.HashMap<>(security.clientProps(user, bootstrapServers()));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    try (Admin admin = Admin.create(props)) {
+      while (true) {
+        try {
+          admin.describeCluster(new DescribeClusterOptions().timeoutMs(10_000)).nodes().get();
+          return;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.SaslAuthenticationException)
+              || System.nanoTime() > deadline)
+            throw new BrokerStartException(
+                "user "
+                    + user
+                    + " cannot log in to the secure broker: "
+                    + e.getCause().getMessage(),
+                e.getCause());
+          LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while checking the users' logins", e);
+    }
   }
 
   /**
@@ -292,6 +461,20 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.put("auto.create.topics.enable", "false");
     p.put("log.cleaner.backoff.ms", "15000");
     p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+    if (security != null) {
+      p.putAll(security.brokerProperties(port, internalPort, controllerPort));
+    }
+    if (options.proxied() != null) {
+      p.put("listeners", p.get("listeners") + ",PROXIED://127.0.0.1:" + options.proxied().port());
+      p.put(
+          "advertised.listeners",
+          p.get("advertised.listeners")
+              + ",PROXIED://127.0.0.1:"
+              + options.proxied().advertisedPort());
+      p.put(
+          "listener.security.protocol.map",
+          p.get("listener.security.protocol.map") + ",PROXIED:PLAINTEXT");
+    }
     if (saslPort >= 0) {
       // Clients authenticate on this listener; the broker itself and admin() stay on PLAINTEXT.
       p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
@@ -324,8 +507,14 @@ public final class EmbeddedBroker implements AutoCloseable {
     if (Files.exists(logs.resolve("meta.properties"))) return;
     Path file = dataDir.resolve("server.properties");
     try {
+      // Only what formatting needs: the passwords of secure mode stay in memory.
+      Properties stored = new Properties();
+      props.forEach(
+          (k, v) -> {
+            if (!LocalSecurity.isSecret(k.toString())) stored.put(k, v);
+          });
       try (var w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-        props.store(w, "charstream embedded broker");
+        stored.store(w, "charstream embedded broker");
       }
     } catch (IOException e) {
       throw new BrokerStartException("cannot write " + file + ": " + e.getMessage(), e);
@@ -388,6 +577,16 @@ public final class EmbeddedBroker implements AutoCloseable {
             + " s"
             + (last == null ? "" : ": " + last.getMessage()),
         last);
+  }
+
+  /** A throwable's message and those of its causes, for a start failure that says why. */
+  private static String messages(Throwable e) {
+    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null && !sb.toString().contains(c.getMessage()))
+        sb.append(": ").append(c.getMessage());
+    }
+    return sb.toString();
   }
 
   private static int freePort() {

@@ -49,11 +49,35 @@ public final class Commands {
       err.println("charstream " + command + ": " + e.getMessage());
       return 1;
     } catch (RuntimeException e) {
-      throw e;
+      String refusal = kafkaRefusal(e);
+      if (refusal == null) throw e;
+      err.println("charstream " + command + ": " + refusal);
+      return 1;
     } catch (Exception e) {
       err.println("charstream " + command + ": " + e);
       return 1;
     }
+  }
+
+  /**
+   * One line for a broker's refusal anywhere in {@code e}'s causes (the user in --client-config
+   * lacks an ACL, or cannot log in), or null when it is something else.
+   */
+  static String kafkaRefusal(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof org.apache.kafka.common.errors.AuthorizationException) {
+        return "refused by Kafka: "
+            + c.getMessage()
+            + " (the user of --client-config has no ACL for this operation)";
+      }
+      if (c instanceof org.apache.kafka.common.errors.AuthenticationException) {
+        return "refused by Kafka: "
+            + c.getMessage()
+            + " (check the credentials and the truststore in --client-config)";
+      }
+      if (c.getCause() == c) break;
+    }
+    return null;
   }
 
   public static String describe(IOException e) {

@@ -62,11 +62,17 @@ public final class EmbeddedStack implements AutoCloseable {
    * @param port client port on 127.0.0.1, 0 = any free one
    * @param dataDir the stack's data directory (broker log in {@code kafka/}, trainer tables in
    *     {@code trainer-state/}); null = a temporary one, deleted on close
+   * @param secureDir null, or the broker's secure mode ({@code --secure DIR}): the trainer, the
+   *     generator and the stack's clients then each connect as their own KafkaUser
    */
-  public record BrokerSettings(int port, Path dataDir) {
+  public record BrokerSettings(int port, Path dataDir, Path secureDir) {
     public BrokerSettings {
       if (port < 0 || port > 65535)
         throw new IllegalArgumentException("--port must be 0..65535, got " + port);
+    }
+
+    public BrokerSettings(int port, Path dataDir) {
+      this(port, dataDir, null);
     }
 
     /** These settings, or none when the stack uses a cluster it is given ({@code external}). */
@@ -105,12 +111,20 @@ public final class EmbeddedStack implements AutoCloseable {
         options
             .broker()
             .map(
-                b ->
-                    EmbeddedBroker.start(
-                        new EmbeddedBroker.Options(b.port(), b.kafkaDir(), topics, Map.of())))
+                b -> {
+                  EmbeddedBroker.Options o =
+                      new EmbeddedBroker.Options(b.port(), b.kafkaDir(), topics, Map.of());
+                  return EmbeddedBroker.start(
+                      b.secureDir() == null ? o : o.withSecureDir(b.secureDir()));
+                })
             .orElse(null);
     Map<String, Object> clientProps = new HashMap<>(common.kafkaClientProps());
     if (broker != null) clientProps.put(CommonKeys.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    if (broker != null && broker.security().isPresent()) {
+      clientProps =
+          new HashMap<>(
+              broker.security().get().clientProps("charstream-client", broker.bootstrapServers()));
+    }
     EmbeddedStack stack = new EmbeddedStack(broker, topics, clientProps);
     if (!options.workers()) return stack;
     try {
@@ -136,17 +150,31 @@ public final class EmbeddedStack implements AutoCloseable {
           options.broker().get().dataDir().resolve("trainer-state").toString());
     }
     trainerSettings.putAll(own);
-    trainer = TrainerWorker.start(options.settings().config(TrainerConfig.DEF, trainerSettings));
+    trainer =
+        TrainerWorker.start(
+            asUser(
+                "charstream-trainer",
+                options.settings().config(TrainerConfig.DEF, trainerSettings)));
     Map<String, Object> generatorSettings = new HashMap<>(options.generatorSettings());
     generatorSettings.putAll(own);
     generator =
         GeneratorService.start(
-            new GeneratorConfig(options.settings().config(GeneratorConfig.DEF, generatorSettings)));
+            new GeneratorConfig(
+                asUser(
+                    "charstream-generator",
+                    options.settings().config(GeneratorConfig.DEF, generatorSettings))));
     LOG.info(
         "trainer {} and generator {} running against {}",
         trainer.config().workerId(),
         generator.instanceId(),
         bootstrapServers());
+  }
+
+  /** {@code config} with the Kafka settings of {@code user} when the embedded broker is secure. */
+  private EnvConfig asUser(String user, EnvConfig config) {
+    if (broker == null || broker.security().isEmpty()) return config;
+    return config.withKafkaClientProps(
+        broker.security().get().clientProps(user, broker.bootstrapServers()));
   }
 
   /** The brokers every client of this stack uses. */

@@ -1,5 +1,6 @@
 package io.charstream.app.stack;
 
+import io.charstream.app.broker.BrokerCommand;
 import io.charstream.app.broker.BrokerStartException;
 import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.ClientOptions;
@@ -86,6 +87,16 @@ public final class UpCommand extends CliCommand {
   String modelId;
 
   @Option(
+      names = "--secure",
+      paramLabel = "DIR",
+      description = {
+        "Run the embedded broker as charstream broker --secure DIR does (TLS, SCRAM-SHA-512, the",
+        "ACLs of deploy/k8s/strimzi/users.yaml); the trainer, the generator and the console",
+        "connect as their own KafkaUsers, and DIR holds the client properties files."
+      })
+  Path secureDir;
+
+  @Option(
       names = "--trainer-config",
       paramLabel = "FILE",
       description = "Trainer config properties (the keys of charstream trainer --config-doc).")
@@ -110,6 +121,10 @@ public final class UpCommand extends CliCommand {
       consoleEnv = config(ConsoleConfig.DEF, consoleFlags);
       consoleConfig = ConsoleConfig.from(consoleEnv);
       boolean external = client.clusterGiven();
+      if (secureDir != null && external)
+        throw new UserError(
+            "--secure runs the embedded broker: it does not go with --bootstrap-servers"
+                + " (or CHARSTREAM_BOOTSTRAP_SERVERS)");
       // The console owns the HTTP port and answers the generator's endpoints on it.
       Map<String, Object> generatorSettings =
           new java.util.HashMap<>(Map.of(GeneratorConfig.HTTP_PORT, -1));
@@ -117,7 +132,8 @@ public final class UpCommand extends CliCommand {
       stack =
           EmbeddedStack.start(
               new EmbeddedStack.Options(
-                  EmbeddedStack.BrokerSettings.unless(external, port, dataDir),
+                  EmbeddedStack.BrokerSettings.unless(external, port, dataDir)
+                      .map(b -> new EmbeddedStack.BrokerSettings(b.port(), b.dataDir(), secureDir)),
                   true,
                   Map.of(TrainerConfig.HTTP_PORT, trainerHttpPort),
                   generatorSettings,
@@ -160,6 +176,18 @@ public final class UpCommand extends CliCommand {
     System.out.println(
         UsageHints.up(
             stack, client.clusterGiven() ? null : dataDir, web == null ? null : web.url()));
+    stack
+        .broker()
+        .flatMap(b -> b.security())
+        .ifPresent(
+            s ->
+                System.out.println(
+                    "\nSecure broker (--secure "
+                        + s.dir()
+                        + "): every command above needs --client-config "
+                        + s.propertiesFile("charstream-client")
+                        + "\n"
+                        + BrokerCommand.secureHints(s, stack.bootstrapServers())));
     System.out.flush();
     // Stays up until Ctrl-C / SIGTERM, or until a worker stops by itself (a fatal error: say so,
     // exit 1).

@@ -36,6 +36,7 @@ public final class EnvConfig extends AbstractConfig {
           ".*(password|secret|jaas|token|credential|ssl\\.key\\b|basic\\.auth\\.user\\.info).*",
           Pattern.CASE_INSENSITIVE);
 
+  private final ConfigDef def;
   private final Map<String, String> sources;
   private final Map<String, Object> clientProps;
 
@@ -45,6 +46,7 @@ public final class EnvConfig extends AbstractConfig {
       Map<String, String> sources,
       Map<String, Object> clientProps) {
     super(def, raw, false);
+    this.def = def;
     this.sources = Map.copyOf(sources);
     this.clientProps = clientProps;
   }
@@ -85,6 +87,14 @@ public final class EnvConfig extends AbstractConfig {
       props.put(bs, getString(bs));
     }
     return props;
+  }
+
+  /**
+   * This config with {@code props} in place of its pass-through Kafka client properties: how {@code
+   * charstream up --secure} gives each worker its own KafkaUser's settings.
+   */
+  public EnvConfig withKafkaClientProps(Map<String, Object> props) {
+    return new EnvConfig(def, originals(), sources, new TreeMap<>(props));
   }
 
   /** Every key with its value and source, secrets hidden; safe to log. */
