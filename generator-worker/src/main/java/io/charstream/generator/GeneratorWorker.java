@@ -148,33 +148,6 @@ final class GeneratorWorker implements Runnable {
       JobPreparer preparer,
       GeneratorMetrics metrics,
       CountDownLatch modelsCaughtUp,
-      String name) {
-    this(
-        topics,
-        settings,
-        consumer,
-        producers,
-        reader,
-        writer,
-        scheduler,
-        preparer,
-        metrics,
-        modelsCaughtUp,
-        name,
-        new RequestTracing(io.opentelemetry.api.OpenTelemetry.noop(), ""));
-  }
-
-  GeneratorWorker(
-      WorkerTopics topics,
-      Settings settings,
-      Consumer<String, byte[]> consumer,
-      Supplier<Producer<String, byte[]>> producers,
-      RequestReader reader,
-      ResponseWriter writer,
-      SlotScheduler scheduler,
-      JobPreparer preparer,
-      GeneratorMetrics metrics,
-      CountDownLatch modelsCaughtUp,
       String name,
       RequestTracing tracing) {
     this.tracing = tracing;

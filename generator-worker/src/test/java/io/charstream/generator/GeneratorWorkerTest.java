@@ -8,6 +8,7 @@ import io.charstream.model.generation.GenerationModel;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.message.GenerateResponse;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -67,7 +68,8 @@ class GeneratorWorkerTest {
             new JobPreparer(registry, 0),
             new GeneratorMetrics(new SimpleMeterRegistry(), 4),
             caughtUp,
-            "test-worker");
+            "test-worker",
+            new RequestTracing(OpenTelemetry.noop(), ""));
     consumer.updateBeginningOffsets(Map.of(TP, 0L));
     // The rebalance runs inside poll, on the worker thread, as a real one does.
     consumer.schedulePollTask(() -> consumer.rebalance(List.of(TP)));
