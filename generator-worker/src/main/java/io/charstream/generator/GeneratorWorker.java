@@ -132,6 +132,7 @@ final class GeneratorWorker implements Runnable {
 
   private volatile boolean stopRequested;
   private volatile boolean killRequested;
+  private boolean halting;
   private volatile boolean running;
   private volatile long lastTurnNanos = System.nanoTime();
   private volatile int assignedCount;
@@ -275,7 +276,9 @@ final class GeneratorWorker implements Runnable {
                     ? COMMIT_WAIT
                     : Duration.ofMillis(settings.pollIdleMs());
         for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
-          admit(rec);
+          if (!admit(rec)) {
+            break; // every owned partition was rewound: the rest of this batch comes again
+          }
         }
       }
       if (killRequested) {
@@ -329,8 +332,29 @@ final class GeneratorWorker implements Runnable {
 
   // ---- records in ----
 
-  private void admit(ConsumerRecord<String, byte[]> rec) {
+  /**
+   * Takes one request record; returns false when it found the consumer back at an offset it had
+   * delivered already, after rewinding every owned partition (the caller drops the rest of the
+   * batch).
+   */
+  private boolean admit(ConsumerRecord<String, byte[]> rec) {
     TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+    if (ledger.delivered(tp, rec.offset())) {
+      // The consumer went back on its own (a position reset, or a partition taken away and given
+      // back while the network was cut, NetworkPartitionIT): what was received past this offset
+      // may be in flight or answered in the open transaction. Start again from the last commit,
+      // as after a failed transaction: the open transaction is aborted and every request whose
+      // answer did not commit is read again, so each is still answered once.
+      log.warn(
+          "{} delivered offset {} again; aborting the open transaction and re-reading from the"
+              + " last commit",
+          tp,
+          rec.offset());
+      abortAndRewind();
+      // Rewound or not (nothing received past the commit), this one restarts at the commit.
+      ledger.restart(tp).ifPresent(offset -> consumer.seek(tp, offset));
+      return false;
+    }
     if (!ledger.tracks(tp)) {
       // First record of a partition this worker now owns: where the last owner got to, with the
       // requests it answered past that offset. Asked here, not in onPartitionsAssigned: by now the
@@ -344,7 +368,7 @@ final class GeneratorWorker implements Runnable {
     if (!ledger.received(tp, rec.offset())) {
       // Answered past the committed offset before a crash, an abort or a rebalance (see ledger).
       log.debug("{}@{} is answered already; skipped", tp, rec.offset());
-      return;
+      return true;
     }
     RequestReader.Read read = reader.read(rec.key(), rec.value());
     ReplyRoutes.Resolved where =
@@ -365,7 +389,7 @@ final class GeneratorWorker implements Runnable {
           refused.fallback(),
           ErrorKind.REPLY_TOPIC_NOT_ALLOWED,
           refused.message());
-      return;
+      return true;
     }
     ReplyRoute route =
         where instanceof ReplyRoutes.Routed routed ? routed.route() : ReplyRoute.DEFAULT;
@@ -395,6 +419,7 @@ final class GeneratorWorker implements Runnable {
         ledger.finished(tp, rec.offset());
       }
     }
+    return true;
   }
 
   /**
@@ -703,6 +728,7 @@ final class GeneratorWorker implements Runnable {
 
   /** Abrupt end (a kill or a fatal error): nothing committed, nothing aborted. */
   private void halt() {
+    halting = true; // closing the consumer revokes its partitions: nothing is handed back
     try {
       output.halt();
     } finally {
@@ -717,7 +743,7 @@ final class GeneratorWorker implements Runnable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      if (killRequested || partitions.isEmpty()) {
+      if (killRequested || halting || partitions.isEmpty()) {
         return;
       }
       // Cooperative rebalancing: only the partitions that move are revoked, the rest keep running.
@@ -728,7 +754,7 @@ final class GeneratorWorker implements Runnable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      if (killRequested) {
+      if (killRequested || halting) {
         return;
       }
       // Another member may own them already: their answers must not commit from here, and the

@@ -88,6 +88,15 @@ final class PartitionLedger {
   }
 
   /**
+   * True when {@code offset} of a tracked partition was delivered already since its last rewind:
+   * the consumer went back without this worker seeking it.
+   */
+  boolean delivered(TopicPartition tp, long offset) {
+    Entry e = entries.get(tp);
+    return e != null && offset < e.next;
+  }
+
+  /**
    * Records that the request at {@code offset} was received and is not answered yet, and returns
    * true; returns false, recording nothing open, when its answer was committed already (the request
    * is to be skipped). The first offset seen on a partition without a committed offset is where
@@ -283,6 +292,12 @@ final class PartitionLedger {
     e.open.clear();
     e.next = e.committed;
     return OptionalLong.of(e.committed);
+  }
+
+  /** Where consumption of a tracked partition restarts: its last committed offset. */
+  OptionalLong restart(TopicPartition tp) {
+    Entry e = entries.get(tp);
+    return e == null ? OptionalLong.empty() : OptionalLong.of(e.committed);
   }
 
   /** Forgets a partition that was revoked or lost. */

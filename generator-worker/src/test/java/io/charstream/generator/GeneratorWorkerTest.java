@@ -144,6 +144,11 @@ class GeneratorWorkerTest {
   }
 
   private void send(long offset, String id, String extra) {
+    ConsumerRecord<String, byte[]> rec = record(offset, id, extra);
+    consumer.schedulePollTask(() -> consumer.addRecord(rec));
+  }
+
+  private static ConsumerRecord<String, byte[]> record(long offset, String id, String extra) {
     String json =
         "{\"schemaVersion\":1,\"requestId\":\""
             + id
@@ -151,10 +156,7 @@ class GeneratorWorkerTest {
             + (extra.contains("\"length\"") ? "" : ",\"length\":12")
             + extra
             + "}";
-    consumer.schedulePollTask(
-        () ->
-            consumer.addRecord(
-                new ConsumerRecord<>("req", 0, offset, id, json.getBytes(StandardCharsets.UTF_8))));
+    return new ConsumerRecord<>("req", 0, offset, id, json.getBytes(StandardCharsets.UTF_8));
   }
 
   private List<GenerateResponse> committedFinals() {
@@ -335,5 +337,33 @@ class GeneratorWorkerTest {
         assertThat(visible).as("listed in %s", om.metadata()).contains("p" + o);
       }
     }
+  }
+
+  /**
+   * The consumer goes back on its own to an offset it delivered already (a position reset; a
+   * network cut caused one in NetworkPartitionIT, and the worker used to stop on it): the worker
+   * aborts what did not commit, re-reads from the last commit and keeps running; each request is
+   * answered once.
+   */
+  @Test
+  void aConsumerGoingBackIsReadAgainFromTheCommitNotFatal() {
+    start();
+    send(0, "a", ",\"length\":900");
+    ConsumerRecord<String, byte[]> again = record(0, "a", ",\"length\":900");
+    consumer.schedulePollTask(
+        () -> {
+          consumer.seek(TP, 0);
+          consumer.addRecord(again);
+        });
+    send(0, "a", ",\"length\":900"); // the log still holds it for the worker's own re-read
+    send(1, "b", "");
+    await(
+        () -> committedFinals().size() == 2 && Long.valueOf(2).equals(committedOffset()),
+        "both answered");
+    assertThat(committedFinals())
+        .extracting(GenerateResponse::requestId)
+        .containsExactlyInAnyOrder("a", "b");
+    assertThat(worker.failure()).isNull();
+    assertThat(worker.running()).isTrue();
   }
 }
