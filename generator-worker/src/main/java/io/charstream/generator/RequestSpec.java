@@ -63,7 +63,7 @@ record RequestSpec(
     }
   }
 
-  /** A request without the serving-contract options (no deadline). */
+  /** A request without the serving-contract options: no deadline, default priority, one sample. */
   RequestSpec(
       String requestId,
       String prompt,
@@ -73,34 +73,8 @@ record RequestSpec(
       Long modelVersion,
       List<String> stop,
       boolean stream) {
-    this(requestId, prompt, length, sampling, modelId, modelVersion, stop, stream, null, null);
-  }
-
-  /** One sample, no log-probabilities. */
-  RequestSpec(
-      String requestId,
-      String prompt,
-      int length,
-      SamplingOptions sampling,
-      String modelId,
-      Long modelVersion,
-      List<String> stop,
-      boolean stream,
-      Long timeoutMs,
-      Priority priority) {
     this(
-        requestId,
-        prompt,
-        length,
-        sampling,
-        modelId,
-        modelVersion,
-        stop,
-        stream,
-        timeoutMs,
-        priority,
-        1,
-        0);
+        requestId, prompt, length, sampling, modelId, modelVersion, stop, stream, null, null, 1, 0);
   }
 
   /** The sampling options of sample {@code i}: the request's, with its seed + i. */

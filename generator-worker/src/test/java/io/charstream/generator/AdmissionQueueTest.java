@@ -28,7 +28,9 @@ class AdmissionQueueTest {
             List.of(),
             false,
             null,
-            priority);
+            priority,
+            1,
+            0);
     return new Job(spec, P0, offsets++, 0L);
   }
 

@@ -122,7 +122,9 @@ class SlotSchedulerTest {
             List.of(),
             false,
             timeoutMs,
-            null);
+            null,
+            1,
+            0);
     return new Job(spec, P0, offsets++, 0L, originDelayMs);
   }
 
