@@ -295,15 +295,7 @@ final class GeneratorWorker implements Runnable {
         }
       }
       for (Job job : filled.failed()) {
-        job.trace().failed(job.errorKind().code(), job.errorMessage(), RequestTracing.epochNanos());
-        metrics.byPriority(job, "error");
-        answerError(
-            job.source(),
-            job.offset(),
-            job.requestId(),
-            job.route(),
-            job.errorKind(),
-            job.errorMessage());
+        failJob(job, job.errorKind(), job.errorMessage(), job.errorMessage());
       }
       if (scheduler.active() > 0) {
         long before = System.nanoTime();
@@ -429,16 +421,10 @@ final class GeneratorWorker implements Runnable {
   private void expire(long now) {
     SlotScheduler.Expired expired = scheduler.expire(now);
     for (Job job : expired.queued()) {
-      job.trace()
-          .failed(
-              ErrorKind.DEADLINE_EXCEEDED.code(), "deadline exceeded", RequestTracing.epochNanos());
-      metrics.byPriority(job, "error");
-      answerError(
-          job.source(),
-          job.offset(),
-          job.requestId(),
-          job.route(),
+      failJob(
+          job,
           ErrorKind.DEADLINE_EXCEEDED,
+          "deadline exceeded",
           "waited "
               + Math.round(job.sinceOriginMs(now))
               + " ms for a slot, past "
@@ -514,6 +500,13 @@ final class GeneratorWorker implements Runnable {
     if (chunk != null) {
       send(response(job.route(), job.requestId(), writer.chunk(job, chunk)));
     }
+  }
+
+  /** Ends a job with an error answer: its span, its priority's count and the answer itself. */
+  private void failJob(Job job, ErrorKind kind, String traceMessage, String message) {
+    job.trace().failed(kind.code(), traceMessage, RequestTracing.epochNanos());
+    metrics.byPriority(job, "error");
+    answerError(job.source(), job.offset(), job.requestId(), job.route(), kind, message);
   }
 
   private void answerError(

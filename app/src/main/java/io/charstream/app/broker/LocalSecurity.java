@@ -359,36 +359,31 @@ public final class LocalSecurity {
           "KU=digitalSignature",
           "-ext",
           "EKU=serverAuth");
-      keytool(
-          env,
-          "-importcert",
-          "-keystore",
-          ksTmp,
-          "-storepass:env",
-          "KS_PASS",
-          "-alias",
-          "ca",
-          "-file",
-          caTmp,
-          "-noprompt");
-      keytool(
-          env,
-          "-importcert",
-          "-keystore",
-          ksTmp,
-          "-storepass:env",
-          "KS_PASS",
-          "-alias",
-          "broker",
-          "-file",
-          signed,
-          "-noprompt");
+      importCert(env, ksTmp, "ca", caTmp);
+      importCert(env, ksTmp, "broker", signed);
       ownerOnly(ksTmp, "rw-------");
       Files.move(ksTmp, keystore(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Files.move(caTmp, caFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     } finally {
       deleteRecursively(work);
     }
+  }
+
+  /** Imports a certificate into the keystore (its password in the environment's KS_PASS). */
+  private static void importCert(Map<String, String> env, Path keystore, String alias, Path cert)
+      throws IOException {
+    keytool(
+        env,
+        "-importcert",
+        "-keystore",
+        keystore,
+        "-storepass:env",
+        "KS_PASS",
+        "-alias",
+        alias,
+        "-file",
+        cert,
+        "-noprompt");
   }
 
   private static void keytool(Map<String, String> env, Object... args) throws IOException {
