@@ -88,12 +88,13 @@ final class PartitionLedger {
   }
 
   /**
-   * True when {@code offset} of a tracked partition was delivered already since its last rewind:
-   * the consumer went back without this worker seeking it.
+   * True when {@code offset} of a tracked partition, at or past its committed offset, was delivered
+   * already since its last rewind: the consumer went back without this worker seeking it. (Offsets
+   * below the committed one are answered: {@link #received} skips them.)
    */
   boolean delivered(TopicPartition tp, long offset) {
     Entry e = entries.get(tp);
-    return e != null && offset < e.next;
+    return e != null && offset >= e.committed && offset < e.next;
   }
 
   /**
@@ -105,6 +106,11 @@ final class PartitionLedger {
    */
   boolean received(TopicPartition tp, long offset) {
     Entry e = entries.computeIfAbsent(tp, k -> new Entry(offset));
+    if (offset < e.committed) {
+      // Below the group's committed offset: answered in a committed transaction (this consumer's
+      // position was older than the commit, as after a partition lost and given back).
+      return false;
+    }
     if (offset < e.next) {
       throw new IllegalStateException(
           "offset " + offset + " of " + tp + " received twice (next expected " + e.next + ")");

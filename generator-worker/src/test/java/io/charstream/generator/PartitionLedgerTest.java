@@ -73,6 +73,22 @@ class PartitionLedgerTest {
     assertThat(after.openCount()).isZero();
   }
 
+  /**
+   * A consumer whose position is older than the group's commit (a partition lost during a network
+   * cut and given back: NetworkPartitionIT) delivers offsets below it: they are answered, skipped,
+   * and neither fatal nor taken for a consumer going back.
+   */
+  @Test
+  void offsetsBelowTheCommittedOneAreSkippedNotReceivedTwice() {
+    PartitionLedger l = new PartitionLedger();
+    l.assigned(P0, new OffsetAndMetadata(1));
+    assertThat(l.delivered(P0, 0)).isFalse();
+    assertThat(l.received(P0, 0)).isFalse();
+    assertThat(l.received(P0, 1)).isTrue();
+    assertThat(l.delivered(P0, 1)).isTrue();
+    assertThat(l.received(P0, 0)).isFalse();
+  }
+
   @Test
   void anAbortForgetsWhatWasAnsweredInItButNotWhatCommittedBefore() {
     PartitionLedger l = new PartitionLedger();
