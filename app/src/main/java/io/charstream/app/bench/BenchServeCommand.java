@@ -101,7 +101,7 @@ public final class BenchServeCommand implements Callable<Integer> {
       defaultValue = "3",
       description =
           "Least seconds at the start of each run reported apart as the ramp; it lasts until the JIT"
-              + " compilers are quiet (below 5% of a core over 2 s: the broker and clients in this JVM"
+              + " compilers are quiet (below 5%% of a core over 2 s: the broker and clients in this JVM"
               + " compile for tens of seconds) or --ramp-max-seconds (default ${DEFAULT-VALUE}).")
   double rampSeconds;
 
