@@ -120,14 +120,14 @@ public final class RequestPolicy {
 
   /**
    * Characters left for training after the held-out split, counted as the engine splits
-   * (TrainingSession.split): TAIL drops the last floor(n x valFraction); BLOCKS cuts batchSize
-   * blocks of n / batchSize (the remainder is unused) and drops the last floor(block x valFraction)
-   * of each.
+   * (TrainingSession.split): TAIL keeps the first floor(n x (1 - valFraction)) ({@link
+   * TrainingConfig#tailTrainingChars}); BLOCKS cuts batchSize blocks of n / batchSize (the
+   * remainder is unused) and drops the last floor(block x valFraction) of each.
    */
   static long trainingChars(
       long n, double valFraction, TrainingConfig.ValidationSplit split, int batchSize) {
     if (split == TrainingConfig.ValidationSplit.TAIL || valFraction == 0.0) {
-      return n - (long) Math.floor(n * valFraction);
+      return TrainingConfig.tailTrainingChars(n, valFraction);
     }
     long block = n / batchSize;
     return batchSize * (block - (long) Math.floor(block * valFraction));

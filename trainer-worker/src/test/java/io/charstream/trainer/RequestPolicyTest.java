@@ -250,8 +250,11 @@ class RequestPolicyTest {
 
   @Test
   void trainingCharsCountsAsTheEngineSplits() {
+    // floor(10,007 x 0.9): the last 1,001 held out, as nanoGPT's data[:int(n*0.9)].
     assertThat(RequestPolicy.trainingChars(10_007, 0.1, TrainingConfig.ValidationSplit.TAIL, 8))
-        .isEqualTo(9_007);
+        .isEqualTo(9_006);
+    assertThat(RequestPolicy.trainingChars(1_115_394, 0.1, TrainingConfig.ValidationSplit.TAIL, 64))
+        .isEqualTo(1_003_854);
     // 8 blocks of 1,250 (7 characters unused), 125 held out of each.
     assertThat(RequestPolicy.trainingChars(10_007, 0.1, TrainingConfig.ValidationSplit.BLOCKS, 8))
         .isEqualTo(9_000);

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code charstream bench table}: the reference's benchmark (32 epochs of the default spec) as a
@@ -52,7 +53,9 @@ import picocli.CommandLine.Option;
           + " epoch, as the reference logs it), held-out validation loss, chars/s and peak memory; the exact"
           + " configuration, git commit and machine. Prints the result on stdout at the end.",
       "With --reproduce FILE: re-run the first --num-epochs epochs of FILE's configuration on the same text and"
-          + " check that the losses match FILE's within --tolerance (exit 1 if not)."
+          + " check that the losses match FILE's within --tolerance (exit 1 if not).",
+      "With --markdown FILE...: print the README's table rows. With --plot SVG RESULT...: draw the RESULT files'"
+          + " loss curves as an SVG image."
     })
 public final class BenchTableCommand extends CliCommand {
 
@@ -62,7 +65,7 @@ public final class BenchTableCommand extends CliCommand {
   @Option(
       names = "--text-path",
       paramLabel = "FILE",
-      description = "UTF-8 training text (required unless --markdown)")
+      description = "UTF-8 training text (required unless --markdown or --plot)")
   Path textPath;
 
   @Option(
@@ -129,6 +132,20 @@ public final class BenchTableCommand extends CliCommand {
   List<Path> markdown;
 
   @Option(
+      names = "--plot",
+      paramLabel = "SVG",
+      description =
+          "draw the loss curves of the RESULT files into this SVG file and exit (no training): held-out"
+              + " and training loss against epoch, held-out loss against wall time, one colour per file")
+  Path plot;
+
+  @Parameters(
+      arity = "0..*",
+      paramLabel = "RESULT",
+      description = "with --plot: the result files to draw (e.g. results/tinyshakespeare-*.json)")
+  List<Path> plotted;
+
+  @Option(
       names = "--tolerance",
       defaultValue = "0.01",
       description =
@@ -137,6 +154,15 @@ public final class BenchTableCommand extends CliCommand {
 
   @Override
   protected int run(PrintWriter err) throws IOException {
+    if (plot != null) {
+      return plot(err);
+    }
+    if (plotted != null && !plotted.isEmpty()) {
+      throw new UserError(
+          "result files on their own are drawn by --plot (bench table --plot OUT.svg "
+              + plotted.get(0)
+              + " ...); --markdown takes its files after it");
+    }
     if (markdown != null) {
       List<JsonNode> results = new ArrayList<>();
       for (Path file : markdown) {
@@ -150,6 +176,29 @@ public final class BenchTableCommand extends CliCommand {
           "--text-path is required (the text to train on, e.g. data/tinyshakespeare.txt)");
     }
     return reproduce != null ? reproduce(err) : table(err);
+  }
+
+  private int plot(PrintWriter err) {
+    if (markdown != null || reproduce != null) {
+      throw new UserError("--plot draws result files: give it no --markdown or --reproduce");
+    }
+    if (plotted == null || plotted.isEmpty()) {
+      throw new UserError(
+          "--plot needs result files to draw: bench table --plot " + plot + " results/*.json");
+    }
+    List<ResultCurves> curves = new ArrayList<>();
+    for (Path file : plotted) {
+      curves.add(ResultCurves.read(file));
+    }
+    String svg = LossPlot.svg(curves);
+    try {
+      writeAtomically(plot, svg);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot write the plot " + plot + ": " + Commands.describe(e) + " (check --plot)", e);
+    }
+    err.println("plot of " + curves.size() + " result files written to " + plot);
+    return 0;
   }
 
   /**
@@ -489,16 +538,21 @@ public final class BenchTableCommand extends CliCommand {
 
   private static void write(Path file, Map<String, Object> result) {
     try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve(file.getFileName() + ".tmp");
-      Files.writeString(tmp, JSON.writeValueAsString(result) + "\n");
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      writeAtomically(file, JSON.writeValueAsString(result) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot write the result file " + file + ": " + Commands.describe(e) + " (check --out)",
           e);
     }
+  }
+
+  /** Writes a temporary file beside {@code file} and renames it: readers never see half of it. */
+  private static void writeAtomically(Path file, String content) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve(file.getFileName() + ".tmp");
+    Files.writeString(tmp, content);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static void save(Checkpoint checkpoint, Path path) {

@@ -9,6 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +75,39 @@ class ResultsTest {
             .toList();
     assertThat(runs).contains("tinyshakespeare/reference", "tinyshakespeare/recommended");
     assertThat(runs.stream().filter(r -> !r.startsWith("tinyshakespeare/"))).isNotEmpty();
+  }
+
+  /** A README line that draws a committed plot: the SVG, then the result files in colour order. */
+  private static final Pattern PLOT_COMMAND =
+      Pattern.compile(
+          "\\./charstream bench table --plot (results/[^ ]+\\.svg)((?: results/[^ ]+\\.json)+)");
+
+  @Test
+  void theCommittedPlotsAreWhatTheReadmesCommandsDrawFromEveryResultFile() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    Matcher command = PLOT_COMMAND.matcher(readme);
+    List<String> plots = new ArrayList<>();
+    Set<Path> plotted = new TreeSet<>();
+    while (command.find()) {
+      String svg = command.group(1);
+      List<ResultCurves> curves = new ArrayList<>();
+      for (String file : command.group(2).trim().split(" ")) {
+        curves.add(ResultCurves.read(ROOT.resolve(file)));
+        plotted.add(ROOT.resolve(file));
+      }
+      assertThat(Files.readString(ROOT.resolve(svg)))
+          .as(svg + " should be what `" + command.group() + "` draws: run it")
+          .isEqualTo(LossPlot.svg(curves));
+      assertThat(readme).as("README.md shows " + svg).contains("](" + svg + ")");
+      plots.add(svg);
+    }
+    assertThat(plots).contains("results/tinyshakespeare.svg", "results/nietzsche.svg");
+    try (Stream<Path> files = Files.list(ROOT.resolve("results"))) {
+      assertThat(plotted)
+          .as("every result file is in a plot of the README")
+          .containsExactlyElementsOf(
+              files.filter(p -> p.toString().endsWith(".json")).sorted().toList());
+    }
   }
 
   @Test

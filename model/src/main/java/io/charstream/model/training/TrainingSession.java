@@ -90,14 +90,15 @@ final class TrainingSession {
   }
 
   /**
-   * {training ids, held-out ids}. TAIL holds out the end of the corpus. BLOCKS cuts the corpus into
-   * batchSize equal blocks and holds out the end of each (char-rnn's split), so the training
-   * streams line up with the blocks and the held-out text is spread over the whole corpus.
+   * {training ids, held-out ids}. TAIL trains on the first floor(n * (1 - valFraction)) ids and
+   * holds out the rest, the end of the corpus, as nanoGPT's {@code data[:int(n*0.9)]} does (for
+   * tinyshakespeare at 0.1: 1,003,854 trained on, the last 111,540 held out). BLOCKS cuts the
+   * corpus into batchSize equal blocks and holds out the end of each (char-rnn's split), so the
+   * training streams line up with the blocks and the held-out text is spread over the whole corpus.
    */
   static int[][] split(int[] ids, TrainingConfig config) {
     if (config.valSplit() == TrainingConfig.ValidationSplit.TAIL || config.valFraction() == 0.0) {
-      int valChars = (int) Math.floor(ids.length * config.valFraction());
-      int trainChars = ids.length - valChars;
+      int trainChars = (int) TrainingConfig.tailTrainingChars(ids.length, config.valFraction());
       return new int[][] {
         Arrays.copyOf(ids, trainChars), Arrays.copyOfRange(ids, trainChars, ids.length)
       };

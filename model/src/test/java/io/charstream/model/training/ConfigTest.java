@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
+import io.charstream.model.Vocabulary;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class ConfigTest {
@@ -93,6 +97,42 @@ class ConfigTest {
     assertThat(split[1]).containsExactly(8, 9, 18, 19, 28, 29, 38, 39);
     int[][] tail = TrainingSession.split(ids, new TrainingConfig(2, 4, 1, 0.001, 5, 0.2, 1, 0));
     assertThat(tail[1]).containsExactly(32, 33, 34, 35, 36, 37, 38, 39);
+  }
+
+  @Test
+  void tailSplitHoldsOutTheLast111540CharactersOfTinyshakespeareAsNanoGptDoes() throws IOException {
+    // nanoGPT's shakespeare_char: train = data[:int(n*0.9)], val = the rest.
+    String text = Files.readString(Path.of("../data/tinyshakespeare.txt"));
+    assertThat(text.length()).isEqualTo(1_115_394);
+    assertThat(text.codePointCount(0, text.length())).isEqualTo(1_115_394);
+    TrainingConfig tail =
+        TrainingConfig.builder()
+            .valSplit(TrainingConfig.ValidationSplit.TAIL)
+            .valFraction(0.1)
+            .build();
+    Vocabulary vocabulary = Vocabulary.reference();
+    int[][] split = TrainingSession.split(vocabulary.encode(text).ids(), tail);
+    assertThat(split[0]).hasSize(1_003_854);
+    assertThat(split[1]).hasSize(111_540);
+    assertThat(split[0]).isEqualTo(vocabulary.encode(text.substring(0, 1_003_854)).ids());
+    assertThat(split[1]).isEqualTo(vocabulary.encode(text.substring(1_003_854)).ids());
+    assertThat(TrainingConfig.tailTrainingChars(1_115_394, 0.1)).isEqualTo(1_003_854);
+  }
+
+  @Test
+  void tailSplitCutsWhereTheDecimalFractionSays() {
+    // As doubles, 90 x (1 - 0.3) is 62.99999999999999 and 1,115,394 x 0.1 is 111539.40000000001.
+    assertThat(TrainingConfig.tailTrainingChars(90, 0.3)).isEqualTo(63);
+    assertThat(TrainingConfig.tailTrainingChars(10_007, 0.1)).isEqualTo(9_006);
+    assertThat(TrainingConfig.tailTrainingChars(40, 0.2)).isEqualTo(32);
+    assertThat(TrainingConfig.tailTrainingChars(1_000, 0.0)).isEqualTo(1_000);
+    int[] ids = new int[90];
+    TrainingConfig tail =
+        TrainingConfig.builder()
+            .valSplit(TrainingConfig.ValidationSplit.TAIL)
+            .valFraction(0.3)
+            .build();
+    assertThat(TrainingSession.split(ids, tail)[1]).hasSize(27);
   }
 
   @Test
