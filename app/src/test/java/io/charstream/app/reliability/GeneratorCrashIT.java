@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.charstream.app.it.OwnBroker;
 import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.app.worker.GeneratorProcess;
-import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
@@ -67,15 +66,7 @@ class GeneratorCrashIT {
   }
 
   private static GeneratorService survivor(GeneratorFixture f) throws Exception {
-    return f.startGenerator(
-        "survivor",
-        Map.of(
-            GeneratorConfig.BATCH_CAPACITY,
-            8,
-            GeneratorConfig.QUEUE_CAPACITY,
-            8,
-            GeneratorConfig.LENGTH_MAX,
-            LONG));
+    return f.startGenerator("survivor", GeneratorFixture.slots(8, 8, LONG));
   }
 
   /** Both ready and the partitions split between them; returns two partitions of the victim. */
@@ -160,8 +151,7 @@ class GeneratorCrashIT {
 
   @Test
   void aGeneratorProcessKilledMidBatchHasItsWorkAnsweredOnceByTheSurvivor() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       try (GeneratorProcess victim = GeneratorProcess.start(f, "victim", victimEnv(), dir)) {
         GeneratorService survivor = survivor(f);
         Work w = send(f, "crash", victimPartitions(f, victim, survivor));
@@ -191,8 +181,7 @@ class GeneratorCrashIT {
 
   @Test
   void aGeneratorPausedPastItsSessionTimeoutIsFencedWhenItWakes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       // Its transaction timeout (30 s) outlives the pause (about 10 s), so it usually wakes with
       // a transaction open and must be refused by the group coordinator or its lost partitions.
       // Paused mid-commit (offsets already in its transaction), it holds the survivor back from

@@ -79,32 +79,25 @@ class NetworkPartitionIT {
   @Test
   void aGeneratorCutOffBeyondItsSessionTimeoutLosesAndDuplicatesNothingAndComesBack()
       throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
-      f.publishModel(1, 11L);
-      Map<String, Object> small =
-          Map.of(
-              GeneratorConfig.BATCH_CAPACITY,
-              4,
-              GeneratorConfig.QUEUE_CAPACITY,
-              4,
-              GeneratorConfig.LENGTH_MAX,
-              LONG);
-      Map<String, Object> viaProxy = new java.util.HashMap<>(small);
-      viaProxy.put("bootstrap.servers", "127.0.0.1:" + proxy.port());
+    try (GeneratorFixture f = GeneratorFixture.withModel(broker)) {
+      Map<String, Object> small = GeneratorFixture.slots(4, 4, LONG);
+      Map<String, Object> viaProxy =
+          GeneratorFixture.with(small, "bootstrap.servers", "127.0.0.1:" + proxy.port());
       GeneratorService victim = f.startGenerator("victim", viaProxy);
       GeneratorService survivor = f.startGenerator("survivor", small);
       assertThat(victim.awaitReady(WAIT)).isTrue();
       assertThat(survivor.awaitReady(WAIT)).isTrue();
       f.await(() -> victim.ready() && survivor.ready(), WAIT, "both ready");
       assertThat(proxy.connections()).as("the victim's connections through the proxy").isPositive();
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        boolean streamed = i % 4 == 0;
-        GenerateRequest r =
-            request("cut-" + i, "KING", streamed ? LONG : 2_000, i, null, null, streamed);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(
+              0,
+              40,
+              i -> {
+                boolean streamed = i % 4 == 0;
+                return request(
+                    "cut-" + i, "KING", streamed ? LONG : 2_000, i, null, null, streamed);
+              });
       f.await(
           () -> f.streamedBy("victim").size() >= 2 && !f.answeredBy("victim").isEmpty(),
           WAIT,
@@ -175,8 +168,7 @@ class NetworkPartitionIT {
    */
   @Test
   void latencyAndConnectionResetsUnderLoadLoseAndDuplicateNothing() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(broker)) {
       Map<String, Object> viaProxy =
           Map.of(
               GeneratorConfig.BATCH_CAPACITY,

@@ -70,8 +70,7 @@ class GeneratorContractIT {
 
   @Test
   void aTombstoneCancelsARunningOrQueuedRequestOnceAndIsANoOpOtherwise() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService g =
           f.startGenerator(
               "cancel",
@@ -134,29 +133,14 @@ class GeneratorContractIT {
   }
 
   private static GenerateRequest timed(String id, int length, long seed, Long timeoutMs) {
-    GenerateRequest r = request(id, "KING", length, seed, null, null, true);
-    return new GenerateRequest(
-        r.schemaVersion(),
-        id,
-        r.prompt(),
-        r.length(),
-        r.topN(),
-        r.temperature(),
-        r.randomSeed(),
-        null,
-        null,
-        null,
-        true,
-        timeoutMs,
-        null,
-        null,
-        null);
+    return request(id, "KING", length, seed, null, null, true).toBuilder()
+        .timeoutMs(timeoutMs)
+        .build();
   }
 
   @Test
   void deadlinesAnswerQueuedRequestsWithoutWorkAndCutRunningOnes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService g =
           f.startGenerator(
               "deadline",
@@ -359,8 +343,7 @@ class GeneratorContractIT {
 
   @Test
   void springKafkasReplyingKafkaTemplateGetsItsAnswers() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       f.startGenerator("spring", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       Topic<String, GenerateResponse> replies = replyTopic(f, "spring", 2);
       Map<String, Object> producerProps = new HashMap<>(f.kafka);
@@ -430,8 +413,7 @@ class GeneratorContractIT {
 
   @Test
   void freeSlotsGoToInteractiveRequestsBeforeBatchOnes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService g =
           f.startGenerator(
               "priority",
@@ -443,24 +425,7 @@ class GeneratorContractIT {
       for (String id : order) {
         GenerateRequest r = request(id, "KING", 5_000, 2, null, null, false);
         // One partition: the worker reads them in the order sent (across partitions it need not).
-        f.sendTo(
-            new GenerateRequest(
-                r.schemaVersion(),
-                id,
-                r.prompt(),
-                r.length(),
-                r.topN(),
-                r.temperature(),
-                r.randomSeed(),
-                null,
-                null,
-                null,
-                false,
-                null,
-                id.startsWith("q-b") ? Priority.BATCH : null,
-                null,
-                null),
-            0);
+        f.sendTo(r.toBuilder().priority(id.startsWith("q-b") ? Priority.BATCH : null).build(), 0);
       }
       // All four are queued once the worker reads past the last one; then the slot frees.
       f.await(
@@ -497,24 +462,12 @@ class GeneratorContractIT {
 
   @Test
   void cancelsInFlightWhenAWorkerIsKilledStillGiveExactlyOneFinalPerRequest() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
-      Map<String, Object> config =
-          Map.of(
-              GeneratorConfig.BATCH_CAPACITY,
-              4,
-              GeneratorConfig.QUEUE_CAPACITY,
-              4,
-              GeneratorConfig.LENGTH_MAX,
-              LONG);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
+      Map<String, Object> config = GeneratorFixture.slots(4, 4, LONG);
       GeneratorService victim = f.startGenerator("victim", config);
       assertThat(victim.awaitReady(WAIT)).isTrue();
-      List<GenerateRequest> requests = new java.util.ArrayList<>();
-      for (int i = 0; i < 6; i++) {
-        GenerateRequest r = request("k-" + i, "KING", LONG, i, null, null, true);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(0, 6, i -> request("k-" + i, "KING", LONG, i, null, null, true));
       f.await(() -> !f.streamedBy("victim").isEmpty(), WAIT, "the victim streaming");
       // Cancels of half the requests, the kill right behind them: some may be answered and
       // committed by the victim, some read again by the heir with their tombstones.
@@ -555,8 +508,7 @@ class GeneratorContractIT {
 
   @Test
   void severalSamplesAndLogprobsComeInTheFinalRecord() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       f.startGenerator("samples", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       f.send(
           "s-3",
@@ -615,8 +567,7 @@ class GeneratorContractIT {
 
   @Test
   void thePromptCommandCancelsSamplesAndShowsLogprobs() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       f.startGenerator(
           "cli", Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.LENGTH_MAX, LONG));
       var cancelled =
