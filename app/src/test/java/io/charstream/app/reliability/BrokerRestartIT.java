@@ -75,8 +75,7 @@ class BrokerRestartIT {
               30,
               i -> {
                 // A third long and streamed: the restart waits until some stream, and they are
-                // still
-                // generating when it lands.
+                // still generating when it lands.
                 boolean streamed = i % 3 == 0;
                 return request(
                     "br-" + i, "KING", streamed ? 100_000 : 5_000, i, null, null, streamed);

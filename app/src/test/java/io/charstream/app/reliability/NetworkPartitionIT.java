@@ -271,31 +271,7 @@ class NetworkPartitionIT {
         "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix()
       };
       assertThat(cli(at, "corpus", "put", "--corpus-id", "c", corpus.toString())).isZero();
-      assertThat(
-              cli(
-                  at,
-                  "submit",
-                  "--model-id",
-                  "cut-model",
-                  "--corpus-id",
-                  "c",
-                  "--job-id",
-                  "job-cut",
-                  "--rnn-size",
-                  "16",
-                  "--embedding-size",
-                  "8",
-                  "--num-layers",
-                  "1",
-                  "--batch-size",
-                  "8",
-                  "--seq-len",
-                  "32",
-                  "--num-epochs",
-                  "10",
-                  "--learning-rate",
-                  "0.01"))
-          .isZero();
+      assertThat(cli(at, TrainerFixture.tinySubmit("cut-model", "c", "job-cut", 10))).isZero();
       status.await(
           WAIT,
           "job-cut in its second epoch",

@@ -194,30 +194,7 @@ class SecureBrokerIT {
     Path corpus = Files.writeString(dir.resolve("tiny.txt"), TrainerFixture.corpus(10_000, 1));
     assertThat(cli(client, "corpus", "put", "--corpus-id", "tiny", corpus.toString()).status())
         .isZero();
-    Run submit =
-        cli(
-            client,
-            "submit",
-            "--model-id",
-            MODEL,
-            "--corpus-id",
-            "tiny",
-            "--job-id",
-            "job-secure",
-            "--rnn-size",
-            "16",
-            "--embedding-size",
-            "8",
-            "--num-layers",
-            "1",
-            "--batch-size",
-            "8",
-            "--seq-len",
-            "32",
-            "--num-epochs",
-            "2",
-            "--learning-rate",
-            "0.01");
+    Run submit = cli(client, TrainerFixture.tinySubmit(MODEL, "tiny", "job-secure", 2));
     assertThat(submit.status()).as(submit.output()).isZero();
     long version;
     try (TopicReader<String, TrainingStatus> status =

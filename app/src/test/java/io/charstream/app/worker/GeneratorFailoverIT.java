@@ -173,8 +173,7 @@ class GeneratorFailoverIT {
               4,
               i -> {
                 // Long enough for the fused step (about 300,000 chars/s at batch 1 here) to stay
-                // busy for
-                // seconds.
+                // busy for seconds.
                 return request("slow-" + i, "KING", 600_000, i, null, null, i == 0);
               });
       assertEachAnsweredOnceCorrectly(f, requests);

@@ -7,7 +7,9 @@ import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.trainer.TrainerConfig;
 import io.charstream.trainer.TrainerWorker;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -76,5 +78,39 @@ public final class TrainerFixture {
         .valFraction(0.1)
         .seed(7L)
         .build();
+  }
+
+  /**
+   * {@code charstream submit} of a tiny model (as {@link #tinyRequest}: rnn 16, one layer, batches
+   * of 8 x 32, learning rate 0.01), then {@code more} flags.
+   */
+  public static String[] tinySubmit(
+      String modelId, String corpusId, String jobId, int epochs, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "submit",
+                "--model-id",
+                modelId,
+                "--corpus-id",
+                corpusId,
+                "--job-id",
+                jobId,
+                "--rnn-size",
+                "16",
+                "--embedding-size",
+                "8",
+                "--num-layers",
+                "1",
+                "--batch-size",
+                "8",
+                "--seq-len",
+                "32",
+                "--num-epochs",
+                Integer.toString(epochs),
+                "--learning-rate",
+                "0.01"));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
   }
 }

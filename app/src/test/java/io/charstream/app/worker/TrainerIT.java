@@ -76,35 +76,19 @@ class TrainerIT {
     assertThat(cli("corpus", "put", "--corpus-id", "tiny", corpus.toString())).isZero();
     assertThat(
             cli(
-                "submit",
-                "--model-id",
-                "tiny-model",
-                "--corpus-id",
-                "tiny",
-                "--job-id",
-                "job-happy",
-                "--rnn-size",
-                "16",
-                "--embedding-size",
-                "8",
-                "--num-layers",
-                "1",
-                "--batch-size",
-                "8",
-                "--seq-len",
-                "32",
-                "--num-epochs",
-                "2",
-                "--learning-rate",
-                "0.01",
-                "--val-fraction",
-                "0.1",
-                // The preset fills what the flags leave out (dropout 0.05, cosine to 0.00015);
-                // explicit flags win.
-                "--preset",
-                "recommended",
-                "--val-split",
-                "blocks"))
+                TrainerFixture.tinySubmit(
+                    "tiny-model",
+                    "tiny",
+                    "job-happy",
+                    2,
+                    "--val-fraction",
+                    "0.1",
+                    // The preset fills what the flags leave out (dropout 0.05, cosine to 0.00015);
+                    // explicit flags win.
+                    "--preset",
+                    "recommended",
+                    "--val-split",
+                    "blocks")))
         .isZero();
 
     try (TopicReader<String, TrainingStatus> status =
