@@ -112,6 +112,20 @@ class GeneratorCrashIT {
     return new Work(longs, shorts);
   }
 
+  /** The survivor, the work sent to two of the victim's partitions, the victim's busy slots. */
+  private record Live(GeneratorService survivor, Work work, double victimBusy) {}
+
+  /**
+   * Starts the survivor and sends work to two of the victim's partitions; waits until it is live.
+   */
+  private static Live liveWork(GeneratorFixture f, String tag, GeneratorProcess victim)
+      throws Exception {
+    GeneratorService survivor = survivor(f);
+    Work w = send(f, tag, victimPartitions(f, victim, survivor));
+    awaitLiveWork(f, w);
+    return new Live(survivor, w, victim.metric("charstream_generator_slots_active"));
+  }
+
   /** Live work: every long request streams (its chunks committed), some short ones are answered. */
   private static void awaitLiveWork(GeneratorFixture f, Work w) {
     f.await(
@@ -153,11 +167,10 @@ class GeneratorCrashIT {
   void aGeneratorProcessKilledMidBatchHasItsWorkAnsweredOnceByTheSurvivor() throws Exception {
     try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       try (GeneratorProcess victim = GeneratorProcess.start(f, "victim", victimEnv(), dir)) {
-        GeneratorService survivor = survivor(f);
-        Work w = send(f, "crash", victimPartitions(f, victim, survivor));
-        awaitLiveWork(f, w);
-        double busy = victim.metric("charstream_generator_slots_active");
+        Live live = liveWork(f, "crash", victim);
         victim.kill();
+        Work w = live.work();
+        double busy = live.victimBusy();
         assertThat(busy)
             .as("the victim's busy slots just before SIGKILL")
             .isGreaterThanOrEqualTo(2);
@@ -190,11 +203,11 @@ class GeneratorCrashIT {
       Map<String, String> env = new java.util.HashMap<>(victimEnv());
       env.put("CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "30000");
       try (GeneratorProcess victim = GeneratorProcess.start(f, "victim", env, dir)) {
-        GeneratorService survivor = survivor(f);
-        Work w = send(f, "zombie", victimPartitions(f, victim, survivor));
-        awaitLiveWork(f, w);
-        double busy = victim.metric("charstream_generator_slots_active");
+        Live live = liveWork(f, "zombie", victim);
         victim.pause();
+        Work w = live.work();
+        double busy = live.victimBusy();
+        GeneratorService survivor = live.survivor();
         assertThat(busy)
             .as("the victim's busy slots just before SIGSTOP")
             .isGreaterThanOrEqualTo(2);

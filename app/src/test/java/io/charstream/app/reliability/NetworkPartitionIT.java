@@ -289,7 +289,7 @@ class NetworkPartitionIT {
       long cutMs = (System.nanoTime() - cutAt) / 1_000_000;
       long healAt = System.nanoTime();
       proxy.heal();
-      status.await(WAIT, "job-cut ended", r -> r.key().equals("job-cut") && r.value().terminal());
+      TrainerFixture.awaitEnd(status, "job-cut", WAIT, TrainingStatus.class);
       long recoveryMs = (System.nanoTime() - healAt) / 1_000_000;
       // The request was handled for good once the group's committed offsets reach the end: a
       // second run would have ended (and said so) before that commit.

@@ -50,6 +50,10 @@ class GeneratorContractIT {
   /** The contract's longest request: still running when the test acts on it. */
   private static final int LONG = 1_000_000;
 
+  /** One slot, for requests of up to {@link #LONG} characters. */
+  private static final Map<String, Object> ONE_SLOT =
+      Map.of(GeneratorConfig.BATCH_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, LONG);
+
   // A killed worker's open transaction is aborted soon after transaction.timeout.ms (5 s in the
   // fixture), as in GeneratorFailoverIT.
   @RegisterExtension static final OwnBroker BROKER = OwnBroker.abortingDeadTransactionsQuickly();
@@ -71,10 +75,7 @@ class GeneratorContractIT {
   @Test
   void aTombstoneCancelsARunningOrQueuedRequestOnceAndIsANoOpOtherwise() throws Exception {
     try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
-      GeneratorService g =
-          f.startGenerator(
-              "cancel",
-              Map.of(GeneratorConfig.BATCH_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, LONG));
+      GeneratorService g = f.startGenerator("cancel", ONE_SLOT);
       GenerateRequest done = request("c-done", "KING", 20, 1, null, null, false);
       f.send(done);
       assertThat(f.awaitFinal("c-done", WAIT).text()).isEqualTo(expected(done, 11L));
@@ -143,14 +144,7 @@ class GeneratorContractIT {
     try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService g =
           f.startGenerator(
-              "deadline",
-              Map.of(
-                  GeneratorConfig.BATCH_CAPACITY,
-                  1,
-                  GeneratorConfig.LENGTH_MAX,
-                  LONG,
-                  GeneratorConfig.QUEUE_MAX_WAIT_MS,
-                  400L));
+              "deadline", GeneratorFixture.with(ONE_SLOT, GeneratorConfig.QUEUE_MAX_WAIT_MS, 400L));
       GenerateRequest quick = timed("d-quick", 20, 1, 60_000L);
       f.send(quick);
       assertThat(f.awaitFinal("d-quick", WAIT).text()).isEqualTo(expected(quick, 11L));
@@ -414,10 +408,7 @@ class GeneratorContractIT {
   @Test
   void freeSlotsGoToInteractiveRequestsBeforeBatchOnes() throws Exception {
     try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
-      GeneratorService g =
-          f.startGenerator(
-              "priority",
-              Map.of(GeneratorConfig.BATCH_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, LONG));
+      GeneratorService g = f.startGenerator("priority", ONE_SLOT);
       // One slot, held until cancelled, while batch and then interactive requests queue.
       f.send(timed("q-hold", LONG, 1, null));
       f.await(() -> streaming(f, "q-hold"), WAIT, "q-hold streaming");

@@ -1,12 +1,17 @@
 package io.charstream.app.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.charstream.app.it.KafkaBroker;
+import io.charstream.app.it.TopicReader;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.TrainingRequest;
+import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.TrainerConfig;
 import io.charstream.trainer.TrainerWorker;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -112,5 +117,16 @@ public final class TrainerFixture {
                 "0.01"));
     args.addAll(List.of(more));
     return args.toArray(String[]::new);
+  }
+
+  /** Waits for the job's last status (it ended: completed, failed, rejected or cancelled). */
+  public static <T extends TrainingStatus> T awaitEnd(
+      TopicReader<String, TrainingStatus> status, String jobId, Duration timeout, Class<T> type) {
+    TrainingStatus end =
+        status
+            .await(timeout, jobId + " ended", r -> jobId.equals(r.key()) && r.value().terminal())
+            .value();
+    assertThat(end).as(jobId + " ended").isInstanceOf(type);
+    return type.cast(end);
   }
 }

@@ -93,10 +93,7 @@ class TrainerIT {
 
     try (TopicReader<String, TrainingStatus> status =
         new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
-      status.await(
-          JOB_TIMEOUT,
-          "job-happy completed",
-          r -> r.key().equals("job-happy") && r.value().terminal());
+      TrainerFixture.awaitEnd(status, "job-happy", JOB_TIMEOUT, TrainingStatus.Completed.class);
       List<TrainingStatus> events =
           status.values().stream().filter(s -> s.jobId().equals("job-happy")).toList();
       assertThat(events.get(events.size() - 1)).isInstanceOf(TrainingStatus.Completed.class);
@@ -300,13 +297,8 @@ class TrainerIT {
       TrainingRequests.cancel(
           KAFKA.clientProps(), topics.trainingControl(), "job-cancel", "changed my mind");
       TrainingStatus.Cancelled c =
-          (TrainingStatus.Cancelled)
-              status
-                  .await(
-                      JOB_TIMEOUT,
-                      "job-cancel cancelled",
-                      r -> r.key().equals("job-cancel") && r.value().terminal())
-                  .value();
+          TrainerFixture.awaitEnd(
+              status, "job-cancel", JOB_TIMEOUT, TrainingStatus.Cancelled.class);
       assertThat(c.reason()).isEqualTo("changed my mind");
       assertThat(c.version()).isNotNull();
       try (TopicReader<String, CheckpointEvent> cps =
@@ -329,13 +321,7 @@ class TrainerIT {
 
   static TrainingStatus.Rejected rejected(
       TopicReader<String, TrainingStatus> status, String jobId) {
-    return (TrainingStatus.Rejected)
-        status
-            .await(
-                JOB_TIMEOUT,
-                jobId + " rejected",
-                r -> r.key().equals(jobId) && r.value().terminal())
-            .value();
+    return TrainerFixture.awaitEnd(status, jobId, JOB_TIMEOUT, TrainingStatus.Rejected.class);
   }
 
   static KafkaProducer<byte[], byte[]> rawProducer() {
