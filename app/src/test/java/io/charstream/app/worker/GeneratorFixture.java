@@ -277,14 +277,7 @@ public final class GeneratorFixture implements AutoCloseable {
 
   /** Request ids that {@code worker} committed chunks of (it had them in its slots). */
   public java.util.Set<String> streamedBy(String worker) {
-    java.util.Set<String> out = new java.util.HashSet<>();
-    for (ConsumerRecord<String, byte[]> r : responses.records) {
-      if (worker.equals(worker(r))
-          && Json.read(r.value(), GenerateResponse.class).type() == GenerateResponse.Type.CHUNK) {
-        out.add(r.key());
-      }
-    }
-    return out;
+    return committedBy(worker, GenerateResponse.Type.CHUNK);
   }
 
   /** Characters that {@code worker} committed in chunk records, per request id, as seen so far. */
@@ -303,10 +296,13 @@ public final class GeneratorFixture implements AutoCloseable {
 
   /** Request ids that {@code worker} committed a final record of, as the collector saw so far. */
   public java.util.Set<String> answeredBy(String worker) {
+    return committedBy(worker, GenerateResponse.Type.FINAL);
+  }
+
+  private java.util.Set<String> committedBy(String worker, GenerateResponse.Type type) {
     java.util.Set<String> out = new java.util.HashSet<>();
     for (ConsumerRecord<String, byte[]> r : responses.records) {
-      if (worker.equals(worker(r))
-          && Json.read(r.value(), GenerateResponse.class).type() == GenerateResponse.Type.FINAL) {
+      if (worker.equals(worker(r)) && Json.read(r.value(), GenerateResponse.class).type() == type) {
         out.add(r.key());
       }
     }
