@@ -61,21 +61,15 @@ final class GeneratorMetrics {
             .description("Busy slots / batch capacity, per batched step")
             .publishPercentiles(0.5, 0.95)
             .register(registry);
-    Gauge.builder(P + "batch.capacity", () -> capacity)
-        .description("Slots of the batch")
-        .register(registry);
-    Gauge.builder(P + "slots.active", activeSlots::get)
-        .description("Requests generating now")
-        .register(registry);
-    Gauge.builder(P + "queue.depth", queueDepth::get)
-        .description("Requests waiting for a slot")
-        .register(registry);
-    Gauge.builder(P + "partitions.paused", paused::get)
-        .description("1 while fetching is paused (flow control)")
-        .register(registry);
-    Gauge.builder(P + "partitions.assigned", assigned::get)
-        .description("Request partitions owned")
-        .register(registry);
+    gauge("batch.capacity", () -> capacity, "Slots of the batch");
+    gauge("slots.active", activeSlots::get, "Requests generating now");
+    gauge("queue.depth", queueDepth::get, "Requests waiting for a slot");
+    gauge("partitions.paused", paused::get, "1 while fetching is paused (flow control)");
+    gauge("partitions.assigned", assigned::get, "Request partitions owned");
+  }
+
+  private void gauge(String name, Supplier<Number> value, String description) {
+    Gauge.builder(P + name, value).description(description).register(registry);
   }
 
   private Timer timer(String name, String description) {

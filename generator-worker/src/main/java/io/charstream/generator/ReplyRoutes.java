@@ -1,9 +1,8 @@
 package io.charstream.generator;
 
+import io.charstream.schemas.json.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -149,12 +148,7 @@ final class ReplyRoutes {
       return null;
     }
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      return Utf8.decode(bytes);
     } catch (CharacterCodingException e) {
       return null;
     }

@@ -3,11 +3,8 @@ package io.charstream.generator;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
-import io.charstream.model.TrainingConfig;
-import io.charstream.model.TrainingPosition;
 import io.charstream.model.Vocabulary;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -46,14 +43,7 @@ public final class SyntheticCheckpoints {
     int out = config.numLayers() + 1;
     put(w, random, out + "_W", h, v);
     put(w, random, out + "_b", 1, v);
-    return new Checkpoint(
-        config,
-        TrainingConfig.defaults(),
-        Vocabulary.reference(),
-        List.of(),
-        TrainingPosition.start(),
-        w,
-        null);
+    return Checkpoint.untrained(config, Vocabulary.reference(), w);
   }
 
   private static void put(

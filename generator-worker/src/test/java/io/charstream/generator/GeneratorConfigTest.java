@@ -7,6 +7,8 @@ import io.charstream.schemas.config.EnvConfig;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class GeneratorConfigTest {
 
@@ -52,30 +54,25 @@ class GeneratorConfigTest {
         .isEqualTo("CHARSTREAM_SHUTDOWN_DRAIN_MS");
   }
 
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "CHARSTREAM_BATCH_CAPACITY | 0 | batch.capacity",
+        "CHARSTREAM_QUEUE_CAPACITY | many | queue.capacity",
+        "CHARSTREAM_QUEUE_MAX_WAIT_MS | -1 | queue.max-wait-ms",
+        "CHARSTREAM_REPLY_TOPIC_PATTERN | ( | reply.topic-pattern",
+        "CHARSTREAM_PRIORITY_BATCH_EVERY | 1 | priority.batch-every",
+        "CHARSTREAM_N_MAX | 0 | n.max"
+      })
+  void badValuesFailAtStartUpNamingTheKey(String variable, String value, String key) {
+    assertThatThrownBy(() -> GeneratorConfig.of(Map.of(), Map.of(variable, value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(key);
+  }
+
   @Test
-  void badValuesFailAtStartUpNamingTheKey() {
-    assertThatThrownBy(() -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_BATCH_CAPACITY", "0")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("batch.capacity");
-    assertThatThrownBy(
-            () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_QUEUE_CAPACITY", "many")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("queue.capacity");
-    assertThatThrownBy(
-            () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_QUEUE_MAX_WAIT_MS", "-1")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("queue.max-wait-ms");
-    assertThatThrownBy(
-            () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_REPLY_TOPIC_PATTERN", "(")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("reply.topic-pattern");
-    assertThatThrownBy(
-            () -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_PRIORITY_BATCH_EVERY", "1")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("priority.batch-every");
-    assertThatThrownBy(() -> GeneratorConfig.of(Map.of(), Map.of("CHARSTREAM_N_MAX", "0")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("n.max");
+  void aBadInstanceIdFailsAtStartUpNamingTheKey() {
     assertThatThrownBy(
             () -> GeneratorConfig.of(Map.of(GeneratorConfig.INSTANCE_ID, "bad id!"), Map.of()))
         .isInstanceOf(ConfigException.class)

@@ -190,15 +190,18 @@ class GeneratorWorkerTest {
     }
   }
 
+  /** Waits until {@code n} answers and the offset after them are committed. */
+  private void awaitCommitted(int n, String what) {
+    await(() -> committedFinals().size() == n && Long.valueOf(n).equals(committedOffset()), what);
+  }
+
   @Test
   void answersAndOffsetsCommitTogetherInOrder() {
     start();
     send(0, "a", "");
     send(1, "b", ",\"temperature\":0"); // an error answer also moves the offset on
     send(2, "c", ",\"stream\":true");
-    await(
-        () -> committedFinals().size() == 3 && Long.valueOf(3).equals(committedOffset()),
-        "three answers");
+    awaitCommitted(3, "three answers");
     assertThat(committedFinals())
         .extracting(GenerateResponse::requestId)
         .containsExactlyInAnyOrder("a", "b", "c");
@@ -232,9 +235,7 @@ class GeneratorWorkerTest {
     start(60_000); // chunks every minute: final answers must still commit at once
     send(0, "a", "");
     send(1, "b", ",\"stream\":true");
-    await(
-        () -> committedFinals().size() == 2 && Long.valueOf(2).equals(committedOffset()),
-        "both answers well before the chunk interval");
+    awaitCommitted(2, "both answers well before the chunk interval");
     // The streaming request's chunk went with its final record: text and chunk agree.
     List<GenerateResponse> chunks =
         producer.history().stream()
@@ -316,7 +317,7 @@ class GeneratorWorkerTest {
       String stop = i % 5 == 0 ? ",\"stop\":[\"e\"]" : "";
       send(i, "p" + i, ",\"length\":" + length + stop);
     }
-    await(() -> committedFinals().size() == n && Long.valueOf(n).equals(committedOffset()), "all");
+    awaitCommitted(n, "all");
     assertThat(producer.prepared).as("transactions prepared ahead").isPositive();
     for (Map.Entry<Integer, Map<TopicPartition, OffsetAndMetadata>> commit : producer.commits) {
       OffsetAndMetadata om = commit.getValue().get(TP);
@@ -357,9 +358,7 @@ class GeneratorWorkerTest {
         });
     send(0, "a", ",\"length\":900"); // the log still holds it for the worker's own re-read
     send(1, "b", "");
-    await(
-        () -> committedFinals().size() == 2 && Long.valueOf(2).equals(committedOffset()),
-        "both answered");
+    awaitCommitted(2, "both answered");
     assertThat(committedFinals())
         .extracting(GenerateResponse::requestId)
         .containsExactlyInAnyOrder("a", "b");

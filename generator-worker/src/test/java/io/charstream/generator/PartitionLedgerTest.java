@@ -14,12 +14,18 @@ class PartitionLedgerTest {
   private static final TopicPartition P0 = new TopicPartition("req", 0);
   private static final TopicPartition P1 = new TopicPartition("req", 1);
 
+  /** A ledger that received offsets {@code from} to {@code to} - 1 of P0, none answered. */
+  private static PartitionLedger receivedOnP0(long from, long to) {
+    PartitionLedger l = new PartitionLedger();
+    for (long o = from; o < to; o++) {
+      assertThat(l.received(P0, o)).isTrue();
+    }
+    return l;
+  }
+
   @Test
   void commitsOnlyUpToTheFirstUnansweredRequest() {
-    PartitionLedger l = new PartitionLedger();
-    l.received(P0, 10);
-    l.received(P0, 11);
-    l.received(P0, 12);
+    PartitionLedger l = receivedOnP0(10, 13);
     assertThat(l.committableOffsets()).isEmpty();
 
     l.finished(P0, 11); // out of order: 10 is still running
@@ -41,10 +47,7 @@ class PartitionLedgerTest {
 
   @Test
   void aNewOwnerSkipsWhatThePreviousOneAnsweredPastItsCommittedOffset() {
-    PartitionLedger before = new PartitionLedger();
-    for (long o = 20; o < 26; o++) {
-      before.received(P0, o);
-    }
+    PartitionLedger before = receivedOnP0(20, 26);
     before.finished(P0, 22);
     before.finished(P0, 23);
     before.finished(P0, 25);
@@ -91,10 +94,7 @@ class PartitionLedgerTest {
 
   @Test
   void anAbortForgetsWhatWasAnsweredInItButNotWhatCommittedBefore() {
-    PartitionLedger l = new PartitionLedger();
-    l.received(P0, 0);
-    l.received(P0, 1);
-    l.received(P0, 2);
+    PartitionLedger l = receivedOnP0(0, 3);
     l.finished(P0, 1);
     l.committed(l.committableOffsets()); // offset 0, answered=1
     l.finished(P0, 2); // in the transaction that aborts
@@ -174,10 +174,7 @@ class PartitionLedgerTest {
    */
   @Test
   void aPreparedTransactionIsCorrectedToWhatWasAnswered() {
-    PartitionLedger l = new PartitionLedger();
-    for (long o = 5; o < 8; o++) {
-      l.received(P0, o);
-    }
+    PartitionLedger l = receivedOnP0(5, 8);
     l.received(P1, 40);
     Map<TopicPartition, OffsetAndMetadata> prepared =
         l.committableOffsets(Map.of(P0, List.of(5L, 6L)));

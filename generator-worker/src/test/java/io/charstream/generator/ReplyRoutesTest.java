@@ -52,6 +52,11 @@ class ReplyRoutesTest {
     return (Refused) r;
   }
 
+  /** Why a record with these headers, received at time 0, is refused. */
+  private String refusal(Object... nameValue) {
+    return refused(routes.resolve(headers(nameValue), 0)).message();
+  }
+
   @Test
   void withoutHeadersTheAnswerGoesToTheResponsesTopicAsBefore() {
     assertThat(routed(routes.resolve(new RecordHeaders(), 0))).isEqualTo(ReplyRoute.DEFAULT);
@@ -114,9 +119,7 @@ class ReplyRoutesTest {
         .containsExactly(ReplyRoutes.CORRELATION_ID);
     assertThat(asked).isEmpty();
 
-    assertThat(
-            refused(routes.resolve(headers(ReplyRoutes.REPLY_TOPIC, "charstream.replies.gone"), 0))
-                .message())
+    assertThat(refusal(ReplyRoutes.REPLY_TOPIC, "charstream.replies.gone"))
         .contains("does not exist");
     // A missing topic is asked about again only after a few seconds.
     refused(routes.resolve(headers(ReplyRoutes.REPLY_TOPIC, "charstream.replies.gone"), 1));
@@ -127,35 +130,19 @@ class ReplyRoutesTest {
     assertThat(asked).hasSize(2);
 
     assertThat(
-            refused(
-                    routes.resolve(
-                        headers(
-                            ReplyRoutes.REPLY_TOPIC,
-                            "charstream.replies.me",
-                            ReplyRoutes.REPLY_PARTITION,
-                            int4(3)),
-                        0))
-                .message())
+            refusal(
+                ReplyRoutes.REPLY_TOPIC,
+                "charstream.replies.me",
+                ReplyRoutes.REPLY_PARTITION,
+                int4(3)))
         .contains("3 is not a partition")
         .contains("it has 3");
     assertThat(
-            refused(
-                    routes.resolve(
-                        headers(
-                            ReplyRoutes.REPLY_TOPIC,
-                            "charstream.replies.me",
-                            ReplyRoutes.REPLY_PARTITION,
-                            "2"),
-                        0))
-                .message())
+            refusal(
+                ReplyRoutes.REPLY_TOPIC, "charstream.replies.me", ReplyRoutes.REPLY_PARTITION, "2"))
         .contains("4-byte");
-    assertThat(refused(routes.resolve(headers(ReplyRoutes.REPLY_PARTITION, int4(0)), 0)).message())
-        .contains("without");
-    assertThat(
-            refused(
-                    routes.resolve(
-                        headers(ReplyRoutes.REPLY_TOPIC, new byte[] {(byte) 0xC3, '"'}), 0))
-                .message())
+    assertThat(refusal(ReplyRoutes.REPLY_PARTITION, int4(0))).contains("without");
+    assertThat(refusal(ReplyRoutes.REPLY_TOPIC, new byte[] {(byte) 0xC3, '"'}))
         .contains("not UTF-8");
     // Known topics are asked about once.
     routed(routes.resolve(headers(ReplyRoutes.REPLY_TOPIC, "charstream.replies.me"), 0));

@@ -38,6 +38,15 @@ class SlotSchedulerTest {
     return job(id, length, seed, List.of(), P0);
   }
 
+  /** A scheduler of {@code slots} slots with {@code jobs} queued in this order. */
+  private SlotScheduler scheduler(int slots, Job... jobs) {
+    SlotScheduler s = new SlotScheduler(slots, factory, 1_000);
+    for (Job j : jobs) {
+      s.enqueue(j);
+    }
+    return s;
+  }
+
   private static Readiness readyOn(Job j, LoadedModel m) {
     j.prepare(m, new int[] {1, 2, 3, 4});
     return Readiness.READY;
@@ -78,13 +87,10 @@ class SlotSchedulerTest {
 
   @Test
   void aCancelFreesTheSlotAtOnceAndEndsRunningAndQueuedJobsWithTheirTextSoFar() {
-    SlotScheduler s = new SlotScheduler(1, factory, 1_000);
     Job running = job("c1", 50, 1);
     Job queued = job("c2", 50, 2);
     Job other = job("c3", 5, 3);
-    s.enqueue(running);
-    s.enqueue(queued);
-    s.enqueue(other);
+    SlotScheduler s = scheduler(1, running, queued, other);
     SlotScheduler.Preparer p = j -> readyOn(j, V1);
     s.fill(p, 0);
     s.step(0);
@@ -230,13 +236,10 @@ class SlotSchedulerTest {
 
   @Test
   void aFinishedRequestFreesItsSlotForTheNextWhileOthersRun() {
-    SlotScheduler s = new SlotScheduler(2, factory, 1_000);
     Job shortJob = job("short", 2, 0);
     Job longJob = job("long", 6, 1);
     Job next = job("next", 2, 2);
-    s.enqueue(shortJob);
-    s.enqueue(longJob);
-    s.enqueue(next);
+    SlotScheduler s = scheduler(2, shortJob, longJob, next);
     SlotScheduler.Preparer p = j -> readyOn(j, V1);
 
     assertThat(s.fill(p, 0).started()).containsExactly(shortJob, longJob);
@@ -265,13 +268,10 @@ class SlotSchedulerTest {
 
   @Test
   void jobsWaitingForTheirModelDoNotBlockOthersAndFailedOnesLeave() {
-    SlotScheduler s = new SlotScheduler(2, factory, 1_000);
     Job waiting = job("waiting", 2, 0);
     Job failing = job("failing", 2, 0);
     Job ready = job("ready", 2, 0);
-    s.enqueue(waiting);
-    s.enqueue(failing);
-    s.enqueue(ready);
+    SlotScheduler s = scheduler(2, waiting, failing, ready);
     SlotScheduler.Filled f =
         s.fill(
             j -> j == waiting ? Readiness.WAIT : j == failing ? Readiness.FAILED : readyOn(j, V1),

@@ -70,6 +70,22 @@ public final class Checkpoint {
     this.trainingState = trainingState;
   }
 
+  /**
+   * A checkpoint of weights that no training run made (synthetic or freshly initialised): the
+   * default training config, no history, the start position, no training state.
+   */
+  public static Checkpoint untrained(
+      ModelConfig modelConfig, Vocabulary vocabulary, Map<String, Tensor> weights) {
+    return new Checkpoint(
+        modelConfig,
+        TrainingConfig.defaults(),
+        vocabulary,
+        List.of(),
+        TrainingPosition.start(),
+        weights,
+        null);
+  }
+
   public ModelConfig modelConfig() {
     return modelConfig;
   }

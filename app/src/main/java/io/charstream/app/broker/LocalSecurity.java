@@ -274,17 +274,14 @@ public final class LocalSecurity {
       Path ksTmp = work.resolve(KEYSTORE_FILE);
       Map<String, String> env = Map.of("CA_PASS", caPassword, "KS_PASS", keystorePassword);
       String validity = "825";
+      KeyEntry caKey = new KeyEntry(ca, "CA_PASS", "ca");
+      KeyEntry brokerKey = new KeyEntry(ksTmp, "KS_PASS", "broker");
       keytool(
           env,
           "-genkeypair",
-          "-keystore",
-          ca,
+          caKey,
           "-storetype",
           "PKCS12",
-          "-storepass:env",
-          "CA_PASS",
-          "-alias",
-          "ca",
           "-dname",
           "CN=charstream local CA " + dir.getFileName(),
           "-keyalg",
@@ -295,29 +292,13 @@ public final class LocalSecurity {
           validity,
           "-ext",
           "bc:c");
-      keytool(
-          env,
-          "-exportcert",
-          "-keystore",
-          ca,
-          "-storepass:env",
-          "CA_PASS",
-          "-alias",
-          "ca",
-          "-rfc",
-          "-file",
-          caTmp);
+      keytool(env, "-exportcert", caKey, "-rfc", "-file", caTmp);
       keytool(
           env,
           "-genkeypair",
-          "-keystore",
-          ksTmp,
+          brokerKey,
           "-storetype",
           "PKCS12",
-          "-storepass:env",
-          "KS_PASS",
-          "-alias",
-          "broker",
           "-dname",
           "CN=localhost",
           "-keyalg",
@@ -326,26 +307,11 @@ public final class LocalSecurity {
           "secp256r1",
           "-validity",
           validity);
-      keytool(
-          env,
-          "-certreq",
-          "-keystore",
-          ksTmp,
-          "-storepass:env",
-          "KS_PASS",
-          "-alias",
-          "broker",
-          "-file",
-          csr);
+      keytool(env, "-certreq", brokerKey, "-file", csr);
       keytool(
           env,
           "-gencert",
-          "-keystore",
-          ca,
-          "-storepass:env",
-          "CA_PASS",
-          "-alias",
-          "ca",
+          caKey,
           "-infile",
           csr,
           "-outfile",
@@ -373,26 +339,30 @@ public final class LocalSecurity {
   private static void importCert(Map<String, String> env, Path keystore, String alias, Path cert)
       throws IOException {
     keytool(
-        env,
-        "-importcert",
-        "-keystore",
-        keystore,
-        "-storepass:env",
-        "KS_PASS",
-        "-alias",
-        alias,
-        "-file",
-        cert,
-        "-noprompt");
+        env, "-importcert", new KeyEntry(keystore, "KS_PASS", alias), "-file", cert, "-noprompt");
   }
 
-  private static void keytool(Map<String, String> env, Object... args) throws IOException {
+  /** A key store entry: the store, the environment variable holding its password, the alias. */
+  private record KeyEntry(Path store, String passwordVariable, String alias) {}
+
+  /** Runs {@code keytool command} on {@code entry}, then {@code args}. */
+  private static void keytool(
+      Map<String, String> env, String command, KeyEntry entry, Object... args) throws IOException {
     Path bin = Path.of(System.getProperty("java.home"), "bin", "keytool");
     if (!Files.isExecutable(bin))
       throw new IOException(
           bin + " not found: --secure makes its certificates with the JDK's keytool");
     List<String> cmd = new ArrayList<>();
     cmd.add(bin.toString());
+    cmd.addAll(
+        List.of(
+            command,
+            "-keystore",
+            entry.store().toString(),
+            "-storepass:env",
+            entry.passwordVariable(),
+            "-alias",
+            entry.alias()));
     for (Object a : args) cmd.add(a.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
@@ -402,16 +372,16 @@ public final class LocalSecurity {
     try {
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IOException("keytool " + args[0] + " did not finish within 60 s");
+        throw new IOException("keytool " + command + " did not finish within 60 s");
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while running keytool " + args[0], e);
+      throw new IOException("interrupted while running keytool " + command, e);
     }
     if (p.exitValue() != 0)
       throw new IOException(
-          "keytool " + args[0] + " failed (status " + p.exitValue() + "): " + out.strip());
+          "keytool " + command + " failed (status " + p.exitValue() + "): " + out.strip());
   }
 
   private interface WriteBody {

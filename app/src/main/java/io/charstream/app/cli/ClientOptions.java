@@ -56,7 +56,8 @@ public final class ClientOptions {
 
   /**
    * A validated config of {@code def} (which must include {@link CommonKeys}) with these flags as
-   * overrides; a missing client config file is an error that says so.
+   * overrides (a null value is a flag not given: ignored); a missing client config file is an error
+   * that says so.
    */
   public EnvConfig config(ConfigDef def, Path propertiesFile, Map<String, Object> overrides) {
     if (clientConfig != null && !Files.isReadable(clientConfig)) {

@@ -4,10 +4,9 @@ import io.charstream.schemas.ClientSizes;
 import io.charstream.schemas.Sha256;
 import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;
+import io.charstream.schemas.json.Utf8;
 import io.charstream.schemas.message.CorpusChunk;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,12 +48,7 @@ public final class CorpusUploader {
   /** Decodes strictly: a corpus that is not UTF-8 is refused, with where it breaks. */
   public static String decodeUtf8(byte[] bytes, String name) {
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      return Utf8.decode(bytes);
     } catch (MalformedInputException e) {
       throw new IllegalArgumentException(
           name

@@ -162,22 +162,20 @@ public final class PromptCommand implements Callable<Integer> {
     GenerateRequest request;
     try {
       request =
-          new GenerateRequest(
-              GenerateRequest.SCHEMA_VERSION,
-              requestId == null ? UUID.randomUUID().toString() : requestId,
-              seed,
-              length,
-              topN,
-              temperature,
-              randomSeed,
-              modelId,
-              modelVersion,
-              stop,
-              stream,
-              timeoutMs,
-              priority(priority),
-              n,
-              logprobs);
+          GenerateRequest.builder(
+                  requestId == null ? UUID.randomUUID().toString() : requestId, seed)
+              .length(length)
+              .topN(topN)
+              .temperature(temperature)
+              .randomSeed(randomSeed)
+              .model(modelId, modelVersion)
+              .stop(stop)
+              .stream(stream)
+              .timeoutMs(timeoutMs)
+              .priority(priority(priority))
+              .n(n)
+              .logprobs(logprobs)
+              .build();
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
     }

@@ -135,18 +135,15 @@ record CompletionRequest(
   GenerateRequest toGenerateRequest(String requestId) {
     boolean greedy = temperature != null && temperature == 0.0;
     try {
-      return new GenerateRequest(
-          GenerateRequest.SCHEMA_VERSION,
-          requestId,
-          prompt,
-          maxTokens,
-          greedy ? Integer.valueOf(1) : topK,
-          greedy ? null : temperature,
-          seed,
-          modelId,
-          modelVersion,
-          stop,
-          stream);
+      return GenerateRequest.builder(requestId, prompt)
+          .length(maxTokens)
+          .topN(greedy ? Integer.valueOf(1) : topK)
+          .temperature(greedy ? null : temperature)
+          .randomSeed(seed)
+          .model(modelId, modelVersion)
+          .stop(stop)
+          .stream(stream)
+          .build();
     } catch (InvalidFieldException e) {
       String field = openAiName(e.field());
       throw ApiException.invalid(

@@ -9,7 +9,6 @@ import io.charstream.schemas.config.EnvConfig;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +47,6 @@ public final class ConsoleCommand extends CliCommand {
     Map<String, Object> flags = new HashMap<>();
     flags.put(ConsoleConfig.HTTP_PORT, httpPort);
     flags.put(ConsoleConfig.BIND_ADDRESS, bindAddress);
-    flags.values().removeIf(Objects::isNull);
     EnvConfig env = client.config(ConsoleConfig.DEF, null, flags);
     ConsoleConfig config = ConsoleConfig.from(env);
     if (config.port() < 0) {

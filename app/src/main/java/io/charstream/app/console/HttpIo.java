@@ -9,13 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import io.charstream.schemas.json.Utf8;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /** Reading bounded bodies and writing JSON on the JDK's HTTP server, the same way everywhere. */
 final class HttpIo {
@@ -66,13 +64,7 @@ final class HttpIo {
     }
     String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(body))
-              .toString();
+      text = Utf8.decode(body);
     } catch (CharacterCodingException e) {
       throw new ApiException(400, "malformed-json", null, "body is not valid UTF-8");
     }

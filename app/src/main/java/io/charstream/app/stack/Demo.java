@@ -215,18 +215,15 @@ public final class Demo {
     List<GenerateRequest> pending = new ArrayList<>();
     for (int i = 0; i < plan.seeds().size(); i++) {
       GenerateRequest r =
-          new GenerateRequest(
-              GenerateRequest.SCHEMA_VERSION,
-              plan.training().jobId() + "-prompt-" + (i + 1),
-              plan.seeds().get(i),
-              plan.length(),
-              plan.topN(),
-              plan.temperature(),
-              plan.randomSeed() + i,
-              modelId,
-              version,
-              null,
-              false);
+          GenerateRequest.builder(
+                  plan.training().jobId() + "-prompt-" + (i + 1), plan.seeds().get(i))
+              .length(plan.length())
+              .topN(plan.topN())
+              .temperature(plan.temperature())
+              .randomSeed(plan.randomSeed() + i)
+              .model(modelId, version)
+              .stream(false)
+              .build();
       seedOf.put(r.requestId(), r.prompt());
       pending.add(r);
     }
@@ -258,18 +255,9 @@ public final class Demo {
         for (GenerateRequest r : pending) {
           if (!again.contains(r.requestId())) continue;
           GenerateRequest retry =
-              new GenerateRequest(
-                  r.schemaVersion(),
-                  r.requestId().replaceAll("-retry\\d+$", "") + "-retry" + attempt,
-                  r.prompt(),
-                  r.length(),
-                  r.topN(),
-                  r.temperature(),
-                  r.randomSeed(),
-                  r.modelId(),
-                  r.modelVersion(),
-                  r.stop(),
-                  r.stream());
+              r.toBuilder()
+                  .requestId(r.requestId().replaceAll("-retry\\d+$", "") + "-retry" + attempt)
+                  .build();
           seedOf.put(retry.requestId(), retry.prompt());
           next.add(retry);
         }

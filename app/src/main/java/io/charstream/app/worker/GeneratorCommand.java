@@ -11,7 +11,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,7 +59,6 @@ public final class GeneratorCommand extends CliCommand {
     flags.put(GeneratorConfig.BATCH_CAPACITY, batchCapacity);
     flags.put(GeneratorConfig.HTTP_PORT, httpPort);
     flags.put(GeneratorConfig.MODEL_DEFAULT_ID, modelId);
-    flags.values().removeIf(Objects::isNull);
     EnvConfig env = kafka.config(GeneratorConfig.DEF, config, flags);
     GeneratorService service = GeneratorService.start(new GeneratorConfig(env));
     System.err.println("generator " + service.instanceId() + " running; " + env);

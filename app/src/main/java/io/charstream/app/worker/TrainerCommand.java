@@ -68,10 +68,9 @@ public final class TrainerCommand extends CliCommand {
       return 0;
     }
     Map<String, Object> overrides = new HashMap<>();
-    if (maxConcurrentJobs != null)
-      overrides.put(TrainerConfig.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
-    if (workerId != null) overrides.put(TrainerConfig.WORKER_ID, workerId);
-    if (httpPort != null) overrides.put(TrainerConfig.HTTP_PORT, httpPort);
+    overrides.put(TrainerConfig.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
+    overrides.put(TrainerConfig.WORKER_ID, workerId);
+    overrides.put(TrainerConfig.HTTP_PORT, httpPort);
     EnvConfig env = client.config(TrainerConfig.DEF, configFile, overrides);
     LOG.info("trainer {}", env);
     TrainerWorker worker;

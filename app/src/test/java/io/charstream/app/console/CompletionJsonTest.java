@@ -11,6 +11,12 @@ import org.junit.jupiter.api.Test;
 class CompletionJsonTest {
   static final GenerateResponse.Timings T = new GenerateResponse.Timings(1, 2.0, 30, 1000);
 
+  /** The API error of a generator's error answer to request "r". */
+  static ApiException failed(String modelId, Long modelVersion, String kind, String message) {
+    return CompletionJson.error(
+        GenerateResponse.failed("r", 0, modelId, modelVersion, kind, message, null));
+  }
+
   @Test
   void aWholeAnswerIsATextCompletionWithUsageInCharacters() {
     GenerateResponse fin =
@@ -48,25 +54,15 @@ class CompletionJsonTest {
 
   @Test
   void generatorErrorsBecomeStatusesWithTheirKindAsCode() {
-    ApiException unknown =
-        CompletionJson.error(
-            GenerateResponse.failed(
-                "r", 0, "x", null, "unknown-model", "unknown model 'x'; loaded: m@1,2", null));
+    ApiException unknown = failed("x", null, "unknown-model", "unknown model 'x'; loaded: m@1,2");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.code()).isEqualTo("unknown-model");
     assertThat(unknown.param()).isEqualTo("model");
     assertThat(unknown.type()).isEqualTo("not_found_error");
 
     ApiException length =
-        CompletionJson.error(
-            GenerateResponse.failed(
-                "r",
-                0,
-                "m",
-                1L,
-                "length-out-of-range",
-                "field 'length': 20000 is out of range: use 1..10000",
-                null));
+        failed(
+            "m", 1L, "length-out-of-range", "field 'length': 20000 is out of range: use 1..10000");
     assertThat(length.status()).isEqualTo(400);
     assertThat(length.param()).isEqualTo("max_tokens");
     assertThat(length.getMessage())
@@ -78,21 +74,11 @@ class CompletionJsonTest {
     assertThat(body.path("code").asText()).isEqualTo("length-out-of-range");
 
     ApiException chars =
-        CompletionJson.error(
-            GenerateResponse.failed(
-                "r",
-                0,
-                "m",
-                1L,
-                "unknown-characters",
-                "prompt has characters the model never saw",
-                null));
+        failed("m", 1L, "unknown-characters", "prompt has characters the model never saw");
     assertThat(chars.status()).isEqualTo(400);
     assertThat(chars.param()).isEqualTo("prompt");
 
-    ApiException internal =
-        CompletionJson.error(
-            GenerateResponse.failed("r", 0, "m", 1L, "internal", "step failed", null));
+    ApiException internal = failed("m", 1L, "internal", "step failed");
     assertThat(internal.status()).isEqualTo(500);
     assertThat(internal.type()).isEqualTo("server_error");
     assertThat(internal.body().path("error").path("param").isNull()).isTrue();

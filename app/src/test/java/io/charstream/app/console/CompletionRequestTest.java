@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** OpenAI's completion body: each field checked, named in its error, mapped onto the contract. */
 class CompletionRequestTest {
@@ -18,6 +20,13 @@ class CompletionRequestTest {
 
   static GenerateRequest map(String json) {
     return parse(json).toGenerateRequest("cmpl-1");
+  }
+
+  /**
+   * Asserts that parsing {@code body} is a 400 invalid-field of {@code field}, saying {@code says}.
+   */
+  static void invalid(String body, String field, String says) {
+    refused(() -> parse(body), "invalid-field", field, says);
   }
 
   /** Asserts a 400 with this code and param, whose message contains {@code says}. */
@@ -84,74 +93,49 @@ class CompletionRequestTest {
                     + "\"user\":\"u-1\"}")
                 .prompt())
         .isEqualTo("KING");
-    refused(() -> parse("{\"prompt\":\"K\",\"n\":2}"), "invalid-field", "n", "only 1 is accepted");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"top_p\":0.9}"), "invalid-field", "top_p", "not supported");
-    refused(() -> parse("{\"prompt\":\"K\",\"echo\":true}"), "invalid-field", "echo", "false");
-    refused(() -> parse("{\"prompt\":\"K\",\"logprobs\":5}"), "invalid-field", "logprobs", "null");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"max_token\":5}"),
-        "invalid-field",
+    invalid("{\"prompt\":\"K\",\"n\":2}", "n", "only 1 is accepted");
+    invalid("{\"prompt\":\"K\",\"top_p\":0.9}", "top_p", "not supported");
+    invalid("{\"prompt\":\"K\",\"echo\":true}", "echo", "false");
+    invalid("{\"prompt\":\"K\",\"logprobs\":5}", "logprobs", "null");
+    invalid(
+        "{\"prompt\":\"K\",\"max_token\":5}",
         "max_token",
         "unknown field 'max_token' (supported: [max_tokens, model, prompt, seed, stop, stream,"
             + " temperature, top_k])");
   }
 
-  @Test
-  void wrongTypesAndValuesNameTheirField() {
-    refused(() -> parse("{}"), "invalid-field", "prompt", "prompt is required");
-    refused(() -> parse("{\"prompt\":[\"a\",\"b\"]}"), "invalid-field", "prompt", "one string");
-    refused(() -> parse("{\"prompt\":42}"), "invalid-field", "prompt", "one string");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"max_tokens\":\"100\"}"),
-        "invalid-field",
-        "max_tokens",
-        "must be an integer >= 1, got \"100\"");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"max_tokens\":1.5}"), "invalid-field", "max_tokens", "1.5");
-    refused(() -> parse("{\"prompt\":\"K\",\"max_tokens\":0}"), "invalid-field", "max_tokens", "0");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"max_tokens\":99999999999}"),
-        "invalid-field",
-        "max_tokens",
-        "integer");
-    refused(() -> parse("{\"prompt\":\"K\",\"top_k\":0}"), "invalid-field", "top_k", ">= 1");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"temperature\":-0.5}"),
-        "invalid-field",
-        "temperature",
-        ">= 0");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"temperature\":\"hot\"}"),
-        "invalid-field",
-        "temperature",
-        "a number");
-    refused(() -> parse("{\"prompt\":\"K\",\"seed\":1.5}"), "invalid-field", "seed", "integer");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"stream\":\"yes\"}"),
-        "invalid-field",
-        "stream",
-        "true or false");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"stop\":5}"), "invalid-field", "stop", "list of strings");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"stop\":[\"a\",3]}"),
-        "invalid-field",
-        "stop[1]",
-        "strings");
-    refused(() -> parse("{\"prompt\":\"K\",\"model\":7}"), "invalid-field", "model", "a string");
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
+          {}                                        | prompt      | prompt is required
+          {"prompt":["a","b"]}                      | prompt      | one string
+          {"prompt":42}                             | prompt      | one string
+          {"prompt":"K","max_tokens":"100"}         | max_tokens  | must be an integer >= 1, got "100"
+          {"prompt":"K","max_tokens":1.5}           | max_tokens  | 1.5
+          {"prompt":"K","max_tokens":0}             | max_tokens  | 0
+          {"prompt":"K","max_tokens":99999999999}   | max_tokens  | integer
+          {"prompt":"K","top_k":0}                  | top_k       | >= 1
+          {"prompt":"K","temperature":-0.5}         | temperature | >= 0
+          {"prompt":"K","temperature":"hot"}        | temperature | a number
+          {"prompt":"K","seed":1.5}                 | seed        | integer
+          {"prompt":"K","stream":"yes"}             | stream      | true or false
+          {"prompt":"K","stop":5}                   | stop        | list of strings
+          {"prompt":"K","stop":["a",3]}             | stop[1]     | strings
+          {"prompt":"K","model":7}                  | model       | a string
+          """)
+  void wrongTypesAndValuesNameTheirField(String body, String field, String message) {
+    invalid(body, field, message);
   }
 
   @Test
   void modelNamesAreIdOrIdAtVersion() {
-    refused(() -> parse("{\"prompt\":\"K\",\"model\":\"m@0\"}"), "invalid-field", "model", ">= 1");
-    refused(() -> parse("{\"prompt\":\"K\",\"model\":\"m@x\"}"), "invalid-field", "model", ">= 1");
-    refused(
-        () -> parse("{\"prompt\":\"K\",\"model\":\"gpt 4\"}"),
-        "invalid-field",
-        "model",
-        "ID or ID@VERSION");
-    refused(() -> parse("{\"prompt\":\"K\",\"model\":\"\"}"), "invalid-field", "model", "ID");
+    invalid("{\"prompt\":\"K\",\"model\":\"m@0\"}", "model", ">= 1");
+    invalid("{\"prompt\":\"K\",\"model\":\"m@x\"}", "model", ">= 1");
+    invalid("{\"prompt\":\"K\",\"model\":\"gpt 4\"}", "model", "ID or ID@VERSION");
+    invalid("{\"prompt\":\"K\",\"model\":\"\"}", "model", "ID");
     assertThat(map("{\"prompt\":\"K\",\"model\":\"a:b@12\"}").modelId()).isEqualTo("a:b");
   }
 

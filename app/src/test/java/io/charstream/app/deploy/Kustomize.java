@@ -50,30 +50,11 @@ final class Kustomize {
    * do.
    */
   static Path kubectl() {
-    String override = System.getenv("KUBECTL");
-    if (override != null && !override.isBlank()) {
-      Path p = Path.of(override);
-      if (!Files.isExecutable(p)) {
-        throw new AssertionError("KUBECTL=" + override + " is not an executable file");
-      }
-      return p;
-    }
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, "kubectl");
-      if (Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    throw new AssertionError(
-        "kubectl not found on PATH ("
-            + path
-            + "). The deploy/ tests render the manifests with"
-            + " `kubectl kustomize`: install it with `bash deploy/ci-install-kubectl.sh` (as root),"
-            + " or point KUBECTL at a kubectl binary.");
+    return Binaries.find(
+        "KUBECTL",
+        "kubectl",
+        "The deploy/ tests render the manifests with `kubectl kustomize`: install it with `bash"
+            + " deploy/ci-install-kubectl.sh` (as root), or point KUBECTL at a kubectl binary.");
   }
 
   /** Every object that {@code kubectl kustomize dir} renders, in its output order. */

@@ -65,18 +65,11 @@ class MonitoredMetricsIT {
         world.send(GenerateRequest.of("ok-" + i, "the king", 40, i));
       }
       world.send(
-          new GenerateRequest(
-              GenerateRequest.SCHEMA_VERSION,
-              "err-1",
-              "the king",
-              40,
-              null,
-              null,
-              1L,
-              "no-such-model",
-              null,
-              null,
-              null));
+          GenerateRequest.builder("err-1", "the king")
+              .length(40)
+              .randomSeed(1L)
+              .model("no-such-model", null)
+              .build());
       for (int i = 0; i < 3; i++) {
         assertThat(world.awaitFinal("ok-" + i, WAIT).error()).isNull();
       }

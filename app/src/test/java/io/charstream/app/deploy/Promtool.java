@@ -3,7 +3,6 @@ package io.charstream.app.deploy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,25 +19,11 @@ final class Promtool {
   private Promtool() {}
 
   static Path binary() {
-    String override = System.getenv("PROMTOOL");
-    if (override != null && !override.isBlank()) {
-      Path p = Path.of(override);
-      if (!Files.isExecutable(p)) {
-        throw new AssertionError("PROMTOOL=" + override + " is not an executable file");
-      }
-      return p;
-    }
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "promtool"))) {
-        return Path.of(dir, "promtool");
-      }
-    }
-    throw new AssertionError(
-        "promtool not found on PATH ("
-            + path
-            + "). The monitoring tests check deploy/monitoring with it: run"
-            + " `bash deploy/ci-install-promtool.sh`, or point PROMTOOL at a promtool binary.");
+    return Binaries.find(
+        "PROMTOOL",
+        "promtool",
+        "The monitoring tests check deploy/monitoring with it: run `bash"
+            + " deploy/ci-install-promtool.sh`, or point PROMTOOL at a promtool binary.");
   }
 
   /** Runs {@code promtool args...} in {@code dir}; its output, or a failure that shows it. */

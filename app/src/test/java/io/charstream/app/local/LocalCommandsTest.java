@@ -20,7 +20,15 @@ public class LocalCommandsTest {
   @TempDir static Path dir;
   static Path corpus;
 
-  public record Run(int status, String out, String err) {}
+  public record Run(int status, String out, String err) {
+    /** The one line of a usage error (exit status 2), stripped. */
+    String usageErrorLine() {
+      assertThat(status).as(err).isEqualTo(2);
+      String line = err.strip();
+      assertThat(line).doesNotContain("\n");
+      return line;
+    }
+  }
 
   public static Run run(String... args) {
     StringWriter out = new StringWriter();
@@ -121,39 +129,13 @@ public class LocalCommandsTest {
   void badFlagsAndFilesGiveOneLineThatSaysWhatToDo() throws Exception {
     Path log = dir.resolve("bad.log");
     Run missingFlag = run("train", "--text-path", corpus.toString());
-    assertThat(missingFlag.status()).isEqualTo(2);
-    assertThat(missingFlag.err().strip())
-        .doesNotContain("\n")
-        .contains("--checkpoint-path")
-        .contains("--help");
+    assertThat(missingFlag.usageErrorLine()).contains("--checkpoint-path").contains("--help");
 
-    Run badNumber =
-        run(
-            "train",
-            "--text-path",
-            corpus.toString(),
-            "--checkpoint-path",
-            "x",
-            "--seq-len",
-            "abc");
-    assertThat(badNumber.status()).isEqualTo(2);
-    assertThat(badNumber.err().strip()).doesNotContain("\n").contains("--seq-len");
+    Run badNumber = trainOnCorpus("--seq-len", "abc");
+    assertThat(badNumber.usageErrorLine()).contains("--seq-len");
 
-    Run badValue =
-        run(
-            "train",
-            "--text-path",
-            corpus.toString(),
-            "--checkpoint-path",
-            "x",
-            "--seq-len",
-            "0",
-            "--log-path",
-            log.toString());
-    assertThat(badValue.status()).isEqualTo(2);
-    assertThat(badValue.err().strip())
-        .doesNotContain("\n")
-        .startsWith("charstream train: --seq-len must be");
+    Run badValue = trainOnCorpus("--seq-len", "0", "--log-path", log.toString());
+    assertThat(badValue.usageErrorLine()).startsWith("charstream train: --seq-len must be");
 
     Run noFile =
         run("train", "--text-path", dir.resolve("nope.txt").toString(), "--checkpoint-path", "x");
@@ -178,14 +160,18 @@ public class LocalCommandsTest {
             "x",
             "--log-path",
             log.toString());
-    assertThat(badCheckpoint.status()).isEqualTo(2);
-    assertThat(badCheckpoint.err().strip())
-        .doesNotContain("\n")
-        .contains("not a charstream checkpoint");
+    assertThat(badCheckpoint.usageErrorLine()).contains("not a charstream checkpoint");
 
     Run bothSeeds = run("generate", "--checkpoint-path", "x", "--seed", "a", "--text-path", "b");
-    assertThat(bothSeeds.status()).isEqualTo(2);
-    assertThat(bothSeeds.err().strip()).doesNotContain("\n").contains("mutually exclusive");
+    assertThat(bothSeeds.usageErrorLine()).contains("mutually exclusive");
+  }
+
+  /** {@code train} on the corpus, checkpoints to {@code x}, then {@code more} flags. */
+  private static Run trainOnCorpus(String... more) {
+    return run(
+        concat(
+            new String[] {"train", "--text-path", corpus.toString(), "--checkpoint-path", "x"},
+            more));
   }
 
   static String[] concat(String[] a, String[] b) {

@@ -8,12 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.charstream.app.it.OwnBroker;
 import io.charstream.app.worker.GeneratorFixture;
-import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +39,7 @@ class BrokerRestartIT {
    */
   @Test
   void aGeneratorStartedWhileTheBrokerIsDownServesOnceItIsUp() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       BROKER.get().stop();
       GeneratorService g;
       try {
@@ -69,29 +66,20 @@ class BrokerRestartIT {
 
   @Test
   void workersRideOutABrokerRestartAndAnswerEveryRequestOnce() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
-      GeneratorService g =
-          f.startGenerator(
-              "restart",
-              Map.of(
-                  GeneratorConfig.BATCH_CAPACITY,
-                  4,
-                  GeneratorConfig.QUEUE_CAPACITY,
-                  4,
-                  GeneratorConfig.LENGTH_MAX,
-                  100_000));
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
+      GeneratorService g = f.startGenerator("restart", GeneratorFixture.slots(4, 4, 100_000));
       assertThat(g.awaitReady(WAIT)).isTrue();
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 30; i++) {
-        // A third long and streamed: the restart waits until some stream, and they are still
-        // generating when it lands.
-        boolean streamed = i % 3 == 0;
-        GenerateRequest r =
-            request("br-" + i, "KING", streamed ? 100_000 : 5_000, i, null, null, streamed);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(
+              0,
+              30,
+              i -> {
+                // A third long and streamed: the restart waits until some stream, and they are
+                // still generating when it lands.
+                boolean streamed = i % 3 == 0;
+                return request(
+                    "br-" + i, "KING", streamed ? 100_000 : 5_000, i, null, null, streamed);
+              });
       // The restart waits for live work: requests streaming and the first answers committed.
       f.await(
           () -> f.streamedBy("restart").size() >= 2 && answeredCount(f, requests) >= 1,

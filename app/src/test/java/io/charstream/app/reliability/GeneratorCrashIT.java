@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.charstream.app.it.OwnBroker;
 import io.charstream.app.worker.GeneratorFixture;
 import io.charstream.app.worker.GeneratorProcess;
-import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
 import io.charstream.schemas.message.GenerateResponse;
@@ -67,15 +66,7 @@ class GeneratorCrashIT {
   }
 
   private static GeneratorService survivor(GeneratorFixture f) throws Exception {
-    return f.startGenerator(
-        "survivor",
-        Map.of(
-            GeneratorConfig.BATCH_CAPACITY,
-            8,
-            GeneratorConfig.QUEUE_CAPACITY,
-            8,
-            GeneratorConfig.LENGTH_MAX,
-            LONG));
+    return f.startGenerator("survivor", GeneratorFixture.slots(8, 8, LONG));
   }
 
   /** Both ready and the partitions split between them; returns two partitions of the victim. */
@@ -121,6 +112,20 @@ class GeneratorCrashIT {
     return new Work(longs, shorts);
   }
 
+  /** The survivor, the work sent to two of the victim's partitions, the victim's busy slots. */
+  private record Live(GeneratorService survivor, Work work, double victimBusy) {}
+
+  /**
+   * Starts the survivor and sends work to two of the victim's partitions; waits until it is live.
+   */
+  private static Live liveWork(GeneratorFixture f, String tag, GeneratorProcess victim)
+      throws Exception {
+    GeneratorService survivor = survivor(f);
+    Work w = send(f, tag, victimPartitions(f, victim, survivor));
+    awaitLiveWork(f, w);
+    return new Live(survivor, w, victim.metric("charstream_generator_slots_active"));
+  }
+
   /** Live work: every long request streams (its chunks committed), some short ones are answered. */
   private static void awaitLiveWork(GeneratorFixture f, Work w) {
     f.await(
@@ -160,14 +165,12 @@ class GeneratorCrashIT {
 
   @Test
   void aGeneratorProcessKilledMidBatchHasItsWorkAnsweredOnceByTheSurvivor() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       try (GeneratorProcess victim = GeneratorProcess.start(f, "victim", victimEnv(), dir)) {
-        GeneratorService survivor = survivor(f);
-        Work w = send(f, "crash", victimPartitions(f, victim, survivor));
-        awaitLiveWork(f, w);
-        double busy = victim.metric("charstream_generator_slots_active");
+        Live live = liveWork(f, "crash", victim);
         victim.kill();
+        Work w = live.work();
+        double busy = live.victimBusy();
         assertThat(busy)
             .as("the victim's busy slots just before SIGKILL")
             .isGreaterThanOrEqualTo(2);
@@ -191,8 +194,7 @@ class GeneratorCrashIT {
 
   @Test
   void aGeneratorPausedPastItsSessionTimeoutIsFencedWhenItWakes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       // Its transaction timeout (30 s) outlives the pause (about 10 s), so it usually wakes with
       // a transaction open and must be refused by the group coordinator or its lost partitions.
       // Paused mid-commit (offsets already in its transaction), it holds the survivor back from
@@ -201,11 +203,11 @@ class GeneratorCrashIT {
       Map<String, String> env = new java.util.HashMap<>(victimEnv());
       env.put("CHARSTREAM_KAFKA_TRANSACTION_TIMEOUT_MS", "30000");
       try (GeneratorProcess victim = GeneratorProcess.start(f, "victim", env, dir)) {
-        GeneratorService survivor = survivor(f);
-        Work w = send(f, "zombie", victimPartitions(f, victim, survivor));
-        awaitLiveWork(f, w);
-        double busy = victim.metric("charstream_generator_slots_active");
+        Live live = liveWork(f, "zombie", victim);
         victim.pause();
+        Work w = live.work();
+        double busy = live.victimBusy();
+        GeneratorService survivor = live.survivor();
         assertThat(busy)
             .as("the victim's busy slots just before SIGSTOP")
             .isGreaterThanOrEqualTo(2);

@@ -50,30 +50,23 @@ class GeneratorFaultsIT {
   @Test
   void aGeneratorKilledMidBatchHasItsRequestsAnsweredOnceByTheOtherMemberOfTheGroup()
       throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(KAFKA.broker())) {
-      f.publishModel(1, 11L);
-      Map<String, Object> small =
-          Map.of(
-              GeneratorConfig.BATCH_CAPACITY,
-              4,
-              GeneratorConfig.QUEUE_CAPACITY,
-              4,
-              GeneratorConfig.LENGTH_MAX,
-              LONG);
+    try (GeneratorFixture f = GeneratorFixture.withModel(KAFKA.broker())) {
+      Map<String, Object> small = GeneratorFixture.slots(4, 4, LONG);
       GeneratorService victim = f.startGenerator("victim", small);
       GeneratorService survivor = f.startGenerator("survivor", small);
       assertThat(victim.awaitReady(WAIT)).isTrue();
       assertThat(survivor.awaitReady(WAIT)).isTrue();
       f.await(() -> victim.ready() && survivor.ready(), WAIT, "both ready");
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        // A quarter long and streamed: the kill waits for the victim to stream some of them.
-        boolean streamed = i % 4 == 0;
-        GenerateRequest r =
-            request("k-" + i, "KING", streamed ? LONG : 2_000, i, null, null, streamed);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(
+              0,
+              40,
+              i -> {
+                // A quarter long and streamed: the kill waits for the victim to stream some of
+                // them.
+                boolean streamed = i % 4 == 0;
+                return request("k-" + i, "KING", streamed ? LONG : 2_000, i, null, null, streamed);
+              });
       f.await(
           () -> f.streamedBy("victim").size() >= 2 && !f.answeredBy("victim").isEmpty(),
           WAIT,
@@ -101,8 +94,7 @@ class GeneratorFaultsIT {
 
   @Test
   void aRebalanceUnderLoadAnswersEveryRequestOnce() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(KAFKA.broker())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(KAFKA.broker())) {
       Map<String, Object> small =
           Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.QUEUE_CAPACITY, 4);
       GeneratorService first = f.startGenerator("first", small);

@@ -55,8 +55,7 @@ class HostileInputIT {
   @Test
   void everyHostileRequestGetsItsDocumentedOutcomeAndTheValidOnesBetweenThemAreAnswered()
       throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(KAFKA.broker())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(KAFKA.broker())) {
       GeneratorService g =
           f.startGenerator(
               "hostile",
@@ -156,8 +155,7 @@ class HostileInputIT {
    */
   @Test
   void aTenMegabyteRecordIsRefusedByTheBrokerOrAnsweredWhenTheTopicAllowsIt() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(KAFKA.broker())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(KAFKA.broker())) {
       GeneratorService g = f.startGenerator("huge", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 4096));
       String topic = f.topics.generateRequests().name();
       byte[] huge =

@@ -79,32 +79,25 @@ class NetworkPartitionIT {
   @Test
   void aGeneratorCutOffBeyondItsSessionTimeoutLosesAndDuplicatesNothingAndComesBack()
       throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
-      f.publishModel(1, 11L);
-      Map<String, Object> small =
-          Map.of(
-              GeneratorConfig.BATCH_CAPACITY,
-              4,
-              GeneratorConfig.QUEUE_CAPACITY,
-              4,
-              GeneratorConfig.LENGTH_MAX,
-              LONG);
-      Map<String, Object> viaProxy = new java.util.HashMap<>(small);
-      viaProxy.put("bootstrap.servers", "127.0.0.1:" + proxy.port());
+    try (GeneratorFixture f = GeneratorFixture.withModel(broker)) {
+      Map<String, Object> small = GeneratorFixture.slots(4, 4, LONG);
+      Map<String, Object> viaProxy =
+          GeneratorFixture.with(small, "bootstrap.servers", "127.0.0.1:" + proxy.port());
       GeneratorService victim = f.startGenerator("victim", viaProxy);
       GeneratorService survivor = f.startGenerator("survivor", small);
       assertThat(victim.awaitReady(WAIT)).isTrue();
       assertThat(survivor.awaitReady(WAIT)).isTrue();
       f.await(() -> victim.ready() && survivor.ready(), WAIT, "both ready");
       assertThat(proxy.connections()).as("the victim's connections through the proxy").isPositive();
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        boolean streamed = i % 4 == 0;
-        GenerateRequest r =
-            request("cut-" + i, "KING", streamed ? LONG : 2_000, i, null, null, streamed);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(
+              0,
+              40,
+              i -> {
+                boolean streamed = i % 4 == 0;
+                return request(
+                    "cut-" + i, "KING", streamed ? LONG : 2_000, i, null, null, streamed);
+              });
       f.await(
           () -> f.streamedBy("victim").size() >= 2 && !f.answeredBy("victim").isEmpty(),
           WAIT,
@@ -175,8 +168,7 @@ class NetworkPartitionIT {
    */
   @Test
   void latencyAndConnectionResetsUnderLoadLoseAndDuplicateNothing() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(broker)) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(broker)) {
       Map<String, Object> viaProxy =
           Map.of(
               GeneratorConfig.BATCH_CAPACITY,
@@ -279,31 +271,7 @@ class NetworkPartitionIT {
         "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix()
       };
       assertThat(cli(at, "corpus", "put", "--corpus-id", "c", corpus.toString())).isZero();
-      assertThat(
-              cli(
-                  at,
-                  "submit",
-                  "--model-id",
-                  "cut-model",
-                  "--corpus-id",
-                  "c",
-                  "--job-id",
-                  "job-cut",
-                  "--rnn-size",
-                  "16",
-                  "--embedding-size",
-                  "8",
-                  "--num-layers",
-                  "1",
-                  "--batch-size",
-                  "8",
-                  "--seq-len",
-                  "32",
-                  "--num-epochs",
-                  "10",
-                  "--learning-rate",
-                  "0.01"))
-          .isZero();
+      assertThat(cli(at, TrainerFixture.tinySubmit("cut-model", "c", "job-cut", 10))).isZero();
       status.await(
           WAIT,
           "job-cut in its second epoch",
@@ -321,7 +289,7 @@ class NetworkPartitionIT {
       long cutMs = (System.nanoTime() - cutAt) / 1_000_000;
       long healAt = System.nanoTime();
       proxy.heal();
-      status.await(WAIT, "job-cut ended", r -> r.key().equals("job-cut") && r.value().terminal());
+      TrainerFixture.awaitEnd(status, "job-cut", WAIT, TrainingStatus.class);
       long recoveryMs = (System.nanoTime() - healAt) / 1_000_000;
       // The request was handled for good once the group's committed offsets reach the end: a
       // second run would have ended (and said so) before that commit.

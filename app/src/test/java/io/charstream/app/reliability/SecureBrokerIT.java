@@ -13,6 +13,7 @@ import io.charstream.app.worker.TrainerFixture;
 import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.Topics;
+import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.TrainerConfig;
@@ -43,6 +44,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -92,35 +94,31 @@ class SecureBrokerIT {
     security = broker.security().orElseThrow();
     trainer =
         TrainerWorker.start(
-            ClientOptions.of(null, null)
-                .withClientConfig(file("charstream-trainer"))
-                .config(
-                    TrainerConfig.DEF,
-                    null,
-                    Map.of(
-                        TrainerConfig.STATE_DIR,
-                        dir.resolve("trainer-state").toString(),
-                        TrainerConfig.WORKER_ID,
-                        "secure-trainer",
-                        TrainerConfig.CORPUS_WAIT_MS,
-                        3_000L,
-                        TrainerConfig.HTTP_PORT,
-                        0)));
+            configOf(
+                "charstream-trainer",
+                TrainerConfig.DEF,
+                Map.of(
+                    TrainerConfig.STATE_DIR,
+                    dir.resolve("trainer-state").toString(),
+                    TrainerConfig.WORKER_ID,
+                    "secure-trainer",
+                    TrainerConfig.CORPUS_WAIT_MS,
+                    3_000L,
+                    TrainerConfig.HTTP_PORT,
+                    0)));
     generator =
         GeneratorService.start(
             new GeneratorConfig(
-                ClientOptions.of(null, null)
-                    .withClientConfig(file("charstream-generator"))
-                    .config(
-                        GeneratorConfig.DEF,
-                        null,
-                        Map.of(
-                            GeneratorConfig.INSTANCE_ID,
-                            "secure-1",
-                            GeneratorConfig.MODEL_DEFAULT_ID,
-                            MODEL,
-                            GeneratorConfig.HTTP_PORT,
-                            0))));
+                configOf(
+                    "charstream-generator",
+                    GeneratorConfig.DEF,
+                    Map.of(
+                        GeneratorConfig.INSTANCE_ID,
+                        "secure-1",
+                        GeneratorConfig.MODEL_DEFAULT_ID,
+                        MODEL,
+                        GeneratorConfig.HTTP_PORT,
+                        0))));
   }
 
   @AfterAll
@@ -194,30 +192,7 @@ class SecureBrokerIT {
     Path corpus = Files.writeString(dir.resolve("tiny.txt"), TrainerFixture.corpus(10_000, 1));
     assertThat(cli(client, "corpus", "put", "--corpus-id", "tiny", corpus.toString()).status())
         .isZero();
-    Run submit =
-        cli(
-            client,
-            "submit",
-            "--model-id",
-            MODEL,
-            "--corpus-id",
-            "tiny",
-            "--job-id",
-            "job-secure",
-            "--rnn-size",
-            "16",
-            "--embedding-size",
-            "8",
-            "--num-layers",
-            "1",
-            "--batch-size",
-            "8",
-            "--seq-len",
-            "32",
-            "--num-epochs",
-            "2",
-            "--learning-rate",
-            "0.01");
+    Run submit = cli(client, TrainerFixture.tinySubmit(MODEL, "tiny", "job-secure", 2));
     assertThat(submit.status()).as(submit.output()).isZero();
     long version;
     try (TopicReader<String, TrainingStatus> status =
@@ -378,6 +353,11 @@ class SecureBrokerIT {
   private record Run(int status, String output) {}
 
   /** Runs a {@code charstream} command in this JVM with {@code --client-config clientConfig}. */
+  /** The config of {@code def} for the broker user whose client file {@code user} names. */
+  private static EnvConfig configOf(String user, ConfigDef def, Map<String, Object> keys) {
+    return ClientOptions.of(null, null).withClientConfig(file(user)).config(def, null, keys);
+  }
+
   private static Run cli(Path clientConfig, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--client-config", clientConfig.toString()));

@@ -50,6 +50,10 @@ class GeneratorContractIT {
   /** The contract's longest request: still running when the test acts on it. */
   private static final int LONG = 1_000_000;
 
+  /** One slot, for requests of up to {@link #LONG} characters. */
+  private static final Map<String, Object> ONE_SLOT =
+      Map.of(GeneratorConfig.BATCH_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, LONG);
+
   // A killed worker's open transaction is aborted soon after transaction.timeout.ms (5 s in the
   // fixture), as in GeneratorFailoverIT.
   @RegisterExtension static final OwnBroker BROKER = OwnBroker.abortingDeadTransactionsQuickly();
@@ -70,12 +74,8 @@ class GeneratorContractIT {
 
   @Test
   void aTombstoneCancelsARunningOrQueuedRequestOnceAndIsANoOpOtherwise() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
-      GeneratorService g =
-          f.startGenerator(
-              "cancel",
-              Map.of(GeneratorConfig.BATCH_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, LONG));
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
+      GeneratorService g = f.startGenerator("cancel", ONE_SLOT);
       GenerateRequest done = request("c-done", "KING", 20, 1, null, null, false);
       f.send(done);
       assertThat(f.awaitFinal("c-done", WAIT).text()).isEqualTo(expected(done, 11L));
@@ -134,39 +134,17 @@ class GeneratorContractIT {
   }
 
   private static GenerateRequest timed(String id, int length, long seed, Long timeoutMs) {
-    GenerateRequest r = request(id, "KING", length, seed, null, null, true);
-    return new GenerateRequest(
-        r.schemaVersion(),
-        id,
-        r.prompt(),
-        r.length(),
-        r.topN(),
-        r.temperature(),
-        r.randomSeed(),
-        null,
-        null,
-        null,
-        true,
-        timeoutMs,
-        null,
-        null,
-        null);
+    return request(id, "KING", length, seed, null, null, true).toBuilder()
+        .timeoutMs(timeoutMs)
+        .build();
   }
 
   @Test
   void deadlinesAnswerQueuedRequestsWithoutWorkAndCutRunningOnes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService g =
           f.startGenerator(
-              "deadline",
-              Map.of(
-                  GeneratorConfig.BATCH_CAPACITY,
-                  1,
-                  GeneratorConfig.LENGTH_MAX,
-                  LONG,
-                  GeneratorConfig.QUEUE_MAX_WAIT_MS,
-                  400L));
+              "deadline", GeneratorFixture.with(ONE_SLOT, GeneratorConfig.QUEUE_MAX_WAIT_MS, 400L));
       GenerateRequest quick = timed("d-quick", 20, 1, 60_000L);
       f.send(quick);
       assertThat(f.awaitFinal("d-quick", WAIT).text()).isEqualTo(expected(quick, 11L));
@@ -359,8 +337,7 @@ class GeneratorContractIT {
 
   @Test
   void springKafkasReplyingKafkaTemplateGetsItsAnswers() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       f.startGenerator("spring", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       Topic<String, GenerateResponse> replies = replyTopic(f, "spring", 2);
       Map<String, Object> producerProps = new HashMap<>(f.kafka);
@@ -430,12 +407,8 @@ class GeneratorContractIT {
 
   @Test
   void freeSlotsGoToInteractiveRequestsBeforeBatchOnes() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
-      GeneratorService g =
-          f.startGenerator(
-              "priority",
-              Map.of(GeneratorConfig.BATCH_CAPACITY, 1, GeneratorConfig.LENGTH_MAX, LONG));
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
+      GeneratorService g = f.startGenerator("priority", ONE_SLOT);
       // One slot, held until cancelled, while batch and then interactive requests queue.
       f.send(timed("q-hold", LONG, 1, null));
       f.await(() -> streaming(f, "q-hold"), WAIT, "q-hold streaming");
@@ -443,24 +416,7 @@ class GeneratorContractIT {
       for (String id : order) {
         GenerateRequest r = request(id, "KING", 5_000, 2, null, null, false);
         // One partition: the worker reads them in the order sent (across partitions it need not).
-        f.sendTo(
-            new GenerateRequest(
-                r.schemaVersion(),
-                id,
-                r.prompt(),
-                r.length(),
-                r.topN(),
-                r.temperature(),
-                r.randomSeed(),
-                null,
-                null,
-                null,
-                false,
-                null,
-                id.startsWith("q-b") ? Priority.BATCH : null,
-                null,
-                null),
-            0);
+        f.sendTo(r.toBuilder().priority(id.startsWith("q-b") ? Priority.BATCH : null).build(), 0);
       }
       // All four are queued once the worker reads past the last one; then the slot frees.
       f.await(
@@ -497,24 +453,12 @@ class GeneratorContractIT {
 
   @Test
   void cancelsInFlightWhenAWorkerIsKilledStillGiveExactlyOneFinalPerRequest() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
-      Map<String, Object> config =
-          Map.of(
-              GeneratorConfig.BATCH_CAPACITY,
-              4,
-              GeneratorConfig.QUEUE_CAPACITY,
-              4,
-              GeneratorConfig.LENGTH_MAX,
-              LONG);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
+      Map<String, Object> config = GeneratorFixture.slots(4, 4, LONG);
       GeneratorService victim = f.startGenerator("victim", config);
       assertThat(victim.awaitReady(WAIT)).isTrue();
-      List<GenerateRequest> requests = new java.util.ArrayList<>();
-      for (int i = 0; i < 6; i++) {
-        GenerateRequest r = request("k-" + i, "KING", LONG, i, null, null, true);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(0, 6, i -> request("k-" + i, "KING", LONG, i, null, null, true));
       f.await(() -> !f.streamedBy("victim").isEmpty(), WAIT, "the victim streaming");
       // Cancels of half the requests, the kill right behind them: some may be answered and
       // committed by the victim, some read again by the heir with their tombstones.
@@ -555,8 +499,7 @@ class GeneratorContractIT {
 
   @Test
   void severalSamplesAndLogprobsComeInTheFinalRecord() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       f.startGenerator("samples", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       f.send(
           "s-3",
@@ -615,8 +558,7 @@ class GeneratorContractIT {
 
   @Test
   void thePromptCommandCancelsSamplesAndShowsLogprobs() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       f.startGenerator(
           "cli", Map.of(GeneratorConfig.BATCH_CAPACITY, 4, GeneratorConfig.LENGTH_MAX, LONG));
       var cancelled =

@@ -8,7 +8,6 @@ import io.charstream.generator.GeneratorConfig;
 import io.charstream.generator.GeneratorService;
 import io.charstream.schemas.message.GenerateRequest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,19 +61,14 @@ class GeneratorFailoverIT {
 
   @Test
   void twoWorkersInOneGroupShareThePartitionsAndAnswerEachRequestOnce() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService a = f.startGenerator("share-a", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       GeneratorService b = f.startGenerator("share-b", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       assertThat(a.awaitReady(WAIT)).isTrue();
       assertThat(b.awaitReady(WAIT)).isTrue();
       f.await(() -> a.readiness().ok() && b.readiness().ok(), WAIT, "both ready");
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        GenerateRequest r = request("share-" + i, "KING", 30, i, null, null, i % 5 == 0);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(0, 40, i -> request("share-" + i, "KING", 30, i, null, null, i % 5 == 0));
       for (GenerateRequest r : requests) {
         f.awaitFinal(r.requestId(), WAIT);
       }
@@ -88,27 +82,15 @@ class GeneratorFailoverIT {
 
   @Test
   void aWorkerKilledMidBatchLosesNothingAndDuplicatesNothing() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       // Long requests (the tiny model generates tens of thousands of characters a second): when the
       // first answers are visible, most requests are still running or waiting.
       GeneratorService victim =
-          f.startGenerator(
-              "victim",
-              Map.of(
-                  GeneratorConfig.BATCH_CAPACITY,
-                  4,
-                  GeneratorConfig.QUEUE_CAPACITY,
-                  4,
-                  GeneratorConfig.LENGTH_MAX,
-                  KILL_LENGTH));
+          f.startGenerator("victim", GeneratorFixture.slots(4, 4, KILL_LENGTH));
       assertThat(victim.awaitReady(WAIT)).isTrue();
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 12; i++) {
-        GenerateRequest r = request("kill-" + i, "KING", KILL_LENGTH, i, null, null, i % 3 == 0);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(
+              0, 12, i -> request("kill-" + i, "KING", KILL_LENGTH, i, null, null, i % 3 == 0));
       // Kill it once some answers are committed and a request it streams is less than half done:
       // the rest of that request takes far longer than the collector lags behind the topic, so the
       // kill lands on live work however fast generation is.
@@ -140,28 +122,16 @@ class GeneratorFailoverIT {
 
   @Test
   void aGracefulShutdownFinishesOrHandsBackItsWorkWhileAnotherWorkerJoins() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       // A drain time too short to finish everything: what is left is handed back uncommitted.
       GeneratorService leaving =
           f.startGenerator(
               "leaving",
-              Map.of(
-                  GeneratorConfig.BATCH_CAPACITY,
-                  4,
-                  GeneratorConfig.QUEUE_CAPACITY,
-                  4,
-                  GeneratorConfig.SHUTDOWN_DRAIN_MS,
-                  300L,
-                  GeneratorConfig.LENGTH_MAX,
-                  LONG));
+              GeneratorFixture.with(
+                  GeneratorFixture.slots(4, 4, LONG), GeneratorConfig.SHUTDOWN_DRAIN_MS, 300L));
       assertThat(leaving.awaitReady(WAIT)).isTrue();
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 16; i++) {
-        GenerateRequest r = request("leave-" + i, "KING", LONG, i, null, null, i % 4 == 0);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(0, 16, i -> request("leave-" + i, "KING", LONG, i, null, null, i % 4 == 0));
       f.await(
           () -> requests.stream().filter(r -> !f.finals(r.requestId()).isEmpty()).count() >= 2,
           WAIT,
@@ -188,30 +158,24 @@ class GeneratorFailoverIT {
 
   @Test
   void requestsLongerThanMaxPollIntervalNeitherCostTheMembershipNorDuplicate() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       // Each request takes longer than max.poll.interval.ms, and with one slot and a queue of one
       // the partitions stay paused most of the time: the worker must keep polling throughout.
       GeneratorService g =
           f.startGenerator(
               "slow",
-              Map.of(
-                  GeneratorConfig.BATCH_CAPACITY,
-                  1,
-                  GeneratorConfig.QUEUE_CAPACITY,
-                  1,
-                  GeneratorConfig.LENGTH_MAX,
-                  1_000_000),
+              GeneratorFixture.slots(1, 1, 1_000_000),
               Map.of("CHARSTREAM_KAFKA_MAX_POLL_INTERVAL_MS", "1500"));
       assertThat(g.awaitReady(WAIT)).isTrue();
-      List<GenerateRequest> requests = new ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        // Long enough for the fused step (about 300,000 chars/s at batch 1 here) to stay busy for
-        // seconds.
-        GenerateRequest r = request("slow-" + i, "KING", 600_000, i, null, null, i == 0);
-        requests.add(r);
-        f.send(r);
-      }
+      List<GenerateRequest> requests =
+          f.sendEach(
+              0,
+              4,
+              i -> {
+                // Long enough for the fused step (about 300,000 chars/s at batch 1 here) to stay
+                // busy for seconds.
+                return request("slow-" + i, "KING", 600_000, i, null, null, i == 0);
+              });
       assertEachAnsweredOnceCorrectly(f, requests);
       // The last request waited for the others: the worker was busy (and mostly paused) for longer
       // than max.poll.interval.ms, yet kept its partitions.

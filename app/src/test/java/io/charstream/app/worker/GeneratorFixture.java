@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -68,6 +69,39 @@ public final class GeneratorFixture implements AutoCloseable {
             new HashMap<>(kafka), new StringSerializer(), new ByteArraySerializer());
     responses = new Collector(topics.generateResponses().name());
     deadLetters = new Collector(topics.deadLetter(topics.generateRequests()).name());
+  }
+
+  /** A fixture with the tiny model's version 1 (weights seed 11) published, as most tests want. */
+  public static GeneratorFixture withModel(EmbeddedBroker broker) throws Exception {
+    GeneratorFixture f = new GeneratorFixture(broker);
+    try {
+      f.publishModel(1, 11L);
+    } catch (Exception | Error e) {
+      f.close();
+      throw e;
+    }
+    return f;
+  }
+
+  /**
+   * Generator keys for {@code batch} slots, at most {@code queue} requests waiting, and requests of
+   * up to {@code lengthMax} characters.
+   */
+  public static Map<String, Object> slots(int batch, int queue, int lengthMax) {
+    return Map.of(
+        GeneratorConfig.BATCH_CAPACITY,
+        batch,
+        GeneratorConfig.QUEUE_CAPACITY,
+        queue,
+        GeneratorConfig.LENGTH_MAX,
+        lengthMax);
+  }
+
+  /** {@code keys} with {@code key} set to {@code value}. */
+  public static Map<String, Object> with(Map<String, Object> keys, String key, Object value) {
+    Map<String, Object> all = new HashMap<>(keys);
+    all.put(key, value);
+    return all;
   }
 
   public static Checkpoint checkpoint(long seed) {
@@ -133,6 +167,17 @@ public final class GeneratorFixture implements AutoCloseable {
 
   public void send(GenerateRequest request) {
     sendTo(request, null);
+  }
+
+  /** Sends {@code request.apply(i)} for i from {@code from} to {@code to} - 1, in order. */
+  public List<GenerateRequest> sendEach(int from, int to, IntFunction<GenerateRequest> request) {
+    List<GenerateRequest> sent = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      GenerateRequest r = request.apply(i);
+      send(r);
+      sent.add(r);
+    }
+    return sent;
   }
 
   /**
@@ -232,14 +277,7 @@ public final class GeneratorFixture implements AutoCloseable {
 
   /** Request ids that {@code worker} committed chunks of (it had them in its slots). */
   public java.util.Set<String> streamedBy(String worker) {
-    java.util.Set<String> out = new java.util.HashSet<>();
-    for (ConsumerRecord<String, byte[]> r : responses.records) {
-      if (worker.equals(worker(r))
-          && Json.read(r.value(), GenerateResponse.class).type() == GenerateResponse.Type.CHUNK) {
-        out.add(r.key());
-      }
-    }
-    return out;
+    return committedBy(worker, GenerateResponse.Type.CHUNK);
   }
 
   /** Characters that {@code worker} committed in chunk records, per request id, as seen so far. */
@@ -258,10 +296,13 @@ public final class GeneratorFixture implements AutoCloseable {
 
   /** Request ids that {@code worker} committed a final record of, as the collector saw so far. */
   public java.util.Set<String> answeredBy(String worker) {
+    return committedBy(worker, GenerateResponse.Type.FINAL);
+  }
+
+  private java.util.Set<String> committedBy(String worker, GenerateResponse.Type type) {
     java.util.Set<String> out = new java.util.HashSet<>();
     for (ConsumerRecord<String, byte[]> r : responses.records) {
-      if (worker.equals(worker(r))
-          && Json.read(r.value(), GenerateResponse.class).type() == GenerateResponse.Type.FINAL) {
+      if (worker.equals(worker(r)) && Json.read(r.value(), GenerateResponse.class).type() == type) {
         out.add(r.key());
       }
     }
@@ -283,18 +324,15 @@ public final class GeneratorFixture implements AutoCloseable {
       Long version,
       List<String> stop,
       boolean stream) {
-    return new GenerateRequest(
-        GenerateRequest.SCHEMA_VERSION,
-        id,
-        prompt,
-        length,
-        2,
-        0.9,
-        seed,
-        null,
-        version,
-        stop,
-        stream);
+    return GenerateRequest.builder(id, prompt)
+        .length(length)
+        .topN(2)
+        .temperature(0.9)
+        .randomSeed(seed)
+        .model(null, version)
+        .stop(stop)
+        .stream(stream)
+        .build();
   }
 
   /** The text a request must get from the model with weights {@code modelSeed}. */

@@ -32,8 +32,7 @@ class GeneratorServeIT {
 
   @Test
   void answersRequestsWithTheModelsTextStreamedAndStopped() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService g = f.startGenerator("serve", Map.of(GeneratorConfig.BATCH_CAPACITY, 4));
       List<GenerateRequest> plain =
           List.of(
@@ -102,8 +101,7 @@ class GeneratorServeIT {
 
   @Test
   void everyKindOfBadInputGetsItsErrorOrDeadLetterAndTheWorkerKeepsGoing() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       f.startGenerator(
           "bad", Map.of(GeneratorConfig.PROMPT_MAX_CHARS, 20, GeneratorConfig.LENGTH_MAX, 1024));
       String ok = "\"schemaVersion\":1,\"prompt\":\"KING\",\"length\":5";
@@ -189,8 +187,7 @@ class GeneratorServeIT {
 
   @Test
   void aNewCheckpointIsPickedUpWithoutRestartAndOldVersionsCanBePinned() throws Exception {
-    try (GeneratorFixture f = new GeneratorFixture(BROKER.get())) {
-      f.publishModel(1, 11L);
+    try (GeneratorFixture f = GeneratorFixture.withModel(BROKER.get())) {
       GeneratorService g = f.startGenerator("swap", Map.of(GeneratorConfig.MODEL_WAIT_MS, 60_000L));
       GenerateRequest first = request("v-first", "KING", 20, 1, null, null, false);
       f.send(first);

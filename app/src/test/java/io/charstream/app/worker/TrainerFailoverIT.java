@@ -80,13 +80,7 @@ class TrainerFailoverIT {
         assertThat(resumed.resumedFrom().version()).isGreaterThanOrEqualTo(first.version());
 
         TrainingStatus.Completed done =
-            (TrainingStatus.Completed)
-                status
-                    .await(
-                        TIMEOUT,
-                        "job-crash completed",
-                        r -> r.key().equals("job-crash") && r.value().terminal())
-                    .value();
+            TrainerFixture.awaitEnd(status, "job-crash", TIMEOUT, TrainingStatus.Completed.class);
         assertThat(done.epochs()).isEqualTo(4);
 
         List<TrainingStatus> events = status.values();

@@ -1,13 +1,20 @@
 package io.charstream.app.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.charstream.app.it.KafkaBroker;
+import io.charstream.app.it.TopicReader;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
 import io.charstream.schemas.message.TrainingRequest;
+import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.TrainerConfig;
 import io.charstream.trainer.TrainerWorker;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -76,5 +83,50 @@ public final class TrainerFixture {
         .valFraction(0.1)
         .seed(7L)
         .build();
+  }
+
+  /**
+   * {@code charstream submit} of a tiny model (as {@link #tinyRequest}: rnn 16, one layer, batches
+   * of 8 x 32, learning rate 0.01), then {@code more} flags.
+   */
+  public static String[] tinySubmit(
+      String modelId, String corpusId, String jobId, int epochs, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "submit",
+                "--model-id",
+                modelId,
+                "--corpus-id",
+                corpusId,
+                "--job-id",
+                jobId,
+                "--rnn-size",
+                "16",
+                "--embedding-size",
+                "8",
+                "--num-layers",
+                "1",
+                "--batch-size",
+                "8",
+                "--seq-len",
+                "32",
+                "--num-epochs",
+                Integer.toString(epochs),
+                "--learning-rate",
+                "0.01"));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
+  /** Waits for the job's last status (it ended: completed, failed, rejected or cancelled). */
+  public static <T extends TrainingStatus> T awaitEnd(
+      TopicReader<String, TrainingStatus> status, String jobId, Duration timeout, Class<T> type) {
+    TrainingStatus end =
+        status
+            .await(timeout, jobId + " ended", r -> jobId.equals(r.key()) && r.value().terminal())
+            .value();
+    assertThat(end).as(jobId + " ended").isInstanceOf(type);
+    return type.cast(end);
   }
 }

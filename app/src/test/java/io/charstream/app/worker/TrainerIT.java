@@ -76,43 +76,24 @@ class TrainerIT {
     assertThat(cli("corpus", "put", "--corpus-id", "tiny", corpus.toString())).isZero();
     assertThat(
             cli(
-                "submit",
-                "--model-id",
-                "tiny-model",
-                "--corpus-id",
-                "tiny",
-                "--job-id",
-                "job-happy",
-                "--rnn-size",
-                "16",
-                "--embedding-size",
-                "8",
-                "--num-layers",
-                "1",
-                "--batch-size",
-                "8",
-                "--seq-len",
-                "32",
-                "--num-epochs",
-                "2",
-                "--learning-rate",
-                "0.01",
-                "--val-fraction",
-                "0.1",
-                // The preset fills what the flags leave out (dropout 0.05, cosine to 0.00015);
-                // explicit flags win.
-                "--preset",
-                "recommended",
-                "--val-split",
-                "blocks"))
+                TrainerFixture.tinySubmit(
+                    "tiny-model",
+                    "tiny",
+                    "job-happy",
+                    2,
+                    "--val-fraction",
+                    "0.1",
+                    // The preset fills what the flags leave out (dropout 0.05, cosine to 0.00015);
+                    // explicit flags win.
+                    "--preset",
+                    "recommended",
+                    "--val-split",
+                    "blocks")))
         .isZero();
 
     try (TopicReader<String, TrainingStatus> status =
         new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
-      status.await(
-          JOB_TIMEOUT,
-          "job-happy completed",
-          r -> r.key().equals("job-happy") && r.value().terminal());
+      TrainerFixture.awaitEnd(status, "job-happy", JOB_TIMEOUT, TrainingStatus.Completed.class);
       List<TrainingStatus> events =
           status.values().stream().filter(s -> s.jobId().equals("job-happy")).toList();
       assertThat(events.get(events.size() - 1)).isInstanceOf(TrainingStatus.Completed.class);
@@ -316,13 +297,8 @@ class TrainerIT {
       TrainingRequests.cancel(
           KAFKA.clientProps(), topics.trainingControl(), "job-cancel", "changed my mind");
       TrainingStatus.Cancelled c =
-          (TrainingStatus.Cancelled)
-              status
-                  .await(
-                      JOB_TIMEOUT,
-                      "job-cancel cancelled",
-                      r -> r.key().equals("job-cancel") && r.value().terminal())
-                  .value();
+          TrainerFixture.awaitEnd(
+              status, "job-cancel", JOB_TIMEOUT, TrainingStatus.Cancelled.class);
       assertThat(c.reason()).isEqualTo("changed my mind");
       assertThat(c.version()).isNotNull();
       try (TopicReader<String, CheckpointEvent> cps =
@@ -345,13 +321,7 @@ class TrainerIT {
 
   static TrainingStatus.Rejected rejected(
       TopicReader<String, TrainingStatus> status, String jobId) {
-    return (TrainingStatus.Rejected)
-        status
-            .await(
-                JOB_TIMEOUT,
-                jobId + " rejected",
-                r -> r.key().equals(jobId) && r.value().terminal())
-            .value();
+    return TrainerFixture.awaitEnd(status, jobId, JOB_TIMEOUT, TrainingStatus.Rejected.class);
   }
 
   static KafkaProducer<byte[], byte[]> rawProducer() {

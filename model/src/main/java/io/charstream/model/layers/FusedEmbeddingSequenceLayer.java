@@ -3,7 +3,6 @@ package io.charstream.model.layers;
 import java.util.Collection;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
-import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,15 +40,14 @@ public class FusedEmbeddingSequenceLayer extends EmbeddingSequenceLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    LayerValidation.assertNInNOutSet(
-        "FusedEmbeddingSequenceLayer", getLayerName(), layerIndex, getNIn(), getNOut());
-    FusedEmbeddingLayer layer = new FusedEmbeddingLayer(conf, networkDataType);
-    layer.setListeners(trainingListeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-    layer.setConf(conf);
-    return layer;
+    return FusedLayers.instantiate(
+        this,
+        new FusedEmbeddingLayer(conf, networkDataType),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   /** {@link EmbeddingSequenceLayer.Builder} that builds a {@link FusedEmbeddingSequenceLayer}. */

@@ -4,7 +4,6 @@ import java.util.Collection;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.LSTM;
-import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.params.LSTMParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -48,14 +47,14 @@ public class FusedLSTM extends LSTM {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    LayerValidation.assertNInNOutSet("FusedLSTM", getLayerName(), layerIndex, getNIn(), getNOut());
-    FusedLstmLayer layer = new FusedLstmLayer(conf, networkDataType);
-    layer.setListeners(trainingListeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-    layer.setConf(conf);
-    return layer;
+    return FusedLayers.instantiate(
+        this,
+        new FusedLstmLayer(conf, networkDataType),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   @Override

@@ -1,11 +1,16 @@
 package io.charstream.model.layers;
 
+import java.util.Collection;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
@@ -82,5 +87,31 @@ public final class FusedLayers {
       throw new IllegalStateException(
           "could not convert layer configuration " + layer + " to " + target.getName(), e);
     }
+  }
+
+  /**
+   * Sets up {@code layer}, the runtime layer of {@code config}, as DL4J's own configurations do in
+   * {@code instantiate}: listeners, index, parameter view and table, configuration.
+   */
+  static org.deeplearning4j.nn.api.Layer instantiate(
+      FeedForwardLayer config,
+      org.deeplearning4j.nn.api.Layer layer,
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> listeners,
+      int index,
+      INDArray paramsView,
+      boolean initializeParams) {
+    LayerValidation.assertNInNOutSet(
+        config.getClass().getSimpleName(),
+        config.getLayerName(),
+        index,
+        config.getNIn(),
+        config.getNOut());
+    layer.setListeners(listeners);
+    layer.setIndex(index);
+    layer.setParamsViewArray(paramsView);
+    layer.setParamTable(config.initializer().init(conf, paramsView, initializeParams));
+    layer.setConf(conf);
+    return layer;
   }
 }

@@ -2,7 +2,6 @@ package io.charstream.model.layers;
 
 import java.util.Collection;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -42,15 +41,14 @@ public class FusedRnnOutputLayer extends RnnOutputLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    LayerValidation.assertNInNOutSet(
-        "FusedRnnOutputLayer", getLayerName(), layerIndex, getNIn(), getNOut());
-    FusedSoftmaxOutputLayer layer = new FusedSoftmaxOutputLayer(conf, networkDataType);
-    layer.setListeners(trainingListeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-    layer.setConf(conf);
-    return layer;
+    return FusedLayers.instantiate(
+        this,
+        new FusedSoftmaxOutputLayer(conf, networkDataType),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   /** {@link RnnOutputLayer.Builder} that builds a {@link FusedRnnOutputLayer}. */

@@ -3,12 +3,9 @@ package io.charstream.model.generation;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
-import io.charstream.model.TrainingConfig;
-import io.charstream.model.TrainingPosition;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.layers.FusedLayers;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -146,14 +143,7 @@ final class BenchNetwork {
     ModelConfig config =
         new ModelConfig(
             spec.vocab(), spec.embedding(), spec.hidden(), spec.layers(), 1.0 - spec.retain());
-    return new Checkpoint(
-        config,
-        TrainingConfig.defaults(),
-        Vocabulary.reference(),
-        List.of(),
-        TrainingPosition.start(),
-        weights,
-        null);
+    return Checkpoint.untrained(config, Vocabulary.reference(), weights);
   }
 
   /** Ids [batch, 1, seqLen] as the network's float input. */

@@ -7,8 +7,6 @@ import io.charstream.model.Checkpoint;
 import io.charstream.model.ModelConfig;
 import io.charstream.model.SamplingOptions;
 import io.charstream.model.Tensor;
-import io.charstream.model.TrainingConfig;
-import io.charstream.model.TrainingPosition;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.layers.FusedLayers;
 import io.charstream.model.training.CharRnnNetwork;
@@ -30,14 +28,7 @@ public class GenerationTest {
   public static Checkpoint checkpointOf(
       MultiLayerNetwork net, ModelConfig config, Vocabulary vocabulary) {
     Map<String, Tensor> weights = CharRnnNetwork.exportWeights(net);
-    return new Checkpoint(
-        config,
-        TrainingConfig.defaults(),
-        vocabulary,
-        List.of(),
-        TrainingPosition.start(),
-        weights,
-        null);
+    return Checkpoint.untrained(config, vocabulary, weights);
   }
 
   /** The engine's network with DL4J's stock layers (the oracle), initialised as training starts. */

@@ -31,6 +31,21 @@ class CharRnnTrainerTest {
     return unit.repeat(times);
   }
 
+  /** A corpus of one short line, repeated: a small model learns it in a few epochs. */
+  static final String PATTERN = repeat("abcdefgh\n", 220);
+
+  /**
+   * A one-layer model of {@code hidden} units about to train {@code epochs} on {@link #PATTERN}.
+   */
+  static CharRnnTrainer onThePattern(int hidden, int epochs) {
+    Vocabulary vocabulary = Vocabulary.learn(PATTERN);
+    return CharRnnTrainer.start(
+        new ModelConfig(vocabulary.size(), 8, hidden, 1, 0.0),
+        new TrainingConfig(16, 4, epochs, 0.01, 5.0, 0.1, 1L, 0),
+        vocabulary,
+        PATTERN);
+  }
+
   /** Collects what the trainer reports. */
   static final class Recorder implements TrainingListener {
     final List<Progress> progress = new ArrayList<>();
@@ -63,13 +78,9 @@ class CharRnnTrainerTest {
    */
   @Test
   void aNonFiniteLossEndsTrainingWithAnErrorSayingItDiverged() {
-    String corpus = repeat("abcdefgh\n", 220);
-    Vocabulary vocabulary = Vocabulary.learn(corpus);
-    ModelConfig model = new ModelConfig(vocabulary.size(), 8, 16, 1, 0.0);
-    TrainingConfig training = new TrainingConfig(16, 4, 2, 0.01, 5.0, 0.1, 1L, 0);
     AtomicInteger batches = new AtomicInteger();
     Checkpoint paused =
-        CharRnnTrainer.start(model, training, vocabulary, corpus)
+        onThePattern(16, 2)
             .run(TrainingListener.NONE, () -> batches.getAndIncrement() >= 2)
             .checkpoint();
     Map<String, Tensor> weights = new java.util.LinkedHashMap<>(paused.weights());
@@ -87,20 +98,15 @@ class CharRnnTrainerTest {
             weights,
             paused.trainingState().orElseThrow());
     assertThatThrownBy(
-            () -> CharRnnTrainer.resume(nan, corpus).run(TrainingListener.NONE, () -> false))
+            () -> CharRnnTrainer.resume(nan, PATTERN).run(TrainingListener.NONE, () -> false))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("training diverged: the loss of epoch 1 batch 3 is NaN");
   }
 
   @Test
   void overfitsATinyCorpusAndThenContinuesItsPattern() {
-    String corpus = repeat("abcdefgh\n", 220);
-    Vocabulary vocabulary = Vocabulary.learn(corpus);
-    ModelConfig model = new ModelConfig(vocabulary.size(), 8, 32, 1, 0.0);
-    TrainingConfig training = new TrainingConfig(16, 4, 8, 0.01, 5.0, 0.1, 1L, 0);
     Recorder recorder = new Recorder();
-    TrainingResult result =
-        CharRnnTrainer.start(model, training, vocabulary, corpus).run(recorder, () -> false);
+    TrainingResult result = onThePattern(32, 8).run(recorder, () -> false);
 
     assertThat(result.cancelled()).isFalse();
     assertThat(recorder.epochs).hasSize(8);
@@ -110,7 +116,7 @@ class CharRnnTrainerTest {
     assertThat(last).isLessThan(0.1);
     assertThat(recorder.epochs.get(7).valLoss()).isLessThan(0.1);
     assertThat(recorder.epochs.get(7).sample()).hasSize(TrainingSession.SAMPLE_LENGTH);
-    assertThat(recorder.report.valChars()).isEqualTo(corpus.length() / 10);
+    assertThat(recorder.report.valChars()).isEqualTo(PATTERN.length() / 10);
     assertThat(recorder.report.unknownCount()).isZero();
     assertThat(recorder.progress).isNotEmpty();
     assertThat(result.checkpoint().history()).hasSize(8);

@@ -79,46 +79,145 @@ public record GenerateRequest(
     // generators older than the field.
   }
 
-  /** A request without the serving-contract options of issue 16 (all at their defaults). */
-  public GenerateRequest(
-      int schemaVersion,
-      String requestId,
-      String prompt,
-      Integer length,
-      Integer topN,
-      Double temperature,
-      Long randomSeed,
-      String modelId,
-      Long modelVersion,
-      List<String> stop,
-      Boolean stream) {
-    this(
-        schemaVersion,
-        requestId,
-        prompt,
-        length,
-        topN,
-        temperature,
-        randomSeed,
-        modelId,
-        modelVersion,
-        stop,
-        stream,
-        null,
-        null,
-        null,
-        null);
-  }
-
   /** A request with every default but the prompt. */
   public static GenerateRequest of(String requestId, String prompt) {
-    return new GenerateRequest(
-        SCHEMA_VERSION, requestId, prompt, null, null, null, null, null, null, null, null);
+    return builder(requestId, prompt).build();
   }
 
   /** A request for {@code length} characters drawn with {@code randomSeed}; the rest defaults. */
   public static GenerateRequest of(String requestId, String prompt, int length, long randomSeed) {
-    return new GenerateRequest(
-        SCHEMA_VERSION, requestId, prompt, length, null, null, randomSeed, null, null, null, null);
+    return builder(requestId, prompt).length(length).randomSeed(randomSeed).build();
+  }
+
+  /**
+   * A builder of a request for {@code prompt} at the current schema version; the fields it is not
+   * given stay absent, so they take their defaults.
+   */
+  public static Builder builder(String requestId, String prompt) {
+    Builder b = new Builder();
+    b.requestId = requestId;
+    b.prompt = prompt;
+    return b;
+  }
+
+  /** A builder starting from this request. */
+  public Builder toBuilder() {
+    Builder b = builder(requestId, prompt);
+    b.schemaVersion = schemaVersion;
+    b.length = length;
+    b.topN = topN;
+    b.temperature = temperature;
+    b.randomSeed = randomSeed;
+    b.modelId = modelId;
+    b.modelVersion = modelVersion;
+    b.stop = stop;
+    b.stream = stream;
+    b.timeoutMs = timeoutMs;
+    b.priority = priority;
+    b.n = n;
+    b.logprobs = logprobs;
+    return b;
+  }
+
+  /** Builds a request field by field; {@link #build} validates it. */
+  public static final class Builder {
+    private int schemaVersion = SCHEMA_VERSION;
+    private String requestId;
+    private String prompt;
+    private Integer length;
+    private Integer topN;
+    private Double temperature;
+    private Long randomSeed;
+    private String modelId;
+    private Long modelVersion;
+    private List<String> stop;
+    private Boolean stream;
+    private Long timeoutMs;
+    private Priority priority;
+    private Integer n;
+    private Integer logprobs;
+
+    private Builder() {}
+
+    public Builder requestId(String value) {
+      requestId = value;
+      return this;
+    }
+
+    public Builder length(Integer value) {
+      length = value;
+      return this;
+    }
+
+    public Builder topN(Integer value) {
+      topN = value;
+      return this;
+    }
+
+    public Builder temperature(Double value) {
+      temperature = value;
+      return this;
+    }
+
+    public Builder randomSeed(Long value) {
+      randomSeed = value;
+      return this;
+    }
+
+    /** The model and its version (null: the generator's default model, its latest version). */
+    public Builder model(String id, Long version) {
+      modelId = id;
+      modelVersion = version;
+      return this;
+    }
+
+    public Builder stop(List<String> value) {
+      stop = value;
+      return this;
+    }
+
+    public Builder stream(Boolean value) {
+      stream = value;
+      return this;
+    }
+
+    public Builder timeoutMs(Long value) {
+      timeoutMs = value;
+      return this;
+    }
+
+    public Builder priority(Priority value) {
+      priority = value;
+      return this;
+    }
+
+    public Builder n(Integer value) {
+      n = value;
+      return this;
+    }
+
+    public Builder logprobs(Integer value) {
+      logprobs = value;
+      return this;
+    }
+
+    public GenerateRequest build() {
+      return new GenerateRequest(
+          schemaVersion,
+          requestId,
+          prompt,
+          length,
+          topN,
+          temperature,
+          randomSeed,
+          modelId,
+          modelVersion,
+          stop,
+          stream,
+          timeoutMs,
+          priority,
+          n,
+          logprobs);
+    }
   }
 }

@@ -66,33 +66,6 @@ public record GenerateResponse(
     DEADLINE
   }
 
-  /** A response without the several-samples and log-probability fields. */
-  public GenerateResponse(
-      int schemaVersion,
-      String requestId,
-      Type type,
-      int sequence,
-      String text,
-      String modelId,
-      Long modelVersion,
-      FinishReason finishReason,
-      Timings timings,
-      Error error) {
-    this(
-        schemaVersion,
-        requestId,
-        type,
-        sequence,
-        text,
-        modelId,
-        modelVersion,
-        finishReason,
-        timings,
-        error,
-        null,
-        null);
-  }
-
   /**
    * One sample of a request with n > 1.
    *
@@ -188,6 +161,8 @@ public record GenerateResponse(
         modelVersion,
         null,
         null,
+        null,
+        null,
         null);
   }
 
@@ -209,6 +184,8 @@ public record GenerateResponse(
         modelVersion,
         reason,
         timings,
+        null,
+        null,
         null);
   }
 
@@ -230,6 +207,8 @@ public record GenerateResponse(
         modelVersion,
         FinishReason.ERROR,
         timings,
-        new Error(kind, message));
+        new Error(kind, message),
+        null,
+        null);
   }
 }

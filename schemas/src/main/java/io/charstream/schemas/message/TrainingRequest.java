@@ -124,52 +124,6 @@ public record TrainingRequest(
     }
   }
 
-  /**
-   * A request without the fields added later (valSplit, lrSchedule, finalLearningRate, preset): the
-   * reference's split and schedule, as before they existed.
-   */
-  public TrainingRequest(
-      int schemaVersion,
-      String jobId,
-      String modelId,
-      String corpusId,
-      Integer seqLen,
-      Integer embeddingSize,
-      Integer rnnSize,
-      Integer numLayers,
-      Double dropRate,
-      Double learningRate,
-      Double clipNorm,
-      Integer batchSize,
-      Integer numEpochs,
-      Double valFraction,
-      VocabularyMode vocabulary,
-      Long seed,
-      Boolean restore) {
-    this(
-        schemaVersion,
-        jobId,
-        modelId,
-        corpusId,
-        seqLen,
-        embeddingSize,
-        rnnSize,
-        numLayers,
-        dropRate,
-        learningRate,
-        clipNorm,
-        batchSize,
-        numEpochs,
-        valFraction,
-        vocabulary,
-        seed,
-        restore,
-        null,
-        null,
-        null,
-        null);
-  }
-
   /** A request with every default: what {@code charstream submit} sends without flags. */
   public static TrainingRequest defaults(String jobId, String modelId, String corpusId) {
     return builder(modelId, corpusId).jobId(jobId).build();

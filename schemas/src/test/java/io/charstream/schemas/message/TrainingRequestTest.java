@@ -37,12 +37,8 @@ class TrainingRequestTest {
     assertThat(Json.writeString(r))
         .contains("\"valSplit\":\"tail\"", "\"lrSchedule\":\"constant\"")
         .doesNotContain("finalLearningRate", "preset");
-    // The pre-preset constructor means the same request.
-    assertThat(
-            new TrainingRequest(
-                1, null, "m", "c", null, null, null, null, null, null, null, null, null, null, null,
-                null, null))
-        .isEqualTo(r);
+    // A request with only the pre-preset fields given means the same request.
+    assertThat(TrainingRequest.builder("m", "c").schemaVersion(1).build()).isEqualTo(r);
   }
 
   @Test

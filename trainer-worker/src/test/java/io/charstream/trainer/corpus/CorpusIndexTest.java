@@ -18,16 +18,21 @@ class CorpusIndexTest {
     return CorpusIndex.apply(m, c, 2, offset, 1000 + offset);
   }
 
+  /** The current upload spans offsets first..last with {@code chars} characters; none pending. */
+  static void assertCompleted(CorpusManifest m, long first, long last, long chars) {
+    assertThat(m.current().firstOffset()).isEqualTo(first);
+    assertThat(m.current().lastOffset()).isEqualTo(last);
+    assertThat(m.current().chars()).isEqualTo(chars);
+    assertThat(m.pending()).isNull();
+  }
+
   @Test
   void aSingleChunkUploadIsCompleteAtOnce() {
     CorpusManifest m = feed(null, 5, chunk("u1", 0, 1, SHA, "hello"));
     assertThat(m.current()).isNotNull();
     assertThat(m.current().complete()).isTrue();
-    assertThat(m.current().firstOffset()).isEqualTo(5);
-    assertThat(m.current().lastOffset()).isEqualTo(5);
     assertThat(m.current().partition()).isEqualTo(2);
-    assertThat(m.current().chars()).isEqualTo(5);
-    assertThat(m.pending()).isNull();
+    assertCompleted(m, 5, 5, 5);
   }
 
   @Test
@@ -38,10 +43,7 @@ class CorpusIndexTest {
     m = feed(m, 12, chunk("u1", 1, 3, SHA, "cd")); // an unrelated record sat at offset 11
     m = feed(m, 13, chunk("u1", 2, 3, SHA, "e"));
     assertThat(m.current().uploadId()).isEqualTo("u1");
-    assertThat(m.current().firstOffset()).isEqualTo(10);
-    assertThat(m.current().lastOffset()).isEqualTo(13);
-    assertThat(m.current().chars()).isEqualTo(5);
-    assertThat(m.pending()).isNull();
+    assertCompleted(m, 10, 13, 5);
   }
 
   @Test
