@@ -618,6 +618,9 @@ final class GeneratorWorker implements Runnable {
     if (outcome instanceof TransactionalOutput.Prepared) {
       return; // the next submit continues it
     }
+    if (outcome instanceof TransactionalOutput.Failed f && f.fenced()) {
+      output.replaceFenced(f.error()); // then aborted and re-read below, as any failure
+    }
     if (outcome instanceof TransactionalOutput.Failed f && f.preparing() && !f.fatal()) {
       // Nothing was answered in it: throw it away and commit the next answers in a new one.
       log.warn("preparing a transaction failed, aborting it: {}", f.error().toString());
@@ -633,8 +636,10 @@ final class GeneratorWorker implements Runnable {
       }
     } else if (outcome instanceof TransactionalOutput.Failed f) {
       if (f.fatal()) {
-        throw f.error(); // another instance took our transactional.id, or we may not write
+        throw f.error(); // we may not write, or the broker cannot do transactions
       }
+      // Fenced included: its producer was replaced above (or the worker stopped, fenced too
+      // often: another instance with this transactional.id).
       log.warn(
           "transaction failed, aborting and re-reading unanswered requests: {}",
           f.error().toString());

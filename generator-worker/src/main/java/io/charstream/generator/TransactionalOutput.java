@@ -43,9 +43,14 @@ import org.slf4j.LoggerFactory;
  * offset commit per partition).
  *
  * <p>Errors are sorted at this boundary: a failed commit is reported as {@link Failed}, and {@link
- * #abort} then throws away the transaction and what was not handed over yet; fencing, authorization
- * and protocol errors are fatal there (rethrown); any other abort failure replaces the producer.
- * Owned by the worker thread (the committer thread only runs what it is handed).
+ * #abort} then throws away the transaction and what was not handed over yet; authorization and
+ * protocol errors are fatal there (rethrown); any other abort failure replaces the producer. So
+ * does fencing, as Kafka Streams does for a migrated task: the broker aborts a transaction left
+ * open past transaction.timeout.ms (a worker cut off from the broker, or paused) and bumps its
+ * producer epoch, and the worker carries on with a new producer from the last commit. Fencing more
+ * than {@link #FENCED_RESTARTS_MAX} times within {@link #FENCED_WINDOW_NANOS} is fatal: another
+ * live instance uses the same transactional.id (two workers with one name). Owned by the worker
+ * thread (the committer thread only runs what it is handed).
  */
 final class TransactionalOutput {
 
@@ -72,13 +77,32 @@ final class TransactionalOutput {
    * nothing is worth retrying: the worker stops.
    */
   record Failed(KafkaException error, boolean preparing) implements Outcome {
+    /** Not worth retrying: not authorized, or a protocol the broker does not support. */
     boolean fatal() {
-      return error instanceof ProducerFencedException
-          || error instanceof InvalidProducerEpochException
-          || error instanceof UnsupportedVersionException
-          || error instanceof AuthorizationException
-          || error instanceof AuthenticationException;
+      return refused(error);
     }
+
+    /** This producer was fenced: {@link #abort} replaces it (within the fencing budget). */
+    boolean fenced() {
+      return TransactionalOutput.fenced(error);
+    }
+  }
+
+  /** Fencings a worker recovers from within {@link #FENCED_WINDOW_NANOS}; one more is fatal. */
+  static final int FENCED_RESTARTS_MAX = 3;
+
+  static final long FENCED_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+  private final java.util.ArrayDeque<Long> fencings = new java.util.ArrayDeque<>();
+
+  static boolean fenced(Throwable e) {
+    return e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException;
+  }
+
+  static boolean refused(Throwable e) {
+    return e instanceof UnsupportedVersionException
+        || e instanceof AuthorizationException
+        || e instanceof AuthenticationException;
   }
 
   private final Supplier<Producer<String, byte[]>> producers;
@@ -291,18 +315,61 @@ final class TransactionalOutput {
       if (open) {
         producer.abortTransaction();
       }
-    } catch (ProducerFencedException
-        | InvalidProducerEpochException
-        | UnsupportedVersionException
-        | AuthorizationException
-        | AuthenticationException e) {
-      throw e; // another instance took this transactional.id, or we may not write: nothing to retry
+    } catch (UnsupportedVersionException | AuthorizationException | AuthenticationException e) {
+      throw e; // we may not write: nothing to retry
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      open = false;
+      replaceFenced(e);
     } catch (KafkaException e) {
       log.warn("abort failed, starting a new producer: {}", e.toString());
-      producer.close(Duration.ZERO);
-      start();
+      restart();
     }
     open = false;
+  }
+
+  /**
+   * Replaces a producer that {@code error} fenced (counted against the fencing budget, rethrown
+   * past it); the transaction it had open is gone with it: call {@link #abort} next as after any
+   * failure.
+   */
+  void replaceFenced(KafkaException error) {
+    if (inFlight != null) {
+      throw new IllegalStateException("a transaction is in flight: collect its outcome first");
+    }
+    fencedAgain(error, System.nanoTime());
+    log.warn(
+        "producer fenced ({}): its transaction was aborted by the broker, or another instance took"
+            + " this transactional.id; starting a new producer ({} of {} fencings allowed in 10"
+            + " min)",
+        error.toString(),
+        fencings.size(),
+        FENCED_RESTARTS_MAX);
+    open = false;
+    prepared = null;
+    restart();
+  }
+
+  private void restart() {
+    producer.close(Duration.ZERO);
+    start();
+  }
+
+  /**
+   * Counts a fencing at {@code nowNanos}; rethrows {@code e} when it is one more than {@link
+   * #FENCED_RESTARTS_MAX} within {@link #FENCED_WINDOW_NANOS}.
+   */
+  void fencedAgain(KafkaException e, long nowNanos) {
+    while (!fencings.isEmpty() && nowNanos - fencings.peekFirst() > FENCED_WINDOW_NANOS) {
+      fencings.removeFirst();
+    }
+    fencings.addLast(nowNanos);
+    if (fencings.size() > FENCED_RESTARTS_MAX) {
+      log.error(
+          "producer fenced {} times within 10 min: another live instance uses this"
+              + " transactional.id (give each generator instance its own name); stopping",
+          fencings.size());
+      throw e;
+    }
   }
 
   /** Closes after the last commit (graceful end). */

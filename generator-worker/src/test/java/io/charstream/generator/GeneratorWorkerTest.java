@@ -40,7 +40,27 @@ class GeneratorWorkerTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
-  private final SlowCommits producer = new SlowCommits();
+
+  /** The worker's producer now; those it closed (a fenced one is replaced) in {@link #retired}. */
+  private volatile SlowCommits producer = new SlowCommits();
+
+  private final List<SlowCommits> retired = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** When set, each new producer is refused at initTransactions as fenced. */
+  private volatile boolean fenceNewProducers;
+
+  private SlowCommits nextProducer() {
+    if (producer.closed()) {
+      retired.add(producer);
+      SlowCommits next = new SlowCommits();
+      if (fenceNewProducers) {
+        next.initTransactionException = new ProducerFencedException("fenced at init (test)");
+      }
+      producer = next;
+    }
+    return producer;
+  }
+
   private GeneratorWorker worker;
   private Thread thread;
 
@@ -61,7 +81,7 @@ class GeneratorWorkerTest {
             new WorkerTopics("req", "resp", "req.dlq", 1_000_000),
             new Settings(8, commitIntervalMs, 10, 1, 1_000),
             consumer,
-            () -> producer,
+            this::nextProducer,
             new JsonRequestReader(new JsonRequestReader.Limits(100, 1_000, 4, "tiny")),
             new JsonResponseWriter(),
             new SlotScheduler(4, LoadedModel::newStreams, 1_000),
@@ -160,7 +180,10 @@ class GeneratorWorkerTest {
   }
 
   private List<GenerateResponse> committedFinals() {
-    return producer.history().stream()
+    List<SlowCommits> all = new java.util.ArrayList<>(retired);
+    all.add(producer);
+    return all.stream()
+        .flatMap(p -> p.history().stream())
         .filter(r -> r.topic().equals("resp"))
         .map(r -> Json.read(r.value(), GenerateResponse.class))
         .filter(r -> r.type() == GenerateResponse.Type.FINAL)
@@ -250,11 +273,34 @@ class GeneratorWorkerTest {
         .isEqualTo(b.text());
   }
 
+  /**
+   * A fenced producer (its transaction aborted by the broker after transaction.timeout.ms, as after
+   * a network cut) is replaced, and the request is answered once by the new one.
+   */
   @Test
-  void aFencedProducerStopsTheWorker() {
+  void aFencedProducerIsReplacedAndTheRequestAnsweredOnce() {
     start();
     await(producer::transactionInitialized, "the worker's producer to start");
-    producer.fenceProducer(); // another instance took this transactional.id
+    SlowCommits first = producer;
+    first.fenceProducer();
+    send(0, "a", "");
+    await(() -> producer != first && producer.transactionInitialized(), "a new producer");
+    assertThat(committedFinals()).isEmpty();
+    await(() -> consumer.position(TP) == 0L, "the rewind to the committed offset");
+    send(0, "a", ""); // as the broker delivers it again from the rewound position
+    await(() -> committedFinals().size() == 1, "the answer, from the new producer");
+    assertThat(first.closed()).isTrue();
+    assertThat(committedFinals()).extracting(GenerateResponse::requestId).containsExactly("a");
+    assertThat(worker.running()).isTrue();
+  }
+
+  /** Fenced again at once by initTransactions: another live instance has this transactional.id. */
+  @Test
+  void aProducerFencedAgainWhenReplacedStopsTheWorker() {
+    start();
+    await(producer::transactionInitialized, "the worker's producer to start");
+    fenceNewProducers = true;
+    producer.fenceProducer();
     send(0, "a", "");
     await(() -> !worker.running(), "the worker to stop");
     assertThat(worker.failure()).isInstanceOf(ProducerFencedException.class);
