@@ -92,7 +92,58 @@ public final class NativeTuning {
     if (args.length > 1 && HEAPS.containsKey(args[0] + " " + args[1])) {
       return HEAPS.get(args[0] + " " + args[1]);
     }
-    return HEAPS.getOrDefault(args[0], HEAP);
+    String heap = HEAPS.getOrDefault(args[0], HEAP);
+    if (!heap.equals(HEAP)) {
+      return heap;
+    }
+    int mb = trainingHeapMb(args);
+    return mb == TRAINING_HEAP_MB ? HEAP : "-Xmx" + mb + "m";
+  }
+
+  /** The training heap of the reference spec (2 x LSTM 128, batch 64 x 64 characters). */
+  static final int TRAINING_HEAP_MB = 160;
+
+  /**
+   * Heap for local training of the model the flags describe: the fused LSTM layers keep their
+   * per-pass arrays (gates, states, gradients: batch x sequence x hidden) on the Java heap, once
+   * for the network and once for the clone the validation loss runs on, so the heap grows with
+   * hidden size x layers x batch x sequence length from the reference spec's {@value
+   * #TRAINING_HEAP_MB} MB (the recommended preset, LSTM 256, ran out of 160 MB in its first
+   * validation). Flags it cannot read count as their defaults; the command itself validates them.
+   */
+  static int trainingHeapMb(String[] args) {
+    double rnn =
+        intFlag(args, "--rnn-size", "recommended".equals(flag(args, "--preset")) ? 256 : 128);
+    double layers = intFlag(args, "--num-layers", 2);
+    double rows = (double) intFlag(args, "--batch-size", 64) * intFlag(args, "--seq-len", 64);
+    double scale = rnn / 128 * layers / 2 * rows / 4096;
+    if (scale <= 1) {
+      return TRAINING_HEAP_MB;
+    }
+    // 1.5x headroom per unit beyond the reference, in 32 MB steps.
+    return (int) Math.ceil(TRAINING_HEAP_MB * scale * 1.5 / 32) * 32;
+  }
+
+  private static int intFlag(String[] args, String name, int fallback) {
+    String value = flag(args, name);
+    try {
+      return value == null ? fallback : Math.max(1, Integer.parseInt(value.trim()));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  /** The value of {@code --name VALUE} or {@code --name=VALUE}, or null. */
+  private static String flag(String[] args, String name) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].startsWith(name + "=")) {
+        return args[i].substring(name.length() + 1);
+      }
+      if (args[i].equals(name) && i + 1 < args.length) {
+        return args[i + 1];
+      }
+    }
+    return null;
   }
 
   /** CPU instruction-set extensions that matter here, from /proc/cpuinfo. */

@@ -74,6 +74,18 @@ class NativeTuningTest {
     assertThat(NativeTuning.heapFor(new String[] {"bench", "serve", "--text-path", "x"}))
         .isEqualTo("-Xmx1g");
     assertThat(NativeTuning.heapFor(new String[] {"bench", "train"})).isEqualTo("-Xmx160m");
+    // Local training sizes the heap by the model: the reference spec keeps 160 MB.
+    assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "reference"}))
+        .isEqualTo("-Xmx160m");
+    assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "recommended"}))
+        .isEqualTo("-Xmx480m");
+    assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset=recommended"}))
+        .isEqualTo("-Xmx480m");
+    assertThat(
+            NativeTuning.heapFor(new String[] {"train", "--rnn-size", "512", "--text-path", "x"}))
+        .isEqualTo("-Xmx960m");
+    assertThat(NativeTuning.heapFor(new String[] {"train", "--rnn-size=64", "--batch-size", "x"}))
+        .isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"up"})).isEqualTo("-Xmx1g");
     assertThat(NativeTuning.heapFor(new String[] {"train", "--text-path", "x"}))
         .isEqualTo(NativeTuning.HEAP);

@@ -306,7 +306,9 @@ public class FusedLstmLayer extends LSTM {
     int rows = batch * steps;
     int gates = 4 * hidden;
     if (values == null || !values.fits(nIn, hidden, batch, steps)) {
-      // A new shape (the validation batch, a generation step) gets arrays of its own size.
+      // A new shape (the validation batch, a generation step) gets arrays of its own size; the
+      // old ones are let go first, so both are never held at once.
+      values = null;
       values = new ValuePass(nIn, hidden, batch, steps);
     }
     ValuePass pass = values;
@@ -487,6 +489,7 @@ public class FusedLstmLayer extends LSTM {
       int batch,
       int steps) {
     ValuePass pass = values;
+    pass.allocateBackward();
     int rows = batch * steps;
     int gates = 4 * hidden;
     Pointers.at(Pointers.address(eps)).get(pass.epsilon, 0, rows * hidden);
@@ -698,12 +701,19 @@ public class FusedLstmLayer extends LSTM {
     final float[] input;
     final float[] inputWeights;
     final float[] inputWeightsRaw;
+
+    /** W as read, [4H][nIn], before it is laid out into the two arrays above. */
+    final float[] weightScratch;
+
     final float[] gates;
     final float[] hidden;
-    final float[] epsilon;
-    final float[] inputWeightGradient;
-    final float[] recurrentWeightGradient;
-    final float[] inputGradient;
+
+    // The backward pass's arrays, allocated by its first use: a forward-only pass (the validation
+    // loss, a clone) never holds them.
+    float[] epsilon;
+    float[] inputWeightGradient;
+    float[] recurrentWeightGradient;
+    float[] inputGradient;
 
     /** Dense [rows][nIn] scratch for copies in and out when nIn is padded (else null). */
     final float[] dense;
@@ -719,13 +729,20 @@ public class FusedLstmLayer extends LSTM {
       input = new float[Math.multiplyExact(rows, inputStride)];
       inputWeights = new float[nIn * gateCount];
       inputWeightsRaw = new float[gateCount * inputStride];
+      weightScratch = new float[nIn * gateCount];
       gates = new float[Math.multiplyExact(rows, gateCount)];
       hidden = new float[Math.multiplyExact(rows + batch, hiddenSize)];
-      epsilon = new float[Math.multiplyExact(rows, hiddenSize)];
-      inputWeightGradient = new float[gateCount * inputStride];
-      recurrentWeightGradient = new float[gateCount * hiddenSize];
-      inputGradient = new float[Math.multiplyExact(rows, inputStride)];
       dense = inputStride == nIn ? null : new float[Math.multiplyExact(rows, nIn)];
+    }
+
+    void allocateBackward() {
+      if (epsilon == null) {
+        int gateCount = 4 * hiddenSize;
+        epsilon = new float[Math.multiplyExact(rows, hiddenSize)];
+        inputWeightGradient = new float[gateCount * inputStride];
+        recurrentWeightGradient = new float[gateCount * hiddenSize];
+        inputGradient = new float[Math.multiplyExact(rows, inputStride)];
+      }
     }
 
     boolean fits(int nIn, int hiddenSize, int batch, int steps) {
@@ -749,7 +766,7 @@ public class FusedLstmLayer extends LSTM {
 
     /** W (DL4J's column-major [nIn, 4H], i.e. [4H][nIn]) into both of its layouts here. */
     void readInputWeights(long address, int columns, int gateCount) {
-      float[] raw = inputWeightGradient; // scratch until the backward pass writes it
+      float[] raw = weightScratch;
       Pointers.at(address).get(raw, 0, gateCount * columns);
       for (int g = gateCount - 1; g >= 0; g--) {
         for (int n = 0; n < columns; n++) {
