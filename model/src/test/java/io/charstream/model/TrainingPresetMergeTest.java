@@ -9,37 +9,41 @@ import org.junit.jupiter.api.Test;
 class TrainingPresetMergeTest {
 
   private static final TrainingPreset.Explicit NOTHING =
-      new TrainingPreset.Explicit(null, null, null, null, null, null);
+      new TrainingPreset.Explicit(null, null, null, null, null, null, null);
 
   @Test
   void aPresetFillsWhatIsNotGiven() {
     TrainingPreset.Merged m = TrainingPreset.RECOMMENDED.merge(NOTHING);
     assertThat(m)
         .isEqualTo(
-            new TrainingPreset.Merged(256, 0.05, 64, 0.003, LearningRateSchedule.COSINE, 0.00015));
+            new TrainingPreset.Merged(
+                256, 0.05, 64, 0.003, LearningRateSchedule.COSINE, 0.00015, 32));
     TrainingPreset.Merged reference = TrainingPreset.REFERENCE.merge(NOTHING);
     assertThat(reference)
         .isEqualTo(
-            new TrainingPreset.Merged(128, 0.0, 64, 0.001, LearningRateSchedule.CONSTANT, null));
+            new TrainingPreset.Merged(
+                128, 0.0, 64, 0.001, LearningRateSchedule.CONSTANT, null, 32));
   }
 
   @Test
   void explicitValuesWin() {
     TrainingPreset.Merged m =
         TrainingPreset.RECOMMENDED.merge(
-            new TrainingPreset.Explicit(64, 0.2, 32, 0.01, null, 0.0005));
+            new TrainingPreset.Explicit(64, 0.2, 32, 0.01, null, 0.0005, 3));
     assertThat(m)
         .isEqualTo(
-            new TrainingPreset.Merged(64, 0.2, 32, 0.01, LearningRateSchedule.COSINE, 0.0005));
+            new TrainingPreset.Merged(64, 0.2, 32, 0.01, LearningRateSchedule.COSINE, 0.0005, 3));
   }
 
   @Test
   void thePresetsFinalRateAppliesOnlyUnderItsOwnCosine() {
     TrainingPreset.Explicit constant =
-        new TrainingPreset.Explicit(null, null, null, null, LearningRateSchedule.CONSTANT, null);
+        new TrainingPreset.Explicit(
+            null, null, null, null, LearningRateSchedule.CONSTANT, null, null);
     assertThat(TrainingPreset.RECOMMENDED.merge(constant).finalLearningRate()).isNull();
     TrainingPreset.Explicit cosine =
-        new TrainingPreset.Explicit(null, null, null, null, LearningRateSchedule.COSINE, null);
+        new TrainingPreset.Explicit(
+            null, null, null, null, LearningRateSchedule.COSINE, null, null);
     // The reference preset has no final rate of its own: the caller's default (rate / 20) applies.
     assertThat(TrainingPreset.REFERENCE.merge(cosine).finalLearningRate()).isNull();
   }

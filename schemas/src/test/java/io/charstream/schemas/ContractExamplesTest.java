@@ -189,7 +189,7 @@ class ContractExamplesTest {
             "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"valSplit\":\"random\"}");
     JsonNode badPreset =
         PLAIN.readTree(
-            "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"preset\":\"fast\"}");
+            "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"preset\":\"fastest\"}");
     JsonNode zeroFinal =
         PLAIN.readTree(
             "{\"schemaVersion\":1,\"modelId\":\"m\",\"corpusId\":\"c\",\"finalLearningRate\":0}");

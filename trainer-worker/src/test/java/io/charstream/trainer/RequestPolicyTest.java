@@ -173,15 +173,14 @@ class RequestPolicyTest {
     assertThat(policy.modelConfig(r, 98)).isEqualTo(TrainingPreset.RECOMMENDED.model(98));
     assertThat(policy.trainingConfig(r, SHAKESPEARE, 0))
         .isEqualTo(
-            TrainingPreset.RECOMMENDED.training(32, 0.05, TrainingConfig.ValidationSplit.TAIL, 7L));
+            TrainingPreset.RECOMMENDED.training(0.05, TrainingConfig.ValidationSplit.TAIL, 7L));
     assertThat(r.finalLearningRate()).isEqualTo(0.00015);
     // BLOCKS comes through too.
     TrainingRequest blocks =
         effective(scheduled(Preset.RECOMMENDED, ValSplit.BLOCKS, null, null, null, null));
     assertThat(policy.trainingConfig(blocks, SHAKESPEARE, 0))
         .isEqualTo(
-            TrainingPreset.RECOMMENDED.training(
-                32, 0.05, TrainingConfig.ValidationSplit.BLOCKS, 7L));
+            TrainingPreset.RECOMMENDED.training(0.05, TrainingConfig.ValidationSplit.BLOCKS, 7L));
   }
 
   @Test
@@ -271,7 +270,7 @@ class RequestPolicyTest {
     for (TrainingPreset p : TrainingPreset.values()) {
       // What a preset does not fill in a request must be the request's default.
       ModelConfig m = p.model(98);
-      TrainingConfig t = p.training(32, 0.05, TrainingConfig.ValidationSplit.TAIL, 1L);
+      TrainingConfig t = p.training(0.05, TrainingConfig.ValidationSplit.TAIL, 1L);
       assertThat(m.embeddingSize()).as(p.flag()).isEqualTo(TrainingRequest.DEFAULT_EMBEDDING_SIZE);
       assertThat(m.numLayers()).as(p.flag()).isEqualTo(TrainingRequest.DEFAULT_NUM_LAYERS);
       assertThat(t.seqLen()).as(p.flag()).isEqualTo(TrainingRequest.DEFAULT_SEQ_LEN);

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.Commands;
 import io.charstream.app.cli.ConsoleProgress;
-import io.charstream.app.cli.FlagNames;
+import io.charstream.app.cli.TrainingOptions;
 import io.charstream.app.cli.UserError;
 import io.charstream.model.Checkpoint;
 import io.charstream.model.EpochResult;
@@ -14,7 +14,6 @@ import io.charstream.model.ModelConfig;
 import io.charstream.model.Progress;
 import io.charstream.model.TrainingConfig;
 import io.charstream.model.TrainingListener;
-import io.charstream.model.TrainingPreset;
 import io.charstream.model.TrainingResult;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.kernel.FusedRuntime;
@@ -35,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -48,7 +48,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Train a preset for its epochs on a text and write the benchmark table's result file (JSON, rewritten"
+      "Train a preset (with any of train's training flags on top) for its epochs on a text and write the"
+          + " benchmark table's result file (JSON, rewritten"
           + " after every epoch): per-epoch duration, training loss (mean per-character cross entropy over the"
           + " epoch, as the reference logs it), held-out validation loss, chars/s and peak memory; the exact"
           + " configuration, git commit and machine. Prints the result on stdout at the end.",
@@ -68,35 +69,12 @@ public final class BenchTableCommand extends CliCommand {
       description = "UTF-8 training text (required unless --markdown or --plot)")
   Path textPath;
 
-  @Option(
-      names = "--preset",
-      defaultValue = "reference",
-      paramLabel = "reference|recommended",
-      description =
-          "reference: the reference's defaults; recommended: charstream's recipe (default: ${DEFAULT-VALUE})")
-  String preset;
-
-  @Option(
-      names = "--num-epochs",
-      paramLabel = "N",
-      description = "epochs to train (default: 32; with --reproduce: 2, of the file's run)")
-  Integer numEpochs;
-
-  @Option(
-      names = "--val-fraction",
-      defaultValue = "0.05",
-      description =
-          "fraction of the text held out for the validation loss (default: ${DEFAULT-VALUE})")
-  double valFraction;
-
-  @Option(
-      names = "--val-split",
-      defaultValue = "blocks",
-      paramLabel = "tail|blocks",
-      description =
-          "blocks: the end of each of 64 equal blocks (char-rnn's split); tail: the end of the text"
-              + " (default: ${DEFAULT-VALUE})")
-  String valSplit;
+  /**
+   * The training flags of {@code train} (preset, network, optimiser, schedule, split): a recipe is
+   * a preset with any of them on top, and the result file records the configuration that ran.
+   * Unlike {@code train}, the split defaults to blocks (the committed results' split).
+   */
+  @Mixin TrainingOptions options;
 
   @Option(
       names = "--random-seed",
@@ -275,22 +253,17 @@ public final class BenchTableCommand extends CliCommand {
   }
 
   private int table(PrintWriter err) throws IOException {
-    TrainingPreset p = TrainingPreset.parse(preset);
-    int epochs = numEpochs == null ? TrainingConfig.DEFAULT_NUM_EPOCHS : numEpochs;
-    TrainingConfig training;
-    try {
-      training =
-          p.training(
-              epochs, valFraction, TrainingConfig.ValidationSplit.parse(valSplit), randomSeed);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(FlagNames.inMessage(e.getMessage()));
+    if (!options.given("--val-split")) {
+      options.valSplit = TrainingConfig.ValidationSplit.BLOCKS;
     }
+    TrainingConfig training = options.trainingConfig(randomSeed, 0);
     Corpus corpus = Corpus.read(textPath);
-    Vocabulary vocabulary = Vocabulary.reference();
-    ModelConfig model = p.model(vocabulary.size());
-    Path file = out != null ? out : Path.of("results", corpus.name() + "-" + p.flag() + ".json");
+    Vocabulary vocabulary = Vocabulary.forKind(options.vocabulary.json(), corpus.text());
+    ModelConfig model = options.modelConfig(vocabulary.size());
+    String recipe = options.preset.flag();
+    Path file = out != null ? out : Path.of("results", corpus.name() + "-" + recipe + ".json");
     Map<String, Object> result =
-        runTable(p.flag(), corpus, model, training, vocabulary, training.numEpochs(), file, err);
+        runTable(recipe, corpus, model, training, vocabulary, training.numEpochs(), file, err);
     spec.commandLine().getOut().println(JSON.writeValueAsString(result));
     return 0;
   }
@@ -314,7 +287,9 @@ public final class BenchTableCommand extends CliCommand {
               + sha
               + "); get it with data/fetch.sh");
     }
-    Vocabulary vocabulary = Vocabulary.reference();
+    Vocabulary vocabulary =
+        Vocabulary.forKind(
+            config.path("vocabulary").asText(Vocabulary.KIND_REFERENCE), corpus.text());
     ModelConfig model =
         new ModelConfig(
             vocabulary.size(),
@@ -336,7 +311,9 @@ public final class BenchTableCommand extends CliCommand {
                 TrainingConfig.LearningRateSchedule.parse(config.path("lr_schedule").asText()))
             .finalLearningRate(config.path("final_learning_rate").asDouble())
             .build();
-    int epochs = Math.min(numEpochs == null ? 2 : numEpochs, committed.path("epochs").size());
+    int epochs =
+        Math.min(
+            options.given("--num-epochs") ? options.numEpochs : 2, committed.path("epochs").size());
     Path file = Files.createTempFile("charstream-reproduce", ".json");
     try {
       Map<String, Object> rerun =
@@ -407,7 +384,11 @@ public final class BenchTableCommand extends CliCommand {
     result.put("system", "charstream");
     result.put("preset", presetName);
     result.put("corpus", corpus.describe());
-    result.put("config", config(model, training));
+    result.put("config", config(model, training, vocabulary));
+    result.put(
+        "command",
+        "charstream bench table "
+            + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
     result.putAll(Provenance.describe());
     result.put("machine", Machine.describe());
     result.put("started_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
@@ -513,9 +494,10 @@ public final class BenchTableCommand extends CliCommand {
     return out;
   }
 
-  static Map<String, Object> config(ModelConfig model, TrainingConfig training) {
+  static Map<String, Object> config(
+      ModelConfig model, TrainingConfig training, Vocabulary vocabulary) {
     Map<String, Object> c = new LinkedHashMap<>();
-    c.put("vocabulary", Vocabulary.KIND_REFERENCE);
+    c.put("vocabulary", vocabulary.kind());
     c.put("vocab_size", model.vocabSize());
     c.put("embedding_size", model.embeddingSize());
     c.put("rnn_size", model.rnnSize());

@@ -1,5 +1,6 @@
 package io.charstream.app.cli;
 
+import io.charstream.model.TrainingPreset;
 import io.charstream.model.kernel.FusedRuntime;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -112,10 +113,17 @@ public final class NativeTuning {
    * validation). Flags it cannot read count as their defaults; the command itself validates them.
    */
   static int trainingHeapMb(String[] args) {
-    double rnn =
-        intFlag(args, "--rnn-size", "recommended".equals(flag(args, "--preset")) ? 256 : 128);
+    TrainingPreset preset = TrainingPreset.REFERENCE;
+    String named = flag(args, "--preset");
+    try {
+      preset = named == null ? preset : TrainingPreset.parse(named.trim().toLowerCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      // the command reports the bad preset
+    }
+    double rnn = intFlag(args, "--rnn-size", preset.rnnSize());
     double layers = intFlag(args, "--num-layers", 2);
-    double rows = (double) intFlag(args, "--batch-size", 64) * intFlag(args, "--seq-len", 64);
+    double rows =
+        (double) intFlag(args, "--batch-size", preset.batchSize()) * intFlag(args, "--seq-len", 64);
     double scale = rnn / 128 * layers / 2 * rows / 4096;
     if (scale <= 1) {
       return TRAINING_HEAP_MB;

@@ -26,11 +26,14 @@ public final class TrainingOptions {
       names = "--preset",
       defaultValue = "reference",
       converter = PresetConverter.class,
-      paramLabel = "reference|recommended",
+      paramLabel = "reference|recommended|fast|large",
       description =
-          "reference: the reference's defaults; recommended: the recipe of charstream's benchmark table"
-              + " (2 x LSTM 256, dropout 0.05, Adam 0.003 with cosine decay to 0.00015); flags given explicitly override"
-              + " it (default: ${DEFAULT-VALUE})")
+          "a named recipe (network, optimiser, schedule, epochs): reference: the reference's defaults;"
+              + " recommended: 2 x LSTM 256, dropout 0.05, Adam 0.003 with cosine decay to 0.00015, 32"
+              + " epochs; fast: 2 x LSTM 256, Adam 0.006 with cosine decay to 0.0003, 5 epochs (a few"
+              + " minutes); large: 2 x LSTM 448, dropout 0.2, Adam 0.004 with cosine decay to 0.0002, 28"
+              + " epochs (about an hour on two cores); flags given explicitly override it (default:"
+              + " ${DEFAULT-VALUE})")
   public TrainingPreset preset;
 
   @Option(
@@ -88,7 +91,9 @@ public final class TrainingOptions {
   @Option(
       names = "--num-epochs",
       defaultValue = "32",
-      description = "number of epochs for training (default: ${DEFAULT-VALUE})")
+      description =
+          "number of epochs for training (default: ${DEFAULT-VALUE}, or the preset's; bench table"
+              + " --reproduce: 2)")
   public int numEpochs;
 
   @Option(
@@ -105,7 +110,8 @@ public final class TrainingOptions {
       paramLabel = "tail|blocks",
       description =
           "tail: hold out the end of the text; blocks: the end of each of --batch-size equal blocks"
-              + " (char-rnn's split, spread over the whole text) (default ${DEFAULT-VALUE})")
+              + " (char-rnn's split, spread over the whole text) (default ${DEFAULT-VALUE}; bench table:"
+              + " blocks, the split of its committed results)")
   public ValidationSplit valSplit;
 
   @Option(
@@ -142,9 +148,7 @@ public final class TrainingOptions {
         return TrainingPreset.parse(value.toLowerCase(java.util.Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.TypeConversionException(
-            "--preset must be 'reference' or 'recommended', got '"
-                + value
-                + "' (any case: REFERENCE, RECOMMENDED)");
+            "--preset must be " + TrainingPreset.NAMES + ", got '" + value + "' (in any case)");
       }
     }
   }
@@ -168,7 +172,8 @@ public final class TrainingOptions {
             ifGiven("--batch-size", batchSize),
             ifGiven("--learning-rate", learningRate),
             ifGiven("--lr-schedule", lrSchedule),
-            finalLearningRate));
+            finalLearningRate,
+            ifGiven("--num-epochs", numEpochs)));
   }
 
   /**
@@ -181,7 +186,7 @@ public final class TrainingOptions {
       return TrainingConfig.builder()
           .seqLen(seqLen)
           .batchSize(m.batchSize())
-          .numEpochs(numEpochs)
+          .numEpochs(m.numEpochs())
           .learningRate(m.learningRate())
           .clipNorm(clipNorm)
           .valFraction(valFraction)

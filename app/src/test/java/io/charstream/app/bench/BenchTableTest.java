@@ -157,6 +157,7 @@ class BenchTableTest {
             "--log-path",
             dir.resolve("preset.log").toString());
     assertThat(bad.status()).isEqualTo(2);
-    assertThat(bad.err()).contains("--preset must be 'reference' or 'recommended', got 'fastest'");
+    assertThat(bad.err())
+        .contains("--preset must be 'reference', 'recommended', 'fast' or 'large', got 'fastest'");
   }
 }

@@ -81,6 +81,12 @@ class NativeTuningTest {
         .isEqualTo("-Xmx480m");
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset=recommended"}))
         .isEqualTo("-Xmx480m");
+    // Every preset's network counts: large is 2 x LSTM 448.
+    assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "LARGE"}))
+        .isEqualTo("-Xmx864m");
+    assertThat(
+            NativeTuning.heapFor(new String[] {"train", "--preset", "fast", "--rnn-size", "128"}))
+        .isEqualTo("-Xmx160m");
     assertThat(
             NativeTuning.heapFor(new String[] {"train", "--rnn-size", "512", "--text-path", "x"}))
         .isEqualTo("-Xmx960m");

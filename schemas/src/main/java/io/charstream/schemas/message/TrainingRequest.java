@@ -75,7 +75,13 @@ public record TrainingRequest(
   /** The fields a preset fills when the request leaves them out (JSON names). */
   public static final List<String> PRESET_FIELDS =
       List.of(
-          "rnnSize", "dropRate", "batchSize", "learningRate", "lrSchedule", "finalLearningRate");
+          "rnnSize",
+          "dropRate",
+          "batchSize",
+          "learningRate",
+          "lrSchedule",
+          "finalLearningRate",
+          "numEpochs");
 
   public TrainingRequest {
     Checks.schemaVersion(schemaVersion, SCHEMA_VERSION);
@@ -91,6 +97,7 @@ public record TrainingRequest(
       learningRate = or(learningRate, DEFAULT_LEARNING_RATE);
       batchSize = or(batchSize, DEFAULT_BATCH_SIZE);
       lrSchedule = or(lrSchedule, DEFAULT_LR_SCHEDULE);
+      numEpochs = or(numEpochs, DEFAULT_NUM_EPOCHS);
     }
     // With a preset these may still be null here: the trainer fills them (withPresetValues).
     rnnSize = rnnSize == null ? null : (int) Checks.atLeast(rnnSize, 1, "rnnSize");
@@ -99,7 +106,7 @@ public record TrainingRequest(
     learningRate = learningRate == null ? null : Checks.positive(learningRate, "learningRate");
     clipNorm = Checks.nonNegative(or(clipNorm, DEFAULT_CLIP_NORM), "clipNorm");
     batchSize = batchSize == null ? null : (int) Checks.atLeast(batchSize, 1, "batchSize");
-    numEpochs = (int) Checks.atLeast(or(numEpochs, DEFAULT_NUM_EPOCHS), 1, "numEpochs");
+    numEpochs = numEpochs == null ? null : (int) Checks.atLeast(numEpochs, 1, "numEpochs");
     valFraction = or(valFraction, DEFAULT_VAL_FRACTION);
     if (!(valFraction >= 0 && valFraction < 0.5)) {
       throw new InvalidFieldException("valFraction", "must be in [0, 0.5), got " + valFraction);
@@ -150,7 +157,8 @@ public record TrainingRequest(
       int presetBatchSize,
       double presetLearningRate,
       LrSchedule presetSchedule,
-      Double presetFinalLearningRate) {
+      Double presetFinalLearningRate,
+      int presetNumEpochs) {
     LrSchedule schedule = or(lrSchedule, presetSchedule);
     Double finalRate =
         finalLearningRate != null || schedule != LrSchedule.COSINE
@@ -163,6 +171,7 @@ public record TrainingRequest(
         .batchSize(or(batchSize, presetBatchSize))
         .lrSchedule(schedule)
         .finalLearningRate(finalRate)
+        .numEpochs(or(numEpochs, presetNumEpochs))
         .build();
   }
 
@@ -174,7 +183,8 @@ public record TrainingRequest(
         && dropRate != null
         && learningRate != null
         && batchSize != null
-        && lrSchedule != null;
+        && lrSchedule != null
+        && numEpochs != null;
   }
 
   /**

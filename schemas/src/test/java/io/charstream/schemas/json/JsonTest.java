@@ -48,7 +48,7 @@ class JsonTest {
         "huge int               | ,\"rnnSize\":99999999999999 | rnnSize |  ",
         "bad valSplit           | ,\"valSplit\":\"random\" | valSplit | \"tail\", \"blocks\"",
         "bad lrSchedule         | ,\"lrSchedule\":\"linear\" | lrSchedule | \"constant\", \"cosine\"",
-        "bad preset             | ,\"preset\":\"fast\"     | preset    | \"reference\", \"recommended\"",
+        "bad preset             | ,\"preset\":\"fastest\"  | preset    | \"reference\", \"recommended\", \"fast\", \"large\"",
         "upper-case preset      | ,\"preset\":\"RECOMMENDED\" | preset | \"recommended\"",
         "zero finalLearningRate | ,\"finalLearningRate\":0 | finalLearningRate | > 0",
         "final above the start  | ,\"lrSchedule\":\"cosine\",\"finalLearningRate\":0.01 | finalLearningRate | learningRate",

@@ -23,7 +23,7 @@ class TrainingRequestTest {
    * from.
    */
   static TrainingRequest applyRecipe(TrainingRequest r) {
-    return r.withPresetValues(256, 0.1, 48, 0.003, LrSchedule.COSINE, 0.00015);
+    return r.withPresetValues(256, 0.1, 48, 0.003, LrSchedule.COSINE, 0.00015, 24);
   }
 
   @Test
@@ -62,6 +62,7 @@ class TrainingRequestTest {
     assertThat(r.learningRate()).isEqualTo(0.003);
     assertThat(r.lrSchedule()).isEqualTo(LrSchedule.COSINE);
     assertThat(r.finalLearningRate()).isEqualTo(0.00015);
+    assertThat(r.numEpochs()).isEqualTo(24);
     assertThat(r.valSplit()).isEqualTo(ValSplit.BLOCKS);
     assertThat(r.preset()).isEqualTo(Preset.RECOMMENDED);
     assertThat(r.resolved()).isTrue();
@@ -79,10 +80,13 @@ class TrainingRequestTest {
     TrainingRequest ownFinal =
         applyRecipe(read(",\"preset\":\"recommended\",\"finalLearningRate\":0.001"));
     assertThat(ownFinal.finalLearningRate()).isEqualTo(0.001);
+    TrainingRequest ownEpochs = applyRecipe(read(",\"preset\":\"fast\",\"numEpochs\":3"));
+    assertThat(ownEpochs.numEpochs()).isEqualTo(3);
+    assertThat(ownEpochs.preset()).isEqualTo(Preset.FAST);
     // A preset without its own final rate (null) leaves the cosine default: learningRate / 20.
     TrainingRequest reference =
         read(",\"preset\":\"reference\",\"lrSchedule\":\"cosine\",\"learningRate\":0.002")
-            .withPresetValues(128, 0.0, 64, 0.001, LrSchedule.CONSTANT, null);
+            .withPresetValues(128, 0.0, 64, 0.001, LrSchedule.CONSTANT, null, 32);
     assertThat(reference.finalLearningRate()).isEqualTo(0.002 / 20);
   }
 

@@ -83,13 +83,15 @@ public final class EffectiveRequest {
                     r.lrSchedule() == null
                         ? null
                         : TrainingConfig.LearningRateSchedule.valueOf(r.lrSchedule().name()),
-                    r.finalLearningRate()));
+                    r.finalLearningRate(),
+                    r.numEpochs()));
     return r.withPresetValues(
         m.rnnSize(),
         m.dropRate(),
         m.batchSize(),
         m.learningRate(),
         LrSchedule.valueOf(m.schedule().name()),
-        m.finalLearningRate());
+        m.finalLearningRate(),
+        m.numEpochs());
   }
 }
