@@ -61,7 +61,10 @@ final class JobRunner {
     this.states = states;
     this.producer = producer;
     this.statuses = statuses;
-    this.policy = new RequestPolicy(config.limits());
+    this.policy =
+        new RequestPolicy(
+            config.limits(),
+            RequestPolicy.heapPerJob(Runtime.getRuntime().maxMemory(), config.maxConcurrentJobs()));
     this.metrics = metrics;
   }
 

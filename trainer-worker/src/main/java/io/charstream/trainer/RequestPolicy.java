@@ -2,6 +2,7 @@ package io.charstream.trainer;
 
 import io.charstream.model.ModelConfig;
 import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingMemory;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.trainer.request.Rejection;
 
@@ -10,10 +11,27 @@ import io.charstream.trainer.request.Rejection;
  * cannot train becomes a {@link Rejection} that names the field and says how to fix it.
  */
 public final class RequestPolicy {
-  private final TrainerConfig.Limits limits;
 
-  public RequestPolicy(TrainerConfig.Limits limits) {
+  /** Heap the trainer keeps for itself (its Kafka clients, Streams tables, buffers) in any case. */
+  static final long HEAP_RESERVE_BYTES = 128L << 20;
+
+  private final TrainerConfig.Limits limits;
+  private final long heapPerJobBytes;
+
+  /**
+   * @param heapPerJobBytes the Java heap one job may use ({@link #heapPerJob})
+   */
+  public RequestPolicy(TrainerConfig.Limits limits, long heapPerJobBytes) {
     this.limits = limits;
+    this.heapPerJobBytes = heapPerJobBytes;
+  }
+
+  /**
+   * The heap one job may use: this JVM's maximum heap less {@link #HEAP_RESERVE_BYTES}, shared by
+   * {@code maxConcurrentJobs} jobs.
+   */
+  public static long heapPerJob(long maxHeapBytes, int maxConcurrentJobs) {
+    return Math.max(0, maxHeapBytes - HEAP_RESERVE_BYTES) / Math.max(1, maxConcurrentJobs);
   }
 
   /** Checks the sizes that need no corpus. */
@@ -63,6 +81,21 @@ public final class RequestPolicy {
                   + "(max.batch.activation.floats): use a smaller batchSize, seqLen, rnnSize or embeddingSize",
               floats,
               limits.maxBatchActivationFloats()));
+    }
+    long heap = TrainingMemory.heapBytes(floats);
+    if (heap > heapPerJobBytes) {
+      throw new Rejection(
+          "rnnSize",
+          String.format(
+              java.util.Locale.ROOT,
+              "training this model needs about %,d MB of Java heap (its activations: batchSize x seqLen x"
+                  + " (embeddingSize + 6 x rnnSize x numLayers + vocabulary)), more than the %,d MB this"
+                  + " trainer has per job (its -Xmx less %d MB, over max.concurrent.jobs): use a smaller"
+                  + " rnnSize, batchSize or seqLen, or give the trainer more heap (-Xmx in"
+                  + " CHARSTREAM_JAVA_OPTS, or a larger memory limit for its pod)",
+              heap >> 20,
+              heapPerJobBytes >> 20,
+              HEAP_RESERVE_BYTES >> 20));
     }
     return config;
   }

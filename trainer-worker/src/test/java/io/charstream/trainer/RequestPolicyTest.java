@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class RequestPolicyTest {
   static final TrainerConfig.Limits LIMITS =
       new TrainerConfig.Limits(5_000_000, 4096, 4096, 10_000, 1 << 28, 200_000_000);
-  final RequestPolicy policy = new RequestPolicy(LIMITS);
+  final RequestPolicy policy = new RequestPolicy(LIMITS, Long.MAX_VALUE);
 
   static TrainingRequest request(Integer rnnSize, Integer batchSize, Integer seqLen) {
     return TrainingRequest.builder("m", "c")
@@ -65,6 +65,28 @@ class RequestPolicyTest {
     assertThatThrownBy(() -> policy.modelConfig(request(512, 4096, 4096), 98))
         .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.field()).isEqualTo("batchSize"))
         .hasMessageContaining("activations");
+  }
+
+  @Test
+  void aModelThatWouldNotFitInTheTrainersHeapIsRejectedNamingTheHeap() throws Rejection {
+    // The trainer started with -Xmx384m and one job: 256 MB for the job.
+    long perJob = RequestPolicy.heapPerJob(384L << 20, 1);
+    assertThat(perJob).isEqualTo(256L << 20);
+    assertThat(RequestPolicy.heapPerJob(1L << 30, 2)).isEqualTo(448L << 20);
+    RequestPolicy small = new RequestPolicy(LIMITS, perJob);
+    // The reference spec fits; the large preset's network (2 x LSTM 448) does not.
+    small.modelConfig(effective(scheduled(Preset.REFERENCE, null, null, null, null, null)), 98);
+    TrainingRequest large = effective(scheduled(Preset.LARGE, null, null, null, null, null));
+    assertThatThrownBy(() -> small.modelConfig(large, 98))
+        .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.field()).isEqualTo("rnnSize"))
+        .hasMessageContaining("MB of Java heap")
+        .hasMessageContaining("256 MB this trainer has per job")
+        .hasMessageContaining("-Xmx");
+    // With a heap the size the large preset needs, it passes.
+    long need =
+        io.charstream.model.TrainingMemory.heapBytes(
+            policy.modelConfig(large, 98), policy.trainingConfig(large, 1_115_394, 0));
+    new RequestPolicy(LIMITS, need).modelConfig(large, 98);
   }
 
   @Test

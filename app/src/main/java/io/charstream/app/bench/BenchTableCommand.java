@@ -180,9 +180,9 @@ public final class BenchTableCommand extends CliCommand {
   }
 
   /**
-   * One README table row per result: corpus, system and preset, network and schedule, total
-   * duration, final training loss, final and best held-out loss, and the machine's load while it
-   * ran.
+   * One README table row per result: corpus, system and preset, network and schedule, parameters,
+   * held-out split, total duration, final training loss, final and best held-out loss, and the
+   * machine's load while it ran.
    */
   static List<String> markdownRows(List<JsonNode> results) {
     List<String> rows = new ArrayList<>();
@@ -219,14 +219,26 @@ public final class BenchTableCommand extends CliCommand {
                   Locale.ROOT,
                   "load %.1f at the start",
                   machine.path("load_average_1m").asDouble());
+      String heldOut =
+          String.format(
+              Locale.ROOT,
+              "%s %s %%",
+              c.path("val_split").asText().equals("tail") ? "last" : c.path("val_split").asText(),
+              plain(
+                  java.math.BigDecimal.valueOf(
+                      Math.round(c.path("val_fraction").asDouble() * 1000) / 10.0)));
       rows.add(
           String.format(
               Locale.ROOT,
-              "| %s | %s %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, %s |",
+              "| %s | %s %s | %s | %s | %s | %d | %,.0f s | %.3f | %.3f / %.3f (epoch %d) | %s, %s |",
               r.path("corpus").path("name").asText(),
               r.path("system").asText(),
               r.path("preset").asText(),
               network,
+              c.has("parameters")
+                  ? String.format(Locale.ROOT, "%,d", c.path("parameters").asLong())
+                  : "-",
+              heldOut,
               epochs.size(),
               r.path("total_duration_s").asDouble(),
               r.path("final_train_loss").asDouble(),
@@ -249,7 +261,11 @@ public final class BenchTableCommand extends CliCommand {
   }
 
   private static String plain(JsonNode number) {
-    return java.math.BigDecimal.valueOf(number.asDouble()).stripTrailingZeros().toPlainString();
+    return plain(java.math.BigDecimal.valueOf(number.asDouble()));
+  }
+
+  private static String plain(java.math.BigDecimal number) {
+    return number.stripTrailingZeros().toPlainString();
   }
 
   private int table(PrintWriter err) throws IOException {

@@ -1,6 +1,10 @@
 package io.charstream.app.cli;
 
+import io.charstream.model.ModelConfig;
+import io.charstream.model.TrainingConfig;
+import io.charstream.model.TrainingMemory;
 import io.charstream.model.TrainingPreset;
+import io.charstream.model.Vocabulary;
 import io.charstream.model.kernel.FusedRuntime;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -56,11 +60,12 @@ public final class NativeTuning {
   public static final String VECTOR_MODULE = FusedRuntime.VECTOR_MODULE;
 
   /**
-   * Heap per command. Training holds little on the Java heap (the corpus, a few MB of ids); a small
-   * heap is collected often, which frees nd4j's native buffers early: measured peak RSS over 38
-   * training batches 332 MB with 128 MB of heap, 432 MB with 256 MB. The Kafka commands need room
-   * for their clients; demo, up and the bench commands that run a broker in-process need about 1
-   * GB. Keys are the sub-command, or the sub-command and its own sub-command ("bench serve").
+   * Heap per command. Local training of the reference spec needs little (160 MB; larger models get
+   * more, {@link #trainingHeapMb}); a small heap is collected often, which frees nd4j's native
+   * buffers early. The trainer worker refuses a request whose training would not fit in its heap
+   * (less its Kafka clients' 128 MB), so its 768 MB admit every preset, the large one included
+   * (about 480 MB). Demo, up and the bench commands that run a broker in-process need about 1 GB.
+   * Keys are the sub-command, or the sub-command and its own sub-command ("bench serve").
    */
   public static final Map<String, String> HEAPS =
       Map.of(
@@ -69,7 +74,7 @@ public final class NativeTuning {
           "bench",
           "-Xmx160m",
           "trainer",
-          "-Xmx384m",
+          "-Xmx768m",
           "demo",
           "-Xmx1g",
           "up",
@@ -106,11 +111,10 @@ public final class NativeTuning {
 
   /**
    * Heap for local training of the model the flags describe: the fused LSTM layers keep their
-   * per-pass arrays (gates, states, gradients: batch x sequence x hidden) on the Java heap, once
-   * for the network and once for the clone the validation loss runs on, so the heap grows with
-   * hidden size x layers x batch x sequence length from the reference spec's {@value
-   * #TRAINING_HEAP_MB} MB (the recommended preset, LSTM 256, ran out of 160 MB in its first
-   * validation). Flags it cannot read count as their defaults; the command itself validates them.
+   * per-pass arrays on the Java heap, so it grows with the activations ({@link TrainingMemory}); a
+   * model the size of the reference spec or smaller keeps {@value #TRAINING_HEAP_MB} MB (the
+   * recommended preset, LSTM 256, ran out of 160 MB in its first validation). Flags it cannot read
+   * count as their defaults (the preset's); the command itself validates them.
    */
   static int trainingHeapMb(String[] args) {
     TrainingPreset preset = TrainingPreset.REFERENCE;
@@ -120,16 +124,27 @@ public final class NativeTuning {
     } catch (IllegalArgumentException e) {
       // the command reports the bad preset
     }
-    double rnn = intFlag(args, "--rnn-size", preset.rnnSize());
-    double layers = intFlag(args, "--num-layers", 2);
-    double rows =
-        (double) intFlag(args, "--batch-size", preset.batchSize()) * intFlag(args, "--seq-len", 64);
-    double scale = rnn / 128 * layers / 2 * rows / 4096;
-    if (scale <= 1) {
+    long floats =
+        TrainingMemory.activationFloats(
+            intFlag(args, "--batch-size", preset.batchSize()),
+            intFlag(args, "--seq-len", TrainingConfig.DEFAULT_SEQ_LEN),
+            intFlag(args, "--embedding-size", ModelConfig.DEFAULT_EMBEDDING_SIZE),
+            intFlag(args, "--rnn-size", preset.rnnSize()),
+            intFlag(args, "--num-layers", ModelConfig.DEFAULT_NUM_LAYERS),
+            Vocabulary.reference().size());
+    long reference =
+        TrainingMemory.activationFloats(
+            TrainingConfig.DEFAULT_BATCH_SIZE,
+            TrainingConfig.DEFAULT_SEQ_LEN,
+            ModelConfig.DEFAULT_EMBEDDING_SIZE,
+            ModelConfig.DEFAULT_RNN_SIZE,
+            ModelConfig.DEFAULT_NUM_LAYERS,
+            Vocabulary.reference().size());
+    if (floats <= reference) {
       return TRAINING_HEAP_MB;
     }
-    // 1.5x headroom per unit beyond the reference, in 32 MB steps.
-    return (int) Math.ceil(TRAINING_HEAP_MB * scale * 1.5 / 32) * 32;
+    // In 32 MB steps.
+    return (int) Math.ceil(TrainingMemory.heapBytes(floats) / (32.0 * (1 << 20))) * 32;
   }
 
   private static int intFlag(String[] args, String name, int fallback) {

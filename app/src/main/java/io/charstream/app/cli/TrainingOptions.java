@@ -31,7 +31,7 @@ public final class TrainingOptions {
           "a named recipe (network, optimiser, schedule, epochs): reference: the reference's defaults;"
               + " recommended: 2 x LSTM 256, dropout 0.05, Adam 0.003 with cosine decay to 0.00015, 32"
               + " epochs; fast: 2 x LSTM 256, Adam 0.006 with cosine decay to 0.0003, 5 epochs (a few"
-              + " minutes); large: 2 x LSTM 448, dropout 0.2, Adam 0.004 with cosine decay to 0.0002, 28"
+              + " minutes); large: 2 x LSTM 448, dropout 0.2, Adam 0.004 with cosine decay to 0.0002, 19"
               + " epochs (about an hour on two cores); flags given explicitly override it (default:"
               + " ${DEFAULT-VALUE})")
   public TrainingPreset preset;

@@ -46,7 +46,9 @@ class ResultsTest {
               + r.path("system").asText()
               + "-"
               + r.path("preset").asText();
-      assertThat(r.path("preset").asText()).as(name).isIn("reference", "recommended");
+      assertThat(r.path("preset").asText())
+          .as(name)
+          .isIn("reference", "recommended", "fast", "large");
       assertThat(r.path("corpus").path("sha256").asText()).as(name).hasSize(64);
       assertThat(r.path("total_duration_s").asDouble()).as(name).isPositive();
       assertThat(r.path("git_commit").asText()).as(name).matches("[0-9a-f]{40}");

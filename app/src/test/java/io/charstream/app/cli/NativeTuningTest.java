@@ -78,18 +78,18 @@ class NativeTuningTest {
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "reference"}))
         .isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "recommended"}))
-        .isEqualTo("-Xmx480m");
+        .isEqualTo("-Xmx288m");
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset=recommended"}))
-        .isEqualTo("-Xmx480m");
+        .isEqualTo("-Xmx288m");
     // Every preset's network counts: large is 2 x LSTM 448.
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "LARGE"}))
-        .isEqualTo("-Xmx864m");
+        .isEqualTo("-Xmx448m");
     assertThat(
             NativeTuning.heapFor(new String[] {"train", "--preset", "fast", "--rnn-size", "128"}))
         .isEqualTo("-Xmx160m");
     assertThat(
             NativeTuning.heapFor(new String[] {"train", "--rnn-size", "512", "--text-path", "x"}))
-        .isEqualTo("-Xmx960m");
+        .isEqualTo("-Xmx512m");
     assertThat(NativeTuning.heapFor(new String[] {"train", "--rnn-size=64", "--batch-size", "x"}))
         .isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"up"})).isEqualTo("-Xmx1g");

@@ -111,9 +111,9 @@ class ClientCommandsTest {
     CliRun split = submit("--val-split", "random");
     assertThat(split.status()).isEqualTo(2);
     assertThat(split.err()).contains("--val-split").contains("TAIL").contains("BLOCKS");
-    CliRun preset = submit("--preset", "fast");
+    CliRun preset = submit("--preset", "fastest");
     assertThat(preset.status()).isEqualTo(2);
-    assertThat(preset.err()).contains("--preset").contains("RECOMMENDED");
+    assertThat(preset.err()).contains("--preset").contains("'recommended'", "'large'");
     CliRun schedule = submit("--lr-schedule", "linear");
     assertThat(schedule.err()).contains("--lr-schedule").contains("COSINE");
     CliRun above = submit("--lr-schedule", "cosine", "--final-learning-rate", "0.01");

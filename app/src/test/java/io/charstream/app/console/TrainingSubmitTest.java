@@ -49,7 +49,7 @@ class TrainingSubmitTest {
     assertThatThrownBy(() -> parse("{\"modelId\":\"a b\",\"corpusId\":\"c\"}"))
         .isInstanceOfSatisfying(
             ApiException.class, e -> assertThat(e.param()).isEqualTo("modelId"));
-    assertThatThrownBy(() -> parse("{\"modelId\":\"m\",\"corpusId\":\"c\",\"preset\":\"fast\"}"))
+    assertThatThrownBy(() -> parse("{\"modelId\":\"m\",\"corpusId\":\"c\",\"preset\":\"fastest\"}"))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.param()).isEqualTo("preset"));
   }
 }

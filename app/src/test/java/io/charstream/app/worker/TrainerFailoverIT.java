@@ -112,11 +112,16 @@ class TrainerFailoverIT {
 
   /** Trainer A in its own JVM, configured through the environment as a container would be. */
   static Process startChild(Map<String, Object> settings, Path log) throws Exception {
+    return startChild(settings, log, "-Xmx512m");
+  }
+
+  /** A trainer in its own JVM with the heap option {@code heap} (e.g. "-Xmx768m"). */
+  static Process startChild(Map<String, Object> settings, Path log, String heap) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     ProcessBuilder pb =
         new ProcessBuilder(
                 java,
-                "-Xmx512m",
+                heap,
                 "-XX:+UseSerialGC",
                 "-cp",
                 System.getProperty("java.class.path"),

@@ -23,7 +23,7 @@ public enum Preset {
   FAST,
   /**
    * The best loss in about an hour on two cores (2 x LSTM 448, dropout 0.2, Adam 0.004, cosine to
-   * 0.0002, 21 epochs).
+   * 0.0002, 19 epochs).
    */
   @JsonProperty("large")
   LARGE;
