@@ -403,8 +403,8 @@ public final class BenchTableCommand extends CliCommand {
     result.put("config", config(model, training, vocabulary));
     result.put(
         "command",
-        "charstream bench table "
-            + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        // The parse result's arguments are the whole command line's, from "bench" on.
+        "charstream " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
     result.putAll(Provenance.describe());
     result.put("machine", Machine.describe());
     result.put("started_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());

@@ -41,6 +41,9 @@ class BenchTableTest {
             corpus.toString(),
             "--num-epochs",
             "2",
+            // A training flag on top of the preset, as train takes it.
+            "--rnn-size",
+            "24",
             "--out",
             result.toString(),
             "--checkpoint-path",
@@ -59,6 +62,16 @@ class BenchTableTest {
     assertThat(r.path("total_duration_s").asDouble()).isPositive();
     assertThat(r.path("config").path("num_epochs").asInt()).isEqualTo(2);
     assertThat(r.path("config").path("learning_rate").asDouble()).isEqualTo(0.001);
+    assertThat(r.path("config").path("rnn_size").asInt()).isEqualTo(24);
+    assertThat(r.path("config").path("vocabulary").asText()).isEqualTo("reference");
+    assertThat(r.path("command").asText())
+        .isEqualTo(
+            "charstream bench table --text-path "
+                + corpus
+                + " --num-epochs 2 --rnn-size 24 --out "
+                + result
+                + " --checkpoint-path "
+                + dir.resolve("ckpt/model.ckpt"));
     assertThat(r.path("config").path("val_split").asText()).isEqualTo("blocks");
     assertThat(r.path("git_commit").asText()).isNotEmpty();
     assertThat(r.path("machine").path("cores").asInt()).isPositive();
