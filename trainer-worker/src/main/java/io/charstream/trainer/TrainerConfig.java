@@ -206,7 +206,7 @@ public record TrainerConfig(
               "Largest batchSize x seqLen x (embeddingSize + 6 x rnnSize x numLayers + vocabulary) accepted: a "
                   + "proxy of one step's activation memory in floats (200 M = 0.8 GB), which also bounds the "
                   + "longest step (with max.parameters). Whatever this allows, a job must also fit in the heap: "
-                  + "a request needing more than (-Xmx - 128 MB) / max.concurrent.jobs (about 12 bytes of heap per "
+                  + "a request needing more than (-Xmx - 128 MB) / max.concurrent.jobs (about 18 bytes of heap per "
                   + "float plus 40 MB, x 1.5) is rejected.");
 
   /** Reads and validates the config; every bad value fails here, at start-up. */

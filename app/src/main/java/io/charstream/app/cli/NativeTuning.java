@@ -63,8 +63,8 @@ public final class NativeTuning {
    * Heap per command. Local training of the reference spec needs little (160 MB; larger models get
    * more, {@link #trainingHeapMb}); a small heap is collected often, which frees nd4j's native
    * buffers early. The trainer worker refuses a request whose training would not fit in its heap
-   * (less its Kafka clients' 128 MB), so its 768 MB admit every preset, the large one included
-   * (about 480 MB). Demo, up and the bench commands that run a broker in-process need about 1 GB.
+   * (less its Kafka clients' 128 MB), so its 1 GB admits every preset, the large one included
+   * (about 640 MB). Demo, up and the bench commands that run a broker in-process need about 1 GB.
    * Keys are the sub-command, or the sub-command and its own sub-command ("bench serve").
    */
   public static final Map<String, String> HEAPS =
@@ -74,7 +74,7 @@ public final class NativeTuning {
           "bench",
           "-Xmx160m",
           "trainer",
-          "-Xmx768m",
+          "-Xmx1g",
           "demo",
           "-Xmx1g",
           "up",

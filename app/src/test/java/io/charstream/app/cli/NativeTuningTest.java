@@ -78,18 +78,18 @@ class NativeTuningTest {
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "reference"}))
         .isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "recommended"}))
-        .isEqualTo("-Xmx288m");
+        .isEqualTo("-Xmx416m");
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset=recommended"}))
-        .isEqualTo("-Xmx288m");
+        .isEqualTo("-Xmx416m");
     // Every preset's network counts: large is 2 x LSTM 448.
     assertThat(NativeTuning.heapFor(new String[] {"bench", "table", "--preset", "LARGE"}))
-        .isEqualTo("-Xmx448m");
+        .isEqualTo("-Xmx672m");
     assertThat(
             NativeTuning.heapFor(new String[] {"train", "--preset", "fast", "--rnn-size", "128"}))
         .isEqualTo("-Xmx160m");
     assertThat(
             NativeTuning.heapFor(new String[] {"train", "--rnn-size", "512", "--text-path", "x"}))
-        .isEqualTo("-Xmx512m");
+        .isEqualTo("-Xmx736m");
     assertThat(NativeTuning.heapFor(new String[] {"train", "--rnn-size=64", "--batch-size", "x"}))
         .isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"up"})).isEqualTo("-Xmx1g");
