@@ -124,13 +124,17 @@ public final class NativeTuning {
     } catch (IllegalArgumentException e) {
       // the command reports the bad preset
     }
+    // bench table --reproduce FILE trains the model of FILE's configuration.
+    com.fasterxml.jackson.databind.JsonNode run = reproducedConfig(flag(args, "--reproduce"));
     long floats =
         TrainingMemory.activationFloats(
-            intFlag(args, "--batch-size", preset.batchSize()),
-            intFlag(args, "--seq-len", TrainingConfig.DEFAULT_SEQ_LEN),
-            intFlag(args, "--embedding-size", ModelConfig.DEFAULT_EMBEDDING_SIZE),
-            intFlag(args, "--rnn-size", preset.rnnSize()),
-            intFlag(args, "--num-layers", ModelConfig.DEFAULT_NUM_LAYERS),
+            run.path("batch_size").asInt(intFlag(args, "--batch-size", preset.batchSize())),
+            run.path("seq_len").asInt(intFlag(args, "--seq-len", TrainingConfig.DEFAULT_SEQ_LEN)),
+            run.path("embedding_size")
+                .asInt(intFlag(args, "--embedding-size", ModelConfig.DEFAULT_EMBEDDING_SIZE)),
+            run.path("rnn_size").asInt(intFlag(args, "--rnn-size", preset.rnnSize())),
+            run.path("num_layers")
+                .asInt(intFlag(args, "--num-layers", ModelConfig.DEFAULT_NUM_LAYERS)),
             Vocabulary.reference().size());
     long reference =
         TrainingMemory.activationFloats(
@@ -145,6 +149,23 @@ public final class NativeTuning {
     }
     // In 32 MB steps.
     return (int) Math.ceil(TrainingMemory.heapBytes(floats) / (32.0 * (1 << 20))) * 32;
+  }
+
+  /**
+   * The {@code config} of the result file {@code bench table --reproduce} re-runs, or a missing
+   * node when there is none or it cannot be read (the command reports that).
+   */
+  private static com.fasterxml.jackson.databind.JsonNode reproducedConfig(String file) {
+    if (file == null) {
+      return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(Path.of(file.trim()).toFile())
+          .path("config");
+    } catch (IOException | RuntimeException e) {
+      return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
   }
 
   private static int intFlag(String[] args, String name, int fallback) {

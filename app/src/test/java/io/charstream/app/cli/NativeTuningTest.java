@@ -93,6 +93,25 @@ class NativeTuningTest {
     assertThat(NativeTuning.heapFor(new String[] {"train", "--rnn-size=64", "--batch-size", "x"}))
         .isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"up"})).isEqualTo("-Xmx1g");
+    // bench table --reproduce FILE sizes the heap by FILE's model (160 MB ran the large preset's
+    // result out of memory in its first validation).
+    assertThat(
+            NativeTuning.heapFor(
+                new String[] {
+                  "bench",
+                  "table",
+                  "--reproduce",
+                  "../results/tinyshakespeare-nanogpt-large.json",
+                  "--text-path",
+                  "x"
+                }))
+        .isEqualTo("-Xmx672m");
+    assertThat(
+            NativeTuning.heapFor(
+                new String[] {
+                  "bench", "table", "--reproduce=no-such-file.json", "--text-path", "x"
+                }))
+        .isEqualTo("-Xmx160m");
     assertThat(NativeTuning.heapFor(new String[] {"train", "--text-path", "x"}))
         .isEqualTo(NativeTuning.HEAP);
   }
