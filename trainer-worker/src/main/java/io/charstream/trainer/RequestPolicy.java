@@ -68,9 +68,8 @@ public final class RequestPolicy {
     // The embedding's output is an activation too: without it a wide embedding on a small LSTM
     // would pass with a step several times larger (in memory and time) than the limit means.
     long floats =
-        (long) r.batchSize()
-            * r.seqLen()
-            * (r.embeddingSize() + 6L * r.rnnSize() * r.numLayers() + vocabSize);
+        TrainingMemory.activationFloats(
+            r.batchSize(), r.seqLen(), r.embeddingSize(), r.rnnSize(), r.numLayers(), vocabSize);
     if (floats > limits.maxBatchActivationFloats()) {
       throw new Rejection(
           "batchSize",
