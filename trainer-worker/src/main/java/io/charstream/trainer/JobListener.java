@@ -5,10 +5,8 @@ import io.charstream.model.CorpusReport;
 import io.charstream.model.EpochResult;
 import io.charstream.model.Progress;
 import io.charstream.model.TrainingListener;
-import io.charstream.schemas.Topics;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.TrainingRequest;
-import io.charstream.trainer.kafka.TopicProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +19,6 @@ final class JobListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(JobListener.class);
 
   private final TrainingRequest request;
-  private final Topics topics;
-  private final TopicProducer producer;
   private final Statuses statuses;
   private final long startNanos = System.nanoTime();
   private final double elapsedBefore;
@@ -39,15 +35,11 @@ final class JobListener implements TrainingListener {
    */
   JobListener(
       TrainingRequest request,
-      Topics topics,
-      TopicProducer producer,
       Statuses statuses,
       long version,
       double elapsedBefore,
       JobMeters meters) {
     this.request = request;
-    this.topics = topics;
-    this.producer = producer;
     this.statuses = statuses;
     this.version = version;
     this.elapsedBefore = elapsedBefore;
@@ -117,7 +109,7 @@ final class JobListener implements TrainingListener {
     CheckpointEvent state =
         CheckpointEvents.of(
             full, request.modelId(), version, request.jobId(), last, request, trainLoss, now);
-    producer.sendSync(topics.trainingState(), request.modelId(), state);
+    statuses.producer().sendSync(statuses.topics().trainingState(), request.modelId(), state);
     meters.trainingStateWritten(state.sizeBytes());
     if (!forGenerators) return;
     CheckpointEvent weights =
@@ -130,7 +122,7 @@ final class JobListener implements TrainingListener {
             request,
             trainLoss,
             now);
-    producer.sendSync(topics.checkpoints(), request.modelId(), weights);
+    statuses.producer().sendSync(statuses.topics().checkpoints(), request.modelId(), weights);
     meters.checkpointPublished(version, weights.sizeBytes(), System.nanoTime() - t0, now);
     lastPublishedVersion = version;
     statuses.checkpointSaved(request, weights, now);

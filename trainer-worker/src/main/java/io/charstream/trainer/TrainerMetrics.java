@@ -173,6 +173,10 @@ final class TrainerMetrics {
    * @param nowMillis wall-clock time: the job's checkpoint clock starts here
    */
   JobMeters job(String modelId, long charsPerStep, long globalStep, long nowMillis) {
-    return new JobMeters(this, registry, modelId, charsPerStep, globalStep, nowMillis);
+    return new JobMeters(this, modelId, charsPerStep, globalStep, nowMillis);
+  }
+
+  MeterRegistry registry() {
+    return registry;
   }
 }
