@@ -26,7 +26,6 @@ final class JobListener implements TrainingListener {
   private long version;
   private Double lastValLoss;
   private double lastTrainLoss = Double.NaN;
-  private int lastEpoch;
   private long lastPublishedVersion;
 
   /**
@@ -75,7 +74,6 @@ final class JobListener implements TrainingListener {
   public void onEpochEnd(EpochResult r, Checkpoint checkpoint) {
     lastValLoss = Double.isFinite(r.valLoss()) ? r.valLoss() : null;
     lastTrainLoss = r.trainLoss();
-    lastEpoch = r.epoch();
     meters.epochEnd(r);
     boolean last = r.epoch() == r.numEpochs();
     LOG.info("job {}: {}", request.jobId(), r.logLine());
@@ -139,19 +137,13 @@ final class JobListener implements TrainingListener {
     return lastPublishedVersion;
   }
 
-  Double lastValLoss() {
-    return lastValLoss;
+  /** Publishes the job's completed status: its last published version, losses and time. */
+  void completed(int epoch) {
+    statuses.completed(
+        request, lastPublishedVersion, epoch, finite(lastTrainLoss), lastValLoss, elapsedSeconds());
   }
 
-  double lastTrainLoss() {
-    return lastTrainLoss;
-  }
-
-  int lastEpoch() {
-    return lastEpoch;
-  }
-
-  double elapsedSeconds() {
+  private double elapsedSeconds() {
     return elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
   }
 

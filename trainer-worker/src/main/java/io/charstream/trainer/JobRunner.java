@@ -175,13 +175,7 @@ final class JobRunner {
     }
     if (listener.lastPublishedVersion() == 0)
       listener.publishFinal(result.checkpoint()); // resumed at the very end
-    statuses.completed(
-        r,
-        listener.lastPublishedVersion(),
-        result.checkpoint().position().epoch(),
-        finiteOr(listener.lastTrainLoss(), 0.0),
-        listener.lastValLoss(),
-        listener.elapsedSeconds());
+    listener.completed(result.checkpoint().position().epoch());
     LOG.info(
         "job {} completed: model {} v{}", r.jobId(), r.modelId(), listener.lastPublishedVersion());
     return Outcome.DONE;
@@ -347,9 +341,5 @@ final class JobRunner {
   private static double elapsed(Checkpoint cp) {
     double s = cp.history().stream().mapToDouble(Metrics::durationSeconds).sum();
     return s + cp.trainingState().map(t -> t.epochSeconds()).orElse(0.0);
-  }
-
-  private static double finiteOr(double v, double fallback) {
-    return Double.isFinite(v) ? v : fallback;
   }
 }
