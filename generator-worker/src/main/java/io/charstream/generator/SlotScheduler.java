@@ -320,17 +320,7 @@ final class SlotScheduler {
     List<Job> queued = queue.removeIf(job -> job.queueExpired(nowNanos));
     List<Job> running = new ArrayList<>();
     if (active > 0) {
-      for (Batch batch : batches.values()) {
-        for (int s = 0; s < batch.jobs.length; s++) {
-          Job job = batch.jobs[s];
-          if (job != null && job.runExpired(nowNanos)) {
-            free(batch, s);
-            if (!running.contains(job)) {
-              running.add(job);
-            }
-          }
-        }
-      }
+      freeSlotsOf(job -> job.runExpired(nowNanos), running);
       if (!running.isEmpty()) {
         dropIdleBatches();
       }
@@ -344,19 +334,24 @@ final class SlotScheduler {
   /** Removes matching jobs, queued or running, without finishing them (their partition moved). */
   List<Job> remove(Predicate<Job> which) {
     List<Job> removed = queue.removeIf(which);
+    freeSlotsOf(which, removed);
+    dropIdleBatches();
+    return removed;
+  }
+
+  /** Frees the slots of the running jobs that match, and adds each such job to {@code into}. */
+  private void freeSlotsOf(Predicate<Job> which, List<Job> into) {
     for (Batch batch : batches.values()) {
       for (int s = 0; s < batch.jobs.length; s++) {
         Job job = batch.jobs[s];
         if (job != null && which.test(job)) {
           free(batch, s);
-          if (!removed.contains(job)) {
-            removed.add(job); // once, however many samples (slots) it had
+          if (!into.contains(job)) {
+            into.add(job); // once, however many samples (slots) it had
           }
         }
       }
     }
-    dropIdleBatches();
-    return removed;
   }
 
   private void free(Batch batch, int slot) {

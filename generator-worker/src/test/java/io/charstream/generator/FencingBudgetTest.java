@@ -19,24 +19,28 @@ class FencingBudgetTest {
       new TransactionalOutput(
           () -> new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()),
           "budget-test");
+  private final ProducerFencedException e = new ProducerFencedException("test");
 
-  @Test
-  void oneFencingMoreThanTheBudgetWithinTheWindowIsFatal() {
-    ProducerFencedException e = new ProducerFencedException("test");
-    long t = 1_000_000_000L;
+  /**
+   * {@link TransactionalOutput#FENCED_RESTARTS_MAX} fencings, at t, t + 1 ns, ...: all survived.
+   */
+  private void fenceTheWholeBudget(long t) {
     for (int i = 0; i < TransactionalOutput.FENCED_RESTARTS_MAX; i++) {
       output.fencedAgain(e, t + i);
     }
+  }
+
+  @Test
+  void oneFencingMoreThanTheBudgetWithinTheWindowIsFatal() {
+    long t = 1_000_000_000L;
+    fenceTheWholeBudget(t);
     assertThatThrownBy(() -> output.fencedAgain(e, t + 10)).isSameAs(e);
   }
 
   @Test
   void fencingsOlderThanTheWindowAreForgotten() {
-    ProducerFencedException e = new ProducerFencedException("test");
     long t = 1_000_000_000L;
-    for (int i = 0; i < TransactionalOutput.FENCED_RESTARTS_MAX; i++) {
-      output.fencedAgain(e, t + i);
-    }
+    fenceTheWholeBudget(t);
     long later = t + TransactionalOutput.FENCED_WINDOW_NANOS + 10;
     output.fencedAgain(e, later); // the first ones left the window
     assertThat(TransactionalOutput.fenced(e)).isTrue();

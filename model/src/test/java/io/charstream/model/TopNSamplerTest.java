@@ -30,11 +30,7 @@ class TopNSamplerTest {
     for (int i = 0; i < v; i++) {
       p[i] /= sum;
     }
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < v; i++) {
-      order.add(i);
-    }
-    order.sort(Comparator.comparingDouble((Integer i) -> -logits[i]).thenComparingInt(i -> i));
+    List<Integer> order = byLogit(logits, v);
     for (int r = o.topN(); r < v; r++) {
       p[order.get(r)] = 0;
     }
@@ -57,26 +53,27 @@ class TopNSamplerTest {
     return last;
   }
 
+  /** Ids 0..v-1 by logit, largest first; ties: the lower id first. */
+  private static List<Integer> byLogit(float[] logits, int v) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < v; i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparingDouble((Integer i) -> -logits[i]).thenComparingInt(i -> i));
+    return order;
+  }
+
   /** The sampler as it was before it stopped allocating a vocabulary-sized row per draw. */
   private static int previous(
       float[] logits, int vocabSize, SamplingOptions options, SplittableRandom random) {
     int n = Math.min(options.topN(), vocabSize);
+    // Its top n (best first, ties: the lower id) came from an insertion sort; the same as sorting.
+    List<Integer> order = byLogit(logits, vocabSize);
     int[] kept = new int[n];
     double[] keptLogit = new double[n];
-    int count = 0;
-    for (int id = 0; id < vocabSize; id++) {
-      double v = logits[id];
-      if (count == n && !(v > keptLogit[n - 1])) {
-        continue;
-      }
-      int pos = count < n ? count++ : n - 1;
-      while (pos > 0 && v > keptLogit[pos - 1]) {
-        kept[pos] = kept[pos - 1];
-        keptLogit[pos] = keptLogit[pos - 1];
-        pos--;
-      }
-      kept[pos] = id;
-      keptLogit[pos] = v;
+    for (int i = 0; i < n; i++) {
+      kept[i] = order.get(i);
+      keptLogit[i] = logits[kept[i]];
     }
     double max = keptLogit[0];
     double t = options.temperature();

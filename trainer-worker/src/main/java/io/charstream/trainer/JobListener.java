@@ -5,10 +5,8 @@ import io.charstream.model.CorpusReport;
 import io.charstream.model.EpochResult;
 import io.charstream.model.Progress;
 import io.charstream.model.TrainingListener;
-import io.charstream.schemas.Topics;
 import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.TrainingRequest;
-import io.charstream.trainer.kafka.TopicProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +19,6 @@ final class JobListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(JobListener.class);
 
   private final TrainingRequest request;
-  private final Topics topics;
-  private final TopicProducer producer;
   private final Statuses statuses;
   private final long startNanos = System.nanoTime();
   private final double elapsedBefore;
@@ -30,7 +26,6 @@ final class JobListener implements TrainingListener {
   private long version;
   private Double lastValLoss;
   private double lastTrainLoss = Double.NaN;
-  private int lastEpoch;
   private long lastPublishedVersion;
 
   /**
@@ -39,15 +34,11 @@ final class JobListener implements TrainingListener {
    */
   JobListener(
       TrainingRequest request,
-      Topics topics,
-      TopicProducer producer,
       Statuses statuses,
       long version,
       double elapsedBefore,
       JobMeters meters) {
     this.request = request;
-    this.topics = topics;
-    this.producer = producer;
     this.statuses = statuses;
     this.version = version;
     this.elapsedBefore = elapsedBefore;
@@ -83,7 +74,6 @@ final class JobListener implements TrainingListener {
   public void onEpochEnd(EpochResult r, Checkpoint checkpoint) {
     lastValLoss = Double.isFinite(r.valLoss()) ? r.valLoss() : null;
     lastTrainLoss = r.trainLoss();
-    lastEpoch = r.epoch();
     meters.epochEnd(r);
     boolean last = r.epoch() == r.numEpochs();
     LOG.info("job {}: {}", request.jobId(), r.logLine());
@@ -117,7 +107,7 @@ final class JobListener implements TrainingListener {
     CheckpointEvent state =
         CheckpointEvents.of(
             full, request.modelId(), version, request.jobId(), last, request, trainLoss, now);
-    producer.sendSync(topics.trainingState(), request.modelId(), state);
+    statuses.producer().sendSync(statuses.topics().trainingState(), request.modelId(), state);
     meters.trainingStateWritten(state.sizeBytes());
     if (!forGenerators) return;
     CheckpointEvent weights =
@@ -130,7 +120,7 @@ final class JobListener implements TrainingListener {
             request,
             trainLoss,
             now);
-    producer.sendSync(topics.checkpoints(), request.modelId(), weights);
+    statuses.producer().sendSync(statuses.topics().checkpoints(), request.modelId(), weights);
     meters.checkpointPublished(version, weights.sizeBytes(), System.nanoTime() - t0, now);
     lastPublishedVersion = version;
     statuses.checkpointSaved(request, weights, now);
@@ -147,19 +137,13 @@ final class JobListener implements TrainingListener {
     return lastPublishedVersion;
   }
 
-  Double lastValLoss() {
-    return lastValLoss;
+  /** Publishes the job's completed status: its last published version, losses and time. */
+  void completed(int epoch) {
+    statuses.completed(
+        request, lastPublishedVersion, epoch, finite(lastTrainLoss), lastValLoss, elapsedSeconds());
   }
 
-  double lastTrainLoss() {
-    return lastTrainLoss;
-  }
-
-  int lastEpoch() {
-    return lastEpoch;
-  }
-
-  double elapsedSeconds() {
+  private double elapsedSeconds() {
     return elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
   }
 

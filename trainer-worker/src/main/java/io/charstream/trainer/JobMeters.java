@@ -35,14 +35,9 @@ final class JobMeters implements AutoCloseable {
   private volatile double version = Double.NaN;
 
   JobMeters(
-      TrainerMetrics metrics,
-      MeterRegistry registry,
-      String modelId,
-      long charsPerStep,
-      long globalStep,
-      long nowMillis) {
+      TrainerMetrics metrics, String modelId, long charsPerStep, long globalStep, long nowMillis) {
     this.metrics = metrics;
-    this.registry = registry;
+    this.registry = metrics.registry();
     this.charsPerStep = charsPerStep;
     this.lastGlobalStep = globalStep;
     this.step = globalStep;

@@ -13,7 +13,6 @@ import io.charstream.schemas.message.CorpusManifest;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.corpus.CorpusReader;
-import io.charstream.trainer.kafka.TopicProducer;
 import io.charstream.trainer.request.Rejection;
 import java.time.Duration;
 import java.util.Optional;
@@ -42,7 +41,6 @@ final class JobRunner {
   private final JobTables tables;
   private final CorpusReader corpora;
   private final TrainingStates states;
-  private final TopicProducer producer;
   private final Statuses statuses;
   private final RequestPolicy policy;
   private final TrainerMetrics metrics;
@@ -52,20 +50,17 @@ final class JobRunner {
       JobTables tables,
       CorpusReader corpora,
       TrainingStates states,
-      TopicProducer producer,
-      Statuses statuses,
-      TrainerMetrics metrics) {
+      Statuses statuses) {
     this.config = config;
     this.tables = tables;
     this.corpora = corpora;
     this.states = states;
-    this.producer = producer;
     this.statuses = statuses;
     this.policy =
         new RequestPolicy(
             config.limits(),
             RequestPolicy.heapPerJob(Runtime.getRuntime().maxMemory(), config.maxConcurrentJobs()));
-    this.metrics = metrics;
+    this.metrics = statuses.metrics();
   }
 
   Outcome run(Job job, JobControl control) {
@@ -141,14 +136,7 @@ final class JobRunner {
   private Outcome train(
       TrainingRequest r, Prepared prepared, JobControl control, JobMeters meters) {
     JobListener listener =
-        new JobListener(
-            r,
-            config.topics(),
-            producer,
-            statuses,
-            prepared.version(),
-            prepared.elapsedBefore(),
-            meters);
+        new JobListener(r, statuses, prepared.version(), prepared.elapsedBefore(), meters);
     long[] lastCheck = {System.nanoTime()};
     boolean[] cancelled = {false};
     TrainingResult result =
@@ -187,13 +175,7 @@ final class JobRunner {
     }
     if (listener.lastPublishedVersion() == 0)
       listener.publishFinal(result.checkpoint()); // resumed at the very end
-    statuses.completed(
-        r,
-        listener.lastPublishedVersion(),
-        result.checkpoint().position().epoch(),
-        finiteOr(listener.lastTrainLoss(), 0.0),
-        listener.lastValLoss(),
-        listener.elapsedSeconds());
+    listener.completed(result.checkpoint().position().epoch());
     LOG.info(
         "job {} completed: model {} v{}", r.jobId(), r.modelId(), listener.lastPublishedVersion());
     return Outcome.DONE;
@@ -359,9 +341,5 @@ final class JobRunner {
   private static double elapsed(Checkpoint cp) {
     double s = cp.history().stream().mapToDouble(Metrics::durationSeconds).sum();
     return s + cp.trainingState().map(t -> t.epochSeconds()).orElse(0.0);
-  }
-
-  private static double finiteOr(double v, double fallback) {
-    return Double.isFinite(v) ? v : fallback;
   }
 }

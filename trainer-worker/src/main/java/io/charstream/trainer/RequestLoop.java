@@ -75,21 +75,19 @@ final class RequestLoop implements Runnable {
       TrainerConfig config,
       Consumer<byte[], byte[]> consumer,
       RequestReader reader,
-      TopicProducer producer,
       Statuses statuses,
       Runner runner,
       ExecutorService executor,
-      TrainerMetrics metrics,
       Heartbeat heartbeat) {
     this.config = config;
     this.topics = config.topics();
     this.consumer = consumer;
     this.reader = reader;
-    this.producer = producer;
+    this.producer = statuses.producer();
     this.statuses = statuses;
     this.runner = runner;
     this.executor = executor;
-    this.metrics = metrics;
+    this.metrics = statuses.metrics();
     this.heartbeat = heartbeat;
   }
 

@@ -12,34 +12,18 @@ import java.util.function.LongSupplier;
 /**
  * The one place that builds a job's status events, and publishes them on the training-status topic
  * (keyed by jobId), stamped with this worker's clock; each one published counts in {@code
- * charstream.trainer.jobs{state}} (progress and checkpoint events do not).
+ * charstream.trainer.jobs{state}} (progress and checkpoint events do not). The jobs publish their
+ * checkpoints with its producer, on its topics, and count in its metrics.
  */
-final class Statuses {
-  private final Topics topics;
-  private final TopicProducer producer;
-  private final LongSupplier clock;
-  private final String workerId;
-  private final TrainerMetrics metrics;
-
-  Statuses(
-      Topics topics,
-      TopicProducer producer,
-      LongSupplier clock,
-      String workerId,
-      TrainerMetrics metrics) {
-    this.topics = topics;
-    this.producer = producer;
-    this.clock = clock;
-    this.workerId = workerId;
-    this.metrics = metrics;
-  }
+record Statuses(
+    Topics topics,
+    TopicProducer producer,
+    LongSupplier clock,
+    String workerId,
+    TrainerMetrics metrics) {
 
   long now() {
     return clock.getAsLong();
-  }
-
-  String workerId() {
-    return workerId;
   }
 
   void accepted(TrainingRequest r, TrainingStatus.ResumePoint from) {

@@ -53,9 +53,9 @@ final class TrainerMetrics {
 
   TrainerMetrics(MeterRegistry registry) {
     this.registry = registry;
-    ERROR_KINDS.forEach(k -> errorCounter(k));
-    JOB_STATES.forEach(s -> jobCounter(s));
-    REQUEST_OUTCOMES.forEach(o -> requestCounter(o));
+    ERROR_KINDS.forEach(k -> counter(ERRORS, k));
+    JOB_STATES.forEach(s -> counter(JOBS, s));
+    REQUEST_OUTCOMES.forEach(o -> counter(REQUESTS, o));
     Gauge.builder(P + "jobs.running", running::get)
         .description("Jobs on a training thread of this worker (preparing or training)")
         .register(registry);
@@ -83,39 +83,39 @@ final class TrainerMetrics {
             .register(registry);
   }
 
-  private Counter errorCounter(String kind) {
-    return Counter.builder(P + "errors")
-        .description("What went wrong, by kind")
-        .tag("kind", kind)
-        .register(registry);
-  }
+  /** A family of counters {@code charstream.trainer.<name>{<tag>}}. */
+  private record Family(String name, String tag, String description) {}
 
-  private Counter jobCounter(String state) {
-    return Counter.builder(P + "jobs")
-        .description("Job status events published, by state (stopped: handed over unfinished)")
-        .tag("state", state)
-        .register(registry);
-  }
+  private static final Family ERRORS = new Family("errors", "kind", "What went wrong, by kind");
+  private static final Family JOBS =
+      new Family(
+          "jobs",
+          "state",
+          "Job status events published, by state (stopped: handed over unfinished)");
+  private static final Family REQUESTS =
+      new Family(
+          "requests", "outcome", "Training-request records sorted by the request loop, by outcome");
 
-  private Counter requestCounter(String outcome) {
-    return Counter.builder(P + "requests")
-        .description("Training-request records sorted by the request loop, by outcome")
-        .tag("outcome", outcome)
+  /** The family's counter for one tag value (registered on first use). */
+  private Counter counter(Family f, String value) {
+    return Counter.builder(P + f.name())
+        .description(f.description())
+        .tag(f.tag(), value)
         .register(registry);
   }
 
   /** A training-request record became a job, a rejection or a dead letter. */
   void request(String outcome) {
-    requestCounter(outcome).increment();
+    counter(REQUESTS, outcome).increment();
   }
 
   void error(String kind) {
-    errorCounter(kind).increment();
+    counter(ERRORS, kind).increment();
   }
 
   /** A status event of this {@code state} was published (or, for stopped, the job handed over). */
   void job(String state) {
-    jobCounter(state).increment();
+    counter(JOBS, state).increment();
   }
 
   /** A job is on a training thread until {@link #jobLeft()}. */
@@ -173,6 +173,10 @@ final class TrainerMetrics {
    * @param nowMillis wall-clock time: the job's checkpoint clock starts here
    */
   JobMeters job(String modelId, long charsPerStep, long globalStep, long nowMillis) {
-    return new JobMeters(this, registry, modelId, charsPerStep, globalStep, nowMillis);
+    return new JobMeters(this, modelId, charsPerStep, globalStep, nowMillis);
+  }
+
+  MeterRegistry registry() {
+    return registry;
   }
 }

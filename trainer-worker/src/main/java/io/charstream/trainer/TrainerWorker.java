@@ -120,9 +120,7 @@ public final class TrainerWorker implements AutoCloseable {
             tables,
             new CorpusReader(topics, scan, config.limits().maxCorpusBytes()),
             new TrainingStates(topics, scan),
-            producer,
-            statuses,
-            metrics);
+            statuses);
     KafkaConsumer<byte[], byte[]> requests =
         new KafkaConsumer<>(
             consumerProps(clientProps), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -131,11 +129,9 @@ public final class TrainerWorker implements AutoCloseable {
             config,
             requests,
             new JsonRequestReader(topics.deadLetter(topics.trainingRequests()).name()),
-            producer,
             statuses,
             runner::run,
             executor,
-            metrics,
             heartbeat);
     this.health =
         new TrainerHealth(

@@ -52,7 +52,7 @@ class JobListenerTest {
     List<EpochResult> epochs = new ArrayList<>();
     TrainingResult result;
     try (JobMeters meters = metrics.job("m", 64, 0, 1_000)) {
-      JobListener listener = new JobListener(request, topics, out, statuses, 0, 0, meters);
+      JobListener listener = new JobListener(request, statuses, 0, 0, meters);
       result =
           CharRnnTrainer.start(model, training, vocabulary, corpus)
               .run(

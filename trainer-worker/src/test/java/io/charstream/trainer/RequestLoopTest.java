@@ -68,7 +68,6 @@ class RequestLoopTest {
             config,
             consumer,
             new JsonRequestReader(topics.deadLetter(topics.trainingRequests()).name()),
-            out,
             new Statuses(topics, out, () -> 1_000L, "w1", metrics),
             (job, control) -> {
               committedWhileRunning.add(committed());
@@ -76,7 +75,6 @@ class RequestLoopTest {
               return outcome;
             },
             new SameThreadExecutor(),
-            metrics,
             heartbeat);
     loop.subscribe();
     consumer.rebalance(List.of(tp));
