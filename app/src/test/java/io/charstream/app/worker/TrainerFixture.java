@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.charstream.app.it.KafkaBroker;
 import io.charstream.app.it.TopicReader;
+import io.charstream.schemas.Topic;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.config.CommonKeys;
 import io.charstream.schemas.config.EnvConfig;
+import io.charstream.schemas.message.CheckpointEvent;
 import io.charstream.schemas.message.TrainingRequest;
 import io.charstream.schemas.message.TrainingStatus;
 import io.charstream.trainer.TrainerConfig;
@@ -42,6 +44,20 @@ public final class TrainerFixture {
     EnvConfig.Builder b = EnvConfig.builder(TrainerConfig.DEF).env(kafkaEnv);
     settings.forEach(b::override);
     return TrainerWorker.start(b.build());
+  }
+
+  /**
+   * The model's last event on {@code topic} (its final checkpoint on the checkpoints topic, its
+   * final training state on the training-state topic), waiting up to 30 s for it.
+   */
+  public static CheckpointEvent lastEvent(
+      KafkaBroker kafka, Topic<String, CheckpointEvent> topic, String modelId, String what) {
+    try (TopicReader<String, CheckpointEvent> reader =
+        new TopicReader<>(kafka.clientProps(), topic)) {
+      return reader
+          .await(Duration.ofSeconds(30), what, r -> r.key().equals(modelId) && r.value().last())
+          .value();
+    }
   }
 
   /** A deterministic English-like corpus of about {@code chars} characters (no files needed). */

@@ -123,50 +123,37 @@ class TrainerIT {
       assertThat(done.epochs()).isEqualTo(2);
       assertThat(done.trainLoss()).isLessThan(progress.get(0).loss());
 
-      try (TopicReader<String, CheckpointEvent> cps =
-          new TopicReader<>(KAFKA.clientProps(), topics.checkpoints())) {
-        ConsumerRecord<String, CheckpointEvent> last =
-            cps.await(
-                Duration.ofSeconds(30),
-                "the final checkpoint",
-                r -> r.key().equals("tiny-model") && r.value().last());
-        CheckpointEvent event = last.value();
-        assertThat(event.version()).isEqualTo(done.version());
-        assertThat(event.trainingState()).isFalse();
-        assertThat(event.model().rnnSize()).isEqualTo(16);
-        assertThat(event.vocabulary().codePoints()).hasSize(event.model().vocabSize() - 1);
-        Checkpoint checkpoint = CheckpointEvents.decode(event);
-        assertThat(checkpoint.hasTrainingState()).isFalse();
-        // What the engine trained with, as the checkpoint records it (and a resumed job reads
-        // back).
-        TrainingConfig trained = checkpoint.trainingConfig();
-        assertThat(trained.valSplit()).isEqualTo(TrainingConfig.ValidationSplit.BLOCKS);
-        assertThat(trained.lrSchedule()).isEqualTo(TrainingConfig.LearningRateSchedule.COSINE);
-        assertThat(trained.learningRate()).isEqualTo(0.01);
-        assertThat(trained.finalLearningRate())
-            .isEqualTo(TrainingPreset.RECOMMENDED.finalLearningRate());
-        assertThat(checkpoint.modelConfig().dropRate())
-            .isEqualTo(TrainingPreset.RECOMMENDED.dropRate());
-        assertThat(event.training()).isEqualTo(accepted.request());
-        String text =
-            new TextGenerator(GenerationModel.from(checkpoint))
-                .generate("The king", 40, SamplingOptions.withSeed(3));
-        assertThat(text).hasSize(40);
-        assertThat(text.codePoints()).allMatch(cp -> checkpoint.vocabulary().contains(cp));
-      }
-      try (TopicReader<String, CheckpointEvent> states =
-          new TopicReader<>(KAFKA.clientProps(), topics.trainingState())) {
-        CheckpointEvent full =
-            states
-                .await(
-                    Duration.ofSeconds(30),
-                    "the final training state",
-                    r -> r.key().equals("tiny-model") && r.value().last())
-                .value();
-        assertThat(full.trainingState()).isTrue();
-        assertThat(CheckpointEvents.decode(full).hasTrainingState()).isTrue();
-        assertThat(full.sizeBytes()).isGreaterThan(0);
-      }
+      CheckpointEvent event =
+          TrainerFixture.lastEvent(
+              KAFKA, topics.checkpoints(), "tiny-model", "the final checkpoint");
+      assertThat(event.version()).isEqualTo(done.version());
+      assertThat(event.trainingState()).isFalse();
+      assertThat(event.model().rnnSize()).isEqualTo(16);
+      assertThat(event.vocabulary().codePoints()).hasSize(event.model().vocabSize() - 1);
+      Checkpoint checkpoint = CheckpointEvents.decode(event);
+      assertThat(checkpoint.hasTrainingState()).isFalse();
+      // What the engine trained with, as the checkpoint records it (and a resumed job reads
+      // back).
+      TrainingConfig trained = checkpoint.trainingConfig();
+      assertThat(trained.valSplit()).isEqualTo(TrainingConfig.ValidationSplit.BLOCKS);
+      assertThat(trained.lrSchedule()).isEqualTo(TrainingConfig.LearningRateSchedule.COSINE);
+      assertThat(trained.learningRate()).isEqualTo(0.01);
+      assertThat(trained.finalLearningRate())
+          .isEqualTo(TrainingPreset.RECOMMENDED.finalLearningRate());
+      assertThat(checkpoint.modelConfig().dropRate())
+          .isEqualTo(TrainingPreset.RECOMMENDED.dropRate());
+      assertThat(event.training()).isEqualTo(accepted.request());
+      String text =
+          new TextGenerator(GenerationModel.from(checkpoint))
+              .generate("The king", 40, SamplingOptions.withSeed(3));
+      assertThat(text).hasSize(40);
+      assertThat(text.codePoints()).allMatch(cp -> checkpoint.vocabulary().contains(cp));
+      CheckpointEvent full =
+          TrainerFixture.lastEvent(
+              KAFKA, topics.trainingState(), "tiny-model", "the final training state");
+      assertThat(full.trainingState()).isTrue();
+      assertThat(CheckpointEvents.decode(full).hasTrainingState()).isTrue();
+      assertThat(full.sizeBytes()).isGreaterThan(0);
     }
     assertThat(cli("status", "--model-id", "tiny-model", "--job-id", "job-happy", "--follow"))
         .isZero();

@@ -21,7 +21,6 @@ import io.charstream.trainer.CheckpointEvents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,36 +64,36 @@ class TrainerPresetsIT {
     String heap = NativeTuning.HEAPS.get("trainer");
     Path log = dir.resolve("trainer.log");
     Process trainer = TrainerFailoverIT.startChild(settings, log, heap);
-    try (TopicReader<String, TrainingStatus> status =
-        new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
-      TrainingStatus.Rejected rejected =
-          TrainerFixture.awaitEnd(status, "job-too-large", TIMEOUT, TrainingStatus.Rejected.class);
-      assertThat(rejected.field()).isEqualTo("rnnSize");
-      assertThat(rejected.reason()).contains("MB of Java heap", "-Xmx");
+    // The child trainer is stopped however the test ends.
+    try {
+      try (TopicReader<String, TrainingStatus> status =
+          new TopicReader<>(KAFKA.clientProps(), topics.trainingStatus())) {
+        TrainingStatus.Rejected rejected =
+            TrainerFixture.awaitEnd(
+                status, "job-too-large", TIMEOUT, TrainingStatus.Rejected.class);
+        assertThat(rejected.field()).isEqualTo("rnnSize");
+        assertThat(rejected.reason()).contains("MB of Java heap", "-Xmx");
 
-      TrainingStatus.Completed done =
-          TrainerFixture.awaitEnd(status, "job-large", TIMEOUT, TrainingStatus.Completed.class);
-      assertThat(done.epochs()).as("log: " + log).isEqualTo(1);
-      TrainingStatus.Accepted accepted =
-          status.values().stream()
-              .filter(s -> s.jobId().equals("job-large"))
-              .filter(TrainingStatus.Accepted.class::isInstance)
-              .map(TrainingStatus.Accepted.class::cast)
-              .findFirst()
-              .orElseThrow();
-      assertThat(accepted.request().rnnSize()).isEqualTo(TrainingPreset.LARGE.rnnSize());
-      assertThat(accepted.request().dropRate()).isEqualTo(TrainingPreset.LARGE.dropRate());
-      assertThat(accepted.request().learningRate()).isEqualTo(TrainingPreset.LARGE.learningRate());
-      assertThat(accepted.request().numEpochs()).isEqualTo(1);
-    }
-    try (TopicReader<String, CheckpointEvent> cps =
-        new TopicReader<>(KAFKA.clientProps(), topics.checkpoints())) {
-      ConsumerRecord<String, CheckpointEvent> last =
-          cps.await(
-              Duration.ofSeconds(30),
-              "the large model's final checkpoint",
-              r -> r.key().equals("m-large") && r.value().last());
-      Checkpoint checkpoint = CheckpointEvents.decode(last.value());
+        TrainingStatus.Completed done =
+            TrainerFixture.awaitEnd(status, "job-large", TIMEOUT, TrainingStatus.Completed.class);
+        assertThat(done.epochs()).as("log: " + log).isEqualTo(1);
+        TrainingStatus.Accepted accepted =
+            status.values().stream()
+                .filter(s -> s.jobId().equals("job-large"))
+                .filter(TrainingStatus.Accepted.class::isInstance)
+                .map(TrainingStatus.Accepted.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(accepted.request().rnnSize()).isEqualTo(TrainingPreset.LARGE.rnnSize());
+        assertThat(accepted.request().dropRate()).isEqualTo(TrainingPreset.LARGE.dropRate());
+        assertThat(accepted.request().learningRate())
+            .isEqualTo(TrainingPreset.LARGE.learningRate());
+        assertThat(accepted.request().numEpochs()).isEqualTo(1);
+      }
+      CheckpointEvent last =
+          TrainerFixture.lastEvent(
+              KAFKA, topics.checkpoints(), "m-large", "the large model's final checkpoint");
+      Checkpoint checkpoint = CheckpointEvents.decode(last);
       assertThat(checkpoint.modelConfig().rnnSize()).isEqualTo(448);
       assertThat(checkpoint.modelConfig().parameterCount()).isEqualTo(2_516_514);
       String text =
