@@ -34,6 +34,23 @@ public final class LstmVectorKernels {
   }
 
   /**
+   * Sums rows by id: {@code table[ids[idOffset + r]][0..width) += rows[r][0..width)} for r < {@code
+   * count} in ascending order ({@code width} a multiple of {@link #LANES}).
+   */
+  public static void addRowsById(
+      float[] rows, int[] ids, int idOffset, int count, float[] table, int width) {
+    for (int r = 0; r < count; r++) {
+      int src = r * width;
+      int dst = ids[idOffset + r] * width;
+      for (int j = 0; j < width; j += LANES) {
+        FloatVector.fromArray(S, table, dst + j)
+            .add(FloatVector.fromArray(S, rows, src + j))
+            .intoArray(table, dst + j);
+      }
+    }
+  }
+
+  /**
    * Packs RW for {@link #forwardStep}: from RW^T [4H][H] (row-major, DL4J's column-major RW) to
    * blocks of LANES hidden units, [H / LANES][k < H][gate < 4][LANES].
    */

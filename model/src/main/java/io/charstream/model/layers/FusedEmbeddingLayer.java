@@ -2,6 +2,7 @@ package io.charstream.model.layers;
 
 import io.charstream.model.kernel.Layouts;
 import io.charstream.model.kernel.Pointers;
+import java.util.Arrays;
 import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -20,9 +21,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * DL4J's embedding-sequence layer for the case the engine uses (no bias, identity activation, ids
  * [mb, 1, T] or [mb, T], NCW output), done in Java: the forward pass gathers the rows of W into the
  * steps-major layout ({@link Layouts}) the fused LSTM reads in place, the backward pass adds the
- * incoming gradient rows into W's gradient by id. Same parameters and gradients as the stock layer;
- * anything else (bias, other activations, masks, weight noise, dropout, NWC) goes to the stock
- * code.
+ * incoming gradient rows into W's gradient by id (or, when the fused LSTM above folded the
+ * embedding into its input projection, takes W's gradient from it: {@link EmbeddingLookup}). Same
+ * parameters and gradients as the stock layer; anything else (bias, other activations, masks,
+ * weight noise, dropout, NWC) goes to the stock code.
  */
 public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
 
@@ -30,6 +32,9 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
   private float[] idValues = new float[0];
   private float[] weights = new float[0];
   private float[] rows = new float[0];
+
+  /** The last forward pass, as handed to the fused LSTM above ({@link EmbeddingLookup}). */
+  private EmbeddingLookup lookup;
 
   public FusedEmbeddingLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -78,6 +83,14 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
     }
     INDArray out = Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATIONS, batch, width, steps);
     Pointers.of(out).put(rows, 0, n);
+    float[] embedding = new float[vocab * width];
+    for (int id = 0; id < vocab; id++) {
+      for (int j = 0; j < width; j++) {
+        embedding[id * width + j] = weights[id + vocab * j];
+      }
+    }
+    lookup =
+        EmbeddingLookup.publish(out, Arrays.copyOf(ids, batch * steps), embedding, vocab, width);
     return out;
   }
 
@@ -93,22 +106,32 @@ public class FusedEmbeddingLayer extends EmbeddingSequenceLayer {
     int batch = Math.toIntExact(input.size(0));
     int steps = Math.toIntExact(input.size(input.rank() - 1));
     Layouts.checkEpsilon(epsilon, batch, width, steps);
-    readIds(batch, steps, vocab);
-    int n = batch * steps * width;
-    if (rows.length < n) {
-      rows = new float[n];
-    }
     if (weights.length < vocab * width) {
       weights = new float[vocab * width];
     }
-    Pointers.of(Layouts.stepsMajor(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM))
-        .get(rows, 0, n);
-    java.util.Arrays.fill(weights, 0, vocab * width, 0f);
-    for (int r = 0; r < batch * steps; r++) {
-      int id = ids[r];
-      int base = r * width;
-      for (int j = 0; j < width; j++) {
-        weights[id + vocab * j] += rows[base + j];
+    float[] folded = lookup == null ? null : lookup.takeGradient(epsilon);
+    if (folded != null) {
+      // The fused LSTM above summed the gradient by id already (row-major [vocab][width]).
+      for (int id = 0; id < vocab; id++) {
+        for (int j = 0; j < width; j++) {
+          weights[id + vocab * j] = folded[id * width + j];
+        }
+      }
+    } else {
+      readIds(batch, steps, vocab);
+      int n = batch * steps * width;
+      if (rows.length < n) {
+        rows = new float[n];
+      }
+      Pointers.of(Layouts.stepsMajor(epsilon, workspaceMgr, ArrayType.BP_WORKING_MEM))
+          .get(rows, 0, n);
+      Arrays.fill(weights, 0, vocab * width, 0f);
+      for (int r = 0; r < batch * steps; r++) {
+        int id = ids[r];
+        int base = r * width;
+        for (int j = 0; j < width; j++) {
+          weights[id + vocab * j] += rows[base + j];
+        }
       }
     }
     INDArray gW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);

@@ -44,8 +44,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Work per pass (see {@link LstmShard}): the input projection of all steps in one GEMM, the
  * recurrence per batch slice on {@link FusedRuntime#threads()} threads, and after the backward
  * recurrence the input-weight, recurrent-weight and input gradients of all steps in three GEMMs.
- * The layer's output and input gradient are laid out [T][mb][features] (returned as [mb, features,
- * T] views), which the next fused layer reads in place; other layouts are copied once.
+ * Reading a fused embedding's output, the layer folds the embedding into its input projection
+ * ({@link EmbeddingLookup}): a vocab x 4H table and a gather forward, sums by id and two small
+ * multiplies backward, in place of three GEMMs over every row. The layer's output and input
+ * gradient are laid out [T][mb][features] (returned as [mb, features, T] views), which the next
+ * fused layer reads in place; other layouts are copied once.
  *
  * <p>One deliberate difference from stock DL4J 1.0.0-M2.1, which matters for training with state
  * carried across batches: the stock layer does not differentiate the forward pass that produced the
@@ -84,6 +87,9 @@ public class FusedLstmLayer extends LSTM {
 
   /** The vector path's per-pass arrays (see {@link ValuePass}), or null. */
   private ValuePass values;
+
+  /** The embedding the last vector-path forward pass folded into its projection, or null. */
+  private EmbeddingLookup folded;
 
   public FusedLstmLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -169,6 +175,14 @@ public class FusedLstmLayer extends LSTM {
       return super.tbpttBackpropGradient(epsilon, tbpttBackwardLength, workspaceMgr);
     }
     return backward(epsilon, true, tbpttBackwardLength, workspaceMgr);
+  }
+
+  /**
+   * Whether the last forward pass folded the embedding below into its input projection ({@link
+   * EmbeddingLookup}); tests check that the engine's network takes that path.
+   */
+  public boolean embeddingFolded() {
+    return folded != null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -312,7 +326,14 @@ public class FusedLstmLayer extends LSTM {
       values = new ValuePass(nIn, hidden, batch, steps);
     }
     ValuePass pass = values;
-    pass.readInput(Sequence.of(input).base(), rows, nIn);
+    EmbeddingLookup lookup = EmbeddingLookup.producing(input);
+    if (lookup != null && (lookup.width() != nIn || lookup.ids().length != rows)) {
+      lookup = null;
+    }
+    folded = lookup;
+    if (lookup == null) {
+      pass.readInput(Sequence.of(input).base(), rows, nIn);
+    }
     pass.readInputWeights(params.inputWeights(), nIn, gates);
     int hs = hidden;
     if (zeroState) {
@@ -322,27 +343,54 @@ public class FusedLstmLayer extends LSTM {
       System.arraycopy(h0, 0, pass.hidden, 0, batch * hs);
     }
     LstmShard[] active = prepare(hidden, batch, steps);
-    // The input projection of every step at once: gates = x W, rows (t, b).
-    VectorGemm.run(
-        List.of(
-            new VectorGemm.Job(
-                rows,
-                gates,
-                nIn,
-                pass.input,
-                0,
-                pass.inputStride,
-                1,
-                pass.inputWeights,
-                0,
-                gates,
-                pass.gates,
-                0,
-                gates,
-                false)),
-        active.length);
+    LstmShard.Values shared;
+    if (lookup == null) {
+      // The input projection of every step at once: gates = x W, rows (t, b).
+      VectorGemm.run(
+          List.of(
+              new VectorGemm.Job(
+                  rows,
+                  gates,
+                  nIn,
+                  pass.input,
+                  0,
+                  pass.inputStride,
+                  1,
+                  pass.inputWeights,
+                  0,
+                  gates,
+                  pass.gates,
+                  0,
+                  gates,
+                  false)),
+          active.length);
+      shared = new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch);
+    } else {
+      // The projection of every id, E W [vocab][4H]: row id is what the GEMM above computes for a
+      // row whose input is E[id], bit for bit; the shards gather their rows from it.
+      float[] table = pass.fold(lookup).table;
+      VectorGemm.run(
+          List.of(
+              new VectorGemm.Job(
+                  lookup.vocab(),
+                  gates,
+                  nIn,
+                  lookup.embedding(),
+                  0,
+                  nIn,
+                  1,
+                  pass.inputWeights,
+                  0,
+                  gates,
+                  table,
+                  0,
+                  gates,
+                  false)),
+          active.length);
+      shared =
+          new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch, table, lookup.ids());
+    }
     LstmVectorKernels.packRecurrent(readRecurrent(params, hidden), hidden, recurrentPacked);
-    LstmShard.Values shared = new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch);
     Runnable[] tasks = new Runnable[active.length];
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
@@ -497,7 +545,16 @@ public class FusedLstmLayer extends LSTM {
     // collection would free its memory under the read.
     Reference.reachabilityFence(eps);
     float[] rwt = readRecurrent(params, hidden);
-    LstmShard.Values shared = new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch);
+    LstmShard.Values shared =
+        folded == null
+            ? new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch)
+            : new LstmShard.Values(
+                pass.gates,
+                pass.hidden,
+                pass.epsilon,
+                batch,
+                pass.fold(folded).table,
+                folded.ids());
     LstmShard[] active = activeShards();
     Runnable[] tasks = new Runnable[active.length];
     for (int s = 0; s < active.length; s++) {
@@ -507,6 +564,10 @@ public class FusedLstmLayer extends LSTM {
     FusedRuntime.runAll(tasks);
 
     int inStride = pass.inputStride;
+    if (folded != null) {
+      backwardFolded(pass, epsOut, nIn, hidden, active.length);
+      return;
+    }
     VectorGemm.run(
         List.of(
             new VectorGemm.Job(
@@ -524,21 +585,7 @@ public class FusedLstmLayer extends LSTM {
                 0,
                 inStride,
                 false),
-            new VectorGemm.Job(
-                gates,
-                hidden,
-                rows,
-                pass.gates,
-                0,
-                1,
-                gates,
-                pass.hidden,
-                0,
-                hidden,
-                pass.recurrentWeightGradient,
-                0,
-                hidden,
-                false),
+            recurrentWeightGradient(pass, hidden),
             new VectorGemm.Job(
                 rows,
                 inStride,
@@ -555,6 +602,99 @@ public class FusedLstmLayer extends LSTM {
                 inStride,
                 false)),
         active.length);
+    writeWeightGradients(pass, nIn, hidden);
+    pass.writeRows(pass.inputGradient, Pointers.address(epsOut), rows, nIn);
+  }
+
+  /**
+   * The weight gradients after the backward recurrence when the forward pass folded the embedding
+   * ({@link EmbeddingLookup}): the table's gradient dT [vocab][4H] sums the gate-gradient rows by
+   * id (each shard its own rows, during its backward recurrence), then dW^T = dT^T E and dE = dT
+   * W^T, two small multiplies in place of the GEMMs over every row. E's gradient goes to the
+   * embedding layer through the lookup; the returned input gradient is a placeholder (NaN) that
+   * only that layer receives.
+   */
+  private void backwardFolded(ValuePass pass, INDArray epsOut, int nIn, int hidden, int threads) {
+    int gates = 4 * hidden;
+    int inStride = pass.inputStride;
+    EmbeddingLookup lookup = folded;
+    ValuePass.Fold fold = pass.fold(lookup);
+    int vocab = lookup.vocab();
+    // The shards summed their own rows by id while the gradients were hot; their sums add up in
+    // shard order, as the bias gradient's do.
+    LstmShard[] active = activeShards();
+    float[] dTable = fold.tableGradient;
+    System.arraycopy(active[0].tableGradient(), 0, dTable, 0, dTable.length);
+    for (int s = 1; s < active.length; s++) {
+      GateMath.accumulate(active[s].tableGradient(), dTable, dTable.length);
+    }
+    VectorGemm.run(
+        List.of(
+            new VectorGemm.Job(
+                gates,
+                inStride,
+                vocab,
+                dTable,
+                0,
+                1,
+                gates,
+                fold.embedding,
+                0,
+                inStride,
+                pass.inputWeightGradient,
+                0,
+                inStride,
+                false),
+            recurrentWeightGradient(pass, hidden),
+            new VectorGemm.Job(
+                vocab,
+                inStride,
+                gates,
+                dTable,
+                0,
+                gates,
+                1,
+                pass.inputWeightsRaw,
+                0,
+                inStride,
+                fold.embeddingGradient,
+                0,
+                inStride,
+                false)),
+        threads);
+    writeWeightGradients(pass, nIn, hidden);
+    float[] embeddingGradient = new float[vocab * nIn];
+    for (int v = 0; v < vocab; v++) {
+      System.arraycopy(fold.embeddingGradient, v * inStride, embeddingGradient, v * nIn, nIn);
+    }
+    Pointers.at(Pointers.address(epsOut))
+        .put(fold.placeholder(pass.rows * nIn), 0, pass.rows * nIn);
+    lookup.foldGradient(embeddingGradient, epsOut);
+  }
+
+  /** dRW^T = dz^T h[t-1] over every row (h[-1] the initial state). */
+  private static VectorGemm.Job recurrentWeightGradient(ValuePass pass, int hidden) {
+    int gates = 4 * hidden;
+    return new VectorGemm.Job(
+        gates,
+        hidden,
+        pass.rows,
+        pass.gates,
+        0,
+        1,
+        gates,
+        pass.hidden,
+        0,
+        hidden,
+        pass.recurrentWeightGradient,
+        0,
+        hidden,
+        false);
+  }
+
+  /** W's and RW's gradients from the pass's arrays into the layer's gradient views. */
+  private void writeWeightGradients(ValuePass pass, int nIn, int hidden) {
+    int gates = 4 * hidden;
     INDArray gW = gradientViews.get(LSTMParamInitializer.INPUT_WEIGHT_KEY);
     INDArray gRW = gradientViews.get(LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
     pass.writeRows(
@@ -564,7 +704,6 @@ public class FusedLstmLayer extends LSTM {
         nIn);
     Pointers.at(Pointers.address(Pointers.ofColumnMajor(gRW, hidden, gates)))
         .put(pass.recurrentWeightGradient, 0, gates * hidden);
-    pass.writeRows(pass.inputGradient, Pointers.address(epsOut), rows, nIn);
   }
 
   /** The bias gradient from the shards' sums, the TBPTT state, and the gradient to return. */
@@ -742,6 +881,60 @@ public class FusedLstmLayer extends LSTM {
         inputWeightGradient = new float[gateCount * inputStride];
         recurrentWeightGradient = new float[gateCount * hiddenSize];
         inputGradient = new float[Math.multiplyExact(rows, inputStride)];
+      }
+    }
+
+    /** The arrays of a folded embedding ({@link #fold}), or null. */
+    private Fold fold;
+
+    /**
+     * The arrays for folding {@code lookup}'s embedding (sized by its vocabulary, E copied in on
+     * first use per lookup).
+     */
+    Fold fold(EmbeddingLookup lookup) {
+      int vocab = lookup.vocab();
+      if (fold == null || fold.vocab != vocab) {
+        fold = new Fold(vocab, 4 * hiddenSize, inputStride);
+      }
+      if (fold.source != lookup) {
+        float[] e = lookup.embedding();
+        for (int v = 0; v < vocab; v++) {
+          System.arraycopy(e, v * nIn, fold.embedding, v * inputStride, nIn);
+        }
+        fold.source = lookup;
+      }
+      return fold;
+    }
+
+    /**
+     * A folded embedding's arrays: the table E W [vocab][4H], its gradient, E [vocab][nIn'] (the
+     * padding zero) and E's gradient in the same layout.
+     */
+    static final class Fold {
+      final int vocab;
+      final float[] table;
+      final float[] tableGradient;
+      final float[] embedding;
+      final float[] embeddingGradient;
+      EmbeddingLookup source;
+
+      /** NaNs for the placeholder input gradient, grown on demand. */
+      private float[] nans = new float[0];
+
+      Fold(int vocab, int gateCount, int inputStride) {
+        this.vocab = vocab;
+        table = new float[vocab * gateCount];
+        tableGradient = new float[vocab * gateCount];
+        embedding = new float[vocab * inputStride];
+        embeddingGradient = new float[vocab * inputStride];
+      }
+
+      float[] placeholder(int length) {
+        if (nans.length < length) {
+          nans = new float[length];
+          Arrays.fill(nans, Float.NaN);
+        }
+        return nans;
       }
     }
 

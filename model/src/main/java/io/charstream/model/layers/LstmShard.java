@@ -38,9 +38,19 @@ final class LstmShard {
   /**
    * The layer's Java arrays for one pass on the vector kernels, rows (t, b) = t * mb + b: gates [T,
    * mb, 4H] (pre-activations forward, their gradients backward), hidden [T + 1, mb, H] with the
-   * initial state first (row t * mb + b holds h[t - 1] of stream b), epsilon [T, mb, H].
+   * initial state first (row t * mb + b holds h[t - 1] of stream b), epsilon [T, mb, H]. When the
+   * layer folds an embedding into its input projection ({@link EmbeddingLookup}), the forward pass
+   * reads row (t, b)'s x W as row {@code ids[t * mb + b]} of {@code inputTable} [vocab][4H] instead
+   * of from {@code gates}, and the backward pass sums its gate gradients by id ({@link
+   * #tableGradient}); otherwise those two are null.
    */
-  record Values(float[] gates, float[] hidden, float[] epsilon, int mb) {}
+  record Values(
+      float[] gates, float[] hidden, float[] epsilon, int mb, float[] inputTable, int[] ids) {
+
+    Values(float[] gates, float[] hidden, float[] epsilon, int mb) {
+      this(gates, hidden, epsilon, mb, null, null);
+    }
+  }
 
   private final int hidden;
   private int batch;
@@ -51,6 +61,8 @@ final class LstmShard {
   private boolean zeroInitialState;
 
   private NativeBuffer dhRecurrent;
+
+  private float[] tableGradient = new float[0];
 
   // Per step [B * H]: gate activations, tanh of the cell; cell states c[0] (initial) .. c[T].
   private float[][] a;
@@ -250,9 +262,9 @@ final class LstmShard {
   /**
    * As {@link #forward(long, float[], Buffers)} on the layer's Java arrays, each step's recurrent
    * projection in {@link LstmVectorKernels#recurrentProjection} on RW packed by {@link
-   * LstmVectorKernels#packRecurrent}: on entry {@code values.gates()} holds x W of every row and
-   * {@code values.hidden()} the initial state; on exit the hidden array holds h of every step of
-   * this slice.
+   * LstmVectorKernels#packRecurrent}: on entry {@code values.gates()} (or the input table, see
+   * {@link Values}) holds x W of every row and {@code values.hidden()} the initial state; on exit
+   * the hidden array holds h of every step of this slice.
    */
   void forward(float[] packed, float[] bias, Values values) {
     final int hs = hidden;
@@ -263,7 +275,14 @@ final class LstmShard {
     expandBias(bias);
     for (int t = 0; t < steps; t++) {
       int row = t * mb + row0;
-      System.arraycopy(values.gates(), row * gates, zRow, 0, batch * gates);
+      if (values.inputTable() == null) {
+        System.arraycopy(values.gates(), row * gates, zRow, 0, batch * gates);
+      } else {
+        for (int b = 0; b < batch; b++) {
+          System.arraycopy(
+              values.inputTable(), values.ids()[row + b] * gates, zRow, b * gates, gates);
+        }
+      }
       if (t > 0 || !zeroInitialState) {
         LstmVectorKernels.recurrentProjection(zRow, packed, hiddenValues, row * hs, batch, hs);
       }
@@ -354,6 +373,15 @@ final class LstmShard {
     final int n = bt * hs;
     final int mb = values.mb();
     clearGradientSums();
+    int[] ids = values.ids();
+    if (ids != null) {
+      int size = values.inputTable().length;
+      if (tableGradient.length != size) {
+        tableGradient = new float[size];
+      } else {
+        Arrays.fill(tableGradient, 0f);
+      }
+    }
     float[] dzThis = zRow;
     float[] dzLater = zNext;
     for (int t = steps - 1; t >= firstStep; t--) {
@@ -367,6 +395,9 @@ final class LstmShard {
       }
       gateGradients(t, dhTotal, dzThis);
       System.arraycopy(dzThis, 0, values.gates(), row * gates, bt * gates);
+      if (ids != null) {
+        LstmVectorKernels.addRowsById(dzThis, ids, row, bt, tableGradient, gates);
+      }
       float[] swap = dzLater;
       dzLater = dzThis;
       dzThis = swap;
@@ -376,6 +407,14 @@ final class LstmShard {
       Arrays.fill(values.gates(), from, from + bt * gates, 0f);
     }
     reduceBiasSums();
+  }
+
+  /**
+   * The input table's gradient [vocab][4H] of the last {@link #backward} on a folded embedding (see
+   * {@link Values}): this slice's gate-gradient rows summed by id, steps in descending order.
+   */
+  float[] tableGradient() {
+    return tableGradient;
   }
 
   /** The bias gradient [4H] of the last {@link #backward}. */

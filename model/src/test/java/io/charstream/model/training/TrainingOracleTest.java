@@ -81,6 +81,9 @@ class TrainingOracleTest {
       assertThat(loss.see(Math.abs(fusedLoss - stockLoss) / stockLoss, "step " + t))
           .as("relative error of the loss at step %d (%s vs %s)", t, fusedLoss, stockLoss)
           .isLessThan(TOLERANCE);
+      assertThat(((FusedLstmLayer) fused.getLayer(1)).embeddingFolded())
+          .as("the first LSTM folds the embedding (not with dropout on its input)")
+          .isEqualTo(drop == 0);
       assertMasksApplied(stock, stockCalls, "stock", t);
       assertMasksApplied(fused, fusedCalls, "fused", t);
       for (String name : stock.paramTable().keySet()) {
