@@ -28,16 +28,26 @@ public final class VectorGemm {
   /** Lanes per vector: C's column count must be a multiple of it. */
   public static final int LANES = S.length();
 
-  /** Rows of C per register tile. */
-  private static final int TILE_ROWS = 8;
+  /**
+   * Rows of C per register tile. A job whose rows and columns are whole tiles ({@link #wholeTiles})
+   * runs entirely in the register tile; anything left over runs one vector at a time, a slow path
+   * that also changes what C2 makes of the whole method once it is hot (the tile then ran at half
+   * its speed in some runs): callers pad their hot shapes instead.
+   */
+  public static final int TILE_ROWS = 8;
 
   /** Depth (k) per block: B's block of rows stays in L2 while every row tile passes over it. */
   private static final int DEPTH_BLOCK = 256;
 
   /** Columns per register tile: two vectors. */
-  private static final int PAIR = 2 * LANES;
+  public static final int PAIR = 2 * LANES;
 
   private VectorGemm() {}
+
+  /** {@code n} rounded up to a multiple of {@code tile} ({@link #TILE_ROWS}, {@link #PAIR}). */
+  public static int wholeTiles(int n, int tile) {
+    return Math.floorDiv(n + tile - 1, tile) * tile;
+  }
 
   /** Whether C can have {@code columns} columns. */
   public static boolean supports(int columns) {

@@ -332,9 +332,27 @@ public class FusedLstmLayer extends LSTM {
     }
     folded = lookup;
     if (lookup == null) {
-      pass.readInput(Sequence.of(input).base(), rows, nIn);
+      // The layer below's Java output where it handed it over, else a copy.
+      ValueHandoff.Values x =
+          pass.inputStride == nIn ? ValueHandoff.of(input, (long) rows * nIn) : null;
+      if (x == null) {
+        pass.readInput(Sequence.of(input).base(), rows, nIn);
+        pass.useInput(pass.input, 0);
+      } else {
+        pass.useInput(x.values(), x.offset());
+      }
     }
-    pass.readInputWeights(params.inputWeights(), nIn, gates);
+    // W and RW in the kernels' layouts, one on each thread where there are two.
+    Runnable inputWeights = () -> pass.readInputWeights(params.inputWeights(), nIn, gates);
+    Runnable recurrentWeights =
+        () ->
+            LstmVectorKernels.packRecurrent(readRecurrent(params, hidden), hidden, recurrentPacked);
+    if (FusedRuntime.threads() > 1) {
+      FusedRuntime.runAll(new Runnable[] {inputWeights, recurrentWeights});
+    } else {
+      inputWeights.run();
+      recurrentWeights.run();
+    }
     int hs = hidden;
     if (zeroState) {
       Arrays.fill(pass.hidden, 0, batch * hs, 0f);
@@ -352,8 +370,8 @@ public class FusedLstmLayer extends LSTM {
                   rows,
                   gates,
                   nIn,
-                  pass.input,
-                  0,
+                  pass.inputValues,
+                  pass.inputOffset,
                   pass.inputStride,
                   1,
                   pass.inputWeights,
@@ -368,16 +386,17 @@ public class FusedLstmLayer extends LSTM {
     } else {
       // The projection of every id, E W [vocab][4H]: row id is what the GEMM above computes for a
       // row whose input is E[id], bit for bit; the shards gather their rows from it.
-      float[] table = pass.fold(lookup).table;
+      ValuePass.Fold fold = pass.fold(lookup);
+      float[] table = fold.table;
       VectorGemm.run(
           List.of(
               new VectorGemm.Job(
-                  lookup.vocab(),
+                  fold.vocabRows,
                   gates,
                   nIn,
-                  lookup.embedding(),
+                  fold.embedding,
                   0,
-                  nIn,
+                  pass.inputStride,
                   1,
                   pass.inputWeights,
                   0,
@@ -390,7 +409,6 @@ public class FusedLstmLayer extends LSTM {
       shared =
           new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch, table, lookup.ids());
     }
-    LstmVectorKernels.packRecurrent(readRecurrent(params, hidden), hidden, recurrentPacked);
     Runnable[] tasks = new Runnable[active.length];
     for (int s = 0; s < active.length; s++) {
       LstmShard shard = active[s];
@@ -401,6 +419,7 @@ public class FusedLstmLayer extends LSTM {
 
     INDArray out = Layouts.stepsMajor(workspaceMgr, ArrayType.ACTIVATIONS, batch, hidden, steps);
     Pointers.at(Pointers.address(out)).put(pass.hidden, batch * hs, rows * hs);
+    ValueHandoff.publish(out, pass.hidden, batch * hs);
     float[] lastAct = Arrays.copyOfRange(pass.hidden, rows * hs, (rows + batch) * hs);
     return finishForward(out, lastAct, active, zeroState);
   }
@@ -540,21 +559,21 @@ public class FusedLstmLayer extends LSTM {
     pass.allocateBackward();
     int rows = batch * steps;
     int gates = 4 * hidden;
-    Pointers.at(Pointers.address(eps)).get(pass.epsilon, 0, rows * hidden);
-    // Read through its raw address: a copy made by the caller has no other reference, and a
-    // collection would free its memory under the read.
-    Reference.reachabilityFence(eps);
+    // The layer above's Java input gradient where it handed it over, else a copy.
+    ValueHandoff.Values dy = ValueHandoff.of(eps, (long) rows * hidden);
+    float[] epsilon = dy != null && dy.offset() == 0 ? dy.values() : pass.epsilon;
+    if (epsilon == pass.epsilon) {
+      Pointers.at(Pointers.address(eps)).get(pass.epsilon, 0, rows * hidden);
+      // Read through its raw address: a copy made by the caller has no other reference, and a
+      // collection would free its memory under the read.
+      Reference.reachabilityFence(eps);
+    }
     float[] rwt = readRecurrent(params, hidden);
     LstmShard.Values shared =
         folded == null
-            ? new LstmShard.Values(pass.gates, pass.hidden, pass.epsilon, batch)
+            ? new LstmShard.Values(pass.gates, pass.hidden, epsilon, batch)
             : new LstmShard.Values(
-                pass.gates,
-                pass.hidden,
-                pass.epsilon,
-                batch,
-                pass.fold(folded).table,
-                folded.ids());
+                pass.gates, pass.hidden, epsilon, batch, pass.fold(folded).table, folded.ids());
     LstmShard[] active = activeShards();
     Runnable[] tasks = new Runnable[active.length];
     for (int s = 0; s < active.length; s++) {
@@ -578,8 +597,8 @@ public class FusedLstmLayer extends LSTM {
                 0,
                 1,
                 gates,
-                pass.input,
-                0,
+                pass.inputValues,
+                pass.inputOffset,
                 inStride,
                 pass.inputWeightGradient,
                 0,
@@ -604,6 +623,10 @@ public class FusedLstmLayer extends LSTM {
         active.length);
     writeWeightGradients(pass, nIn, hidden);
     pass.writeRows(pass.inputGradient, Pointers.address(epsOut), rows, nIn);
+    if (inStride == nIn && layerConf().getIDropout() == null) {
+      // (With dropout the gradient returned is epsOut with the mask applied, in place.)
+      ValueHandoff.publish(epsOut, pass.inputGradient, 0);
+    }
   }
 
   /**
@@ -647,7 +670,7 @@ public class FusedLstmLayer extends LSTM {
                 false),
             recurrentWeightGradient(pass, hidden),
             new VectorGemm.Job(
-                vocab,
+                fold.vocabRows,
                 inStride,
                 gates,
                 dTable,
@@ -884,6 +907,19 @@ public class FusedLstmLayer extends LSTM {
       }
     }
 
+    /**
+     * Where this pass's input x [rows][nIn'] is: {@link #input} from 0, or the layer below's own
+     * array ({@link ValueHandoff}).
+     */
+    float[] inputValues;
+
+    int inputOffset;
+
+    void useInput(float[] array, int offset) {
+      inputValues = array;
+      inputOffset = offset;
+    }
+
     /** The arrays of a folded embedding ({@link #fold}), or null. */
     private Fold fold;
 
@@ -907,11 +943,16 @@ public class FusedLstmLayer extends LSTM {
     }
 
     /**
-     * A folded embedding's arrays: the table E W [vocab][4H], its gradient, E [vocab][nIn'] (the
-     * padding zero) and E's gradient in the same layout.
+     * A folded embedding's arrays: the table E W [vocab'][4H], its gradient, E [vocab'][nIn'] and
+     * E's gradient in the same layout (vocab' the vocabulary rounded up to whole register tiles of
+     * rows, so that every multiply runs in {@link VectorGemm}'s tile; the padding zero).
      */
     static final class Fold {
       final int vocab;
+
+      /** The vocabulary rounded up to whole register tiles: the rows of every array here. */
+      final int vocabRows;
+
       final float[] table;
       final float[] tableGradient;
       final float[] embedding;
@@ -923,10 +964,11 @@ public class FusedLstmLayer extends LSTM {
 
       Fold(int vocab, int gateCount, int inputStride) {
         this.vocab = vocab;
-        table = new float[vocab * gateCount];
-        tableGradient = new float[vocab * gateCount];
-        embedding = new float[vocab * inputStride];
-        embeddingGradient = new float[vocab * inputStride];
+        this.vocabRows = VectorGemm.wholeTiles(vocab, VectorGemm.TILE_ROWS);
+        table = new float[vocabRows * gateCount];
+        tableGradient = new float[vocabRows * gateCount];
+        embedding = new float[vocabRows * inputStride];
+        embeddingGradient = new float[vocabRows * inputStride];
       }
 
       float[] placeholder(int length) {
@@ -961,11 +1003,18 @@ public class FusedLstmLayer extends LSTM {
     void readInputWeights(long address, int columns, int gateCount) {
       float[] raw = weightScratch;
       Pointers.at(address).get(raw, 0, gateCount * columns);
-      for (int g = gateCount - 1; g >= 0; g--) {
+      for (int g = 0; g < gateCount; g++) {
+        System.arraycopy(raw, g * columns, inputWeightsRaw, g * inputStride, columns);
+      }
+      // The transpose in blocks of 16 gates: each written line is whole, the 16 rows read stay in
+      // L1 (one gate at a time wrote a line per element).
+      for (int g0 = 0; g0 < gateCount; g0 += 16) {
+        int g1 = Math.min(gateCount, g0 + 16);
         for (int n = 0; n < columns; n++) {
-          float w = raw[g * columns + n];
-          inputWeights[n * gateCount + g] = w;
-          inputWeightsRaw[g * inputStride + n] = w;
+          int to = n * gateCount;
+          for (int g = g0; g < g1; g++) {
+            inputWeights[to + g] = raw[g * columns + n];
+          }
         }
       }
     }
