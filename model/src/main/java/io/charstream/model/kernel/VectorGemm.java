@@ -119,10 +119,16 @@ public final class VectorGemm {
       float[] bPanel = panels.packB(job, k0, depth, pairColumns);
       int i = from;
       for (; i + TILE_ROWS <= to; i += TILE_ROWS) {
-        int a0 = job.aOffset() + i * job.aRowStride() + k0 * job.aDepthStride();
+        // A transposed (dz^T) is read where it is, its eight floats of each k consecutive;
+        // otherwise the tile's rows are packed that way first.
+        boolean direct = job.aRowStride() == 1;
+        float[] aPanel = direct ? job.a() : panels.packA(job, i, k0, depth);
+        int aStart = direct ? job.aOffset() + i + k0 * job.aDepthStride() : 0;
+        int aStep = direct ? job.aDepthStride() : TILE_ROWS;
         int c0 = job.cOffset() + i * job.ldc();
         for (int j = 0; j < pairColumns; j += PAIR) {
-          tile8x2(job, a0, bPanel, j * depth, depth, c0 + j, load);
+          tile8x2(
+              aPanel, aStart, aStep, bPanel, j * depth, depth, job.c(), c0 + j, job.ldc(), load);
         }
         for (int j = pairColumns; j < n; j += LANES) {
           for (int r = 0; r < TILE_ROWS; r++) {
@@ -144,11 +150,42 @@ public final class VectorGemm {
    * checks their bounds once per loop. Read through B's own row stride instead, how C2 compiled the
    * tile depended on the order in which the shapes first ran: the same 120-batch training run spent
    * 1.0x to 1.6x the CPU time in it. Each thread packs the block for its own band of rows; every
-   * row tile of the band reuses it. (Packing A as well made the tile faster still, but cost more
-   * than it saved at these sizes, where a row tile meets only one to sixteen column blocks.)
+   * row tile of the band reuses it.
+   *
+   * <p>The tile reads A's eight rows at compile-time offsets from one index that steps once per k:
+   * a transposed A (dz^T, row stride 1) is laid out that way already, and any other A is packed
+   * into it, tile by tile. C2 then checks the eight loads' bounds once and keeps the sixteen
+   * accumulators, two B vectors and the broadcast in registers with few general-purpose registers
+   * live. Read through A's two strides, the tile needed a bounds check and a live row offset per
+   * row, and how C2 allocated registers for it varied from run to run: on a core with two 512-bit
+   * FMA pipes (Zen 5) the same training run spent 1.0x to 1.3x the time in it.
    */
   private static final class Panels {
     private float[] b = new float[0];
+    private final float[] a = new float[DEPTH_BLOCK * TILE_ROWS];
+
+    /** A(i + r, k0 + p) for r < {@link #TILE_ROWS}, p < depth, at p * TILE_ROWS + r. */
+    float[] packA(Job job, int i, int k0, int depth) {
+      float[] src = job.a();
+      int rs = job.aRowStride();
+      int ds = job.aDepthStride();
+      int base = job.aOffset() + i * rs + k0 * ds;
+      if (ds == 1) {
+        for (int r = 0; r < TILE_ROWS; r++) {
+          int from = base + r * rs;
+          for (int p = 0; p < depth; p++) {
+            a[p * TILE_ROWS + r] = src[from + p];
+          }
+        }
+      } else {
+        for (int p = 0; p < depth; p++) {
+          for (int r = 0; r < TILE_ROWS; r++) {
+            a[p * TILE_ROWS + r] = src[base + p * ds + r * rs];
+          }
+        }
+      }
+      return a;
+    }
 
     /**
      * B[k0..k0+depth)[0..columns) as column blocks of {@link #PAIR}: element (p, j) at (j / PAIR) *
@@ -163,7 +200,9 @@ public final class VectorGemm {
       int row = job.bOffset() + k0 * ldb;
       for (int p = 0; p < depth; p++, row += ldb) {
         for (int j = 0; j < columns; j += PAIR) {
-          System.arraycopy(src, row + j, b, j * depth + p * PAIR, PAIR);
+          int to = j * depth + p * PAIR;
+          FloatVector.fromArray(S, src, row + j).intoArray(b, to);
+          FloatVector.fromArray(S, src, row + j + LANES).intoArray(b, to + LANES);
         }
       }
       return b;
@@ -174,22 +213,20 @@ public final class VectorGemm {
 
   /**
    * C[c0 + r * ldc + (0..2L)] (+)= sum_p A(r, p) B[bOffset + p * 2L + (0..2L)] for r < 8, where
-   * A(r, p) = a[aOffset + r * rs + p * ds] and B is one column block of a packed depth block.
+   * A(r, p) = a[aOffset + p * aStep + r] (a packed row tile, or a transposed A read in place) and B
+   * is one column block of a packed depth block.
    */
   private static void tile8x2(
-      Job job, int aOffset, float[] b, int bOffset, int depth, int c0, boolean load) {
-    float[] a = job.a();
-    int rs = job.aRowStride();
-    int ds = job.aDepthStride();
-    float[] c = job.c();
-    int ldc = job.ldc();
-    int c1 = c0 + ldc;
-    int c2 = c1 + ldc;
-    int c3 = c2 + ldc;
-    int c4 = c3 + ldc;
-    int c5 = c4 + ldc;
-    int c6 = c5 + ldc;
-    int c7 = c6 + ldc;
+      float[] a,
+      int aOffset,
+      int aStep,
+      float[] b,
+      int bOffset,
+      int depth,
+      float[] c,
+      int c0,
+      int ldc,
+      boolean load) {
     FloatVector s00 = FloatVector.zero(S);
     FloatVector s01 = FloatVector.zero(S);
     FloatVector s10 = FloatVector.zero(S);
@@ -207,35 +244,43 @@ public final class VectorGemm {
     FloatVector s70 = FloatVector.zero(S);
     FloatVector s71 = FloatVector.zero(S);
     int ao = aOffset;
-    for (int p = 0; p < depth; p++, ao += ds) {
+    for (int p = 0; p < depth; p++, ao += aStep) {
       int bo = bOffset + p * PAIR;
       FloatVector b0 = FloatVector.fromArray(S, b, bo);
       FloatVector b1 = FloatVector.fromArray(S, b, bo + LANES);
       FloatVector x = FloatVector.broadcast(S, a[ao]);
       s00 = b0.fma(x, s00);
       s01 = b1.fma(x, s01);
-      x = FloatVector.broadcast(S, a[ao + 1 * rs]);
+      x = FloatVector.broadcast(S, a[ao + 1]);
       s10 = b0.fma(x, s10);
       s11 = b1.fma(x, s11);
-      x = FloatVector.broadcast(S, a[ao + 2 * rs]);
+      x = FloatVector.broadcast(S, a[ao + 2]);
       s20 = b0.fma(x, s20);
       s21 = b1.fma(x, s21);
-      x = FloatVector.broadcast(S, a[ao + 3 * rs]);
+      x = FloatVector.broadcast(S, a[ao + 3]);
       s30 = b0.fma(x, s30);
       s31 = b1.fma(x, s31);
-      x = FloatVector.broadcast(S, a[ao + 4 * rs]);
+      x = FloatVector.broadcast(S, a[ao + 4]);
       s40 = b0.fma(x, s40);
       s41 = b1.fma(x, s41);
-      x = FloatVector.broadcast(S, a[ao + 5 * rs]);
+      x = FloatVector.broadcast(S, a[ao + 5]);
       s50 = b0.fma(x, s50);
       s51 = b1.fma(x, s51);
-      x = FloatVector.broadcast(S, a[ao + 6 * rs]);
+      x = FloatVector.broadcast(S, a[ao + 6]);
       s60 = b0.fma(x, s60);
       s61 = b1.fma(x, s61);
-      x = FloatVector.broadcast(S, a[ao + 7 * rs]);
+      x = FloatVector.broadcast(S, a[ao + 7]);
       s70 = b0.fma(x, s70);
       s71 = b1.fma(x, s71);
     }
+    // C's row offsets only now: fewer registers live in the loop.
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    int c4 = c3 + ldc;
+    int c5 = c4 + ldc;
+    int c6 = c5 + ldc;
+    int c7 = c6 + ldc;
     // Stores on both branches, so that no vector value merges after them (C2 in JDK 17 would box
     // it).
     if (load) {

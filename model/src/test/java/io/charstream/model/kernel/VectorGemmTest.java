@@ -10,7 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The Vector API GEMM against plain double-precision loops, in both layouts of A. */
+/** The Vector API GEMM against plain double-precision loops, in every layout of A. */
 class VectorGemmTest {
 
   @AfterEach
@@ -29,16 +29,34 @@ class VectorGemmTest {
   })
   void matchesPlainLoops(
       int rows, int columns, int depth, boolean aTransposed, boolean accumulate, int threads) {
-    Random random = new Random(rows * 131L + columns * 7L + depth);
     int lda = aTransposed ? rows + 3 : depth + 5; // padded, as the layers' views can be
+    int rowStride = aTransposed ? 1 : lda;
+    int depthStride = aTransposed ? lda : 1;
+    assertMatchesPlainLoops(rows, columns, depth, rowStride, depthStride, accumulate, threads);
+  }
+
+  @ParameterizedTest(name = "{0}x{1}x{2}, A strided ({3}, {4})")
+  @CsvSource({"24, 32, 300, 3, 77", "17, 64, 45, 50, 2"})
+  void matchesPlainLoopsWithAStridedBothWays(
+      int rows, int columns, int depth, int rowStride, int depthStride) {
+    assertMatchesPlainLoops(rows, columns, depth, rowStride, depthStride, false, 2);
+  }
+
+  private static void assertMatchesPlainLoops(
+      int rows,
+      int columns,
+      int depth,
+      int rowStride,
+      int depthStride,
+      boolean accumulate,
+      int threads) {
+    Random random = new Random(rows * 131L + columns * 7L + depth);
     int ldb = columns + VectorGemm.LANES;
     int ldc = columns + 2 * VectorGemm.LANES;
-    float[] a = uniform(random, 2 + (aTransposed ? depth * lda : rows * lda));
+    float[] a = uniform(random, 3 + (rows - 1) * rowStride + (depth - 1) * depthStride);
     float[] b = uniform(random, 1 + depth * ldb);
     float[] c = uniform(random, 4 + rows * ldc);
     float[] before = c.clone();
-    int rowStride = aTransposed ? 1 : lda;
-    int depthStride = aTransposed ? lda : 1;
 
     FusedRuntime.setThreads(threads);
     VectorGemm.run(
