@@ -20,9 +20,9 @@ class LstmVectorKernelsTest {
     assertThat(LstmVectorKernels.supports(LstmVectorKernels.LANES + 1)).isFalse();
   }
 
-  @ParameterizedTest(name = "rows {0}, hidden {1}")
-  @CsvSource({"32, 128", "7, 128", "5, 48", "1, 16", "9, 80"})
-  void projectionAndGradientMatchPlainLoops(int rows, int hidden) {
+  @ParameterizedTest(name = "rows {0}, hidden {1}, h from row {2}")
+  @CsvSource({"32, 128, 0", "7, 128, 3", "5, 48, 1", "1, 16, 0", "9, 80, 2"})
+  void projectionAndGradientMatchPlainLoops(int rows, int hidden, int hFrom) {
     if (!LstmVectorKernels.supports(hidden)) {
       assertThat(LstmVectorKernels.LANES).isGreaterThan(16); // only on wider-than-AVX-512 JVMs
       return;
@@ -30,7 +30,7 @@ class LstmVectorKernelsTest {
     Random random = new Random(rows * 31L + hidden);
     int gates = 4 * hidden;
     float[] rwt = uniform(random, gates * hidden); // RW^T [4H][H]
-    float[] h = uniform(random, rows * hidden);
+    float[] h = uniform(random, (hFrom + rows) * hidden); // h[t-1] at an offset, as in training
     float[] z = uniform(random, rows * gates);
     float[] eps = uniform(random, rows * hidden);
     float[] dz = uniform(random, rows * gates);
@@ -38,7 +38,7 @@ class LstmVectorKernelsTest {
     float[] packed = new float[gates * hidden];
     LstmVectorKernels.packRecurrent(rwt, hidden, packed);
     float[] zOut = z.clone();
-    LstmVectorKernels.recurrentProjection(zOut, packed, h, 0, rows, hidden);
+    LstmVectorKernels.recurrentProjection(zOut, packed, h, hFrom * hidden, rows, hidden);
     float[] dh = new float[rows * hidden];
     LstmVectorKernels.recurrentGradient(eps, dz, rwt, rows, hidden, dh);
 
@@ -46,7 +46,7 @@ class LstmVectorKernelsTest {
       for (int col = 0; col < gates; col++) {
         double expected = z[r * gates + col];
         for (int k = 0; k < hidden; k++) {
-          expected += (double) h[r * hidden + k] * rwt[col * hidden + k];
+          expected += (double) h[(hFrom + r) * hidden + k] * rwt[col * hidden + k];
         }
         assertThat((double) zOut[r * gates + col])
             .as("z[%d][%d]", r, col)
