@@ -24,9 +24,13 @@ final class ValueHandoff {
 
   private record Entry(INDArray array, Values values) {}
 
-  private static final ThreadLocal<Entry[]> RECENT = ThreadLocal.withInitial(() -> new Entry[KEPT]);
+  /** One thread's last {@link #KEPT} entries, a ring. */
+  private static final class Recent {
+    final Entry[] entries = new Entry[KEPT];
+    int next;
+  }
 
-  private static final ThreadLocal<int[]> NEXT = ThreadLocal.withInitial(() -> new int[1]);
+  private static final ThreadLocal<Recent> RECENT = ThreadLocal.withInitial(Recent::new);
 
   private ValueHandoff() {}
 
@@ -35,15 +39,14 @@ final class ValueHandoff {
    * leaves them unchanged until its next pass.
    */
   static void publish(INDArray array, float[] values, int offset) {
-    Entry[] recent = RECENT.get();
-    int[] next = NEXT.get();
-    recent[next[0]] = new Entry(array, new Values(values, offset));
-    next[0] = (next[0] + 1) % KEPT;
+    Recent recent = RECENT.get();
+    recent.entries[recent.next] = new Entry(array, new Values(values, offset));
+    recent.next = (recent.next + 1) % KEPT;
   }
 
   /** The Java values behind {@code array} (at least {@code length} of them), or null. */
   static Values of(INDArray array, long length) {
-    for (Entry entry : RECENT.get()) {
+    for (Entry entry : RECENT.get().entries) {
       if (entry != null
           && entry.array() == array
           && entry.values().values().length - (long) entry.values().offset() >= length) {
