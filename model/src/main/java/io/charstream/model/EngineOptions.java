@@ -14,10 +14,10 @@ import java.util.Map;
  * @param layers which layers train: {@code FUSED} (the default) or {@code STOCK} (DL4J's own, the
  *     oracle the fused ones are tested against)
  * @param threads threads of a fused layer's pass and of a generation step, 1..{@value #MAX_THREADS}
- * @param generationBlas whether generation may use OpenBLAS (it still checks batch invariance
- *     first); false keeps it on the plain-Java kernel
- * @param vectorKernels whether the LSTM recurrence and the softmax may use the Java Vector API
- *     (they also need the JVM flag {@code --add-modules=jdk.incubator.vector})
+ * @param generationBlas whether generation may use OpenBLAS when the Vector API kernel does not run
+ *     (it still checks batch invariance first); false keeps it on the plain-Java kernel then
+ * @param vectorKernels whether the LSTM recurrence, the softmax and the generation step may use the
+ *     Java Vector API (they also need the JVM flag {@code --add-modules=jdk.incubator.vector})
  */
 public record EngineOptions(
     Layers layers, int threads, boolean generationBlas, boolean vectorKernels) {

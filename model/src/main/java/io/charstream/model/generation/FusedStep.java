@@ -9,6 +9,7 @@ import io.charstream.model.kernel.BlasRows;
 import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.kernel.GateMath;
 import io.charstream.model.kernel.MatVec;
+import io.charstream.model.kernel.StepGemm;
 import java.util.Map;
 
 /**
@@ -16,15 +17,17 @@ import java.util.Map;
  * once, in plain Java arrays: immutable weights (safe to share between threads) and the arithmetic;
  * {@link FusedGenerationBatch} keeps the per-stream state.
  *
- * <p>The matrix products of a step run on OpenBLAS (one GEMM per layer for all streams of a thread)
- * when it passes {@link BlasRows#isBatchInvariant} on this machine, else on plain-Java loops C2
- * vectorises ({@link MatVec}); the gate arithmetic is {@link GateMath}'s vectorised loops over all
- * streams of the step. The check matters because OpenBLAS, depending on its kernels (measured: yes
- * with OPENBLAS_CORETYPE=SkylakeX, no with Haswell), may round a row differently depending on how
- * many rows are multiplied together, which would make a stream's text depend on what else is in the
- * batch. Either way each stream's arithmetic is the same sequence of float operations whatever the
- * batch, so batched output equals one-at-a-time output bit for bit. The kernel is chosen once per
- * instance.
+ * <p>The matrix products of a step run on the Java Vector API ({@link StepGemm}: weights packed
+ * once, every element one fused multiply-add per k in ascending k, so a row's result never depends
+ * on the other rows) when the JVM has the module and the engine allows it; else on OpenBLAS (one
+ * GEMM per layer for all streams of a thread) when it passes {@link BlasRows#isBatchInvariant} on
+ * this machine; else on plain-Java loops C2 vectorises ({@link MatVec}). The gate arithmetic is
+ * {@link GateMath}'s vectorised loops over all streams of the step. OpenBLAS needs the check
+ * because, depending on its kernels (measured: yes with OPENBLAS_CORETYPE=SkylakeX, no with
+ * Haswell), it may round a row differently depending on how many rows are multiplied together,
+ * which would make a stream's text depend on what else is in the batch. On every kernel each
+ * stream's arithmetic is the same sequence of float operations whatever the batch, so batched
+ * output equals one-at-a-time output bit for bit. The kernel is chosen once per instance.
  *
  * <p>Numbers: the same network as DL4J's, with {@link GateMath}'s tanh/sigmoid (within 2.5e-7 of
  * the exact functions); the tests compare the probabilities with DL4J's rnnTimeStep (the oracle) on
@@ -55,6 +58,11 @@ public final class FusedStep implements GenerationModel {
   private final float[][] outputRows;
 
   private final float[] outputBias;
+
+  /** The same weights packed for the vector kernel, when it runs; else null. */
+  private final StepGemm[] vectorRows;
+
+  private final StepGemm vectorOutput;
 
   /** The same weights for OpenBLAS, when it computes rows batch-invariantly here; else null. */
   private final BlasRows[] blasRows;
@@ -96,9 +104,20 @@ public final class FusedStep implements GenerationModel {
     int out = layers + 1;
     outputRows = rows(weights, out + "_W", hidden, vocab);
     outputBias = rows(weights, out + "_b", 1, vocab)[0];
+    StepGemm[] vector = null;
+    StepGemm vectorOut = null;
+    if (FusedRuntime.vectorKernels() && StepGemm.supported()) {
+      vector = new StepGemm[layers];
+      for (int l = 0; l < layers; l++) {
+        vector[l] = new StepGemm(rows[l], rows[l].length, gates);
+      }
+      vectorOut = new StepGemm(outputRows, hidden, vocab);
+    }
+    vectorRows = vector;
+    vectorOutput = vectorOut;
     BlasRows[] blas = null;
     BlasRows blasOut = null;
-    if (FusedRuntime.generationBlas()) {
+    if (vector == null && FusedRuntime.generationBlas()) {
       blas = new BlasRows[layers];
       boolean invariant = true;
       for (int l = 0; l < layers && invariant; l++) {
@@ -116,12 +135,14 @@ public final class FusedStep implements GenerationModel {
   }
 
   /**
-   * "openblas" when the matrix products run on OpenBLAS (it passed the batch-invariance check on
-   * this machine), else "java" (the plain-Java loops; see {@link MatVec}).
+   * "vector" when the matrix products run on {@link StepGemm} (the Java Vector API is there and
+   * allowed), else "openblas" when they run on OpenBLAS (allowed, and it passed the
+   * batch-invariance check on this machine), else "java" (the plain-Java loops; see {@link
+   * MatVec}).
    */
   @Override
   public String kernel() {
-    return blasRows != null ? "openblas" : "java";
+    return vectorRows != null ? "vector" : blasRows != null ? "openblas" : "java";
   }
 
   /** The weights of {@code checkpoint} (its training state, if any, is ignored). */
@@ -184,6 +205,10 @@ public final class FusedStep implements GenerationModel {
    */
   void step(
       StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
+    if (vectorRows != null) {
+      stepVector(state, streams, from, to, input, logits, s);
+      return;
+    }
     if (blasRows != null) {
       for (int at = from; at < to; at += BlasRows.MAX_ROWS) {
         stepBlas(state, streams, at, Math.min(to, at + BlasRows.MAX_ROWS), input, logits, s);
@@ -270,6 +295,50 @@ public final class FusedStep implements GenerationModel {
     }
   }
 
+  /**
+   * {@link #step} on {@link StepGemm}: the inputs go into its staged A, the initial accumulators
+   * (bias, or the first layer's input projection) into its C, and the gates come out of C.
+   */
+  private void stepVector(
+      StepState state, int[] streams, int from, int to, int[] input, float[][] logits, Scratch s) {
+    int gates = 4 * hidden;
+    int count = to - from;
+    float[] a = s.vectorA;
+    float[] c = s.vectorC;
+    for (int l = 0; l < layers; l++) {
+      StepGemm product = vectorRows[l];
+      int stride = product.stride();
+      for (int i = 0; i < count; i++) {
+        int stream = streams[from + i];
+        if (l == 0) {
+          product.put(a, i, 0, state.h[0][stream], 0, hidden);
+          System.arraycopy(firstLayerInput[input[stream]], 0, c, i * stride, gates);
+        } else {
+          product.put(a, i, 0, state.h[l - 1][stream], 0, hidden);
+          product.put(a, i, hidden, state.h[l][stream], 0, hidden);
+          System.arraycopy(biases[l], 0, c, i * stride, gates);
+        }
+      }
+      product.accumulate(a, c, count);
+      for (int i = 0; i < count; i++) {
+        gatherGates(c, i * stride, i, s);
+      }
+      cell(state, l, streams, from, count, s);
+    }
+    if (logits == null) {
+      return;
+    }
+    int stride = vectorOutput.stride();
+    for (int i = 0; i < count; i++) {
+      vectorOutput.put(a, i, 0, state.h[layers - 1][streams[from + i]], 0, hidden);
+      System.arraycopy(outputBias, 0, c, i * stride, vocab);
+    }
+    vectorOutput.accumulate(a, c, count);
+    for (int i = 0; i < count; i++) {
+      System.arraycopy(c, i * stride, logits[streams[from + i]], 0, vocab);
+    }
+  }
+
   /** Copies one stream's pre-activations [a f o g] (from {@code src[off]}) into the gate rows. */
   private void gatherGates(float[] src, int off, int i, Scratch s) {
     int hs = hidden;
@@ -337,18 +406,36 @@ public final class FusedStep implements GenerationModel {
     final float[] tc;
     final float[] h;
 
-    /** Staging for the OpenBLAS kernel, null with the Java one. */
+    /** Staging for the OpenBLAS kernel, null with the others. */
     final BlasRows.Staging staging;
+
+    /** The vector kernel's A and C, null with the others. */
+    final float[] vectorA;
+
+    final float[] vectorC;
 
     Scratch(FusedStep step, int streams) {
       int hs = step.hidden;
+      if (step.vectorRows != null) {
+        int aSize = step.vectorOutput.aSize(streams);
+        int cSize = step.vectorOutput.cSize(streams);
+        for (StepGemm g : step.vectorRows) {
+          aSize = Math.max(aSize, g.aSize(streams));
+          cSize = Math.max(cSize, g.cSize(streams));
+        }
+        vectorA = new float[aSize];
+        vectorC = new float[cSize];
+      } else {
+        vectorA = null;
+        vectorC = null;
+      }
       staging =
           step.blasRows == null
               ? null
               : new BlasRows.Staging(step.layers > 1 ? 2 * hs : hs, Math.max(4 * hs, step.vocab));
       int n = streams * hs;
-      // The plain-Java kernel's rows; OpenBLAS works on its staging instead.
-      int javaRows = staging == null ? streams : 0;
+      // The plain-Java kernel's rows; the others work on their staging instead.
+      int javaRows = staging == null && vectorA == null ? streams : 0;
       acc = new float[javaRows][4 * hs];
       stacked = new float[javaRows][2 * hs];
       x = new float[javaRows][];

@@ -12,18 +12,19 @@ import java.util.Random;
 
 /**
  * The generation kernel a test execution must run on. model/pom.xml runs the tests tagged {@value
- * #TAG} twice: on the plain-Java kernel ({@code MatVec}, OpenBLAS switched off for generation) and
- * on OpenBLAS ({@code BlasRows}, with OPENBLAS_CORETYPE=SkylakeX, whose kernels pass the
- * batch-invariance check on AVX-512 CPUs). Each execution names its kernel in the system property
- * {@value #PROPERTY}; every model those tests build is checked against it, so an execution that
- * silently fell back to the other kernel fails instead of testing the wrong one.
+ * #TAG} three times: on the Vector API kernel ({@code StepGemm}, the default), on the plain-Java
+ * kernel ({@code MatVec}: the Vector API and OpenBLAS switched off for generation) and on OpenBLAS
+ * ({@code BlasRows}, with OPENBLAS_CORETYPE=SkylakeX, whose kernels pass the batch-invariance check
+ * on AVX-512 CPUs). Each execution names its kernel in the system property {@value #PROPERTY};
+ * every model those tests build is checked against it, so an execution that silently fell back to
+ * another kernel fails instead of testing the wrong one.
  */
 public final class KernelUnderTest {
 
-  /** "java" or "openblas"; unset (a run outside Maven) checks nothing. */
+  /** "vector", "java" or "openblas"; unset (a run outside Maven) checks nothing. */
   public static final String PROPERTY = "charstream.test.generation-kernel";
 
-  /** The JUnit tag of the test classes the second surefire execution runs on OpenBLAS. */
+  /** The JUnit tag of the test classes the extra surefire executions run on the other kernels. */
   public static final String TAG = "generation-kernel";
 
   private KernelUnderTest() {}
@@ -34,9 +35,9 @@ public final class KernelUnderTest {
     if (value == null || value.isBlank()) {
       return null;
     }
-    if (!value.equals("java") && !value.equals("openblas")) {
+    if (!value.equals("vector") && !value.equals("java") && !value.equals("openblas")) {
       throw new IllegalArgumentException(
-          "system property " + PROPERTY + " must be java or openblas, got '" + value + "'");
+          "system property " + PROPERTY + " must be vector, java or openblas, got '" + value + "'");
     }
     return value;
   }
@@ -54,6 +55,18 @@ public final class KernelUnderTest {
   }
 
   private static String why() {
+    if (FusedRuntime.vectorKernels()) {
+      return "the Vector API is on ("
+          + EngineOptions.Setting.VECTOR.property
+          + "), so the vector kernel comes first";
+    }
+    if (required().equals("vector")) {
+      return "the vector kernel needs "
+          + EngineOptions.Setting.VECTOR.property
+          + " true and the JVM option --add-modules="
+          + FusedRuntime.VECTOR_MODULE
+          + " (vectors of 8 floats or more)";
+    }
     String core = System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset)");
     if (!FusedRuntime.generationBlas()) {
       return EngineOptions.Setting.GENERATION_BLAS.property

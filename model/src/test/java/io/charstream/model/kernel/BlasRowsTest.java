@@ -56,13 +56,17 @@ class BlasRowsTest {
     } else if (core.equalsIgnoreCase("Haswell")) {
       assertThat(invariant).as("Haswell kernels are not").isFalse();
     }
-    // A FusedStep uses OpenBLAS exactly where it may (charstream.fused.generation-blas) and its own
-    // matrices pass the check; and it is the kernel this test execution requires.
+    // A FusedStep uses OpenBLAS exactly where it may (no vector kernel, and
+    // charstream.fused.generation-blas) and its own matrices pass the check; and it is the kernel
+    // this test execution requires.
     FusedStep step =
         KernelUnderTest.check(
             FusedStep.from(FusedStepTest.Model.random(16, 128, 2, 3).checkpoint()));
     assertThat(step.kernel())
-        .isEqualTo(FusedRuntime.generationBlas() && invariant ? "openblas" : "java");
+        .isEqualTo(
+            FusedRuntime.vectorKernels() && StepGemm.supported()
+                ? "vector"
+                : FusedRuntime.generationBlas() && invariant ? "openblas" : "java");
   }
 
   private static float[][] matrix(Random random, int rows, int cols) {
