@@ -111,8 +111,8 @@ public final class StepGemm {
 
   /**
    * C[i][j] += sum over k of A(i, k) W[k][j] for i < rows, j < stride, with C[i][j] at c[i * stride
-   * + j]. Whole groups are computed: the rows after {@code rows} in its last group are set to zero
-   * in A and C first.
+   * + j]. One row runs alone ({@link #row}); more run in whole groups, the rows after {@code rows}
+   * in the last group set to zero in A and C first.
    */
   public void accumulate(float[] a, float[] c, int rows) {
     if (rows == 1) {
