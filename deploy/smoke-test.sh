@@ -14,8 +14,9 @@
 #   3. broker, trainer and generator containers: memory and CPU limits, read-only root file system
 #      (plus a writable /tmp, the manifests' emptyDir), all capabilities dropped, the image's uid
 #      10001; checks what the entrypoint decided from the limits (threads, JavaCPP's caps), that
-#      every process runs as 10001, that the root file system refuses writes, and that nd4j's
-#      natives load;
+#      every process runs as 10001, that the root file system refuses writes, that nd4j's natives
+#      load in the trainer and that the generator generates on the Vector API kernel (it needs no
+#      natives);
 #   4. a corpus upload in 256 KiB chunks, a one-epoch training job at the reference spec (no OOM
 #      kill inside the trainer's limit; its step on the trainer's /metrics while it trains), both
 #      workers' /livez and /readyz, a prompt answered by the generator;
@@ -248,6 +249,16 @@ check_natives() { # container
   [ -n "$lib" ] || fail "$1: no JVM has nd4j's native library (libnd4jcpu.so) loaded"
   say "$1: nd4j natives loaded: $(basename "$(dirname "$lib")")"
 }
+# The generator's log says it generates on the Vector API kernel (the image's JVM options add the
+# module): generation needs no native code since issue 13, session 11.
+check_generation_kernel() { # container
+  local line
+  line="$(podman logs "$1" 2>&1 | grep -m 1 -o 'loaded model .*generating on the [a-z]* kernel' || true)"
+  [ -n "$line" ] || fail "$1: no 'loaded model ... generating on the ... kernel' line in its log"
+  grep 'generating on the vector kernel' <<<"$line" >/dev/null \
+    || fail "$1: '$line': expected the vector kernel (is --add-modules=jdk.incubator.vector in its JVM options?)"
+  say "$1: ${line##*generating on the }"
+}
 # Peak RSS of the container's processes (sum of their VmHWM, MiB), read while they run; the
 # highest of the samples taken (a process that has gone counts nothing).
 declare -A peak_rss=()
@@ -356,7 +367,7 @@ done
 say "generator /livez $(curl -s "http://127.0.0.1:$http1/livez"); /readyz $(curl -s "http://127.0.0.1:$http1/readyz")"
 curl -sf "http://127.0.0.1:$http1/metrics" | grep '^charstream_generator_slots_active' >/dev/null \
   || fail "generator /metrics has no charstream_generator_slots_active"
-check_natives "$p-generator"
+check_generation_kernel "$p-generator"
 # Generate requests <prefix>1..<prefix>N as "key<TAB>value" lines, produced in one go (a slow
 # producer would let the generator finish the first before the last is sent).
 requests() { # prefix count prompt length
@@ -458,7 +469,7 @@ by_heir_b="$(awk -F'\t' -v w="$pod" '$1 ~ /^smoke-b/ && $2 == w' <<<"$finals" | 
 [ "$by_heir_b" -eq "$wave_b" ] || fail "the kube play generator answered $by_heir_b of the $wave_b requests sent during the drain"
 by_victim_a="$(awk -F'\t' -v w="$p-generator" '$1 ~ /^smoke-a/ && $2 == w' <<<"$finals" | wc -l)"
 say "exactly one final answer each for ${#ids[@]} requests: of the $wave_a sent before SIGTERM, $by_victim_a by the drained generator and $((wave_a - by_victim_a)) by $pod; all $wave_b sent during the drain by $pod"
-check_natives "$kc"
+check_generation_kernel "$kc"
 sample_rss kube-generator "$kc"
 pod_cgroup="$(podman pod inspect --format '{{.CgroupPath}}' "$pod")"
 t=$SECONDS

@@ -213,11 +213,12 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
       registry.loaded(loaded);
       onLoaded.accept(loaded);
       log.info(
-          "loaded model {} version {} (epoch {}) in {} ms",
+          "loaded model {} version {} (epoch {}) in {} ms; generating on the {} kernel",
           e.modelId(),
           e.version(),
           e.epoch(),
-          (System.nanoTime() - t0) / 1_000_000);
+          (System.nanoTime() - t0) / 1_000_000,
+          model.kernel());
     } catch (RuntimeException ex) {
       onBadCheckpoint.run();
       registry.failed(e.modelId(), e.version(), ex.getMessage());
