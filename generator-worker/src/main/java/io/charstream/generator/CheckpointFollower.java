@@ -2,6 +2,7 @@ package io.charstream.generator;
 
 import io.charstream.model.Checkpoint;
 import io.charstream.model.generation.GenerationModel;
+import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.schemas.json.Json;
 import io.charstream.schemas.message.CheckpointEvent;
 import java.security.MessageDigest;
@@ -213,12 +214,17 @@ final class CheckpointFollower implements Runnable, AutoCloseable {
       registry.loaded(loaded);
       onLoaded.accept(loaded);
       log.info(
-          "loaded model {} version {} (epoch {}) in {} ms; generating on the {} kernel",
+          "loaded model {} version {} (epoch {}) in {} ms; generating on the {} kernel{}",
           e.modelId(),
           e.version(),
           e.epoch(),
           (System.nanoTime() - t0) / 1_000_000,
-          model.kernel());
+          model.kernel(),
+          FusedRuntime.vectorModulePresent()
+              ? ""
+              : " (the fastest, \"vector\", needs the JVM option --add-modules="
+                  + FusedRuntime.VECTOR_MODULE
+                  + ", which ./charstream and the image add)");
     } catch (RuntimeException ex) {
       onBadCheckpoint.run();
       registry.failed(e.modelId(), e.version(), ex.getMessage());
