@@ -27,6 +27,7 @@ final class GeneratorMetrics {
   private final Timer duration;
   private final DistributionSummary occupancy;
   private final Timer commitDuration;
+  private final Timer stepDuration;
   private final AtomicInteger activeSlots = new AtomicInteger();
   private final AtomicInteger queueDepth = new AtomicInteger();
   private final AtomicInteger paused = new AtomicInteger();
@@ -56,6 +57,14 @@ final class GeneratorMetrics {
         timer(
             "transaction.duration",
             "From handing a transaction to the committer to its commit (runs beside the steps)");
+    stepDuration =
+        Timer.builder(P + "step.duration")
+            .description(
+                "Wall time of a batched step: its slots through the network and the sampler")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(10_000))
+            .maximumExpectedValue(Duration.ofMillis(100))
+            .register(registry);
     occupancy =
         DistributionSummary.builder(P + "batch.occupancy")
             .description("Busy slots / batch capacity, per batched step")
@@ -90,8 +99,10 @@ final class GeneratorMetrics {
     queueWait.record(millis(job.sinceOriginMs(job.startedNanos())));
   }
 
-  void stepped(int chars, int active, int capacity, long nowNanos) {
+  /** A batched step of {@code active} slots took {@code nanos} and generated {@code chars}. */
+  void stepped(int chars, int active, int capacity, long nanos) {
     steps.increment();
+    stepDuration.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     generatedChars.increment(chars);
     occupancy.record((double) active / capacity);
   }

@@ -303,7 +303,7 @@ final class GeneratorWorker implements Runnable {
         long after = System.nanoTime();
         pace.stepped(after - before);
         metrics.stepped(
-            stepped.charsGenerated(), stepped.activeSlots(), scheduler.capacity(), after);
+            stepped.charsGenerated(), stepped.activeSlots(), scheduler.capacity(), after - before);
         for (Job job : stepped.finished()) {
           answer(job);
         }

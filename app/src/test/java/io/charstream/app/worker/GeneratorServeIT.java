@@ -90,8 +90,22 @@ class GeneratorServeIT {
           .contains("charstream_generator_model_version{model_id=\"tiny\"} 1.0")
           .contains("charstream_generator_batch_occupancy")
           .contains("charstream_generator_time_to_first_char_seconds");
+      // Every batched step is timed: the step histogram counts what the step counter counts.
+      double steps = sample(metrics, "charstream_generator_steps_total");
+      assertThat(steps).isPositive();
+      assertThat(sample(metrics, "charstream_generator_step_duration_seconds_count"))
+          .isEqualTo(steps);
+      assertThat(sample(metrics, "charstream_generator_step_duration_seconds_sum")).isPositive();
       assertThat(f.finals("p1")).hasSize(1);
     }
+  }
+
+  /** The value of an unlabelled sample in Prometheus text. */
+  private static double sample(String metrics, String name) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(metrics);
+    assertThat(m.find()).as(name + " in /metrics").isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
