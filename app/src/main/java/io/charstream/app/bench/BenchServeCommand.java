@@ -101,8 +101,8 @@ public final class BenchServeCommand implements Callable<Integer> {
       defaultValue = "3",
       description =
           "Least seconds at the start of each run reported apart as the ramp; it lasts until the JIT"
-              + " compilers are quiet (below 5%% of a core over 2 s: the broker and clients in this JVM"
-              + " compile for tens of seconds) or --ramp-max-seconds (default ${DEFAULT-VALUE}).")
+              + " compilers are quiet (below 2%% of a core over 10 s: the broker and clients in this"
+              + " JVM compile for minutes) or --ramp-max-seconds (default ${DEFAULT-VALUE}).")
   double rampSeconds;
 
   @Option(
@@ -116,7 +116,7 @@ public final class BenchServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--ramp-max-seconds",
-      defaultValue = "60",
+      defaultValue = "180",
       description = "Longest ramp (default ${DEFAULT-VALUE}).")
   double rampMaxSeconds;
 
@@ -236,6 +236,9 @@ public final class BenchServeCommand implements Callable<Integer> {
       double requestRate = (double) steady.get("request_chars_per_s");
       steady.put("throughput_vs_engine_batch" + capacity, round(chars / engineN, 3));
       steady.put("request_rate_vs_engine_batch1", round(requestRate / engine1, 3));
+      // A character's step time in serving against the engine's at full batch (1.0: the same).
+      double stepPerChar = (double) steady.get("step_us_per_char");
+      steady.put("step_cost_vs_engine_batch" + capacity, round(stepPerChar * engineN / 1e6, 3));
       // Per CPU second (less sensitive to other work on the machine than wall time): what the
       // Kafka path, the broker and the load generator add to each character.
       double perCpu = (double) steady.get("generated_chars_per_cpu_s");
@@ -372,7 +375,7 @@ public final class BenchServeCommand implements Callable<Integer> {
             () -> {});
         WorkerCounters[] marks = new WorkerCounters[2];
         ThreadCpu[] cpu = new ThreadCpu[2];
-        JitWatch jit = new JitWatch();
+        JitWatch jit = JitWatch.serving();
         long[] jitMillis = {jit.compileMillis(), 0, 0};
         boolean[] quietAtRampEnd = {false};
         LoadGenerator.Run r =
@@ -412,6 +415,13 @@ public final class BenchServeCommand implements Callable<Integer> {
         WorkerCounters d = marks[1].minus(marks[0]);
         steady.put("batch_occupancy_mean", round(d.occupancySum() / d.steps(), 3));
         steady.put("steps_per_s", round(d.steps() / r.steady().seconds(), 1));
+        // Where the worker's time goes: the share of the window its loop spent in steps (the rest:
+        // polling, priming, answering, and waiting with every slot empty), and what a step cost
+        // per character, against the engine's own (step_cost_vs_engine, set below).
+        steady.put("stepping_share", round(d.stepSeconds() / (r.steady().seconds() * n), 3));
+        steady.put("step_us_mean", round(1e6 * d.stepSeconds() / d.steps(), 1));
+        steady.put("rows_per_step_mean", round(d.chars() / d.steps(), 1));
+        steady.put("step_us_per_char", round(1e6 * d.stepSeconds() / d.chars(), 3));
         steady.put("transactions_per_s", round(d.transactions() / r.steady().seconds(), 1));
         steady.put(
             "transaction_ms_mean", round(1000 * d.transactionSeconds() / d.transactions(), 1));

@@ -20,6 +20,30 @@ final class JitWatch {
   /** Length of the window the share is measured over. */
   static final long WINDOW_NANOS = 2_000_000_000L;
 
+  /**
+   * The serving ramp's quiet: below 2 % of a core over 10 s. The broker's code paths that run a few
+   * dozen times a second (transactions, markers, offset commits) reach the compilers' thresholds
+   * late and in bursts: after a ramp that had ended quiet by the 2 s measure, the steady window
+   * still had the compilers at 0.09-0.16 cores (measured), after a 120 s warm-up at 0.006-0.01,
+   * with 5-12 % more serving throughput.
+   */
+  static JitWatch serving() {
+    return new JitWatch(0.02, 10_000_000_000L);
+  }
+
+  private final double quietShare;
+  private final long windowNanos;
+
+  /** Quiet below {@link #QUIET_SHARE} over {@link #WINDOW_NANOS}. */
+  JitWatch() {
+    this(QUIET_SHARE, WINDOW_NANOS);
+  }
+
+  JitWatch(double quietShare, long windowNanos) {
+    this.quietShare = quietShare;
+    this.windowNanos = windowNanos;
+  }
+
   private final CompilationMXBean mx = ManagementFactory.getCompilationMXBean();
   private long windowStartNanos = -1;
   private long windowStartMillis;
@@ -36,9 +60,8 @@ final class JitWatch {
   }
 
   /**
-   * Samples the compilers (call often) and says whether the last full window of {@link
-   * #WINDOW_NANOS} had them busy for less than {@link #QUIET_SHARE}; always true when the JVM does
-   * not report compilation time.
+   * Samples the compilers (call often) and says whether the last full window had them busy for less
+   * than the quiet share; always true when the JVM does not report compilation time.
    */
   boolean quiet(long nowNanos) {
     if (!supported()) {
@@ -50,11 +73,11 @@ final class JitWatch {
       windowStartMillis = ms;
       return false;
     }
-    if (nowNanos - windowStartNanos >= WINDOW_NANOS) {
+    if (nowNanos - windowStartNanos >= windowNanos) {
       lastShare = (ms - windowStartMillis) * 1e6 / (nowNanos - windowStartNanos);
       windowStartNanos = nowNanos;
       windowStartMillis = ms;
     }
-    return !Double.isNaN(lastShare) && lastShare < QUIET_SHARE;
+    return !Double.isNaN(lastShare) && lastShare < quietShare;
   }
 }

@@ -10,12 +10,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The generator instances' loop counters at one moment, summed (from their meters), so a window of
- * a run can be told apart from the ramp: batched steps, the sum of their occupancy (busy slots /
- * capacity), committed transactions and their time, and the CPU time of the whole process (broker,
- * workers and load generator together).
+ * a run can be told apart from the ramp: batched steps, their wall time and the characters they
+ * generated, the sum of their occupancy (busy slots / capacity), committed transactions and their
+ * time, and the CPU time of the whole process (broker, workers and load generator together).
  */
 record WorkerCounters(
     double steps,
+    double stepSeconds,
+    double chars,
     double occupancySum,
     double transactions,
     double transactionSeconds,
@@ -23,6 +25,8 @@ record WorkerCounters(
 
   static WorkerCounters of(List<GeneratorService> services) {
     double steps = 0;
+    double stepSeconds = 0;
+    double chars = 0;
     double occupancy = 0;
     double transactions = 0;
     double transactionSeconds = 0;
@@ -30,6 +34,10 @@ record WorkerCounters(
       MeterRegistry r = s.meters();
       Counter c = r.find("charstream.generator.steps").counter();
       steps += c == null ? 0 : c.count();
+      Timer st = r.find("charstream.generator.step.duration").timer();
+      stepSeconds += st == null ? 0 : st.totalTime(TimeUnit.SECONDS);
+      Counter g = r.find("charstream.generator.generated.chars").counter();
+      chars += g == null ? 0 : g.count();
       DistributionSummary o = r.find("charstream.generator.batch.occupancy").summary();
       occupancy += o == null ? 0 : o.totalAmount();
       Counter t = r.find("charstream.generator.transactions").tag("outcome", "committed").counter();
@@ -38,12 +46,20 @@ record WorkerCounters(
       transactionSeconds += d == null ? 0 : d.totalTime(TimeUnit.SECONDS);
     }
     return new WorkerCounters(
-        steps, occupancy, transactions, transactionSeconds, Machine.processCpuNanos() / 1e9);
+        steps,
+        stepSeconds,
+        chars,
+        occupancy,
+        transactions,
+        transactionSeconds,
+        Machine.processCpuNanos() / 1e9);
   }
 
   WorkerCounters minus(WorkerCounters earlier) {
     return new WorkerCounters(
         steps - earlier.steps,
+        stepSeconds - earlier.stepSeconds,
+        chars - earlier.chars,
         occupancySum - earlier.occupancySum,
         transactions - earlier.transactions,
         transactionSeconds - earlier.transactionSeconds,
