@@ -6,6 +6,7 @@ import io.charstream.model.ModelConfig;
 import io.charstream.model.Tensor;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.kernel.BlasRows;
+import io.charstream.model.kernel.CellVector;
 import io.charstream.model.kernel.FusedRuntime;
 import io.charstream.model.kernel.GateMath;
 import io.charstream.model.kernel.MatVec;
@@ -64,6 +65,12 @@ public final class FusedStep implements GenerationModel {
 
   private final StepGemm vectorOutput;
 
+  /**
+   * With the vector kernel: each row's gate arithmetic in one {@link CellVector} pass straight from
+   * the product (the same values as {@link GateMath}'s loops), when H fills whole vectors.
+   */
+  private final boolean vectorCell;
+
   /** The same weights for OpenBLAS, when it computes rows batch-invariantly here; else null. */
   private final BlasRows[] blasRows;
 
@@ -115,6 +122,7 @@ public final class FusedStep implements GenerationModel {
     }
     vectorRows = vector;
     vectorOutput = vectorOut;
+    vectorCell = vector != null && CellVector.supports(hidden);
     BlasRows[] blas = null;
     BlasRows blasOut = null;
     if (vector == null && FusedRuntime.generationBlas()) {
@@ -320,10 +328,17 @@ public final class FusedStep implements GenerationModel {
         }
       }
       product.accumulate(a, c, count);
-      for (int i = 0; i < count; i++) {
-        gatherGates(c, i * stride, i, s);
+      if (vectorCell) {
+        for (int i = 0; i < count; i++) {
+          int stream = streams[from + i];
+          CellVector.row(c, i * stride, hidden, state.c[l][stream], state.h[l][stream]);
+        }
+      } else {
+        for (int i = 0; i < count; i++) {
+          gatherGates(c, i * stride, i, s);
+        }
+        cell(state, l, streams, from, count, s);
       }
-      cell(state, l, streams, from, count, s);
     }
     if (logits == null) {
       return;
