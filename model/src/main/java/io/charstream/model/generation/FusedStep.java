@@ -22,9 +22,10 @@ import java.util.Map;
  * once, every element one fused multiply-add per k in ascending k, so a row's result never depends
  * on the other rows) when the JVM has the module and the engine allows it; else on OpenBLAS (one
  * GEMM per layer for all streams of a thread) when it passes {@link BlasRows#isBatchInvariant} on
- * this machine; else on plain-Java loops C2 vectorises ({@link MatVec}). The gate arithmetic is
- * {@link GateMath}'s vectorised loops over all streams of the step. OpenBLAS needs the check
- * because, depending on its kernels (measured: yes with OPENBLAS_CORETYPE=SkylakeX, no with
+ * this machine; else on plain-Java loops C2 vectorises ({@link MatVec}). The gate arithmetic is one
+ * {@link CellVector} pass per row straight from the product on the vector kernel, else {@link
+ * GateMath}'s vectorised loops over all streams of the step (the same values). OpenBLAS needs the
+ * check because, depending on its kernels (measured: yes with OPENBLAS_CORETYPE=SkylakeX, no with
  * Haswell), it may round a row differently depending on how many rows are multiplied together,
  * which would make a stream's text depend on what else is in the batch. On every kernel each
  * stream's arithmetic is the same sequence of float operations whatever the batch, so batched
