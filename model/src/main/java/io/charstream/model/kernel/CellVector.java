@@ -21,14 +21,15 @@ public final class CellVector {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = S.length();
 
+  // GateMath's clamps and Padé coefficients.
   private static final float T_CLAMP = GateMath.TANH_CLAMP;
-  private static final float S_CLAMP = 2f * GateMath.TANH_CLAMP;
-  private static final float P0 = 135135f;
-  private static final float P1 = 17325f;
-  private static final float P2 = 378f;
-  private static final float Q1 = 62370f;
-  private static final float Q2 = 3150f;
-  private static final float Q3 = 28f;
+  private static final float S_CLAMP = GateMath.SIGMOID_CLAMP;
+  private static final float P0 = GateMath.P0;
+  private static final float P1 = GateMath.P1;
+  private static final float P2 = GateMath.P2;
+  private static final float Q1 = GateMath.Q1;
+  private static final float Q2 = GateMath.Q2;
+  private static final float Q3 = GateMath.Q3;
 
   private CellVector() {}
 

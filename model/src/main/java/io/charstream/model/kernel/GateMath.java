@@ -22,15 +22,16 @@ public final class GateMath {
   /** tanh(x) is taken as ±1 beyond this bound; the approximation is tuned for it. */
   public static final float TANH_CLAMP = 8f;
 
-  private static final float SIGMOID_CLAMP = 2f * TANH_CLAMP;
+  static final float SIGMOID_CLAMP = 2f * TANH_CLAMP;
 
-  // Padé [7/6] of tanh(y) = y P(y²) / Q(y²), from the continued fraction's 7th convergent.
-  private static final float P0 = 135135f;
-  private static final float P1 = 17325f;
-  private static final float P2 = 378f;
-  private static final float Q1 = 62370f;
-  private static final float Q2 = 3150f;
-  private static final float Q3 = 28f;
+  // Padé [7/6] of tanh(y) = y P(y²) / Q(y²), from the continued fraction's 7th convergent (also
+  // CellVector's).
+  static final float P0 = 135135f;
+  static final float P1 = 17325f;
+  static final float P2 = 378f;
+  static final float Q1 = 62370f;
+  static final float Q2 = 3150f;
+  static final float Q3 = 28f;
 
   private GateMath() {}
 
