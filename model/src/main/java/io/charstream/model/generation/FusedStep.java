@@ -449,7 +449,8 @@ public final class FusedStep implements GenerationModel {
           step.blasRows == null
               ? null
               : new BlasRows.Staging(step.layers > 1 ? 2 * hs : hs, Math.max(4 * hs, step.vocab));
-      int n = streams * hs;
+      // The gate rows of GateMath's passes; CellVector works straight on the product instead.
+      int n = step.vectorCell ? 0 : streams * hs;
       // The plain-Java kernel's rows; the others work on their staging instead.
       int javaRows = staging == null && vectorA == null ? streams : 0;
       acc = new float[javaRows][4 * hs];
