@@ -6,7 +6,9 @@ import io.charstream.model.TopNSampler;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.kernel.FusedRuntime;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@link GenerationStreams} on {@link FusedStep}: a table of generation slots that advance
@@ -88,7 +90,9 @@ public final class FusedGenerationBatch implements GenerationStreams {
   /**
    * Primes the prompts together: at position t one batched step, without the output layer, of the
    * slots whose prompt has more than t + 1 ids (all ids but the last run through the network; the
-   * last is the slot's first input). Each slot's arithmetic is the same as priming it alone.
+   * last is the slot's first input). Each slot's arithmetic is the same as priming it alone. Equal
+   * prompts are primed once: the later ones copy the first one's state (as {@link #openShared} does
+   * for the samples of one request), so a wave of requests with one prompt primes one row.
    */
   @Override
   public int[] openAll(List<int[]> promptIds, List<SamplingOptions> options) {
@@ -109,6 +113,13 @@ public final class FusedGenerationBatch implements GenerationStreams {
         Arrays.fill(state.c[l][slot], 0f);
       }
     }
+    // [i] the first prompt equal to prompt i: only that one is primed, the others copy its state.
+    int[] firstEqual = new int[n];
+    Map<PromptKey, Integer> seen = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      Integer first = seen.putIfAbsent(new PromptKey(promptIds.get(i)), i);
+      firstEqual[i] = first == null ? i : first;
+    }
     int[] nextInput = slots.nextInput();
     // [count] the slots primed at position t, ascending.
     int[] priming = new int[n];
@@ -116,12 +127,17 @@ public final class FusedGenerationBatch implements GenerationStreams {
       int count = 0;
       for (int i = 0; i < n; i++) {
         int[] prompt = promptIds.get(i);
-        if (prompt.length - 1 > t) {
+        if (firstEqual[i] == i && prompt.length - 1 > t) {
           priming[count++] = opened[i];
           nextInput[opened[i]] = prompt[t];
         }
       }
       run(priming, count, null);
+    }
+    for (int i = 0; i < n; i++) {
+      if (firstEqual[i] != i) {
+        copyState(opened[firstEqual[i]], opened[i]);
+      }
     }
     for (int i = 0; i < n; i++) {
       int[] prompt = promptIds.get(i);
@@ -147,14 +163,37 @@ public final class FusedGenerationBatch implements GenerationStreams {
     int[] others = slots.lowestFree(options.size() - 1);
     for (int i = 0; i < others.length; i++) {
       int slot = others[i];
-      for (int l = 0; l < model.numLayers(); l++) {
-        System.arraycopy(state.h[l][opened[0]], 0, state.h[l][slot], 0, state.h[l][slot].length);
-        System.arraycopy(state.c[l][opened[0]], 0, state.c[l][slot], 0, state.c[l][slot].length);
-      }
+      copyState(opened[0], slot);
       slots.activate(slot, promptIds[promptIds.length - 1], options.get(i + 1));
       opened[i + 1] = slot;
     }
     return opened;
+  }
+
+  /** Copies a primed slot's LSTM state into another slot: exactly the same state. */
+  private void copyState(int from, int to) {
+    for (int l = 0; l < model.numLayers(); l++) {
+      System.arraycopy(state.h[l][from], 0, state.h[l][to], 0, state.h[l][to].length);
+      System.arraycopy(state.c[l][from], 0, state.c[l][to], 0, state.c[l][to].length);
+    }
+  }
+
+  /** A prompt's ids as a map key (equal ids, equal key). */
+  private record PromptKey(int[] ids) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof PromptKey k && Arrays.equals(ids, k.ids);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(ids);
+    }
+
+    @Override
+    public String toString() {
+      return Arrays.toString(ids);
+    }
   }
 
   @Override

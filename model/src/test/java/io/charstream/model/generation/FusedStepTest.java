@@ -160,9 +160,10 @@ public class FusedStepTest {
   }
 
   /**
-   * Prompts of 1 to 30 ids primed together (both threads, fewer rows at each later position) into
-   * the free slots between running ones: the slots sequential opens would take, and each stream's
-   * text and logits equal to priming it alone; the running slots are not disturbed.
+   * Prompts of 1 to 25 ids, five of them twice, primed together (both threads, fewer rows at each
+   * later position; a repeated prompt primed once and its state copied) into the free slots between
+   * running ones: the slots sequential opens would take, and each stream's text and logits equal to
+   * priming it alone; the running slots are not disturbed.
    */
   @Test
   void primingTogetherIntoScatteredSlotsEqualsOneAtATime() {
@@ -182,7 +183,11 @@ public class FusedStepTest {
     List<int[]> ids = new ArrayList<>();
     List<SamplingOptions> options = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      ids.add(step.vocabulary().encode(text.substring(i % 7, i % 7 + 1 + i)).ids());
+      // the last five repeat earlier prompts (primed once, the state copied) with other options
+      ids.add(
+          i < 25
+              ? step.vocabulary().encode(text.substring(i % 7, i % 7 + 1 + i)).ids()
+              : ids.get(3 * (i - 25)).clone());
       options.add(new SamplingOptions(1 + i % 3, 0.75 + 0.1 * (i % 4), 500 + i));
     }
     int[] slots = batch.openAll(ids, options);
