@@ -181,7 +181,8 @@ final class SliceThreads {
         joinSpin = Spin.succeeded(joinSpin);
         return false;
       }
-      long deadline = System.nanoTime() + joinSpin;
+      long waitStart = System.nanoTime();
+      long deadline = waitStart + joinSpin;
       for (int spins = 1; !done; spins++) {
         if (!Spin.stillSpinning(spins, deadline)) {
           break;
@@ -192,13 +193,13 @@ final class SliceThreads {
         joinSpin = Spin.succeeded(joinSpin);
         return false;
       }
-      joinSpin = Spin.failed(joinSpin);
       boolean interrupted = false;
       while (!done) {
         LockSupport.park(this);
         // park returns at once while the flag is set: clear it, keep parking, restore it later
         interrupted |= Thread.interrupted();
       }
+      joinSpin = Spin.parked(joinSpin, System.nanoTime() - waitStart);
       return interrupted;
     }
 
@@ -219,7 +220,8 @@ final class SliceThreads {
         taskSpin = Spin.succeeded(taskSpin);
         return slice;
       }
-      long deadline = System.nanoTime() + taskSpin;
+      long waitStart = System.nanoTime();
+      long deadline = waitStart + taskSpin;
       for (int spins = 1; (slice = task) == null; spins++) {
         if (!Spin.stillSpinning(spins, deadline)) {
           break;
@@ -230,21 +232,27 @@ final class SliceThreads {
         taskSpin = Spin.succeeded(taskSpin);
         return slice;
       }
-      taskSpin = Spin.failed(taskSpin);
       while ((slice = task) == null) {
         LockSupport.park(this);
         Thread.interrupted(); // nobody should interrupt a helper; it must not spin if one does
       }
+      taskSpin = Spin.parked(taskSpin, System.nanoTime() - waitStart);
       return slice;
     }
   }
 
   /**
    * Adaptive spin budgets (ns). A wait that ends while spinning doubles its budget (up to {@link
-   * #SPIN_NANOS}); one that has to park halves it. Where the two threads run side by side (a quiet
-   * machine) hand-offs take microseconds and the budgets stay at the maximum; where they take turns
-   * on a loaded machine, a spinning thread only burns the time slice the other one needs, and the
-   * budgets fall towards zero: the hand-off is then a plain park/unpark.
+   * #SPIN_NANOS}). A wait that had to park is judged by how long it lasted: one that {@link
+   * #SPIN_NANOS} of spinning would have covered sets the budget to twice its length, one longer
+   * than that (an idle engine, or two threads taking turns on a loaded machine, where a spinning
+   * thread only burns the time slice the other one needs) halves it, towards a plain park/unpark.
+   *
+   * <p>Before 2026-12-04 every parked wait halved the budget. That made a small budget absorbing:
+   * once a few long waits had halved it below the usual gap between two passes (a serving worker's
+   * turn between two steps, 20-40 us), no wait could end while spinning again, so the budget never
+   * grew back and every step paid a park and an unpark (measured in a generator worker: the helper
+   * parked before 80-95 % of its steps, against 1-10 % in the engine's own loop).
    */
   static final class Spin {
     private Spin() {}
@@ -253,7 +261,11 @@ final class SliceThreads {
       return Math.min(SPIN_NANOS, 2 * budget + 1_000);
     }
 
-    static long failed(long budget) {
+    /** After a wait that parked and lasted {@code waitedNanos} in all. */
+    static long parked(long budget, long waitedNanos) {
+      if (waitedNanos <= SPIN_NANOS) {
+        return Math.min(SPIN_NANOS, Math.max(budget, 2 * waitedNanos));
+      }
       return budget / 2;
     }
 
