@@ -42,6 +42,20 @@ public final class FusedGenerationBatch implements GenerationStreams {
   /** Per thread, its reusable share of a step. */
   private final Share[] shares;
 
+  /** The most rows one share may take (its scratch's rows). */
+  private final int shareRows;
+
+  /**
+   * Per thread, its rows per nanosecond over recent steps (a moving average, weight {@link
+   * #SPEED_WEIGHT} per step; equal at first); {@link #split} follows them.
+   */
+  private final double[] speed;
+
+  /** Share boundaries of the step being run: share t steps rows [bounds[t], bounds[t + 1]). */
+  private final int[] bounds;
+
+  static final double SPEED_WEIGHT = 0.1;
+
   /** [slot][vocab] logits of the last step. */
   private final float[][] logits;
 
@@ -60,11 +74,17 @@ public final class FusedGenerationBatch implements GenerationStreams {
     int threads = Math.max(1, Math.min(FusedRuntime.threads(), capacity / MIN_SLOTS_PER_THREAD));
     scratch = new FusedStep.Scratch[threads];
     shares = new Share[threads];
-    // The most rows one share can get: with every thread busy, ceil(capacity / threads); with fewer
-    // open slots, step() uses fewer threads and a share holds up to 2 * MIN_SLOTS_PER_THREAD - 1.
-    int shareRows =
+    // The most rows one share can get: with every thread busy, ceil(capacity / threads) and up to
+    // half as much again when split() favours a faster thread; with fewer open slots, step() uses
+    // fewer threads and a share holds up to 2 * MIN_SLOTS_PER_THREAD - 1 (more when uneven).
+    shareRows =
         Math.min(
-            capacity, Math.max((capacity + threads - 1) / threads, 2 * MIN_SLOTS_PER_THREAD - 1));
+            capacity,
+            Math.max(
+                (3 * capacity + 2 * threads - 1) / (2 * threads), 4 * MIN_SLOTS_PER_THREAD - 1));
+    speed = new double[threads];
+    Arrays.fill(speed, 1.0);
+    bounds = new int[threads + 1];
     for (int t = 0; t < threads; t++) {
       scratch[t] = new FusedStep.Scratch(model, shareRows);
       shares[t] = new Share(scratch[t]);
@@ -231,13 +251,51 @@ public final class FusedGenerationBatch implements GenerationStreams {
    */
   private void run(int[] rows, int count, int[] sampled) {
     int threads = Math.max(1, Math.min(scratch.length, count / MIN_SLOTS_PER_THREAD));
-    for (int t = 0; t < threads; t++) {
-      shares[t].set(rows, count * t / threads, count * (t + 1) / threads, sampled);
-    }
     if (threads == 1) {
+      shares[0].set(rows, 0, count, sampled);
       shares[0].run();
-    } else {
-      FusedRuntime.runAll(threads == shares.length ? shares : Arrays.copyOf(shares, threads));
+      return;
+    }
+    split(speed, count, threads, shareRows, bounds);
+    for (int t = 0; t < threads; t++) {
+      shares[t].set(rows, bounds[t], bounds[t + 1], sampled);
+    }
+    FusedRuntime.runAll(threads == shares.length ? shares : Arrays.copyOf(shares, threads));
+    if (sampled != null) {
+      for (int t = 0; t < threads; t++) {
+        Share share = shares[t];
+        double rowsPerNano = (share.to - share.from) / (double) Math.max(1, share.nanos);
+        speed[t] = (1 - SPEED_WEIGHT) * speed[t] + SPEED_WEIGHT * rowsPerNano;
+      }
+    }
+  }
+
+  /**
+   * Cuts {@code count} rows into {@code threads} shares, each in proportion to its thread's recent
+   * speed ({@link #speed}), into {@code bounds[0..threads]}: the thread that lost part of its core
+   * (to the Kafka clients, a broker, the JIT) gets fewer rows, so the threads finish together
+   * instead of one waiting at the join for the other. Each share stays within [1, {@link
+   * #shareRows}], else (an extreme reading) the rows are cut evenly. Which thread steps a row never
+   * changes its arithmetic.
+   */
+  static void split(double[] speed, int count, int threads, int shareRows, int[] bounds) {
+    double total = 0;
+    for (int t = 0; t < threads; t++) {
+      total += speed[t];
+    }
+    bounds[0] = 0;
+    double sum = 0;
+    boolean even = !(total > 0);
+    for (int t = 0; t < threads && !even; t++) {
+      sum += speed[t];
+      bounds[t + 1] = t == threads - 1 ? count : (int) Math.round(count * sum / total);
+      int rows = bounds[t + 1] - bounds[t];
+      even = rows < 1 || rows > shareRows;
+    }
+    if (even) {
+      for (int t = 0; t <= threads; t++) {
+        bounds[t] = count * t / threads;
+      }
     }
   }
 
@@ -252,6 +310,9 @@ public final class FusedGenerationBatch implements GenerationStreams {
     private int to;
     private int[] sampled;
 
+    /** Nanoseconds its last run took. */
+    private long nanos;
+
     Share(FusedStep.Scratch scratch) {
       this.scratch = scratch;
     }
@@ -265,16 +326,18 @@ public final class FusedGenerationBatch implements GenerationStreams {
 
     @Override
     public void run() {
+      long start = System.nanoTime();
       if (sampled == null) {
         model.step(state, rows, from, to, slots.nextInput(), null, scratch);
-        return;
+      } else {
+        model.step(state, rows, from, to, slots.nextInput(), logits, scratch);
+        int vocab = model.vocabSize();
+        for (int i = from; i < to; i++) {
+          int slot = rows[i];
+          sampled[slot] = slots.sample(sampler, slot, logits[slot], vocab);
+        }
       }
-      model.step(state, rows, from, to, slots.nextInput(), logits, scratch);
-      int vocab = model.vocabSize();
-      for (int i = from; i < to; i++) {
-        int slot = rows[i];
-        sampled[slot] = slots.sample(sampler, slot, logits[slot], vocab);
-      }
+      nanos = System.nanoTime() - start;
     }
   }
 

@@ -320,4 +320,18 @@ public class FusedStepTest {
     }
     return out;
   }
+
+  @Test
+  void aStepIsSplitByEachThreadsRecentSpeedWithinTheShareBounds() {
+    int[] bounds = new int[3];
+    FusedGenerationBatch.split(new double[] {1, 1}, 64, 2, 48, bounds);
+    assertThat(bounds).containsExactly(0, 32, 64);
+    FusedGenerationBatch.split(new double[] {1.3, 1.0}, 64, 2, 48, bounds);
+    assertThat(bounds).containsExactly(0, 36, 64); // the faster thread takes more rows
+    FusedGenerationBatch.split(new double[] {1.0, 5.0}, 64, 2, 48, bounds);
+    assertThat(bounds).containsExactly(0, 32, 64); // a share past its scratch: cut evenly
+    int[] three = new int[4];
+    FusedGenerationBatch.split(new double[] {2, 1, 1}, 20, 3, 12, three);
+    assertThat(three).containsExactly(0, 10, 15, 20);
+  }
 }
