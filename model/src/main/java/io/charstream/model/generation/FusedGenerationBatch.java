@@ -5,6 +5,7 @@ import io.charstream.model.SamplingOptions;
 import io.charstream.model.TopNSampler;
 import io.charstream.model.Vocabulary;
 import io.charstream.model.kernel.FusedRuntime;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -47,7 +48,8 @@ public final class FusedGenerationBatch implements GenerationStreams {
 
   /**
    * Per thread, its rows per nanosecond over recent steps (a moving average, weight {@link
-   * #SPEED_WEIGHT} per step; equal at first); {@link #split} follows them.
+   * #SPEED_WEIGHT} per step, from its first measured step; 0 before it: an even split); {@link
+   * #split} follows them.
    */
   private final double[] speed;
 
@@ -83,7 +85,6 @@ public final class FusedGenerationBatch implements GenerationStreams {
             Math.max(
                 (3 * capacity + 2 * threads - 1) / (2 * threads), 4 * MIN_SLOTS_PER_THREAD - 1));
     speed = new double[threads];
-    Arrays.fill(speed, 1.0);
     bounds = new int[threads + 1];
     for (int t = 0; t < threads; t++) {
       scratch[t] = new FusedStep.Scratch(model, shareRows);
@@ -135,9 +136,9 @@ public final class FusedGenerationBatch implements GenerationStreams {
     }
     // [i] the first prompt equal to prompt i: only that one is primed, the others copy its state.
     int[] firstEqual = new int[n];
-    Map<PromptKey, Integer> seen = new HashMap<>();
+    Map<IntBuffer, Integer> seen = new HashMap<>(); // an IntBuffer equals another of equal ids
     for (int i = 0; i < n; i++) {
-      Integer first = seen.putIfAbsent(new PromptKey(promptIds.get(i)), i);
+      Integer first = seen.putIfAbsent(IntBuffer.wrap(promptIds.get(i)), i);
       firstEqual[i] = first == null ? i : first;
     }
     int[] nextInput = slots.nextInput();
@@ -198,24 +199,6 @@ public final class FusedGenerationBatch implements GenerationStreams {
     }
   }
 
-  /** A prompt's ids as a map key (equal ids, equal key). */
-  private record PromptKey(int[] ids) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof PromptKey k && Arrays.equals(ids, k.ids);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(ids);
-    }
-
-    @Override
-    public String toString() {
-      return Arrays.toString(ids);
-    }
-  }
-
   @Override
   public float[] lastLogits(int slot) {
     return logits[slot];
@@ -265,7 +248,10 @@ public final class FusedGenerationBatch implements GenerationStreams {
       for (int t = 0; t < threads; t++) {
         Share share = shares[t];
         double rowsPerNano = (share.to - share.from) / (double) Math.max(1, share.nanos);
-        speed[t] = (1 - SPEED_WEIGHT) * speed[t] + SPEED_WEIGHT * rowsPerNano;
+        speed[t] =
+            speed[t] == 0
+                ? rowsPerNano
+                : (1 - SPEED_WEIGHT) * speed[t] + SPEED_WEIGHT * rowsPerNano;
       }
     }
   }
@@ -275,8 +261,8 @@ public final class FusedGenerationBatch implements GenerationStreams {
    * speed ({@link #speed}), into {@code bounds[0..threads]}: the thread that lost part of its core
    * (to the Kafka clients, a broker, the JIT) gets fewer rows, so the threads finish together
    * instead of one waiting at the join for the other. Each share stays within [1, {@link
-   * #shareRows}], else (an extreme reading) the rows are cut evenly. Which thread steps a row never
-   * changes its arithmetic.
+   * #shareRows}], else (an extreme reading, or a thread not measured yet) the rows are cut evenly.
+   * Which thread steps a row never changes its arithmetic.
    */
   static void split(double[] speed, int count, int threads, int shareRows, int[] bounds) {
     double total = 0;

@@ -330,6 +330,8 @@ public class FusedStepTest {
     assertThat(bounds).containsExactly(0, 36, 64); // the faster thread takes more rows
     FusedGenerationBatch.split(new double[] {1.0, 5.0}, 64, 2, 48, bounds);
     assertThat(bounds).containsExactly(0, 32, 64); // a share past its scratch: cut evenly
+    FusedGenerationBatch.split(new double[] {0, 0}, 64, 2, 48, bounds);
+    assertThat(bounds).containsExactly(0, 32, 64); // nothing measured yet
     int[] three = new int[4];
     FusedGenerationBatch.split(new double[] {2, 1, 1}, 20, 3, 12, three);
     assertThat(three).containsExactly(0, 10, 15, 20);
