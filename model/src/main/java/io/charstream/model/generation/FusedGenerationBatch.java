@@ -19,9 +19,10 @@ import java.util.Map;
  * slots, compacted ({@link SlotTable#openSlots()}), however large the capacity. With many open
  * slots a step runs on {@link FusedRuntime#threads()} threads ({@link FusedRuntime#runAll}: helpers
  * that spin briefly between steps), each advancing its share of the slots through every layer and
- * the sampler, with one join per step. {@link #openAll} primes many prompts the same way: one
- * batched step (without the output layer) per prompt position over the prompts that are still that
- * long.
+ * the sampler, with one join per step; the shares follow each thread's recent speed ({@link
+ * #split}), so a thread that loses part of its core gets fewer slots. {@link #openAll} primes many
+ * prompts the same way: one batched step (without the output layer) per prompt position over the
+ * prompts that are still that long.
  *
  * <p>Memory is fixed by the capacity, never by how long a slot runs: the state
  * [layers][capacity][H] twice, logits [capacity][vocab], and per thread the scratch of its share of
