@@ -43,10 +43,11 @@ import org.slf4j.LoggerFactory;
  * <p>Two things make that round trip short ({@link CommitPace}): when a running request will finish
  * within about one round trip, the next transaction is prepared ahead (begun, with the offsets that
  * will be committable once the requests finishing by then are answered), so the answers then wait
- * only for their own records and the commit; and answers hold their transaction back while another
- * request finishes within half a round trip, so a request a few steps behind does not wait for a
- * whole commit and then its own. What a prepared transaction finally commits is corrected to what
- * was answered ({@link PartitionLedger#corrections}).
+ * only for their own records and the commit; and answers hold their transaction back for the
+ * requests finishing next when that saves more waiting than it costs (up to one round trip for a
+ * few answers ahead of many, half of one for one ahead of one), so requests a few steps behind do
+ * not wait for a whole commit and then their own. What a prepared transaction finally commits is
+ * corrected to what was answered ({@link PartitionLedger#corrections}).
  *
  * <p>Guarantee, for consumers of the responses topic with {@code isolation.level=read_committed}:
  * every request read from the requests topic gets exactly one final record (a response or an
@@ -311,7 +312,7 @@ final class GeneratorWorker implements Runnable {
       applyFlowControl();
       if (!output.inFlight()) {
         long t = System.nanoTime();
-        if (!pace.hold(t, scheduler::stepsToNextFinish)) {
+        if (!pace.hold(t, scheduler::stepsToNextFinish, scheduler::countFinishingWithin)) {
           submit(t, false);
         }
         if (!output.inFlight() && !stopRequested) {

@@ -147,6 +147,11 @@ final class SlotScheduler {
     return soonest;
   }
 
+  /** How many running jobs reach their length within {@code steps} steps. */
+  int countFinishingWithin(int steps) {
+    return finishingWithin(steps).size();
+  }
+
   /** Running jobs that reach their length within {@code steps} steps. */
   List<Job> finishingWithin(int steps) {
     List<Job> out = new ArrayList<>();

@@ -15,36 +15,54 @@ class CommitPaceTest {
     return pace;
   }
 
+  /** Answers due at the next finish, whatever the step: {@code m}. */
+  private static java.util.function.IntUnaryOperator due(int m) {
+    return steps -> m;
+  }
+
   @Test
   void nothingIsHeldBeforeTheFirstCommitOrWithoutWaitingAnswers() {
     CommitPace fresh = new CommitPace();
     fresh.answered(0);
-    assertThat(fresh.hold(0, () -> 1)).isFalse();
+    assertThat(fresh.hold(0, () -> 1, due(1))).isFalse();
     CommitPace pace = measured(MS / 10, 10 * MS);
-    assertThat(pace.hold(0, () -> 1)).as("no answer waits").isFalse();
+    assertThat(pace.hold(0, () -> 1, due(1))).as("no answer waits").isFalse();
   }
 
   @Test
-  void holdsForAFinishDueWithinHalfACommitOfTheFirstWaitingAnswer() {
-    CommitPace pace = measured(MS / 10, 10 * MS); // 0.1 ms steps, 10 ms commits: 5 ms budget
+  void oneAnswerWaitsHalfACommitForOneOther() {
+    CommitPace pace = measured(MS / 10, 10 * MS); // 0.1 ms steps, 10 ms commits
     pace.answered(0);
-    assertThat(pace.hold(0, () -> 50)).as("due in 5 ms").isTrue();
-    assertThat(pace.hold(0, () -> 51)).as("due in 5.1 ms").isFalse();
-    assertThat(pace.hold(2 * MS, () -> 30)).as("2 ms waited + 3 ms").isTrue();
-    assertThat(pace.hold(2 * MS, () -> 31)).isFalse();
-    assertThat(pace.hold(5 * MS, () -> 0)).as("the budget is spent").isFalse();
-    assertThat(pace.hold(MS, () -> Integer.MAX_VALUE)).as("nothing runs").isFalse();
+    assertThat(pace.hold(0, () -> 50, due(1))).as("due in 5 ms").isTrue();
+    assertThat(pace.hold(0, () -> 51, due(1))).as("due in 5.1 ms").isFalse();
+    assertThat(pace.hold(MS, () -> Integer.MAX_VALUE, due(0))).as("nothing runs").isFalse();
   }
 
   @Test
-  void theBudgetCountsFromTheFirstAnswerUntilTheTransactionGoes() {
+  void fewAnswersWaitLongerForManyAndManyNotForFew() {
+    CommitPace ahead = measured(MS / 10, 10 * MS);
+    ahead.answered(0); // one request ran ahead of 63: waiting up to 10 * 63 / 64 ms saves more
+    assertThat(ahead.hold(0, () -> 98, due(63))).as("due in 9.8 ms").isTrue();
+    assertThat(ahead.hold(0, () -> 99, due(63))).as("due in 9.9 ms").isFalse();
+    CommitPace behind = measured(MS / 10, 10 * MS);
+    for (int i = 0; i < 63; i++) {
+      behind.answered(0); // 63 answers wait for one straggler: 10 / 64 ms at most
+    }
+    assertThat(behind.hold(0, () -> 1, due(1))).isTrue();
+    assertThat(behind.hold(0, () -> 2, due(1))).isFalse();
+  }
+
+  @Test
+  void noAnswerWaitsMoreThanOneCommitInAll() {
     CommitPace pace = measured(MS / 10, 10 * MS);
     pace.answered(0);
     pace.answered(4 * MS); // a later answer does not restart the clock
-    assertThat(pace.hold(4 * MS, () -> 20)).isFalse();
-    pace.submitted();
-    pace.answered(4 * MS);
-    assertThat(pace.hold(4 * MS, () -> 20)).isTrue();
+    assertThat(pace.hold(7 * MS, () -> 30, due(63))).as("7 ms waited + 3 ms").isTrue();
+    assertThat(pace.hold(7 * MS, () -> 31, due(63))).isFalse();
+    assertThat(pace.hold(10 * MS, () -> 0, due(63))).as("a commit's time is spent").isFalse();
+    pace.submitted(); // the clock and the count start again
+    pace.answered(7 * MS);
+    assertThat(pace.hold(7 * MS, () -> 50, due(1))).isTrue();
   }
 
   @Test
@@ -54,7 +72,7 @@ class CommitPaceTest {
       pace.committed(2 * MS); // commits got fast: 1 ms budget
     }
     pace.answered(0);
-    assertThat(pace.hold(0, () -> 9)).isTrue();
-    assertThat(pace.hold(0, () -> 11)).isFalse();
+    assertThat(pace.hold(0, () -> 9, due(1))).isTrue();
+    assertThat(pace.hold(0, () -> 11, due(1))).isFalse();
   }
 }
