@@ -23,10 +23,15 @@ final class CommitPace {
   /** Weight of the newest measurement in the moving averages. */
   private static final double WEIGHT = 0.125;
 
-  /** Nanos of a batched step and of a transaction (submit to committed), moving averages. */
+  /**
+   * Nanos of a batched step, of a transaction (submit to committed) and of preparing one (begun,
+   * offsets sent), moving averages.
+   */
   private double stepNanos;
 
   private double commitNanos;
+
+  private double prepareNanos;
 
   /** When the first answer waiting for the next transaction was added (System.nanoTime), or -1. */
   private long waitingSince = -1;
@@ -40,6 +45,10 @@ final class CommitPace {
 
   void committed(long nanos) {
     commitNanos = commitNanos == 0 ? nanos : commitNanos + WEIGHT * (nanos - commitNanos);
+  }
+
+  void prepared(long nanos) {
+    prepareNanos = prepareNanos == 0 ? nanos : prepareNanos + WEIGHT * (nanos - prepareNanos);
   }
 
   /** A final response or an error was added to the next transaction. */
@@ -57,11 +66,17 @@ final class CommitPace {
   }
 
   /**
-   * Steps within which a finish is worth preparing a transaction for: one commit round trip at the
-   * recent step time (0 before anything was measured).
+   * Steps within which a finish is worth preparing a transaction for: as long as preparing one
+   * takes, and at least one commit round trip, at the recent step time (0 before a step and a
+   * commit were measured). Preparing sends the offsets to the group coordinator, two requests
+   * through a broker that shares the cores with the steps, and often takes longer than a commit (in
+   * {@code bench serve} 5-9 ms against 4): prepared only a commit ahead, a wave's answers waited
+   * for it.
    */
   int prepareWindowSteps() {
-    return stepNanos == 0 || commitNanos == 0 ? 0 : (int) Math.min(1e6, commitNanos / stepNanos);
+    return stepNanos == 0 || commitNanos == 0
+        ? 0
+        : (int) Math.min(1e6, Math.max(commitNanos, prepareNanos) / stepNanos);
   }
 
   /**
@@ -69,7 +84,7 @@ final class CommitPace {
    * time.
    */
   int holdSteps() {
-    return prepareWindowSteps();
+    return stepNanos == 0 || commitNanos == 0 ? 0 : (int) Math.min(1e6, commitNanos / stepNanos);
   }
 
   /**

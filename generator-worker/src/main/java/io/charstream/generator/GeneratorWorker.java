@@ -617,6 +617,7 @@ final class GeneratorWorker implements Runnable {
   /** Applies the outcome of a transaction (null: none yet). */
   private void settle(TransactionalOutput.Outcome outcome) {
     if (outcome instanceof TransactionalOutput.Prepared) {
+      pace.prepared(System.nanoTime() - output.preparedNanos());
       return; // the next submit continues it
     }
     if (outcome instanceof TransactionalOutput.Failed f && f.fenced()) {

@@ -66,6 +66,18 @@ class CommitPaceTest {
   }
 
   @Test
+  void aTransactionIsPreparedAsFarAheadAsPreparingTakesAndAtLeastACommit() {
+    CommitPace pace = measured(MS / 10, 4 * MS);
+    assertThat(pace.prepareWindowSteps()).isEqualTo(40);
+    pace.prepared(2 * MS);
+    assertThat(pace.prepareWindowSteps()).as("preparing is faster than a commit").isEqualTo(40);
+    CommitPace slow = measured(MS / 10, 4 * MS);
+    slow.prepared(8 * MS);
+    assertThat(slow.prepareWindowSteps()).isEqualTo(80);
+    assertThat(slow.holdSteps()).as("holds stay within one commit").isEqualTo(40);
+  }
+
+  @Test
   void averagesFollowTheMeasurements() {
     CommitPace pace = measured(MS / 10, 10 * MS);
     for (int i = 0; i < 100; i++) {
