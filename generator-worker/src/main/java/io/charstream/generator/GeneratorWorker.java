@@ -41,13 +41,14 @@ import org.slf4j.LoggerFactory;
  * request waits for one commit round trip, not for a timer.
  *
  * <p>Two things make that round trip short ({@link CommitPace}): when a running request will finish
- * within about one round trip, the next transaction is prepared ahead (begun, with the offsets that
- * will be committable once the requests finishing by then are answered), so the answers then wait
- * only for their own records and the commit; and answers hold their transaction back for the
- * requests finishing next when that saves more waiting than it costs (up to one round trip for a
- * few answers ahead of many, half of one for one ahead of one), so requests a few steps behind do
- * not wait for a whole commit and then their own. What a prepared transaction finally commits is
- * corrected to what was answered ({@link PartitionLedger#corrections}).
+ * within about as long as preparing a transaction takes (at least one commit round trip), the next
+ * transaction is prepared ahead (begun, with the offsets that will be committable once the requests
+ * finishing by then are answered), so the answers then wait only for their own records and the
+ * commit; and answers hold their transaction back for the requests finishing next when that saves
+ * more waiting than it costs (up to one round trip for a few answers ahead of many, half of one for
+ * one ahead of one), so requests a few steps behind do not wait for a whole commit and then their
+ * own. What a prepared transaction finally commits is corrected to what was answered ({@link
+ * PartitionLedger#corrections}).
  *
  * <p>Guarantee, for consumers of the responses topic with {@code isolation.level=read_committed}:
  * every request read from the requests topic gets exactly one final record (a response or an
