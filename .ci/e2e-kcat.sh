@@ -170,7 +170,10 @@ echo "e2e-kcat: kcat-bad-1 got its error: $(jq -r .error.message <<<"$bad")"
 # 4b. The same model through the HTTP API, with curl: the same prompt, options and seed as
 # kcat-req-1 (top-n 3 and temperature 1 are both sides' defaults) give the same text, whole or
 # streamed as Server-Sent Events ending in [DONE]; a broken body gets an OpenAI-style error.
-curl -sS --fail "$console" | grep -q '<title>charstream console</title>' || fail "GET $console is not the console page"
+# The page is read whole before it is searched: `curl | grep -q` under pipefail fails when grep
+# stops reading at the match while curl still writes (curl: (23) Failed writing body).
+page="$(curl -sS --fail "$console")" || fail "GET $console failed"
+grep -q '<title>charstream console</title>' <<<"$page" || fail "GET $console is not the console page"
 body="{\"model\":\"kcat-model@$version\",\"prompt\":\"First\",\"max_tokens\":50,\"seed\":3"
 whole="$(curl -sS --fail-with-body "${console}v1/completions" -d "$body}")" || fail "POST /v1/completions: $whole"
 jq -e --arg m "kcat-model@$version" --argjson kcat "$answer" \
