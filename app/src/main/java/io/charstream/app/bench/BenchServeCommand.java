@@ -34,18 +34,20 @@ import picocli.CommandLine.Option;
 /**
  * {@code charstream bench serve}: an embedded broker, one model, N generator instances in this JVM
  * and a closed-loop load generator, against the engine's own speed measured in the same process.
- * Prints one JSON object: the engine's batch-1 and batch-capacity rates (before and after the
- * serving runs), then per (batch capacity, instances, concurrency) the ramp (the first seconds of
- * the loop) and the steady state apart: requests/s, chars/s, latency and time-to-first-char
- * percentiles, batch occupancy, transactions, and the ratios to the engine.
+ * Each run's steady state is measured in segments with the engine alone (batch 1 and batch
+ * capacity) measured before, between and after them, so every segment is compared with the engine
+ * of its own minutes; a run's ratios are the medians of its segments'. Prints one JSON object: per
+ * (batch capacity, instances, concurrency) the ramp (the first seconds of the loop) and the steady
+ * state apart: requests/s, chars/s, latency and time-to-first-char percentiles, batch occupancy,
+ * transactions, the segments and the ratios to the engine; and the engine's windows.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     description =
         "Benchmark serving: embedded broker + generator instances + closed-loop load generator,"
-            + " against the engine's batch-1 and batch-capacity rates in the same process;"
-            + " prints JSON with the ramp and the steady state apart, and the ratios.")
+            + " against the engine's batch-1 and batch-capacity rates measured between the steady"
+            + " segments; prints JSON with the ramp and the steady state apart, and the ratios.")
 public final class BenchServeCommand implements Callable<Integer> {
 
   /** Targets of issue 13, reported with the ratios. */
@@ -123,23 +125,32 @@ public final class BenchServeCommand implements Callable<Integer> {
   @Option(
       names = "--seconds",
       defaultValue = "15",
-      description = "Seconds of steady state measured per run (default ${DEFAULT-VALUE}).")
+      description =
+          "Seconds of steady state measured per run, in --segments parts (default ${DEFAULT-VALUE}).")
   double seconds;
+
+  @Option(
+      names = "--segments",
+      defaultValue = "5",
+      description =
+          "Parts of each run's steady state, with the engine measured before, between and after"
+              + " them; the run's ratios are the medians of its segments' (default ${DEFAULT-VALUE}).")
+  int segments;
 
   @Option(
       names = "--requests",
       defaultValue = "96",
       description =
-          "At least this many steady-state requests per run: the window extends until they are"
-              + " answered (default ${DEFAULT-VALUE}).")
+          "At least this many steady-state requests per run: each segment extends until its share"
+              + " is answered (default ${DEFAULT-VALUE}).")
   int requests;
 
   @Option(
       names = "--engine-seconds",
       defaultValue = "3",
       description =
-          "Seconds per engine measurement (batch 1 and batch capacity, before and after the runs;"
-              + " default ${DEFAULT-VALUE}).")
+          "Seconds per engine window between segments, half at batch capacity, half at batch 1"
+              + " (default ${DEFAULT-VALUE}).")
   double engineSeconds;
 
   @Option(
@@ -184,16 +195,14 @@ public final class BenchServeCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     EngineRate engine = new EngineRate(GenerationModel.from(checkpoint), prompt);
     out.put("kernel", engine.kernel());
+    if (segments < 1 || seconds <= 0 || engineSeconds <= 0) {
+      throw new IllegalArgumentException(
+          "--segments must be at least 1 and --seconds and --engine-seconds above 0");
+    }
     List<Map<String, Object>> runs = new ArrayList<>();
-    EngineRate.Rate[] b1 = new EngineRate.Rate[2];
-    EngineRate.Rate[] bN = new EngineRate.Rate[2];
+    EngineWindows engineWindows = new EngineWindows();
     try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral())) {
       engine.warmUp(capacity, Math.max(1, engineSeconds / 2));
-      b1[0] = engine.measure(1, engineSeconds);
-      bN[0] = engine.measure(capacity, engineSeconds);
-      System.err.printf(
-          "bench serve: engine before: batch 1 %.0f, batch %d %.0f chars/s%n",
-          b1[0].charsPerSecond(), capacity, bN[0].charsPerSecond());
       Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
       int run = 0;
       List<Integer> caps = unbatched ? List.of(capacity, 1) : List.of(capacity);
@@ -205,47 +214,32 @@ public final class BenchServeCommand implements Callable<Integer> {
           for (int k : concurrency) {
             // The first run warms the JIT up (the broker's code too) at a high request rate.
             double warm = runs.isEmpty() ? warmupSeconds : 0;
-            runs.add(runOnce(broker, kafka, checkpoint, "b" + run++, cap, n, k, warm));
+            runs.add(
+                runOnce(
+                    broker,
+                    kafka,
+                    checkpoint,
+                    engine,
+                    engineWindows,
+                    "b" + run++,
+                    cap,
+                    n,
+                    k,
+                    warm));
             System.err.println("bench serve: " + Json.writeString(runs.get(runs.size() - 1)));
           }
         }
       }
-      b1[1] = engine.measure(1, engineSeconds);
-      bN[1] = engine.measure(capacity, engineSeconds);
     }
-    // The reference is the better of the two engine measurements: ratios err against serving.
-    double engine1 = Math.max(b1[0].charsPerSecond(), b1[1].charsPerSecond());
-    double engineN = Math.max(bN[0].charsPerSecond(), bN[1].charsPerSecond());
-    double engineNCpu = Math.max(bN[0].charsPerCpuSecond(), bN[1].charsPerCpuSecond());
     Map<String, Object> e = new LinkedHashMap<>();
-    e.put(
-        "batch1_chars_per_s_before_after",
-        List.of(Math.round(b1[0].charsPerSecond()), Math.round(b1[1].charsPerSecond())));
-    e.put(
-        "batch" + capacity + "_chars_per_s_before_after",
-        List.of(Math.round(bN[0].charsPerSecond()), Math.round(bN[1].charsPerSecond())));
-    e.put("batch1_chars_per_s", Math.round(engine1));
-    e.put("batch" + capacity + "_chars_per_s", Math.round(engineN));
-    e.put("batch" + capacity + "_chars_per_cpu_s", Math.round(engineNCpu));
-    e.put("seconds_each", engineSeconds);
+    e.put("batch1_chars_per_s_median", Math.round(median(engineWindows.batch1)));
+    e.put("batch" + capacity + "_chars_per_s_median", Math.round(median(engineWindows.batchN)));
+    e.put("batch1_chars_per_s_windows", rounded(engineWindows.batch1));
+    e.put("batch" + capacity + "_chars_per_s_windows", rounded(engineWindows.batchN));
+    e.put("seconds_each", engineSeconds / 2);
     out.put("engine", e);
-    for (Map<String, Object> row : runs) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> steady = (Map<String, Object>) row.get("steady");
-      double chars = (double) steady.get("generated_chars_per_s");
-      double requestRate = (double) steady.get("request_chars_per_s");
-      steady.put("throughput_vs_engine_batch" + capacity, round(chars / engineN, 3));
-      steady.put("request_rate_vs_engine_batch1", round(requestRate / engine1, 3));
-      // A character's step time in serving against the engine's at full batch (1.0: the same).
-      double stepPerChar = (double) steady.get("step_us_per_char");
-      steady.put("step_cost_vs_engine_batch" + capacity, round(stepPerChar * engineN / 1e6, 3));
-      // Per CPU second (less sensitive to other work on the machine than wall time): what the
-      // Kafka path, the broker and the load generator add to each character.
-      double perCpu = (double) steady.get("generated_chars_per_cpu_s");
-      steady.put("cpu_efficiency_vs_engine_batch" + capacity, round(perCpu / engineNCpu, 3));
-    }
     out.put("runs", runs);
-    out.put("targets", targets(runs, engine1, engineN));
+    out.put("targets", targets(runs));
     out.put("load_average_1m_end", Machine.loadAverage());
     out.put("total_seconds", round((System.nanoTime() - t0) / 1e9, 1));
     out.putAll(NativeTuning.describe());
@@ -256,10 +250,10 @@ public final class BenchServeCommand implements Callable<Integer> {
   /**
    * Issue 13's two targets, from the batching runs of one instance: the worker's steady chars/s at
    * {@code capacity} outstanding against the engine's batch-capacity rate, and a request's own rate
-   * (length / p50 latency) at 4 outstanding against the engine's batch-1 rate.
+   * (length / p50 latency) at 4 outstanding against the engine's batch-1 rate (each the median of
+   * the run's segments).
    */
-  private Map<String, Object> targets(
-      List<Map<String, Object>> runs, double engine1, double engineN) {
+  private Map<String, Object> targets(List<Map<String, Object>> runs) {
     Map<String, Object> t = new LinkedHashMap<>();
     for (Map<String, Object> row : runs) {
       if ((int) row.get("batch_capacity") != capacity || (int) row.get("instances") != 1) {
@@ -269,13 +263,13 @@ public final class BenchServeCommand implements Callable<Integer> {
       @SuppressWarnings("unchecked")
       Map<String, Object> steady = (Map<String, Object>) row.get("steady");
       if (k == capacity) {
-        double r = (double) steady.get("generated_chars_per_s") / engineN;
+        double r = (double) steady.get("throughput_vs_engine_batch" + capacity);
         t.put("throughput_at_" + k + "_vs_engine_batch" + capacity, round(r, 3));
         t.put("throughput_target", THROUGHPUT_TARGET);
         t.put("throughput_met", r >= THROUGHPUT_TARGET);
       }
       if (k == 4) {
-        double r = (double) steady.get("request_chars_per_s") / engine1;
+        double r = (double) steady.get("request_rate_vs_engine_batch1");
         t.put("request_rate_at_4_vs_engine_batch1", round(r, 3));
         t.put("request_rate_target", REQUEST_RATE_TARGET);
         t.put("request_rate_met", r >= REQUEST_RATE_TARGET);
@@ -311,6 +305,8 @@ public final class BenchServeCommand implements Callable<Integer> {
       EmbeddedBroker broker,
       Map<String, Object> kafka,
       Checkpoint checkpoint,
+      EngineRate engine,
+      EngineWindows engineWindows,
       String runId,
       int cap,
       int n,
@@ -373,10 +369,9 @@ public final class BenchServeCommand implements Callable<Integer> {
             Duration.ofMinutes(5),
             () -> {},
             () -> {});
-        WorkerCounters[] marks = new WorkerCounters[2];
-        ThreadCpu[] cpu = new ThreadCpu[2];
         JitWatch jit = JitWatch.serving();
-        long[] jitMillis = {jit.compileMillis(), 0, 0};
+        long jitStart = jit.compileMillis();
+        long[] jitAtRampEnd = {0};
         boolean[] quietAtRampEnd = {false};
         LoadGenerator.Run r =
             load.run(
@@ -387,48 +382,118 @@ public final class BenchServeCommand implements Callable<Integer> {
                 Duration.ofMillis(Math.round(rampSeconds * 1000)),
                 Duration.ofMillis(Math.round(rampMaxSeconds * 1000)),
                 () -> quietAtRampEnd[0] = jit.quiet(System.nanoTime()),
-                Duration.ofMillis(Math.round(seconds * 1000)),
-                requests,
+                Duration.ZERO,
+                0,
                 Duration.ofMinutes(10),
-                () -> {
-                  marks[0] = WorkerCounters.of(services);
-                  cpu[0] = ThreadCpu.now();
-                  jitMillis[1] = jit.compileMillis();
-                },
-                () -> {
-                  marks[1] = WorkerCounters.of(services);
-                  cpu[1] = ThreadCpu.now();
-                  jitMillis[2] = jit.compileMillis();
-                });
+                () -> jitAtRampEnd[0] = jit.compileMillis(),
+                () -> {});
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("batch_capacity", cap);
         row.put("instances", n);
         row.put("concurrency", k);
         Map<String, Object> ramp = window(r.ramp());
         // The compilers' share of a core (elapsed time, summed over their threads) per window.
-        ramp.put("jit_cores", round((jitMillis[1] - jitMillis[0]) / 1e3 / r.ramp().seconds(), 3));
+        ramp.put("jit_cores", round((jitAtRampEnd[0] - jitStart) / 1e3 / r.ramp().seconds(), 3));
         ramp.put("ended_with_jit_quiet", quietAtRampEnd[0]);
         row.put("ramp", ramp);
-        Map<String, Object> steady = window(r.steady());
-        steady.put(
-            "jit_cores", round((jitMillis[2] - jitMillis[1]) / 1e3 / r.steady().seconds(), 3));
-        WorkerCounters d = marks[1].minus(marks[0]);
+
+        // The steady state in segments, the engine alone before, between and after them (the
+        // load drained, the worker idle): each segment against the mean of the engine windows on
+        // either side of it, so a slower or faster minute of the machine moves both.
+        List<LoadGenerator.Run> parts = new ArrayList<>();
+        List<Double> throughputRatios = new ArrayList<>();
+        List<Double> requestRatios = new ArrayList<>();
+        List<Map<String, Object>> segmentRows = new ArrayList<>();
+        EngineRate.Rate[] before = engineWindows.measure(engine, capacity, engineSeconds);
+        List<EngineRate.Rate> runEngineN = new ArrayList<>(List.of(before[0]));
+        WorkerCounters d = null;
+        Map<String, Long> cpuNanos = new HashMap<>();
+        long jitMillis = 0;
+        Duration part = Duration.ofMillis(Math.round(seconds * 1000 / segments));
+        int partRequests = (requests + segments - 1) / segments;
+        for (int i = 0; i < segments; i++) {
+          WorkerCounters[] marks = new WorkerCounters[2];
+          ThreadCpu[] cpu = new ThreadCpu[2];
+          long[] jitMarks = new long[2];
+          LoadGenerator.Run p =
+              load.run(
+                  runId + "-s" + i,
+                  k,
+                  length,
+                  prompt,
+                  Duration.ZERO,
+                  Duration.ZERO,
+                  () -> true,
+                  part,
+                  partRequests,
+                  Duration.ofMinutes(10),
+                  () -> {
+                    marks[0] = WorkerCounters.of(services);
+                    cpu[0] = ThreadCpu.now();
+                    jitMarks[0] = jit.compileMillis();
+                  },
+                  () -> {
+                    marks[1] = WorkerCounters.of(services);
+                    cpu[1] = ThreadCpu.now();
+                    jitMarks[1] = jit.compileMillis();
+                  });
+          EngineRate.Rate[] after = engineWindows.measure(engine, capacity, engineSeconds);
+          runEngineN.add(after[0]);
+          parts.add(p);
+          WorkerCounters m = marks[1].minus(marks[0]);
+          d = d == null ? m : d.plus(m);
+          cpu[1].nanosSince(cpu[0]).forEach((g, v) -> cpuNanos.merge(g, v, Long::sum));
+          jitMillis += jitMarks[1] - jitMarks[0];
+          LoadGenerator.Window w = p.steady();
+          double refN = (before[0].charsPerSecond() + after[0].charsPerSecond()) / 2;
+          double ref1 = (before[1].charsPerSecond() + after[1].charsPerSecond()) / 2;
+          double requestRate = length / (w.latencyMs().percentileMs(50) / 1000);
+          throughputRatios.add(w.charsPerSecond() / refN);
+          requestRatios.add(requestRate / ref1);
+          Map<String, Object> seg = new LinkedHashMap<>();
+          seg.put("seconds", round(w.seconds(), 2));
+          seg.put("generated_chars_per_s", Math.round(w.charsPerSecond()));
+          seg.put("engine_batch" + capacity + "_chars_per_s", Math.round(refN));
+          seg.put("throughput_vs_engine_batch" + capacity, round(w.charsPerSecond() / refN, 3));
+          seg.put("request_chars_per_s", Math.round(requestRate));
+          seg.put("engine_batch1_chars_per_s", Math.round(ref1));
+          seg.put("request_rate_vs_engine_batch1", round(requestRate / ref1, 3));
+          segmentRows.add(seg);
+          before = after;
+        }
+        LoadGenerator.Window all = LoadGenerator.Window.of(parts);
+        double steadySeconds = all.seconds();
+        Map<String, Object> steady = window(all);
+        steady.put("jit_cores", round(jitMillis / 1e3 / steadySeconds, 3));
         steady.put("batch_occupancy_mean", round(d.occupancySum() / d.steps(), 3));
-        steady.put("steps_per_s", round(d.steps() / r.steady().seconds(), 1));
+        steady.put("steps_per_s", round(d.steps() / steadySeconds, 1));
         // Where the worker's time goes: the share of the window its loop spent in steps (the rest:
         // polling, priming, answering, and waiting with every slot empty), and what a step cost
-        // per character, against the engine's own (step_cost_vs_engine, set below).
-        steady.put("stepping_share", round(d.stepSeconds() / (r.steady().seconds() * n), 3));
+        // per character, against the engine's own.
+        steady.put("stepping_share", round(d.stepSeconds() / (steadySeconds * n), 3));
         steady.put("step_us_mean", round(1e6 * d.stepSeconds() / d.steps(), 1));
         steady.put("rows_per_step_mean", round(d.chars() / d.steps(), 1));
-        steady.put("step_us_per_char", round(1e6 * d.stepSeconds() / d.chars(), 3));
-        steady.put("transactions_per_s", round(d.transactions() / r.steady().seconds(), 1));
+        double stepPerChar = 1e6 * d.stepSeconds() / d.chars();
+        steady.put("step_us_per_char", round(stepPerChar, 3));
+        steady.put("transactions_per_s", round(d.transactions() / steadySeconds, 1));
         steady.put(
             "transaction_ms_mean", round(1000 * d.transactionSeconds() / d.transactions(), 1));
-        steady.put(
-            "generated_chars_per_cpu_s", round(r.steady().chars() / d.processCpuSeconds(), 0));
-        // Cores busy per thread group in the steady window: where the CPU went.
-        steady.put("cores_by_thread", cpu[1].coresSince(cpu[0], r.steady().seconds(), 10));
+        double perCpu = all.chars() / d.processCpuSeconds();
+        steady.put("generated_chars_per_cpu_s", round(perCpu, 0));
+        // Cores busy per thread group in the steady segments: where the CPU went.
+        steady.put("cores_by_thread", ThreadCpu.cores(cpuNanos, steadySeconds, 10));
+        steady.put("segments", segmentRows);
+        // The ratios: medians of the segments'.
+        steady.put("throughput_vs_engine_batch" + capacity, round(median(throughputRatios), 3));
+        steady.put("request_rate_vs_engine_batch1", round(median(requestRatios), 3));
+        double engineN = median(runEngineN.stream().map(EngineRate.Rate::charsPerSecond).toList());
+        double engineNCpu =
+            median(runEngineN.stream().map(EngineRate.Rate::charsPerCpuSecond).toList());
+        // A character's step time in serving against the engine's at full batch (1.0: the same).
+        steady.put("step_cost_vs_engine_batch" + capacity, round(stepPerChar * engineN / 1e6, 3));
+        // Per CPU second (less sensitive to other work on the machine than wall time): what the
+        // Kafka path, the broker and the load generator add to each character.
+        steady.put("cpu_efficiency_vs_engine_batch" + capacity, round(perCpu / engineNCpu, 3));
         row.put("steady", steady);
         return row;
       }
@@ -457,6 +522,41 @@ public final class BenchServeCommand implements Callable<Integer> {
     // A request's own rate: its characters over its median latency.
     m.put("request_chars_per_s", round(length / (w.latencyMs().percentileMs(50) / 1000), 0));
     return m;
+  }
+
+  /**
+   * Every engine window of the benchmark, in order: batch capacity then batch 1, measured with the
+   * load drained.
+   */
+  private static final class EngineWindows {
+    final List<Double> batchN = new ArrayList<>();
+    final List<Double> batch1 = new ArrayList<>();
+
+    /** Measures batch capacity, then batch 1, half of {@code seconds} each: {batchN, batch1}. */
+    EngineRate.Rate[] measure(EngineRate engine, int capacity, double seconds) {
+      EngineRate.Rate n = engine.measure(capacity, seconds / 2);
+      EngineRate.Rate one = engine.measure(1, seconds / 2);
+      batchN.add(n.charsPerSecond());
+      batch1.add(one.charsPerSecond());
+      System.err.printf(
+          "bench serve: engine: batch %d %.0f, batch 1 %.0f chars/s%n",
+          capacity, n.charsPerSecond(), one.charsPerSecond());
+      return new EngineRate.Rate[] {n, one};
+    }
+  }
+
+  /** The median (the mean of the middle two of an even count); NaN when empty. */
+  static double median(List<Double> values) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int m = v.length / 2;
+    return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+  }
+
+  private static List<Long> rounded(List<Double> values) {
+    return values.stream().map(Math::round).toList();
   }
 
   static double round(double v, int decimals) {

@@ -81,6 +81,11 @@ final class LoadGenerator implements AutoCloseable {
       double slotCharsPerSecondMean) {
 
     static Window of(List<Answer> answers, long fromNanos, long toNanos) {
+      return of(List.of(new Run(answers, fromNanos, fromNanos, toNanos)));
+    }
+
+    /** The steady windows of several runs as one: their seconds, requests and answers summed. */
+    static Window of(List<Run> runs) {
       Latencies latency = new Latencies();
       Latencies ttfc = new Latencies();
       Latencies worker = new Latencies();
@@ -89,22 +94,28 @@ final class LoadGenerator implements AutoCloseable {
       int answered = 0;
       int errors = 0;
       long chars = 0;
-      for (Answer a : answers) {
-        if (a.sentNanos() >= fromNanos && a.sentNanos() < toNanos) {
-          requests++;
-          latency.record(a.latencyMs());
-          ttfc.record(a.ttfcMs());
-          worker.record(a.workerMs());
-          slotRate += a.error() ? 0 : a.slotCharsPerSecond();
-          errors += a.error() ? 1 : 0;
-        }
-        if (a.answeredNanos() >= fromNanos && a.answeredNanos() < toNanos) {
-          answered++;
-          chars += a.chars();
+      long nanos = 0;
+      for (Run run : runs) {
+        long fromNanos = run.rampEndNanos();
+        long toNanos = run.endNanos();
+        nanos += toNanos - fromNanos;
+        for (Answer a : run.answers()) {
+          if (a.sentNanos() >= fromNanos && a.sentNanos() < toNanos) {
+            requests++;
+            latency.record(a.latencyMs());
+            ttfc.record(a.ttfcMs());
+            worker.record(a.workerMs());
+            slotRate += a.error() ? 0 : a.slotCharsPerSecond();
+            errors += a.error() ? 1 : 0;
+          }
+          if (a.answeredNanos() >= fromNanos && a.answeredNanos() < toNanos) {
+            answered++;
+            chars += a.chars();
+          }
         }
       }
       return new Window(
-          (toNanos - fromNanos) / 1e9,
+          nanos / 1e9,
           requests,
           answered,
           chars,

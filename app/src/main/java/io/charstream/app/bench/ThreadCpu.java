@@ -43,28 +43,34 @@ final class ThreadCpu {
   }
 
   /**
-   * CPU seconds per thread group from {@code earlier} to this snapshot, as a share of {@code
-   * seconds} of wall time (1.0 = one core busy), the largest {@code top} groups first.
+   * CPU nanoseconds per thread group from {@code earlier} to this snapshot (what the process spent
+   * outside its Java threads as {@value #JVM}); windows apart add up with {@link Map#merge}.
    */
-  Map<String, Double> coresSince(ThreadCpu earlier, double seconds, int top) {
-    Map<String, Double> byGroup = new HashMap<>();
-    long[] threads = {0};
-    nanosById.forEach(
-        (id, nanos) -> {
-          long before = earlier.nanosById.getOrDefault(id, 0L);
-          String group = nameById.get(id).replaceAll("[0-9]+", "N");
-          byGroup.merge(group, (nanos - before) / 1e9 / seconds, Double::sum);
-          threads[0] += nanos - before;
-        });
-    if (processNanos > 0 && earlier.processNanos > 0) {
-      long outside = processNanos - earlier.processNanos - threads[0];
-      byGroup.put(JVM, Math.max(0, outside) / 1e9 / seconds);
+  Map<String, Long> nanosSince(ThreadCpu earlier) {
+    Map<String, Long> byGroup = new HashMap<>();
+    long threads = 0;
+    for (Map.Entry<Long, Long> e : nanosById.entrySet()) {
+      long spent = e.getValue() - earlier.nanosById.getOrDefault(e.getKey(), 0L);
+      byGroup.merge(nameById.get(e.getKey()).replaceAll("[0-9]+", "N"), spent, Long::sum);
+      threads += spent;
     }
+    if (processNanos > 0 && earlier.processNanos > 0) {
+      byGroup.put(JVM, Math.max(0, processNanos - earlier.processNanos - threads));
+    }
+    return byGroup;
+  }
+
+  /**
+   * CPU nanoseconds per thread group as a share of {@code seconds} of wall time (1.0 = one core
+   * busy), the largest {@code top} groups first.
+   */
+  static Map<String, Double> cores(Map<String, Long> nanosByGroup, double seconds, int top) {
     Map<String, Double> out = new LinkedHashMap<>();
-    byGroup.entrySet().stream()
-        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+    nanosByGroup.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .limit(top)
-        .forEach(e -> out.put(e.getKey(), BenchServeCommand.round(e.getValue(), 3)));
+        .forEach(
+            e -> out.put(e.getKey(), BenchServeCommand.round(e.getValue() / 1e9 / seconds, 3)));
     return out;
   }
 }

@@ -65,4 +65,15 @@ record WorkerCounters(
         transactionSeconds - earlier.transactionSeconds,
         processCpuSeconds - earlier.processCpuSeconds);
   }
+
+  WorkerCounters plus(WorkerCounters other) {
+    return new WorkerCounters(
+        steps + other.steps,
+        stepSeconds + other.stepSeconds,
+        chars + other.chars,
+        occupancySum + other.occupancySum,
+        transactions + other.transactions,
+        transactionSeconds + other.transactionSeconds,
+        processCpuSeconds + other.processCpuSeconds);
+  }
 }
