@@ -1,6 +1,7 @@
 package io.charstream.app.bench;
 
 import io.charstream.app.broker.EmbeddedBroker;
+import io.charstream.app.cli.CliCommand;
 import io.charstream.app.cli.NativeTuning;
 import io.charstream.app.client.ModelPublisher;
 import io.charstream.generator.GeneratorConfig;
@@ -17,6 +18,7 @@ import io.charstream.model.training.CharRnnTrainer;
 import io.charstream.schemas.Topics;
 import io.charstream.schemas.json.Json;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +28,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +49,7 @@ import picocli.CommandLine.Option;
         "Benchmark serving: embedded broker + generator instances + closed-loop load generator,"
             + " against the engine's batch-1 and batch-capacity rates measured between the steady"
             + " segments; prints JSON with the ramp and the steady state apart, and the ratios.")
-public final class BenchServeCommand implements Callable<Integer> {
+public final class BenchServeCommand extends CliCommand {
 
   /** Targets of issue 13, reported with the ratios. */
   static final double THROUGHPUT_TARGET = 0.66;
@@ -174,7 +175,11 @@ public final class BenchServeCommand implements Callable<Integer> {
   Map<String, String> workerConfig = new LinkedHashMap<>();
 
   @Override
-  public Integer call() throws Exception {
+  protected int run(PrintWriter err) throws Exception {
+    if (segments < 1 || seconds <= 0 || engineSeconds <= 0) {
+      throw new IllegalArgumentException(
+          "--segments must be at least 1 and --seconds and --engine-seconds above 0");
+    }
     Checkpoint checkpoint = model();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("benchmark", "serve");
@@ -195,10 +200,6 @@ public final class BenchServeCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     EngineRate engine = new EngineRate(GenerationModel.from(checkpoint), prompt);
     out.put("kernel", engine.kernel());
-    if (segments < 1 || seconds <= 0 || engineSeconds <= 0) {
-      throw new IllegalArgumentException(
-          "--segments must be at least 1 and --seconds and --engine-seconds above 0");
-    }
     List<Map<String, Object>> runs = new ArrayList<>();
     EngineWindows engineWindows = new EngineWindows();
     try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Options.ephemeral())) {
