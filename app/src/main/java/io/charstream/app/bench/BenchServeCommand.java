@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -398,109 +399,124 @@ public final class BenchServeCommand extends CliCommand {
         ramp.put("ended_with_jit_quiet", quietAtRampEnd[0]);
         row.put("ramp", ramp);
 
-        // The steady state in segments, the engine alone before, between and after them (the
-        // load drained, the worker idle): each segment against the mean of the engine windows on
-        // either side of it, so a slower or faster minute of the machine moves both.
-        List<LoadGenerator.Run> parts = new ArrayList<>();
-        List<Double> throughputRatios = new ArrayList<>();
-        List<Double> requestRatios = new ArrayList<>();
-        List<Map<String, Object>> segmentRows = new ArrayList<>();
-        EngineRate.Rate[] before = engineWindows.measure(engine, capacity, engineSeconds);
-        List<EngineRate.Rate> runEngineN = new ArrayList<>(List.of(before[0]));
-        WorkerCounters d = null;
-        Map<String, Long> cpuNanos = new HashMap<>();
-        long jitMillis = 0;
-        Duration part = Duration.ofMillis(Math.round(seconds * 1000 / segments));
-        int partRequests = (requests + segments - 1) / segments;
-        for (int i = 0; i < segments; i++) {
-          WorkerCounters[] marks = new WorkerCounters[2];
-          ThreadCpu[] cpu = new ThreadCpu[2];
-          long[] jitMarks = new long[2];
-          LoadGenerator.Run p =
-              load.run(
-                  runId + "-s" + i,
-                  k,
-                  length,
-                  prompt,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  () -> true,
-                  part,
-                  partRequests,
-                  Duration.ofMinutes(10),
-                  () -> {
-                    marks[0] = WorkerCounters.of(services);
-                    cpu[0] = ThreadCpu.now();
-                    jitMarks[0] = jit.compileMillis();
-                  },
-                  () -> {
-                    marks[1] = WorkerCounters.of(services);
-                    cpu[1] = ThreadCpu.now();
-                    jitMarks[1] = jit.compileMillis();
-                  });
-          EngineRate.Rate[] after = engineWindows.measure(engine, capacity, engineSeconds);
-          runEngineN.add(after[0]);
-          parts.add(p);
-          WorkerCounters m = marks[1].minus(marks[0]);
-          d = d == null ? m : d.plus(m);
-          cpu[1].nanosSince(cpu[0]).forEach((g, v) -> cpuNanos.merge(g, v, Long::sum));
-          jitMillis += jitMarks[1] - jitMarks[0];
-          LoadGenerator.Window w = p.steady();
-          double refN = (before[0].charsPerSecond() + after[0].charsPerSecond()) / 2;
-          double ref1 = (before[1].charsPerSecond() + after[1].charsPerSecond()) / 2;
-          double requestRate = length / (w.latencyMs().percentileMs(50) / 1000);
-          throughputRatios.add(w.charsPerSecond() / refN);
-          requestRatios.add(requestRate / ref1);
-          Map<String, Object> seg = new LinkedHashMap<>();
-          seg.put("seconds", round(w.seconds(), 2));
-          seg.put("generated_chars_per_s", Math.round(w.charsPerSecond()));
-          seg.put("engine_batch" + capacity + "_chars_per_s", Math.round(refN));
-          seg.put("throughput_vs_engine_batch" + capacity, round(w.charsPerSecond() / refN, 3));
-          seg.put("request_chars_per_s", Math.round(requestRate));
-          seg.put("engine_batch1_chars_per_s", Math.round(ref1));
-          seg.put("request_rate_vs_engine_batch1", round(requestRate / ref1, 3));
-          segmentRows.add(seg);
-          before = after;
-        }
-        LoadGenerator.Window all = LoadGenerator.Window.of(parts);
-        double steadySeconds = all.seconds();
-        Map<String, Object> steady = window(all);
-        steady.put("jit_cores", round(jitMillis / 1e3 / steadySeconds, 3));
-        steady.put("batch_occupancy_mean", round(d.occupancySum() / d.steps(), 3));
-        steady.put("steps_per_s", round(d.steps() / steadySeconds, 1));
-        // Where the worker's time goes: the share of the window its loop spent in steps (the rest:
-        // polling, priming, answering, and waiting with every slot empty), and what a step cost
-        // per character, against the engine's own.
-        steady.put("stepping_share", round(d.stepSeconds() / (steadySeconds * n), 3));
-        steady.put("step_us_mean", round(1e6 * d.stepSeconds() / d.steps(), 1));
-        steady.put("rows_per_step_mean", round(d.chars() / d.steps(), 1));
-        double stepPerChar = 1e6 * d.stepSeconds() / d.chars();
-        steady.put("step_us_per_char", round(stepPerChar, 3));
-        steady.put("transactions_per_s", round(d.transactions() / steadySeconds, 1));
-        steady.put(
-            "transaction_ms_mean", round(1000 * d.transactionSeconds() / d.transactions(), 1));
-        double perCpu = all.chars() / d.processCpuSeconds();
-        steady.put("generated_chars_per_cpu_s", round(perCpu, 0));
-        // Cores busy per thread group in the steady segments: where the CPU went.
-        steady.put("cores_by_thread", ThreadCpu.cores(cpuNanos, steadySeconds, 10));
-        steady.put("segments", segmentRows);
-        // The ratios: medians of the segments'.
-        steady.put("throughput_vs_engine_batch" + capacity, round(median(throughputRatios), 3));
-        steady.put("request_rate_vs_engine_batch1", round(median(requestRatios), 3));
-        double engineN = median(runEngineN.stream().map(EngineRate.Rate::charsPerSecond).toList());
-        double engineNCpu =
-            median(runEngineN.stream().map(EngineRate.Rate::charsPerCpuSecond).toList());
-        // A character's step time in serving against the engine's at full batch (1.0: the same).
-        steady.put("step_cost_vs_engine_batch" + capacity, round(stepPerChar * engineN / 1e6, 3));
-        // Per CPU second (less sensitive to other work on the machine than wall time): what the
-        // Kafka path, the broker and the load generator add to each character.
-        steady.put("cpu_efficiency_vs_engine_batch" + capacity, round(perCpu / engineNCpu, 3));
-        row.put("steady", steady);
+        row.put("steady", steady(load, services, jit, engine, engineWindows, runId, n, k));
         return row;
       }
     } finally {
       services.forEach(GeneratorService::close);
     }
+  }
+
+  /**
+   * A run's steady state in {@code --segments} parts, the engine alone measured before, between and
+   * after them (the load drained, the worker idle): each segment against the mean of the engine
+   * windows on either side of it, so a slower or faster minute of the machine moves both; the run's
+   * ratios are the medians of its segments'.
+   */
+  private Map<String, Object> steady(
+      LoadGenerator load,
+      List<GeneratorService> services,
+      JitWatch jit,
+      EngineRate engine,
+      EngineWindows engineWindows,
+      String runId,
+      int n,
+      int k)
+      throws TimeoutException {
+    List<LoadGenerator.Run> parts = new ArrayList<>();
+    List<Double> throughputRatios = new ArrayList<>();
+    List<Double> requestRatios = new ArrayList<>();
+    List<Map<String, Object>> segmentRows = new ArrayList<>();
+    EngineRate.Rate[] before = engineWindows.measure(engine, capacity, engineSeconds);
+    List<EngineRate.Rate> runEngineN = new ArrayList<>(List.of(before[0]));
+    WorkerCounters d = null;
+    Map<String, Long> cpuNanos = new HashMap<>();
+    long jitMillis = 0;
+    Duration part = Duration.ofMillis(Math.round(seconds * 1000 / segments));
+    int partRequests = (requests + segments - 1) / segments;
+    for (int i = 0; i < segments; i++) {
+      WorkerCounters[] marks = new WorkerCounters[2];
+      ThreadCpu[] cpu = new ThreadCpu[2];
+      long[] jitMarks = new long[2];
+      LoadGenerator.Run p =
+          load.run(
+              runId + "-s" + i,
+              k,
+              length,
+              prompt,
+              Duration.ZERO,
+              Duration.ZERO,
+              () -> true,
+              part,
+              partRequests,
+              Duration.ofMinutes(10),
+              () -> {
+                marks[0] = WorkerCounters.of(services);
+                cpu[0] = ThreadCpu.now();
+                jitMarks[0] = jit.compileMillis();
+              },
+              () -> {
+                marks[1] = WorkerCounters.of(services);
+                cpu[1] = ThreadCpu.now();
+                jitMarks[1] = jit.compileMillis();
+              });
+      EngineRate.Rate[] after = engineWindows.measure(engine, capacity, engineSeconds);
+      runEngineN.add(after[0]);
+      parts.add(p);
+      WorkerCounters m = marks[1].minus(marks[0]);
+      d = d == null ? m : d.plus(m);
+      cpu[1].nanosSince(cpu[0]).forEach((g, v) -> cpuNanos.merge(g, v, Long::sum));
+      jitMillis += jitMarks[1] - jitMarks[0];
+      LoadGenerator.Window w = p.steady();
+      double refN = (before[0].charsPerSecond() + after[0].charsPerSecond()) / 2;
+      double ref1 = (before[1].charsPerSecond() + after[1].charsPerSecond()) / 2;
+      double requestRate = length / (w.latencyMs().percentileMs(50) / 1000);
+      throughputRatios.add(w.charsPerSecond() / refN);
+      requestRatios.add(requestRate / ref1);
+      Map<String, Object> seg = new LinkedHashMap<>();
+      seg.put("seconds", round(w.seconds(), 2));
+      seg.put("generated_chars_per_s", Math.round(w.charsPerSecond()));
+      seg.put("engine_batch" + capacity + "_chars_per_s", Math.round(refN));
+      seg.put("throughput_vs_engine_batch" + capacity, round(w.charsPerSecond() / refN, 3));
+      seg.put("request_chars_per_s", Math.round(requestRate));
+      seg.put("engine_batch1_chars_per_s", Math.round(ref1));
+      seg.put("request_rate_vs_engine_batch1", round(requestRate / ref1, 3));
+      segmentRows.add(seg);
+      before = after;
+    }
+    LoadGenerator.Window all = LoadGenerator.Window.of(parts);
+    double steadySeconds = all.seconds();
+    Map<String, Object> steady = window(all);
+    steady.put("jit_cores", round(jitMillis / 1e3 / steadySeconds, 3));
+    steady.put("batch_occupancy_mean", round(d.occupancySum() / d.steps(), 3));
+    steady.put("steps_per_s", round(d.steps() / steadySeconds, 1));
+    // Where the worker's time goes: the share of the window its loop spent in steps (the rest:
+    // polling, priming, answering, and waiting with every slot empty), and what a step cost
+    // per character, against the engine's own.
+    steady.put("stepping_share", round(d.stepSeconds() / (steadySeconds * n), 3));
+    steady.put("step_us_mean", round(1e6 * d.stepSeconds() / d.steps(), 1));
+    steady.put("rows_per_step_mean", round(d.chars() / d.steps(), 1));
+    double stepPerChar = 1e6 * d.stepSeconds() / d.chars();
+    steady.put("step_us_per_char", round(stepPerChar, 3));
+    steady.put("transactions_per_s", round(d.transactions() / steadySeconds, 1));
+    steady.put("transaction_ms_mean", round(1000 * d.transactionSeconds() / d.transactions(), 1));
+    double perCpu = all.chars() / d.processCpuSeconds();
+    steady.put("generated_chars_per_cpu_s", round(perCpu, 0));
+    // Cores busy per thread group in the steady segments: where the CPU went.
+    steady.put("cores_by_thread", ThreadCpu.cores(cpuNanos, steadySeconds, 10));
+    steady.put("segments", segmentRows);
+    // The ratios: medians of the segments'.
+    steady.put("throughput_vs_engine_batch" + capacity, round(median(throughputRatios), 3));
+    steady.put("request_rate_vs_engine_batch1", round(median(requestRatios), 3));
+    double engineN = median(runEngineN.stream().map(EngineRate.Rate::charsPerSecond).toList());
+    double engineNCpu =
+        median(runEngineN.stream().map(EngineRate.Rate::charsPerCpuSecond).toList());
+    // A character's step time in serving against the engine's at full batch (1.0: the same).
+    steady.put("step_cost_vs_engine_batch" + capacity, round(stepPerChar * engineN / 1e6, 3));
+    // Per CPU second (less sensitive to other work on the machine than wall time): what the
+    // Kafka path, the broker and the load generator add to each character.
+    steady.put("cpu_efficiency_vs_engine_batch" + capacity, round(perCpu / engineNCpu, 3));
+    return steady;
   }
 
   private Map<String, Object> window(LoadGenerator.Window w) {
