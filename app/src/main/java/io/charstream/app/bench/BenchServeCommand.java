@@ -234,10 +234,12 @@ public final class BenchServeCommand extends CliCommand {
       }
     }
     Map<String, Object> e = new LinkedHashMap<>();
-    e.put("batch1_chars_per_s_median", Math.round(median(engineWindows.batch1)));
-    e.put("batch" + capacity + "_chars_per_s_median", Math.round(median(engineWindows.batchN)));
-    e.put("batch1_chars_per_s_windows", rounded(engineWindows.batch1));
-    e.put("batch" + capacity + "_chars_per_s_windows", rounded(engineWindows.batchN));
+    List<Double> batch1 = charsPerSecond(engineWindows.batch1);
+    List<Double> batchN = charsPerSecond(engineWindows.batchN);
+    e.put("batch1_chars_per_s_median", Math.round(median(batch1)));
+    e.put("batch" + capacity + "_chars_per_s_median", Math.round(median(batchN)));
+    e.put("batch1_chars_per_s_windows", batch1.stream().map(Math::round).toList());
+    e.put("batch" + capacity + "_chars_per_s_windows", batchN.stream().map(Math::round).toList());
     e.put("seconds_each", engineSeconds / 2);
     out.put("engine", e);
     out.put("runs", runs);
@@ -427,8 +429,8 @@ public final class BenchServeCommand extends CliCommand {
     List<Double> throughputRatios = new ArrayList<>();
     List<Double> requestRatios = new ArrayList<>();
     List<Map<String, Object>> segmentRows = new ArrayList<>();
+    int firstWindow = engineWindows.batchN.size();
     EngineRate.Rate[] before = engineWindows.measure(engine, capacity, engineSeconds);
-    List<EngineRate.Rate> runEngineN = new ArrayList<>(List.of(before[0]));
     WorkerCounters d = null;
     Map<String, Long> cpuNanos = new HashMap<>();
     long jitMillis = 0;
@@ -461,7 +463,6 @@ public final class BenchServeCommand extends CliCommand {
                 jitMarks[1] = jit.compileMillis();
               });
       EngineRate.Rate[] after = engineWindows.measure(engine, capacity, engineSeconds);
-      runEngineN.add(after[0]);
       parts.add(p);
       WorkerCounters m = marks[1].minus(marks[0]);
       d = d == null ? m : d.plus(m);
@@ -470,7 +471,7 @@ public final class BenchServeCommand extends CliCommand {
       LoadGenerator.Window w = p.steady();
       double refN = (before[0].charsPerSecond() + after[0].charsPerSecond()) / 2;
       double ref1 = (before[1].charsPerSecond() + after[1].charsPerSecond()) / 2;
-      double requestRate = length / (w.latencyMs().percentileMs(50) / 1000);
+      double requestRate = requestRate(w);
       throughputRatios.add(w.charsPerSecond() / refN);
       requestRatios.add(requestRate / ref1);
       Map<String, Object> seg = new LinkedHashMap<>();
@@ -508,7 +509,9 @@ public final class BenchServeCommand extends CliCommand {
     // The ratios: medians of the segments'.
     steady.put("throughput_vs_engine_batch" + capacity, round(median(throughputRatios), 3));
     steady.put("request_rate_vs_engine_batch1", round(median(requestRatios), 3));
-    double engineN = median(runEngineN.stream().map(EngineRate.Rate::charsPerSecond).toList());
+    List<EngineRate.Rate> runEngineN =
+        engineWindows.batchN.subList(firstWindow, engineWindows.batchN.size());
+    double engineN = median(charsPerSecond(runEngineN));
     double engineNCpu =
         median(runEngineN.stream().map(EngineRate.Rate::charsPerCpuSecond).toList());
     // A character's step time in serving against the engine's at full batch (1.0: the same).
@@ -536,9 +539,13 @@ public final class BenchServeCommand extends CliCommand {
     // to the transaction), the rest is the commit and the delivery to the client.
     m.put("worker_ms_p50", round(w.workerMs().percentileMs(50), 1));
     m.put("slot_chars_per_s_mean", round(w.slotCharsPerSecondMean(), 0));
-    // A request's own rate: its characters over its median latency.
-    m.put("request_chars_per_s", round(length / (w.latencyMs().percentileMs(50) / 1000), 0));
+    m.put("request_chars_per_s", round(requestRate(w), 0));
     return m;
+  }
+
+  /** A request's own rate: its characters over the window's median latency. */
+  private double requestRate(LoadGenerator.Window w) {
+    return length / (w.latencyMs().percentileMs(50) / 1000);
   }
 
   /**
@@ -546,15 +553,15 @@ public final class BenchServeCommand extends CliCommand {
    * load drained.
    */
   private static final class EngineWindows {
-    final List<Double> batchN = new ArrayList<>();
-    final List<Double> batch1 = new ArrayList<>();
+    final List<EngineRate.Rate> batchN = new ArrayList<>();
+    final List<EngineRate.Rate> batch1 = new ArrayList<>();
 
     /** Measures batch capacity, then batch 1, half of {@code seconds} each: {batchN, batch1}. */
     EngineRate.Rate[] measure(EngineRate engine, int capacity, double seconds) {
       EngineRate.Rate n = engine.measure(capacity, seconds / 2);
       EngineRate.Rate one = engine.measure(1, seconds / 2);
-      batchN.add(n.charsPerSecond());
-      batch1.add(one.charsPerSecond());
+      batchN.add(n);
+      batch1.add(one);
       System.err.printf(
           "bench serve: engine: batch %d %.0f, batch 1 %.0f chars/s%n",
           capacity, n.charsPerSecond(), one.charsPerSecond());
@@ -572,8 +579,8 @@ public final class BenchServeCommand extends CliCommand {
     return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
   }
 
-  private static List<Long> rounded(List<Double> values) {
-    return values.stream().map(Math::round).toList();
+  private static List<Double> charsPerSecond(List<EngineRate.Rate> rates) {
+    return rates.stream().map(EngineRate.Rate::charsPerSecond).toList();
   }
 
   static double round(double v, int decimals) {
